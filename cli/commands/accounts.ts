@@ -1,5 +1,47 @@
+// lfk accounts create --name N --email E --plan P --password-stdin [--json]
+import { parseArgs } from 'node:util';
+import type { Plan } from '../../key-service/store/schema.js';
+import { PLANS } from '../../key-service/service/accounts.js';
 import { UsageError } from '../command.js';
+import { printJson, withKeyService } from '../database-command.js';
+import { readStdin } from '../stdin.js';
 
-export async function run(_args: string[]): Promise<number> {
-  throw new UsageError('lfk serve is not built yet');
+const USAGE = 'usage: lfk accounts create --name NAME --email EMAIL --plan free|pro|agency --password-stdin [--json]';
+
+export async function run(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== 'create') throw new UsageError(action ? `unknown action "accounts ${action}"\n${USAGE}` : USAGE);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        name: { type: 'string' },
+        email: { type: 'string' },
+        plan: { type: 'string' },
+        'password-stdin': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { name, email, plan } = values;
+  if (!name || !email || !plan) throw new UsageError(`--name, --email and --plan are required\n${USAGE}`);
+  if (!PLANS.includes(plan as Plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
+  // A password on the command line would sit in shell history and `ps`; only stdin is accepted.
+  if (!values['password-stdin']) throw new UsageError(`--password-stdin is required: pipe the owner's password in\n${USAGE}`);
+  const password = (await readStdin()).replace(/\r?\n$/, '');
+  if (!password) throw new UsageError('no password on standard input');
+
+  const created = await withKeyService((service) => service.createAccount({ name, email, plan: plan as Plan, password }));
+  if (values.json) printJson(created);
+  else {
+    process.stdout.write(
+      `Created account ${created.account.id} "${created.account.name}" on the ${created.account.plan} plan.\n` +
+        `Owner ${created.user.id} <${created.user.email}>.\n`,
+    );
+  }
+  return 0;
 }

@@ -1,5 +1,94 @@
+// lfk keys create|list|revoke: key management on the database directly (set-up and scripts).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SCOPES, type KeyObject, type Scope } from '../../key-service/service/types.js';
 import { UsageError } from '../command.js';
+import { CLI_CONTEXT, printJson, withKeyService } from '../database-command.js';
 
-export async function run(_args: string[]): Promise<number> {
-  throw new UsageError('lfk serve is not built yet');
+const USAGE = `usage:
+  lfk keys create --account ID --name NAME [--scope enrichment|keys:manage]… [--expires-in-days D] [--json]
+  lfk keys list --account ID [--status active|expired|revoked] [--json]
+  lfk keys revoke KEY_ID [--note TEXT] [--json]`;
+
+function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+function describe(key: KeyObject): string {
+  const used = key.last_used_at ? `last used ${key.last_used_at}` : 'never used';
+  const flags = [key.status, key.rotation_overdue ? 'rotation due' : ''].filter(Boolean).join(', ');
+  return `${key.id}  ${key.display}  ${key.name}  [${key.scopes.join(' ')}]  ${flags}  ${used}`;
+}
+
+async function create(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    account: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string', multiple: true },
+    'expires-in-days': { type: 'string' },
+  });
+  if (!values.account || !values.name) throw new UsageError(`--account and --name are required\n${USAGE}`);
+  const scopes = values.scope as string[] | undefined;
+  for (const scope of scopes ?? []) {
+    if (!SCOPES.includes(scope as Scope)) throw new UsageError(`unknown scope "${scope}" (scopes: ${SCOPES.join(', ')})`);
+  }
+  const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
+  if (days !== undefined && !(days > 0)) throw new UsageError('--expires-in-days must be a positive number');
+  const accountId = values.account as string;
+  const name = values.name as string;
+  const created = await withKeyService((service) =>
+    service.createKey(accountId, { name, scopes: scopes as Scope[] | undefined, expires_in_days: days }, CLI_CONTEXT),
+  );
+  if (values.json) printJson(created);
+  else {
+    process.stdout.write(
+      `Created key ${created.id} "${created.name}" [${created.scopes.join(' ')}].\n\n  ${created.key}\n\n` +
+        'Copy it now: it is shown this once and cannot be shown again.\n',
+    );
+  }
+  return 0;
+}
+
+async function list(args: string[]): Promise<number> {
+  const { values } = parse(args, { account: { type: 'string' }, status: { type: 'string' } });
+  if (!values.account) throw new UsageError(`--account is required\n${USAGE}`);
+  const status = values.status as KeyObject['status'] | undefined;
+  if (status && !['active', 'expired', 'revoked'].includes(status)) throw new UsageError('--status must be active, expired or revoked');
+  const accountId = values.account as string;
+  const keys = await withKeyService(async (service) => {
+    const all: KeyObject[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.listKeys(accountId, { limit: 100, cursor, status });
+      all.push(...page.data);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return all;
+  });
+  if (values.json) printJson(keys);
+  else process.stdout.write(keys.length === 0 ? 'No keys.\n' : `${keys.map(describe).join('\n')}\n`);
+  return 0;
+}
+
+async function revoke(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { note: { type: 'string' } });
+  const [keyId, ...extra] = positionals;
+  if (!keyId || extra.length > 0) throw new UsageError(`give exactly one key id\n${USAGE}`);
+  const note = values.note as string | undefined;
+  const key = await withKeyService(async (service) => service.revokeKey(await service.accountOfKey(keyId), keyId, note, CLI_CONTEXT));
+  if (values.json) printJson(key);
+  else process.stdout.write(`Revoked ${key.id} ${key.display} "${key.name}" at ${key.revoked_at}.\n`);
+  return 0;
+}
+
+const ACTIONS: Record<string, (args: string[]) => Promise<number>> = { create, list, revoke };
+
+export async function run(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const handler = action ? ACTIONS[action] : undefined;
+  if (!handler) throw new UsageError(action ? `unknown action "keys ${action}"\n${USAGE}` : USAGE);
+  return handler(rest);
 }

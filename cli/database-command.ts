@@ -1,0 +1,42 @@
+// Shared by the commands that work on the database directly (`lfk accounts`, `lfk keys`).
+import { ApiError } from '../key-service/errors.js';
+import { openStore } from '../key-service/store/database.js';
+import { KeyService } from '../key-service/service/key-service.js';
+import type { RequestContext } from '../key-service/service/types.js';
+import { RefusedError, UsageError } from './command.js';
+import { databaseUrlOf, loadEnvironment } from './settings.js';
+
+export const CLI_CONTEXT: RequestContext = { actor: { type: 'system', id: 'cli' } };
+
+/** Opens the database of LFK_DATABASE_URL, runs `work`, and maps service errors to exit codes. */
+export async function withKeyService<T>(work: (service: KeyService) => Promise<T>): Promise<T> {
+  const url = databaseUrlOf(loadEnvironment());
+  let store;
+  try {
+    store = await openStore(url, { poolSize: 2 });
+  } catch (error) {
+    throw new Error(`cannot open the database (${redactUrl(url)}): ${(error as Error).message}`);
+  }
+  const service = new KeyService(store);
+  try {
+    return await work(service);
+  } catch (error) {
+    if (error instanceof ApiError) {
+      if (error.status === 400 || error.status === 404) throw new UsageError(error.message);
+      throw new RefusedError(error.message);
+    }
+    throw error;
+  } finally {
+    await service.stop().catch(() => undefined);
+    await store.close();
+  }
+}
+
+/** A database URL fit for a message: no password. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,52 @@
+// Composes what `lfk serve` runs: the store, the key service and the Hono apps, listening.
+import { serve, type ServerType } from '@hono/node-server';
+import { createApiApp } from '../key-service/http/app.js';
+import { createLogger, errorFields, type Logger } from '../key-service/logger.js';
+import { openStore, type Store } from '../key-service/store/database.js';
+import { KeyService } from '../key-service/service/key-service.js';
+import type { ServerSettings } from './settings.js';
+import { redactUrl } from './database-command.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  service: KeyService;
+  store: Store;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function startServer(settings: ServerSettings, logger: Logger = createLogger(settings.logLevel)): Promise<RunningServer> {
+  const store = await openStore(settings.databaseUrl, {
+    poolSize: settings.poolSize,
+    onPoolError: (error) => logger.warn('database connection lost', errorFields(error)),
+  });
+  const service = new KeyService(store);
+  service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
+  const app = createApiApp({
+    service,
+    logger,
+    serviceToken: settings.serviceToken,
+    trustProxy: settings.trustProxy,
+    reportRateLimit: settings.reportRateLimit,
+  });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
+  logger.info('lfk serving', { url, database: redactUrl(settings.databaseUrl), dialect: store.dialect });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish, then write what is counted and close.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await service.stop().catch((error) => logger.warn('final write failed', errorFields(error)));
+      await store.close();
+    })());
+  return { url, port, service, store, logger, close };
+}

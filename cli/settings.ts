@@ -1,0 +1,64 @@
+// Settings come from the environment, then from a `.env` file in the current directory (the
+// environment wins over it; a command-line flag wins over both). SPEC §5.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { UsageError } from './command.js';
+
+export type Environment = Record<string, string | undefined>;
+
+/** The environment with `.env` from `cwd` filled in underneath it. */
+export function loadEnvironment(env: Environment = process.env, cwd = process.cwd()): Environment {
+  const path = resolve(cwd, '.env');
+  if (!existsSync(path)) return env;
+  let fromFile: Record<string, string>;
+  try {
+    fromFile = parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  return { ...fromFile, ...env };
+}
+
+export interface ServerSettings {
+  databaseUrl: string;
+  port: number;
+  host: string;
+  publicUrl: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  serviceToken: string | undefined;
+  trustProxy: boolean;
+  reportRateLimit: number;
+  poolSize: number;
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+  return parsed;
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export function databaseUrlOf(env: Environment): string {
+  return env.LFK_DATABASE_URL || 'sqlite:./lfk.db';
+}
+
+export function serverSettings(env: Environment, flags: { port?: string | undefined; host?: string | undefined } = {}): ServerSettings {
+  const port = integer('--port / LFK_PORT', flags.port ?? env.LFK_PORT, 8080, 0, 65535);
+  const host = flags.host ?? env.LFK_HOST ?? '127.0.0.1';
+  const logLevel = (env.LFK_LOG_LEVEL ?? 'info') as ServerSettings['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LFK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    databaseUrl: databaseUrlOf(env),
+    port,
+    host,
+    publicUrl: (env.LFK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    logLevel,
+    serviceToken: env.LFK_SERVICE_TOKEN || undefined,
+    trustProxy: env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true',
+    reportRateLimit: integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000),
+    poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, 10, 1, 1000),
+  };
+}

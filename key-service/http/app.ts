@@ -1,0 +1,56 @@
+// The API's table of contents: every route and the middleware in front of it, in one place.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { authenticate, type SessionResolver } from './auth.js';
+import type { ApiDeps, ApiEnv } from './env.js';
+import { errorResponse, handleError, validationHook } from './errors.js';
+import { registerAccount } from './routes/account.js';
+import { registerExposures } from './routes/exposures.js';
+import { registerHealth } from './routes/health.js';
+import { registerJobs } from './routes/jobs.js';
+import { registerKeys } from './routes/keys.js';
+import { registerUsage } from './routes/usage.js';
+import { LFK_API_VERSION } from './version.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver }): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestId({ limitLength: 64 }));
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    // Key material passes through these responses: nothing may cache them.
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.use(
+    '/v1/*',
+    bodyLimit({ maxSize, onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`) }),
+  );
+
+  const enrichment = authenticate(deps, { scope: 'enrichment' });
+  const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions });
+
+  registerHealth(app, deps);
+  registerUsage(app, deps, enrichment);
+  registerJobs(app, deps, enrichment);
+  // /v1/keys/verify is registered before /v1/keys/{id} so that it is never read as a key id.
+  registerExposures(app, deps);
+  registerKeys(app, deps, manager);
+  registerAccount(app, deps, manager);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lfk_sk_…' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyHeader', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'lfk_session' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'lfk key service', version: LFK_API_VERSION, description: 'Trust Leads API keys: create, list, roll, revoke, report leaks.' },
+  });
+
+  app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError(handleError(deps.logger));
+  return app;
+}

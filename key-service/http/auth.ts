@@ -1,0 +1,53 @@
+// Authentication middleware: API keys (SPEC §2.1) and, for the management routes, a signed-in
+// person's session when the web page supplies a resolver.
+import type { Context, MiddlewareHandler } from 'hono';
+import { ApiError, INVALID_KEY_MESSAGE } from '../errors.js';
+import type { Scope } from '../service/types.js';
+import { clientAddress } from './client-address.js';
+import { readCredentials } from './credentials.js';
+import type { ApiDeps, ApiEnv, Principal } from './env.js';
+
+/** Resolves a signed-in person's session, or null when the request carries none. */
+export type SessionResolver = (c: Context<ApiEnv>) => Promise<Principal | null>;
+
+export interface AuthOptions {
+  scope: Scope;
+  /** Accept a signed-in person's session as well as a key with the scope. */
+  allowSession?: SessionResolver | undefined;
+}
+
+export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHandler<ApiEnv> {
+  const trustProxy = deps.trustProxy ?? false;
+  return async (c, next) => {
+    const authorization = c.req.header('authorization');
+    const apiKeyHeader = c.req.header('x-api-key');
+    if (options.allowSession && authorization === undefined && apiKeyHeader === undefined) {
+      const principal = await options.allowSession(c);
+      if (principal) {
+        c.set('principal', principal);
+        return next();
+      }
+    }
+    const credentials = readCredentials(authorization, apiKeyHeader);
+    if (credentials.kind === 'none') {
+      throw new ApiError('missing_api_key', 'No API key was sent. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".');
+    }
+    if (credentials.kind === 'conflict') {
+      throw new ApiError('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
+    }
+    if (credentials.kind === 'malformed') throw new ApiError('invalid_api_key', INVALID_KEY_MESSAGE);
+    const key = await deps.service.authenticate(credentials.token);
+    if (!key) throw new ApiError('invalid_api_key', INVALID_KEY_MESSAGE);
+    const ip = clientAddress(c, trustProxy);
+    deps.service.recordUse(key, ip);
+    if (!key.scopes.includes(options.scope)) {
+      throw new ApiError('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
+    }
+    c.set('principal', {
+      accountId: key.accountId,
+      key,
+      context: { actor: { type: 'key', id: key.id }, ip, userAgent: c.req.header('user-agent'), scopes: key.scopes },
+    });
+    return next();
+  };
+}

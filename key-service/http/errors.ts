@@ -1,0 +1,60 @@
+// Every error leaves as `{"error": {code, message, request_id}}` with the status its code maps to.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import { ApiError, ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { isUnavailableError } from '../store/database.js';
+import type { Logger } from '../logger.js';
+import { errorFields } from '../logger.js';
+
+export function errorResponse(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  const requestId = (c.get('requestId') as string | undefined) ?? '';
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  if (ERROR_STATUS[code] === 401) c.header('WWW-Authenticate', 'Bearer');
+  return c.json({ error: { code, message, request_id: requestId } }, ERROR_STATUS[code] as ContentfulStatusCode);
+}
+
+const HTTP_EXCEPTION_CODES: Record<number, [ErrorCode, string]> = {
+  400: ['invalid_json', 'The request body is not valid JSON.'],
+  413: ['payload_too_large', 'The request body is too large.'],
+  415: ['unsupported_media_type', 'Send the request body as application/json.'],
+};
+
+export function handleError(logger: Logger) {
+  return (error: Error, c: Context): Response => {
+    if (error instanceof ApiError) return errorResponse(c, error.code, error.message, error.headers);
+    if (error instanceof HTTPException) {
+      const known = HTTP_EXCEPTION_CODES[error.status];
+      if (known) return errorResponse(c, known[0], known[1]);
+      return errorResponse(c, 'invalid_request', error.message || 'The request was not understood.');
+    }
+    if (isUnavailableError(error)) {
+      logger.warn('database unavailable', { request_id: c.get('requestId'), ...errorFields(error) });
+      return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { 'Retry-After': '5' });
+    }
+    logger.error('unhandled error', { request_id: c.get('requestId'), path: c.req.path, ...errorFields(error) });
+    return errorResponse(c, 'internal_error', 'Something went wrong on our side. Quote the request id if you contact support.');
+  };
+}
+
+/** Zod issues as one readable sentence naming each field. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
+      if (issue.code === 'unrecognized_keys') {
+        const prefix = issue.path.length > 0 ? `${where}.` : '';
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${prefix}${key}"`).join(', ')}`;
+      }
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** The hook every validated route uses: a failed validation is a 400 `invalid_request`. */
+export function validationHook(result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }, c: Context): Response | undefined {
+  if (result.success || !result.error) return undefined;
+  return errorResponse(c, 'invalid_request', `Invalid request: ${describeIssues(result.error.issues)}.`);
+}

@@ -1,0 +1,48 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
+import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
+import { AccountSchema, AuditListSchema, PageQuerySchema, UpdateAccountBodySchema, errorResponses } from '../schemas.js';
+
+export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<ApiEnv>): void {
+  const { service } = deps;
+
+  const get = createRoute({
+    method: 'get',
+    path: '/v1/account',
+    summary: 'The calling account',
+    security: MANAGER_SECURITY,
+    middleware: [auth] as const,
+    responses: { 200: jsonResponse(AccountSchema, 'The account'), ...errorResponses(401, 403, 503) },
+  });
+  app.openapi(get, async (c) => c.json(await service.getAccount(c.get('principal').accountId), 200));
+
+  const update = createRoute({
+    method: 'patch',
+    path: '/v1/account',
+    summary: 'Change the rotation period or the notification URL',
+    security: MANAGER_SECURITY,
+    middleware: [auth] as const,
+    request: { body: jsonBody(UpdateAccountBodySchema) },
+    responses: { 200: jsonResponse(AccountSchema, 'The account'), ...errorResponses(400, 401, 403, 413, 503) },
+  });
+  app.openapi(update, async (c) => {
+    const { accountId, context } = c.get('principal');
+    c.header('Cache-Control', 'no-store');
+    return c.json(await service.updateAccount(accountId, c.req.valid('json'), context), 200);
+  });
+
+  const audit = createRoute({
+    method: 'get',
+    path: '/v1/audit-log',
+    summary: "The account's audit events, newest first",
+    security: MANAGER_SECURITY,
+    middleware: [auth] as const,
+    request: { query: PageQuerySchema },
+    responses: { 200: jsonResponse(AuditListSchema, 'A page of events'), ...errorResponses(400, 401, 403, 503) },
+  });
+  app.openapi(audit, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(await service.listAuditEvents(c.get('principal').accountId, { limit: query.limit ?? 50, cursor: query.cursor }), 200);
+  });
+}

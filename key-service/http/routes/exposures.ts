@@ -1,0 +1,64 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ApiError } from '../../errors.js';
+import type { ExposureSource, RequestContext } from '../../service/types.js';
+import { clientAddress } from '../client-address.js';
+import { secretsEqual } from '../constant-time.js';
+import { readCredentials } from '../credentials.js';
+import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
+import { jsonBody, jsonResponse } from '../openapi-parts.js';
+import { RateLimiter } from '../rate-limit.js';
+import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
+
+function reporterContext(c: Context<ApiEnv>, ip: string, source: ExposureSource): RequestContext {
+  const actorType = source.kind === 'github' ? 'github' : source.kind === 'gitguardian' ? 'gitguardian' : 'reporter';
+  return { actor: { type: actorType }, ip, userAgent: c.req.header('user-agent') };
+}
+
+export function registerExposures(app: ApiApp, deps: ApiDeps): void {
+  const { service } = deps;
+  const limit = deps.reportRateLimit ?? 60;
+  const reportLimiter = new RateLimiter(limit);
+  const verifyLimiter = new RateLimiter(limit);
+  const trustProxy = deps.trustProxy ?? false;
+
+  const report = createRoute({
+    method: 'post',
+    path: '/v1/exposures',
+    summary: 'Report leaked keys: holding a key is the proof. Live keys are revoked at once.',
+    description:
+      'At most 1000 keys. Rate-limited per client address. A separate webhook server may report GitGuardian incidents by `hmsl_hashes` with `Authorization: Bearer <LFK_SERVICE_TOKEN>`.',
+    request: { body: jsonBody(ExposureBodySchema) },
+    responses: { 200: jsonResponse(ExposureResultsSchema, 'One result per reported key, in order'), ...errorResponses(400, 401, 413, 429, 503) },
+  });
+  app.openapi(report, async (c) => {
+    const ip = clientAddress(c, trustProxy);
+    reportLimiter.take(ip);
+    const body = c.req.valid('json');
+    const source: ExposureSource = body.source ?? { kind: 'other' };
+    const context = reporterContext(c, ip, source);
+    if (body.hmsl_hashes) {
+      const credentials = readCredentials(c.req.header('authorization'), undefined);
+      const token = credentials.kind === 'token' ? credentials.token : '';
+      if (!deps.serviceToken || !secretsEqual(token, deps.serviceToken)) {
+        throw new ApiError('unauthenticated', 'Reports by hmsl_hashes need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
+      }
+      const outcome = await service.reportExposedHashes(body.hmsl_hashes, source, context, 'exposed:gitguardian');
+      return c.json({ results: outcome.results }, 200);
+    }
+    const outcome = await service.reportExposures(body.keys ?? [], source, context);
+    return c.json({ results: outcome.results }, 200);
+  });
+
+  const verify = createRoute({
+    method: 'post',
+    path: '/v1/keys/verify',
+    summary: 'Whether each key is live; no side effect',
+    request: { body: jsonBody(VerifyBodySchema) },
+    responses: { 200: jsonResponse(VerifyResultsSchema, 'One result per key, in order'), ...errorResponses(400, 413, 429, 503) },
+  });
+  app.openapi(verify, async (c) => {
+    verifyLimiter.take(clientAddress(c, trustProxy));
+    return c.json({ results: await service.verifyKeys(c.req.valid('json').keys) }, 200);
+  });
+}

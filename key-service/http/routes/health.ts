@@ -1,0 +1,14 @@
+import type { ApiApp, ApiDeps } from '../env.js';
+import { errorResponse } from '../errors.js';
+
+export function registerHealth(app: ApiApp, deps: ApiDeps): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.service.store.ping(2000);
+      return c.json({ status: 'ok', database: deps.service.store.dialect });
+    } catch {
+      return errorResponse(c, 'service_unavailable', 'The database does not answer.', { 'Retry-After': '5' });
+    }
+  });
+}

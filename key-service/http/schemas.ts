@@ -1,0 +1,193 @@
+// The request and response schemas: they validate requests and generate /openapi.json.
+import { z } from '@hono/zod-openapi';
+import { SCOPES } from '../service/types.js';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_api_key' }),
+      message: z.string(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+export const ScopeSchema = z.enum(SCOPES).openapi('Scope');
+
+export const KeyObjectSchema = z
+  .object({
+    id: z.string().openapi({ example: 'key_0Q5bX2c9Lk3mN8pR4sT6vW' }),
+    name: z.string().openapi({ example: 'Production CRM sync' }),
+    prefix: z.string().openapi({ example: 'lfk_sk_a1b2' }),
+    last4: z.string().openapi({ example: 't0Xy' }),
+    display: z.string().openapi({ example: 'lfk_sk_a1b2…t0Xy' }),
+    scopes: z.array(ScopeSchema),
+    status: z.enum(['active', 'expired', 'revoked']),
+    created_at: z.string(),
+    created_by: z.string(),
+    last_used_at: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    rotation_due_at: z.string(),
+    rotation_overdue: z.boolean(),
+    revoked_at: z.string().nullable(),
+    revoked_reason: z.string().nullable(),
+  })
+  .openapi('Key');
+
+export const CreatedKeySchema = KeyObjectSchema.extend({
+  key: z.string().openapi({ description: 'The full key. Shown only in this response: store it now.' }),
+}).openapi('CreatedKey');
+
+export const KeyListSchema = z.object({ data: z.array(KeyObjectSchema), next_cursor: z.string().nullable() }).openapi('KeyList');
+
+export const IdParamSchema = z.object({
+  id: z.string().max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'key_0Q5bX2c9Lk3mN8pR4sT6vW' }),
+});
+
+const limitSchema = z.coerce.number().int().min(1).max(100).default(50);
+
+export const PageQuerySchema = z.strictObject({
+  limit: limitSchema.optional(),
+  cursor: z.string().max(200).optional(),
+});
+
+export const KeyListQuerySchema = PageQuerySchema.extend({
+  status: z.enum(['active', 'expired', 'revoked']).optional(),
+  q: z.string().max(100).optional(),
+});
+
+const positiveDuration = z.number().positive().finite();
+
+export const CreateKeyBodySchema = z
+  .strictObject({
+    name: z.string().min(1).max(100).openapi({ example: 'Production CRM sync' }),
+    scopes: z.array(ScopeSchema).min(1).max(SCOPES.length).optional(),
+    expires_in_days: positiveDuration.max(3650).optional(),
+  })
+  .openapi('CreateKey');
+
+export const RevokeKeyBodySchema = z.strictObject({ note: z.string().max(500).optional() }).openapi('RevokeKey');
+
+export const RollKeyBodySchema = z
+  .strictObject({ grace_period_hours: z.number().min(0).max(720).finite().optional() })
+  .openapi('RollKey');
+
+export const AccountSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    plan: z.enum(['free', 'pro', 'agency']),
+    rotation_period_days: z.number().int(),
+    notification_url: z.string().nullable(),
+    notification_secret: z.string().optional().openapi({ description: 'Returned once, when a notification URL is first set.' }),
+  })
+  .openapi('Account');
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http or https URL');
+
+export const UpdateAccountBodySchema = z
+  .strictObject({
+    rotation_period_days: z.number().int().min(30).max(90).optional(),
+    notification_url: httpUrl.nullable().optional(),
+  })
+  .openapi('UpdateAccount');
+
+export const AuditEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    at: z.string(),
+    actor: z.object({ type: z.enum(['user', 'key', 'system', 'github', 'gitguardian', 'reporter']), id: z.string().optional() }),
+    key_id: z.string().optional(),
+    key_name: z.string().optional(),
+    ip: z.string().optional(),
+    user_agent: z.string().optional(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('AuditEvent');
+
+export const AuditListSchema = z.object({ data: z.array(AuditEventSchema), next_cursor: z.string().nullable() }).openapi('AuditEventList');
+
+export const UsageSchema = z
+  .object({
+    account: z.object({ id: z.string(), plan: z.string(), period_start: z.string(), period_end: z.string(), requests: z.number(), jobs: z.number() }),
+    key: z.object({ id: z.string(), name: z.string(), requests: z.number(), last_used_at: z.string().nullable() }),
+  })
+  .openapi('Usage');
+
+export const CreateJobBodySchema = z.strictObject({ file_url: httpUrl }).openapi('CreateJob');
+
+export const JobSchema = z
+  .object({ id: z.string(), status: z.enum(['queued', 'running', 'done', 'failed']), file_url: z.string(), created_at: z.string() })
+  .openapi('Job');
+
+export const MAX_REPORTED_KEYS = 1000;
+
+const reportedKeys = z.array(z.string().max(200)).min(1).max(MAX_REPORTED_KEYS);
+
+export const ExposureSourceSchema = z.strictObject({
+  kind: z.enum(['scanner', 'github', 'gitguardian', 'other']),
+  url: z.string().max(2048).optional(),
+  location: z.string().max(1024).optional(),
+});
+
+export const ExposureBodySchema = z
+  .strictObject({
+    keys: reportedKeys.optional(),
+    hmsl_hashes: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
+    source: ExposureSourceSchema.optional(),
+  })
+  .refine((body) => (body.keys === undefined) !== (body.hmsl_hashes === undefined), {
+    message: 'send exactly one of "keys" or "hmsl_hashes"',
+  })
+  .openapi('ExposureReport');
+
+export const ExposureResultsSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        display: z.string().nullable().optional(),
+        sha256: z.string().optional(),
+        hmsl_hash: z.string().optional(),
+        status: z.enum(['revoked', 'already_revoked', 'unknown', 'invalid']),
+      }),
+    ),
+  })
+  .openapi('ExposureResults');
+
+export const VerifyBodySchema = z.strictObject({ keys: reportedKeys }).openapi('VerifyKeys');
+
+export const VerifyResultsSchema = z
+  .object({
+    results: z.array(
+      z.object({ display: z.string().nullable(), sha256: z.string(), status: z.enum(['active', 'expired', 'revoked', 'unknown', 'invalid']) }),
+    ),
+  })
+  .openapi('VerifyResults');
+
+/** The error answers every authenticated route may give, for the OpenAPI document. */
+export function errorResponses(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: 'Invalid request',
+    401: 'Missing or invalid API key',
+    403: 'Plan or scope does not allow this',
+    404: 'Not found (also for another account’s id)',
+    409: 'Conflict',
+    413: 'Body too large',
+    429: 'Rate limited',
+    503: 'Service unavailable',
+  };
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: descriptions[status] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]),
+  );
+}

@@ -1,0 +1,174 @@
+// Exposure reports (SPEC §2.3) and the side-effect-free key check behind `POST /v1/keys/verify`.
+import type { Kysely } from 'kysely';
+import { displayOf, hasKeyShape, isWellFormedKey, sha256Hex } from '../key-format.js';
+import type { ApiKeysTable, Database } from '../store/schema.js';
+import { appendAuditEvent } from './audit.js';
+import { keyStatus } from './key-objects.js';
+import { revokeKeyRow } from './keys.js';
+import type { ExposureSource, KeyStatus, RequestContext, RevokedReason } from './types.js';
+
+export const MAX_REPORTED_KEYS = 1000;
+
+export type ExposureStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
+
+export interface ExposureResult {
+  display: string | null;
+  sha256: string;
+  status: ExposureStatus;
+}
+
+/** A key this report revoked: what the owner is told about. */
+export interface ExposureRevocation {
+  accountId: string;
+  keyId: string;
+  keyName: string;
+  display: string;
+  sha256: string;
+  revokedAt: string;
+  reason: RevokedReason;
+  source: ExposureSource;
+  eventId: string;
+}
+
+export interface ExposureOutcome<R> {
+  results: R[];
+  revoked: ExposureRevocation[];
+}
+
+function reasonFor(source: ExposureSource, override?: RevokedReason): RevokedReason {
+  if (override) return override;
+  return source.kind === 'scanner' ? 'exposed:scanner' : 'exposed:report';
+}
+
+function sourceData(source: ExposureSource): Record<string, unknown> {
+  return { source: source.kind, url: source.url ?? null, location: source.location ?? null };
+}
+
+async function rowsBy(db: Kysely<Database>, column: 'sha256' | 'hmsl_hash', values: string[]): Promise<Map<string, ApiKeysTable>> {
+  const byValue = new Map<string, ApiKeysTable>();
+  const unique = [...new Set(values)];
+  // Chunks keep each statement well under SQLite's bound-parameter limit.
+  for (let start = 0; start < unique.length; start += 500) {
+    const chunk = unique.slice(start, start + 500);
+    const rows = await db.selectFrom('api_keys').selectAll().where(column, 'in', chunk).execute();
+    for (const row of rows) byValue.set(row[column], row);
+  }
+  return byValue;
+}
+
+/** Records the exposure of one stored key and revokes it if it is still live. */
+async function exposeRow(
+  db: Kysely<Database>,
+  row: ApiKeysTable,
+  source: ExposureSource,
+  context: RequestContext,
+  now: Date,
+  reason: RevokedReason,
+): Promise<{ status: 'revoked' | 'already_revoked'; revocation?: ExposureRevocation }> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const key = { id: current.id, name: current.name };
+    const display = `${current.prefix}…${current.last4}`;
+    await appendAuditEvent(trx, {
+      accountId: current.account_id,
+      type: 'key.exposed',
+      context,
+      key,
+      data: { display, ...sourceData(source), already_revoked: current.revoked_at !== null },
+      at: now.toISOString(),
+    });
+    const { row: after, changed, eventId } = await revokeKeyRow(trx, current, reason, context, now, sourceData(source));
+    if (!changed || !eventId) return { status: 'already_revoked' as const };
+    return {
+      status: 'revoked' as const,
+      revocation: {
+        accountId: current.account_id,
+        keyId: current.id,
+        keyName: current.name,
+        display,
+        sha256: current.sha256,
+        revokedAt: after.revoked_at ?? now.toISOString(),
+        reason,
+        source,
+        eventId,
+      },
+    };
+  });
+}
+
+export async function reportExposedKeys(
+  db: Kysely<Database>,
+  keys: string[],
+  source: ExposureSource,
+  context: RequestContext,
+  now: Date,
+  reasonOverride?: RevokedReason,
+): Promise<ExposureOutcome<ExposureResult>> {
+  const hashes = keys.map((key) => sha256Hex(key));
+  const wellFormed = keys.map((key) => isWellFormedKey(key));
+  const rows = await rowsBy(db, 'sha256', hashes.filter((_, index) => wellFormed[index]));
+  const results: ExposureResult[] = [];
+  const revoked: ExposureRevocation[] = [];
+  for (const [index, key] of keys.entries()) {
+    const sha256 = hashes[index]!;
+    const display = hasKeyShape(key) ? displayOf(key) : null;
+    const row = wellFormed[index] ? rows.get(sha256) : undefined;
+    if (!wellFormed[index] || !row) {
+      results.push({ display, sha256, status: wellFormed[index] ? 'unknown' : 'invalid' });
+      continue;
+    }
+    const outcome = await exposeRow(db, row, source, context, now, reasonFor(source, reasonOverride));
+    if (outcome.revocation) revoked.push(outcome.revocation);
+    results.push({ display, sha256, status: outcome.status });
+  }
+  return { results, revoked };
+}
+
+export interface HashExposureResult {
+  hmsl_hash: string;
+  status: Exclude<ExposureStatus, 'invalid'> | 'invalid';
+}
+
+/** The same report by GitGuardian HMSL hash, for a webhook server that never sees the key. */
+export async function reportExposedHashes(
+  db: Kysely<Database>,
+  hmslHashes: string[],
+  source: ExposureSource,
+  context: RequestContext,
+  now: Date,
+  reasonOverride?: RevokedReason,
+): Promise<ExposureOutcome<HashExposureResult>> {
+  const valid = (hash: string) => /^[0-9a-f]{64}$/.test(hash);
+  const rows = await rowsBy(db, 'hmsl_hash', hmslHashes.filter(valid));
+  const results: HashExposureResult[] = [];
+  const revoked: ExposureRevocation[] = [];
+  for (const hash of hmslHashes) {
+    const row = valid(hash) ? rows.get(hash) : undefined;
+    if (!row) {
+      results.push({ hmsl_hash: hash, status: valid(hash) ? 'unknown' : 'invalid' });
+      continue;
+    }
+    const outcome = await exposeRow(db, row, source, context, now, reasonFor(source, reasonOverride));
+    if (outcome.revocation) revoked.push(outcome.revocation);
+    results.push({ hmsl_hash: hash, status: outcome.status });
+  }
+  return { results, revoked };
+}
+
+export interface VerifyResult {
+  display: string | null;
+  sha256: string;
+  status: KeyStatus | 'unknown' | 'invalid';
+}
+
+export async function verifyKeys(db: Kysely<Database>, keys: string[], now: Date): Promise<VerifyResult[]> {
+  const hashes = keys.map((key) => sha256Hex(key));
+  const rows = await rowsBy(db, 'sha256', hashes.filter((_, index) => isWellFormedKey(keys[index]!)));
+  return keys.map((key, index) => {
+    const sha256 = hashes[index]!;
+    const display = hasKeyShape(key) ? displayOf(key) : null;
+    if (!isWellFormedKey(key)) return { display, sha256, status: 'invalid' };
+    const row = rows.get(sha256);
+    return { display, sha256, status: row ? keyStatus(row, now) : 'unknown' };
+  });
+}

@@ -1,0 +1,28 @@
+// Enrichment jobs: stored for the enrichment worker, which lives outside lfk.
+import type { Kysely } from 'kysely';
+import { notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Database, JobsTable } from '../store/schema.js';
+
+export interface JobObject {
+  id: string;
+  status: JobsTable['status'];
+  file_url: string;
+  created_at: string;
+}
+
+function toJobObject(row: JobsTable): JobObject {
+  return { id: row.id, status: row.status, file_url: row.file_url, created_at: row.created_at };
+}
+
+export async function createJob(db: Kysely<Database>, accountId: string, keyId: string, fileUrl: string, now: Date): Promise<JobObject> {
+  const row: JobsTable = { id: newId('job'), account_id: accountId, key_id: keyId, file_url: fileUrl, status: 'queued', created_at: now.toISOString() };
+  await db.insertInto('jobs').values(row).execute();
+  return toJobObject(row);
+}
+
+export async function getJob(db: Kysely<Database>, accountId: string, jobId: string): Promise<JobObject> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('account_id', '=', accountId).executeTakeFirst();
+  if (!row) throw notFound('job');
+  return toJobObject(row);
+}

@@ -1,0 +1,239 @@
+// The key service: one object that the HTTP routes, the CLI, the web page and the webhook
+// server call. It owns the key cache, so every revocation path empties it at once.
+import { notFound } from '../errors.js';
+import { isWellFormedKey, sha256Hex } from '../key-format.js';
+import type { Store } from '../store/database.js';
+import type { Plan } from '../store/schema.js';
+import { createAccount, findAccountRow, toAccountObject, updateAccount, type AccountChanges, type NewAccount } from './accounts.js';
+import { listAuditEvents } from './audit.js';
+import {
+  reportExposedHashes,
+  reportExposedKeys,
+  verifyKeys,
+  type ExposureRevocation,
+} from './exposures.js';
+import { createJob, getJob } from './jobs.js';
+import { KeyCache, type VerifiedKey } from './key-cache.js';
+import { parseScopes } from './key-objects.js';
+import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
+import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
+import { UsageRecorder, periodBounds } from './usage.js';
+
+export interface KeyServiceOptions {
+  /** How long a verified key is trusted without a new look-up (default 60 s on SQLite, 5 s on PostgreSQL). */
+  cacheTtlMs?: number;
+  /** The clock, for tests of expiry and rotation. */
+  now?: () => Date;
+  /** How often counters and `last_used` are written (default 1 s). */
+  flushIntervalMs?: number;
+  /** How often passed expiries are recorded as `key.expired` (default 30 s). */
+  expirySweepIntervalMs?: number;
+}
+
+export type RevocationListener = (sha256s: string[]) => void;
+export type ExposureListener = (revocations: ExposureRevocation[]) => void | Promise<void>;
+
+export class KeyService {
+  readonly cache: KeyCache;
+  readonly usage: UsageRecorder;
+  readonly now: () => Date;
+  private readonly revocationListeners: RevocationListener[] = [];
+  private readonly exposureListeners: ExposureListener[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private seenDataVersion: number | null;
+
+  constructor(
+    readonly store: Store,
+    private readonly options: KeyServiceOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.cache = new KeyCache(options.cacheTtlMs ?? (store.dialect === 'sqlite' ? 60_000 : 5_000));
+    this.usage = new UsageRecorder(store.db);
+    this.seenDataVersion = store.dataVersion();
+  }
+
+  private get db() {
+    return this.store.db;
+  }
+
+  /** Starts the background writers (counters, expiries). `stop()` ends them and writes what is left. */
+  start(onError: (error: unknown) => void): void {
+    const every = (ms: number, task: () => Promise<unknown>) => {
+      const timer = setInterval(() => void task().catch(onError), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.flushIntervalMs ?? 1000, () => this.usage.flush());
+    every(this.options.expirySweepIntervalMs ?? 30_000, () => this.sweepExpirations());
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    await this.usage.flush();
+  }
+
+  onRevoked(listener: RevocationListener): void {
+    this.revocationListeners.push(listener);
+  }
+
+  onExposureRevoked(listener: ExposureListener): void {
+    this.exposureListeners.push(listener);
+  }
+
+  /** Drops revoked keys from this instance's cache and tells the listeners (other instances). */
+  forget(sha256s: string[]): void {
+    if (sha256s.length === 0) return;
+    for (const sha of sha256s) this.cache.delete(sha);
+    for (const listener of this.revocationListeners) listener(sha256s);
+  }
+
+  // ── authentication (the hot path) ───────────────────────────────────────────
+
+  /** The live key behind a presented token, or null for anything else (same answer for every reason). */
+  async authenticate(token: string): Promise<VerifiedKey | null> {
+    // Malformed and bad-checksum tokens never reach the database.
+    if (!isWellFormedKey(token)) return null;
+    const sha256 = sha256Hex(token);
+    this.noticeOtherWriters();
+    const now = this.now();
+    const cached = this.cache.get(sha256, now.getTime());
+    if (cached) return cached.expiresAt && cached.expiresAt <= now.toISOString() ? null : cached;
+    const row = await this.db
+      .selectFrom('api_keys')
+      .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
+      .select(['api_keys.id', 'api_keys.account_id', 'api_keys.name', 'api_keys.scopes', 'api_keys.expires_at', 'api_keys.revoked_at', 'api_keys.last_used_at', 'accounts.plan'])
+      .where('api_keys.sha256', '=', sha256)
+      .executeTakeFirst();
+    if (!row || row.revoked_at) return null;
+    if (row.expires_at && row.expires_at <= now.toISOString()) return null;
+    const verified: VerifiedKey = {
+      id: row.id,
+      accountId: row.account_id,
+      accountPlan: row.plan as Plan,
+      name: row.name,
+      scopes: parseScopes(row.scopes),
+      sha256,
+      expiresAt: row.expires_at,
+      lastUsedAt: row.last_used_at,
+    };
+    this.cache.set(verified, now.getTime());
+    return verified;
+  }
+
+  /** On SQLite another process (`lfk keys revoke`) may have written: then nothing cached is trusted. */
+  private noticeOtherWriters(): void {
+    const version = this.store.dataVersion();
+    if (version !== this.seenDataVersion) {
+      this.seenDataVersion = version;
+      this.cache.clear();
+    }
+  }
+
+  recordUse(key: VerifiedKey, ip: string | null): void {
+    this.usage.recordRequest(key.id, key.accountId, ip, this.now());
+  }
+
+  async usageOf(key: VerifiedKey) {
+    const now = this.now();
+    const { key: keyCounts, account } = await this.usage.usage(key.id, key.accountId, now);
+    const { start, end } = periodBounds(now);
+    return {
+      account: { id: key.accountId, plan: key.accountPlan, period_start: start, period_end: end, requests: account.requests, jobs: account.jobs },
+      key: { id: key.id, name: key.name, requests: keyCounts.requests, last_used_at: this.usage.lastUsedAt(key.id) ?? key.lastUsedAt },
+    };
+  }
+
+  // ── accounts ────────────────────────────────────────────────────────────────
+
+  createAccount(input: NewAccount) {
+    return createAccount(this.db, input);
+  }
+
+  async getAccount(accountId: string) {
+    return toAccountObject(await findAccountRow(this.db, accountId));
+  }
+
+  updateAccount(accountId: string, changes: AccountChanges, context: RequestContext) {
+    return updateAccount(this.db, accountId, changes, context);
+  }
+
+  // ── keys ────────────────────────────────────────────────────────────────────
+
+  createKey(accountId: string, input: NewKey, context: RequestContext) {
+    return createKey(this.db, accountId, input, context, this.now());
+  }
+
+  listKeys(accountId: string, options: KeyListOptions) {
+    return listKeys(this.db, accountId, options, this.now());
+  }
+
+  getKey(accountId: string, keyId: string) {
+    return getKey(this.db, accountId, keyId, this.now());
+  }
+
+  /** The account a key belongs to (for operators, who address keys by id alone). */
+  async accountOfKey(keyId: string): Promise<string> {
+    const row = await this.db.selectFrom('api_keys').select('account_id').where('id', '=', keyId).executeTakeFirst();
+    if (!row) throw notFound('key');
+    return row.account_id;
+  }
+
+  async revokeKey(accountId: string, keyId: string, note: string | undefined, context: RequestContext) {
+    const result = await revokeKey(this.db, accountId, keyId, note, context, this.now());
+    this.forget([result.sha256]);
+    return result.key;
+  }
+
+  async rollKey(accountId: string, keyId: string, graceHours: number | undefined, context: RequestContext) {
+    const result = await rollKey(this.db, accountId, keyId, graceHours, context, this.now());
+    // The old key's expiry moved (or it was revoked): its cached entry is stale either way.
+    this.forget([result.oldSha256]);
+    return result.created;
+  }
+
+  async sweepExpirations(): Promise<number> {
+    const expired = await recordExpirations(this.db, this.now());
+    this.forget(expired);
+    return expired.length;
+  }
+
+  listAuditEvents(accountId: string, options: { limit: number; cursor?: string | undefined }) {
+    return listAuditEvents(this.db, accountId, options);
+  }
+
+  // ── exposures ───────────────────────────────────────────────────────────────
+
+  async reportExposures(keys: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
+    const outcome = await reportExposedKeys(this.db, keys, source, context, this.now(), reason);
+    await this.afterExposure(outcome.revoked);
+    return outcome;
+  }
+
+  async reportExposedHashes(hmslHashes: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
+    const outcome = await reportExposedHashes(this.db, hmslHashes, source, context, this.now(), reason);
+    await this.afterExposure(outcome.revoked);
+    return outcome;
+  }
+
+  private async afterExposure(revoked: ExposureRevocation[]): Promise<void> {
+    this.forget(revoked.map((revocation) => revocation.sha256));
+    if (revoked.length > 0) for (const listener of this.exposureListeners) await listener(revoked);
+  }
+
+  verifyKeys(keys: string[]) {
+    return verifyKeys(this.db, keys, this.now());
+  }
+
+  // ── jobs ────────────────────────────────────────────────────────────────────
+
+  async createJob(key: VerifiedKey, fileUrl: string) {
+    const now = this.now();
+    const job = await createJob(this.db, key.accountId, key.id, fileUrl, now);
+    this.usage.recordJob(key.id, key.accountId, now);
+    return job;
+  }
+
+  getJob(accountId: string, jobId: string) {
+    return getJob(this.db, accountId, jobId);
+  }
+}

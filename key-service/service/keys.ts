@@ -1,0 +1,295 @@
+// The key lifecycle (SPEC §1.2–1.4): create, list, get, revoke, roll, expire.
+import { sql, type Kysely } from 'kysely';
+import { ApiError, notFound } from '../errors.js';
+import { displayParts, generateKey, sha256Hex } from '../key-format.js';
+import { hmslHash } from '../hmsl-hash.js';
+import { newId } from '../ids.js';
+import type { ApiKeysTable, Database } from '../store/schema.js';
+import { KEY_PLANS, findAccountRow } from './accounts.js';
+import { appendAuditEvent } from './audit.js';
+import { toKeyObject } from './key-objects.js';
+import { decodeCursor, toPage } from './paging.js';
+import type { CreatedKey, KeyObject, KeyStatus, Page, RequestContext, RevokedReason, Scope } from './types.js';
+
+const HOUR_MS = 3_600_000;
+export const DEFAULT_GRACE_HOURS = 24;
+export const MAX_NAME_LENGTH = 100;
+
+export interface NewKey {
+  name: string;
+  scopes?: Scope[] | undefined;
+  expires_in_days?: number | undefined;
+}
+
+export interface KeyListOptions {
+  status?: KeyStatus | undefined;
+  q?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+function createdBy(context: RequestContext): string {
+  return context.actor.id ?? context.actor.type;
+}
+
+/** A key may only hand out scopes it holds itself; a person or the CLI holds them all. */
+function assertCanGrant(context: RequestContext, scopes: readonly Scope[]): void {
+  if (!context.scopes) return;
+  const missing = scopes.filter((scope) => !context.scopes?.includes(scope));
+  if (missing.length > 0) {
+    throw new ApiError('insufficient_scope', `This key cannot grant scopes it does not have: ${missing.join(', ')}.`);
+  }
+}
+
+async function insertKey(
+  db: Kysely<Database>,
+  accountId: string,
+  fields: { name: string; scopes: Scope[]; expiresAt: string | null },
+  context: RequestContext,
+  now: Date,
+): Promise<{ row: ApiKeysTable; key: string }> {
+  const key = generateKey();
+  const { prefix, last4 } = displayParts(key);
+  const row: ApiKeysTable = {
+    id: newId('key'),
+    account_id: accountId,
+    name: fields.name,
+    prefix,
+    last4,
+    sha256: sha256Hex(key),
+    hmsl_hash: await hmslHash(key),
+    scopes: JSON.stringify(fields.scopes),
+    created_at: now.toISOString(),
+    created_by: createdBy(context),
+    last_used_at: null,
+    last_used_ip: null,
+    expires_at: fields.expiresAt,
+    expiry_recorded_at: null,
+    revoked_at: null,
+    revoked_reason: null,
+    replaced_by: null,
+  };
+  await db.insertInto('api_keys').values(row).execute();
+  await appendAuditEvent(db, {
+    accountId,
+    type: 'key.created',
+    context,
+    key: { id: row.id, name: row.name },
+    data: { display: `${prefix}…${last4}`, scopes: fields.scopes, expires_at: fields.expiresAt },
+    at: row.created_at,
+  });
+  return { row, key };
+}
+
+function cleanName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > MAX_NAME_LENGTH) {
+    throw new ApiError('invalid_request', `The key name must be 1 to ${MAX_NAME_LENGTH} characters, for example "Production CRM sync".`);
+  }
+  return trimmed;
+}
+
+export async function createKey(db: Kysely<Database>, accountId: string, input: NewKey, context: RequestContext, now: Date): Promise<CreatedKey> {
+  const name = cleanName(input.name);
+  const scopes: Scope[] = input.scopes ? [...new Set(input.scopes)] : ['enrichment'];
+  if (scopes.length === 0) throw new ApiError('invalid_request', 'A key needs at least one scope.');
+  assertCanGrant(context, scopes);
+  const days = input.expires_in_days;
+  if (days !== undefined && !(Number.isFinite(days) && days > 0 && days <= 3650)) {
+    throw new ApiError('invalid_request', 'expires_in_days must be a positive number of at most 3650.');
+  }
+  return db.transaction().execute(async (trx) => {
+    const account = await findAccountRow(trx, accountId);
+    if (!KEY_PLANS.includes(account.plan)) {
+      throw new ApiError('plan_required', 'API keys come with the Pro and Agency plans. Upgrade this account to Pro or Agency to create keys.');
+    }
+    const expiresAt = days === undefined ? null : new Date(now.getTime() + days * 24 * HOUR_MS).toISOString();
+    const { row, key } = await insertKey(trx, accountId, { name, scopes, expiresAt }, context, now);
+    return { ...toKeyObject(row, account.rotation_period_days, now), key };
+  });
+}
+
+export async function listKeys(db: Kysely<Database>, accountId: string, options: KeyListOptions, now: Date): Promise<Page<KeyObject>> {
+  const account = await findAccountRow(db, accountId);
+  const after = decodeCursor(options.cursor);
+  const nowIso = now.toISOString();
+  let query = db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId);
+  if (after) query = query.where('id', '<', after);
+  if (options.status === 'revoked') query = query.where('revoked_at', 'is not', null);
+  if (options.status === 'expired') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', nowIso);
+  if (options.status === 'active') {
+    query = query.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]));
+  }
+  const q = options.q?.trim();
+  if (q) {
+    const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(${sql.ref('name')}) like ${pattern} escape '\\'`,
+        // A pasted display form ("lfk_sk_a1b2…t0Xy") or prefix finds the key by its prefix.
+        eb('prefix', '=', q.split('…')[0]!.slice(0, 11)),
+      ]),
+    );
+  }
+  const rows = await query.orderBy('id', 'desc').limit(options.limit + 1).execute();
+  return toPage(rows, options.limit, (row) => toKeyObject(row, account.rotation_period_days, now));
+}
+
+async function findKeyRow(db: Kysely<Database>, accountId: string, keyId: string): Promise<ApiKeysTable> {
+  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('account_id', '=', accountId).executeTakeFirst();
+  if (!row) throw notFound('key');
+  return row;
+}
+
+export async function getKey(db: Kysely<Database>, accountId: string, keyId: string, now: Date): Promise<KeyObject> {
+  const account = await findAccountRow(db, accountId);
+  return toKeyObject(await findKeyRow(db, accountId, keyId), account.rotation_period_days, now);
+}
+
+export interface RevokeResult {
+  key: KeyObject;
+  sha256: string;
+  /** False when the key was already revoked (nothing changed). */
+  changed: boolean;
+}
+
+/** Revokes inside the caller's transaction; a key already revoked is returned unchanged. */
+export async function revokeKeyRow(
+  db: Kysely<Database>,
+  row: ApiKeysTable,
+  reason: RevokedReason,
+  context: RequestContext,
+  now: Date,
+  data: Record<string, unknown> = {},
+): Promise<{ row: ApiKeysTable; changed: boolean; eventId?: string }> {
+  if (row.revoked_at) return { row, changed: false };
+  const revokedAt = now.toISOString();
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: revokedAt, revoked_reason: reason })
+    .where('id', '=', row.id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) {
+    // Someone else revoked it between our read and our write: theirs stands.
+    const current = await db.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return { row: current, changed: false };
+  }
+  const eventId = await appendAuditEvent(db, {
+    accountId: row.account_id,
+    type: 'key.revoked',
+    context,
+    key: { id: row.id, name: row.name },
+    data: { reason, display: `${row.prefix}…${row.last4}`, ...data },
+    at: revokedAt,
+  });
+  return { row: { ...row, revoked_at: revokedAt, revoked_reason: reason }, changed: true, eventId };
+}
+
+export async function revokeKey(
+  db: Kysely<Database>,
+  accountId: string,
+  keyId: string,
+  note: string | undefined,
+  context: RequestContext,
+  now: Date,
+): Promise<RevokeResult> {
+  return db.transaction().execute(async (trx) => {
+    const account = await findAccountRow(trx, accountId);
+    const found = await findKeyRow(trx, accountId, keyId);
+    const { row, changed } = await revokeKeyRow(trx, found, 'user', context, now, note ? { note } : {});
+    return { key: toKeyObject(row, account.rotation_period_days, now), sha256: row.sha256, changed };
+  });
+}
+
+export interface RollResult {
+  created: CreatedKey;
+  old: KeyObject;
+  oldSha256: string;
+  /** True when a zero grace period revoked the old key at once. */
+  oldRevoked: boolean;
+}
+
+export async function rollKey(
+  db: Kysely<Database>,
+  accountId: string,
+  keyId: string,
+  graceHours: number | undefined,
+  context: RequestContext,
+  now: Date,
+): Promise<RollResult> {
+  const grace = graceHours ?? DEFAULT_GRACE_HOURS;
+  if (!(Number.isFinite(grace) && grace >= 0 && grace <= 720)) {
+    throw new ApiError('invalid_request', 'grace_period_hours must be a number from 0 to 720.');
+  }
+  return db.transaction().execute(async (trx) => {
+    const account = await findAccountRow(trx, accountId);
+    const old = await findKeyRow(trx, accountId, keyId);
+    if (old.revoked_at) throw new ApiError('key_revoked', 'A revoked key cannot be rolled. Create a new key instead.');
+    if (old.expires_at && old.expires_at <= now.toISOString()) {
+      throw new ApiError('key_revoked', 'An expired key cannot be rolled. Create a new key instead.');
+    }
+    const scopes = JSON.parse(old.scopes) as Scope[];
+    assertCanGrant(context, scopes);
+    const { row: fresh, key } = await insertKey(trx, accountId, { name: old.name, scopes, expiresAt: null }, context, now);
+    let oldRow: ApiKeysTable;
+    if (grace === 0) {
+      oldRow = (await revokeKeyRow(trx, { ...old, replaced_by: fresh.id }, 'rolled', context, now, { replaced_by: fresh.id })).row;
+    } else {
+      const graceEnd = new Date(now.getTime() + grace * HOUR_MS).toISOString();
+      const expiresAt = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
+      oldRow = { ...old, expires_at: expiresAt };
+      await trx.updateTable('api_keys').set({ expires_at: expiresAt }).where('id', '=', old.id).execute();
+    }
+    await trx.updateTable('api_keys').set({ replaced_by: fresh.id }).where('id', '=', old.id).execute();
+    await appendAuditEvent(trx, {
+      accountId,
+      type: 'key.rolled',
+      context,
+      key: { id: old.id, name: old.name },
+      data: { replaced_by: fresh.id, grace_period_hours: grace, old_key_expires_at: grace === 0 ? null : oldRow.expires_at },
+      at: now.toISOString(),
+    });
+    return {
+      created: { ...toKeyObject(fresh, account.rotation_period_days, now), key },
+      old: toKeyObject(oldRow, account.rotation_period_days, now),
+      oldSha256: old.sha256,
+      oldRevoked: grace === 0,
+    };
+  });
+}
+
+/** Writes one `key.expired` event for each key whose expiry has passed; returns their hashes. */
+export async function recordExpirations(db: Kysely<Database>, now: Date): Promise<string[]> {
+  const nowIso = now.toISOString();
+  const due = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('expiry_recorded_at', 'is', null)
+    .where('expires_at', '<=', nowIso)
+    .where('revoked_at', 'is', null)
+    .limit(500)
+    .execute();
+  const expired: string[] = [];
+  for (const row of due) {
+    await db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .updateTable('api_keys')
+        .set({ expiry_recorded_at: nowIso })
+        .where('id', '=', row.id)
+        .where('expiry_recorded_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return; // another instance recorded it
+      await appendAuditEvent(trx, {
+        accountId: row.account_id,
+        type: 'key.expired',
+        context: { actor: { type: 'system' } },
+        key: { id: row.id, name: row.name },
+        data: { display: `${row.prefix}…${row.last4}`, expires_at: row.expires_at, replaced_by: row.replaced_by },
+        at: row.expires_at ?? nowIso,
+      });
+      expired.push(row.sha256);
+    });
+  }
+  return expired;
+}

@@ -1,0 +1,93 @@
+// The tables, as Kysely sees them. Times are ISO-8601 UTC strings (`toISOString()`), which sort
+// and compare the same way as text on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export type Plan = 'free' | 'pro' | 'agency';
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  plan: Plan;
+  rotation_period_days: number;
+  notification_url: string | null;
+  notification_secret: string | null;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  email: string;
+  password_hash: string;
+  role: 'owner' | 'member';
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  prefix: string;
+  last4: string;
+  /** Hex SHA-256 of the full key; GitHub's `token_hash`. */
+  sha256: string;
+  /** GitGuardian's HasMySecretLeaked hash of the full key. */
+  hmsl_hash: string;
+  /** JSON array of scope names. */
+  scopes: string;
+  created_at: string;
+  /** `usr_…`, `key_…` or `cli`. */
+  created_by: string;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  expires_at: string | null;
+  /** When the `key.expired` event was written (so it is written once). */
+  expiry_recorded_at: string | null;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  /** The key a roll replaced this one with. */
+  replaced_by: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  account_id: string;
+  type: string;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  key_id: string | null;
+  key_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object. */
+  data: string;
+}
+
+export interface JobsTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  file_url: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  created_at: string;
+}
+
+export interface UsageCountersTable {
+  key_id: string;
+  account_id: string;
+  /** `YYYY-MM` (UTC). */
+  period: string;
+  requests: number;
+  jobs: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
+  jobs: JobsTable;
+  usage_counters: UsageCountersTable;
+  lfk_migrations: { name: string; applied_at: string; id: Generated<number> };
+}
