@@ -1,0 +1,81 @@
+// One key service with its HTTP app on a test database, plus helpers to make accounts and keys.
+import { createApiApp } from '../../key-service/http/app.js';
+import type { ApiDeps } from '../../key-service/http/env.js';
+import { createLogger } from '../../key-service/logger.js';
+import type { Dialect, Store } from '../../key-service/store/database.js';
+import type { Plan } from '../../key-service/store/schema.js';
+import { KeyService, type KeyServiceOptions } from '../../key-service/service/key-service.js';
+import type { CreatedKey, Scope } from '../../key-service/service/types.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+
+export interface Harness {
+  database: TestDatabase;
+  store: Store;
+  service: KeyService;
+  app: ReturnType<typeof createApiApp>;
+  logs: string[];
+  createAccount(plan?: Plan, name?: string): Promise<{ accountId: string; userId: string; email: string }>;
+  createKey(accountId: string, options?: { name?: string; scopes?: Scope[]; expires_in_days?: number }): Promise<CreatedKey>;
+  /** A pro account with one `keys:manage` key and one `enrichment` key. */
+  createTenant(): Promise<{ accountId: string; manager: CreatedKey; enrichment: CreatedKey }>;
+  close(): Promise<void>;
+}
+
+let accounts = 0;
+
+export async function createHarness(
+  dialect: Dialect,
+  options: { service?: KeyServiceOptions; api?: Partial<ApiDeps> } = {},
+): Promise<Harness> {
+  const database = await createTestDatabase(dialect);
+  const store = await database.open();
+  const service = new KeyService(store, options.service);
+  const logs: string[] = [];
+  const logger = createLogger('debug', (line) => logs.push(line));
+  const app = createApiApp({ service, logger, ...options.api });
+  const harness: Harness = {
+    database,
+    store,
+    service,
+    app,
+    logs,
+    async createAccount(plan = 'pro', name = 'Acme') {
+      accounts++;
+      const email = `owner${accounts}-${Date.now()}@example.com`;
+      const created = await service.createAccount({ name, plan, email, password: 'correct horse battery' });
+      return { accountId: created.account.id, userId: created.user.id, email };
+    },
+    createKey(accountId, keyOptions = {}) {
+      return service.createKey(
+        accountId,
+        { name: keyOptions.name ?? 'Test key', scopes: keyOptions.scopes, expires_in_days: keyOptions.expires_in_days },
+        { actor: { type: 'system', id: 'test' } },
+      );
+    },
+    async createTenant() {
+      const { accountId } = await harness.createAccount('pro');
+      const manager = await harness.createKey(accountId, { name: 'Manager', scopes: ['keys:manage'] });
+      const enrichment = await harness.createKey(accountId, { name: 'Enrichment', scopes: ['enrichment'] });
+      return { accountId, manager, enrichment };
+    },
+    async close() {
+      await service.stop();
+      await store.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+/** JSON request helper for `app.request`. */
+export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
