@@ -23,6 +23,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
   });
   const service = new KeyService(store);
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
+  const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
   const app = createApiApp({
     service,
     logger,
@@ -45,6 +46,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
     (closing ??= (async () => {
       // Stop accepting, let in-flight requests finish, then write what is counted and close.
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopFollowing();
       await service.stop().catch((error) => logger.warn('final write failed', errorFields(error)));
       await store.close();
     })());

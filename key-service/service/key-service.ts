@@ -80,11 +80,23 @@ export class KeyService {
     this.exposureListeners.push(listener);
   }
 
-  /** Drops revoked keys from this instance's cache and tells the listeners (other instances). */
-  forget(sha256s: string[]): void {
+  /**
+   * After a revocation commits: drops the keys from this instance's cache, tells every other
+   * instance (NOTIFY on PostgreSQL) and the local listeners.
+   */
+  async forget(sha256s: string[]): Promise<void> {
     if (sha256s.length === 0) return;
     for (const sha of sha256s) this.cache.delete(sha);
     for (const listener of this.revocationListeners) listener(sha256s);
+    await this.store.publishRevocations(sha256s);
+  }
+
+  /** Follows revocations made by other instances and processes; returns the function that stops it. */
+  followRevocations(onError: (error: Error) => void): Promise<() => Promise<void>> {
+    return this.store.listenForRevocations((sha256s) => {
+      if (sha256s === null) this.cache.clear();
+      else for (const sha of sha256s) this.cache.delete(sha);
+    }, onError);
   }
 
   // ── authentication (the hot path) ───────────────────────────────────────────
@@ -180,20 +192,20 @@ export class KeyService {
 
   async revokeKey(accountId: string, keyId: string, note: string | undefined, context: RequestContext) {
     const result = await revokeKey(this.db, accountId, keyId, note, context, this.now());
-    this.forget([result.sha256]);
+    await this.forget([result.sha256]);
     return result.key;
   }
 
   async rollKey(accountId: string, keyId: string, graceHours: number | undefined, context: RequestContext) {
     const result = await rollKey(this.db, accountId, keyId, graceHours, context, this.now());
     // The old key's expiry moved (or it was revoked): its cached entry is stale either way.
-    this.forget([result.oldSha256]);
+    await this.forget([result.oldSha256]);
     return result.created;
   }
 
   async sweepExpirations(): Promise<number> {
     const expired = await recordExpirations(this.db, this.now());
-    this.forget(expired);
+    await this.forget(expired);
     return expired.length;
   }
 
@@ -216,7 +228,7 @@ export class KeyService {
   }
 
   private async afterExposure(revoked: ExposureRevocation[]): Promise<void> {
-    this.forget(revoked.map((revocation) => revocation.sha256));
+    await this.forget(revoked.map((revocation) => revocation.sha256));
     if (revoked.length > 0) for (const listener of this.exposureListeners) await listener(revoked);
   }
 

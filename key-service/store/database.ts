@@ -13,8 +13,18 @@ export interface Store {
   dataVersion(): number | null;
   /** Resolves when the database answers a trivial query. */
   ping(timeoutMs?: number): Promise<void>;
+  /** Tells every other instance that these keys (by SHA-256) were revoked; a no-op on SQLite. */
+  publishRevocations(sha256s: string[]): Promise<void>;
+  /**
+   * Calls `onRevoked` with the hashes other instances publish, and with `null` whenever the
+   * signal may have been missed (a lost connection): then nothing cached can be trusted.
+   * Returns a function that stops listening. A no-op on SQLite (`dataVersion` serves there).
+   */
+  listenForRevocations(onRevoked: (sha256s: string[] | null) => void, onError?: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+export const REVOCATION_CHANNEL = 'lfk_key_revoked';
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
@@ -64,6 +74,8 @@ async function openSqlite(path: string): Promise<Store> {
     async ping() {
       raw.prepare('select 1').get();
     },
+    publishRevocations: async () => undefined,
+    listenForRevocations: async () => async () => undefined,
     close: () => db.destroy(),
   };
 }
@@ -93,7 +105,73 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
         clearTimeout(timer);
       }
     },
+    async publishRevocations(sha256s) {
+      // NOTIFY payloads are limited to 8000 bytes: 100 hashes (6.5 kB) per message.
+      for (let start = 0; start < sha256s.length; start += 100) {
+        await sql`select pg_notify(${REVOCATION_CHANNEL}, ${sha256s.slice(start, start + 100).join(',')})`.execute(db);
+      }
+    },
+    listenForRevocations: (onRevoked, onError) => listenPostgres(pg, url, onRevoked, onError),
     close: () => db.destroy(),
+  };
+}
+
+/** A dedicated connection that LISTENs, and reconnects (with a full flush) when it drops. */
+async function listenPostgres(
+  pg: typeof import('pg').default,
+  url: string,
+  onRevoked: (sha256s: string[] | null) => void,
+  onError: (error: Error) => void = () => undefined,
+): Promise<() => Promise<void>> {
+  let client: import('pg').Client | undefined;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let attempt = 0;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    next.on('notification', (message) => {
+      if (message.channel === REVOCATION_CHANNEL && message.payload) onRevoked(message.payload.split(','));
+    });
+    next.on('error', (error) => {
+      onError(error);
+      lost(next);
+    });
+    next.on('end', () => lost(next));
+    await next.connect();
+    await next.query(`LISTEN ${REVOCATION_CHANNEL}`);
+    client = next;
+    attempt = 0;
+    // Anything revoked while we were not listening is unknown to us: start clean.
+    onRevoked(null);
+  };
+
+  const lost = (which: import('pg').Client) => {
+    if (stopped || client !== which) return;
+    client = undefined;
+    onRevoked(null);
+    which.end().catch(() => undefined);
+    scheduleReconnect();
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped || retryTimer) return;
+    const delay = Math.min(5000, 100 * 2 ** attempt++);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      connect().catch((error: Error) => {
+        onError(error);
+        scheduleReconnect();
+      });
+    }, delay);
+    retryTimer.unref();
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retryTimer);
+    await client?.end().catch(() => undefined);
   };
 }
 
