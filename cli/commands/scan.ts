@@ -1,5 +1,222 @@
+// `lfk scan`: find lfk keys in files or standard input (SPEC §3). Imports stay light: no web
+// server, database or zod unless a user config is read, so a pre-commit hook starts fast.
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadRuleSet } from '../../rules/load.js';
+import type { RuleSet } from '../../rules/types.js';
+import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, type IgnoreEntry } from '../../scanner/ignores.js';
+import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
+import { redactSecret } from '../../scanner/report/redact.js';
+import { textReport, wantsColor } from '../../scanner/report/text.js';
+import { findRepoRoot } from '../../scanner/repo.js';
+import { scanPaths, scanStream } from '../../scanner/scan.js';
+import { MissingPathError } from '../../scanner/sources/walk.js';
+import type { Finding } from '../../scanner/types.js';
 import { UsageError } from '../command.js';
+import { LFK_VERSION } from '../version.js';
 
-export async function run(_args: string[]): Promise<number> {
-  throw new UsageError('lfk scan is not built yet');
+const USAGE = `Usage: lfk scan [PATH…]        files and folders (default .), honouring .gitignore in a git work tree
+       lfk scan -              standard input
+
+Options:
+  --format text|json|sarif   report format (default text)
+  --output FILE              write the report to FILE instead of standard output
+  --config FILE              rules config (default ./.lfk.toml if present)
+  --baseline FILE            ignore findings already in an earlier JSON report
+  --verify                   ask the key service (LFK_KEY_SERVICE_URL) whether each key is live
+  --revoke                   report the keys to the key service, which revokes live ones
+  --no-redact                print full keys
+  --no-gitignore             scan git-ignored files too
+  --max-file-size BYTES      skip larger files with a warning (default 100 MiB, 0 = no limit)
+  --report-invalid           also list key shapes with a bad checksum
+  --workers N                worker threads (default: one per core)
+
+Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
+`;
+
+const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+const FORMATS = ['text', 'json', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface ScanArgs {
+  paths: string[];
+  format: Format;
+  output?: string;
+  config?: string;
+  baseline?: string;
+  verify: boolean;
+  revoke: boolean;
+  redact: boolean;
+  gitignore: boolean;
+  maxFileSize: number;
+  reportInvalid: boolean;
+  workers?: number;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseScanArgs(args);
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const serviceUrl = process.env.LFK_KEY_SERVICE_URL;
+  if ((parsed.verify || parsed.revoke) && !serviceUrl) {
+    throw new UsageError(`${parsed.revoke ? '--revoke' : '--verify'} needs the key service: set LFK_KEY_SERVICE_URL`);
+  }
+  const started = performance.now();
+  const cwd = process.cwd();
+  const ruleSet = await loadRuleSet(parsed.config ?? (existsSync('.lfk.toml') ? '.lfk.toml' : undefined));
+  const ignoreEntries: IgnoreEntry[] = [...readIgnoreFile(ignoreFileFor(cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
+
+  const scanned = await scan(parsed, ruleSet, cwd);
+  for (const warning of scanned.warnings) process.stderr.write(`lfk: warning: ${warning}\n`);
+  const { kept: findings, stale } = applyIgnores(scanned.findings, ignoreEntries);
+  for (const entry of stale) process.stderr.write(`lfk: note: ${entry.where}: ${entry.fingerprint} no longer matches any finding\n`);
+
+  let serviceFailed = false;
+  if (serviceUrl && (parsed.verify || parsed.revoke)) {
+    serviceFailed = !(await checkWithService(findings, ruleSet, serviceUrl, parsed));
+  }
+
+  const input: ReportInput = {
+    findings,
+    stats: scanned.stats,
+    durationMs: performance.now() - started,
+    redact: parsed.redact,
+    toolVersion: LFK_VERSION,
+  };
+  await writeReport(parsed, input, ruleSet, cwd);
+  if (serviceFailed) return 2;
+  return findings.some((finding) => finding.checksum === 'valid') ? 1 : 0;
+}
+
+async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
+  if (parsed.paths.length === 1 && parsed.paths[0] === '-') {
+    return scanStream(process.stdin, { ruleSet, reportInvalid: parsed.reportInvalid });
+  }
+  if (parsed.paths.includes('-')) throw new UsageError('"-" (standard input) cannot be mixed with paths');
+  const progress = process.stderr.isTTY ? progressBar() : undefined;
+  try {
+    return await scanPaths(parsed.paths, {
+      cwd,
+      ruleSet,
+      reportInvalid: parsed.reportInvalid,
+      gitignore: parsed.gitignore,
+      maxFileSize: parsed.maxFileSize,
+      ...(parsed.workers !== undefined && { workers: parsed.workers }),
+      ...(progress && { onProgress: progress.update }),
+    });
+  } catch (error) {
+    if (error instanceof MissingPathError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    progress?.done();
+  }
+}
+
+/** Verifies and/or revokes; false when the key service failed (the findings are still reported). */
+async function checkWithService(findings: Finding[], ruleSet: RuleSet, serviceUrl: string, parsed: ScanArgs): Promise<boolean> {
+  const { createHttpKeyServiceClient, KeyServiceError } = await import('../../key-service/http-client.js');
+  const { revokeFindings, verifyFindings } = await import('../../scanner/key-check.js');
+  const client = createHttpKeyServiceClient(serviceUrl);
+  const revocable = new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id));
+  try {
+    if (parsed.verify) await verifyFindings(findings, client, revocable);
+    if (parsed.revoke) {
+      const outcomes = await revokeFindings(findings, client, revocable);
+      for (const [key, outcome] of outcomes) process.stderr.write(`lfk: revoke: ${redactSecret(key)}: ${outcome}\n`);
+    }
+    return true;
+  } catch (error) {
+    if (!(error instanceof KeyServiceError)) throw error;
+    process.stderr.write(`lfk: error: ${error.message}\n`);
+    return false;
+  }
+}
+
+async function writeReport(parsed: ScanArgs, input: ReportInput, ruleSet: RuleSet, cwd: string): Promise<void> {
+  let report: string;
+  if (parsed.format === 'json') report = jsonReport(input);
+  else if (parsed.format === 'sarif') {
+    const { sarifReport } = await import('../../scanner/report/sarif.js');
+    const repoRoot = findRepoRoot(cwd);
+    report = sarifReport({ findings: input.findings, rules: ruleSet.rules, toolVersion: LFK_VERSION, cwd, ...(repoRoot && { repoRoot }) });
+  } else report = textReport(input, { color: parsed.output === undefined && wantsColor(process.stdout, process.env) });
+  if (parsed.output === undefined) process.stdout.write(report);
+  else writeFileSync(parsed.output, report);
+}
+
+function parseScanArgs(args: string[]): ScanArgs | 'help' {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        config: { type: 'string' },
+        baseline: { type: 'string' },
+        verify: { type: 'boolean' },
+        revoke: { type: 'boolean' },
+        'no-redact': { type: 'boolean' },
+        'no-gitignore': { type: 'boolean' },
+        'max-file-size': { type: 'string' },
+        'report-invalid': { type: 'boolean' },
+        workers: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (lfk scan --help)`);
+  }
+  if (values.help) return 'help';
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers must be a whole number of at least 1`);
+  return {
+    paths: positionals.length > 0 ? positionals : ['.'],
+    format: format as Format,
+    ...(values.output !== undefined && { output: values.output }),
+    ...(values.config !== undefined && { config: values.config }),
+    ...(values.baseline !== undefined && { baseline: values.baseline }),
+    verify: values.verify ?? false,
+    revoke: values.revoke ?? false,
+    redact: !values['no-redact'],
+    gitignore: !values['no-gitignore'],
+    maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size']),
+    reportInvalid: values['report-invalid'] ?? false,
+    ...(workers !== undefined && { workers }),
+  };
+}
+
+/** Bytes, optionally with K, M or G (binary units): `0`, `1048576`, `100M`. */
+function parseSize(text: string): number {
+  const match = /^(\d+)\s*([kmg])?(?:i?b)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`--max-file-size must be a number of bytes (0 for no limit), not "${text}"`);
+  const scale = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  return Number(match[1]) * scale;
+}
+
+/** A one-line progress bar on a terminal's stderr, redrawn at most every 100 ms. */
+function progressBar() {
+  let last = 0;
+  let drawn = false;
+  return {
+    update(done: number, total: number) {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const width = 30;
+      const filled = Math.round((done / Math.max(total, 1)) * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} files`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) process.stderr.write('\r\x1b[K');
+    },
+  };
 }

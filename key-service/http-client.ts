@@ -1,0 +1,123 @@
+// A dependency-free client (global fetch) for the key service's public key routes, used by the
+// scanner (`--verify`, `--revoke`) and by anything else that runs apart from the key service.
+// Callers depend on the KeyServiceClient interface, not on fetch.
+
+export type VerifyStatus = 'active' | 'expired' | 'revoked' | 'unknown' | 'invalid';
+export type ExposureStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
+
+export interface KeyResult<Status> {
+  /** `lfk_sk_a1b2…t0Xy`, or null for a string that is not key-shaped. */
+  display: string | null;
+  sha256: string;
+  status: Status;
+}
+
+export interface ExposureSource {
+  kind: 'scanner';
+  url?: string;
+  location?: string;
+}
+
+export interface KeyServiceClient {
+  /** `POST /v1/keys/verify`: is each key live? No side effect. Results in the order sent. */
+  verifyKeys(keys: readonly string[]): Promise<Array<KeyResult<VerifyStatus>>>;
+  /** `POST /v1/exposures`: revokes each live key. Results in the order sent. */
+  reportExposures(keys: readonly string[], source: ExposureSource): Promise<Array<KeyResult<ExposureStatus>>>;
+}
+
+/** The key service could not be reached or did not answer as it should. Never holds a full key. */
+export class KeyServiceError extends Error {
+  override name = 'KeyServiceError';
+}
+
+export const MAX_KEYS_PER_REQUEST = 1000;
+
+export interface HttpClientOptions {
+  fetch?: typeof fetch;
+  /** Retries after 429 (default 3), waiting Retry-After each time (at most maxRetryDelayMs). */
+  maxRetries?: number;
+  maxRetryDelayMs?: number;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientOptions = {}): KeyServiceClient {
+  const doFetch = options.fetch ?? fetch;
+  const maxRetries = options.maxRetries ?? 3;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const base = baseUrl.replace(/\/+$/, '');
+
+  async function post<Status>(path: string, body: Record<string, unknown>, expected: number): Promise<Array<KeyResult<Status>>> {
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await doFetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
+        throw new KeyServiceError(`the key service at ${base} cannot be reached (${cause})`);
+      }
+      if (response.status === 429 && attempt < maxRetries) {
+        await response.body?.cancel();
+        await sleep(Math.min(retryAfterMs(response.headers.get('retry-after')), maxRetryDelayMs));
+        continue;
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        const message = errorMessage(text);
+        throw new KeyServiceError(`the key service answered ${response.status} to POST ${path}${message ? `: ${message}` : ''}`);
+      }
+      const results = parseResults<Status>(text);
+      if (!results || results.length !== expected) {
+        throw new KeyServiceError(`the key service gave an unexpected answer to POST ${path}`);
+      }
+      return results;
+    }
+  }
+
+  async function inBatches<Status>(keys: readonly string[], send: (batch: string[]) => Promise<Array<KeyResult<Status>>>) {
+    const results: Array<KeyResult<Status>> = [];
+    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_REQUEST) {
+      results.push(...(await send(keys.slice(start, start + MAX_KEYS_PER_REQUEST))));
+    }
+    return results;
+  }
+
+  return {
+    verifyKeys: (keys) => inBatches(keys, (batch) => post<VerifyStatus>('/v1/keys/verify', { keys: batch }, batch.length)),
+    reportExposures: (keys, source) =>
+      inBatches(keys, (batch) => post<ExposureStatus>('/v1/exposures', { keys: batch, source }, batch.length)),
+  };
+}
+
+/** Retry-After in seconds or as an HTTP date; one second when absent or unreadable. */
+function retryAfterMs(header: string | null): number {
+  if (header === null) return 1000;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
+}
+
+function parseResults<Status>(text: string): Array<KeyResult<Status>> | undefined {
+  try {
+    const results = (JSON.parse(text) as { results?: unknown }).results;
+    return Array.isArray(results) ? (results as Array<KeyResult<Status>>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { message?: string } }).error?.message;
+  } catch {
+    return undefined;
+  }
+}

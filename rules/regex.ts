@@ -1,0 +1,52 @@
+// The one place lfk touches a regex engine. Every rule regex runs on RE2: linear time whatever
+// the input, so a hostile file cannot make a scan hang (RE2 has no look-around or backreferences).
+import RE2 from 're2';
+
+export interface RegexMatch {
+  /** Start and end (exclusive) of the whole match, in UTF-16 code units of the searched text. */
+  start: number;
+  end: number;
+  /** Start and end of each capture group (index 1…), undefined when the group did not take part. */
+  groups: Array<readonly [number, number] | undefined>;
+}
+
+export interface SafeRegex {
+  readonly source: string;
+  /** Number of capture groups in the pattern. */
+  readonly groupCount: number;
+  /** The first match starting at or after `from`. */
+  exec(text: string, from?: number): RegexMatch | null;
+  test(text: string): boolean;
+}
+
+/** Compiles a pattern (RE2 syntax, inline flags such as `(?i)` allowed); throws with RE2's reason. */
+export function compileRegex(source: string): SafeRegex {
+  let engine: RE2;
+  try {
+    engine = new RE2(source, 'gdu');
+  } catch (error) {
+    throw new Error(`not a valid RE2 regex (${error instanceof Error ? error.message : String(error)})`);
+  }
+  // An empty alternative always matches, so its match array shows how many groups there are.
+  const probe = new RE2(`${source}|`, 'u').exec('');
+  const groupCount = probe ? probe.length - 1 : 0;
+  return {
+    source,
+    groupCount,
+    exec(text, from = 0) {
+      engine.lastIndex = from;
+      const found = engine.exec(text);
+      if (!found) return null;
+      const indices = found.indices as Array<[number, number] | undefined> | undefined;
+      const start = found.index;
+      const end = start + found[0].length;
+      const groups: RegexMatch['groups'] = [];
+      for (let group = 1; group <= groupCount; group++) groups[group] = indices?.[group];
+      return { start, end, groups };
+    },
+    test(text) {
+      engine.lastIndex = 0;
+      return engine.test(text);
+    },
+  };
+}

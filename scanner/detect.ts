@@ -1,0 +1,227 @@
+// The detector: text in, findings out, no I/O. Keywords are looked for first (indexOf); a rule's
+// regex runs only on a window around each keyword hit, so a 20 MB minified line costs a keyword
+// search plus a few small regex runs, not a regex pass over 20 MB.
+import { sha256Hex } from '../key-service/key-format.js';
+import type { RegexMatch } from '../rules/regex.js';
+import type { CompiledAllowlist, CompiledRule, CompiledRuleSet } from '../rules/types.js';
+import { shannonEntropy } from './entropy.js';
+import { LineCursor } from './line-cursor.js';
+import type { CommitInfo, Finding, Fragment } from './types.js';
+
+/** Characters of context on each side of a keyword hit that the regex sees (trufflehog uses 512). */
+export const WINDOW_SPAN = 512;
+export const INLINE_ALLOW = 'lfk:allow';
+
+export type Validator = (secret: string) => boolean;
+
+export interface DetectorOptions {
+  /** Validators by the name rules give in `validate`. */
+  validators: Record<string, Validator>;
+  /** Also return shape matches that fail validation (checksum "invalid"). */
+  reportInvalid?: boolean;
+}
+
+export interface Detector {
+  /** True when a global path allowlist covers the file: it is not read at all. */
+  skipsPath(file: string): boolean;
+  /**
+   * False when UTF-8 bytes cannot hold any keyword, so a clean file never needs decoding. Always
+   * true with case-insensitive rules (their keywords may appear in any case).
+   */
+  bytesMayMatch(bytes: Buffer): boolean;
+  /** Longest keyword in bytes: byte checks overlap chunks by this much minus one. */
+  readonly maxKeywordBytes: number;
+  detect(fragment: Fragment): Finding[];
+}
+
+interface Candidate {
+  rule: CompiledRule;
+  /** Offsets of the secret and of the whole match in the fragment text. */
+  start: number;
+  end: number;
+  matchStart: number;
+  matchEnd: number;
+}
+
+export function createDetector(ruleSet: CompiledRuleSet, options: DetectorOptions): Detector {
+  for (const rule of ruleSet.rules) {
+    const name = rule.spec.validate;
+    if (name !== undefined && !options.validators[name]) {
+      throw new Error(`${rule.spec.file}: rule "${rule.spec.id}": field "validate": unknown validator "${name}"`);
+    }
+  }
+  const keywordBytes = [...new Set(ruleSet.rules.flatMap((rule) => rule.keywords))].map((word) => Buffer.from(word, 'utf8'));
+  const anyCaseInsensitive = ruleSet.rules.some((rule) => rule.caseInsensitive);
+  const fileSkips = ruleSet.allowlists.filter(isPathOnly);
+
+  return {
+    maxKeywordBytes: Math.max(0, ...keywordBytes.map((word) => word.length)),
+    skipsPath: (file) => fileSkips.some((allowlist) => allowlist.paths.some((path) => path.test(file))),
+    bytesMayMatch: (bytes) => anyCaseInsensitive || keywordBytes.some((word) => bytes.includes(word)),
+    detect: (fragment) => detectIn(fragment, ruleSet, options),
+  };
+}
+
+function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: DetectorOptions): Finding[] {
+  const { text, file } = fragment;
+  const ownFrom = fragment.ownFrom ?? 0;
+  const ownTo = fragment.ownTo ?? text.length;
+  let lower: string | undefined;
+  const candidates: Candidate[] = [];
+  for (const rule of ruleSet.rules) {
+    if (rule.path && !rule.path.test(file)) continue;
+    let windows: Array<readonly [number, number]>;
+    if (!rule.caseInsensitive) windows = keywordWindows(text, rule.keywords);
+    else {
+      lower ??= text.toLowerCase();
+      // Lower-casing a few characters changes the length; offsets then no longer line up, so the
+      // regex gets the whole fragment (still only when a keyword is present).
+      if (lower.length === text.length) windows = keywordWindows(lower, rule.keywords);
+      else windows = rule.keywords.some((word) => lower?.includes(word)) ? [[0, text.length]] : [];
+    }
+    for (const [from, to] of windows) {
+      for (const found of matchesIn(rule, text, from, to)) {
+        if (found.start >= ownFrom && found.start < ownTo) candidates.push(found);
+      }
+    }
+  }
+  candidates.sort((a, b) => a.start - b.start);
+  const cursor = new LineCursor(text, fragment.startLine ?? 1, fragment.startColumn ?? 1);
+  const lines = new LineText(text);
+  const findings: Finding[] = [];
+  for (const candidate of candidates) {
+    const { rule } = candidate;
+    const secret = text.slice(candidate.start, candidate.end);
+    if (rule.spec.entropy !== undefined && shannonEntropy(secret) <= rule.spec.entropy) continue;
+    const allowlists = [...rule.allowlists, ...ruleSet.allowlists.filter((list) => targets(list, rule))];
+    const subject: AllowSubject = {
+      secret,
+      match: () => text.slice(candidate.matchStart, candidate.matchEnd),
+      line: () => lines.around(candidate.start),
+      file,
+      commit: fragment.commit,
+    };
+    if (allowlists.some((list) => allows(list, subject))) continue;
+    if (lines.mayHaveInlineAllow() && lines.around(candidate.start).includes(INLINE_ALLOW)) continue;
+    const validator = rule.spec.validate === undefined ? undefined : options.validators[rule.spec.validate];
+    const checksum = !validator || validator(secret) ? 'valid' : 'invalid';
+    if (checksum === 'invalid' && !options.reportInvalid) continue;
+    const { line, column } = cursor.at(candidate.start);
+    const lastNewline = secret.lastIndexOf('\n');
+    findings.push({
+      ruleId: rule.spec.id,
+      file,
+      line,
+      column,
+      endLine: line + countNewlines(secret),
+      endColumn: lastNewline === -1 ? column + secret.length : secret.length - lastNewline,
+      secret,
+      fingerprint: fingerprintOf(rule.spec.id, secret),
+      checksum,
+      ...(fragment.commit && { commit: fragment.commit }),
+    });
+  }
+  return findings;
+}
+
+export function fingerprintOf(ruleId: string, secret: string): string {
+  return `${ruleId}:${sha256Hex(secret).slice(0, 16)}`;
+}
+
+/** Merged [from, to) windows of WINDOW_SPAN characters around every keyword hit. */
+function keywordWindows(haystack: string, keywords: readonly string[]): Array<readonly [number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const keyword of keywords) {
+    for (let hit = haystack.indexOf(keyword); hit !== -1; hit = haystack.indexOf(keyword, hit + 1)) {
+      spans.push([Math.max(0, hit - WINDOW_SPAN), Math.min(haystack.length, hit + keyword.length + WINDOW_SPAN)]);
+    }
+  }
+  if (keywords.length > 1) spans.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const span of spans) {
+    const last = merged[merged.length - 1];
+    if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+    else merged.push(span);
+  }
+  return merged;
+}
+
+function* matchesIn(rule: CompiledRule, text: string, from: number, to: number): Generator<Candidate> {
+  const window = from === 0 && to === text.length ? text : text.slice(from, to);
+  for (let next = 0; next <= window.length; ) {
+    const match = rule.regex.exec(window, next);
+    if (!match) return;
+    const [start, end] = secretSpan(match, rule.spec.secretGroup);
+    // Resume at the secret's end, not the match's: a boundary character may start the next match.
+    next = Math.max(end, match.start + 1);
+    // `^`/`$` at a window edge that is not the text's edge would be a false boundary.
+    if ((match.start === 0 && from > 0) || (match.end === window.length && to < text.length)) continue;
+    if (end > start) yield { rule, start: from + start, end: from + end, matchStart: from + match.start, matchEnd: from + match.end };
+  }
+}
+
+function secretSpan(match: RegexMatch, group: number): readonly [number, number] {
+  return (group > 0 ? match.groups[group] : undefined) ?? [match.start, match.end];
+}
+
+interface AllowSubject {
+  secret: string;
+  match: () => string;
+  line: () => string;
+  file: string;
+  commit: CommitInfo | undefined;
+}
+
+function allows(list: CompiledAllowlist, subject: AllowSubject): boolean {
+  const checks: boolean[] = [];
+  if (list.spec.commits.length > 0) checks.push(subject.commit !== undefined && list.spec.commits.includes(subject.commit.commit));
+  if (list.paths.length > 0) checks.push(list.paths.some((path) => path.test(subject.file)));
+  if (list.regexes.length > 0) {
+    const target = list.spec.regexTarget === 'secret' ? subject.secret : list.spec.regexTarget === 'match' ? subject.match() : subject.line();
+    checks.push(list.regexes.some((regex) => regex.test(target)));
+  }
+  if (list.stopwords.length > 0) {
+    const secret = subject.secret.toLowerCase();
+    checks.push(list.stopwords.some((word) => secret.includes(word)));
+  }
+  if (checks.length === 0) return false;
+  return list.spec.condition === 'AND' ? checks.every(Boolean) : checks.some(Boolean);
+}
+
+function targets(list: CompiledAllowlist, rule: CompiledRule): boolean {
+  return list.spec.targetRules.length === 0 || list.spec.targetRules.includes(rule.spec.id);
+}
+
+function isPathOnly(list: CompiledAllowlist): boolean {
+  const { spec } = list;
+  return spec.targetRules.length === 0 && list.paths.length > 0 && (spec.condition === 'OR' || (list.regexes.length === 0 && list.stopwords.length === 0 && spec.commits.length === 0));
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
+}
+
+/** The line around an offset, with the last one cached (many hits often share a long line). */
+class LineText {
+  private start = -1;
+  private end = -1;
+  private inlineAllow: boolean | undefined;
+
+  constructor(private readonly text: string) {}
+
+  mayHaveInlineAllow(): boolean {
+    this.inlineAllow ??= this.text.includes(INLINE_ALLOW);
+    return this.inlineAllow;
+  }
+
+  around(offset: number): string {
+    if (offset < this.start || offset > this.end) {
+      this.start = this.text.lastIndexOf('\n', offset - 1) + 1;
+      const end = this.text.indexOf('\n', offset);
+      this.end = end === -1 ? this.text.length : end;
+    }
+    return this.text.slice(this.start, this.end);
+  }
+}

@@ -1,0 +1,67 @@
+// Findings people chose to ignore: `.lfkignore` fingerprints and a `--baseline` JSON report. Both
+// match by fingerprint (rule and key), so they survive line moves; entries that match nothing any
+// more are reported so the lists do not rot.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findRepoRoot } from './repo.js';
+import type { Finding } from './types.js';
+
+export const IGNORE_FILE = '.lfkignore';
+
+export interface IgnoreEntry {
+  fingerprint: string;
+  /** `.lfkignore:3` or the baseline file, for messages. */
+  where: string;
+}
+
+/** `.lfkignore` at the repository root, or in `cwd` outside a repository. */
+export function ignoreFileFor(cwd: string): string {
+  return join(findRepoRoot(cwd) ?? cwd, IGNORE_FILE);
+}
+
+export function readIgnoreFile(file: string): IgnoreEntry[] {
+  if (!existsSync(file)) return [];
+  const entries: IgnoreEntry[] = [];
+  readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .forEach((raw, index) => {
+      const fingerprint = raw.replace(/#.*/, '').trim();
+      if (fingerprint !== '') entries.push({ fingerprint, where: `${file}:${index + 1}` });
+    });
+  return entries;
+}
+
+/** The fingerprints of an earlier JSON report (`lfk scan --format json`). */
+export function readBaseline(file: string): IgnoreEntry[] {
+  let report: unknown;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`--baseline ${file}: cannot read it as a JSON report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const findings = (report as { findings?: unknown }).findings;
+  if (!Array.isArray(findings)) throw new Error(`--baseline ${file}: not an lfk JSON report (no "findings" array)`);
+  return findings.flatMap((finding: unknown) => {
+    const fingerprint = (finding as { fingerprint?: unknown } | null)?.fingerprint;
+    return typeof fingerprint === 'string' ? [{ fingerprint, where: file }] : [];
+  });
+}
+
+export interface IgnoreOutcome {
+  kept: Finding[];
+  ignored: number;
+  /** Entries that matched no finding. */
+  stale: IgnoreEntry[];
+}
+
+export function applyIgnores(findings: readonly Finding[], entries: readonly IgnoreEntry[]): IgnoreOutcome {
+  const wanted = new Set(entries.map((entry) => entry.fingerprint));
+  const used = new Set<string>();
+  const kept = findings.filter((finding) => {
+    if (!wanted.has(finding.fingerprint)) return true;
+    used.add(finding.fingerprint);
+    return false;
+  });
+  const stale = entries.filter((entry) => !used.has(entry.fingerprint));
+  return { kept, ignored: findings.length - kept.length, stale };
+}

@@ -1,0 +1,7 @@
+import { displayOf, hasKeyShape } from '../../key-service/key-format.js';
+
+/** What reports show instead of a secret: the key's display form, or a short head for others. */
+export function redactSecret(secret: string): string {
+  if (hasKeyShape(secret)) return displayOf(secret);
+  return secret.length >= 12 ? `${secret.slice(0, 4)}…` : '…';
+}

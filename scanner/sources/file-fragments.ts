@@ -1,0 +1,140 @@
+// The file source: reads one file in bounded chunks, never the whole file at once, so memory stays
+// flat whatever the size. Clean UTF-8 files are only checked for keyword bytes and never decoded;
+// once a keyword shows up the file is read again from the start as overlapping text fragments.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { TextDecoder } from 'node:util';
+import { LineCursor } from '../line-cursor.js';
+import type { Fragment } from '../types.js';
+import { sniffEncoding, type TextEncoding } from './sniff.js';
+
+export const CHUNK_BYTES = 1 << 20;
+/**
+ * Characters repeated between consecutive fragments. Each fragment answers for secrets up to
+ * half of it before its end, so a secret and its regex window (detect.ts WINDOW_SPAN) near a
+ * chunk edge are whole in one fragment.
+ */
+export const OVERLAP_CHARS = 8192;
+const HALF_OVERLAP = OVERLAP_CHARS / 2;
+
+export interface FileEntry {
+  /** Absolute path to open. */
+  path: string;
+  /** `/`-separated path for reports. */
+  file: string;
+  size: number;
+  /** Named on the command line rather than found in a walk. */
+  explicit?: boolean;
+}
+
+export interface BytePrefilter {
+  bytesMayMatch(bytes: Buffer): boolean;
+  readonly maxKeywordBytes: number;
+}
+
+export type FileOutcome = { kind: 'text'; bytes: number } | { kind: 'binary' } | { kind: 'unreadable'; reason: string };
+
+// One buffer per thread: reads are synchronous, one file at a time.
+let shared: Buffer | undefined;
+
+/**
+ * Yields the fragments of a file worth running the detector on, and returns what the file was.
+ * `chunkBytes` is for tests that want many chunks from a small file.
+ */
+export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, chunkBytes = CHUNK_BYTES): Generator<Fragment, FileOutcome> {
+  let fd: number;
+  try {
+    fd = openSync(entry.path, 'r');
+  } catch (error) {
+    return { kind: 'unreadable', reason: errorCode(error) };
+  }
+  try {
+    const buffer = chunkBytes === CHUNK_BYTES ? (shared ??= Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(chunkBytes);
+    const first = readSync(fd, buffer, 0, buffer.length, 0);
+    const encoding = sniffEncoding(buffer.subarray(0, first));
+    if (encoding === 'binary') return { kind: 'binary' };
+    if (encoding === 'utf-8') {
+      const clean = cleanBytes(fd, buffer, first, prefilter);
+      if (clean !== undefined) return { kind: 'text', bytes: clean };
+    }
+    const bytes = yield* decodedFragments(fd, buffer, encoding, entry.file);
+    return { kind: 'text', bytes };
+  } catch (error) {
+    return { kind: 'unreadable', reason: errorCode(error) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads the rest of the file checking bytes only: its size when no keyword can be in it. */
+function cleanBytes(fd: number, buffer: Buffer, first: number, prefilter: BytePrefilter): number | undefined {
+  const seam = Math.max(0, prefilter.maxKeywordBytes - 1);
+  let read = first;
+  let chunk = buffer.subarray(0, first);
+  if (prefilter.bytesMayMatch(chunk)) return undefined;
+  for (;;) {
+    // A keyword split across two reads shows up in the previous tail joined to the next head.
+    const tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - seam)));
+    const n = readSync(fd, buffer, 0, buffer.length, read);
+    if (n === 0) return read;
+    chunk = buffer.subarray(0, n);
+    read += n;
+    if (prefilter.bytesMayMatch(Buffer.concat([tail, chunk.subarray(0, seam)])) || prefilter.bytesMayMatch(chunk)) return undefined;
+  }
+}
+
+function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding, file: string): Generator<Fragment, number> {
+  const splitter = new FragmentSplitter(encoding, file);
+  for (let read = 0; ; ) {
+    const n = readSync(fd, buffer, 0, buffer.length, read);
+    read += n;
+    const fragment = splitter.push(n === 0 ? null : buffer.subarray(0, n));
+    if (fragment) yield fragment;
+    if (n === 0) return read;
+  }
+}
+
+/** Bytes in, overlapping text fragments out, with line and column carried from one to the next. */
+export class FragmentSplitter {
+  // Streaming decode keeps characters split across reads whole; invalid UTF-8 becomes U+FFFD.
+  private readonly decoder: TextDecoder;
+  private carry = '';
+  private ownFrom = 0;
+  private line = 1;
+  private column = 1;
+
+  constructor(
+    encoding: TextEncoding,
+    private readonly file: string,
+  ) {
+    this.decoder = new TextDecoder(encoding);
+  }
+
+  /** Adds bytes (null at the end of input); returns a fragment once enough text has gathered. */
+  push(bytes: Buffer | null): Fragment | undefined {
+    const last = bytes === null;
+    const text = this.carry + (last ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true }));
+    if (!last && text.length < 2 * OVERLAP_CHARS) {
+      this.carry = text;
+      return undefined;
+    }
+    const fragment: Fragment = {
+      text,
+      file: this.file,
+      startLine: this.line,
+      startColumn: this.column,
+      ownFrom: this.ownFrom,
+      ownTo: last ? text.length : text.length - HALF_OVERLAP,
+    };
+    if (!last) {
+      const cut = text.length - OVERLAP_CHARS;
+      ({ line: this.line, column: this.column } = new LineCursor(text, this.line, this.column).at(cut));
+      this.carry = text.slice(cut);
+      this.ownFrom = HALF_OVERLAP;
+    }
+    return fragment;
+  }
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,25 @@
+// The standard-input source (`lfk scan -`): the same bounded, overlapping fragments as a file.
+import type { Fragment } from '../types.js';
+import { FragmentSplitter, type FileOutcome } from './file-fragments.js';
+import { sniffEncoding } from './sniff.js';
+
+export const STDIN_FILE = '-';
+
+export async function* streamFragments(input: AsyncIterable<Buffer | string>, file = STDIN_FILE): AsyncGenerator<Fragment, FileOutcome> {
+  let splitter: FragmentSplitter | undefined;
+  let bytes = 0;
+  for await (const piece of input) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    bytes += chunk.length;
+    if (!splitter) {
+      const encoding = sniffEncoding(chunk);
+      if (encoding === 'binary') return { kind: 'binary' };
+      splitter = new FragmentSplitter(encoding, file);
+    }
+    const fragment = splitter.push(chunk);
+    if (fragment) yield fragment;
+  }
+  const fragment = splitter?.push(null);
+  if (fragment) yield fragment;
+  return { kind: 'text', bytes };
+}

@@ -1,0 +1,76 @@
+// The scanner pipeline as types: Source → Fragment → detect → Finding → report.
+
+/** Where a fragment came from in git, for the git sources. */
+export interface CommitInfo {
+  commit: string;
+  author?: string;
+  email?: string;
+  date?: string;
+  url?: string;
+}
+
+/** A piece of text to scan and where it sits. */
+export interface Fragment {
+  text: string;
+  /** `/`-separated path as reports show it (`-` for standard input). */
+  file: string;
+  /** 1-based line and UTF-16 column of text[0] (1 and 1 by default). */
+  startLine?: number;
+  startColumn?: number;
+  /**
+   * The part of text this fragment answers for: a secret starting outside [ownFrom, ownTo) belongs
+   * to the neighbouring chunk of the same file, which also holds it with its context.
+   */
+  ownFrom?: number;
+  ownTo?: number;
+  commit?: CommitInfo;
+}
+
+export type ChecksumState = 'valid' | 'invalid';
+export type KeyStatus = 'active' | 'revoked' | 'expired' | 'unknown';
+export type RevocationOutcome = 'revoked' | 'already_revoked' | 'unknown' | 'failed';
+
+export interface Finding {
+  ruleId: string;
+  file: string;
+  line: number;
+  column: number;
+  /** Equal to line unless the secret spans lines. */
+  endLine: number;
+  /** Exclusive, UTF-16 code units. */
+  endColumn: number;
+  /** The full secret: reports redact it unless asked not to. */
+  secret: string;
+  /** `<rule_id>:<first 16 hex of sha256(secret)>`. */
+  fingerprint: string;
+  checksum: ChecksumState;
+  commit?: CommitInfo;
+  status?: KeyStatus;
+  revocation?: RevocationOutcome;
+}
+
+export interface ScanStats {
+  files: number;
+  bytes: number;
+  /** Files over --max-file-size. */
+  skipped: number;
+  /** Binary files, not scanned. */
+  binary: number;
+  commits?: number;
+}
+
+export function emptyStats(): ScanStats {
+  return { files: 0, bytes: 0, skipped: 0, binary: 0 };
+}
+
+export function addStats(into: ScanStats, more: ScanStats): void {
+  into.files += more.files;
+  into.bytes += more.bytes;
+  into.skipped += more.skipped;
+  into.binary += more.binary;
+}
+
+/** A Source hands fragments to the detector; I/O lives in sources only. */
+export interface Source {
+  fragments(): AsyncIterable<Fragment>;
+}
