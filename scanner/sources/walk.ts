@@ -69,13 +69,16 @@ async function walkFolder(folder: string, options: WalkOptions, result: WalkResu
   if (options.gitignore) ignore.push(...(await gitIgnored(folder)));
   const read = options.readdir ?? readdir;
   // An unreadable folder is a warning and the walk goes on (fast-glob would otherwise fail whole).
-  const tolerantReaddir = ((path: string, opts: unknown, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) =>
-    (read as (...args: unknown[]) => void)(path, opts, (error: NodeJS.ErrnoException | null, entries: Dirent[]) => {
+  // fast-glob calls readdir(path, callback) or readdir(path, options, callback).
+  const tolerantReaddir = ((path: string, ...rest: unknown[]) => {
+    const callback = rest.pop() as (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void;
+    (read as (...args: unknown[]) => void)(path, ...rest, (error: NodeJS.ErrnoException | null, entries: Dirent[]) => {
       if (error && error.code !== 'ENOENT') {
         result.warnings.push(`${displayPath(path, options.cwd)}: cannot read folder (${error.code ?? error.message}), skipped`);
         callback(null, []);
       } else callback(error, entries);
-    })) as unknown as typeof readdir;
+    });
+  }) as unknown as typeof readdir;
   const found = await fg('**', {
     cwd: folder,
     dot: true,
