@@ -1,10 +1,10 @@
 // The API's table of contents: every route and the middleware in front of it, in one place.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
+import { randomUUID } from 'node:crypto';
 import { authenticate, type SessionResolver } from './auth.js';
 import type { ApiDeps, ApiEnv } from './env.js';
-import { errorResponse, handleError, validationHook } from './errors.js';
+import { errorResponse, handleError, redactKeys, usableRequestId, validationHook } from './errors.js';
 import { registerAccount } from './routes/account.js';
 import { registerExposures } from './routes/exposures.js';
 import { registerHealth } from './routes/health.js';
@@ -18,18 +18,25 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver }): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
-  app.use('*', requestId({ limitLength: 64 }));
-  app.use('/v1/*', async (c, next) => {
+  app.use('*', async (c, next) => {
+    const sent = c.req.header('x-request-id');
+    const id = usableRequestId(sent) ? sent : randomUUID();
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
     await next();
-    // Key material passes through these responses: nothing may cache them.
+  });
+  app.use('/v1/*', async (c, next) => {
+    // Key material passes through these responses: nothing may cache them. (Set before the
+    // response exists: changing headers afterwards makes Hono rebuild the Response object.)
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
+    await next();
   });
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  app.use(
-    '/v1/*',
-    bodyLimit({ maxSize, onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`) }),
-  );
+  const limitBody = bodyLimit({ maxSize, onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`) });
+  // Only requests that may carry a body pay for the check: reading `body` makes the Node adapter
+  // build a full Request object, which would cost every GET on the hot path.
+  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   const enrichment = authenticate(deps, { scope: 'enrichment' });
   const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions });
@@ -50,7 +57,7 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver }): Op
     info: { title: 'lfk key service', version: LFK_API_VERSION, description: 'Trust Leads API keys: create, list, roll, revoke, report leaks.' },
   });
 
-  app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${redactKeys(c.req.path)}.`));
   app.onError(handleError(deps.logger));
   return app;
 }

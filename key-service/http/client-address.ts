@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { IncomingMessage } from 'node:http';
 
 /** The caller's address: the socket's, or the first `X-Forwarded-For` hop behind a trusted proxy. */
 export function clientAddress(c: Context, trustProxy: boolean): string {
@@ -7,10 +7,7 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;
   }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // In-process requests (tests, app.request) have no socket.
-    return 'unknown';
-  }
+  // @hono/node-server puts the Node request on `env.incoming`; in-process requests have none.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.socket.remoteAddress ?? 'unknown';
 }

@@ -41,6 +41,7 @@ export class KeyService {
   private readonly exposureListeners: ExposureListener[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private seenDataVersion: number | null;
+  private dataVersionCheckedAtMs = 0;
 
   constructor(
     readonly store: Store,
@@ -106,8 +107,8 @@ export class KeyService {
     // Malformed and bad-checksum tokens never reach the database.
     if (!isWellFormedKey(token)) return null;
     const sha256 = sha256Hex(token);
-    this.noticeOtherWriters();
     const now = this.now();
+    this.noticeOtherWriters(Date.now());
     const cached = this.cache.get(sha256, now.getTime());
     if (cached) return cached.expiresAt && cached.expiresAt <= now.toISOString() ? null : cached;
     const row = await this.db
@@ -132,8 +133,14 @@ export class KeyService {
     return verified;
   }
 
-  /** On SQLite another process (`lfk keys revoke`) may have written: then nothing cached is trusted. */
-  private noticeOtherWriters(): void {
+  /**
+   * On SQLite another process (`lfk keys revoke`) may have written: then nothing cached is trusted.
+   * Asked at most once a millisecond: the question costs a statement, and no other process can
+   * commit a revocation and have its next request reach us within a millisecond.
+   */
+  private noticeOtherWriters(nowMs: number): void {
+    if (nowMs === this.dataVersionCheckedAtMs) return;
+    this.dataVersionCheckedAtMs = nowMs;
     const version = this.store.dataVersion();
     if (version !== this.seenDataVersion) {
       this.seenDataVersion = version;

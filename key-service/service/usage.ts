@@ -34,6 +34,8 @@ export function periodBounds(date: Date): { start: string; end: string } {
 export class UsageRecorder {
   /** Unwritten counts by `keyId|period`. */
   private pending = new Map<string, Pending>();
+  /** The same counts summed by `accountId|period`, so a usage answer never walks every key. */
+  private pendingByAccount = new Map<string, Counts>();
   /** Unwritten `last_used` by key id. */
   private pendingLastUsed = new Map<string, { at: string; ip: string | null }>();
   private readonly lastUsedWrittenMs = new Map<string, number>();
@@ -59,7 +61,9 @@ export class UsageRecorder {
 
   /** The newest `last_used_at` known here for a key, written or not. */
   lastUsedAt(keyId: string): string | undefined {
-    return this.pendingLastUsed.get(keyId)?.at;
+    // Not the pending map alone: a flush empties it, and the caller's cached key may predate the use.
+    const recordedMs = this.lastUsedWrittenMs.get(keyId);
+    return recordedMs === undefined ? undefined : new Date(recordedMs).toISOString();
   }
 
   private bump(keyId: string, accountId: string, now: Date, delta: Counts): void {
@@ -69,41 +73,48 @@ export class UsageRecorder {
     entry.requests += delta.requests;
     entry.jobs += delta.jobs;
     this.pending.set(id, entry);
+    const accountEntry = this.pendingByAccount.get(`${accountId}|${period}`) ?? { requests: 0, jobs: 0 };
+    accountEntry.requests += delta.requests;
+    accountEntry.jobs += delta.jobs;
+    this.pendingByAccount.set(`${accountId}|${period}`, accountEntry);
   }
 
   /** Totals for a key and its account this month, including counts not yet written. */
   async usage(keyId: string, accountId: string, now: Date): Promise<{ key: Counts; account: Counts }> {
     const period = periodOf(now);
-    const [keyTotals, accountTotals] = await Promise.all([
-      this.snapshot(`key:${keyId}|${period}`, now, () =>
-        this.db.selectFrom('usage_counters').select(['requests', 'jobs']).where('key_id', '=', keyId).where('period', '=', period).executeTakeFirst(),
-      ),
-      this.snapshot(`acct:${accountId}|${period}`, now, () =>
-        this.db
-          .selectFrom('usage_counters')
-          .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('requests'), sql<number>`0`).as('requests'), eb.fn.coalesce(eb.fn.sum<number>('jobs'), sql<number>`0`).as('jobs')])
-          .where('account_id', '=', accountId)
-          .where('period', '=', period)
-          .executeTakeFirst(),
-      ),
-    ]);
+    const keyTotals = this.freshSnapshot(`key:${keyId}|${period}`, now) ?? (await this.loadKeyTotals(keyId, period, now));
+    const accountTotals = this.freshSnapshot(`acct:${accountId}|${period}`, now) ?? (await this.loadAccountTotals(accountId, period, now));
     const keyPending = this.pending.get(`${keyId}|${period}`);
-    const accountPending = { requests: 0, jobs: 0 };
-    for (const entry of this.pending.values()) {
-      if (entry.accountId === accountId && entry.period === period) {
-        accountPending.requests += entry.requests;
-        accountPending.jobs += entry.jobs;
-      }
-    }
+    const accountPending = this.pendingByAccount.get(`${accountId}|${period}`);
     return {
       key: { requests: keyTotals.requests + (keyPending?.requests ?? 0), jobs: keyTotals.jobs + (keyPending?.jobs ?? 0) },
-      account: { requests: accountTotals.requests + accountPending.requests, jobs: accountTotals.jobs + accountPending.jobs },
+      account: { requests: accountTotals.requests + (accountPending?.requests ?? 0), jobs: accountTotals.jobs + (accountPending?.jobs ?? 0) },
     };
   }
 
-  private async snapshot(id: string, now: Date, load: () => Promise<{ requests: number | string; jobs: number | string } | undefined>): Promise<Counts> {
+  private freshSnapshot(id: string, now: Date): Counts | undefined {
     const cached = this.snapshots.get(id);
-    if (cached && now.getTime() - cached.loadedAtMs < SNAPSHOT_TTL_MS) return cached;
+    return cached && now.getTime() - cached.loadedAtMs < SNAPSHOT_TTL_MS ? cached : undefined;
+  }
+
+  private loadKeyTotals(keyId: string, period: string, now: Date): Promise<Counts> {
+    return this.snapshot(`key:${keyId}|${period}`, now, () =>
+      this.db.selectFrom('usage_counters').select(['requests', 'jobs']).where('key_id', '=', keyId).where('period', '=', period).executeTakeFirst(),
+    );
+  }
+
+  private loadAccountTotals(accountId: string, period: string, now: Date): Promise<Counts> {
+    return this.snapshot(`acct:${accountId}|${period}`, now, () =>
+      this.db
+        .selectFrom('usage_counters')
+        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('requests'), sql<number>`0`).as('requests'), eb.fn.coalesce(eb.fn.sum<number>('jobs'), sql<number>`0`).as('jobs')])
+        .where('account_id', '=', accountId)
+        .where('period', '=', period)
+        .executeTakeFirst(),
+    );
+  }
+
+  private async snapshot(id: string, now: Date, load: () => Promise<{ requests: number | string; jobs: number | string } | undefined>): Promise<Counts> {
     const row = await load();
     // PostgreSQL returns sums as strings (bigint); SQLite as numbers.
     const fresh = { requests: Number(row?.requests ?? 0), jobs: Number(row?.jobs ?? 0), loadedAtMs: now.getTime() };
@@ -123,7 +134,9 @@ export class UsageRecorder {
     const counts = this.pending;
     const lastUsed = this.pendingLastUsed;
     if (counts.size === 0 && lastUsed.size === 0) return;
+    const byAccount = this.pendingByAccount;
     this.pending = new Map();
+    this.pendingByAccount = new Map();
     this.pendingLastUsed = new Map();
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -152,6 +165,12 @@ export class UsageRecorder {
           now.requests += entry.requests;
           now.jobs += entry.jobs;
         } else this.pending.set(id, entry);
+      }
+      for (const [id, entry] of byAccount) {
+        const now = this.pendingByAccount.get(id) ?? { requests: 0, jobs: 0 };
+        now.requests += entry.requests;
+        now.jobs += entry.jobs;
+        this.pendingByAccount.set(id, now);
       }
       for (const [keyId, used] of lastUsed) if (!this.pendingLastUsed.has(keyId)) this.pendingLastUsed.set(keyId, used);
       throw error;

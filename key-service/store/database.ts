@@ -67,10 +67,12 @@ async function openSqlite(path: string): Promise<Store> {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  // Prepared once: this runs on every authenticated request.
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
-    dataVersion: () => raw.pragma('data_version', { simple: true }) as number,
+    dataVersion: () => dataVersion.get() as number,
     async ping() {
       raw.prepare('select 1').get();
     },

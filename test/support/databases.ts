@@ -28,21 +28,22 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     const url = `sqlite:${join(dir, 'lfk.db')}`;
     return { url, dialect, open: () => openStore(url), drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  if (!POSTGRES_URL) throw new Error('LFK_TEST_DATABASE_URL is not set');
+  const postgresUrl = process.env.LFK_TEST_DATABASE_URL;
+  if (!postgresUrl) throw new Error('LFK_TEST_DATABASE_URL is not set');
   const schema = `lfk_test_${randomBytes(6).toString('hex')}`;
   const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  const separator = POSTGRES_URL.includes('?') ? '&' : '?';
-  const url = `${POSTGRES_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const separator = postgresUrl.includes('?') ? '&' : '?';
+  const url = `${postgresUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   return {
     url,
     dialect,
     open: () => openStore(url, { poolSize: 4 }),
     async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      const client = new pg.Client({ connectionString: postgresUrl });
       await client.connect();
       await client.query(`drop schema ${schema} cascade`);
       await client.end();

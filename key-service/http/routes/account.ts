@@ -28,7 +28,6 @@ export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHand
   });
   app.openapi(update, async (c) => {
     const { accountId, context } = c.get('principal');
-    c.header('Cache-Control', 'no-store');
     return c.json(await service.updateAccount(accountId, c.req.valid('json'), context), 200);
   });
 

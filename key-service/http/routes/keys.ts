@@ -43,7 +43,6 @@ export function registerKeys(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler
   });
   app.openapi(create, async (c) => {
     const { accountId, context } = c.get('principal');
-    c.header('Cache-Control', 'no-store');
     return c.json(await service.createKey(accountId, c.req.valid('json'), context), 201);
   });
 
@@ -83,7 +82,6 @@ export function registerKeys(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler
   });
   app.openapi(roll, async (c) => {
     const { accountId, context } = c.get('principal');
-    c.header('Cache-Control', 'no-store');
     return c.json(await service.rollKey(accountId, c.req.valid('param').id, c.req.valid('json').grace_period_hours, context), 201);
   });
 }
