@@ -4,9 +4,23 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ApiError, ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { KEY_PREFIX } from '../key-format.js';
 import { isUnavailableError } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
+
+/**
+ * Request input quoted in a message or a log line, with anything key-like cut to its prefix, so a key
+ * pasted into a path or a header never comes back or reaches the logs (SPEC §1.2).
+ */
+export function redactKeys(text: string): string {
+  return text.replace(/lfk_sk_[0-9A-Za-z]+/g, (match) => (match.length > KEY_PREFIX.length + 4 ? `${match.slice(0, KEY_PREFIX.length + 4)}…` : match));
+}
+
+/** A caller's `X-Request-Id` is echoed only when it is a plain token that cannot be a key. */
+export function usableRequestId(sent: string | undefined): sent is string {
+  return sent !== undefined && /^[\w\-=]{1,64}$/.test(sent) && !sent.includes(KEY_PREFIX);
+}
 
 export function errorResponse(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
@@ -33,7 +47,7 @@ export function handleError(logger: Logger) {
       logger.warn('database unavailable', { request_id: c.get('requestId'), ...errorFields(error) });
       return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { 'Retry-After': '5' });
     }
-    logger.error('unhandled error', { request_id: c.get('requestId'), path: c.req.path, ...errorFields(error) });
+    logger.error('unhandled error', { request_id: c.get('requestId'), path: redactKeys(c.req.path), ...errorFields(error) });
     return errorResponse(c, 'internal_error', 'Something went wrong on our side. Quote the request id if you contact support.');
   };
 }

@@ -44,6 +44,9 @@ export const IdParamSchema = z.object({
   id: z.string().max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'key_0Q5bX2c9Lk3mN8pR4sT6vW' }),
 });
 
+/** PostgreSQL text cannot hold the NUL character: refuse it as bad input rather than fail later. */
+const NO_NUL: [(value: string) => boolean, string] = [(value) => !value.includes('\u0000'), 'must not contain the NUL character'];
+
 const limitSchema = z.coerce.number().int().min(1).max(100).default(50);
 
 export const PageQuerySchema = z.strictObject({
@@ -53,14 +56,14 @@ export const PageQuerySchema = z.strictObject({
 
 export const KeyListQuerySchema = PageQuerySchema.extend({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
-  q: z.string().max(100).optional(),
+  q: z.string().max(100).refine(...NO_NUL).optional(),
 });
 
 const positiveDuration = z.number().positive().finite();
 
 export const CreateKeyBodySchema = z
   .strictObject({
-    name: z.string().min(1).max(100).openapi({ example: 'Production CRM sync' }),
+    name: z.string().min(1).max(100).refine(...NO_NUL).openapi({ example: 'Production CRM sync' }),
     scopes: z.array(ScopeSchema).min(1).max(SCOPES.length).optional(),
     expires_in_days: positiveDuration.max(3650).optional(),
   })
@@ -86,6 +89,7 @@ export const AccountSchema = z
 const httpUrl = z
   .string()
   .max(2048)
+  .refine(...NO_NUL)
   .refine((value) => {
     try {
       const url = new URL(value);

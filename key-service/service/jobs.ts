@@ -1,7 +1,7 @@
 // Enrichment jobs: stored for the enrichment worker, which lives outside lfk.
 import type { Kysely } from 'kysely';
 import { notFound } from '../errors.js';
-import { newId } from '../ids.js';
+import { isIdOf, newId } from '../ids.js';
 import type { Database, JobsTable } from '../store/schema.js';
 
 export interface JobObject {
@@ -22,6 +22,7 @@ export async function createJob(db: Kysely<Database>, accountId: string, keyId: 
 }
 
 export async function getJob(db: Kysely<Database>, accountId: string, jobId: string): Promise<JobObject> {
+  if (!isIdOf('job', jobId)) throw notFound('job');
   const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('account_id', '=', accountId).executeTakeFirst();
   if (!row) throw notFound('job');
   return toJobObject(row);

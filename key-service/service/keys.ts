@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { ApiError, notFound } from '../errors.js';
 import { displayParts, generateKey, sha256Hex } from '../key-format.js';
 import { hmslHash } from '../hmsl-hash.js';
-import { newId } from '../ids.js';
+import { isIdOf, newId } from '../ids.js';
 import type { ApiKeysTable, Database } from '../store/schema.js';
 import { KEY_PLANS, findAccountRow } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
@@ -136,6 +136,8 @@ export async function listKeys(db: Kysely<Database>, accountId: string, options:
 }
 
 async function findKeyRow(db: Kysely<Database>, accountId: string, keyId: string): Promise<ApiKeysTable> {
+  // Not an id we issue: no such key (and nothing the database would choke on reaches it).
+  if (!isIdOf('key', keyId)) throw notFound('key');
   const row = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('account_id', '=', accountId).executeTakeFirst();
   if (!row) throw notFound('key');
   return row;

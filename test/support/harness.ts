@@ -16,8 +16,8 @@ export interface Harness {
   logs: string[];
   createAccount(plan?: Plan, name?: string): Promise<{ accountId: string; userId: string; email: string }>;
   createKey(accountId: string, options?: { name?: string; scopes?: Scope[]; expires_in_days?: number }): Promise<CreatedKey>;
-  /** A pro account with one `keys:manage` key and one `enrichment` key. */
-  createTenant(): Promise<{ accountId: string; manager: CreatedKey; enrichment: CreatedKey }>;
+  /** A pro account with one `keys:manage` key, one `enrichment` key and one `admin` key with both. */
+  createTenant(): Promise<{ accountId: string; manager: CreatedKey; enrichment: CreatedKey; admin: CreatedKey }>;
   close(): Promise<void>;
 }
 
@@ -56,7 +56,8 @@ export async function createHarness(
       const { accountId } = await harness.createAccount('pro');
       const manager = await harness.createKey(accountId, { name: 'Manager', scopes: ['keys:manage'] });
       const enrichment = await harness.createKey(accountId, { name: 'Enrichment', scopes: ['enrichment'] });
-      return { accountId, manager, enrichment };
+      const admin = await harness.createKey(accountId, { name: 'Admin', scopes: ['enrichment', 'keys:manage'] });
+      return { accountId, manager, enrichment, admin };
     },
     async close() {
       await service.stop();
