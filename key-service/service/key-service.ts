@@ -17,7 +17,7 @@ import { KeyCache, type VerifiedKey } from './key-cache.js';
 import { parseScopes } from './key-objects.js';
 import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
-import { UsageRecorder, periodBounds } from './usage.js';
+import { UsageRecorder, periodOf } from './usage.js';
 
 export interface KeyServiceOptions {
   /** How long a verified key is trusted without a new look-up (default 60 s on SQLite, 5 s on PostgreSQL). */
@@ -155,7 +155,7 @@ export class KeyService {
   async usageOf(key: VerifiedKey) {
     const now = this.now();
     const { key: keyCounts, account } = await this.usage.usage(key.id, key.accountId, now);
-    const { start, end } = periodBounds(now);
+    const { start, end } = periodOf(now);
     return {
       account: { id: key.accountId, plan: key.accountPlan, period_start: start, period_end: end, requests: account.requests, jobs: account.jobs },
       key: { id: key.id, name: key.name, requests: keyCounts.requests, last_used_at: this.usage.lastUsedAt(key.id) ?? key.lastUsedAt },

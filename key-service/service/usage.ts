@@ -21,14 +21,28 @@ interface Snapshot extends Counts {
   loadedAtMs: number;
 }
 
-export function periodOf(date: Date): string {
-  return date.toISOString().slice(0, 7);
+export interface Period {
+  /** `YYYY-MM` (UTC). */
+  id: string;
+  start: string;
+  end: string;
+  startMs: number;
+  endMs: number;
 }
 
-export function periodBounds(date: Date): { start: string; end: string } {
-  const start = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
-  const end = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1));
-  return { start: start.toISOString(), end: end.toISOString() };
+let current: Period | undefined;
+
+/** The calendar month (UTC) holding `date`; the answer is reused until the month ends. */
+export function periodOf(date: Date): Period {
+  const ms = date.getTime();
+  if (current && ms >= current.startMs && ms < current.endMs) return current;
+  const startMs = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  const endMs = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+  const start = new Date(startMs).toISOString();
+  const period = { id: start.slice(0, 7), start, end: new Date(endMs).toISOString(), startMs, endMs };
+  // Only the present month is worth keeping: tests with other clocks must not pin an old one.
+  if (Math.abs(Date.now() - ms) < 86_400_000) current = period;
+  return period;
 }
 
 export class UsageRecorder {
@@ -67,7 +81,7 @@ export class UsageRecorder {
   }
 
   private bump(keyId: string, accountId: string, now: Date, delta: Counts): void {
-    const period = periodOf(now);
+    const period = periodOf(now).id;
     const id = `${keyId}|${period}`;
     const entry = this.pending.get(id) ?? { accountId, period, requests: 0, jobs: 0 };
     entry.requests += delta.requests;
@@ -81,7 +95,7 @@ export class UsageRecorder {
 
   /** Totals for a key and its account this month, including counts not yet written. */
   async usage(keyId: string, accountId: string, now: Date): Promise<{ key: Counts; account: Counts }> {
-    const period = periodOf(now);
+    const period = periodOf(now).id;
     const keyTotals = this.freshSnapshot(`key:${keyId}|${period}`, now) ?? (await this.loadKeyTotals(keyId, period, now));
     const accountTotals = this.freshSnapshot(`acct:${accountId}|${period}`, now) ?? (await this.loadAccountTotals(accountId, period, now));
     const keyPending = this.pending.get(`${keyId}|${period}`);
