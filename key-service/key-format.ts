@@ -77,6 +77,15 @@ export function displayOf(key: string): string {
   return displayParts(key).display;
 }
 
+/**
+ * Free text (a note, a report's source, a path, a header) with anything key-like cut to its
+ * `lfk_sk_a1b2…` prefix, for what is stored, logged or echoed: a key pasted there must not survive.
+ */
+export function redactKeys(text: string): string {
+  const keep = KEY_PREFIX.length + 4;
+  return text.replace(/lfk_sk_[0-9A-Za-z]+/g, (match) => (match.length > keep ? `${match.slice(0, keep)}…` : match));
+}
+
 /** Hex SHA-256 of the full key: what the store keeps, and GitHub's `token_hash`. */
 export function sha256Hex(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

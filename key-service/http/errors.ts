@@ -4,18 +4,14 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ApiError, ERROR_STATUS, type ErrorCode } from '../errors.js';
-import { KEY_PREFIX } from '../key-format.js';
+import { KEY_PREFIX, redactKeys } from '../key-format.js';
 import { isUnavailableError } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 
-/**
- * Request input quoted in a message or a log line, with anything key-like cut to its prefix, so a key
- * pasted into a path or a header never comes back or reaches the logs (SPEC §1.2).
- */
-export function redactKeys(text: string): string {
-  return text.replace(/lfk_sk_[0-9A-Za-z]+/g, (match) => (match.length > KEY_PREFIX.length + 4 ? `${match.slice(0, KEY_PREFIX.length + 4)}…` : match));
-}
+// Request input quoted in a message or a log line passes through it, so a key pasted into a path
+// never comes back or reaches the logs (SPEC §1.2).
+export { redactKeys };
 
 /** A caller's `X-Request-Id` is echoed only when it is a plain token that cannot be a key. */
 export function usableRequestId(sent: string | undefined): sent is string {

@@ -1,6 +1,7 @@
 // The audit log: append-only, per account. Nothing here updates or deletes an event.
 import type { Kysely } from 'kysely';
 import { newId } from '../ids.js';
+import { redactKeys } from '../key-format.js';
 import type { AuditEventsTable, Database } from '../store/schema.js';
 import { decodeCursor, toPage } from './paging.js';
 import type { AuditEvent, Page, RequestContext } from './types.js';
@@ -24,8 +25,10 @@ export interface NewAuditEvent {
   at?: string;
 }
 
+/** Events never hold a full key (SPEC §2.5), not even one pasted into a note, a source or a header. */
 export async function appendAuditEvent(db: Kysely<Database>, event: NewAuditEvent): Promise<string> {
   const id = newId('evt');
+  const redact = (text: string | null | undefined) => (text == null ? null : redactKeys(text));
   await db
     .insertInto('audit_events')
     .values({
@@ -36,10 +39,10 @@ export async function appendAuditEvent(db: Kysely<Database>, event: NewAuditEven
       actor_type: event.context.actor.type,
       actor_id: event.context.actor.id ?? null,
       key_id: event.key?.id ?? null,
-      key_name: event.key?.name ?? null,
+      key_name: redact(event.key?.name),
       ip: event.context.ip ?? null,
-      user_agent: event.context.userAgent?.slice(0, 512) ?? null,
-      data: JSON.stringify(event.data ?? {}),
+      user_agent: redact(event.context.userAgent?.slice(0, 512)),
+      data: redactKeys(JSON.stringify(event.data ?? {})),
     })
     .execute();
   return id;

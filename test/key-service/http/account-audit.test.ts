@@ -116,6 +116,32 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
       expect(page3.body.next_cursor).toBeNull();
     });
 
+    it('never holds a full key, even one pasted into a note, a report’s source or a User-Agent', async () => {
+      const tenant = await h.createTenant();
+      const noted = await h.createKey(tenant.accountId, { name: 'Noted' });
+      const reported = await h.createKey(tenant.accountId, { name: 'Reported' });
+      const revoke = await api.call('POST', `/v1/keys/${noted.id}/revoke`, {
+        key: tenant.manager.key,
+        body: { note: `leaked as ${noted.key} in chat` },
+        headers: { 'user-agent': `curl/8 ${noted.key}` },
+      });
+      expectStatus(revoke, 200);
+      const report = await api.post('/v1/exposures', {
+        keys: [reported.key],
+        source: { kind: 'scanner', url: `https://example.com/search?q=${reported.key}`, location: `.env:1 API_KEY=${reported.key}` },
+      });
+      expectStatus(report, 200);
+      const audit = await api.get('/v1/audit-log?limit=100', tenant.manager.key);
+      expectStatus(audit, 200);
+      expect(audit.text).not.toContain(noted.key);
+      expect(audit.text).not.toContain(reported.key);
+      const stored = await h.store.db.selectFrom('audit_events').selectAll().where('account_id', '=', tenant.accountId).execute();
+      expect(JSON.stringify(stored)).not.toMatch(/lfk_sk_[0-9A-Za-z]{40}/);
+      // What is kept still says where: the note and the location, with the key cut to its display prefix.
+      const revokedEvent = audit.body.data.find((event: { type: string; key_id?: string }) => event.type === 'key.revoked' && event.key_id === noted.id);
+      expect(revokedEvent.data.note).toMatch(/^leaked as lfk_sk_\w{4}… in chat$/);
+    });
+
     it('refuses ?limit= outside 1–100, a non-number, and a cursor it did not issue', async () => {
       const tenant = await h.createTenant();
       for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'cursor=garbage', 'cursor=%00%00', 'type=key.created']) {
