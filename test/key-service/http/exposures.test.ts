@@ -79,6 +79,16 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
       expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
     });
 
+    it('replayed concurrently: one revoked, one already_revoked, one revocation', async () => {
+      const { accountId } = await h.createAccount();
+      const live = await h.createKey(accountId, { name: 'Reported at once' });
+      const body = { keys: [live.key], source: { kind: 'scanner' } };
+      const answers = await Promise.all([api.post('/v1/exposures', body), api.post('/v1/exposures', body)]);
+      expect(answers.map((answer) => answer.body.results[0].status).sort()).toEqual(['already_revoked', 'revoked']);
+      expect(await eventsOf(h, accountId, 'key.exposed')).toHaveLength(2);
+      expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
+    });
+
     it('takes up to 1000 keys and refuses 1001, changing nothing', async () => {
       const { accountId } = await h.createAccount();
       const live = await h.createKey(accountId, { name: 'In a big report' });
@@ -120,9 +130,18 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
         const response = await expectNoChange(h, () => api.call('POST', '/v1/exposures', { body, headers }));
         expectError(response, 401, 'unauthenticated');
       }
-      const accepted = await api.post('/v1/exposures', body, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` });
+      const unknownHash = 'ab'.repeat(32);
+      const accepted = await api.post('/v1/exposures', { ...body, hmsl_hashes: [...body.hmsl_hashes, unknownHash, 'not-a-hash'] }, undefined, {
+        authorization: `bearer ${SERVICE_TOKEN}`,
+      });
       expectStatus(accepted, 200);
-      expect(accepted.body).toEqual({ results: [{ hmsl_hash: hmslHashSync(live.key), status: 'revoked' }] });
+      expect(accepted.body).toEqual({
+        results: [
+          { hmsl_hash: hmslHashSync(live.key), status: 'revoked' },
+          { hmsl_hash: unknownHash, status: 'unknown' },
+          { hmsl_hash: 'not-a-hash', status: 'invalid' },
+        ],
+      });
       expect((await keyRow(h, live.id)).revoked_reason).toBe('exposed:gitguardian');
       expectError(await api.get('/v1/usage', live.key), 401, 'invalid_api_key');
     });

@@ -159,6 +159,26 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       expectError(await api.get('/v1/keys?status=deleted', account.manager.key), 400, 'invalid_request');
     });
 
+    it('pages 50 by default, and flags expired keys and keys past their rotation date', async () => {
+      const big = await h.createTenant();
+      for (let index = 0; index < 48; index++) await h.createKey(big.accountId, { name: `Bulk ${index}` });
+      const first = await api.get('/v1/keys', big.manager.key);
+      expect(first.body.data).toHaveLength(50);
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+      const rest = await api.get(`/v1/keys?cursor=${encodeURIComponent(first.body.next_cursor)}`, big.manager.key);
+      expect(rest.body.data.map((key: { id: string }) => key.id)).toEqual([big.manager.id]);
+      expect(rest.body.next_cursor).toBeNull();
+
+      const old = new Date(Date.now() - 100 * 86_400_000).toISOString();
+      await h.store.db.updateTable('api_keys').set({ created_at: old }).where('id', '=', big.enrichment.id).execute();
+      await h.store.db.updateTable('api_keys').set({ expires_at: '2001-01-01T00:00:00.000Z' }).where('id', '=', big.admin.id).execute();
+      const overdue = await api.get(`/v1/keys/${big.enrichment.id}`, big.manager.key);
+      expect(overdue.body).toMatchObject({ status: 'active', rotation_overdue: true, rotation_due_at: new Date(Date.parse(old) + 90 * 86_400_000).toISOString() });
+      const expired = await api.get('/v1/keys?status=expired', big.manager.key);
+      expect(expired.body.data.map((key: { id: string }) => key.id)).toEqual([big.admin.id]);
+      expect(expired.body.data[0]).toMatchObject({ status: 'expired', rotation_overdue: false });
+    });
+
     it('refuses ?limit= outside 1–100, a non-number, and a cursor it did not issue', async () => {
       for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'cursor=garbage', 'cursor=a2V5XzAw', 'sort=name', 'q=a%00b', `q=${'x'.repeat(101)}`]) {
         expectError(await api.get(`/v1/keys?${query}`, tenant.manager.key), 400, 'invalid_request');
@@ -214,6 +234,18 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       expect(second.body).toEqual(first.body);
       const events = (await eventsOf(h, tenant.accountId, 'key.revoked')).filter((row) => row.key_id === target.id);
       expect(events).toHaveLength(1);
+    });
+
+    it('replayed concurrently: both answers equal, one key.revoked event', async () => {
+      const target = await h.createKey(tenant.accountId, { name: 'Raced' });
+      const [first, second] = await Promise.all([
+        api.post(`/v1/keys/${target.id}/revoke`, {}, tenant.manager.key),
+        api.post(`/v1/keys/${target.id}/revoke`, {}, tenant.manager.key),
+      ]);
+      expectStatus(first, 200);
+      expectStatus(second, 200);
+      expect(second.body).toEqual(first.body);
+      expect((await eventsOf(h, tenant.accountId, 'key.revoked')).filter((row) => row.key_id === target.id)).toHaveLength(1);
     });
 
     it('answers 404 for another account’s key and changes nothing', async () => {
