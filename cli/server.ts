@@ -28,6 +28,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
     service,
     logger,
     serviceToken: settings.serviceToken,
+    metricsToken: settings.metricsToken,
     trustProxy: settings.trustProxy,
     reportRateLimit: settings.reportRateLimit,
   });

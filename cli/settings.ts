@@ -27,6 +27,7 @@ export interface ServerSettings {
   publicUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   serviceToken: string | undefined;
+  metricsToken: string | undefined;
   trustProxy: boolean;
   reportRateLimit: number;
   poolSize: number;
@@ -57,6 +58,7 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     publicUrl: (env.LFK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     logLevel,
     serviceToken: env.LFK_SERVICE_TOKEN || undefined,
+    metricsToken: env.LFK_METRICS_TOKEN || undefined,
     trustProxy: env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true',
     reportRateLimit: integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000),
     poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, 10, 1, 1000),

@@ -11,12 +11,16 @@ import { registerHealth } from './routes/health.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerKeys } from './routes/keys.js';
 import { registerUsage } from './routes/usage.js';
+import { registerMetrics } from './routes/metrics.js';
+import { createApiMetrics, measureRequests, type ApiMetrics } from './metrics.js';
 import { LFK_API_VERSION } from './version.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver }): OpenAPIHono<ApiEnv> {
+export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metrics?: ApiMetrics }): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  const metrics = deps.metrics ?? createApiMetrics(deps.service);
+  app.use('*', measureRequests(metrics));
 
   app.use('*', async (c, next) => {
     const sent = c.req.header('x-request-id');
@@ -38,10 +42,11 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver }): Op
   // build a full Request object, which would cost every GET on the hot path.
   app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
-  const enrichment = authenticate(deps, { scope: 'enrichment' });
-  const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions });
+  const enrichment = authenticate(deps, { scope: 'enrichment', failures: metrics.authFailures });
+  const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions, failures: metrics.authFailures });
 
   registerHealth(app, deps);
+  registerMetrics(app, deps, metrics);
   registerUsage(app, deps, enrichment);
   registerJobs(app, deps, enrichment);
   // /v1/keys/verify is registered before /v1/keys/{id} so that it is never read as a key id.

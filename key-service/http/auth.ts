@@ -2,6 +2,7 @@
 // person's session when the web page supplies a resolver.
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError, INVALID_KEY_MESSAGE } from '../errors.js';
+import type { Counter } from '../metrics.js';
 import type { Scope } from '../service/types.js';
 import { clientAddress } from './client-address.js';
 import { readCredentials } from './credentials.js';
@@ -14,6 +15,8 @@ export interface AuthOptions {
   scope: Scope;
   /** Accept a signed-in person's session as well as a key with the scope. */
   allowSession?: SessionResolver | undefined;
+  /** Counts refusals by error code. */
+  failures?: Counter | undefined;
 }
 
 export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHandler<ApiEnv> {
@@ -28,20 +31,24 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
         return next();
       }
     }
+    const refuse = (error: ApiError): never => {
+      options.failures?.inc({ code: error.code });
+      throw error;
+    };
     const credentials = readCredentials(authorization, apiKeyHeader);
     if (credentials.kind === 'none') {
-      throw new ApiError('missing_api_key', 'No API key was sent. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".');
+      refuse(new ApiError('missing_api_key', 'No API key was sent. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".'));
     }
     if (credentials.kind === 'conflict') {
-      throw new ApiError('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
+      refuse(new ApiError('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.'));
     }
-    if (credentials.kind === 'malformed') throw new ApiError('invalid_api_key', INVALID_KEY_MESSAGE);
+    if (credentials.kind !== 'token') return refuse(new ApiError('invalid_api_key', INVALID_KEY_MESSAGE));
     const key = await deps.service.authenticate(credentials.token);
-    if (!key) throw new ApiError('invalid_api_key', INVALID_KEY_MESSAGE);
+    if (!key) return refuse(new ApiError('invalid_api_key', INVALID_KEY_MESSAGE));
     const ip = clientAddress(c, trustProxy);
     deps.service.recordUse(key, ip);
     if (!key.scopes.includes(options.scope)) {
-      throw new ApiError('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
+      refuse(new ApiError('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`));
     }
     c.set('principal', {
       accountId: key.accountId,

@@ -35,4 +35,6 @@ export interface ApiDeps {
   maxBodyBytes?: number;
   /** Token for a separate webhook server's hash reports (`LFK_SERVICE_TOKEN`). */
   serviceToken?: string | undefined;
+  /** Lets non-loopback clients read `/metrics` with this Bearer token (`LFK_METRICS_TOKEN`). */
+  metricsToken?: string | undefined;
 }

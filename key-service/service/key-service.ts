@@ -1,6 +1,7 @@
 // The key service: one object that the HTTP routes, the CLI, the web page and the webhook
 // server call. It owns the key cache, so every revocation path empties it at once.
 import { notFound } from '../errors.js';
+import { Counter } from '../metrics.js';
 import { isWellFormedKey, sha256Hex } from '../key-format.js';
 import type { Store } from '../store/database.js';
 import type { Plan } from '../store/schema.js';
@@ -36,6 +37,7 @@ export type ExposureListener = (revocations: ExposureRevocation[]) => void | Pro
 export class KeyService {
   readonly cache: KeyCache;
   readonly usage: UsageRecorder;
+  readonly revocations = new Counter('lfk_key_revocations_total', 'Keys revoked, by reason.');
   readonly now: () => Date;
   private readonly revocationListeners: RevocationListener[] = [];
   private readonly exposureListeners: ExposureListener[] = [];
@@ -199,12 +201,14 @@ export class KeyService {
 
   async revokeKey(accountId: string, keyId: string, note: string | undefined, context: RequestContext) {
     const result = await revokeKey(this.db, accountId, keyId, note, context, this.now());
+    if (result.changed) this.revocations.inc({ reason: 'user' });
     await this.forget([result.sha256]);
     return result.key;
   }
 
   async rollKey(accountId: string, keyId: string, graceHours: number | undefined, context: RequestContext) {
     const result = await rollKey(this.db, accountId, keyId, graceHours, context, this.now());
+    if (result.oldRevoked) this.revocations.inc({ reason: 'rolled' });
     // The old key's expiry moved (or it was revoked): its cached entry is stale either way.
     await this.forget([result.oldSha256]);
     return result.created;
@@ -235,6 +239,7 @@ export class KeyService {
   }
 
   private async afterExposure(revoked: ExposureRevocation[]): Promise<void> {
+    for (const revocation of revoked) this.revocations.inc({ reason: revocation.reason });
     await this.forget(revoked.map((revocation) => revocation.sha256));
     if (revoked.length > 0) for (const listener of this.exposureListeners) await listener(revoked);
   }

@@ -1,0 +1,62 @@
+// `/metrics`: who may read it, and that it counts what operators watch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+
+describe('GET /metrics', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('sqlite', { api: { metricsToken: 'metrics-secret-token' } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('refuses a missing or wrong token', async () => {
+    expect((await h.app.request('/metrics')).status).toBe(401);
+    const wrong = await h.app.request('/metrics', { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as any).error.code).toBe('unauthenticated');
+  });
+
+  it('counts requests by route, auth failures by code, revocations by reason and cache hits', async () => {
+    const tenant = await h.createTenant();
+    const auth = { authorization: `Bearer ${tenant.enrichment.key}` };
+    expect((await h.app.request('/v1/usage', { headers: auth })).status).toBe(200);
+    expect((await h.app.request('/v1/usage', { headers: auth })).status).toBe(200);
+    expect((await h.app.request('/v1/usage')).status).toBe(401);
+    expect((await h.app.request('/v1/usage', { headers: { authorization: 'Bearer lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0' } })).status).toBe(401);
+    const revoke = await h.app.request(`/v1/keys/${tenant.enrichment.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.manager.key}` },
+    });
+    expect(revoke.status).toBe(200);
+
+    const response = await h.app.request('/metrics', { headers: { authorization: 'Bearer metrics-secret-token' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain('lfk_http_request_duration_seconds_count{method="GET",route="/v1/usage",status="200"} 2');
+    expect(text).toContain('lfk_http_request_duration_seconds_count{method="GET",route="/v1/usage",status="401"} 2');
+    expect(text).toContain('lfk_auth_failures_total{code="missing_api_key"} 1');
+    expect(text).toContain('lfk_auth_failures_total{code="invalid_api_key"} 1');
+    expect(text).toContain('lfk_key_revocations_total{reason="user"} 1');
+    expect(text).toMatch(/lfk_key_cache_hits_total \d+/);
+    expect(text).not.toContain(tenant.enrichment.key);
+  });
+});
+
+describe('GET /metrics without a token', () => {
+  it('answers 403 to a client that is not on loopback', async () => {
+    const h = await createHarness('sqlite');
+    try {
+      const response = await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '203.0.113.5' } } });
+      expect(response.status).toBe(403);
+      const forwarded = await h.app.request('/metrics', { headers: { 'x-forwarded-for': '127.0.0.1' } }, { incoming: { socket: { remoteAddress: '203.0.113.5' } } });
+      expect(forwarded.status).toBe(403);
+      const local = await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+      expect(local.status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
