@@ -1,10 +1,13 @@
 // In-process HTTP calls for the route suites. Every response is checked for what SPEC §2 promises
 // of all of them (an `X-Request-Id`, equal to the error body's `request_id`; `no-store` on /v1)
 // and kept, so a suite can assert at its end that no full key ever left except where allowed.
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { generateKey } from '../../key-service/key-format.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
-import type { Harness } from './harness.js';
+import type { Dialect } from '../../key-service/store/database.js';
+import { createHarness, type Harness } from './harness.js';
+
+export type Tenant = Awaited<ReturnType<Harness['createTenant']>>;
 
 export interface ApiResponse {
   method: string;
@@ -181,5 +184,27 @@ export function expectKeyObject(object: Record<string, unknown>, fields: Partial
     created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     rotation_due_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     ...fields,
+  });
+}
+
+/**
+ * One harness and client for a describe block: made before its tests (then `ready` runs, to take
+ * them and make fixtures), and at the end checked for leaked keys and closed.
+ */
+export function useRouteHarness(
+  dialect: Dialect,
+  options: Parameters<typeof createHarness>[1],
+  ready: (made: { h: Harness; api: ApiClient }) => void | Promise<void>,
+): void {
+  let made: { h: Harness; api: ApiClient } | undefined;
+  beforeAll(async () => {
+    const h = await createHarness(dialect, options);
+    made = { h, api: new ApiClient(h) };
+    await ready(made);
+  });
+  afterAll(async () => {
+    if (!made) return;
+    expectNoKeyLeaks(made.api, made.h.logs);
+    await made.h.close();
   });
 }

@@ -1,20 +1,15 @@
 // SPEC §2.2 and §2.5: `GET/PATCH /v1/account` and `GET /v1/audit-log`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
-import { createHarness, type Harness } from '../../support/harness.js';
-import { ApiClient, expectError, expectNoChange, expectNoKeyLeaks, expectStatus } from '../../support/http.js';
+import type { Harness } from '../../support/harness.js';
+import { ApiClient, expectError, expectNoChange, expectStatus, useRouteHarness } from '../../support/http.js';
 
 describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
   let h: Harness;
   let api: ApiClient;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect);
-    api = new ApiClient(h);
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
+  useRouteHarness(dialect, {}, (made) => {
+    ({ h, api } = made);
   });
 
   describe('GET and PATCH /v1/account', () => {

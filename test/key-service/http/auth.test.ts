@@ -1,20 +1,20 @@
 // SPEC §2.1: who may call the /v1 routes, and what every refusal looks like.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INVALID_KEY_MESSAGE } from '../../../key-service/errors.js';
 import { DIALECTS } from '../../support/databases.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import type { Harness } from '../../support/harness.js';
 import {
   ApiClient,
   BAD_CHECKSUM_KEY,
   expectError,
   expectNoChange,
-  expectNoKeyLeaks,
   expectStatus,
   expireKey,
+  type Tenant,
   unknownKey,
+  useRouteHarness,
 } from '../../support/http.js';
 
-type Tenant = Awaited<ReturnType<Harness['createTenant']>>;
 
 /** Every route that needs a key, with a body that would be accepted. */
 const AUTHENTICATED_ROUTES: [string, string, unknown?][] = [
@@ -36,14 +36,9 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
   let api: ApiClient;
   let tenant: Tenant;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect);
-    api = new ApiClient(h);
+  useRouteHarness(dialect, {}, async (made) => {
+    ({ h, api } = made);
     tenant = await h.createTenant();
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
   });
 
   it.each(AUTHENTICATED_ROUTES)('%s %s without a key is 401 missing_api_key and changes nothing', async (method, path, body) => {

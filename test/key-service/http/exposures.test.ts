@@ -1,21 +1,21 @@
 // SPEC §2.3 exposure reports and `POST /v1/keys/verify`: anyone may call them, holding a key is
 // the proof, and both are rate-limited per client address.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hmslHashSync } from '../../../key-service/hmsl-hash.js';
 import { displayOf, sha256Hex } from '../../../key-service/key-format.js';
 import { DIALECTS } from '../../support/databases.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import type { Harness } from '../../support/harness.js';
 import {
   ApiClient,
   BAD_CHECKSUM_KEY,
   eventsOf,
   expectError,
   expectNoChange,
-  expectNoKeyLeaks,
   expectStatus,
   expireKey,
   keyRow,
   unknownKey,
+  useRouteHarness,
 } from '../../support/http.js';
 
 const SERVICE_TOKEN = 'svc_0123456789abcdefghijklmnopqrstuv';
@@ -24,13 +24,8 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
   let h: Harness;
   let api: ApiClient;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect, { api: { serviceToken: SERVICE_TOKEN } });
-    api = new ApiClient(h);
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
+  useRouteHarness(dialect, { api: { serviceToken: SERVICE_TOKEN } }, (made) => {
+    ({ h, api } = made);
   });
 
   describe('POST /v1/exposures', () => {
@@ -184,13 +179,8 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
   let h: Harness;
   let api: ApiClient;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect, { api: { reportRateLimit: 3, trustProxy: true } });
-    api = new ApiClient(h);
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
+  useRouteHarness(dialect, { api: { reportRateLimit: 3, trustProxy: true } }, (made) => {
+    ({ h, api } = made);
   });
 
   it.each(['/v1/exposures', '/v1/keys/verify'])('%s: the 4th request from one address is 429 with Retry-After; another address still passes', async (path) => {

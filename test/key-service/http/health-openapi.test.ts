@@ -1,12 +1,19 @@
 // `/healthz`, `/readyz` (with the database up and down) and `/openapi.json`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiApp } from '../../../key-service/http/app.js';
 import { createLogger } from '../../../key-service/logger.js';
 import { KeyService } from '../../../key-service/service/key-service.js';
 import { openStore } from '../../../key-service/store/database.js';
 import { DIALECTS, POSTGRES_URL } from '../../support/databases.js';
 import { createHarness, type Harness } from '../../support/harness.js';
-import { ApiClient, expectError, expectNoKeyLeaks, expectStatus, unknownKey } from '../../support/http.js';
+import {
+  ApiClient,
+  expectError,
+  expectNoKeyLeaks,
+  expectStatus,
+  unknownKey,
+  useRouteHarness,
+} from '../../support/http.js';
 
 /** Every /v1 route of SPEC §2.2 that lfk serves, with its methods. */
 const V1_ROUTES: Record<string, string[]> = {
@@ -27,13 +34,8 @@ describe.each(DIALECTS)('health and the API description on %s', (dialect) => {
   let h: Harness;
   let api: ApiClient;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect);
-    api = new ApiClient(h);
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
+  useRouteHarness(dialect, {}, (made) => {
+    ({ h, api } = made);
   });
 
   it('GET /healthz answers 200 with no key', async () => {

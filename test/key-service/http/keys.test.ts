@@ -1,20 +1,20 @@
 // SPEC §1.2–1.4 and §2.2 through the key routes: create, list, get, revoke, roll.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isWellFormedKey } from '../../../key-service/key-format.js';
 import { DIALECTS } from '../../support/databases.js';
-import { createHarness, type Harness } from '../../support/harness.js';
+import type { Harness } from '../../support/harness.js';
 import {
   ApiClient,
   eventsOf,
   expectError,
   expectKeyObject,
   expectNoChange,
-  expectNoKeyLeaks,
   expectStatus,
   keyRow,
+  type Tenant,
+  useRouteHarness,
 } from '../../support/http.js';
 
-type Tenant = Awaited<ReturnType<Harness['createTenant']>>;
 const HOUR_MS = 3_600_000;
 
 describe.each(DIALECTS)('key routes on %s', (dialect) => {
@@ -23,15 +23,10 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
   let tenant: Tenant;
   let stranger: Tenant;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect);
-    api = new ApiClient(h);
+  useRouteHarness(dialect, {}, async (made) => {
+    ({ h, api } = made);
     tenant = await h.createTenant();
     stranger = await h.createTenant();
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
   });
 
   describe('POST /v1/keys', () => {

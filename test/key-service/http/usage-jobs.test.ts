@@ -1,25 +1,26 @@
 // SPEC §2.2: `GET /v1/usage`, `POST /v1/jobs`, `GET /v1/jobs/{id}` — the routes an ordinary
 // (enrichment) key calls.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
-import { createHarness, type Harness } from '../../support/harness.js';
-import { ApiClient, expectError, expectNoChange, expectNoKeyLeaks, expectStatus } from '../../support/http.js';
+import type { Harness } from '../../support/harness.js';
+import {
+  ApiClient,
+  expectError,
+  expectNoChange,
+  expectStatus,
+  type Tenant,
+  useRouteHarness,
+} from '../../support/http.js';
 
-type Tenant = Awaited<ReturnType<Harness['createTenant']>>;
 
 describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
   let h: Harness;
   let api: ApiClient;
   let stranger: Tenant;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect);
-    api = new ApiClient(h);
+  useRouteHarness(dialect, {}, async (made) => {
+    ({ h, api } = made);
     stranger = await h.createTenant();
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
   });
 
   describe('GET /v1/usage', () => {

@@ -1,10 +1,16 @@
 // Bad input on every write route (SPEC §2): each is refused with the right code and changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
-import { createHarness, type Harness } from '../../support/harness.js';
-import { ApiClient, expectError, expectNoChange, expectNoKeyLeaks, expectStatus } from '../../support/http.js';
+import type { Harness } from '../../support/harness.js';
+import {
+  ApiClient,
+  expectError,
+  expectNoChange,
+  expectStatus,
+  type Tenant,
+  useRouteHarness,
+} from '../../support/http.js';
 
-type Tenant = Awaited<ReturnType<Harness['createTenant']>>;
 
 interface WriteRoute {
   method: 'POST' | 'PATCH';
@@ -82,14 +88,9 @@ describe.each(DIALECTS)('bad input on every write route on %s', (dialect) => {
   let api: ApiClient;
   let tenant: Tenant;
 
-  beforeAll(async () => {
-    h = await createHarness(dialect);
-    api = new ApiClient(h);
+  useRouteHarness(dialect, {}, async (made) => {
+    ({ h, api } = made);
     tenant = await h.createTenant();
-  });
-  afterAll(async () => {
-    expectNoKeyLeaks(api, h.logs);
-    await h.close();
   });
 
   describe.each(Object.entries(ROUTES))('%s', (_name, route) => {
