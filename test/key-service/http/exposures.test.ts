@@ -183,6 +183,17 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
     ({ h, api } = made);
   });
 
+  it('refuses hash reports outright when no LFK_SERVICE_TOKEN is configured', async () => {
+    const { accountId } = await h.createAccount();
+    const live = await h.createKey(accountId, { name: 'No token configured' });
+    for (const authorization of ['Bearer ', 'Bearer undefined', `Bearer ${live.key}`]) {
+      const response = await expectNoChange(h, () =>
+        api.post('/v1/exposures', { hmsl_hashes: [hmslHashSync(live.key)] }, undefined, { authorization, 'x-forwarded-for': '192.0.2.50' }),
+      );
+      expectError(response, 401, 'unauthenticated');
+    }
+  });
+
   it.each(['/v1/exposures', '/v1/keys/verify'])('%s: the 4th request from one address is 429 with Retry-After; another address still passes', async (path) => {
     const { accountId } = await h.createAccount();
     const live = await h.createKey(accountId, { name: `Rate ${path}` });
