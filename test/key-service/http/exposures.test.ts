@@ -207,3 +207,18 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
     expectStatus(await api.post(path, { keys: [unknownKey()] }, undefined, from('198.51.100.9')), 200);
   });
 });
+
+describe('the default rate limit of the report routes', () => {
+  let h: Harness;
+  let api: ApiClient;
+  useRouteHarness('sqlite', {}, (made) => {
+    ({ h, api } = made);
+  });
+
+  it.each(['/v1/keys/verify', '/v1/exposures'])('%s: 60 requests a minute from one address, then 429', async (path) => {
+    for (let attempt = 0; attempt < 60; attempt++) expectStatus(await api.post(path, { keys: ['not-a-key'] }), 200);
+    const limited = await expectNoChange(h, () => api.post(path, { keys: ['not-a-key'] }));
+    expectError(limited, 429, 'rate_limited');
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
