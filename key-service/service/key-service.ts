@@ -10,6 +10,7 @@ import { listAuditEvents } from './audit.js';
 import {
   reportExposedHashes,
   reportExposedKeys,
+  reportExposedSha256s,
   verifyKeys,
   type ExposureRevocation,
 } from './exposures.js';
@@ -21,7 +22,11 @@ import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 import { UsageRecorder, periodOf } from './usage.js';
 
 export interface KeyServiceOptions {
-  /** How long a verified key is trusted without a new look-up (default 60 s on SQLite, 5 s on PostgreSQL). */
+  /**
+   * How long a verified key is trusted without a new look-up. Default 60 s on SQLite (other
+   * processes are noticed through data_version) and 1 s on PostgreSQL, so that even with a lost
+   * NOTIFY no instance accepts a key revoked more than a second earlier.
+   */
   cacheTtlMs?: number;
   /** The clock, for tests of expiry and rotation. */
   now?: () => Date;
@@ -50,7 +55,7 @@ export class KeyService {
     private readonly options: KeyServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.cache = new KeyCache(options.cacheTtlMs ?? (store.dialect === 'sqlite' ? 60_000 : 5_000));
+    this.cache = new KeyCache(options.cacheTtlMs ?? (store.dialect === 'sqlite' ? 60_000 : 1_000));
     this.usage = new UsageRecorder(store.db);
     this.seenDataVersion = store.dataVersion();
   }
@@ -234,6 +239,13 @@ export class KeyService {
 
   async reportExposedHashes(hmslHashes: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
     const outcome = await reportExposedHashes(this.db, hmslHashes, source, context, this.now(), reason);
+    await this.afterExposure(outcome.revoked);
+    return outcome;
+  }
+
+  /** By SHA-256 of the key: what a webhook inbox holds, since it never stores a key. */
+  async reportExposedSha256s(sha256s: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
+    const outcome = await reportExposedSha256s(this.db, sha256s, source, context, this.now(), reason);
     await this.afterExposure(outcome.revoked);
     return outcome;
   }

@@ -131,7 +131,8 @@ async function listenPostgres(
   let attempt = 0;
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, application_name: `lfk-listener-${process.pid}` });
     next.on('notification', (message) => {
       if (message.channel === REVOCATION_CHANNEL && message.payload) onRevoked(message.payload.split(','));
     });

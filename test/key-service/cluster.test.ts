@@ -1,0 +1,107 @@
+// Several `lfk serve` processes on one PostgreSQL: a revocation through one is refused by the
+// others on their next request, even when a listener connection is cut.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_URL, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { runLfk, startLfkServer, type ServerProcess } from '../support/cli.js';
+
+async function status(server: ServerProcess, key: string): Promise<number> {
+  return (await fetch(`${server.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).status;
+}
+
+async function sql<T>(query: string, values: unknown[] = []): Promise<T[]> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return (await client.query(query, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const listenerOf = (server: ServerProcess) => `lfk-listener-${server.child.pid}`;
+const listening = async (server: ServerProcess) =>
+  (await sql<{ n: string }>('select count(*) as n from pg_stat_activity where application_name = $1', [listenerOf(server)]))[0]!.n === '1';
+
+describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () => {
+  let database: TestDatabase;
+  let one: ServerProcess;
+  let two: ServerProcess;
+  let env: Record<string, string>;
+  let accountId: string;
+  let manager: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    env = { LFK_DATABASE_URL: database.url };
+    [one, two] = await Promise.all([startLfkServer(env), startLfkServer(env)]);
+    const created = await runLfk(['accounts', 'create', '--name', 'Cluster', '--email', 'cluster@acme.test', '--plan', 'agency', '--password-stdin', '--json'], {
+      env,
+      input: 'a long enough password',
+    });
+    accountId = JSON.parse(created.stdout).account.id;
+    manager = JSON.parse((await runLfk(['keys', 'create', '--account', accountId, '--name', 'Ops', '--scope', 'keys:manage', '--scope', 'enrichment', '--json'], { env })).stdout).key;
+    await waitFor(async () => (await listening(one)) && (await listening(two)), 'both listeners');
+  });
+  afterAll(async () => {
+    await Promise.all([one?.stop(), two?.stop()]);
+    await database?.drop();
+  });
+
+  async function newKey(name: string) {
+    const response = await fetch(`${one.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${manager}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { id: string; key: string };
+  }
+
+  it('refuses on the other instance the very next request after a revocation', async () => {
+    const key = await newKey('Shared');
+    expect(await status(one, key.key)).toBe(200);
+    expect(await status(two, key.key)).toBe(200); // now cached on both
+    const revoke = await fetch(`${one.url}/v1/keys/${key.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${manager}` } });
+    expect(revoke.status).toBe(200);
+    expect(await status(two, key.key)).toBe(401);
+    expect(await status(one, key.key)).toBe(401);
+  });
+
+  it('refuses a key revoked by an exposure report on the other instance', async () => {
+    const key = await newKey('Leaked');
+    expect(await status(two, key.key)).toBe(200);
+    const report = await fetch(`${one.url}/v1/exposures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: [key.key], source: { kind: 'scanner', location: 'config.js:3' } }),
+    });
+    expect(((await report.json()) as any).results[0].status).toBe('revoked');
+    expect(await status(two, key.key)).toBe(401);
+  });
+
+  it('still refuses a revoked key after its listener connection is killed', async () => {
+    const key = await newKey('Cut');
+    expect(await status(two, key.key)).toBe(200);
+    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [listenerOf(two)]);
+    // Revoked while instance two may not be listening: the dropped connection must empty its cache.
+    const revoke = await runLfk(['keys', 'revoke', key.id], { env });
+    expect(revoke.code).toBe(0);
+    await waitFor(() => listening(two), 'the listener to reconnect');
+    expect(await status(two, key.key)).toBe(401);
+
+    // And the new connection carries the next revocation.
+    const next = await newKey('After reconnect');
+    expect(await status(two, next.key)).toBe(200);
+    await fetch(`${one.url}/v1/keys/${next.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${manager}` } });
+    expect(await status(two, next.key)).toBe(401);
+  });
+});
