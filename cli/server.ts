@@ -4,6 +4,7 @@ import { createApiApp } from '../key-service/http/app.js';
 import { createLogger, errorFields, type Logger } from '../key-service/logger.js';
 import { openStore, type Store } from '../key-service/store/database.js';
 import { KeyService } from '../key-service/service/key-service.js';
+import { createWebApp } from '../key-service/web/app.js';
 import type { ServerSettings } from './settings.js';
 import { redactUrl } from './database-command.js';
 
@@ -13,6 +14,8 @@ export interface RunningServer {
   service: KeyService;
   store: Store;
   logger: Logger;
+  /** The one-time setup link's token when the database has no user yet (SPEC §2.4). */
+  setupToken: string | null;
   close(): Promise<void>;
 }
 
@@ -24,14 +27,18 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
   const service = new KeyService(store);
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
   const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
+  const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy });
   const app = createApiApp({
     service,
     logger,
+    sessions: web.sessions,
     serviceToken: settings.serviceToken,
     metricsToken: settings.metricsToken,
     trustProxy: settings.trustProxy,
     reportRateLimit: settings.reportRateLimit,
   });
+  app.route('/', web.app);
+  const setupToken = await web.issueSetupToken();
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const listening = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () => resolve(listening));
@@ -51,5 +58,5 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
       await service.stop().catch((error) => logger.warn('final write failed', errorFields(error)));
       await store.close();
     })());
-  return { url, port, service, store, logger, close };
+  return { url, port, service, store, logger, setupToken, close };
 }

@@ -10,10 +10,16 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\nusage: lfk serve [--port N] [--host H]`);
   }
-  const settings = serverSettings(loadEnvironment(), values);
+  const env = loadEnvironment();
+  const settings = serverSettings(env, values);
   const { startServer } = await import('../server.js');
   const server = await startServer(settings);
   process.stdout.write(`lfk listening on ${server.url}\n`);
+  if (server.setupToken) {
+    // Without LFK_PUBLIC_URL the link points where the server really listens (--port 0 included).
+    const publicUrl = env.LFK_PUBLIC_URL ? settings.publicUrl : server.url;
+    process.stdout.write(`No account yet. Set up the first one (this link works once):\n  ${publicUrl}/app/setup?token=${server.setupToken}\n`);
+  }
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

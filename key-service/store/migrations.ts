@@ -99,6 +99,38 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    name: '0002_web_sessions',
+    async up(db) {
+      await db.schema
+        .createTable('web_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .execute();
+      await db.schema.createIndex('web_sessions_expiry').on('web_sessions').column('expires_at').execute();
+      await db.schema
+        .createTable('web_setup_tokens')
+        .addColumn('token_sha256', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('web_login_throttle')
+        .addColumn('subject', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('window_started_at', 'text', (c) => c.notNull())
+        .addColumn('locked_until', 'text')
+        .execute();
+    },
+  },
 ];
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */

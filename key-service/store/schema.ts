@@ -82,6 +82,38 @@ export interface UsageCountersTable {
   jobs: number;
 }
 
+/** A signed-in person's session (SPEC §2.1): only a SHA-256 of the cookie's token is kept. */
+export interface WebSessionsTable {
+  id: string;
+  /** Hex SHA-256 of the session token the cookie carries. */
+  token_sha256: string;
+  user_id: string;
+  account_id: string;
+  /** The synchronizer token every form of this session must send back. */
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** One-time links that create the first account (printed by `lfk serve` on an empty database). */
+export interface WebSetupTokensTable {
+  /** Hex SHA-256 of the token in the link. */
+  token_sha256: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** Failed sign-ins per subject (`email:…` or `ip:…`) in the current window, and any lock-out. */
+export interface WebLoginThrottleTable {
+  subject: string;
+  failures: number;
+  window_started_at: string;
+  locked_until: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -89,5 +121,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   jobs: JobsTable;
   usage_counters: UsageCountersTable;
+  web_sessions: WebSessionsTable;
+  web_setup_tokens: WebSetupTokensTable;
+  web_login_throttle: WebLoginThrottleTable;
   lfk_migrations: { name: string; applied_at: string; id: Generated<number> };
 }

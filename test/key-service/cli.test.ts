@@ -94,6 +94,28 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
     expect(list.stdout).toMatch(/lfk_sk_\w{4}…\w{4}\s+Ops\s+\[keys:manage enrichment\]\s+active/);
   });
 
+  it('writes counted usage on SIGTERM before exiting', async () => {
+    const own = await startLfkServer(env);
+    const account = await runLfk(['accounts', 'create', '--name', 'Stop Co', '--email', `stop-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin', '--json'], {
+      env,
+      input: 'a long enough password',
+    });
+    const { account: acct } = JSON.parse(account.stdout);
+    const key = JSON.parse((await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Counted', '--json'], { env })).stdout);
+    const calls = await Promise.all(Array.from({ length: 20 }, () => usage(own.url, { 'x-api-key': key.key })));
+    expect(calls.every((call) => call.status === 200)).toBe(true);
+    expect(await own.stop('SIGTERM')).toBe(0);
+    const store = await database.open();
+    try {
+      const row = await store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
+      expect(row.requests).toBe(20);
+      const used = await store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', key.id).executeTakeFirstOrThrow();
+      expect(used.last_used_at).not.toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('rejects a duplicate e-mail with exit 1', async () => {
     const args = ['accounts', 'create', '--name', 'Dup', '--email', `dup-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin'];
     expect((await runLfk(args, { env, input: 'a long enough password' })).code).toBe(0);

@@ -22,7 +22,10 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   it('migrates once, and again is a no-op', async () => {
     expect(await migrate(h.store.db, h.store.dialect)).toEqual([]);
     const names = await h.store.db.selectFrom('lfk_migrations').select('name').execute();
-    expect(names.map((row) => row.name)).toEqual(['0001_key_service']);
+    const applied = names.map((row) => row.name);
+    expect(applied[0]).toBe('0001_key_service');
+    expect(new Set(applied).size).toBe(applied.length);
+    expect([...applied].sort()).toEqual(applied);
   });
 
   it('stores only hashes and a display fragment of a key', async () => {
@@ -230,6 +233,22 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     const usage = await service.usageOf(verified);
     expect(usage.key.requests).toBe(27);
     expect(usage.account).toMatchObject({ requests: 27, period_start: '2026-07-01T00:00:00.000Z', period_end: '2026-08-01T00:00:00.000Z' });
+  });
+
+  it('keeps counters right with several instances writing at once', async () => {
+    const now = () => new Date('2026-08-15T12:00:00.000Z');
+    const instances = [new KeyService(h.store, { now }), new KeyService(h.store, { now }), new KeyService(h.store, { now })];
+    const { accountId } = await h.createAccount();
+    const key = await instances[0]!.createKey(accountId, { name: 'Shared' }, CLI);
+    const verified = await Promise.all(instances.map(async (instance) => (await instance.authenticate(key.key))!));
+    for (let round = 0; round < 5; round++) {
+      instances.forEach((instance, index) => {
+        for (let request = 0; request <= index; request++) instance.recordUse(verified[index]!, `10.0.0.${index}`);
+      });
+      await Promise.all(instances.map((instance) => instance.usage.flush()));
+    }
+    const row = await h.store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
+    expect(row.requests).toBe(5 * (1 + 2 + 3));
   });
 
   it('keeps the audit log per account, newest first, paged', async () => {

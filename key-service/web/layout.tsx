@@ -1,0 +1,76 @@
+// The frame of every page: head, navigation, sign-out, and the shared bits of markup.
+import { raw } from 'hono/html';
+import type { Child, FC } from 'hono/jsx';
+import { SCRIPT_URL, STYLE_URL } from './assets.js';
+import { CSRF_FIELD } from './csrf.js';
+
+export interface Viewer {
+  email: string;
+  accountName: string;
+  csrfToken: string;
+}
+
+export type Section = 'keys' | 'audit' | 'settings';
+
+export const Layout: FC<{ title: string; viewer?: Viewer | undefined; section?: Section; children?: Child }> = ({ title, viewer, section, children }) => (
+  <>
+    {raw('<!doctype html>')}
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${title} · lfk`}</title>
+        <link rel="stylesheet" href={STYLE_URL} />
+        <script src={SCRIPT_URL} defer></script>
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="top">
+          <span class="brand">lfk</span>
+          {viewer && (
+            <nav aria-label="Main">
+              <a href="/app/api-keys" aria-current={section === 'keys' ? 'page' : undefined}>
+                API Keys
+              </a>
+              <a href="/app/audit-log" aria-current={section === 'audit' ? 'page' : undefined}>
+                Audit log
+              </a>
+              <a href="/app/settings" aria-current={section === 'settings' ? 'page' : undefined}>
+                Settings
+              </a>
+            </nav>
+          )}
+          {viewer && (
+            <div class="who">
+              <span>
+                {viewer.email} · {viewer.accountName}
+              </span>
+              <form method="post" action="/app/logout">
+                <CsrfField token={viewer.csrfToken} />
+                <button type="submit" class="link-button">
+                  Sign out
+                </button>
+              </form>
+            </div>
+          )}
+        </header>
+        <main id="main">{children}</main>
+      </body>
+    </html>
+  </>
+);
+
+export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name={CSRF_FIELD} value={token} />;
+
+export const Notice: FC<{ kind?: 'error' | 'info'; children?: Child }> = ({ kind = 'info', children }) => (
+  <div class={kind === 'error' ? 'notice error' : 'notice'} role={kind === 'error' ? 'alert' : 'status'}>
+    {children}
+  </div>
+);
+
+/** `2026-11-27 07:11 UTC` inside a machine-readable <time>. */
+export const When: FC<{ at: string | null; empty?: string }> = ({ at, empty = 'Never' }) =>
+  at ? <time datetime={at}>{`${at.slice(0, 10)} ${at.slice(11, 16)} UTC`}</time> : <span>{empty}</span>;

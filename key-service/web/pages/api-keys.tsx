@@ -1,0 +1,309 @@
+// /app/api-keys: the key list, search, and the create, show-once, revoke and roll dialogs.
+import type { FC } from 'hono/jsx';
+import type { AccountObject, CreatedKey, KeyObject, Page } from '../../service/types.js';
+import { CsrfField, Layout, Notice, When, type Viewer } from '../layout.js';
+
+export const KEY_NAME_EXAMPLES = ['Production CRM sync', 'Staging environment', 'Zapier integration'];
+
+export const GRACE_CHOICES: ReadonlyArray<[number, string]> = [
+  [0, 'Stop the old key now'],
+  [1, '1 hour'],
+  [24, '24 hours'],
+  [72, '3 days'],
+  [168, '7 days'],
+];
+
+export type KeysDialog =
+  | { kind: 'create'; name?: string; error?: string }
+  | { kind: 'revoke'; key: KeyObject; error?: string }
+  | { kind: 'roll'; key: KeyObject; error?: string }
+  | { kind: 'created'; key: CreatedKey; replaced?: KeyObject };
+
+export interface KeysPageProps {
+  viewer: Viewer;
+  account: AccountObject;
+  keys: Page<KeyObject>;
+  q: string;
+  status: string;
+  /** The list as it is filtered now: where closing a dialog returns to. */
+  listUrl: string;
+  dialog?: KeysDialog | undefined;
+  flash?: string | undefined;
+  error?: string | undefined;
+}
+
+export function canHoldKeys(account: AccountObject): boolean {
+  return account.plan === 'pro' || account.plan === 'agency';
+}
+
+const STATUS_LABEL = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
+
+export const KeysPage: FC<KeysPageProps> = (props) => {
+  const { viewer, account, keys, q, status, listUrl, dialog, flash, error } = props;
+  const allowed = canHoldKeys(account);
+  const filtered = q !== '' || status !== '';
+  return (
+    <Layout title="API Keys" viewer={viewer} section="keys">
+      <h1>API Keys</h1>
+      <p class="lead">Keys let your applications call the Trust Leads API. Give each key a name that says where it is used, and revoke it the moment it is not needed.</p>
+      {flash && <Notice>{flash}</Notice>}
+      {error && <Notice kind="error">{error}</Notice>}
+      {!allowed && (
+        <Notice>
+          <strong>API keys come with the Pro and Agency plans.</strong> This account is on the Free plan, so it cannot create keys. Upgrade to Pro or Agency to use the Trust
+          Leads API.
+        </Notice>
+      )}
+      <div class="toolbar">
+        <form method="get" action="/app/api-keys" role="search" class="search">
+          <div class="field">
+            <label for="q">Search by name or prefix</label>
+            <input id="q" name="q" type="search" value={q} maxlength={100} placeholder="Production CRM sync or lfk_sk_a1b2" />
+          </div>
+          <div class="field">
+            <label for="status">Status</label>
+            <select id="status" name="status">
+              <option value="" selected={status === ''}>
+                All
+              </option>
+              {(['active', 'expired', 'revoked'] as const).map((value) => (
+                <option value={value} selected={status === value}>
+                  {STATUS_LABEL[value]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <button type="submit">Search</button>
+          </div>
+        </form>
+        {allowed && (
+          <a href="/app/api-keys?dialog=create" class="button primary" id="create-key" data-opens="create-dialog">
+            Create New Key
+          </a>
+        )}
+      </div>
+      <KeyTable keys={keys.data} filtered={filtered} />
+      {keys.next_cursor && (
+        <nav class="pager" aria-label="Pages">
+          <a href={withParams('/app/api-keys', { q, status, cursor: keys.next_cursor })}>Next page</a>
+        </nav>
+      )}
+      {allowed && <CreateDialog open={dialog?.kind === 'create'} listUrl={listUrl} csrfToken={viewer.csrfToken} {...(dialog?.kind === 'create' ? dialog : {})} />}
+      {dialog?.kind === 'created' && <CreatedDialog created={dialog.key} replaced={dialog.replaced} />}
+      {dialog?.kind === 'revoke' && <RevokeDialog keyObject={dialog.key} listUrl={listUrl} csrfToken={viewer.csrfToken} error={dialog.error} />}
+      {dialog?.kind === 'roll' && <RollDialog keyObject={dialog.key} listUrl={listUrl} csrfToken={viewer.csrfToken} error={dialog.error} />}
+    </Layout>
+  );
+};
+
+export function withParams(path: string, params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value) search.set(name, value);
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+const KeyTable: FC<{ keys: KeyObject[]; filtered: boolean }> = ({ keys, filtered }) => {
+  if (keys.length === 0) return <p>{filtered ? 'No keys match this search.' : 'No keys yet.'}</p>;
+  return (
+    <table class="stack" id="keys">
+      <caption class="visually-hidden">API keys, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Key</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">Status</th>
+          <th scope="col">Rotation due</th>
+          <th scope="col">Expires</th>
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {keys.map((key) => (
+          <tr data-key-id={key.id}>
+            <td data-label="Name">{key.name}</td>
+            <td data-label="Key">
+              <code>{key.display}</code>
+            </td>
+            <td data-label="Created">
+              <When at={key.created_at} />
+            </td>
+            <td data-label="Last used">
+              <When at={key.last_used_at} />
+            </td>
+            <td data-label="Status">
+              <span class={`badge status-${key.status}`}>{STATUS_LABEL[key.status]}</span>
+              {key.revoked_reason && <span class="details"> ({key.revoked_reason})</span>}
+            </td>
+            <td data-label="Rotation due">
+              {key.status === 'active' ? (
+                <span class={key.rotation_overdue ? 'overdue' : undefined}>
+                  <When at={key.rotation_due_at} />
+                  {key.rotation_overdue && ' (overdue)'}
+                </span>
+              ) : (
+                <span>—</span>
+              )}
+            </td>
+            <td data-label="Expires">
+              <When at={key.expires_at} empty="No expiry" />
+            </td>
+            <td data-label="Actions">
+              {key.status === 'active' && (
+                <span class="actions">
+                  <a class="button" href={withParams('/app/api-keys', { dialog: 'roll', key: key.id })} aria-label={`Roll ${key.name}`}>
+                    Roll
+                  </a>
+                  <a class="button" href={withParams('/app/api-keys', { dialog: 'revoke', key: key.id })} aria-label={`Revoke ${key.name}`}>
+                    Revoke
+                  </a>
+                </span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+};
+
+const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name?: string; error?: string }> = ({ open, listUrl, csrfToken, name, error }) => (
+  <dialog id="create-dialog" aria-labelledby="create-title" open={open} data-close-url={open ? listUrl : undefined} data-return-focus="create-key">
+    <h2 id="create-title">Create New Key</h2>
+    <form method="post" action="/app/api-keys">
+      <CsrfField token={csrfToken} />
+      <div class="field">
+        <label for="key-name">Name</label>
+        <input
+          id="key-name"
+          name="name"
+          type="text"
+          required
+          maxlength={100}
+          autocomplete="off"
+          value={name ?? ''}
+          aria-describedby={error ? 'key-name-error key-name-hint' : 'key-name-hint'}
+          aria-invalid={error ? 'true' : undefined}
+          autofocus
+        />
+        {error && (
+          <p class="field-error" id="key-name-error">
+            {error}
+          </p>
+        )}
+        <p class="hint" id="key-name-hint">
+          A descriptive name says where the key is used, for example {KEY_NAME_EXAMPLES.map((example) => `“${example}”`).join(', ')}.
+        </p>
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary">
+          Create key
+        </button>
+        <a href={listUrl} class="button" data-close>
+          Cancel
+        </a>
+      </div>
+    </form>
+  </dialog>
+);
+
+/** Shows a new key once. `data-secret`: the script removes this dialog from the page when it closes. */
+const CreatedDialog: FC<{ created: CreatedKey; replaced?: KeyObject | undefined }> = ({ created, replaced }) => (
+  <dialog id="key-dialog" aria-labelledby="key-title" aria-describedby="key-warning" open data-secret data-close-url="/app/api-keys" data-return-focus="create-key">
+    <h2 id="key-title">{replaced ? `Key “${created.name}” rolled` : `Your new key “${created.name}”`}</h2>
+    <p id="key-warning" class="warning">
+      Copy this key now and keep it somewhere safe. It will not be shown again.
+    </p>
+    <code class="secret" id="new-key">
+      {created.key}
+    </code>
+    <p class="actions">
+      <button type="button" data-copy="new-key" data-copy-status="copy-status">
+        Copy
+      </button>
+      <span id="copy-status" role="status" aria-live="polite"></span>
+    </p>
+    {replaced && (
+      <p>
+        {replaced.status === 'revoked' ? (
+          <>The old key {replaced.display} is revoked.</>
+        ) : (
+          <>
+            The old key {replaced.display} keeps working until <When at={replaced.expires_at} />.
+          </>
+        )}
+      </p>
+    )}
+    <p class="hint">After you close this, the list shows the key only as {created.display}.</p>
+    <div class="actions">
+      <a href="/app/api-keys" class="button primary" data-close>
+        Done
+      </a>
+    </div>
+  </dialog>
+);
+
+const RevokeDialog: FC<{ keyObject: KeyObject; listUrl: string; csrfToken: string; error?: string | undefined }> = ({ keyObject, listUrl, csrfToken, error }) => (
+  <dialog id="revoke-dialog" aria-labelledby="revoke-title" open data-close-url={listUrl}>
+    <h2 id="revoke-title">Revoke “{keyObject.name}”?</h2>
+    <p>
+      Anything that uses <code>{keyObject.display}</code> stops working at once. A revoked key cannot be turned back on; it stays in the list as revoked.
+    </p>
+    {error && <Notice kind="error">{error}</Notice>}
+    <form method="post" action={`/app/api-keys/${keyObject.id}/revoke`}>
+      <CsrfField token={csrfToken} />
+      <div class="field">
+        <label for="revoke-note">Note (optional)</label>
+        <input id="revoke-note" name="note" type="text" maxlength={500} autocomplete="off" aria-describedby="revoke-note-hint" />
+        <p class="hint" id="revoke-note-hint">
+          Kept in the audit log, for example “Leaked in a support ticket”.
+        </p>
+      </div>
+      <div class="actions">
+        <button type="submit" class="danger">
+          Revoke key
+        </button>
+        <a href={listUrl} class="button" data-close autofocus>
+          Cancel
+        </a>
+      </div>
+    </form>
+  </dialog>
+);
+
+const RollDialog: FC<{ keyObject: KeyObject; listUrl: string; csrfToken: string; error?: string | undefined }> = ({ keyObject, listUrl, csrfToken, error }) => (
+  <dialog id="roll-dialog" aria-labelledby="roll-title" open data-close-url={listUrl}>
+    <h2 id="roll-title">Roll “{keyObject.name}”?</h2>
+    <p>
+      Rolling makes a new key with the same name and scopes. The new key is shown once. <code>{keyObject.display}</code> keeps working for the grace period, so you have time
+      to put the new key in place.
+    </p>
+    {error && <Notice kind="error">{error}</Notice>}
+    <form method="post" action={`/app/api-keys/${keyObject.id}/roll`}>
+      <CsrfField token={csrfToken} />
+      <div class="field">
+        <label for="grace">Keep the old key working for</label>
+        <select id="grace" name="grace_period_hours">
+          {GRACE_CHOICES.map(([hours, label]) => (
+            <option value={String(hours)} selected={hours === 24}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary">
+          Roll key
+        </button>
+        <a href={listUrl} class="button" data-close autofocus>
+          Cancel
+        </a>
+      </div>
+    </form>
+  </dialog>
+);

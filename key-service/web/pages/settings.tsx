@@ -1,0 +1,70 @@
+// /app/settings: the rotation period and the notification URL (PATCH /v1/account's fields).
+import type { FC } from 'hono/jsx';
+import type { AccountObject } from '../../service/types.js';
+import { CsrfField, Layout, Notice, type Viewer } from '../layout.js';
+
+export interface SettingsValues {
+  rotation_period_days: string;
+  notification_url: string;
+}
+
+export const SettingsPage: FC<{
+  viewer: Viewer;
+  account: AccountObject;
+  values?: SettingsValues | undefined;
+  error?: string | undefined;
+  saved?: boolean;
+  secret?: string | undefined;
+}> = ({ viewer, account, values, error, saved, secret }) => {
+  const shown = values ?? { rotation_period_days: String(account.rotation_period_days), notification_url: account.notification_url ?? '' };
+  return (
+    <Layout title="Settings" viewer={viewer} section="settings">
+      <h1>Settings</h1>
+      <p class="lead">
+        Account {account.name} · {account.plan} plan
+      </p>
+      {saved && <Notice>Settings saved.</Notice>}
+      {error && <Notice kind="error">{error}</Notice>}
+      <form method="post" action="/app/settings" class="card">
+        <CsrfField token={viewer.csrfToken} />
+        <div class="field">
+          <label for="rotation">Rotation period (days)</label>
+          <input id="rotation" name="rotation_period_days" type="number" min={30} max={90} step={1} required value={shown.rotation_period_days} aria-describedby="rotation-hint" />
+          <p class="hint" id="rotation-hint">
+            From 30 to 90 days. A key is due for rotation this long after it was created.
+          </p>
+        </div>
+        <div class="field">
+          <label for="notification-url">Notification URL</label>
+          <input id="notification-url" name="notification_url" type="url" maxlength={2048} value={shown.notification_url} placeholder="https://example.com/hooks/lfk" aria-describedby="notification-hint" />
+          <p class="hint" id="notification-hint">
+            lfk POSTs a signed message here when a key is revoked because it leaked. Leave empty for none.
+          </p>
+        </div>
+        <button type="submit" class="primary">
+          Save settings
+        </button>
+      </form>
+      {secret && (
+        <dialog id="secret-dialog" aria-labelledby="secret-title" open data-secret data-close-url="/app/settings">
+          <h2 id="secret-title">Notification signing secret</h2>
+          <p class="warning">Copy this secret now: it will not be shown again. Use it to check the Lfk-Signature header of each notification.</p>
+          <code class="secret" id="notification-secret">
+            {secret}
+          </code>
+          <p class="actions">
+            <button type="button" data-copy="notification-secret" data-copy-status="secret-copy-status">
+              Copy
+            </button>
+            <span id="secret-copy-status" role="status" aria-live="polite"></span>
+          </p>
+          <div class="actions">
+            <a href="/app/settings" class="button primary" data-close>
+              Done
+            </a>
+          </div>
+        </dialog>
+      )}
+    </Layout>
+  );
+};
