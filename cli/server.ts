@@ -7,6 +7,7 @@ import { KeyService } from '../key-service/service/key-service.js';
 import { createWebApp } from '../key-service/web/app.js';
 import type { ServerSettings } from './settings.js';
 import { redactUrl } from './database-command.js';
+import { startWebhooks } from './webhooks.js';
 
 export interface RunningServer {
   url: string;
@@ -38,6 +39,8 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
     reportRateLimit: settings.reportRateLimit,
   });
   app.route('/', web.app);
+  const webhooks = await startWebhooks(settings, { store, service, logger });
+  app.route('/', webhooks.app);
   const setupToken = await web.issueSetupToken();
 
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -55,6 +58,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
       // Stop accepting, let in-flight requests finish, then write what is counted and close.
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopFollowing();
+      await webhooks.stop().catch((error) => logger.warn('webhook workers did not stop cleanly', errorFields(error)));
       await service.stop().catch((error) => logger.warn('final write failed', errorFields(error)));
       await store.close();
     })());

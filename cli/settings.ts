@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from './command.js';
+import type { WebhookSettings } from '../webhook-server/webhook-server.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -31,6 +32,12 @@ export interface ServerSettings {
   trustProxy: boolean;
   reportRateLimit: number;
   poolSize: number;
+  /** Webhook receivers and owner notices (SPEC §4, §5). */
+  webhooks: WebhookSettings;
+  /** A key service running apart (LFK_KEY_SERVICE_URL): the webhook handlers report to it over HTTP. */
+  keyServiceUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -62,5 +69,18 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     trustProxy: env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true',
     reportRateLimit: integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000),
     poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, 10, 1, 1000),
+    webhooks: {
+      githubApiUrl: (env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+      githubAppId: env.LFK_GITHUB_APP_ID || undefined,
+      githubPrivateKey: env.LFK_GITHUB_PRIVATE_KEY || undefined,
+      githubWebhookSecret: env.LFK_GITHUB_WEBHOOK_SECRET || undefined,
+      gitguardianWebhookSecret: env.LFK_GITGUARDIAN_WEBHOOK_SECRET || undefined,
+      gitguardianApiUrl: (env.LFK_GITGUARDIAN_API_URL || 'https://api.gitguardian.com').replace(/\/+$/, ''),
+      gitguardianApiToken: env.LFK_GITGUARDIAN_API_TOKEN || undefined,
+      inboxStartDelayMs: integer('LFK_INBOX_START_DELAY_MS', env.LFK_INBOX_START_DELAY_MS, 0, 0, 3_600_000),
+    },
+    keyServiceUrl: env.LFK_KEY_SERVICE_URL || undefined,
+    smtpUrl: env.LFK_SMTP_URL || undefined,
+    mailFrom: env.LFK_MAIL_FROM || undefined,
   };
 }

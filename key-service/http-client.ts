@@ -18,16 +18,38 @@ export interface ExposureSource {
   location?: string;
 }
 
+/** What a separate webhook server reports (it holds hashes, not keys); needs LFK_SERVICE_TOKEN. */
+export interface ServiceReport {
+  source: { kind: 'scanner' | 'github' | 'gitguardian' | 'other'; url?: string; location?: string };
+  reason: 'exposed:github-partner' | 'exposed:github-app' | 'exposed:gitguardian' | 'exposed:scanner' | 'exposed:report';
+}
+
+export interface HashResult {
+  sha256?: string;
+  hmsl_hash?: string;
+  status: ExposureStatus;
+}
+
 export interface KeyServiceClient {
   /** `POST /v1/keys/verify`: is each key live? No side effect. Results in the order sent. */
   verifyKeys(keys: readonly string[]): Promise<Array<KeyResult<VerifyStatus>>>;
   /** `POST /v1/exposures`: revokes each live key. Results in the order sent. */
   reportExposures(keys: readonly string[], source: ExposureSource): Promise<Array<KeyResult<ExposureStatus>>>;
+  /** `POST /v1/exposures` with `sha256s` or `hmsl_hashes` and a reason (`serviceToken` required). */
+  reportExposedHashes(kind: 'sha256s' | 'hmsl_hashes', hashes: readonly string[], report: ServiceReport): Promise<HashResult[]>;
 }
 
 /** The key service could not be reached or did not answer as it should. Never holds a full key. */
 export class KeyServiceError extends Error {
   override name = 'KeyServiceError';
+
+  /** The HTTP status the key service answered; undefined when it could not be reached. */
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 export const MAX_KEYS_PER_REQUEST = 1000;
@@ -39,6 +61,8 @@ export interface HttpClientOptions {
   maxRetryDelayMs?: number;
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** LFK_SERVICE_TOKEN, sent as a bearer token with hash reports. */
+  serviceToken?: string;
 }
 
 export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientOptions = {}): KeyServiceClient {
@@ -49,13 +73,17 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const base = baseUrl.replace(/\/+$/, '');
 
-  async function post<Status>(path: string, body: Record<string, unknown>, expected: number): Promise<Array<KeyResult<Status>>> {
+  async function post<Status, R = KeyResult<Status>>(path: string, body: Record<string, unknown>, expected: number): Promise<R[]> {
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
         response = await doFetch(`${base}${path}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            ...(options.serviceToken && { authorization: `Bearer ${options.serviceToken}` }),
+          },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -71,9 +99,9 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
       const text = await response.text();
       if (!response.ok) {
         const message = errorMessage(text);
-        throw new KeyServiceError(`the key service answered ${response.status} to POST ${path}${message ? `: ${message}` : ''}`);
+        throw new KeyServiceError(`the key service answered ${response.status} to POST ${path}${message ? `: ${message}` : ''}`, response.status);
       }
-      const results = parseResults<Status>(text);
+      const results = parseResults<R>(text);
       if (!results || results.length !== expected) {
         throw new KeyServiceError(`the key service gave an unexpected answer to POST ${path}`);
       }
@@ -81,8 +109,8 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
     }
   }
 
-  async function inBatches<Status>(keys: readonly string[], send: (batch: string[]) => Promise<Array<KeyResult<Status>>>) {
-    const results: Array<KeyResult<Status>> = [];
+  async function inBatches<R>(keys: readonly string[], send: (batch: string[]) => Promise<R[]>) {
+    const results: R[] = [];
     for (let start = 0; start < keys.length; start += MAX_KEYS_PER_REQUEST) {
       results.push(...(await send(keys.slice(start, start + MAX_KEYS_PER_REQUEST))));
     }
@@ -93,6 +121,8 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
     verifyKeys: (keys) => inBatches(keys, (batch) => post<VerifyStatus>('/v1/keys/verify', { keys: batch }, batch.length)),
     reportExposures: (keys, source) =>
       inBatches(keys, (batch) => post<ExposureStatus>('/v1/exposures', { keys: batch, source }, batch.length)),
+    reportExposedHashes: (kind, hashes, report) =>
+      inBatches(hashes, (batch) => post<ExposureStatus, HashResult>('/v1/exposures', { [kind]: batch, ...report }, batch.length)),
   };
 }
 
@@ -105,10 +135,10 @@ function retryAfterMs(header: string | null): number {
   return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
 }
 
-function parseResults<Status>(text: string): Array<KeyResult<Status>> | undefined {
+function parseResults<R>(text: string): R[] | undefined {
   try {
     const results = (JSON.parse(text) as { results?: unknown }).results;
-    return Array.isArray(results) ? (results as Array<KeyResult<Status>>) : undefined;
+    return Array.isArray(results) ? (results as R[]) : undefined;
   } catch {
     return undefined;
   }

@@ -149,10 +149,12 @@ export const ExposureBodySchema = z
   .strictObject({
     keys: reportedKeys.optional(),
     hmsl_hashes: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
+    sha256s: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
     source: ExposureSourceSchema.optional(),
+    reason: z.enum(['exposed:github-partner', 'exposed:github-app', 'exposed:gitguardian', 'exposed:scanner', 'exposed:report']).optional(),
   })
-  .refine((body) => (body.keys === undefined) !== (body.hmsl_hashes === undefined), {
-    message: 'send exactly one of "keys" or "hmsl_hashes"',
+  .refine((body) => [body.keys, body.hmsl_hashes, body.sha256s].filter((list) => list !== undefined).length === 1, {
+    message: 'send exactly one of "keys", "hmsl_hashes" or "sha256s"',
   })
   .openapi('ExposureReport');
 

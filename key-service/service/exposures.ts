@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { displayOf, hasKeyShape, isWellFormedKey, sha256Hex } from '../key-format.js';
 import type { ApiKeysTable, Database } from '../store/schema.js';
+import { enqueueRevocationNotices } from '../notify/outbox.js';
 import { appendAuditEvent } from './audit.js';
 import { keyStatus } from './key-objects.js';
 import { revokeKeyRow } from './keys.js';
@@ -79,20 +80,20 @@ async function exposeRow(
     });
     const { row: after, changed, eventId } = await revokeKeyRow(trx, current, reason, context, now, sourceData(source));
     if (!changed || !eventId) return { status: 'already_revoked' as const };
-    return {
-      status: 'revoked' as const,
-      revocation: {
-        accountId: current.account_id,
-        keyId: current.id,
-        keyName: current.name,
-        display,
-        sha256: current.sha256,
-        revokedAt: after.revoked_at ?? now.toISOString(),
-        reason,
-        source,
-        eventId,
-      },
+    const revocation: ExposureRevocation = {
+      accountId: current.account_id,
+      keyId: current.id,
+      keyName: current.name,
+      display,
+      sha256: current.sha256,
+      revokedAt: after.revoked_at ?? now.toISOString(),
+      reason,
+      source,
+      eventId,
     };
+    // In the revoking transaction: the owner is told exactly when the revocation commits.
+    await enqueueRevocationNotices(trx, revocation);
+    return { status: 'revoked' as const, revocation };
   });
 }
 
@@ -138,19 +139,50 @@ export async function reportExposedHashes(
   now: Date,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<HashExposureResult>> {
+  const outcome = await reportByHash(db, 'hmsl_hash', hmslHashes, source, context, now, reasonOverride);
+  return { results: outcome.results.map(({ hash, status }) => ({ hmsl_hash: hash, status })), revoked: outcome.revoked };
+}
+
+export interface Sha256ExposureResult {
+  sha256: string;
+  status: Exclude<ExposureStatus, 'invalid'> | 'invalid';
+}
+
+/** The same report by SHA-256 of the key, for a webhook inbox that stores hashes, never keys. */
+export async function reportExposedSha256s(
+  db: Kysely<Database>,
+  sha256s: string[],
+  source: ExposureSource,
+  context: RequestContext,
+  now: Date,
+  reasonOverride?: RevokedReason,
+): Promise<ExposureOutcome<Sha256ExposureResult>> {
+  const outcome = await reportByHash(db, 'sha256', sha256s, source, context, now, reasonOverride);
+  return { results: outcome.results.map(({ hash, status }) => ({ sha256: hash, status })), revoked: outcome.revoked };
+}
+
+async function reportByHash(
+  db: Kysely<Database>,
+  column: 'sha256' | 'hmsl_hash',
+  hashes: string[],
+  source: ExposureSource,
+  context: RequestContext,
+  now: Date,
+  reasonOverride?: RevokedReason,
+): Promise<ExposureOutcome<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }>> {
   const valid = (hash: string) => /^[0-9a-f]{64}$/.test(hash);
-  const rows = await rowsBy(db, 'hmsl_hash', hmslHashes.filter(valid));
-  const results: HashExposureResult[] = [];
+  const rows = await rowsBy(db, column, hashes.filter(valid));
+  const results: Array<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }> = [];
   const revoked: ExposureRevocation[] = [];
-  for (const hash of hmslHashes) {
+  for (const hash of hashes) {
     const row = valid(hash) ? rows.get(hash) : undefined;
     if (!row) {
-      results.push({ hmsl_hash: hash, status: valid(hash) ? 'unknown' : 'invalid' });
+      results.push({ hash, status: valid(hash) ? 'unknown' : 'invalid' });
       continue;
     }
     const outcome = await exposeRow(db, row, source, context, now, reasonFor(source, reasonOverride));
     if (outcome.revocation) revoked.push(outcome.revocation);
-    results.push({ hmsl_hash: hash, status: outcome.status });
+    results.push({ hash, status: outcome.status });
   }
   return { results, revoked };
 }

@@ -10,6 +10,7 @@ import { listAuditEvents } from './audit.js';
 import {
   reportExposedHashes,
   reportExposedKeys,
+  reportExposedSha256s,
   verifyKeys,
   type ExposureRevocation,
 } from './exposures.js';
@@ -243,6 +244,12 @@ export class KeyService {
   }
 
   /** By SHA-256 of the key: what a webhook inbox holds, since it never stores a key. */
+  async reportExposedSha256s(sha256s: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
+    const outcome = await reportExposedSha256s(this.db, sha256s, source, context, this.now(), reason);
+    await this.afterExposure(outcome.revoked);
+    return outcome;
+  }
+
   private async afterExposure(revoked: ExposureRevocation[]): Promise<void> {
     for (const revocation of revoked) this.revocations.inc({ reason: revocation.reason });
     await this.forget(revoked.map((revocation) => revocation.sha256));

@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Dialect } from './database.js';
+import { createWebhookTables } from './webhook-tables.js';
 
 interface Migration {
   name: string;
@@ -131,6 +132,7 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  { name: '0003_webhooks', up: (db) => createWebhookTables(db) },
 ];
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */

@@ -114,6 +114,49 @@ export interface WebLoginThrottleTable {
   locked_until: string | null;
 }
 
+/** Shared by the two durable queues: the webhook inbox and the notification outbox. */
+export interface QueueColumns {
+  id: string;
+  payload: string;
+  status: 'pending' | 'processing' | 'done' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  /** JSON: what processing did (or why it was skipped). */
+  result: string | null;
+  processed_at: string | null;
+}
+
+/** Every accepted webhook delivery, stored before the 2xx (SPEC §4). Never holds a full key. */
+export interface WebhookDeliveriesTable extends QueueColumns {
+  provider: 'github-partner' | 'github-app' | 'gitguardian';
+  event: string;
+  dedup_key: string;
+  received_at: string;
+}
+
+/** Notices to an account that a key was revoked for exposure, written with the revocation (SPEC §4.4). */
+export interface NotificationOutboxTable extends QueueColumns {
+  event_id: string;
+  channel: 'email' | 'webhook';
+  account_id: string;
+  key_id: string;
+  created_at: string;
+}
+
+/** GitHub App installations, as `installation` and `installation_repositories` events report them. */
+export interface GithubInstallationsTable {
+  id: string;
+  account_login: string;
+  account_type: string;
+  repository_selection: string;
+  repositories: string | null;
+  status: 'active' | 'suspended' | 'deleted';
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -124,5 +167,8 @@ export interface Database {
   web_sessions: WebSessionsTable;
   web_setup_tokens: WebSetupTokensTable;
   web_login_throttle: WebLoginThrottleTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  notification_outbox: NotificationOutboxTable;
+  github_installations: GithubInstallationsTable;
   lfk_migrations: { name: string; applied_at: string; id: Generated<number> };
 }

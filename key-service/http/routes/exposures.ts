@@ -37,13 +37,25 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     const body = c.req.valid('json');
     const source: ExposureSource = body.source ?? { kind: 'other' };
     const context = reporterContext(c, ip, source);
-    if (body.hmsl_hashes) {
+    // Hashes (a webhook server never stores keys) and a chosen reason come only from a separate
+    // webhook server, which proves itself with the shared service token.
+    if (body.hmsl_hashes || body.sha256s || body.reason) {
       const credentials = readCredentials(c.req.header('authorization'), undefined);
       const token = credentials.kind === 'token' ? credentials.token : '';
       if (!deps.serviceToken || !secretsEqual(token, deps.serviceToken)) {
-        throw new ApiError('unauthenticated', 'Reports by hmsl_hashes need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
+        throw new ApiError('unauthenticated', 'Reports by hmsl_hashes or sha256s, or with a reason, need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
       }
-      const outcome = await service.reportExposedHashes(body.hmsl_hashes, source, context, 'exposed:gitguardian');
+    }
+    if (body.hmsl_hashes) {
+      const outcome = await service.reportExposedHashes(body.hmsl_hashes, source, context, body.reason ?? 'exposed:gitguardian');
+      return c.json({ results: outcome.results }, 200);
+    }
+    if (body.sha256s) {
+      const outcome = await service.reportExposedSha256s(body.sha256s, source, context, body.reason);
+      return c.json({ results: outcome.results }, 200);
+    }
+    if (body.reason) {
+      const outcome = await service.reportExposures(body.keys ?? [], source, context, body.reason);
       return c.json({ results: outcome.results }, 200);
     }
     const outcome = await service.reportExposures(body.keys ?? [], source, context);

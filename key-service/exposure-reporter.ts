@@ -1,0 +1,77 @@
+// The one narrow interface the webhook handlers use to reach the key service, with two
+// implementations: in-process over KeyService (same database), and HTTP over the key service's
+// client (`LFK_KEY_SERVICE_URL` + `LFK_SERVICE_TOKEN`). Handlers hold hashes, never keys, once a
+// delivery is stored; only the partner receiver sees keys, and only to label them.
+import { createHttpKeyServiceClient, KeyServiceError, type HttpClientOptions, type KeyServiceClient } from './http-client.js';
+import { UnavailableError } from './queue-worker.js';
+import type { KeyService } from './service/key-service.js';
+import type { ExposureSource, RequestContext, RevokedReason } from './service/types.js';
+
+export type ExposedReason = Extract<RevokedReason, `exposed:${string}`>;
+export type ReportStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
+
+export interface ExposureReport {
+  source: ExposureSource & { kind: 'github' | 'gitguardian' };
+  reason: ExposedReason;
+}
+
+export interface ExposureReporter {
+  /** For each full key (in order): did lfk issue it (active, expired or revoked)? No side effect. */
+  issued(keys: readonly string[]): Promise<boolean[]>;
+  /** Revokes the keys with these SHA-256 hashes; one status per hash, in order. */
+  revokeBySha256(sha256s: readonly string[], report: ExposureReport): Promise<ReportStatus[]>;
+  /** Revokes the keys with these GitGuardian HMSL hashes; one status per hash, in order. */
+  revokeByHmsl(hmslHashes: readonly string[], report: ExposureReport): Promise<ReportStatus[]>;
+}
+
+function contextOf(report: ExposureReport): RequestContext {
+  return { actor: { type: report.source.kind }, userAgent: 'lfk-webhook-server' };
+}
+
+export function inProcessReporter(service: KeyService): ExposureReporter {
+  return {
+    async issued(keys) {
+      const results = await service.verifyKeys([...keys]);
+      return results.map((result) => result.status !== 'unknown' && result.status !== 'invalid');
+    },
+    async revokeBySha256(sha256s, report) {
+      const outcome = await service.reportExposedSha256s([...sha256s], report.source, contextOf(report), report.reason);
+      return outcome.results.map((result) => result.status);
+    },
+    async revokeByHmsl(hashes, report) {
+      const outcome = await service.reportExposedHashes([...hashes], report.source, contextOf(report), report.reason);
+      return outcome.results.map((result) => result.status);
+    },
+  };
+}
+
+/**
+ * Over HTTP to a key service that runs apart. An unreachable or failing (5xx, 429) key service
+ * is an UnavailableError: the inbox keeps the delivery and retries it, never drops it.
+ */
+export function httpReporter(baseUrl: string, serviceToken: string, options: HttpClientOptions = {}): ExposureReporter {
+  const client: KeyServiceClient = createHttpKeyServiceClient(baseUrl, { maxRetries: 0, ...options, serviceToken });
+  const unavailable = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof KeyServiceError && (error.status === undefined || error.status >= 500 || error.status === 429)) {
+        throw new UnavailableError(error.message);
+      }
+      throw error;
+    }
+  };
+  const source = (report: ExposureReport) => ({
+    kind: report.source.kind,
+    ...(report.source.url && { url: report.source.url.slice(0, 2048) }),
+    ...(report.source.location && { location: report.source.location.slice(0, 1024) }),
+  });
+  return {
+    issued: (keys) =>
+      unavailable(async () => (await client.verifyKeys(keys)).map((result) => result.status !== 'unknown' && result.status !== 'invalid')),
+    revokeBySha256: (sha256s, report) =>
+      unavailable(async () => (await client.reportExposedHashes('sha256s', sha256s, { source: source(report), reason: report.reason })).map((r) => r.status)),
+    revokeByHmsl: (hashes, report) =>
+      unavailable(async () => (await client.reportExposedHashes('hmsl_hashes', hashes, { source: source(report), reason: report.reason })).map((r) => r.status)),
+  };
+}

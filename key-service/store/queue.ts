@@ -1,0 +1,59 @@
+// One claim-and-retry routine for the two durable queues (webhook inbox, notification outbox).
+// A row is claimed by a lease: status `processing` until `locked_until`; a worker that dies leaves
+// a lease that runs out, and the row is claimed again. Claims are safe with several workers:
+// PostgreSQL skips rows another transaction holds (FOR UPDATE SKIP LOCKED); SQLite runs one
+// conditional UPDATE, which its single writer makes atomic.
+import { sql } from 'kysely';
+import type { Store } from './database.js';
+import type { NotificationOutboxTable, WebhookDeliveriesTable } from './schema.js';
+
+export type QueueTable = 'webhook_deliveries' | 'notification_outbox';
+export type QueueRow<T extends QueueTable> = T extends 'webhook_deliveries' ? WebhookDeliveriesTable : NotificationOutboxTable;
+
+export async function claimRows<T extends QueueTable>(store: Store, table: T, limit: number, leaseMs: number, now = new Date()): Promise<Array<QueueRow<T>>> {
+  const nowIso = now.toISOString();
+  const leaseIso = new Date(now.getTime() + leaseMs).toISOString();
+  const due = sql`(status = 'pending' and next_attempt_at <= ${nowIso}) or (status = 'processing' and locked_until <= ${nowIso})`;
+  const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const result = await sql<QueueRow<T>>`
+    update ${sql.table(table)}
+    set status = 'processing', attempts = attempts + 1, locked_until = ${leaseIso}
+    where id in (select id from ${sql.table(table)} where ${due} order by next_attempt_at, id limit ${limit} ${lock})
+      and (${due})
+    returning *`.execute(store.db);
+  return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+}
+
+/** Marks a claimed row done, unless its lease was lost and someone else claimed it since. */
+export async function completeRow(store: Store, table: QueueTable, row: { id: string; attempts: number }, result: unknown, now = new Date()): Promise<boolean> {
+  const update = await store.db
+    .updateTable(table)
+    .set({ status: 'done', result: JSON.stringify(result ?? null), processed_at: now.toISOString(), locked_until: null, last_error: null })
+    .where('id', '=', row.id)
+    .where('status', '=', 'processing')
+    .where('attempts', '=', row.attempts)
+    .executeTakeFirst();
+  return Number(update.numUpdatedRows) > 0;
+}
+
+/** Puts a claimed row back for another attempt at `retryAt`, or marks it failed for good. */
+export async function releaseRow(
+  store: Store,
+  table: QueueTable,
+  row: { id: string; attempts: number },
+  error: string,
+  retryAt: Date | null,
+  now = new Date(),
+): Promise<void> {
+  await store.db
+    .updateTable(table)
+    .set(
+      retryAt
+        ? { status: 'pending', next_attempt_at: retryAt.toISOString(), locked_until: null, last_error: error.slice(0, 2000) }
+        : { status: 'failed', processed_at: now.toISOString(), locked_until: null, last_error: error.slice(0, 2000) },
+    )
+    .where('id', '=', row.id)
+    .where('status', '=', 'processing')
+    .where('attempts', '=', row.attempts)
+    .execute();
+}

@@ -1,0 +1,171 @@
+// A key service plus the webhook server on a test database, with signing helpers for the three
+// providers and helpers to read what the inbox and the outbox hold.
+import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { expect } from 'vitest';
+import nock from 'nock';
+import { createRequire } from 'node:module';
+import type { WebhookDefinition } from '@octokit/webhooks-examples';
+import { inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
+import type { Dialect } from '../../key-service/store/database.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { keysIn } from '../support/http.js';
+import { signGithubApp } from '../../webhook-server/verify-github-app.js';
+import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
+import { createWebhookServer, type WebhookServer, type WebhookSettings } from '../../webhook-server/webhook-server.js';
+
+// nock 15 runs on @mswjs/interceptors 0.44, which calls Promise.withResolvers (Node 22) when a
+// request connects; Node 20 lacks it. The standard polyfill, for the tests only.
+(Promise as unknown as { withResolvers?: unknown }).withResolvers ??= function withResolvers<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+};
+
+// The package is CommonJS JSON; NodeNext types its default import as the module, so require it.
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
+
+export const GITHUB_API = 'https://github-api.test';
+export const GITGUARDIAN_API = 'https://gitguardian-api.test';
+export const APP_SECRET = "It's a Secret to Everybody";
+export const GG_SECRET = 'gg-signature-token-0123456789';
+export const GG_TOKEN = 'gg-api-token-abcdef';
+export const PARTNER_KEY_ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
+
+/** An RSA key for the App's JWT (Octokit signs it locally; nock answers the token exchange). */
+export const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+export function partnerKeyPair(): { privateKey: KeyObject; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export function signPartner(body: string, privateKey: KeyObject): string {
+  return createSign('sha256').update(body).sign(privateKey).toString('base64');
+}
+
+export interface WebhookHarness extends Harness {
+  webhooks: WebhookServer;
+  post(path: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; body: any }>;
+  /** Processes every due delivery now; returns how many. */
+  drain(): Promise<number>;
+  deliveries(): Promise<Array<{ provider: string; event: string; status: string; attempts: number; result: unknown; last_error: string | null; payload: string }>>;
+}
+
+export async function createWebhookHarness(
+  dialect: Dialect,
+  options: { settings?: Partial<WebhookSettings>; reporter?: (h: Harness) => ExposureReporter } = {},
+): Promise<WebhookHarness> {
+  const h = await createHarness(dialect);
+  const webhooks = createWebhookServer({
+    store: h.store,
+    logger: { debug() {}, info: (m, f) => h.logs.push(JSON.stringify({ m, ...f })), warn: (m, f) => h.logs.push(JSON.stringify({ m, ...f })), error: (m, f) => h.logs.push(JSON.stringify({ m, ...f })) },
+    reporter: options.reporter ? options.reporter(h) : inProcessReporter(h.service),
+    settings: {
+      githubApiUrl: GITHUB_API,
+      githubAppId: '12345',
+      githubPrivateKey: APP_PRIVATE_KEY,
+      githubWebhookSecret: APP_SECRET,
+      gitguardianWebhookSecret: GG_SECRET,
+      gitguardianApiUrl: GITGUARDIAN_API,
+      gitguardianApiToken: GG_TOKEN,
+      // A failed delivery waits a minute: drain() then sees it once; tests move next_attempt_at to retry.
+      inboxBaseDelayMs: 60_000,
+      githubKeysRefetchMs: 0,
+      ...options.settings,
+    },
+  });
+  const harness = h as WebhookHarness;
+  harness.webhooks = webhooks;
+  harness.post = async (path, body, headers) => {
+    const response = await webhooks.app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, text, body: parsed };
+  };
+  harness.drain = () => webhooks.worker.drain();
+  harness.deliveries = async () =>
+    (await h.store.db.selectFrom('webhook_deliveries').selectAll().orderBy('id').execute()).map((row) => ({
+      ...row,
+      attempts: Number(row.attempts),
+      result: row.result ? JSON.parse(row.result) : null,
+    }));
+  return harness;
+}
+
+export function githubHeaders(event: string, body: string, delivery = crypto.randomUUID(), secret = APP_SECRET): Record<string, string> {
+  return {
+    'x-github-event': event,
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': signGithubApp(body, secret),
+    'user-agent': 'GitHub-Hookshot/abc123',
+  };
+}
+
+export function gitguardianHeaders(body: string, timestamp = String(Math.floor(Date.now() / 1000)), secret = GG_SECRET): Record<string, string> {
+  return { 'gitguardian-signature': signGitguardian(body, timestamp, secret), timestamp };
+}
+
+/** A real push payload from @octokit/webhooks-examples (a new branch with one commit), adjusted. */
+export function pushPayload(changes: Record<string, unknown> = {}): any {
+  const base = examples.find((definition) => definition.name === 'push')!.examples.find((example: any) => example.installation && example.commits.length === 1);
+  return { ...structuredClone(base), ...changes };
+}
+
+export function installationPayload(action: string): any {
+  const definition = examples.find((entry) => entry.name === 'installation')!;
+  return structuredClone(definition.examples.find((example: any) => example.action === action));
+}
+
+export function installationRepositoriesPayload(action: 'added' | 'removed'): any {
+  const definition = examples.find((entry) => entry.name === 'installation_repositories')!;
+  return structuredClone(definition.examples.find((example: any) => example.action === action));
+}
+
+/** `secret_scanning_alert` as GitHub's webhook schema describes it (REFERENCE-github.md §2.2): no secret in it. */
+export function alertPayload(action: string, number = 42): any {
+  const push = pushPayload();
+  return {
+    action,
+    alert: {
+      number,
+      created_at: '2026-11-27T07:00:00Z',
+      updated_at: '2026-11-27T07:00:00Z',
+      url: `${GITHUB_API}/repos/Codertocat/Hello-World/secret-scanning/alerts/${number}`,
+      html_url: `https://github.com/Codertocat/Hello-World/security/secret-scanning/${number}`,
+      locations_url: `${GITHUB_API}/repos/Codertocat/Hello-World/secret-scanning/alerts/${number}/locations`,
+      resolution: null,
+      resolved_at: null,
+      resolved_by: null,
+      resolution_comment: null,
+      secret_type: 'trustleads_api_key',
+      secret_type_display_name: 'Trust Leads API key',
+      validity: 'unknown',
+      push_protection_bypassed: false,
+      publicly_leaked: action === 'publicly_leaked',
+      multi_repo: false,
+    },
+    repository: push.repository,
+    sender: push.sender,
+    installation: push.installation,
+  };
+}
+
+/** Installation token exchange for the App (any installation id), as often as asked. */
+export function nockInstallationToken(installationId: number) {
+  return nock(GITHUB_API)
+    .post(`/app/installations/${installationId}/access_tokens`)
+    .reply(201, { token: 'ghs_installationtoken0123456789abcdefghij', expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} });
+}
+
+export function expectNoKeysIn(texts: string[]): void {
+  for (const text of texts) expect(keysIn(text), text.slice(0, 200)).toEqual([]);
+}

@@ -1,0 +1,24 @@
+// What the handlers are given: never HTTP, only the stored delivery and these.
+import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
+import type { Logger } from '../../key-service/logger.js';
+import type { Store } from '../../key-service/store/database.js';
+import type { Detector } from '../../scanner/detect.js';
+import type { GithubApps } from '../github/client.js';
+
+export interface ScanRules {
+  detector: Detector;
+  /** Ids of the rules whose findings are lfk keys the key service can revoke. */
+  revocable: ReadonlySet<string>;
+}
+
+export interface HandlerDeps {
+  store: Store;
+  logger: Logger;
+  reporter: ExposureReporter;
+  /** Undefined when LFK_GITHUB_APP_ID / LFK_GITHUB_PRIVATE_KEY are not set. */
+  github: GithubApps | undefined;
+  gitguardian: { apiUrl: string; apiToken: string | undefined; fetch?: typeof fetch };
+  /** The built-in rules, compiled once on first use. */
+  rules(): ScanRules;
+  now(): Date;
+}

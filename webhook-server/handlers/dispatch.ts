@@ -1,0 +1,33 @@
+// From a stored delivery to its handler: the inbox worker calls this for every claimed row.
+import { PermanentError } from '../../key-service/queue-worker.js';
+import type { WebhookDeliveriesTable } from '../../key-service/store/schema.js';
+import type { EventDelivery, PartnerDelivery } from '../deliveries.js';
+import type { HandlerDeps } from './deps.js';
+import { onGitguardianIncident, type IncidentPayload } from './on-gitguardian-incident.js';
+import { onInstallation, type InstallationPayload } from './on-installation.js';
+import { onPartnerBatch } from './on-partner-batch.js';
+import { onPush, type PushPayload } from './on-push.js';
+import { onSecretScanningAlert, type AlertPayload } from './on-secret-scanning-alert.js';
+
+export async function handleDelivery(row: WebhookDeliveriesTable, deps: HandlerDeps): Promise<unknown> {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.payload);
+  } catch {
+    throw new PermanentError('the stored payload is not JSON');
+  }
+  if (row.provider === 'github-partner') return onPartnerBatch(stored as PartnerDelivery, deps);
+  const { body, keys } = stored as EventDelivery;
+  if (row.provider === 'gitguardian') return onGitguardianIncident(body as IncidentPayload, deps);
+  switch (row.event) {
+    case 'push':
+      return onPush(body as PushPayload, keys, deps);
+    case 'secret_scanning_alert':
+      return onSecretScanningAlert(body as AlertPayload, deps);
+    case 'installation':
+    case 'installation_repositories':
+      return onInstallation(row.event, body as InstallationPayload, deps.store, deps.now());
+    default:
+      return { ignored: row.event };
+  }
+}

@@ -1,0 +1,45 @@
+// POST /webhooks/gitguardian (SPEC §4.3): verify the signature and the Timestamp window, store the
+// incident events that may mean a leaked lfk key, answer 202. The dashboard's test message (no
+// `action`) and other actions are answered 200 and not stored.
+import type { Context } from 'hono';
+import { eventEnvelope } from '../deliveries.js';
+import { redactPayload } from '../redact-payload.js';
+import { verifyGitguardian } from '../verify-gitguardian.js';
+import { accept, errorResponse, isObject, notConfigured, parseJson, readRawBody, tooLarge, type ReceiverDeps } from './shared.js';
+
+export const MAX_GITGUARDIAN_BODY_BYTES = 1024 * 1024;
+export const INCIDENT_ACTIONS = new Set(['incident_triggered', 'new_occurrence', 'incident_regression']);
+
+export interface GitguardianDeps extends ReceiverDeps {
+  webhookSecret: string | undefined;
+  now?: () => number;
+}
+
+export function gitguardianReceiver(deps: GitguardianDeps) {
+  return async (c: Context): Promise<Response> => {
+    if (!deps.webhookSecret) return notConfigured(c, ['LFK_GITGUARDIAN_WEBHOOK_SECRET']);
+    const body = await readRawBody(c, MAX_GITGUARDIAN_BODY_BYTES);
+    if (!body) return tooLarge(c, MAX_GITGUARDIAN_BODY_BYTES);
+    const signature = c.req.header('gitguardian-signature') ?? c.req.header('x-gitguardian-signature');
+    const verdict = verifyGitguardian(body, signature, c.req.header('timestamp'), deps.webhookSecret, deps.now?.() ?? Date.now());
+    if (verdict === 'bad_signature') return errorResponse(c, 'invalid_signature', 'Gitguardian-Signature or Timestamp is missing or does not match the body.');
+    if (verdict === 'stale') return errorResponse(c, 'invalid_signature', 'The Timestamp is more than 5 minutes away from our clock; the delivery may be a replay.');
+    const text = body.toString('utf8');
+    const parsed = parseJson(text);
+    if (!parsed.ok) return errorResponse(c, 'invalid_json', 'The request body is not valid JSON.');
+    if (!isObject(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON object.');
+    const { action, incident } = parsed.value;
+    if (typeof action !== 'string') return c.json({ status: 'ignored', reason: 'test message' }, 200);
+    if (!INCIDENT_ACTIONS.has(action)) return c.json({ status: 'ignored', action }, 200);
+    if (!isObject(incident) || (typeof incident.id !== 'number' && typeof incident.id !== 'string') || typeof incident.hmsl_hash !== 'string') {
+      return errorResponse(c, 'invalid_request', `An ${action} event needs incident.id and incident.hmsl_hash.`);
+    }
+    const redacted = redactPayload(text);
+    return accept(c, deps, {
+      provider: 'gitguardian',
+      event: action,
+      dedupKey: `gitguardian:${String(incident.id)}:${action}`,
+      payload: eventEnvelope(redacted.text, redacted.keys),
+    });
+  };
+}

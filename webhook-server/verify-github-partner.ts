@@ -1,0 +1,85 @@
+// GitHub's secret scanning partner program signs each alert with ECDSA P-256/SHA-256 over the raw
+// body (REFERENCE-github.md §1.3): `Github-Public-Key-Signature` is base64 DER, verified with the
+// key whose `key_identifier` equals `Github-Public-Key-Identifier`. Keys come from
+// `{api}/meta/public_keys/secret_scanning`, cached and revalidated with their ETag; an unknown
+// identifier fetches them again (key rotation), at most once per `refetchIntervalMs`.
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+
+export interface PartnerKeyCacheOptions {
+  apiUrl: string;
+  fetch?: typeof fetch;
+  /** Sent as `Authorization: Bearer` to raise GitHub's rate limit (optional). */
+  token?: string | undefined;
+  /** An unknown identifier refetches at most this often (default 1 s; conditional, so a 304 is cheap). */
+  refetchIntervalMs?: number;
+  timeoutMs?: number;
+}
+
+export class PublicKeysUnavailable extends Error {
+  override name = 'PublicKeysUnavailable';
+}
+
+export class PartnerKeyCache {
+  private keys = new Map<string, KeyObject>();
+  private etag: string | undefined;
+  private fetchedAtMs = -Infinity;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly options: PartnerKeyCacheOptions) {}
+
+  /** The key for an identifier, fetching the list again when it is not known yet; null if GitHub has no such key. */
+  async keyFor(identifier: string): Promise<KeyObject | null> {
+    const known = this.keys.get(identifier);
+    if (known) return known;
+    const interval = this.options.refetchIntervalMs ?? 1000;
+    if (Date.now() - this.fetchedAtMs >= interval || this.keys.size === 0) await this.refresh();
+    return this.keys.get(identifier) ?? null;
+  }
+
+  private refresh(): Promise<void> {
+    this.inFlight ??= this.load().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async load(): Promise<void> {
+    const url = `${this.options.apiUrl.replace(/\/+$/, '')}/meta/public_keys/secret_scanning`;
+    const headers: Record<string, string> = { accept: 'application/vnd.github+json', 'user-agent': 'lfk-webhook-server' };
+    if (this.etag && this.keys.size > 0) headers['if-none-match'] = this.etag;
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+    } catch (error) {
+      throw new PublicKeysUnavailable(`GitHub's public keys cannot be fetched (${(error as Error).message})`);
+    }
+    this.fetchedAtMs = Date.now();
+    if (response.status === 304) return;
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new PublicKeysUnavailable(`GitHub answered ${response.status} for its public keys`);
+    }
+    const body = (await response.json().catch(() => null)) as { public_keys?: Array<{ key_identifier?: unknown; key?: unknown }> } | null;
+    const keys = new Map<string, KeyObject>();
+    for (const entry of body?.public_keys ?? []) {
+      if (typeof entry.key_identifier !== 'string' || typeof entry.key !== 'string') continue;
+      try {
+        keys.set(entry.key_identifier, createPublicKey(entry.key));
+      } catch {
+        // One unreadable key must not stop the others from working.
+      }
+    }
+    if (keys.size === 0) throw new PublicKeysUnavailable("GitHub's public key list is empty or unreadable");
+    this.keys = keys;
+    this.etag = response.headers.get('etag') ?? undefined;
+  }
+}
+
+/** True when `signature` (base64 DER) is the ECDSA P-256/SHA-256 signature of the raw body. */
+export function verifyPartnerSignature(body: Buffer, signature: string, key: KeyObject): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return false;
+  try {
+    return verify('sha256', body, key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}

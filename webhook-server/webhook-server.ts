@@ -1,0 +1,127 @@
+// Composes the webhook server: the three receivers (verify, store) and the inbox worker (dispatch,
+// handle). `lfk serve` mounts `app` beside the key service and starts/stops `worker` with itself.
+import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import type { ExposureReporter } from '../key-service/exposure-reporter.js';
+import { handleError, usableRequestId } from '../key-service/http/errors.js';
+import type { Logger } from '../key-service/logger.js';
+import { QueueWorker } from '../key-service/queue-worker.js';
+import type { Store } from '../key-service/store/database.js';
+import { loadBuiltinRuleSet } from '../rules/load.js';
+import { detectorFor } from '../scanner/validators.js';
+import { createGithubApps, readPrivateKey, type GithubApps } from './github/client.js';
+import { handleDelivery } from './handlers/dispatch.js';
+import type { HandlerDeps, ScanRules } from './handlers/deps.js';
+import { githubAppReceiver } from './receivers/github-app.js';
+import { githubPartnerReceiver } from './receivers/github-partner.js';
+import { gitguardianReceiver } from './receivers/gitguardian.js';
+import { PartnerKeyCache } from './verify-github-partner.js';
+
+export interface WebhookSettings {
+  githubApiUrl: string;
+  githubAppId?: string | undefined;
+  /** PEM text or a path to it. */
+  githubPrivateKey?: string | undefined;
+  githubWebhookSecret?: string | undefined;
+  gitguardianWebhookSecret?: string | undefined;
+  gitguardianApiUrl: string;
+  gitguardianApiToken?: string | undefined;
+  /** LFK_INBOX_START_DELAY_MS: the worker waits this long after start before its first claim. */
+  inboxStartDelayMs?: number;
+  inboxPollMs?: number;
+  inboxBaseDelayMs?: number;
+  /** How often an unknown partner key id may refetch GitHub's keys (default 1 s). */
+  githubKeysRefetchMs?: number;
+}
+
+export interface WebhookServerOptions {
+  store: Store;
+  logger: Logger;
+  reporter: ExposureReporter;
+  settings: WebhookSettings;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+export interface WebhookServer {
+  app: Hono;
+  worker: QueueWorker<'webhook_deliveries'>;
+  deps: HandlerDeps;
+}
+
+export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
+  const { store, logger, reporter, settings } = options;
+  const now = options.now ?? (() => new Date());
+  const missingApp = [
+    ...(settings.githubAppId ? [] : ['LFK_GITHUB_APP_ID']),
+    ...(settings.githubPrivateKey ? [] : ['LFK_GITHUB_PRIVATE_KEY']),
+  ];
+  let github: GithubApps | undefined;
+  if (missingApp.length === 0) {
+    github = createGithubApps({
+      apiUrl: settings.githubApiUrl,
+      appId: settings.githubAppId!,
+      privateKey: readPrivateKey(settings.githubPrivateKey!),
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+  }
+  let rules: ScanRules | undefined;
+  const deps: HandlerDeps = {
+    store,
+    logger,
+    reporter,
+    github,
+    gitguardian: { apiUrl: settings.gitguardianApiUrl, apiToken: settings.gitguardianApiToken, ...(options.fetch && { fetch: options.fetch }) },
+    rules() {
+      if (!rules) {
+        const ruleSet = loadBuiltinRuleSet();
+        rules = { detector: detectorFor(ruleSet), revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)) };
+      }
+      return rules;
+    },
+    now,
+  };
+  const worker = new QueueWorker({
+    store,
+    table: 'webhook_deliveries',
+    logger,
+    handle: (row) => handleDelivery(row, deps),
+    // One delivery at a time per worker, in arrival order: installation events must apply in order.
+    // More throughput comes from more instances (claims are safe across them).
+    concurrency: 1,
+    ...(settings.inboxStartDelayMs !== undefined && { startDelayMs: settings.inboxStartDelayMs }),
+    ...(settings.inboxPollMs !== undefined && { pollMs: settings.inboxPollMs }),
+    ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),
+  });
+  const receiverDeps = { store, logger, onStored: () => worker.wake() };
+
+  const app = new Hono();
+  app.use('/webhooks/*', async (c, next) => {
+    // Mounted in the key service's app the request id is already set; standalone it is set here.
+    if (!c.get('requestId' as never)) {
+      const sent = c.req.header('x-request-id');
+      const id = usableRequestId(sent) ? sent : randomUUID();
+      c.set('requestId' as never, id as never);
+      c.header('X-Request-Id', id);
+    }
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+  // The webhook server's table of contents.
+  app.post(
+    '/webhooks/github/secret-scanning',
+    githubPartnerReceiver({
+      ...receiverDeps,
+      reporter,
+      keys: new PartnerKeyCache({
+        apiUrl: settings.githubApiUrl,
+        ...(settings.githubKeysRefetchMs !== undefined && { refetchIntervalMs: settings.githubKeysRefetchMs }),
+        ...(options.fetch && { fetch: options.fetch }),
+      }),
+    }),
+  );
+  app.post('/webhooks/github', githubAppReceiver({ ...receiverDeps, webhookSecret: settings.githubWebhookSecret, missingSettings: missingApp }));
+  app.post('/webhooks/gitguardian', gitguardianReceiver({ ...receiverDeps, webhookSecret: settings.gitguardianWebhookSecret }));
+  app.onError(handleError(logger));
+  return { app, worker, deps };
+}
