@@ -2,7 +2,7 @@
 // regex runs only on a window around each keyword hit, so a 20 MB minified line costs a keyword
 // search plus a few small regex runs, not a regex pass over 20 MB.
 import { sha256Hex } from '../key-service/key-format.js';
-import type { RegexMatch } from '../rules/regex.js';
+import { compileRegex, type RegexMatch } from '../rules/regex.js';
 import type { CompiledAllowlist, CompiledRule, CompiledRuleSet } from '../rules/types.js';
 import { shannonEntropy } from './entropy.js';
 import { LineCursor } from './line-cursor.js';
@@ -52,11 +52,13 @@ export function createDetector(ruleSet: CompiledRuleSet, options: DetectorOption
   }
   const keywordBytes = [...new Set(ruleSet.rules.flatMap((rule) => rule.keywords))].map((word) => Buffer.from(word, 'utf8'));
   const anyCaseInsensitive = ruleSet.rules.some((rule) => rule.caseInsensitive);
-  const fileSkips = ruleSet.allowlists.filter(isPathOnly);
+  // One regex for all of them: a path test costs about the same whatever the pattern, and it runs per file.
+  const skipSources = ruleSet.allowlists.filter(isPathOnly).flatMap((list) => list.spec.paths);
+  const skipPath = skipSources.length > 0 ? compileRegex(skipSources.map((source) => `(?:${source})`).join('|')) : undefined;
 
   return {
     maxKeywordBytes: Math.max(0, ...keywordBytes.map((word) => word.length)),
-    skipsPath: (file) => fileSkips.some((allowlist) => allowlist.paths.some((path) => path.test(file))),
+    skipsPath: (file) => skipPath?.test(file) ?? false,
     bytesMayMatch: (bytes) => anyCaseInsensitive || keywordBytes.some((word) => bytes.includes(word)),
     detect: (fragment) => detectIn(fragment, ruleSet, options),
   };

@@ -1,5 +1,5 @@
-// Spreads files over worker threads, one per core. Batches are handed out as workers finish, so a
-// few huge files do not leave the other cores idle.
+// Spreads files over worker threads, one per core. Batches are queued as the walk finds files and
+// handed out as workers finish, so the walk and the scan overlap and no core waits on another.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../rules/types.js';
@@ -8,47 +8,64 @@ import type { FileEntry } from './sources/file-fragments.js';
 import { addStats, emptyStats } from './types.js';
 import type { WorkerInit } from './worker.js';
 
-const BATCH_BYTES = 4 << 20;
-const BATCH_FILES = 256;
-
 export interface PoolOptions {
   ruleSet: RuleSet;
   reportInvalid: boolean;
+  maxFileSize: number;
   workers?: number;
   /** Called with the number of files done so far. */
   onProgress?: (done: number) => void;
 }
 
-export function workerCount(requested?: number): number {
-  return Math.max(1, requested ?? availableParallelism());
-}
+export class ScanPool {
+  private readonly queue: FileEntry[][] = [];
+  private readonly waiting: Array<(batch: FileEntry[] | undefined) => void> = [];
+  private closed = false;
+  private done = 0;
+  private readonly total: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
+  private readonly running: Promise<void>[];
 
-export async function scanInWorkers(entries: readonly FileEntry[], options: PoolOptions): Promise<FilesResult> {
-  const batches = toBatches(entries);
-  const total: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
-  const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid };
-  let next = 0;
-  let done = 0;
-  const count = Math.min(workerCount(options.workers), batches.length);
-  await Promise.all(
-    Array.from({ length: count }, async () => {
-      const worker = new Worker(workerUrl(), { workerData: init });
-      try {
-        while (next < batches.length) {
-          const batch = batches[next++]!;
-          const result = await runBatch(worker, batch);
-          total.findings.push(...result.findings);
-          total.warnings.push(...result.warnings);
-          addStats(total.stats, result.stats);
-          done += batch.length;
-          options.onProgress?.(done);
-        }
-      } finally {
-        await worker.terminate();
+  constructor(private readonly options: PoolOptions) {
+    const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize };
+    const count = Math.max(1, options.workers ?? availableParallelism());
+    this.running = Array.from({ length: count }, () => this.work(new Worker(workerUrl(), { workerData: init })));
+  }
+
+  push(batch: FileEntry[]): void {
+    if (batch.length === 0) return;
+    const taker = this.waiting.shift();
+    if (taker) taker(batch);
+    else this.queue.push(batch);
+  }
+
+  /** No more batches: resolves once every queued file is scanned. */
+  async finish(): Promise<FilesResult> {
+    this.closed = true;
+    for (const taker of this.waiting.splice(0)) taker(undefined);
+    await Promise.all(this.running);
+    return this.total;
+  }
+
+  private take(): Promise<FileEntry[] | undefined> {
+    const batch = this.queue.shift();
+    if (batch || this.closed) return Promise.resolve(batch);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private async work(worker: Worker): Promise<void> {
+    try {
+      for (let batch = await this.take(); batch; batch = await this.take()) {
+        const result = await runBatch(worker, batch);
+        this.total.findings.push(...result.findings);
+        this.total.warnings.push(...result.warnings);
+        addStats(this.total.stats, result.stats);
+        this.done += batch.length;
+        this.options.onProgress?.(this.done);
       }
-    }),
-  );
-  return total;
+    } finally {
+      await worker.terminate();
+    }
+  }
 }
 
 function runBatch(worker: Worker, batch: FileEntry[]): Promise<FilesResult> {
@@ -65,23 +82,6 @@ function runBatch(worker: Worker, batch: FileEntry[]): Promise<FilesResult> {
     worker.once('error', onError);
     worker.postMessage(batch);
   });
-}
-
-function toBatches(entries: readonly FileEntry[]): FileEntry[][] {
-  const batches: FileEntry[][] = [];
-  let current: FileEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    if (current.length > 0 && (bytes + entry.size > BATCH_BYTES || current.length >= BATCH_FILES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += entry.size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }
 
 /** Workers need JavaScript: from the sources (tests run .ts) use the build in dist/. */

@@ -1,6 +1,6 @@
 // Scans a list of files in this thread: the work one worker thread does with its share.
 import type { Detector } from './detect.js';
-import { fileFragments, type FileEntry } from './sources/file-fragments.js';
+import { fileFragments, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
 import { emptyStats, type Finding, type ScanStats } from './types.js';
 
 export interface FilesResult {
@@ -9,10 +9,12 @@ export interface FilesResult {
   stats: ScanStats;
 }
 
-export function scanFiles(entries: readonly FileEntry[], detector: Detector): FilesResult {
+export function scanFiles(entries: readonly FileEntry[], detector: Detector, options: ReadOptions): FilesResult {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   for (const entry of entries) {
-    const fragments = fileFragments(entry, detector);
+    // Lock files and binary formats (global path allowlists) are not even opened.
+    if (detector.skipsPath(entry.file)) continue;
+    const fragments = fileFragments(entry, detector, options);
     let step = fragments.next();
     while (!step.done) {
       result.findings.push(...detector.detect(step.value));
@@ -26,6 +28,9 @@ export function scanFiles(entries: readonly FileEntry[], detector: Detector): Fi
       result.stats.binary++;
       // Binary files met in a walk are counted; one named on the command line deserves a word.
       if (entry.explicit) result.warnings.push(`${entry.file}: binary file, not scanned`);
+    } else if (outcome.kind === 'too-large') {
+      result.stats.skipped++;
+      result.warnings.push(`${entry.file}: ${outcome.size} bytes is over --max-file-size ${options.maxFileSize}, skipped`);
     } else {
       result.warnings.push(`${entry.file}: cannot read (${outcome.reason}), skipped`);
     }

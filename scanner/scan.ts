@@ -1,16 +1,20 @@
-// One scan from start to end: list the files, scan them here or on the worker pool, put the
-// findings in a stable order.
+// One scan from start to end: walk the paths, scan the files here or on the worker pool while the
+// walk goes on, put the findings in a stable order.
+import { lstatSync } from 'node:fs';
 import type { RuleSet } from '../rules/types.js';
-import { scanFiles, type FilesResult } from './scan-files.js';
-import { streamFragments, STDIN_FILE } from './sources/stdin-fragments.js';
-import { listFiles } from './sources/walk.js';
 import type { Detector } from './detect.js';
-import { detectorFor } from './validators.js';
+import type { ScanPool } from './pool.js';
+import { scanFiles, type FilesResult } from './scan-files.js';
+import type { FileEntry } from './sources/file-fragments.js';
+import { streamFragments, STDIN_FILE } from './sources/stdin-fragments.js';
+import { walkFiles } from './sources/walk.js';
 import { emptyStats, type Finding } from './types.js';
+import { detectorFor } from './validators.js';
 
-// Below this, starting worker threads costs more than it saves (each loads the rules and RE2).
+// Below these, starting worker threads costs more than it saves (each loads the rules and RE2).
+const INLINE_MAX_FILES = 256;
 const INLINE_MAX_BYTES = 16 << 20;
-const INLINE_MAX_FILES = 2000;
+const BATCH_FILES = 256;
 
 export interface ScanOptions {
   cwd: string;
@@ -19,33 +23,46 @@ export interface ScanOptions {
   gitignore: boolean;
   /** Bytes; 0 means no limit. */
   maxFileSize: number;
+  /** Worker threads; an explicit count is obeyed even for a few files (default: one per core). */
   workers?: number;
-  /** Files done and files in all, as the scan goes. */
-  onProgress?: (done: number, total: number) => void;
+  /** Files done and files found so far, as the scan goes. */
+  onProgress?: (done: number, found: number) => void;
 }
 
 export async function scanPaths(paths: readonly string[], options: ScanOptions): Promise<FilesResult> {
-  const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
-  const walk = await listFiles(paths, {
-    cwd: options.cwd,
-    gitignore: options.gitignore,
-    maxFileSize: options.maxFileSize,
-    skipsPath: (file) => detector.skipsPath(file),
-  });
-  const bytes = walk.entries.reduce((sum, entry) => sum + entry.size, 0);
-  const small = walk.entries.length <= INLINE_MAX_FILES && bytes <= INLINE_MAX_BYTES;
-  // An explicit worker count is obeyed (tests use it to run the pool on a few files).
-  const inline = options.workers === undefined ? small || walk.entries.length <= 1 : options.workers <= 1;
-  const result = inline
-    ? scanFiles(walk.entries, detector)
-    : await (await import('./pool.js')).scanInWorkers(walk.entries, {
-        ruleSet: options.ruleSet,
-        reportInvalid: options.reportInvalid,
-        ...(options.workers !== undefined && { workers: options.workers }),
-        onProgress: (done) => options.onProgress?.(done, walk.entries.length),
-      });
-  result.warnings.unshift(...walk.warnings);
-  result.stats.skipped += walk.skipped;
+  const walkWarnings: string[] = [];
+  const pending: FileEntry[] = [];
+  let found = 0;
+  let pool: ScanPool | undefined;
+  const startPool = async () =>
+    new (await import('./pool.js')).ScanPool({
+      ruleSet: options.ruleSet,
+      reportInvalid: options.reportInvalid,
+      maxFileSize: options.maxFileSize,
+      ...(options.workers !== undefined && { workers: options.workers }),
+      onProgress: (done) => options.onProgress?.(done, found),
+    });
+  const forcePool = options.workers !== undefined && options.workers > 1;
+  for await (const batch of walkFiles(paths, { cwd: options.cwd, gitignore: options.gitignore }, walkWarnings)) {
+    pending.push(...batch);
+    found += batch.length;
+    if (!pool && (forcePool || pending.length > INLINE_MAX_FILES)) pool = await startPool();
+    if (pool && pending.length >= BATCH_FILES) {
+      for (let start = 0; start < pending.length; start += BATCH_FILES) pool.push(pending.slice(start, start + BATCH_FILES));
+      pending.length = 0;
+      // Let finished workers report and take the next batch before walking on.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (!pool && options.workers === undefined && pending.length > 1 && totalSize(pending) > INLINE_MAX_BYTES) pool = await startPool();
+  let result: FilesResult;
+  if (pool) {
+    for (let start = 0; start < pending.length; start += BATCH_FILES) pool.push(pending.slice(start, start + BATCH_FILES));
+    result = await pool.finish();
+  } else {
+    result = scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), { maxFileSize: options.maxFileSize });
+  }
+  result.warnings.unshift(...walkWarnings);
   result.findings.sort(byPosition);
   return result;
 }
@@ -68,6 +85,19 @@ export async function scanStream(input: AsyncIterable<Buffer | string>, options:
     result.stats.bytes += step.value.bytes;
   }
   return result;
+}
+
+/** Bytes in a short list of files (lstat is cheap for a few; the walk does not look at sizes). */
+function totalSize(entries: readonly FileEntry[]): number {
+  let total = 0;
+  for (const entry of entries) {
+    try {
+      total += lstatSync(entry.path).size;
+    } catch {
+      // gone already: the reader will say so
+    }
+  }
+  return total;
 }
 
 function byPosition(a: Finding, b: Finding): number {

@@ -8,10 +8,11 @@ import { detectorFor } from './validators.js';
 export interface WorkerInit {
   ruleSet: RuleSet;
   reportInvalid: boolean;
+  maxFileSize: number;
 }
 
 const init = workerData as WorkerInit;
 const detector = detectorFor(init.ruleSet, { reportInvalid: init.reportInvalid });
 parentPort?.on('message', (batch: FileEntry[]) => {
-  parentPort?.postMessage(scanFiles(batch, detector));
+  parentPort?.postMessage(scanFiles(batch, detector, { maxFileSize: init.maxFileSize }));
 });

@@ -1,7 +1,7 @@
 // The file source: reads one file in bounded chunks, never the whole file at once, so memory stays
 // flat whatever the size. Clean UTF-8 files are only checked for keyword bytes and never decoded;
 // once a keyword shows up the file is read again from the start as overlapping text fragments.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment } from '../types.js';
@@ -21,7 +21,6 @@ export interface FileEntry {
   path: string;
   /** `/`-separated path for reports. */
   file: string;
-  size: number;
   /** Named on the command line rather than found in a walk. */
   explicit?: boolean;
 }
@@ -31,16 +30,25 @@ export interface BytePrefilter {
   readonly maxKeywordBytes: number;
 }
 
-export type FileOutcome = { kind: 'text'; bytes: number } | { kind: 'binary' } | { kind: 'unreadable'; reason: string };
+export type FileOutcome =
+  | { kind: 'text'; bytes: number }
+  | { kind: 'binary' }
+  | { kind: 'too-large'; size: number }
+  | { kind: 'unreadable'; reason: string };
+
+export interface ReadOptions {
+  /** Bytes; 0 means no limit. */
+  maxFileSize: number;
+  /** Tests use small chunks to get many fragments from a small file. */
+  chunkBytes?: number;
+}
 
 // One buffer per thread: reads are synchronous, one file at a time.
 let shared: Buffer | undefined;
 
-/**
- * Yields the fragments of a file worth running the detector on, and returns what the file was.
- * `chunkBytes` is for tests that want many chunks from a small file.
- */
-export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, chunkBytes = CHUNK_BYTES): Generator<Fragment, FileOutcome> {
+/** Yields the fragments of a file worth running the detector on, and returns what the file was. */
+export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, options: ReadOptions): Generator<Fragment, FileOutcome> {
+  const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   let fd: number;
   try {
     fd = openSync(entry.path, 'r');
@@ -50,6 +58,9 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, chunk
   try {
     const buffer = chunkBytes === CHUNK_BYTES ? (shared ??= Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(chunkBytes);
     const first = readSync(fd, buffer, 0, buffer.length, 0);
+    // A file that fit in one read is its size; only bigger ones need an fstat for the limit.
+    const size = first < buffer.length ? first : fstatSync(fd).size;
+    if (options.maxFileSize > 0 && size > options.maxFileSize) return { kind: 'too-large', size };
     const encoding = sniffEncoding(buffer.subarray(0, first));
     if (encoding === 'binary') return { kind: 'binary' };
     if (encoding === 'utf-8') {

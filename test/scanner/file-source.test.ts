@@ -18,12 +18,12 @@ const KEY2 = testKey('file-2');
 function write(name: string, content: string | Buffer): FileEntry {
   const path = join(dir, name);
   writeFileSync(path, content);
-  return { path, file: name, size: Buffer.byteLength(content) };
+  return { path, file: name };
 }
 
 function scanWithChunks(entry: FileEntry, chunkBytes: number) {
   const findings = [];
-  const fragments = fileFragments(entry, detector, chunkBytes);
+  const fragments = fileFragments(entry, detector, { maxFileSize: 0, chunkBytes });
   let step = fragments.next();
   let count = 0;
   while (!step.done) {
@@ -113,15 +113,30 @@ describe('file source: encodings and odd files', () => {
     const gone = write('gone.txt', KEY);
     rmSync(gone.path);
     const kept = write('kept.txt', KEY2);
-    const result = scanFiles([gone, kept], detector);
+    const result = scanFiles([gone, kept], detector, { maxFileSize: 0 });
     expect(result.warnings).toEqual(['gone.txt: cannot read (ENOENT), skipped']);
     expect(result.findings.map((f) => f.secret)).toEqual([KEY2]);
     expect(result.stats.files).toBe(1);
   });
 
+  it('files over the size limit are skipped with a warning and counted', () => {
+    const big = write('big.txt', KEY.repeat(100));
+    const small = write('small.txt', KEY2);
+    const result = scanFiles([big, small], detector, { maxFileSize: 1000 });
+    expect(result.findings.map((f) => f.secret)).toEqual([KEY2]);
+    expect(result.stats).toMatchObject({ files: 1, skipped: 1 });
+    expect(result.warnings).toEqual([`big.txt: ${KEY.length * 100} bytes is over --max-file-size 1000, skipped`]);
+  });
+
+  it('lock files and binary formats are not opened', () => {
+    const result = scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], detector, { maxFileSize: 0 });
+    expect(result.findings.map((f) => f.file)).toEqual(['ok.txt']);
+    expect(result.stats.files).toBe(1);
+  });
+
   it('a folder given as a file is unreadable, not fatal', () => {
     mkdirSync(join(dir, 'afolder'), { recursive: true });
-    const result = scanFiles([{ path: join(dir, 'afolder'), file: 'afolder', size: 0 }], detector);
+    const result = scanFiles([{ path: join(dir, 'afolder'), file: 'afolder' }], detector, { maxFileSize: 0 });
     expect(result.warnings).toEqual(['afolder: cannot read (EISDIR), skipped']);
   });
 });

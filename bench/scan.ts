@@ -1,0 +1,156 @@
+// Benchmark: `lfk scan` against ripgrep searching the same regex over the same ≥300 MB corpus of
+// real third-party text (copies of installed node_modules sources), with planted keys and decoys.
+// Prints MB/s for both, their ratio, recall and decoys reported. Run: npm run bench:scan
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KEY_PREFIX, checksumOf, generateKey, randomBase62, sha256Hex } from '../key-service/key-format.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CORPUS = join(ROOT, 'bench', '.corpus');
+const MANIFEST = join(CORPUS, 'manifest.json');
+const TARGET_BYTES = 300 * 1024 * 1024;
+const PLANTED = 250;
+const RUNS = 3;
+const RULE = 'trustleads-api-key';
+const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
+// Formats lfk skips by name (rules/trustleads-api-key.toml): not used as corpus, so both tools see the same files.
+const SKIPPED_NAMES = /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(?:png|jpe?g|gif|ico|woff2?|ttf|node|wasm|gz|zip|tgz|o|a|so|pyc)$/i;
+
+interface Manifest {
+  bytes: number;
+  files: number;
+  keys: string[];
+  decoys: string[];
+}
+
+function main(): void {
+  const manifest = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : buildCorpus();
+  const rg = spawnSync('rg', ['--version'], { encoding: 'utf8' });
+  if (rg.status !== 0) throw new Error('ripgrep (rg) is not installed: apt-get install -y ripgrep');
+  const mb = manifest.bytes / 1e6;
+  console.log(`corpus: ${manifest.files} files, ${mb.toFixed(1)} MB, ${manifest.keys.length} planted keys, ${manifest.decoys.length} decoys`);
+
+  const lfkArgs = [join(ROOT, 'dist', 'cli', 'main.js'), 'scan', '--no-gitignore', '--format', 'json', '--max-file-size', '0', CORPUS];
+  // Same regex; -uu: no ignore files and hidden files too, as lfk --no-gitignore; binary files skipped by both.
+  const rgArgs = ['-uu', '--no-messages', '-o', '-n', '--column', REGEX, CORPUS];
+  time('warm-up (page cache)', 'rg', rgArgs);
+  const lfkTimes: number[] = [];
+  const rgTimes: number[] = [];
+  let report = '';
+  for (let run = 0; run < RUNS; run++) {
+    const lfk = time(`lfk scan #${run + 1}`, process.execPath, lfkArgs);
+    lfkTimes.push(lfk.seconds);
+    report = lfk.stdout;
+    rgTimes.push(time(`rg #${run + 1}`, 'rg', rgArgs).seconds);
+  }
+  const findings = (JSON.parse(report) as { findings: Array<{ fingerprint: string }> }).findings;
+  const found = new Set(findings.map((finding) => finding.fingerprint));
+  const fingerprint = (key: string) => `${RULE}:${sha256Hex(key).slice(0, 16)}`;
+  const recalled = manifest.keys.filter((key) => found.has(fingerprint(key))).length;
+  const decoysReported = manifest.decoys.filter((decoy) => found.has(fingerprint(decoy))).length;
+  const unexpected = findings.filter((finding) => !manifest.keys.some((key) => fingerprint(key) === finding.fingerprint)).length;
+  const lfkSeconds = median(lfkTimes);
+  const rgSeconds = median(rgTimes);
+  console.log('');
+  console.log(`lfk scan   ${lfkSeconds.toFixed(2)} s  ${(mb / lfkSeconds).toFixed(0)} MB/s  (median of ${RUNS})`);
+  console.log(`ripgrep    ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s  (median of ${RUNS})`);
+  console.log(`ratio      lfk / rg wall time = ${(lfkSeconds / rgSeconds).toFixed(2)} (target ≤ 2)`);
+  console.log(`recall     ${recalled}/${manifest.keys.length} planted keys found`);
+  console.log(`decoys     ${decoysReported}/${manifest.decoys.length} reported; ${unexpected} findings that are not planted keys`);
+  const ok = recalled === manifest.keys.length && decoysReported === 0 && unexpected === 0;
+  process.exitCode = ok ? 0 : 1;
+}
+
+function time(label: string, command: string, args: string[]): { seconds: number; stdout: string } {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // lfk exits 1 and rg 0 when they find something; anything else is a failure.
+  if (run.status === null || run.status > 1) throw new Error(`${label} failed (${run.status}): ${run.stderr}`);
+  console.log(`${label.padEnd(22)} ${seconds.toFixed(2)} s`);
+  return { seconds, stdout: run.stdout };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Text files of node_modules (no NUL in the first 8 KB), copied into copy-N/ folders until big enough. */
+function buildCorpus(): Manifest {
+  rmSync(CORPUS, { recursive: true, force: true });
+  const sources = textFiles(join(ROOT, 'node_modules'));
+  const sourceBytes = sources.reduce((sum, file) => sum + file.size, 0);
+  if (sourceBytes === 0) throw new Error('no text files found in node_modules: run npm ci first');
+  let bytes = 0;
+  const copied: string[] = [];
+  for (let copy = 0; bytes < TARGET_BYTES; copy++) {
+    for (const source of sources) {
+      const target = join(CORPUS, `copy-${copy}`, relative(join(ROOT, 'node_modules'), source.path));
+      mkdirSync(dirname(target), { recursive: true });
+      cpSync(source.path, target);
+      copied.push(target);
+      bytes += source.size;
+    }
+  }
+  const keys = Array.from({ length: PLANTED }, () => generateKey());
+  const decoys = Array.from({ length: PLANTED }, (_, i) => decoy(i));
+  const contexts = [
+    (key: string) => `const apiKey = "${key}";`,
+    (key: string) => `TRUSTLEADS_API_KEY=${key}`,
+    (key: string) => `  "token": "${key}",`,
+    (key: string) => `Authorization: Bearer ${key}`,
+    (key: string) => `fetch("https://api.example/v1/usage?key=${key}")`,
+  ];
+  // Each planted string goes on a new line at a random line break of a random file.
+  const plant = (text: string, index: number) => {
+    const file = copied[Math.floor(Math.random() * copied.length)]!;
+    const content = readFileSync(file, 'utf8');
+    const at = content.indexOf('\n', Math.floor(Math.random() * content.length));
+    const cut = at === -1 ? content.length : at + 1;
+    writeFileSync(file, `${content.slice(0, cut)}${contexts[index % contexts.length]!(text)}\n${content.slice(cut)}`);
+    bytes += Buffer.byteLength(contexts[index % contexts.length]!(text)) + 1;
+  };
+  keys.forEach(plant);
+  decoys.forEach(plant);
+  const manifest: Manifest = { bytes, files: copied.length, keys, decoys };
+  writeFileSync(MANIFEST, JSON.stringify(manifest));
+  return manifest;
+}
+
+/** Strings that look like keys but are not: bad checksum, 39 or 41 characters, inside a word, placeholders. */
+function decoy(index: number): string {
+  const body = randomBase62(34);
+  const key = KEY_PREFIX + body + checksumOf(body);
+  switch (index % 5) {
+    case 0:
+      return key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    case 1:
+      return key.slice(0, -1);
+    case 2:
+      return `${key}x`;
+    case 3:
+      return `my${key}`;
+    default:
+      return index % 2 === 0 ? 'lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0' : 'lfk_sk_your_key_here';
+  }
+}
+
+function textFiles(dir: string): Array<{ path: string; size: number }> {
+  const found: Array<{ path: string; size: number }> = [];
+  const head = Buffer.alloc(8000);
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (SKIPPED_NAMES.test(path) || path.includes('/.git/')) continue;
+    const fd = openSync(path, 'r');
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    if (n > 0 && !head.subarray(0, n).includes(0)) found.push({ path, size: statSync(path).size });
+  }
+  return found;
+}
+
+main();
