@@ -19,7 +19,7 @@ export const Layout: FC<{ title: string; viewer?: Viewer | undefined; section?: 
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${title} · lfk`}</title>
         <link rel="stylesheet" href={STYLE_URL} />
         <script src={SCRIPT_URL} defer></script>

@@ -20,7 +20,8 @@ export function securityHeaders(): MiddlewareHandler {
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.header('X-Frame-Options', 'DENY');
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
+    // Not no-referrer: under it Chrome posts forms with `Origin: null`, which the CSRF check refuses.
+    c.header('Referrer-Policy', 'same-origin');
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
     c.header('Cache-Control', 'no-store');

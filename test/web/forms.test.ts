@@ -346,7 +346,7 @@ describe('pages', () => {
       expect(page.headers.get('content-security-policy')).not.toContain('unsafe-inline');
       expect(page.headers.get('cache-control'), path).toBe('no-store');
       expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('referrer-policy')).toBe('same-origin');
     }
     const missing = await client.get('/app/nowhere');
     expect(missing.status).toBe(404);

@@ -29,6 +29,9 @@ button, .button { font: inherit; display: inline-block; padding: .45rem .9rem; b
 .danger { background: var(--danger); border-color: var(--danger); color: #fff; }
 .link-button { border: 0; background: none; color: var(--brand); text-decoration: underline; padding: 0; }
 .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
+td .actions { flex-wrap: nowrap; }
+td code { white-space: nowrap; }
+.toolbar > .button { margin-bottom: .75rem; }
 table { width: 100%; border-collapse: collapse; font-size: .92rem; }
 th, td { text-align: left; padding: .55rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--bg); font-weight: 600; }

@@ -58,7 +58,7 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
         <form method="get" action="/app/api-keys" role="search" class="search">
           <div class="field">
             <label for="q">Search by name or prefix</label>
-            <input id="q" name="q" type="search" value={q} maxlength={100} placeholder="Production CRM sync or lfk_sk_a1b2" />
+            <input id="q" name="q" type="search" value={q} maxlength={100} placeholder="Name or lfk_sk_a1b2" />
           </div>
           <div class="field">
             <label for="status">Status</label>
