@@ -42,13 +42,14 @@ export class QueueWorker<T extends QueueTable> {
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private woken = false;
+  private cancelStart: (() => void) | undefined;
 
   constructor(private readonly options: QueueWorkerOptions<T>) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.sleep(this.options.startDelayMs ?? 0).then(() => this.run());
+    this.loop = this.delayStart(this.options.startDelayMs ?? 0).then(() => this.run());
   }
 
   /** Looks for work now (called after a delivery is stored). */
@@ -60,6 +61,7 @@ export class QueueWorker<T extends QueueTable> {
   /** Stops claiming and waits for the rows in hand. */
   async stop(): Promise<void> {
     this.running = false;
+    this.cancelStart?.();
     this.wakeUp?.();
     await this.loop;
   }
@@ -85,6 +87,19 @@ export class QueueWorker<T extends QueueTable> {
       }
       if (handled === 0 && this.running) await this.sleep(this.options.pollMs ?? 500);
     }
+  }
+
+  /** The start delay is not cut short by wake(): new deliveries must wait too (crash tests). */
+  private delayStart(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref?.();
+      this.cancelStart = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private sleep(ms: number): Promise<void> {

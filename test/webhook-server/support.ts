@@ -101,7 +101,7 @@ export async function createWebhookHarness(
   return harness;
 }
 
-export function githubHeaders(event: string, body: string, delivery = crypto.randomUUID(), secret = APP_SECRET): Record<string, string> {
+export function githubHeaders(event: string, body: string, delivery: string = crypto.randomUUID(), secret = APP_SECRET): Record<string, string> {
   return {
     'x-github-event': event,
     'x-github-delivery': delivery,
