@@ -15,7 +15,7 @@ import { createTestDatabase } from '../test/support/databases.js';
 const SECONDS = Number(process.env.LFK_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.LFK_BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.LFK_BENCH_CONNECTIONS ?? 32);
-const KEYS = 50;
+const KEYS = Number(process.env.LFK_BENCH_KEYS ?? 50);
 process.env.LFK_TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
 process.env.LFK_TEST_QUIET = '1';
 
