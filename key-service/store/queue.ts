@@ -15,10 +15,12 @@ export async function claimRows<T extends QueueTable>(store: Store, table: T, li
   const leaseIso = new Date(now.getTime() + leaseMs).toISOString();
   const due = sql`(status = 'pending' and next_attempt_at <= ${nowIso}) or (status = 'processing' and locked_until <= ${nowIso})`;
   const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  // Arrival order: ids are time-ordered base62, which sorts right only byte by byte.
+  const byId = store.dialect === 'postgres' ? sql`id collate "C"` : sql`id`;
   const result = await sql<QueueRow<T>>`
     update ${sql.table(table)}
     set status = 'processing', attempts = attempts + 1, locked_until = ${leaseIso}
-    where id in (select id from ${sql.table(table)} where ${due} order by next_attempt_at, id limit ${limit} ${lock})
+    where id in (select id from ${sql.table(table)} where ${due} order by next_attempt_at, ${byId} limit ${limit} ${lock})
       and (${due})
     returning *`.execute(store.db);
   return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
