@@ -127,6 +127,23 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       }
     });
 
+    it('ends a session left idle too long, and forgets it', async () => {
+      const brief = await createWebHarness(dialect, { sessionIdleMs: 50 });
+      try {
+        const { email } = await brief.createAccount();
+        const visitor = new WebClient(brief);
+        const csrf = WebClient.csrf((await visitor.get('/app/login')).text);
+        expect((await visitor.post('/app/login', { csrf, email, password: PASSWORD })).status).toBe(303);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const page = await visitor.get('/app/api-keys');
+        expect(page.status).toBe(303);
+        expect(page.headers.get('location')).toBe('/app/login');
+        expect(await brief.store.db.selectFrom('web_sessions').selectAll().execute()).toEqual([]);
+      } finally {
+        await brief.close();
+      }
+    });
+
     it('signs out only with the session token, and the session is gone afterwards', async () => {
       const { client, csrf } = await signedIn();
       expect((await client.post('/app/logout', {})).status).toBe(403);
