@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   keys: () => import('./commands/keys.js'),
   scan: () => import('./commands/scan.js'),
   rules: () => import('./commands/rules.js'),
+  github: () => import('./commands/github.js'),
 };
 
 const HELP = `lfk: keep Trust Leads API keys from leaking, and revoke them when they do.
@@ -21,6 +22,7 @@ Usage:
   lfk keys revoke ID [--note TEXT] [--json]
   lfk scan [PATH…] | -                     find lfk keys (lfk scan --help)
   lfk rules list | export --to gitleaks|github|trufflehog
+  lfk github register [--org ORG]          create the GitHub App (docs/github-app.md)
 
 Exit codes: 0 done (nothing found), 1 refused (or findings), 2 usage or fatal error.
 `;
