@@ -4,7 +4,7 @@ import { lstatSync } from 'node:fs';
 import type { RuleSet } from '../rules/types.js';
 import type { Detector } from './detect.js';
 import type { ScanPool } from './pool.js';
-import { scanFiles, type FilesResult } from './scan-files.js';
+import { addOutcome, scanFiles, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
 import { streamFragments, STDIN_FILE } from './sources/stdin-fragments.js';
 import { walkFiles } from './sources/walk.js';
@@ -77,13 +77,7 @@ export async function scanStream(input: AsyncIterable<Buffer | string>, options:
     result.findings.push(...detector.detect(step.value));
     step = await fragments.next();
   }
-  if (step.value.kind === 'binary') {
-    result.stats.binary++;
-    result.warnings.push('standard input: binary data, not scanned');
-  } else if (step.value.kind === 'text') {
-    result.stats.files++;
-    result.stats.bytes += step.value.bytes;
-  }
+  addOutcome(result, { file: 'standard input', explicit: true }, step.value, { maxFileSize: 0 });
   return result;
 }
 
