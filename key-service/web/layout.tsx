@@ -74,3 +74,44 @@ export const Notice: FC<{ kind?: 'error' | 'info'; children?: Child }> = ({ kind
 /** `2026-11-27 07:11 UTC` inside a machine-readable <time>. */
 export const When: FC<{ at: string | null; empty?: string }> = ({ at, empty = 'Never' }) =>
   at ? <time datetime={at}>{`${at.slice(0, 10)} ${at.slice(11, 16)} UTC`}</time> : <span>{empty}</span>;
+
+/**
+ * A key or secret shown once, with Copy. `data-secret`: the page script removes the whole dialog
+ * when it closes or the page is left, and puts `closeUrl` in history in place of the POST.
+ */
+export const SecretDialog: FC<{ id: string; title: string; warning: string; secretId: string; value: string; closeUrl: string; returnFocus?: string; children?: Child }> = (
+  props,
+) => (
+  <dialog id={props.id} aria-labelledby={`${props.id}-title`} aria-describedby={`${props.id}-warning`} open data-secret data-close-url={props.closeUrl} data-return-focus={props.returnFocus}>
+    <h2 id={`${props.id}-title`}>{props.title}</h2>
+    <p id={`${props.id}-warning`} class="warning">
+      {props.warning}
+    </p>
+    <code class="secret" id={props.secretId}>
+      {props.value}
+    </code>
+    <p class="actions">
+      <button type="button" data-copy={props.secretId} data-copy-status={`${props.secretId}-copy-status`}>
+        Copy
+      </button>
+      <span id={`${props.secretId}-copy-status`} role="status" aria-live="polite"></span>
+    </p>
+    {props.children}
+    <div class="actions">
+      <a href={props.closeUrl} class="button primary" data-close>
+        Done
+      </a>
+    </div>
+  </dialog>
+);
+
+/** The header row of a table that stacks into cards at phone width. */
+export const HeaderRow: FC<{ labels: string[] }> = ({ labels }) => (
+  <thead>
+    <tr>
+      {labels.map((label) => (
+        <th scope="col">{label === '' ? <span class="visually-hidden">Actions</span> : label}</th>
+      ))}
+    </tr>
+  </thead>
+);

@@ -129,7 +129,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     keys['Production CRM sync'] = { key, id: (await page.locator('tr', { hasText: displayOf(key) }).getAttribute('data-key-id'))! };
 
     await page.getByRole('button', { name: 'Copy' }).click();
-    await page.locator('#copy-status', { hasText: 'Copied' }).waitFor();
+    await page.locator('#new-key-copy-status', { hasText: 'Copied' }).waitFor();
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(key);
 
     await page.getByRole('link', { name: 'Done' }).click();

@@ -1,7 +1,7 @@
 // /app/api-keys: the key list, search, and the create, show-once, revoke and roll dialogs.
-import type { FC } from 'hono/jsx';
+import type { Child, FC } from 'hono/jsx';
 import type { AccountObject, CreatedKey, KeyObject, Page } from '../../service/types.js';
-import { CsrfField, Layout, Notice, When, type Viewer } from '../layout.js';
+import { CsrfField, HeaderRow, Layout, Notice, SecretDialog, When, type Viewer } from '../layout.js';
 
 export const KEY_NAME_EXAMPLES = ['Production CRM sync', 'Staging environment', 'Zapier integration'];
 
@@ -109,20 +109,7 @@ const KeyTable: FC<{ keys: KeyObject[]; filtered: boolean }> = ({ keys, filtered
   return (
     <table class="stack" id="keys">
       <caption class="visually-hidden">API keys, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Key</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Status</th>
-          <th scope="col">Rotation due</th>
-          <th scope="col">Expires</th>
-          <th scope="col">
-            <span class="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <HeaderRow labels={['Name', 'Key', 'Created', 'Last used', 'Status', 'Rotation due', 'Expires', '']} />
       <tbody>
         {keys.map((key) => (
           <tr data-key-id={key.id}>
@@ -212,22 +199,17 @@ const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name
   </dialog>
 );
 
-/** Shows a new key once. `data-secret`: the script removes this dialog from the page when it closes. */
+/** Shows a new key once; after it closes only the display form is left on the page. */
 const CreatedDialog: FC<{ created: CreatedKey; replaced?: KeyObject | undefined }> = ({ created, replaced }) => (
-  <dialog id="key-dialog" aria-labelledby="key-title" aria-describedby="key-warning" open data-secret data-close-url="/app/api-keys" data-return-focus="create-key">
-    <h2 id="key-title">{replaced ? `Key “${created.name}” rolled` : `Your new key “${created.name}”`}</h2>
-    <p id="key-warning" class="warning">
-      Copy this key now and keep it somewhere safe. It will not be shown again.
-    </p>
-    <code class="secret" id="new-key">
-      {created.key}
-    </code>
-    <p class="actions">
-      <button type="button" data-copy="new-key" data-copy-status="copy-status">
-        Copy
-      </button>
-      <span id="copy-status" role="status" aria-live="polite"></span>
-    </p>
+  <SecretDialog
+    id="key-dialog"
+    title={replaced ? `Key “${created.name}” rolled` : `Your new key “${created.name}”`}
+    warning="Copy this key now and keep it somewhere safe. It will not be shown again."
+    secretId="new-key"
+    value={created.key}
+    closeUrl="/app/api-keys"
+    returnFocus="create-key"
+  >
     {replaced && (
       <p>
         {replaced.status === 'revoked' ? (
@@ -240,33 +222,30 @@ const CreatedDialog: FC<{ created: CreatedKey; replaced?: KeyObject | undefined 
       </p>
     )}
     <p class="hint">After you close this, the list shows the key only as {created.display}.</p>
-    <div class="actions">
-      <a href="/app/api-keys" class="button primary" data-close>
-        Done
-      </a>
-    </div>
-  </dialog>
+  </SecretDialog>
 );
 
-const RevokeDialog: FC<{ keyObject: KeyObject; listUrl: string; csrfToken: string; error?: string | undefined }> = ({ keyObject, listUrl, csrfToken, error }) => (
-  <dialog id="revoke-dialog" aria-labelledby="revoke-title" open data-close-url={listUrl}>
-    <h2 id="revoke-title">Revoke “{keyObject.name}”?</h2>
-    <p>
-      Anything that uses <code>{keyObject.display}</code> stops working at once. A revoked key cannot be turned back on; it stays in the list as revoked.
-    </p>
+/** A server-opened confirmation: a question, a form that posts the answer, and Cancel. */
+const ConfirmDialog: FC<{
+  id: string;
+  title: string;
+  action: string;
+  submit: string;
+  danger?: boolean;
+  listUrl: string;
+  csrfToken: string;
+  error?: string | undefined;
+  children?: Child;
+}> = ({ id, title, action, submit, danger, listUrl, csrfToken, error, children }) => (
+  <dialog id={id} aria-labelledby={`${id}-title`} open data-close-url={listUrl}>
+    <h2 id={`${id}-title`}>{title}</h2>
     {error && <Notice kind="error">{error}</Notice>}
-    <form method="post" action={`/app/api-keys/${keyObject.id}/revoke`}>
+    <form method="post" action={action}>
       <CsrfField token={csrfToken} />
-      <div class="field">
-        <label for="revoke-note">Note (optional)</label>
-        <input id="revoke-note" name="note" type="text" maxlength={500} autocomplete="off" aria-describedby="revoke-note-hint" />
-        <p class="hint" id="revoke-note-hint">
-          Kept in the audit log, for example “Leaked in a support ticket”.
-        </p>
-      </div>
+      {children}
       <div class="actions">
-        <button type="submit" class="danger">
-          Revoke key
+        <button type="submit" class={danger ? 'danger' : 'primary'}>
+          {submit}
         </button>
         <a href={listUrl} class="button" data-close autofocus>
           Cancel
@@ -276,34 +255,38 @@ const RevokeDialog: FC<{ keyObject: KeyObject; listUrl: string; csrfToken: strin
   </dialog>
 );
 
-const RollDialog: FC<{ keyObject: KeyObject; listUrl: string; csrfToken: string; error?: string | undefined }> = ({ keyObject, listUrl, csrfToken, error }) => (
-  <dialog id="roll-dialog" aria-labelledby="roll-title" open data-close-url={listUrl}>
-    <h2 id="roll-title">Roll “{keyObject.name}”?</h2>
+type ConfirmProps = { keyObject: KeyObject; listUrl: string; csrfToken: string; error?: string | undefined };
+
+const RevokeDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
+  <ConfirmDialog id="revoke-dialog" title={`Revoke “${keyObject.name}”?`} action={`/app/api-keys/${keyObject.id}/revoke`} submit="Revoke key" danger {...rest}>
+    <p>
+      Anything that uses <code>{keyObject.display}</code> stops working at once. A revoked key cannot be turned back on; it stays in the list as revoked.
+    </p>
+    <div class="field">
+      <label for="revoke-note">Note (optional)</label>
+      <input id="revoke-note" name="note" type="text" maxlength={500} autocomplete="off" aria-describedby="revoke-note-hint" />
+      <p class="hint" id="revoke-note-hint">
+        Kept in the audit log, for example “Leaked in a support ticket”.
+      </p>
+    </div>
+  </ConfirmDialog>
+);
+
+const RollDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
+  <ConfirmDialog id="roll-dialog" title={`Roll “${keyObject.name}”?`} action={`/app/api-keys/${keyObject.id}/roll`} submit="Roll key" {...rest}>
     <p>
       Rolling makes a new key with the same name and scopes. The new key is shown once. <code>{keyObject.display}</code> keeps working for the grace period, so you have time
       to put the new key in place.
     </p>
-    {error && <Notice kind="error">{error}</Notice>}
-    <form method="post" action={`/app/api-keys/${keyObject.id}/roll`}>
-      <CsrfField token={csrfToken} />
-      <div class="field">
-        <label for="grace">Keep the old key working for</label>
-        <select id="grace" name="grace_period_hours">
-          {GRACE_CHOICES.map(([hours, label]) => (
-            <option value={String(hours)} selected={hours === 24}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="actions">
-        <button type="submit" class="primary">
-          Roll key
-        </button>
-        <a href={listUrl} class="button" data-close autofocus>
-          Cancel
-        </a>
-      </div>
-    </form>
-  </dialog>
+    <div class="field">
+      <label for="grace">Keep the old key working for</label>
+      <select id="grace" name="grace_period_hours">
+        {GRACE_CHOICES.map(([hours, label]) => (
+          <option value={String(hours)} selected={hours === 24}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </div>
+  </ConfirmDialog>
 );

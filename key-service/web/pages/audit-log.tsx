@@ -1,7 +1,7 @@
 // /app/audit-log: the account's events, newest first, with what leaked where.
 import type { FC } from 'hono/jsx';
 import type { AuditEvent, Page } from '../../service/types.js';
-import { Layout, When, type Viewer } from '../layout.js';
+import { HeaderRow, Layout, When, type Viewer } from '../layout.js';
 import { withParams } from './api-keys.js';
 
 const LABELS: Record<string, string> = {
@@ -85,16 +85,7 @@ export const AuditLogPage: FC<{ viewer: Viewer; events: Page<AuditEvent>; first:
     ) : (
       <table class="stack" id="events">
         <caption class="visually-hidden">Audit events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Event</th>
-            <th scope="col">Key</th>
-            <th scope="col">By</th>
-            <th scope="col">Address</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <HeaderRow labels={['When', 'Event', 'Key', 'By', 'Address', 'Details']} />
         <tbody>
           {events.data.map((event) => (
             <tr data-event-type={event.type}>

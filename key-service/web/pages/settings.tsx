@@ -1,7 +1,7 @@
 // /app/settings: the rotation period and the notification URL (PATCH /v1/account's fields).
 import type { FC } from 'hono/jsx';
 import type { AccountObject } from '../../service/types.js';
-import { CsrfField, Layout, Notice, type Viewer } from '../layout.js';
+import { CsrfField, Layout, Notice, SecretDialog, type Viewer } from '../layout.js';
 
 export interface SettingsValues {
   rotation_period_days: string;
@@ -46,24 +46,14 @@ export const SettingsPage: FC<{
         </button>
       </form>
       {secret && (
-        <dialog id="secret-dialog" aria-labelledby="secret-title" open data-secret data-close-url="/app/settings">
-          <h2 id="secret-title">Notification signing secret</h2>
-          <p class="warning">Copy this secret now: it will not be shown again. Use it to check the Lfk-Signature header of each notification.</p>
-          <code class="secret" id="notification-secret">
-            {secret}
-          </code>
-          <p class="actions">
-            <button type="button" data-copy="notification-secret" data-copy-status="secret-copy-status">
-              Copy
-            </button>
-            <span id="secret-copy-status" role="status" aria-live="polite"></span>
-          </p>
-          <div class="actions">
-            <a href="/app/settings" class="button primary" data-close>
-              Done
-            </a>
-          </div>
-        </dialog>
+        <SecretDialog
+          id="secret-dialog"
+          title="Notification signing secret"
+          warning="Copy this secret now: it will not be shown again. Use it to check the Lfk-Signature header of each notification."
+          secretId="notification-secret"
+          value={secret}
+          closeUrl="/app/settings"
+        />
       )}
     </Layout>
   );
