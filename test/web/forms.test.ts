@@ -373,6 +373,21 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       expect((await h.site.request('/v1/nowhere')).headers.get('content-type')).toMatch(/json/);
     });
 
+    it('page the audit log newest first, 50 events a page, and refuse a made-up cursor', async () => {
+      const { accountId, client } = await signedIn();
+      for (let index = 0; index < 52; index++) await h.createKey(accountId, { name: `Key ${index}` });
+      const first = await client.get('/app/audit-log');
+      const rows = (html: string) => [...html.matchAll(/<tr data-event-type="([^"]+)"/g)].map((match) => match[1]);
+      expect(rows(first.text)).toHaveLength(50);
+      expect(first.text.indexOf('Key 51')).toBeLessThan(first.text.indexOf('Key 2<'));
+      const older = /href="(\/app\/audit-log\?cursor=[^"]+)"/.exec(first.text)![1]!;
+      const second = await client.get(older.replace(/&amp;/g, '&'));
+      // 52 key.created and the one user.login: three on the second page, the sign-in last.
+      expect(rows(second.text)).toEqual(['key.created', 'key.created', 'user.login']);
+      expect(second.text).not.toContain('Older events');
+      expect((await client.get('/app/audit-log?cursor=bogus')).status).toBe(400);
+    });
+
     it('hold no inline script or style attribute, so the policy can forbid them', async () => {
       const { client, csrf } = await signedIn();
       const pages = [(await client.get('/app/api-keys')).text, (await client.post('/app/api-keys', { csrf, name: 'Inline check' })).text, (await client.get('/app/audit-log')).text];
