@@ -1,7 +1,7 @@
-// Scans a list of files in this thread: the work one worker thread does with its share.
+// Runs sources through the detector: the work one worker thread does with its share of files.
 import type { Detector } from './detect.js';
-import { fileFragments, type FileEntry, type FileOutcome, type ReadOptions } from './sources/file-fragments.js';
-import { emptyStats, type Finding, type ScanStats } from './types.js';
+import { fileSource, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
+import { emptyStats, type Finding, type ScanStats, type Source, type SourceOutcome } from './types.js';
 
 export interface FilesResult {
   findings: Finding[];
@@ -9,7 +9,7 @@ export interface FilesResult {
   stats: ScanStats;
 }
 
-export function scanFiles(entries: readonly FileEntry[], detector: Detector, options: ReadOptions): FilesResult {
+export async function scanFiles(entries: readonly FileEntry[], detector: Detector, options: ReadOptions): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   for (const entry of entries) {
     // Lock files and binary formats (global path allowlists) are not even opened.
@@ -17,30 +17,34 @@ export function scanFiles(entries: readonly FileEntry[], detector: Detector, opt
       if (entry.explicit) result.warnings.push(`${entry.file}: lock file or binary format (a path allowlist), not scanned`);
       continue;
     }
-    const fragments = fileFragments(entry, detector, options);
-    let step = fragments.next();
-    while (!step.done) {
-      result.findings.push(...detector.detect(step.value));
-      step = fragments.next();
-    }
-    addOutcome(result, entry, step.value, options);
+    await scanSource(fileSource(entry, detector, options), detector, result, options);
   }
   return result;
 }
 
-/** Counts a file in the stats by what reading it gave, with a warning where one is due. */
-export function addOutcome(result: FilesResult, entry: Pick<FileEntry, 'file' | 'explicit'>, outcome: FileOutcome, options: ReadOptions): void {
+export async function scanSource(source: Source, detector: Detector, result: FilesResult, options: ReadOptions): Promise<void> {
+  const fragments = source.fragments();
+  let step = await fragments.next();
+  while (!step.done) {
+    result.findings.push(...detector.detect(step.value));
+    step = await fragments.next();
+  }
+  addOutcome(result, source, step.value, options);
+}
+
+/** Counts a source in the stats by what reading it gave, with a warning where one is due. */
+function addOutcome(result: FilesResult, source: Source, outcome: SourceOutcome, options: ReadOptions): void {
   if (outcome.kind === 'text') {
     result.stats.files++;
     result.stats.bytes += outcome.bytes;
   } else if (outcome.kind === 'binary') {
     result.stats.binary++;
     // Binary files met in a walk are counted; one named on the command line deserves a word.
-    if (entry.explicit) result.warnings.push(`${entry.file}: binary file, not scanned`);
+    if (source.explicit) result.warnings.push(`${source.file}: binary file, not scanned`);
   } else if (outcome.kind === 'too-large') {
     result.stats.skipped++;
-    result.warnings.push(`${entry.file}: ${outcome.size} bytes is over --max-file-size ${options.maxFileSize}, skipped`);
+    result.warnings.push(`${source.file}: ${outcome.size} bytes is over --max-file-size ${options.maxFileSize}, skipped`);
   } else {
-    result.warnings.push(`${entry.file}: cannot read (${outcome.reason}), skipped`);
+    result.warnings.push(`${source.file}: cannot read (${outcome.reason}), skipped`);
   }
 }

@@ -2,11 +2,10 @@
 // walk goes on, put the findings in a stable order.
 import { lstatSync } from 'node:fs';
 import type { RuleSet } from '../rules/types.js';
-import type { Detector } from './detect.js';
 import type { ScanPool } from './pool.js';
-import { addOutcome, scanFiles, type FilesResult } from './scan-files.js';
+import { scanFiles, scanSource, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
-import { streamFragments, STDIN_FILE } from './sources/stdin-fragments.js';
+import { streamSource } from './sources/stdin-fragments.js';
 import { walkFiles } from './sources/walk.js';
 import { emptyStats, type Finding } from './types.js';
 import { detectorFor } from './validators.js';
@@ -60,7 +59,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     for (let start = 0; start < pending.length; start += BATCH_FILES) pool.push(pending.slice(start, start + BATCH_FILES));
     result = await pool.finish();
   } else {
-    result = scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), { maxFileSize: options.maxFileSize });
+    result = await scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), { maxFileSize: options.maxFileSize });
   }
   result.warnings.unshift(...walkWarnings);
   result.findings.sort(byPosition);
@@ -69,15 +68,9 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
 
 /** `lfk scan -`: standard input as one file named `-`. */
 export async function scanStream(input: AsyncIterable<Buffer | string>, options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid'>): Promise<FilesResult> {
-  const detector: Detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
+  const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
-  const fragments = streamFragments(input, STDIN_FILE);
-  let step = await fragments.next();
-  while (!step.done) {
-    result.findings.push(...detector.detect(step.value));
-    step = await fragments.next();
-  }
-  addOutcome(result, { file: 'standard input', explicit: true }, step.value, { maxFileSize: 0 });
+  await scanSource(streamSource(input), detector, result, { maxFileSize: 0 });
   return result;
 }
 

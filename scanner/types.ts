@@ -70,7 +70,21 @@ export function addStats(into: ScanStats, more: ScanStats): void {
   into.binary += more.binary;
 }
 
-/** A Source hands fragments to the detector; I/O lives in sources only. */
+/** What a source read, returned when its fragments run out: for stats and warnings. */
+export type SourceOutcome =
+  | { kind: 'text'; bytes: number }
+  | { kind: 'binary' }
+  | { kind: 'too-large'; size: number }
+  | { kind: 'unreadable'; reason: string };
+
+/**
+ * Something to scan: a file, standard input, and later a git diff. It yields fragments (I/O lives
+ * in sources only) and returns what it read.
+ */
 export interface Source {
-  fragments(): AsyncIterable<Fragment>;
+  /** As reports show it. */
+  readonly file: string;
+  /** Named by the user rather than found in a walk: odd cases are worth a warning. */
+  readonly explicit?: boolean;
+  fragments(): Generator<Fragment, SourceOutcome> | AsyncGenerator<Fragment, SourceOutcome>;
 }

@@ -13,6 +13,6 @@ export interface WorkerInit {
 
 const init = workerData as WorkerInit;
 const detector = detectorFor(init.ruleSet, { reportInvalid: init.reportInvalid });
-parentPort?.on('message', (batch: FileEntry[]) => {
-  parentPort?.postMessage(scanFiles(batch, detector, { maxFileSize: init.maxFileSize }));
+parentPort?.on('message', async (batch: FileEntry[]) => {
+  parentPort?.postMessage(await scanFiles(batch, detector, { maxFileSize: init.maxFileSize }));
 });

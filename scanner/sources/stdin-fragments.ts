@@ -1,11 +1,15 @@
 // The standard-input source (`lfk scan -`): the same bounded, overlapping fragments as a file.
-import type { Fragment } from '../types.js';
-import { FragmentSplitter, type FileOutcome } from './file-fragments.js';
+import type { Fragment, Source, SourceOutcome } from '../types.js';
+import { FragmentSplitter } from './file-fragments.js';
 import { sniffEncoding } from './sniff.js';
 
 export const STDIN_FILE = '-';
 
-export async function* streamFragments(input: AsyncIterable<Buffer | string>, file = STDIN_FILE): AsyncGenerator<Fragment, FileOutcome> {
+export function streamSource(input: AsyncIterable<Buffer | string>, file = STDIN_FILE): Source {
+  return { file, explicit: true, fragments: () => streamFragments(input, file) };
+}
+
+export async function* streamFragments(input: AsyncIterable<Buffer | string>, file = STDIN_FILE): AsyncGenerator<Fragment, SourceOutcome> {
   let splitter: FragmentSplitter | undefined;
   let bytes = 0;
   for await (const piece of input) {

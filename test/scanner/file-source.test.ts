@@ -109,34 +109,34 @@ describe('file source: encodings and odd files', () => {
     expect(sniffEncoding(Buffer.alloc(0))).toBe('utf-8');
   });
 
-  it('a file deleted before it is read is a warning, and the scan goes on', () => {
+  it('a file deleted before it is read is a warning, and the scan goes on', async () => {
     const gone = write('gone.txt', KEY);
     rmSync(gone.path);
     const kept = write('kept.txt', KEY2);
-    const result = scanFiles([gone, kept], detector, { maxFileSize: 0 });
+    const result = await scanFiles([gone, kept], detector, { maxFileSize: 0 });
     expect(result.warnings).toEqual(['gone.txt: cannot read (ENOENT), skipped']);
     expect(result.findings.map((f) => f.secret)).toEqual([KEY2]);
     expect(result.stats.files).toBe(1);
   });
 
-  it('files over the size limit are skipped with a warning and counted', () => {
+  it('files over the size limit are skipped with a warning and counted', async () => {
     const big = write('big.txt', KEY.repeat(100));
     const small = write('small.txt', KEY2);
-    const result = scanFiles([big, small], detector, { maxFileSize: 1000 });
+    const result = await scanFiles([big, small], detector, { maxFileSize: 1000 });
     expect(result.findings.map((f) => f.secret)).toEqual([KEY2]);
     expect(result.stats).toMatchObject({ files: 1, skipped: 1 });
     expect(result.warnings).toEqual([`big.txt: ${KEY.length * 100} bytes is over --max-file-size 1000, skipped`]);
   });
 
-  it('lock files and binary formats are not opened', () => {
-    const result = scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], detector, { maxFileSize: 0 });
+  it('lock files and binary formats are not opened', async () => {
+    const result = await scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], detector, { maxFileSize: 0 });
     expect(result.findings.map((f) => f.file)).toEqual(['ok.txt']);
     expect(result.stats.files).toBe(1);
   });
 
-  it('a folder given as a file is unreadable, not fatal', () => {
+  it('a folder given as a file is unreadable, not fatal', async () => {
     mkdirSync(join(dir, 'afolder'), { recursive: true });
-    const result = scanFiles([{ path: join(dir, 'afolder'), file: 'afolder' }], detector, { maxFileSize: 0 });
+    const result = await scanFiles([{ path: join(dir, 'afolder'), file: 'afolder' }], detector, { maxFileSize: 0 });
     expect(result.warnings).toEqual(['afolder: cannot read (EISDIR), skipped']);
   });
 });
