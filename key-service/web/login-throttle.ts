@@ -44,6 +44,12 @@ export class LoginThrottle {
     const now = this.now();
     const nowIso = now.toISOString();
     const windowStart = new Date(now.getTime() - this.limits.windowMs).toISOString();
+    // Guesses at made-up addresses must not grow the table for ever: forget windows that ended.
+    await this.db
+      .deleteFrom('web_login_throttle')
+      .where('window_started_at', '<', windowStart)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
+      .execute();
     for (const [subject, limit] of this.subjects(email, address)) {
       // One atomic upsert per subject: concurrent failures all count, on both databases.
       const stale = sql<boolean>`web_login_throttle.window_started_at < ${windowStart}`;

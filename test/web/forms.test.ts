@@ -144,6 +144,28 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       }
     });
 
+    it('forgets failures once their window ends, and lifts a lock-out after 15 minutes', async () => {
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      const clocked = await createWebHarness(dialect, { throttle: { perEmail: 3, perAddress: 1000 } }, { now: () => new Date(now) });
+      try {
+        const { email } = await clocked.createAccount();
+        const visitor = new WebClient(clocked);
+        const csrf = WebClient.csrf((await visitor.get('/app/login')).text);
+        const attempt = (password: string) => visitor.post('/app/login', { csrf, email, password });
+        for (let index = 0; index < 2; index++) expect((await attempt('wrong')).status).toBe(401);
+        now += 16 * 60_000;
+        for (let index = 0; index < 2; index++) expect((await attempt('wrong')).status).toBe(401);
+        expect((await attempt('wrong')).status).toBe(401);
+        expect((await attempt(PASSWORD)).status).toBe(429);
+        now += 14 * 60_000;
+        expect((await attempt(PASSWORD)).status).toBe(429);
+        now += 2 * 60_000;
+        expect((await attempt(PASSWORD)).status).toBe(303);
+      } finally {
+        await clocked.close();
+      }
+    });
+
     it('signs out only with the session token, and the session is gone afterwards', async () => {
       const { client, csrf } = await signedIn();
       expect((await client.post('/app/logout', {})).status).toBe(403);

@@ -2,6 +2,7 @@
 // composed with the web app exactly as `lfk serve` does.
 import { createApiApp } from '../../key-service/http/app.js';
 import { createLogger } from '../../key-service/logger.js';
+import type { KeyServiceOptions } from '../../key-service/service/key-service.js';
 import type { Dialect } from '../../key-service/store/database.js';
 import { createWebApp, type WebApp } from '../../key-service/web/app.js';
 import type { WebOptions } from '../../key-service/web/env.js';
@@ -14,8 +15,8 @@ export interface WebHarness extends Harness {
   site: ReturnType<typeof createApiApp>;
 }
 
-export async function createWebHarness(dialect: Dialect, options: Partial<WebOptions> = {}): Promise<WebHarness> {
-  const harness = await createHarness(dialect);
+export async function createWebHarness(dialect: Dialect, options: Partial<WebOptions> = {}, service: KeyServiceOptions = {}): Promise<WebHarness> {
+  const harness = await createHarness(dialect, { service });
   const logger = createLogger('debug', (line) => harness.logs.push(line));
   const web = createWebApp({ service: harness.service, logger, publicUrl: 'http://127.0.0.1:8080', ...options });
   const site = createApiApp({ service: harness.service, logger, sessions: web.sessions });
