@@ -263,6 +263,25 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     expect(cspViolations).toEqual([]);
   });
 
+  it('saves the settings and shows the notification secret once', async () => {
+    await page.goto(url('/app/settings'));
+    await page.getByLabel('Rotation period (days)').fill('60');
+    await page.getByLabel('Notification URL').fill('https://hooks.acme.test/lfk');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    const shown = page.locator('#secret-dialog');
+    await shown.waitFor({ state: 'visible' });
+    const secret = (await page.locator('#notification-secret').textContent())!.trim();
+    expect(secret).toMatch(/^whsec_/);
+    expect(page.url()).toBe(url('/app/settings'));
+    await page.getByRole('link', { name: 'Done' }).click();
+    await shown.waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain(secret);
+    await page.reload();
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.getByLabel('Rotation period (days)').inputValue()).toBe('60');
+    expect(await page.getByLabel('Notification URL').inputValue()).toBe('https://hooks.acme.test/lfk');
+  });
+
   it('tells a free account that keys come with Pro and Agency, with no way to create one', async () => {
     await createAccount('Free Co', 'free@acme.test', 'free');
     await chromium.context.clearCookies();
