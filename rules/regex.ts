@@ -22,20 +22,21 @@ export interface SafeRegex {
 /** Compiles a pattern (RE2 syntax, inline flags such as `(?i)` allowed); throws with RE2's reason. */
 export function compileRegex(source: string): SafeRegex {
   let engine: RE2;
-  let tester: RE2;
   try {
     engine = new RE2(source, 'gdu');
-    // test() needs neither lastIndex nor match indices, which cost on every call.
-    tester = new RE2(source, 'u');
   } catch (error) {
     throw new Error(`not a valid RE2 regex (${error instanceof Error ? error.message : String(error)})`);
   }
-  // An empty alternative always matches, so its match array shows how many groups there are.
-  const probe = new RE2(`${source}|`, 'u').exec('');
-  const groupCount = probe ? probe.length - 1 : 0;
+  // Built on first use: most regexes only ever need one of these, and compiling costs start-up time.
+  let tester: RE2 | undefined;
+  let groupCount: number | undefined;
   return {
     source,
-    groupCount,
+    get groupCount() {
+      // An empty alternative always matches, so its match array shows how many groups there are.
+      groupCount ??= (new RE2(`${source}|`, 'u').exec('')?.length ?? 1) - 1;
+      return groupCount;
+    },
     exec(text, from = 0) {
       engine.lastIndex = from;
       const found = engine.exec(text);
@@ -44,10 +45,12 @@ export function compileRegex(source: string): SafeRegex {
       const start = found.index;
       const end = start + found[0].length;
       const groups: RegexMatch['groups'] = [];
-      for (let group = 1; group <= groupCount; group++) groups[group] = indices?.[group];
+      for (let group = 1; group < found.length; group++) groups[group] = indices?.[group];
       return { start, end, groups };
     },
     test(text) {
+      // test() needs neither lastIndex nor match indices, which cost on every call.
+      tester ??= new RE2(source, 'u');
       return tester.test(text);
     },
   };

@@ -194,6 +194,7 @@ function targets(list: CompiledAllowlist, rule: CompiledRule): boolean {
   return list.spec.targetRules.length === 0 || list.spec.targetRules.includes(rule.spec.id);
 }
 
+/** A global allowlist whose path match alone allows everything in the file: the file is not read. */
 function isPathOnly(list: CompiledAllowlist): boolean {
   const { spec } = list;
   return spec.targetRules.length === 0 && list.paths.length > 0 && (spec.condition === 'OR' || (list.regexes.length === 0 && list.stopwords.length === 0 && spec.commits.length === 0));
