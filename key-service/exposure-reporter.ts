@@ -10,22 +10,30 @@ import type { ExposureSource, RequestContext, RevokedReason } from './service/ty
 export type ExposedReason = Extract<RevokedReason, `exposed:${string}`>;
 export type ReportStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
 
+export type WebhookSource = ExposureSource & { kind: 'github' | 'gitguardian' };
+
 export interface ExposureReport {
-  source: ExposureSource & { kind: 'github' | 'gitguardian' };
+  source: WebhookSource;
   reason: ExposedReason;
+}
+
+/** A key's SHA-256 and where it was found. */
+export interface FoundHash {
+  sha256: string;
+  source: WebhookSource;
 }
 
 export interface ExposureReporter {
   /** For each full key (in order): did lfk issue it (active, expired or revoked)? No side effect. */
   issued(keys: readonly string[]): Promise<boolean[]>;
-  /** Revokes the keys with these SHA-256 hashes; one status per hash, in order. */
-  revokeBySha256(sha256s: readonly string[], report: ExposureReport): Promise<ReportStatus[]>;
+  /** Revokes the keys with these SHA-256 hashes, each with its own source; one status per hash, in order. */
+  revokeBySha256(found: readonly FoundHash[], reason: ExposedReason): Promise<ReportStatus[]>;
   /** Revokes the keys with these GitGuardian HMSL hashes; one status per hash, in order. */
   revokeByHmsl(hmslHashes: readonly string[], report: ExposureReport): Promise<ReportStatus[]>;
 }
 
-function contextOf(report: ExposureReport): RequestContext {
-  return { actor: { type: report.source.kind }, userAgent: 'lfk-webhook-server' };
+function contextOf(source: WebhookSource): RequestContext {
+  return { actor: { type: source.kind }, userAgent: 'lfk-webhook-server' };
 }
 
 export function inProcessReporter(service: KeyService): ExposureReporter {
@@ -34,12 +42,13 @@ export function inProcessReporter(service: KeyService): ExposureReporter {
       const results = await service.verifyKeys([...keys]);
       return results.map((result) => result.status !== 'unknown' && result.status !== 'invalid');
     },
-    async revokeBySha256(sha256s, report) {
-      const outcome = await service.reportExposedSha256s([...sha256s], report.source, contextOf(report), report.reason);
+    async revokeBySha256(found, reason) {
+      if (found.length === 0) return [];
+      const outcome = await service.reportExposedSha256s([...found], contextOf(found[0]!.source), reason);
       return outcome.results.map((result) => result.status);
     },
     async revokeByHmsl(hashes, report) {
-      const outcome = await service.reportExposedHashes([...hashes], report.source, contextOf(report), report.reason);
+      const outcome = await service.reportExposedHashes([...hashes], report.source, contextOf(report.source), report.reason);
       return outcome.results.map((result) => result.status);
     },
   };
@@ -61,7 +70,8 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
       throw error;
     }
   };
-  const source = (report: ExposureReport) => ({
+  const sameSource = (a: WebhookSource, b: WebhookSource) => a.kind === b.kind && a.url === b.url && a.location === b.location;
+  const source = (report: { source: WebhookSource }) => ({
     kind: report.source.kind,
     ...(report.source.url && { url: report.source.url.slice(0, 2048) }),
     ...(report.source.location && { location: report.source.location.slice(0, 1024) }),
@@ -69,8 +79,20 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
   return {
     issued: (keys) =>
       unavailable(async () => (await client.verifyKeys(keys)).map((result) => result.status !== 'unknown' && result.status !== 'invalid')),
-    revokeBySha256: (sha256s, report) =>
-      unavailable(async () => (await client.reportExposedHashes('sha256s', sha256s, { source: source(report), reason: report.reason })).map((r) => r.status)),
+    // The HTTP route takes one source per request: consecutive hashes with the same source go together.
+    revokeBySha256: (found, reason) =>
+      unavailable(async () => {
+        const statuses: ReportStatus[] = [];
+        for (let start = 0; start < found.length; ) {
+          let end = start + 1;
+          while (end < found.length && sameSource(found[end]!.source, found[start]!.source)) end++;
+          const batch = found.slice(start, end).map((item) => item.sha256);
+          const results = await client.reportExposedHashes('sha256s', batch, { source: source({ source: found[start]!.source }), reason });
+          statuses.push(...results.map((result) => result.status));
+          start = end;
+        }
+        return statuses;
+      }),
     revokeByHmsl: (hashes, report) =>
       unavailable(async () => (await client.reportExposedHashes('hmsl_hashes', hashes, { source: source(report), reason: report.reason })).map((r) => r.status)),
   };

@@ -129,6 +129,8 @@ export class QueueWorker<T extends QueueTable> {
 
   private async process(row: QueueRow<T>): Promise<void> {
     const { store, table, logger } = this.options;
+    // Let pending I/O (HTTP answers) run first: on SQLite every query is synchronous underneath.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       const result = await this.options.handle(row);
       await completeRow(store, table, row, result);

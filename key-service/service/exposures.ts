@@ -66,35 +66,45 @@ async function exposeRow(
   now: Date,
   reason: RevokedReason,
 ): Promise<{ status: 'revoked' | 'already_revoked'; revocation?: ExposureRevocation }> {
-  return db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-    const key = { id: current.id, name: current.name };
-    const display = `${current.prefix}…${current.last4}`;
-    await appendAuditEvent(trx, {
-      accountId: current.account_id,
-      type: 'key.exposed',
-      context,
-      key,
-      data: { display, ...sourceData(source), already_revoked: current.revoked_at !== null },
-      at: now.toISOString(),
-    });
-    const { row: after, changed, eventId } = await revokeKeyRow(trx, current, reason, context, now, sourceData(source));
-    if (!changed || !eventId) return { status: 'already_revoked' as const };
-    const revocation: ExposureRevocation = {
-      accountId: current.account_id,
-      keyId: current.id,
-      keyName: current.name,
-      display,
-      sha256: current.sha256,
-      revokedAt: after.revoked_at ?? now.toISOString(),
-      reason,
-      source,
-      eventId,
-    };
-    // In the revoking transaction: the owner is told exactly when the revocation commits.
-    await enqueueRevocationNotices(trx, revocation);
-    return { status: 'revoked' as const, revocation };
+  return db.transaction().execute((trx) => exposeRowIn(trx, row, source, context, now, reason));
+}
+
+/** exposeRow's work inside the caller's transaction. */
+async function exposeRowIn(
+  trx: Kysely<Database>,
+  row: ApiKeysTable,
+  source: ExposureSource,
+  context: RequestContext,
+  now: Date,
+  reason: RevokedReason,
+): Promise<{ status: 'revoked' | 'already_revoked'; revocation?: ExposureRevocation }> {
+  const current = await trx.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+  const key = { id: current.id, name: current.name };
+  const display = `${current.prefix}…${current.last4}`;
+  await appendAuditEvent(trx, {
+    accountId: current.account_id,
+    type: 'key.exposed',
+    context,
+    key,
+    data: { display, ...sourceData(source), already_revoked: current.revoked_at !== null },
+    at: now.toISOString(),
   });
+  const { row: after, changed, eventId } = await revokeKeyRow(trx, current, reason, context, now, sourceData(source));
+  if (!changed || !eventId) return { status: 'already_revoked' as const };
+  const revocation: ExposureRevocation = {
+    accountId: current.account_id,
+    keyId: current.id,
+    keyName: current.name,
+    display,
+    sha256: current.sha256,
+    revokedAt: after.revoked_at ?? now.toISOString(),
+    reason,
+    source,
+    eventId,
+  };
+  // In the revoking transaction: the owner is told exactly when the revocation commits.
+  await enqueueRevocationNotices(trx, revocation);
+  return { status: 'revoked' as const, revocation };
 }
 
 export async function reportExposedKeys(
@@ -139,7 +149,7 @@ export async function reportExposedHashes(
   now: Date,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<HashExposureResult>> {
-  const outcome = await reportByHash(db, 'hmsl_hash', hmslHashes, source, context, now, reasonOverride);
+  const outcome = await reportByHash(db, 'hmsl_hash', hmslHashes.map((hash) => ({ hash, source })), context, now, reasonOverride);
   return { results: outcome.results.map(({ hash, status }) => ({ hmsl_hash: hash, status })), revoked: outcome.revoked };
 }
 
@@ -148,41 +158,61 @@ export interface Sha256ExposureResult {
   status: Exclude<ExposureStatus, 'invalid'> | 'invalid';
 }
 
-/** The same report by SHA-256 of the key, for a webhook inbox that stores hashes, never keys. */
+/** A key's SHA-256 and where it was found: what a webhook inbox holds, since it never stores keys. */
+export interface FoundSha256 {
+  sha256: string;
+  source: ExposureSource;
+}
+
+/** The same report by SHA-256 of the key, each with its own source (a partner batch names a URL per key). */
 export async function reportExposedSha256s(
   db: Kysely<Database>,
-  sha256s: string[],
-  source: ExposureSource,
+  found: FoundSha256[],
   context: RequestContext,
   now: Date,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<Sha256ExposureResult>> {
-  const outcome = await reportByHash(db, 'sha256', sha256s, source, context, now, reasonOverride);
+  const outcome = await reportByHash(db, 'sha256', found.map((item) => ({ hash: item.sha256, source: item.source })), context, now, reasonOverride);
   return { results: outcome.results.map(({ hash, status }) => ({ sha256: hash, status })), revoked: outcome.revoked };
 }
+
+// Keys exposed together are revoked in transactions of this many (one commit per batch, not per
+// key). Between batches the event loop gets a turn: better-sqlite3 is synchronous, and a 1000-key
+// batch would otherwise hold every HTTP answer of this process until it is done.
+const HASH_BATCH = 100;
 
 async function reportByHash(
   db: Kysely<Database>,
   column: 'sha256' | 'hmsl_hash',
-  hashes: string[],
-  source: ExposureSource,
+  items: Array<{ hash: string; source: ExposureSource }>,
   context: RequestContext,
   now: Date,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }>> {
   const valid = (hash: string) => /^[0-9a-f]{64}$/.test(hash);
-  const rows = await rowsBy(db, column, hashes.filter(valid));
+  const rows = await rowsBy(db, column, items.map((item) => item.hash).filter(valid));
   const results: Array<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }> = [];
   const revoked: ExposureRevocation[] = [];
-  for (const hash of hashes) {
-    const row = valid(hash) ? rows.get(hash) : undefined;
-    if (!row) {
-      results.push({ hash, status: valid(hash) ? 'unknown' : 'invalid' });
-      continue;
+  for (let start = 0; start < items.length; start += HASH_BATCH) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const chunk = items.slice(start, start + HASH_BATCH);
+    const outcomes = await db.transaction().execute(async (trx) => {
+      const done: Array<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid'; revocation?: ExposureRevocation }> = [];
+      for (const { hash, source } of chunk) {
+        const row = valid(hash) ? rows.get(hash) : undefined;
+        if (!row) {
+          done.push({ hash, status: valid(hash) ? 'unknown' : 'invalid' });
+          continue;
+        }
+        const outcome = await exposeRowIn(trx, row, source, context, now, reasonFor(source, reasonOverride));
+        done.push({ hash, status: outcome.status, ...(outcome.revocation && { revocation: outcome.revocation }) });
+      }
+      return done;
+    });
+    for (const { hash, status, revocation } of outcomes) {
+      results.push({ hash, status });
+      if (revocation) revoked.push(revocation);
     }
-    const outcome = await exposeRow(db, row, source, context, now, reasonFor(source, reasonOverride));
-    if (outcome.revocation) revoked.push(outcome.revocation);
-    results.push({ hash, status: outcome.status });
   }
   return { results, revoked };
 }

@@ -13,6 +13,7 @@ import {
   reportExposedSha256s,
   verifyKeys,
   type ExposureRevocation,
+  type FoundSha256,
 } from './exposures.js';
 import { createJob, getJob } from './jobs.js';
 import { KeyCache, type VerifiedKey } from './key-cache.js';
@@ -243,9 +244,9 @@ export class KeyService {
     return outcome;
   }
 
-  /** By SHA-256 of the key: what a webhook inbox holds, since it never stores a key. */
-  async reportExposedSha256s(sha256s: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    const outcome = await reportExposedSha256s(this.db, sha256s, source, context, this.now(), reason);
+  /** By SHA-256 of the key, each with where it was found: what a webhook inbox holds, since it never stores a key. */
+  async reportExposedSha256s(found: FoundSha256[], context: RequestContext, reason?: RevokedReason) {
+    const outcome = await reportExposedSha256s(this.db, found, context, this.now(), reason);
     await this.afterExposure(outcome.revoked);
     return outcome;
   }

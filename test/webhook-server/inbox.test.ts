@@ -104,7 +104,8 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
         const stranger = unknownKey();
         expect(await reporter.issued([a.key, stranger, BAD_CHECKSUM_KEY])).toEqual([true, false, false]);
         const source = { kind: 'github' as const, url: 'https://github.com/o/r', location: 'o/r:x:1' };
-        expect(await reporter.revokeBySha256([sha256Hex(a.key), sha256Hex(stranger), 'nope', sha256Hex(a.key)], { source, reason: 'exposed:github-partner' })).toEqual([
+        const found = [sha256Hex(a.key), sha256Hex(stranger), 'nope', sha256Hex(a.key)].map((sha256) => ({ sha256, source }));
+        expect(await reporter.revokeBySha256(found, 'exposed:github-partner')).toEqual([
           'revoked',
           'unknown',
           'invalid',

@@ -94,7 +94,11 @@ async function revokeEach(
 ): Promise<ReportStatus[]> {
   if (sha256s.length === 0) return [];
   const { url, location } = where();
-  return deps.reporter.revokeBySha256(sha256s, { source: { kind: 'github', ...(url && { url }), location }, reason: 'exposed:github-app' });
+  const source = { kind: 'github' as const, ...(url && { url }), location };
+  return deps.reporter.revokeBySha256(
+    sha256s.map((sha256) => ({ sha256, source })),
+    'exposed:github-app',
+  );
 }
 
 const STATUS_TEXT: Record<KeyFinding['status'], string> = {

@@ -30,10 +30,8 @@ export async function onSecretScanningAlert(payload: AlertPayload, deps: Handler
   if (typeof alert.secret !== 'string' || !isWellFormedKey(alert.secret)) return { alert: where.alert_number, ignored: 'not an lfk key' };
   const sha256 = sha256Hex(alert.secret);
   const url = alert.html_url ?? payload.alert.html_url;
-  const [status] = await deps.reporter.revokeBySha256([sha256], {
-    source: { kind: 'github', ...(url && { url }), location: `${payload.repository.full_name} secret scanning alert #${where.alert_number}` },
-    reason: 'exposed:github-app',
-  });
+  const source = { kind: 'github' as const, ...(url && { url }), location: `${payload.repository.full_name} secret scanning alert #${where.alert_number}` };
+  const [status] = await deps.reporter.revokeBySha256([{ sha256, source }], 'exposed:github-app');
   if (status !== 'revoked' && status !== 'already_revoked') return { alert: where.alert_number, status, resolved: false };
   if (alert.state === 'resolved') return { alert: where.alert_number, status, resolved: 'already' };
   const comment =

@@ -82,9 +82,9 @@ export function githubPartnerReceiver(deps: PartnerDeps) {
       dedupKey: `github-partner:${bodyHash}`,
       payload: JSON.stringify(stored),
     });
-    if (!delivery.duplicate) deps.onStored();
 
-    // Which keys lfk issued: asked after storing, so an outage here cannot lose the delivery.
+    // Which keys lfk issued: asked after storing, so an outage here cannot lose the delivery, and
+    // before waking the worker, so the answer does not queue behind the revocations.
     let issued = new Map<string, boolean>();
     try {
       const answers = await deps.reporter.issued(wellFormed.map((match) => match.token));
@@ -92,6 +92,7 @@ export function githubPartnerReceiver(deps: PartnerDeps) {
     } catch (error) {
       deps.logger.warn('cannot tell which partner tokens lfk issued; feedback left out for them', errorFields(error));
     }
+    if (!delivery.duplicate) deps.onStored();
     const feedback: Feedback[] = [];
     for (const match of matches) {
       const ours = isWellFormedKey(match.token) ? issued.get(match.token) : false;

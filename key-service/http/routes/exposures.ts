@@ -51,7 +51,7 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
       return c.json({ results: outcome.results }, 200);
     }
     if (body.sha256s) {
-      const outcome = await service.reportExposedSha256s(body.sha256s, source, context, body.reason);
+      const outcome = await service.reportExposedSha256s(body.sha256s.map((sha256) => ({ sha256, source })), context, body.reason);
       return c.json({ results: outcome.results }, 200);
     }
     if (body.reason) {
