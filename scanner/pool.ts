@@ -1,17 +1,24 @@
-// Spreads files over worker threads, one per core. Batches are queued as the walk finds files and
-// handed out as workers finish, so the walk and the scan overlap and no core waits on another.
+// Spreads files over threads. Batches are queued as the walk finds them; each worker keeps two in
+// flight so it never waits on the main thread, and once the walk is done the main thread scans
+// from the same queue too (by default one worker per core but one, plus the main thread: on two
+// cores that saves starting a second Node isolate).
 import { availableParallelism } from 'node:os';
+import { setImmediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../rules/types.js';
-import type { FilesResult } from './scan-files.js';
+import { scanFiles, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
 import { addStats, emptyStats } from './types.js';
+import { detectorFor } from './validators.js';
 import type { WorkerInit } from './worker.js';
+
+const IN_FLIGHT = 2;
 
 export interface PoolOptions {
   ruleSet: RuleSet;
   reportInvalid: boolean;
   maxFileSize: number;
+  /** Worker threads; when given, the main thread does not scan. */
   workers?: number;
   /** Called with the number of files done so far. */
   onProgress?: (done: number) => void;
@@ -27,7 +34,7 @@ export class ScanPool {
 
   constructor(private readonly options: PoolOptions) {
     const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize };
-    const count = Math.max(1, options.workers ?? availableParallelism());
+    const count = Math.max(1, options.workers ?? availableParallelism() - 1);
     this.running = Array.from({ length: count }, () => this.work(new Worker(workerUrl(), { workerData: init })));
   }
 
@@ -38,10 +45,19 @@ export class ScanPool {
     else this.queue.push(batch);
   }
 
-  /** No more batches: resolves once every queued file is scanned. */
+  /** No more batches: helps with what is queued, then resolves once every file is scanned. */
   async finish(): Promise<FilesResult> {
     this.closed = true;
     for (const taker of this.waiting.splice(0)) taker(undefined);
+    if (this.options.workers === undefined) {
+      const options = this.options;
+      const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
+      for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
+        this.collect(await scanFiles(batch, detector, { maxFileSize: options.maxFileSize }), batch.length);
+        // Let the workers' answers in, so they get their next batches.
+        await setImmediate();
+      }
+    }
     await Promise.all(this.running);
     return this.total;
   }
@@ -52,36 +68,38 @@ export class ScanPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  private collect(result: FilesResult, files: number): void {
+    this.total.findings.push(...result.findings);
+    this.total.warnings.push(...result.warnings);
+    addStats(this.total.stats, result.stats);
+    this.done += files;
+    this.options.onProgress?.(this.done);
+  }
+
   private async work(worker: Worker): Promise<void> {
+    // A worker answers its batches in the order it got them.
+    const answers: Array<{ resolve: (result: FilesResult) => void; reject: (error: Error) => void }> = [];
+    worker.on('message', (result: FilesResult) => answers.shift()?.resolve(result));
+    worker.on('error', (error) => {
+      for (const answer of answers.splice(0)) answer.reject(error);
+    });
+    const inFlight = new Set<Promise<void>>();
     try {
       for (let batch = await this.take(); batch; batch = await this.take()) {
-        const result = await runBatch(worker, batch);
-        this.total.findings.push(...result.findings);
-        this.total.warnings.push(...result.warnings);
-        addStats(this.total.stats, result.stats);
-        this.done += batch.length;
-        this.options.onProgress?.(this.done);
+        const files = batch.length;
+        const answered = new Promise<FilesResult>((resolve, reject) => answers.push({ resolve, reject })).then((result) =>
+          this.collect(result, files),
+        );
+        worker.postMessage(batch);
+        const tracked = answered.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+        if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     } finally {
       await worker.terminate();
     }
   }
-}
-
-function runBatch(worker: Worker, batch: FileEntry[]): Promise<FilesResult> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => {
-      worker.off('message', onMessage);
-      reject(error);
-    };
-    const onMessage = (result: FilesResult) => {
-      worker.off('error', onError);
-      resolve(result);
-    };
-    worker.once('message', onMessage);
-    worker.once('error', onError);
-    worker.postMessage(batch);
-  });
 }
 
 /** Workers need JavaScript: from the sources (tests run .ts) use the build in dist/. */

@@ -29,7 +29,7 @@ Options:
   --no-gitignore             scan git-ignored files too
   --max-file-size BYTES      skip larger files with a warning (default 100 MiB, 0 = no limit)
   --report-invalid           also list key shapes with a bad checksum
-  --workers N                worker threads (default: one per core)
+  --workers N                worker threads (default: one per core but one, and the main thread)
 
 Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
 `;

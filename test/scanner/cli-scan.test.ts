@@ -224,16 +224,17 @@ describe('lfk scan: bad input', () => {
 });
 
 describe('lfk scan: worker threads', () => {
-  it('the pool finds what a single thread finds', async () => {
+  it('the pool (with or without the main thread helping) finds what one thread finds', async () => {
+    // Over 256 files, so the default run uses the pool too.
     const files: Record<string, string> = {};
-    for (let i = 0; i < 40; i++) files[`d${i % 4}/f${i}.txt`] = i % 3 === 0 ? `n=${i}\nkey=${testKey(`pool-${i}`)}\n` : `nothing ${i}\n`;
+    for (let i = 0; i < 300; i++) files[`d${i % 4}/f${i}.txt`] = i % 7 === 0 ? `n=${i}\nkey=${testKey(`pool-${i}`)}\n` : `nothing ${i}\n`;
     const cwd = folder(files);
-    const pooled = await runLfk(['scan', '--format', 'json', '--workers', '2'], { cwd });
-    const single = await runLfk(['scan', '--format', 'json', '--workers', '1'], { cwd });
-    expect(pooled.code).toBe(1);
-    const found = JSON.parse(pooled.stdout);
-    expect(found.findings).toHaveLength(14);
-    expect(found.findings).toEqual(JSON.parse(single.stdout).findings);
-    expect(found.stats.files).toBe(40);
+    const runs = await Promise.all([[], ['--workers', '2'], ['--workers', '1']].map((extra) => runLfk(['scan', '--format', 'json', ...extra], { cwd })));
+    const [byDefault, two, one] = runs.map((run) => JSON.parse(run.stdout));
+    expect(runs.map((run) => run.code)).toEqual([1, 1, 1]);
+    expect(byDefault.findings).toHaveLength(43);
+    expect(byDefault.stats.files).toBe(300);
+    expect(two.findings).toEqual(byDefault.findings);
+    expect(one.findings).toEqual(byDefault.findings);
   });
 });
