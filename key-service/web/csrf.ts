@@ -32,7 +32,7 @@ export function assertFromThisSite(c: Context, publicOrigin: string): void {
   if (!fromThisSite(c, publicOrigin)) throw new ApiError('csrf_failed', CSRF_REFUSED);
 }
 
-export function assertSessionToken(form: URLSearchParams, expected: string): void {
+function assertSessionToken(form: URLSearchParams, expected: string): void {
   if (!sameToken(form.get(CSRF_FIELD) ?? undefined, expected)) throw new ApiError('csrf_failed', CSRF_REFUSED);
 }
 
@@ -57,4 +57,12 @@ export async function readForm(c: Context): Promise<URLSearchParams> {
     throw new ApiError('unsupported_media_type', 'Send the form as application/x-www-form-urlencoded.');
   }
   return new URLSearchParams(await c.req.text());
+}
+
+/** A form posted by a signed-in person: from this site, carrying the session's token. */
+export async function readSignedForm(c: Context, publicOrigin: string, csrfToken: string): Promise<URLSearchParams> {
+  assertFromThisSite(c, publicOrigin);
+  const form = await readForm(c);
+  assertSessionToken(form, csrfToken);
+  return form;
 }

@@ -38,7 +38,6 @@ export interface WebDeps {
 }
 
 export interface WebVariables {
-  requestId: string;
   /** The signed-in person and their account, on the routes behind `requireSession`. */
   session: SignedIn;
   account: AccountObject;

@@ -2,7 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { ApiError } from '../../errors.js';
 import type { CreatedKey, KeyObject, KeyStatus } from '../../service/types.js';
-import { assertFromThisSite, assertSessionToken, readForm } from '../csrf.js';
+import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { GRACE_CHOICES, KeysPage, withParams, type KeysDialog } from '../pages/api-keys.js';
 import { requireSession, userContext, viewerOf } from '../session-cookie.js';
@@ -28,13 +28,7 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
     );
   };
 
-  /** A posted form of the signed-in person: from this site, with the session's token. */
-  const postedForm = async (c: Context<WebEnv>) => {
-    assertFromThisSite(c, deps.publicOrigin);
-    const form = await readForm(c);
-    assertSessionToken(form, c.get('session').csrfToken);
-    return form;
-  };
+  const postedForm = (c: Context<WebEnv>) => readSignedForm(c, deps.publicOrigin, c.get('session').csrfToken);
 
   app.get('/app/api-keys', signedIn, async (c) => {
     const q = (c.req.query('q') ?? '').replace(/\0/g, '').trim().slice(0, 100);

@@ -3,7 +3,7 @@
 import type { Hono } from 'hono';
 import { ApiError } from '../../errors.js';
 import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, type AccountChanges } from '../../service/accounts.js';
-import { assertFromThisSite, assertSessionToken, readForm } from '../csrf.js';
+import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { SettingsPage } from '../pages/settings.js';
 import { requireSession, userContext, viewerOf } from '../session-cookie.js';
@@ -23,9 +23,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
   app.get('/app/settings', signedIn, (c) => c.html(<SettingsPage viewer={viewerOf(c)} account={c.get('account')} saved={c.req.query('saved') !== undefined} />));
 
   app.post('/app/settings', signedIn, async (c) => {
-    assertFromThisSite(c, deps.publicOrigin);
-    const form = await readForm(c);
-    assertSessionToken(form, c.get('session').csrfToken);
+    const form = await readSignedForm(c, deps.publicOrigin, c.get('session').csrfToken);
     const account = c.get('account');
     const values = { rotation_period_days: (form.get('rotation_period_days') ?? '').trim(), notification_url: (form.get('notification_url') ?? '').trim() };
     const refuse = (error: string) => c.html(<SettingsPage viewer={viewerOf(c)} account={account} values={values} error={error} />, 400);

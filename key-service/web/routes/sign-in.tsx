@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword } from '../../passwords.js';
 import { PLANS } from '../../service/accounts.js';
 import { appendAuditEvent } from '../../service/audit.js';
 import type { Plan } from '../../store/schema.js';
-import { assertFromThisSite, assertPreSessionToken, assertSessionToken, preSessionToken, readForm } from '../csrf.js';
+import { assertFromThisSite, assertPreSessionToken, preSessionToken, readForm, readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { MessagePage } from '../pages/message.js';
 import { LoginPage, SetupPage } from '../pages/sign-in.js';
@@ -75,8 +75,7 @@ export function registerSignIn(app: Hono<WebEnv>, deps: WebDeps): void {
     const token = sessionToken(c);
     const session = await sessions.resolve(token);
     if (session) {
-      assertFromThisSite(c, deps.publicOrigin);
-      assertSessionToken(await readForm(c), session.csrfToken);
+      await readSignedForm(c, deps.publicOrigin, session.csrfToken);
       await sessions.end(token);
     }
     clearSessionCookie(c, deps);
