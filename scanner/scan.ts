@@ -42,21 +42,30 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
       onProgress: (done) => options.onProgress?.(done, found),
     });
   const forcePool = options.workers !== undefined && options.workers > 1;
-  for await (const batch of walkFiles(paths, { cwd: options.cwd, gitignore: options.gitignore }, walkWarnings)) {
-    pending.push(...batch);
-    found += batch.length;
-    if (!pool && (forcePool || pending.length > INLINE_MAX_FILES)) pool = await startPool();
-    if (pool && pending.length >= BATCH_FILES) {
-      for (let start = 0; start < pending.length; start += BATCH_FILES) pool.push(pending.slice(start, start + BATCH_FILES));
-      pending.length = 0;
-      // Let finished workers report and take the next batch before walking on.
-      await new Promise((resolve) => setImmediate(resolve));
+  const flush = (into: ScanPool) => {
+    for (let start = 0; start < pending.length; start += BATCH_FILES) into.push(pending.slice(start, start + BATCH_FILES));
+    pending.length = 0;
+  };
+  try {
+    for await (const batch of walkFiles(paths, { cwd: options.cwd, gitignore: options.gitignore }, walkWarnings)) {
+      pending.push(...batch);
+      found += batch.length;
+      if (!pool && (forcePool || pending.length > INLINE_MAX_FILES)) pool = await startPool();
+      if (pool && pending.length >= BATCH_FILES) {
+        flush(pool);
+        // Let finished workers report and take the next batch before walking on.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
+  } catch (error) {
+    // Workers keep the process alive: let them finish what they have before giving up.
+    await pool?.finish();
+    throw error;
   }
   if (!pool && options.workers === undefined && pending.length > 1 && totalSize(pending) > INLINE_MAX_BYTES) pool = await startPool();
   let result: FilesResult;
   if (pool) {
-    for (let start = 0; start < pending.length; start += BATCH_FILES) pool.push(pending.slice(start, start + BATCH_FILES));
+    flush(pool);
     result = await pool.finish();
   } else {
     result = await scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), { maxFileSize: options.maxFileSize });
