@@ -57,19 +57,7 @@ async function rowsBy(db: Kysely<Database>, column: 'sha256' | 'hmsl_hash', valu
   return byValue;
 }
 
-/** Records the exposure of one stored key and revokes it if it is still live. */
-async function exposeRow(
-  db: Kysely<Database>,
-  row: ApiKeysTable,
-  source: ExposureSource,
-  context: RequestContext,
-  now: Date,
-  reason: RevokedReason,
-): Promise<{ status: 'revoked' | 'already_revoked'; revocation?: ExposureRevocation }> {
-  return db.transaction().execute((trx) => exposeRowIn(trx, row, source, context, now, reason));
-}
-
-/** exposeRow's work inside the caller's transaction. */
+/** Records the exposure of one stored key and revokes it if it is still live, in the caller's transaction. */
 async function exposeRowIn(
   trx: Kysely<Database>,
   row: ApiKeysTable,
@@ -128,7 +116,7 @@ export async function reportExposedKeys(
       results.push({ display, sha256, status: wellFormed[index] ? 'unknown' : 'invalid' });
       continue;
     }
-    const outcome = await exposeRow(db, row, source, context, now, reasonFor(source, reasonOverride));
+    const outcome = await db.transaction().execute((trx) => exposeRowIn(trx, row, source, context, now, reasonFor(source, reasonOverride)));
     if (outcome.revocation) revoked.push(outcome.revocation);
     results.push({ display, sha256, status: outcome.status });
   }

@@ -1,43 +1,38 @@
 // Migration 0003: the webhook inbox, the notification outbox and the GitHub App installations.
 // Both queues share one shape (status, attempts, next_attempt_at, locked_until) so that one claim
 // and retry routine (queue.ts) serves them.
-import type { Kysely } from 'kysely';
+import type { CreateTableBuilder, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-export async function createWebhookTables(db: Kysely<Database>): Promise<void> {
-  await db.schema
-    .createTable('webhook_deliveries')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('provider', 'text', (c) => c.notNull())
-    .addColumn('event', 'text', (c) => c.notNull())
-    // What makes a repeated delivery the same one (X-GitHub-Delivery, incident id + action, body hash).
-    .addColumn('dedup_key', 'text', (c) => c.notNull().unique())
-    .addColumn('payload', 'text', (c) => c.notNull())
+/** The columns the queue routine (queue.ts) works with. */
+function queueColumns<T extends string>(table: CreateTableBuilder<T>): CreateTableBuilder<T> {
+  return table
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'text', (c) => c.notNull())
     .addColumn('locked_until', 'text')
     .addColumn('last_error', 'text')
-    .addColumn('result', 'text')
+    .addColumn('result', 'text');
+}
+
+export async function createWebhookTables(db: Kysely<Database>): Promise<void> {
+  await queueColumns(db.schema.createTable('webhook_deliveries').addColumn('id', 'text', (c) => c.primaryKey()))
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('event', 'text', (c) => c.notNull())
+    // What makes a repeated delivery the same one (X-GitHub-Delivery, incident id + action, body hash).
+    .addColumn('dedup_key', 'text', (c) => c.notNull().unique())
+    .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('received_at', 'text', (c) => c.notNull())
     .addColumn('processed_at', 'text')
     .execute();
   await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
-  await db.schema
-    .createTable('notification_outbox')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+  await queueColumns(db.schema.createTable('notification_outbox').addColumn('id', 'text', (c) => c.primaryKey()))
     // The `key.revoked` audit event the notice is about: one notice per event and channel.
     .addColumn('event_id', 'text', (c) => c.notNull())
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
     .addColumn('key_id', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('next_attempt_at', 'text', (c) => c.notNull())
-    .addColumn('locked_until', 'text')
-    .addColumn('last_error', 'text')
-    .addColumn('result', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('processed_at', 'text')
     .addUniqueConstraint('notification_outbox_event_channel', ['event_id', 'channel'])

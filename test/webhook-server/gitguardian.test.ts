@@ -1,11 +1,11 @@
 // POST /webhooks/gitguardian: GitGuardian's documented event shapes (REFERENCE-gitguardian.md
 // §1.5–1.8), signed with timestamp + token; the resolve call faked with nock.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { hmslHashSync } from '../../key-service/hmsl-hash.js';
 import { DIALECTS } from '../support/databases.js';
 import { eventsOf, keyRow } from '../support/http.js';
-import { createWebhookHarness, expectNoKeysIn, GG_TOKEN, GITGUARDIAN_API, gitguardianHeaders, type WebhookHarness } from './support.js';
+import { createWebhookHarness, useNoNetwork, useWebhookHarness, expectNoKeysIn, GG_TOKEN, GITGUARDIAN_API, gitguardianHeaders, type WebhookHarness } from './support.js';
 
 const PATH = '/webhooks/gitguardian';
 
@@ -70,22 +70,11 @@ const TEST_MESSAGE = {
   matches: [{ type: 'apikey', match: 'lfk_sk_abcdefghijklmnopqrstuvwxyz012345673aayDS', index_start: 0, index_end: 47 }],
 };
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+useNoNetwork();
 
 describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
   let h: WebhookHarness;
-
-  beforeEach(async () => {
-    h = await createWebhookHarness(dialect);
-  });
-  afterEach(async () => {
-    nock.cleanAll();
-    await h.close();
-  });
+  useWebhookHarness(dialect, (made) => (h = made));
 
   async function deliver(payload: unknown, timestamp?: string) {
     const body = JSON.stringify(payload);

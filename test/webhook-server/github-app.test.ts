@@ -1,6 +1,6 @@
 // POST /webhooks/github: real payload shapes (@octokit/webhooks-examples), signed; GitHub's REST
 // API faked with nock, every expected call asserted.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { generateKey } from '../../key-service/key-format.js';
 import { DIALECTS } from '../support/databases.js';
@@ -8,6 +8,8 @@ import { BAD_CHECKSUM_KEY, eventsOf, keyRow } from '../support/http.js';
 import {
   alertPayload,
   createWebhookHarness,
+  useNoNetwork,
+  useWebhookHarness,
   expectNoKeysIn,
   GITHUB_API,
   githubHeaders,
@@ -26,22 +28,11 @@ function patchAdding(...lines: string[]): string {
   return [`@@ -0,0 +1,${lines.length} @@`, ...lines.map((line) => `+${line}`)].join('\n');
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+useNoNetwork();
 
 describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
   let h: WebhookHarness;
-
-  beforeEach(async () => {
-    h = await createWebhookHarness(dialect);
-  });
-  afterEach(async () => {
-    nock.cleanAll();
-    await h.close();
-  });
+  useWebhookHarness(dialect, (made) => (h = made));
 
   async function deliver(event: string, payload: unknown, delivery?: string) {
     const body = JSON.stringify(payload);
@@ -120,6 +111,23 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       expect((await keyRow(h, inBinaryless.id)).revoked_reason).toBe('exposed:github-app');
       expect((await keyRow(h, inCut.id)).revoked_reason).toBe('exposed:github-app');
       expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'compare', findings: 2, revoked: 2, skipped: 1 } });
+    });
+
+    it('falls back to the pushed commits after a force push whose old head GitHub no longer has', async () => {
+      const { accountId } = await h.createAccount();
+      const live = await h.createKey(accountId);
+      const github = nockInstallationToken(1)
+        .get(`${REPO}/compare/${BEFORE}...${HEAD}`)
+        .reply(404, { message: 'Not Found' })
+        .get(`${REPO}/commits/${HEAD}`)
+        .query(true)
+        .reply(200, { files: [{ filename: 'app.env', status: 'modified', sha: 'e', additions: 1, patch: `@@ -4,0 +5,1 @@\n+KEY=${live.key}` }] })
+        .post(`${REPO}/check-runs`, (body) => body.output.annotations[0].start_line === 5)
+        .reply(201, { id: 5 });
+      await deliver('push', pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false, forced: true }));
+      await h.drain();
+      github.done();
+      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'commits', revoked: 1 } });
     });
 
     it('pages a commit past 300 files, and sends annotations 50 at a time', async () => {

@@ -1,12 +1,12 @@
 // POST /webhooks/github/secret-scanning: signed by GitHub's published keys, stored before the
 // answer, the feedback array in the answer, revocation by the inbox worker.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { sha256Hex } from '../../key-service/key-format.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, unknownKey, eventsOf, keyRow } from '../support/http.js';
 import { DOCS_BODY, DOCS_KEY_ID, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from './vectors.js';
-import { createWebhookHarness, expectNoKeysIn, GITHUB_API, PARTNER_KEY_ID, partnerKeyPair, signPartner, type WebhookHarness } from './support.js';
+import { useNoNetwork, useWebhookHarness, expectNoKeysIn, GITHUB_API, PARTNER_KEY_ID, partnerKeyPair, signPartner, type WebhookHarness } from './support.js';
 
 const PATH = '/webhooks/github/secret-scanning';
 const signer = partnerKeyPair();
@@ -24,26 +24,18 @@ function batch(tokens: string[], type = 'trustleads_api_key') {
   return JSON.stringify(tokens.map((token, index) => ({ token, type, url: `https://github.com/octo/repo/blob/abc/file${index}.txt`, source: 'Content' })));
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => nock.enableNetConnect());
+useNoNetwork();
 
 describe.each(DIALECTS)('partner program receiver on %s', (dialect) => {
   let h: WebhookHarness;
   let keysScope: nock.Scope;
 
-  beforeEach(async () => {
-    h = await createWebhookHarness(dialect);
+  useWebhookHarness(dialect, (made) => (h = made));
+  beforeEach(() => {
     // The current key is listed second and the signing key is not `is_current`: the id decides.
     keysScope = nock(GITHUB_API)
       .get('/meta/public_keys/secret_scanning')
       .reply(200, keysResponse({ id: 'f'.repeat(64), pem: rotated.publicPem, current: true }, { id: PARTNER_KEY_ID, pem: signer.publicPem, current: false }), { etag: '"v1"' });
-  });
-  afterEach(async () => {
-    nock.cleanAll();
-    await h.close();
   });
 
   it('answers the feedback array, stores the batch without keys, and revokes lfk keys after the answer', async () => {

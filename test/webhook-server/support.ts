@@ -1,7 +1,7 @@
 // A key service plus the webhook server on a test database, with signing helpers for the three
 // providers and helpers to read what the inbox and the outbox hold.
 import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import nock from 'nock';
 import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
@@ -168,4 +168,26 @@ export function nockInstallationToken(installationId: number) {
 
 export function expectNoKeysIn(texts: string[]): void {
   for (const text of texts) expect(keysIn(text), text.slice(0, 200)).toEqual([]);
+}
+
+/** No network but loopback for the whole file (ARCHITECTURE habit 9). */
+export function useNoNetwork(): void {
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterAll(() => nock.enableNetConnect());
+}
+
+/** A fresh harness for every test, with nock's leftovers cleared; `use` receives each new one. */
+export function useWebhookHarness(dialect: Dialect, use: (h: WebhookHarness) => void, options: Parameters<typeof createWebhookHarness>[1] = {}): void {
+  let current: WebhookHarness | undefined;
+  beforeEach(async () => {
+    current = await createWebhookHarness(dialect, options);
+    use(current);
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await current?.close();
+  });
 }
