@@ -13,11 +13,13 @@ import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
 import { UsageError } from '../command.js';
+import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
+import type { GitSelection } from '../../scanner/scan-git.js';
 import { LFK_VERSION } from '../version.js';
 
 const USAGE = `Usage: lfk scan [PATH…]        files and folders (default .), honouring .gitignore in a git work tree
        lfk scan -              standard input
-
+${GIT_USAGE}
 Options:
   --format text|json|sarif   report format (default text)
   --output FILE              write the report to FILE instead of standard output
@@ -51,6 +53,8 @@ interface ScanArgs {
   maxFileSize: number;
   reportInvalid: boolean;
   workers?: number;
+  /** --git, --staged or --pre-push (scan-git.ts). */
+  git?: GitSelection;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -85,12 +89,15 @@ export async function run(args: string[]): Promise<number> {
     redact: parsed.redact,
     toolVersion: LFK_VERSION,
   };
-  await writeReport(parsed, input, ruleSet, cwd);
+  // Git modes report paths relative to the repository's top.
+  await writeReport(parsed, input, ruleSet, (scanned as { root?: string }).root ?? cwd);
+  if (parsed.git) process.stderr.write(gitAdvice(parsed.git, findings));
   if (serviceFailed) return 2;
   return findings.some((finding) => finding.checksum === 'valid') ? 1 : 0;
 }
 
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
+  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid: parsed.reportInvalid, maxFileSize: parsed.maxFileSize });
   if (parsed.paths.length === 1 && parsed.paths[0] === '-') {
     return scanStream(process.stdin, { ruleSet, reportInvalid: parsed.reportInvalid });
   }
@@ -167,12 +174,14 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
         'report-invalid': { type: 'boolean' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...GIT_OPTIONS,
       },
     }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (lfk scan --help)`);
   }
   if (values.help) return 'help';
+  const git = gitSelection(values, positionals);
   const format = values.format ?? 'text';
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
@@ -190,6 +199,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size']),
     reportInvalid: values['report-invalid'] ?? false,
     ...(workers !== undefined && { workers }),
+    ...(git && { git }),
   };
 }
 

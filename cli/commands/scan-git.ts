@@ -1,0 +1,126 @@
+// The git side of `lfk scan`: its options, which selection they make, and what the developer is
+// told when a commit or a push is blocked. Light on purpose (scan.ts imports it statically); the
+// scanning itself (scanner/scan-git.ts) is imported only when a git mode runs.
+import type { RuleSet } from '../../rules/types.js';
+import type { GitScanResult, GitSelection } from '../../scanner/scan-git.js';
+import { redactSecret } from '../../scanner/report/redact.js';
+import type { Finding } from '../../scanner/types.js';
+import { UsageError } from '../command.js';
+import { readStdin } from '../stdin.js';
+
+export const GIT_USAGE = `       lfk scan --git [--all] [--since REV | --range A..B]   added lines of every commit (HEAD's history)
+       lfk scan --staged             the staged diff (what the pre-commit hook checks)
+       lfk scan --pre-push [REMOTE]  the commits git's pre-push hook is about to send (its lines on stdin)
+`;
+
+/** parseArgs options of the git modes. */
+export const GIT_OPTIONS = {
+  git: { type: 'boolean' },
+  all: { type: 'boolean' },
+  since: { type: 'string' },
+  range: { type: 'string' },
+  staged: { type: 'boolean' },
+  'pre-push': { type: 'boolean' },
+} as const;
+
+export interface GitFlags {
+  git?: boolean | undefined;
+  all?: boolean | undefined;
+  since?: string | undefined;
+  range?: string | undefined;
+  staged?: boolean | undefined;
+  'pre-push'?: boolean | undefined;
+  revoke?: boolean | undefined;
+}
+
+/** The git selection the flags ask for (the pre-push input is read later), or undefined for files. */
+export function gitSelection(values: GitFlags, positionals: readonly string[]): GitSelection | undefined {
+  const modes = [values.git && '--git', values.staged && '--staged', values['pre-push'] && '--pre-push'].filter(Boolean);
+  if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined`);
+  const historyOnly = [values.all && '--all', values.since !== undefined && '--since', values.range !== undefined && '--range'].filter(Boolean);
+  if (!values.git && historyOnly.length > 0) throw new UsageError(`${historyOnly.join(', ')} go with --git`);
+  if (modes.length === 0) return undefined;
+  if (values.staged && values.revoke) {
+    throw new UsageError('--staged never revokes: the key has not left this machine yet. Take it out of the commit instead (lfk scan --staged says how)');
+  }
+  if (values['pre-push']) {
+    if (positionals.length > 2) throw new UsageError('--pre-push takes at most the remote name and its URL');
+    return { kind: 'pre-push', ...(positionals[0] !== undefined && { remote: positionals[0] }), input: '' };
+  }
+  if (positionals.length > 0) throw new UsageError(`${modes[0]} scans the repository: paths ("${positionals[0]}") cannot be given`);
+  if (values.staged) return { kind: 'staged' };
+  if (values.since !== undefined && values.range !== undefined) throw new UsageError('--since and --range cannot be combined');
+  return {
+    kind: 'history',
+    all: values.all ?? false,
+    ...(values.since !== undefined && { since: values.since }),
+    ...(values.range !== undefined && { range: values.range }),
+  };
+}
+
+export interface GitScanSettings {
+  cwd: string;
+  ruleSet: RuleSet;
+  reportInvalid: boolean;
+  maxFileSize: number;
+}
+
+export async function runGitScan(selection: GitSelection, settings: GitScanSettings): Promise<GitScanResult> {
+  const { scanGit, GitError } = await import('../../scanner/scan-git.js');
+  if (selection.kind === 'pre-push') selection = { ...selection, input: await readStdin() };
+  const progress = process.stderr.isTTY && selection.kind !== 'staged' ? commitCounter() : undefined;
+  try {
+    return await scanGit(selection, { ...settings, ...(progress && { onCommit: progress.update }) });
+  } catch (error) {
+    if (error instanceof GitError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    progress?.done();
+  }
+}
+
+/** What to do next, on stderr, when the hook blocks a commit or a push ('' when nothing blocks). */
+export function gitAdvice(selection: GitSelection, findings: readonly Finding[]): string {
+  const keys = findings.filter((finding) => finding.checksum === 'valid');
+  if (keys.length === 0 || selection.kind === 'history') return '';
+  const where = (finding: Finding) =>
+    `  ${finding.file}:${finding.line}  ${redactSecret(finding.secret)}${finding.commit ? `  (commit ${finding.commit.commit.slice(0, 12)})` : ''}`;
+  const count = `${keys.length} Trust Leads API key${keys.length === 1 ? '' : 's'}`;
+  if (selection.kind === 'staged') {
+    return [
+      `lfk: commit blocked: ${count} in the staged changes:`,
+      ...keys.map(where),
+      'The key has not left this machine yet. To fix it:',
+      '  - move the key to an environment variable (for example TRUSTLEADS_API_KEY) and read it from there,',
+      '    then stage the file again (git add FILE), or unstage it (git restore --staged FILE);',
+      '  - if it is a test fixture and not a real key, put "lfk:allow" in a comment on its line.',
+      'Then commit again.',
+      '',
+    ].join('\n');
+  }
+  return [
+    `lfk: push blocked: ${count} in the commits being pushed:`,
+    ...keys.map(where),
+    'These commits have not left this machine yet. Rewrite them without the key (git commit --amend, or',
+    'git rebase -i to edit an older commit), reading the key from an environment variable instead;',
+    'mark a test fixture that is not a real key with "lfk:allow" on its line. Then push again.',
+    '',
+  ].join('\n');
+}
+
+function commitCounter() {
+  let last = 0;
+  let drawn = false;
+  return {
+    update(count: number) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      process.stderr.write(`\rscanning history: ${count} commits`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) process.stderr.write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,308 @@
+// Parses the output of `git log -p -U0` and `git diff -U0` as it streams, line by line, and turns
+// the ADDED lines into fragments (SPEC §3.1 git modes). Nothing of the history is kept: the parser
+// holds the current commit, file and hunk, and the line being read. Lines are Buffers; only an
+// added line that may hold a keyword is ever decoded. An added line longer than LONG_LINE_BYTES
+// streams through a FragmentSplitter in bounded pieces; other long lines are cut to their head.
+//
+// Input shape (one commit):  \0<sha>\0<author>\0<email>\0<date>\0<parents>   (our --format)
+//                            diff --git a/x b/y | diff --cc x     file header lines
+//                            --- a/x, +++ b/y (C-quoted when the path needs it)
+//                            @@ -a,b +c,d @@  or, for a merge, @@@ -a,b -c,d +e,f @@@
+//                            +added / -removed / \ No newline…   (merge lines: one column per parent)
+import type { CommitInfo, Fragment } from '../types.js';
+import { FragmentSplitter } from './file-fragments.js';
+
+/** An added line longer than this is scanned in pieces instead of held whole. */
+export const LONG_LINE_BYTES = 1 << 20;
+/** Bytes kept of a long line that is not an added line (headers need no more). */
+const HEAD_BYTES = 4096;
+
+const NL = 0x0a;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const SPACE = 0x20;
+const BACKSLASH = 0x5c;
+
+export interface PatchPrefilter {
+  bytesMayMatch(bytes: Buffer): boolean;
+  skipsPath(file: string): boolean;
+}
+
+export interface PatchStats {
+  commits: number;
+  /** File diffs that added text. */
+  files: number;
+  /** Bytes of added lines. */
+  bytes: number;
+  /** File diffs git calls binary. */
+  binary: number;
+  /** File diffs cut at maxFileSize. */
+  skipped: number;
+}
+
+export interface PatchOptions {
+  /** Added bytes of one file in one commit after which the rest of its diff is dropped; 0 = no limit. */
+  maxFileSize: number;
+  onFragment(fragment: Fragment): void;
+  onCommit?(commit: CommitInfo, count: number): void;
+  onWarning?(message: string): void;
+}
+
+type State = 'between' | 'header' | 'hunk';
+
+export class PatchParser {
+  readonly stats: PatchStats = { commits: 0, files: 0, bytes: 0, binary: 0, skipped: 0 };
+  private state: State = 'between';
+  private commit: CommitInfo | undefined;
+  private file: string | undefined;
+  /** The current file diff adds text (counted in stats.files once). */
+  private fileCounted = false;
+  private fileBytes = 0;
+  private fileCut = false;
+  /** Parents of the current hunk: 1, or more for a merge's combined diff. */
+  private columns = 1;
+  private nextLine = 0;
+  // The line being read across chunks.
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** The pending line is too long: its head only (not an added line) or streamed (an added line). */
+  private longMode: 'none' | 'head' | 'stream' = 'none';
+  private splitter: FragmentSplitter | undefined;
+
+  constructor(
+    private readonly prefilter: PatchPrefilter,
+    private readonly options: PatchOptions,
+  ) {}
+
+  push(chunk: Buffer): void {
+    // A chunk without keyword bytes: no line wholly inside it needs decoding.
+    const chunkMayMatch = this.prefilter.bytesMayMatch(chunk);
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NL, start);
+      if (nl === -1) break;
+      if (this.pendingBytes > 0 || this.longMode !== 'none') {
+        this.addPending(chunk.subarray(start, nl));
+        this.endPendingLine();
+      } else {
+        this.line(chunk.subarray(start, nl), chunkMayMatch);
+      }
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.addPending(chunk.subarray(start));
+  }
+
+  /** The end of input: a last line without a newline counts. */
+  end(): PatchStats {
+    if (this.pendingBytes > 0 || this.longMode !== 'none') this.endPendingLine();
+    return this.stats;
+  }
+
+  private addPending(piece: Buffer): void {
+    if (piece.length === 0) return;
+    if (this.longMode === 'head') return;
+    if (this.longMode === 'stream') {
+      this.streamPiece(piece);
+      return;
+    }
+    // Copied: the chunk's memory is reused once we return.
+    this.pending.push(Buffer.from(piece));
+    this.pendingBytes += piece.length;
+    if (this.pendingBytes <= LONG_LINE_BYTES) return;
+    const head = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.state === 'hunk' && this.isAddedLine(head) && this.wantsAdded()) {
+      this.longMode = 'stream';
+      this.splitter = new FragmentSplitter('utf-8', this.file!);
+      this.streamPiece(head.subarray(this.columns));
+    } else {
+      this.longMode = 'head';
+      this.pending = [head.subarray(0, HEAD_BYTES)];
+      this.pendingBytes = this.pending[0]!.length;
+    }
+  }
+
+  private endPendingLine(): void {
+    const mode = this.longMode;
+    this.longMode = 'none';
+    if (mode === 'stream') {
+      this.streamPiece(null);
+      this.nextLine++;
+      return;
+    }
+    const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (mode === 'head') {
+      // The rest of a very long removed or header line: only its kind matters.
+      this.line(line, false, true);
+      return;
+    }
+    this.line(line, true);
+  }
+
+  private streamPiece(piece: Buffer | null): void {
+    const splitter = this.splitter;
+    if (!splitter) return;
+    if (piece && !this.count(piece.length)) {
+      this.splitter = undefined;
+      return;
+    }
+    const fragment = splitter.push(piece);
+    if (fragment) this.emit(fragment, this.nextLine);
+    if (piece === null) this.splitter = undefined;
+  }
+
+  private line(line: Buffer, mayMatch: boolean, truncated = false): void {
+    if (this.state === 'hunk') {
+      const first = line[0];
+      if (first === PLUS || first === MINUS || first === SPACE || first === BACKSLASH) {
+        this.hunkLine(line, mayMatch, truncated);
+        return;
+      }
+      this.state = 'header';
+    }
+    const first = line[0];
+    if (first === 0) {
+      this.commitLine(line);
+      return;
+    }
+    if (line.length === 0) return;
+    if (first === 0x64 /* d */ && (startsWith(line, 'diff --git ') || startsWith(line, 'diff --cc ') || startsWith(line, 'diff --combined '))) {
+      this.state = 'header';
+      this.file = undefined;
+      this.fileCounted = false;
+      this.fileBytes = 0;
+      this.fileCut = false;
+      return;
+    }
+    if (this.state !== 'header') return;
+    if (first === 0x40 /* @ */) {
+      this.hunkHeader(line.toString('latin1'));
+      return;
+    }
+    if (startsWith(line, '+++ ')) {
+      // Git ends a path holding a space with a tab.
+      const path = line.subarray(4).toString('utf8').replace(/\t$/, '');
+      this.file = path === '/dev/null' ? undefined : stripPrefix(path.startsWith('"') ? unquoteC(path) : path);
+    } else if (startsWith(line, 'Binary files ') || startsWith(line, 'GIT binary patch')) {
+      this.stats.binary++;
+    }
+  }
+
+  private commitLine(line: Buffer): void {
+    const [, commit = '', author = '', email = '', date = ''] = line.toString('utf8').split('\0');
+    this.commit = { commit, author, email, date };
+    this.state = 'between';
+    this.stats.commits++;
+    this.options.onCommit?.(this.commit, this.stats.commits);
+  }
+
+  private hunkHeader(header: string): void {
+    const match = /^(@{2,}) (?:-\d+(?:,\d+)? )+\+(\d+)(?:,\d+)? @{2,}/.exec(header);
+    if (!match) return;
+    this.columns = match[1]!.length - 1;
+    this.nextLine = Number(match[2]);
+    this.state = 'hunk';
+  }
+
+  private hunkLine(line: Buffer, mayMatch: boolean, truncated: boolean): void {
+    if (line[0] === BACKSLASH) return;
+    if (this.columns === 1) {
+      if (line[0] !== PLUS) return;
+    } else {
+      // A merge: a line is in the result when no column says '-', new when every column says '+'.
+      const prefix = line.subarray(0, this.columns);
+      if (prefix.includes(MINUS)) return;
+      if (prefix.some((byte) => byte !== PLUS)) {
+        this.nextLine++;
+        return;
+      }
+    }
+    const lineNo = this.nextLine++;
+    if (truncated || !this.wantsAdded()) return;
+    const content = line.subarray(this.columns);
+    if (!this.count(content.length + 1)) return;
+    // mayMatch is false only for a line wholly inside a chunk that holds no keyword.
+    if (!mayMatch || !this.prefilter.bytesMayMatch(content)) return;
+    this.emit({ text: content.toString('utf8'), file: this.file!, startLine: lineNo, startColumn: 1 }, lineNo);
+  }
+
+  private isAddedLine(line: Buffer): boolean {
+    for (let i = 0; i < this.columns; i++) if (line[i] !== PLUS) return false;
+    return true;
+  }
+
+  /** The current file is one to scan. */
+  private wantsAdded(): boolean {
+    if (this.file === undefined || this.fileCut) return false;
+    if (!this.fileCounted) {
+      if (this.prefilter.skipsPath(this.file)) {
+        this.fileCut = true;
+        return false;
+      }
+      this.fileCounted = true;
+      this.stats.files++;
+    }
+    return true;
+  }
+
+  /** Counts added bytes; false once the file passes maxFileSize (then the rest is dropped). */
+  private count(bytes: number): boolean {
+    this.fileBytes += bytes;
+    const limit = this.options.maxFileSize;
+    if (limit > 0 && this.fileBytes > limit) {
+      this.fileCut = true;
+      this.stats.skipped++;
+      const where = this.commit ? `${this.commit.commit.slice(0, 12)}:${this.file}` : `${this.file}`;
+      this.options.onWarning?.(`${where}: adds more than --max-file-size ${limit} bytes; the rest of this file's diff is skipped`);
+      return false;
+    }
+    this.stats.bytes += bytes;
+    return true;
+  }
+
+  private emit(fragment: Fragment, line: number): void {
+    // Fragments of a long line come from a splitter that counts from line 1.
+    fragment.startLine = line;
+    if (this.commit) fragment.commit = this.commit;
+    this.options.onFragment(fragment);
+  }
+}
+
+function startsWith(line: Buffer, text: string): boolean {
+  if (line.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (line[i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** `b/path` → `path` (we ask git for `a/` and `b/` prefixes whatever the user's config says). */
+function stripPrefix(path: string): string {
+  return path.startsWith('b/') ? path.slice(2) : path;
+}
+
+const ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 0x22, '\\': 0x5c };
+
+/** Git's C-style quoted path (`"b/we\"ird\nname"`, octal bytes for other bytes) to the path. */
+export function unquoteC(quoted: string): string {
+  const inner = quoted.slice(1, quoted.endsWith('"') ? -1 : undefined);
+  const bytes: number[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    const char = inner[i]!;
+    if (char !== '\\') {
+      bytes.push(...Buffer.from(char, 'utf8'));
+      continue;
+    }
+    const next = inner[i + 1] ?? '';
+    const octal = /^[0-3][0-7]{2}/.exec(inner.slice(i + 1, i + 4));
+    if (octal) {
+      bytes.push(parseInt(octal[0], 8));
+      i += 3;
+    } else if (next in ESCAPES) {
+      bytes.push(ESCAPES[next]!);
+      i += 1;
+    } else bytes.push(0x5c);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
