@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   scan: () => import('./commands/scan.js'),
   rules: () => import('./commands/rules.js'),
   github: () => import('./commands/github.js'),
+  hook: () => import('./commands/hook.js'),
 };
 
 const HELP = `lfk: keep Trust Leads API keys from leaking, and revoke them when they do.
@@ -20,7 +21,8 @@ Usage:
   lfk keys create --account ID --name N [--scope S]… [--expires-in-days D] [--json]
   lfk keys list --account ID [--json]
   lfk keys revoke ID [--note TEXT] [--json]
-  lfk scan [PATH…] | -                     find lfk keys (lfk scan --help)
+  lfk scan [PATH…] | - | --git | --staged | --pre-push [REMOTE]   find lfk keys (lfk scan --help)
+  lfk hook install [--pre-commit] [--pre-push] | uninstall    git hooks that run lfk scan
   lfk rules list | export --to gitleaks|github|trufflehog
   lfk github register [--org ORG]          create the GitHub App (docs/github-app.md)
 
