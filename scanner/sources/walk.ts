@@ -4,11 +4,11 @@
 // folders before reading them.
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import type { Entry } from 'fast-glob';
 import { displayPath, findRepoRoot } from '../repo.js';
 import type { FileEntry } from './file-fragments.js';
 
 const WALK_BATCH = 256;
+const MAX_SEPARATE_WALKS = 32;
 
 export interface WalkOptions {
   cwd: string;
@@ -80,22 +80,21 @@ async function* walkFolder(folder: string, options: WalkOptions, warnings: strin
       fs: { readdirSync: tolerantReaddirSync },
       ...(deep !== undefined && { deep }),
     });
-  // The top level first, then one sub-folder at a time: the first files reach the workers early.
-  const subfolders: string[] = [];
+  // The top level first, then one sub-folder at a time, so the first files reach the workers early.
+  // fast-glob costs a fixed setup per run, so a wide top level is walked in one run instead.
+  const top = walk('*', 1);
+  const subfolders = top.filter((entry) => entry.dirent.isDirectory() && !entry.dirent.isSymbolicLink()).map((entry) => entry.path);
+  const runs: Array<() => ReturnType<typeof walk>> =
+    subfolders.length <= MAX_SEPARATE_WALKS ? [() => top, ...subfolders.map((subfolder) => () => walk(`${escapeGlob(subfolder)}/**`))] : [() => walk('**')];
   let batch: FileEntry[] = [];
-  const add = ({ dirent, path }: Entry) => {
-    // Folders are walked, symbolic links are not followed (SPEC §3.4).
-    if (dirent.isSymbolicLink() || dirent.isDirectory()) return;
-    if (!dirent.isFile()) warnings.push(`${prefix + path}: not a regular file (${kindOf(dirent)}), skipped`);
-    // fast-glob paths are relative and `/`-separated: concatenation is path.join without its cost.
-    else batch.push({ path: `${folder}${sep}${path}`, file: prefix + path });
-  };
-  for (const entry of walk('*', 1)) {
-    if (entry.dirent.isDirectory() && !entry.dirent.isSymbolicLink()) subfolders.push(entry.path);
-    else add(entry);
-  }
-  for (const subfolder of subfolders) {
-    for (const entry of walk(`${escapeGlob(subfolder)}/**`)) add(entry);
+  for (const run of runs) {
+    for (const { dirent, path } of run()) {
+      // Folders are walked, symbolic links are not followed (SPEC §3.4).
+      if (dirent.isSymbolicLink() || dirent.isDirectory()) continue;
+      if (!dirent.isFile()) warnings.push(`${prefix + path}: not a regular file (${kindOf(dirent)}), skipped`);
+      // fast-glob paths are relative and `/`-separated: concatenation is path.join without its cost.
+      else batch.push({ path: `${folder}${sep}${path}`, file: prefix + path });
+    }
     if (batch.length >= WALK_BATCH) {
       yield batch;
       batch = [];
