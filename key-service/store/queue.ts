@@ -17,11 +17,21 @@ export async function claimRows<T extends QueueTable>(store: Store, table: T, li
   const lock = store.dialect === 'postgres' ? sql`for update skip locked` : sql``;
   // Arrival order: ids are time-ordered base62, which sorts right only byte by byte.
   const byId = store.dialect === 'postgres' ? sql`id collate "C"` : sql`id`;
-  const result = await sql<QueueRow<T>>`
+  // On PostgreSQL the pick is a MATERIALIZED CTE: as an `IN (subquery)` the planner may run it again
+  // for each row and claim more than `limit` rows.
+  const picked = sql`select id from ${sql.table(table)} where ${due} order by next_attempt_at, ${byId} limit ${limit} ${lock}`;
+  const result =
+    store.dialect === 'postgres'
+      ? await sql<QueueRow<T>>`
+    with picked as materialized (${picked})
     update ${sql.table(table)}
     set status = 'processing', attempts = attempts + 1, locked_until = ${leaseIso}
-    where id in (select id from ${sql.table(table)} where ${due} order by next_attempt_at, ${byId} limit ${limit} ${lock})
-      and (${due})
+    where id in (select id from picked) and (${due})
+    returning *`.execute(store.db)
+      : await sql<QueueRow<T>>`
+    update ${sql.table(table)}
+    set status = 'processing', attempts = attempts + 1, locked_until = ${leaseIso}
+    where id in (${picked}) and (${due})
     returning *`.execute(store.db);
   return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
 }

@@ -55,6 +55,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
     const claimer = async (store: Store) => {
       for (;;) {
         const rows = await claimRows(store, 'webhook_deliveries', 3, 60_000);
+        expect(rows.length).toBeLessThanOrEqual(3);
         if (rows.length === 0) return;
         claimed.push(...rows.map((row) => row.id));
       }
@@ -62,6 +63,18 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
     await Promise.all([claimer(h.store), claimer(second), claimer(h.store), claimer(second)]);
     expect(claimed).toHaveLength(60);
     expect(new Set(claimed).size).toBe(60);
+  });
+
+  it('claims at most the number asked for, oldest first', async () => {
+    const ids = [];
+    for (let index = 0; index < 5; index++) ids.push((await storeDelivery(h.store, { provider: 'github-app', event: 'push', dedupKey: `order-${index}`, payload: '{}' })).id);
+    const claimed = [];
+    for (let index = 0; index < 5; index++) {
+      const rows = await claimRows(h.store, 'webhook_deliveries', 1, 60_000);
+      expect(rows).toHaveLength(1);
+      claimed.push(rows[0]!.id);
+    }
+    expect(claimed).toEqual(ids);
   });
 
   it('takes a row back when its lease runs out, and ignores the first worker finishing late', async () => {
