@@ -1,0 +1,30 @@
+// `lfk scan FILE` (a pre-commit hook's case) must start fast: it must not load the web server,
+// database drivers, Octokit, zod or fast-glob. A module-resolve hook lists what it loads.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testKey } from './keys.js';
+import { LFK_BIN } from './run-lfk.js';
+
+const HEAVY = ['hono', 'pg', 'better-sqlite3', 'kysely', 'octokit', 'zod', 'fast-glob'];
+
+function loadedModules(args: string[], cwd: string): string[] {
+  const hooks = mkdtempSync(join(tmpdir(), 'lfk-hooks-'));
+  writeFileSync(join(hooks, 'hook.mjs'), `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('MODULE ' + r.url + '\\n'); return r; }\n`);
+  writeFileSync(join(hooks, 'register.mjs'), `import { register } from 'node:module'; register('./hook.mjs', import.meta.url);\n`);
+  const run = spawnSync(process.execPath, ['--import', join(hooks, 'register.mjs'), LFK_BIN, ...args], { cwd, encoding: 'utf8' });
+  expect(run.status).toBe(1);
+  return run.stderr.split('\n').filter((line) => line.startsWith('MODULE ')).map((line) => line.slice(7));
+}
+
+describe('lfk scan start-up', () => {
+  it('one file: none of the heavy dependencies are loaded', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lfk-startup-'));
+    writeFileSync(join(cwd, 'a.env'), `K=${testKey('startup')}\n`);
+    const modules = loadedModules(['scan', 'a.env'], cwd);
+    expect(modules.some((url) => url.includes('/dist/scanner/detect.js'))).toBe(true);
+    for (const name of HEAVY) expect(modules.filter((url) => url.includes(`/node_modules/${name}/`)), name).toEqual([]);
+  });
+});
