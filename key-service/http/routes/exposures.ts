@@ -10,6 +10,13 @@ import { jsonBody, jsonResponse } from '../openapi-parts.js';
 import { RateLimiter } from '../rate-limit.js';
 import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
 
+/** True when the request carries LFK_SERVICE_TOKEN: a separate webhook server of ours. */
+function fromServiceToken(c: Context<ApiEnv>, serviceToken: string | undefined): boolean {
+  if (!serviceToken) return false;
+  const credentials = readCredentials(c.req.header('authorization'), undefined);
+  return credentials.kind === 'token' && secretsEqual(credentials.token, serviceToken);
+}
+
 function reporterContext(c: Context<ApiEnv>, ip: string, source: ExposureSource): RequestContext {
   const actorType = source.kind === 'github' ? 'github' : source.kind === 'gitguardian' ? 'gitguardian' : 'reporter';
   return { actor: { type: actorType }, ip, userAgent: c.req.header('user-agent') };
@@ -27,24 +34,22 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     path: '/v1/exposures',
     summary: 'Report leaked keys: holding a key is the proof. Live keys are revoked at once.',
     description:
-      'At most 1000 keys. Rate-limited per client address. A separate webhook server may report GitGuardian incidents by `hmsl_hashes` with `Authorization: Bearer <LFK_SERVICE_TOKEN>`.',
+      'At most 1000 keys. Rate-limited per client address. A separate webhook server reports by `sha256s` or `hmsl_hashes`, optionally with a `reason`, with `Authorization: Bearer <LFK_SERVICE_TOKEN>` (not rate-limited).',
     request: { body: jsonBody(ExposureBodySchema) },
     responses: { 200: jsonResponse(ExposureResultsSchema, 'One result per reported key, in order'), ...errorResponses(400, 401, 413, 429, 503) },
   });
   app.openapi(report, async (c) => {
     const ip = clientAddress(c, trustProxy);
-    reportLimiter.take(ip);
+    // A webhook server relays whole batches of alerts: the per-address limit is for strangers.
+    const relayed = fromServiceToken(c, deps.serviceToken);
+    if (!relayed) reportLimiter.take(ip);
     const body = c.req.valid('json');
     const source: ExposureSource = body.source ?? { kind: 'other' };
     const context = reporterContext(c, ip, source);
     // Hashes (a webhook server never stores keys) and a chosen reason come only from a separate
     // webhook server, which proves itself with the shared service token.
-    if (body.hmsl_hashes || body.sha256s || body.reason) {
-      const credentials = readCredentials(c.req.header('authorization'), undefined);
-      const token = credentials.kind === 'token' ? credentials.token : '';
-      if (!deps.serviceToken || !secretsEqual(token, deps.serviceToken)) {
-        throw new ApiError('unauthenticated', 'Reports by hmsl_hashes or sha256s, or with a reason, need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
-      }
+    if ((body.hmsl_hashes || body.sha256s || body.reason) && !relayed) {
+      throw new ApiError('unauthenticated', 'Reports by hmsl_hashes or sha256s, or with a reason, need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
     }
     if (body.hmsl_hashes) {
       const outcome = await service.reportExposedHashes(body.hmsl_hashes, source, context, body.reason ?? 'exposed:gitguardian');
@@ -70,7 +75,7 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     responses: { 200: jsonResponse(VerifyResultsSchema, 'One result per key, in order'), ...errorResponses(400, 413, 429, 503) },
   });
   app.openapi(verify, async (c) => {
-    verifyLimiter.take(clientAddress(c, trustProxy));
+    if (!fromServiceToken(c, deps.serviceToken)) verifyLimiter.take(clientAddress(c, trustProxy));
     return c.json({ results: await service.verifyKeys(c.req.valid('json').keys) }, 200);
   });
 }
