@@ -24,8 +24,8 @@ export function git(cwd: string, ...args: string[]): string {
 }
 
 /** git that may fail: status and output. */
-export function tryGit(cwd: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV }, ...(input !== undefined && { input }) });
+export function tryGit(cwd: string, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, ...env } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
