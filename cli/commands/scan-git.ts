@@ -67,7 +67,7 @@ export interface GitScanSettings {
 
 export async function runGitScan(selection: GitSelection, settings: GitScanSettings): Promise<GitScanResult> {
   const { scanGit, GitError } = await import('../../scanner/scan-git.js');
-  if (selection.kind === 'pre-push') selection = { ...selection, input: await readStdin() };
+  if (selection.kind === 'pre-push') selection = prePushInput(selection, await readStdin(), process.env);
   const progress = process.stderr.isTTY && selection.kind !== 'staged' ? commitCounter() : undefined;
   try {
     return await scanGit(selection, { ...settings, ...(progress && { onCommit: progress.update }) });
@@ -77,6 +77,20 @@ export async function runGitScan(selection: GitSelection, settings: GitScanSetti
   } finally {
     progress?.done();
   }
+}
+
+/**
+ * Git's lines from stdin; under the pre-commit framework (stage pre-push), which passes no stdin,
+ * the one update it describes in PRE_COMMIT_FROM_REF/TO_REF and the remote in PRE_COMMIT_REMOTE_NAME.
+ */
+export function prePushInput(selection: Extract<GitSelection, { kind: 'pre-push' }>, stdin: string, env: NodeJS.ProcessEnv): GitSelection {
+  const remote = selection.remote ?? env.PRE_COMMIT_REMOTE_NAME;
+  let input = stdin;
+  if (input.trim() === '' && env.PRE_COMMIT_TO_REF) {
+    const from = env.PRE_COMMIT_FROM_REF || '0'.repeat(40);
+    input = `${env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD'} ${env.PRE_COMMIT_TO_REF} ${env.PRE_COMMIT_REMOTE_BRANCH || 'HEAD'} ${from}\n`;
+  }
+  return { kind: 'pre-push', input, ...(remote !== undefined && { remote }) };
 }
 
 /** What to do next, on stderr, when the hook blocks a commit or a push ('' when nothing blocks). */
