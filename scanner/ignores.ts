@@ -10,8 +10,9 @@ export const IGNORE_FILE = '.lfkignore';
 
 export interface IgnoreEntry {
   fingerprint: string;
-  /** `.lfkignore:3` or the baseline file, for messages. */
-  where: string;
+  /** The `.lfkignore` or baseline file it came from, and its line in a `.lfkignore`. */
+  source: string;
+  line?: number;
 }
 
 /** `.lfkignore` at the repository root, or in `cwd` outside a repository. */
@@ -19,14 +20,15 @@ export function ignoreFileFor(cwd: string): string {
   return join(findRepoRoot(cwd) ?? cwd, IGNORE_FILE);
 }
 
-export function readIgnoreFile(file: string): IgnoreEntry[] {
+/** `shownAs` names the file in notes (relative to the current folder). */
+export function readIgnoreFile(file: string, shownAs = file): IgnoreEntry[] {
   if (!existsSync(file)) return [];
   const entries: IgnoreEntry[] = [];
   readFileSync(file, 'utf8')
     .split(/\r?\n/)
     .forEach((raw, index) => {
       const fingerprint = raw.replace(/#.*/, '').trim();
-      if (fingerprint !== '') entries.push({ fingerprint, where: `${file}:${index + 1}` });
+      if (fingerprint !== '') entries.push({ fingerprint, source: shownAs, line: index + 1 });
     });
   return entries;
 }
@@ -43,7 +45,7 @@ export function readBaseline(file: string): IgnoreEntry[] {
   if (!Array.isArray(findings)) throw new Error(`--baseline ${file}: not an lfk JSON report (no "findings" array)`);
   return findings.flatMap((finding: unknown) => {
     const fingerprint = (finding as { fingerprint?: unknown } | null)?.fingerprint;
-    return typeof fingerprint === 'string' ? [{ fingerprint, where: file }] : [];
+    return typeof fingerprint === 'string' ? [{ fingerprint, source: file }] : [];
   });
 }
 
@@ -64,4 +66,18 @@ export function applyIgnores(findings: readonly Finding[], entries: readonly Ign
   });
   const stale = entries.filter((entry) => !used.has(entry.fingerprint));
   return { kept, ignored: findings.length - kept.length, stale };
+}
+
+/**
+ * One note per ignore file for its entries that matched nothing. A scan of a few files leaves
+ * most entries unmatched, so the note stays one line.
+ */
+export function staleNotes(stale: readonly IgnoreEntry[]): string[] {
+  const bySource = new Map<string, IgnoreEntry[]>();
+  for (const entry of stale) bySource.set(entry.source, [...(bySource.get(entry.source) ?? []), entry]);
+  return [...bySource].map(([source, entries]) => {
+    const shown = entries.slice(0, 5).map((entry) => (entry.line === undefined ? entry.fingerprint : `line ${entry.line}`));
+    const more = entries.length > shown.length ? `, and ${entries.length - shown.length} more` : '';
+    return `${source}: ${entries.length} ${entries.length === 1 ? 'entry matches' : 'entries match'} no finding of this scan (${shown.join(', ')}${more})`;
+  });
 }

@@ -4,11 +4,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
-import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, type IgnoreEntry } from '../../scanner/ignores.js';
+import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, staleNotes, type IgnoreEntry } from '../../scanner/ignores.js';
 import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
 import { redactSecret } from '../../scanner/report/redact.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
-import { findRepoRoot } from '../../scanner/repo.js';
+import { displayPath, findRepoRoot } from '../../scanner/repo.js';
 import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
@@ -70,12 +70,13 @@ export async function run(args: string[]): Promise<number> {
   const started = performance.now();
   const cwd = process.cwd();
   const ruleSet = await loadRuleSet(parsed.config ?? (existsSync('.lfk.toml') ? '.lfk.toml' : undefined));
-  const ignoreEntries: IgnoreEntry[] = [...readIgnoreFile(ignoreFileFor(cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
+  const ignoreFile = ignoreFileFor(cwd);
+  const ignoreEntries: IgnoreEntry[] = [...readIgnoreFile(ignoreFile, displayPath(ignoreFile, cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
 
   const scanned = await scan(parsed, ruleSet, cwd);
   for (const warning of scanned.warnings) process.stderr.write(`lfk: warning: ${warning}\n`);
   const { kept: findings, stale } = applyIgnores(scanned.findings, ignoreEntries);
-  for (const entry of stale) process.stderr.write(`lfk: note: ${entry.where}: ${entry.fingerprint} no longer matches any finding\n`);
+  for (const note of staleNotes(stale)) process.stderr.write(`lfk: note: ${note}\n`);
 
   let serviceFailed = false;
   if (serviceUrl && (parsed.verify || parsed.revoke)) {

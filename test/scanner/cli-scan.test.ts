@@ -118,7 +118,7 @@ describe('lfk scan: ignoring', () => {
     });
     const run = await runLfk(['scan'], { cwd });
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('.lfkignore:3: trustleads-api-key:00000000deadbeef no longer matches any finding');
+    expect(run.stderr).toContain('lfk: note: .lfkignore: 1 entry matches no finding of this scan (line 3)');
   });
 
   it('.lfkignore is read at the repository root when scanning from a sub-folder', async () => {
@@ -138,7 +138,7 @@ describe('lfk scan: ignoring', () => {
     expect(run.stdout).not.toContain('a.env:1:3');
     writeFileSync(join(cwd, 'a.env'), 'rotated\n');
     const stale = await runLfk(['scan', '--baseline', 'baseline.json', 'a.env'], { cwd });
-    expect(stale.stderr).toMatch(/note: baseline\.json: trustleads-api-key:[0-9a-f]{16} no longer matches/);
+    expect(stale.stderr).toMatch(/note: baseline\.json: 1 entry matches no finding of this scan \(trustleads-api-key:[0-9a-f]{16}\)/);
     expect((await runLfk(['scan', '--baseline', 'missing.json'], { cwd })).code).toBe(2);
   });
 

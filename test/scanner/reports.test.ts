@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
-import { applyIgnores } from '../../scanner/ignores.js';
+import { applyIgnores, staleNotes } from '../../scanner/ignores.js';
 import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
 import { sarifReport } from '../../scanner/report/sarif.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
@@ -118,12 +118,17 @@ describe('text report', () => {
 describe('ignores', () => {
   it('drops findings by fingerprint and lists entries that matched nothing', () => {
     const entries = [
-      { fingerprint: findings[0]!.fingerprint, where: '.lfkignore:1' },
-      { fingerprint: 'trustleads-api-key:0000000000000000', where: '.lfkignore:2' },
+      { fingerprint: findings[0]!.fingerprint, source: '.lfkignore', line: 1 },
+      { fingerprint: 'trustleads-api-key:0000000000000000', source: '.lfkignore', line: 2 },
+      { fingerprint: 'trustleads-api-key:1111111111111111', source: 'old.json' },
     ];
     const outcome = applyIgnores(findings, entries);
     expect(outcome.kept).toHaveLength(findings.length - 1);
     expect(outcome.ignored).toBe(1);
-    expect(outcome.stale).toEqual([entries[1]]);
+    expect(outcome.stale).toEqual([entries[1], entries[2]]);
+    expect(staleNotes(outcome.stale)).toEqual([
+      '.lfkignore: 1 entry matches no finding of this scan (line 2)',
+      'old.json: 1 entry matches no finding of this scan (trustleads-api-key:1111111111111111)',
+    ]);
   });
 });
