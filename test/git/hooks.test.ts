@@ -234,6 +234,11 @@ describe('pre-push', () => {
     expect(deleted.code).toBe(0);
     expect(deleted.stderr).toContain('refs/heads/old: deleted on the remote, nothing to scan');
 
+    // The pre-commit framework passes no stdin but PRE_COMMIT_* variables.
+    const framework = await scanJson(repo, ['--pre-push'], { env: { PRE_COMMIT_FROM_REF: remoteSha, PRE_COMMIT_TO_REF: tip, PRE_COMMIT_REMOTE_NAME: 'origin', PRE_COMMIT_REMOTE_BRANCH: 'refs/heads/main', PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/main' } });
+    expect(framework.report.stats.commits).toBe(2);
+    expect(framework.report.findings.map((f) => f.commit)).toEqual([leak]);
+
     // Nothing on stdin: nothing pushed.
     expect((await lfk(repo, ['scan', '--pre-push', 'origin'])).code).toBe(0);
 
