@@ -44,7 +44,7 @@ export interface WebhookServerOptions {
 }
 
 export interface WebhookServer {
-  app: Hono;
+  app: Hono<{ Variables: { requestId: string } }>;
   worker: QueueWorker<'webhook_deliveries'>;
   deps: HandlerDeps;
 }
@@ -95,13 +95,13 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   });
   const receiverDeps = { store, logger, onStored: () => worker.wake() };
 
-  const app = new Hono();
+  const app = new Hono<{ Variables: { requestId: string } }>();
   app.use('/webhooks/*', async (c, next) => {
     // Mounted in the key service's app the request id is already set; standalone it is set here.
-    if (!c.get('requestId' as never)) {
+    if (!c.get('requestId')) {
       const sent = c.req.header('x-request-id');
       const id = usableRequestId(sent) ? sent : randomUUID();
-      c.set('requestId' as never, id as never);
+      c.set('requestId', id);
       c.header('X-Request-Id', id);
     }
     c.header('Cache-Control', 'no-store');
