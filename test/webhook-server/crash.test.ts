@@ -87,6 +87,14 @@ describe('crash between accepting and processing', () => {
       statuses.push(((await response.json()) as { status: string }).status);
     }
     expect(statuses).toEqual(['queued', 'queued', 'duplicate']);
+    // The App receiver has no secret here: it says which variable to set, and stores nothing.
+    const unconfigured = await post('/webhooks/github', '{}', { 'x-github-event': 'push', 'x-github-delivery': 'd1' });
+    expect(unconfigured.status).toBe(503);
+    expect(unconfigured.headers.get('x-request-id')).toBeTruthy();
+    expect(((await unconfigured.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'not_configured',
+      message: expect.stringContaining('LFK_GITHUB_WEBHOOK_SECRET'),
+    });
     await first.stop('SIGKILL');
 
     const check = await openStore(databaseUrl, { migrate: false });

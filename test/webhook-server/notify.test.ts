@@ -96,6 +96,21 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     expect(await notifier.drain()).toBe(0);
   });
 
+  it('keeps the notices of a revocation whose process died before telling anyone', async () => {
+    const { accountId } = await h.createAccount();
+    await h.service.updateAccount(accountId, { notification_url: receiver.url }, { actor: { type: 'system' } });
+    const key = await h.createKey(accountId);
+    // The revocation commits with its notices; no notifier runs in this "process".
+    await h.service.reportExposures([key.key], { kind: 'other' }, { actor: { type: 'reporter' } });
+    expect(mailbox.messages).toEqual([]);
+    // A new process: a new notifier on the same database finds them.
+    const after = createNotifyWorker({ store: h.store, logger: { debug() {}, info() {}, warn() {}, error() {} }, mailer: await createSmtpMailer(mailbox.url), publicUrl: 'https://x.test' });
+    expect(await after.drain()).toBe(2);
+    expect(await notifier.drain()).toBe(0);
+    expect(mailbox.messages).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it('tells nobody about a key its owner revoked, and skips channels the account did not set', async () => {
     const { accountId } = await h.createAccount();
     const byUser = await h.createKey(accountId);
