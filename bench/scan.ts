@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KEY_PREFIX, checksumOf, generateKey, randomBase62, sha256Hex } from '../key-service/key-format.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -152,7 +152,8 @@ function decoy(index: number): string {
   }
 }
 
-function textFiles(dir: string): Array<{ path: string; size: number }> {
+/** Text files under `dir` (no NUL in the first 8 KB), without lock files and binary formats. */
+export function textFiles(dir: string): Array<{ path: string; size: number }> {
   const found: Array<{ path: string; size: number }> = [];
   const head = Buffer.alloc(8000);
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -167,4 +168,5 @@ function textFiles(dir: string): Array<{ path: string; size: number }> {
   return found;
 }
 
-main();
+// Run when started as a script; other benches may import textFiles.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
