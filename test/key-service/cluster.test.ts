@@ -28,8 +28,9 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
 }
 
 const listenerOf = (server: ServerProcess) => `lfk-listener-${server.child.pid}`;
-const listening = async (server: ServerProcess) =>
-  (await sql<{ n: string }>('select count(*) as n from pg_stat_activity where application_name = $1', [listenerOf(server)]))[0]!.n === '1';
+const listenerPids = async (server: ServerProcess) =>
+  (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [listenerOf(server)])).map((row) => row.pid);
+const listening = async (server: ServerProcess) => (await listenerPids(server)).length === 1;
 
 describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () => {
   let database: TestDatabase;
@@ -91,11 +92,16 @@ describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () =
   it('still refuses a revoked key after its listener connection is killed', async () => {
     const key = await newKey('Cut');
     expect(await status(two, key.key)).toBe(200);
-    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [listenerOf(two)]);
+    const [killed] = await listenerPids(two);
+    await sql('select pg_terminate_backend($1)', [killed]);
     // Revoked while instance two may not be listening: the dropped connection must empty its cache.
     const revoke = await runLfk(['keys', 'revoke', key.id], { env });
     expect(revoke.code).toBe(0);
-    await waitFor(() => listening(two), 'the listener to reconnect');
+    // A terminated backend can linger in pg_stat_activity: wait for the new connection itself.
+    await waitFor(async () => {
+      const pids = await listenerPids(two);
+      return pids.length === 1 && pids[0] !== killed;
+    }, 'the listener to reconnect');
     expect(await status(two, key.key)).toBe(401);
 
     // And the new connection carries the next revocation.
