@@ -1,6 +1,8 @@
 // Composes what `lfk serve` runs: the store, the key service and the Hono apps, listening.
 import { serve, type ServerType } from '@hono/node-server';
 import { createApiApp } from '../key-service/http/app.js';
+import { createApiMetrics } from '../key-service/http/metrics.js';
+import { registerQueueMetrics } from '../key-service/store/queue-stats.js';
 import { createLogger, errorFields, type Logger } from '../key-service/logger.js';
 import { openStore, type Store } from '../key-service/store/database.js';
 import { KeyService } from '../key-service/service/key-service.js';
@@ -29,9 +31,12 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
   const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
   const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy });
+  const metrics = createApiMetrics(service);
+  registerQueueMetrics(metrics.registry, store);
   const app = createApiApp({
     service,
     logger,
+    metrics,
     sessions: web.sessions,
     serviceToken: settings.serviceToken,
     metricsToken: settings.metricsToken,

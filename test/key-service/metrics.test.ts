@@ -1,5 +1,7 @@
 // `/metrics`: who may read it, and that it counts what operators watch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsRegistry } from '../../key-service/metrics.js';
+import { registerQueueMetrics } from '../../key-service/store/queue-stats.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 describe('GET /metrics', () => {
@@ -55,6 +57,36 @@ describe('GET /metrics without a token', () => {
       expect(forwarded.status).toBe(403);
       const local = await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
       expect(local.status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('queue metrics', () => {
+  it('shows the depth, age and failures of the webhook inbox and the notice outbox', async () => {
+    const h = await createHarness('sqlite');
+    try {
+      const registry = new MetricsRegistry();
+      registerQueueMetrics(registry, h.store);
+      const empty = await registry.render();
+      expect(empty).toContain('lfk_inbox_depth 0');
+      expect(empty).toContain('lfk_outbox_oldest_age_seconds 0');
+      const base = { provider: 'github', event: 'push', payload: '{}', attempts: 0, locked_until: null, last_error: null, result: null, processed_at: null };
+      const old = new Date(Date.now() - 120_000).toISOString();
+      await h.store.db
+        .insertInto('webhook_deliveries')
+        .values([
+          { ...base, id: 'dlv_1', dedup_key: 'a', status: 'pending', next_attempt_at: old, received_at: old },
+          { ...base, id: 'dlv_2', dedup_key: 'b', status: 'done', next_attempt_at: old, received_at: old },
+          { ...base, id: 'dlv_3', dedup_key: 'c', status: 'failed', next_attempt_at: old, received_at: old },
+        ] as never)
+        .execute();
+      const text = await registry.render();
+      expect(text).toContain('lfk_inbox_depth 1');
+      expect(text).toContain('lfk_inbox_failed 1');
+      const age = Number(/lfk_inbox_oldest_age_seconds ([\d.]+)/.exec(text)?.[1]);
+      expect(age).toBeGreaterThanOrEqual(119);
     } finally {
       await h.close();
     }
