@@ -76,7 +76,7 @@ function gitArgs(selection: GitSelection, repo: Repo, warnings: string[]): strin
     return logArgs([`${selection.since}..HEAD`]);
   }
   if (selection.all) return logArgs([], ['--all']);
-  if (!repo.hasHead) {
+  if (!isCommit(repo, 'HEAD')) {
     warnings.push('no commits yet: nothing in the history to scan (lfk scan --staged scans what is staged)');
     return undefined;
   }

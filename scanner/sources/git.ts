@@ -21,8 +21,6 @@ export interface Repo {
   /** Where to run git: the work tree's top, or the git dir of a bare repository. */
   root: string;
   shallow: boolean;
-  /** HEAD names a commit (false in a repository without commits yet). */
-  hasHead: boolean;
 }
 
 export function git(cwd: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
@@ -40,8 +38,7 @@ export function openRepo(cwd: string): Repo {
     const top = git(cwd, ['rev-parse', '--show-toplevel']);
     if (top.status === 0) root = top.stdout.trim();
   }
-  const head = git(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  return { root, shallow: shallow === 'true', hasHead: head.status === 0 };
+  return { root, shallow: shallow === 'true' };
 }
 
 /** True when `rev` names a commit here. */

@@ -1,0 +1,310 @@
+// Benchmark: `lfk scan --git --all` against `git log -p -U0 --all | rg REGEX` on a long history of
+// real text, and `lfk scan --staged` against git-secrets' pre-commit hook on a 10-file commit.
+// Run: npm run bench:history
+//
+// The history is made with git fast-import from the installed node_modules: each package's text
+// files arrive over several commits (each commit appends the next part of every file, so diffs are
+// real lines), packages installed in several versions are committed version after version at the
+// same paths (real changes), one branch is merged back, and keys are planted in a few commits.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKey } from '../key-service/key-format.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = join(ROOT, 'bench', '.work', 'history');
+const REPO = join(WORK, 'repo.git');
+const MANIFEST = join(WORK, 'manifest.json');
+const LFK = join(ROOT, 'dist', 'cli', 'main.js');
+const PARTS = 4;
+/** Text taken from node_modules (the patch is about this size: every line is added once). */
+const TEXT_BYTES = 120 * 1024 * 1024;
+const PLANTED = 20;
+const RUNS = 5;
+const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
+const SKIPPED_NAMES = /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(?:png|jpe?g|gif|ico|woff2?|ttf|node|wasm|gz|zip|tgz|o|a|so|pyc)$/i;
+const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+
+interface Manifest {
+  commits: number;
+  bytes: number;
+  /** key → the commit that adds it. */
+  planted: Record<string, string>;
+}
+
+function main(): void {
+  for (const tool of ['rg', 'git']) if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed`);
+  const manifest = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : buildHistory();
+  const logBytes = manifest.bytes;
+  console.log(`history: ${manifest.commits} commits, git log -p -U0 --all = ${(logBytes / 1e6).toFixed(1)} MB, ${Object.keys(manifest.planted).length} planted keys`);
+  benchHistory(manifest);
+  benchStaged();
+}
+
+function benchHistory(manifest: Manifest): void {
+  const lfkArgs = [LFK, 'scan', '--git', '--all', '--format', 'json', '--no-redact'];
+  const pipeline = `git log -p -U0 --all | rg -o '${REGEX}'`;
+  time('warm-up (page cache)', 'sh', ['-c', pipeline], REPO);
+  const lfkTimes: number[] = [];
+  const rgTimes: number[] = [];
+  const lfkCpu: number[] = [];
+  const rgCpu: number[] = [];
+  let report = '';
+  for (let run = 0; run < RUNS; run++) {
+    const lfk = time(`lfk scan --git --all #${run + 1}`, process.execPath, lfkArgs, REPO);
+    lfkTimes.push(lfk.seconds);
+    lfkCpu.push(lfk.cpu);
+    report = lfk.stdout;
+    const rg = time(`git log | rg #${run + 1}`, 'sh', ['-c', pipeline], REPO);
+    rgTimes.push(rg.seconds);
+    rgCpu.push(rg.cpu);
+  }
+  const findings = (JSON.parse(report) as { findings: Array<{ secret: string; commit: string }>; stats: { commits: number } }).findings;
+  const right = Object.entries(manifest.planted).filter(([key, commit]) => findings.some((f) => f.secret === key && f.commit === commit)).length;
+  const lfkSeconds = median(lfkTimes);
+  const rgSeconds = median(rgTimes);
+  const mb = manifest.bytes / 1e6;
+  console.log('');
+  console.log(`lfk scan --git --all     ${lfkSeconds.toFixed(2)} s  ${(mb / lfkSeconds).toFixed(0)} MB/s of patch  ${median(lfkCpu).toFixed(2)} s CPU (medians of ${RUNS})`);
+  console.log(`git log -p -U0 | rg      ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s of patch  ${median(rgCpu).toFixed(2)} s CPU (medians of ${RUNS})`);
+  console.log(`ratio                    ${(lfkSeconds / rgSeconds).toFixed(2)} wall (target ≤ 1.5); best runs ${(Math.min(...lfkTimes) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(lfkCpu) / median(rgCpu)).toFixed(2)}`);
+  console.log(`recall                   ${right}/${Object.keys(manifest.planted).length} planted keys found with the commit that added them; ${findings.length} findings in all`);
+  if (right !== Object.keys(manifest.planted).length || findings.length !== right) process.exitCode = 1;
+}
+
+/** A 10-file commit: lfk scan --staged against git-secrets' pre-commit hook (both through git's own hook call path). */
+function benchStaged(): void {
+  if (spawnSync('git', ['secrets', '--list'], { env: GIT_ENV }).error || spawnSync('git-secrets', ['--help']).error) {
+    console.log('\ngit-secrets is not installed (apt-get install -y git-secrets): staged comparison skipped');
+    return;
+  }
+  const repo = join(WORK, 'staged');
+  rmSync(repo, { recursive: true, force: true });
+  mkdirSync(repo, { recursive: true });
+  const git = (...args: string[]) => {
+    const run = spawnSync('git', args, { cwd: repo, env: GIT_ENV, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`git ${args.join(' ')}: ${run.stderr}`);
+    return run.stdout;
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Bench');
+  git('config', 'user.email', 'bench@example.com');
+  git('config', 'commit.gpgsign', 'false');
+  // git-secrets' own pattern for lfk keys (its patterns are egrep regexes).
+  git('secrets', '--add', 'lfk_sk_[0-9A-Za-z]{40}');
+  const sources = textFiles(join(ROOT, 'node_modules')).filter((file) => file.size > 2000 && file.size < 200_000);
+  const pick = (n: number, from: number) => sources.slice(from, from + n);
+  for (const [i, file] of pick(200, 0).entries()) writeAt(repo, `base/${i}-${baseName(file.path)}`, readFileSync(file.path));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  const ten = pick(10, 500);
+  for (const [i, file] of ten.entries()) writeAt(repo, `change/${i}-${baseName(file.path)}`, readFileSync(file.path));
+  git('add', '-A');
+  const stagedBytes = ten.reduce((sum, file) => sum + file.size, 0);
+  console.log(`\nstaged: 10 files, ${(stagedBytes / 1024).toFixed(0)} KiB, in a repository of 200 committed files`);
+  const lfkTimes: number[] = [];
+  const secretsTimes: number[] = [];
+  const lfkCpu: number[] = [];
+  const secretsCpu: number[] = [];
+  for (let run = 0; run < RUNS * 2; run++) {
+    const lfk = time(`lfk scan --staged #${run + 1}`, process.execPath, [LFK, 'scan', '--staged'], repo);
+    lfkTimes.push(lfk.seconds);
+    lfkCpu.push(lfk.cpu);
+    const secrets = time(`git secrets --pre_commit_hook #${run + 1}`, 'git', ['secrets', '--pre_commit_hook', '--'], repo);
+    secretsTimes.push(secrets.seconds);
+    secretsCpu.push(secrets.cpu);
+  }
+  // Both block a staged key.
+  writeAt(repo, 'change/leak.env', `KEY=${generateKey()}\n`);
+  git('add', '-A');
+  const lfkBlocks = spawnSync(process.execPath, [LFK, 'scan', '--staged'], { cwd: repo, env: GIT_ENV }).status === 1;
+  const secretsBlocks = spawnSync('git', ['secrets', '--pre_commit_hook', '--'], { cwd: repo, env: GIT_ENV }).status !== 0;
+  console.log('');
+  console.log(`lfk scan --staged                 ${(median(lfkTimes) * 1000).toFixed(0)} ms wall  ${(median(lfkCpu) * 1000).toFixed(0)} ms CPU (medians of ${lfkTimes.length})`);
+  console.log(`git secrets --pre_commit_hook     ${(median(secretsTimes) * 1000).toFixed(0)} ms wall  ${(median(secretsCpu) * 1000).toFixed(0)} ms CPU (medians of ${secretsTimes.length})`);
+  console.log(`ratio                             ${(median(lfkTimes) / median(secretsTimes)).toFixed(2)} wall; best runs ${(Math.min(...lfkTimes) / Math.min(...secretsTimes)).toFixed(2)}; CPU ${(median(lfkCpu) / median(secretsCpu)).toFixed(2)}`);
+  console.log(`a staged key blocks the commit:   lfk ${lfkBlocks ? 'yes' : 'NO'}, git-secrets ${secretsBlocks ? 'yes' : 'NO'}`);
+}
+
+// GNU time adds each run's CPU seconds (git's and rg's included: they are waited-for children). On
+// a busy machine wall time follows the load; CPU time follows the work.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+function time(label: string, command: string, args: string[], cwd: string): { seconds: number; cpu: number; stdout: string } {
+  const started = process.hrtime.bigint();
+  const argv = GNU_TIME ? [GNU_TIME, '-f', 'cpu %U %S', command, ...args] : [command, ...args];
+  const run = spawnSync(argv[0]!, argv.slice(1), { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const status = GNU_TIME ? Number(/exited with non-zero status (\d+)/.exec(run.stderr)?.[1] ?? run.status) : run.status;
+  if (status === null || status > 1) throw new Error(`${label} failed (${status}): ${run.stderr}`);
+  const times = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);
+  const cpu = times ? Number(times[1]) + Number(times[2]) : Number.NaN;
+  console.log(`${label.padEnd(36)} ${seconds.toFixed(3)} s wall  ${cpu.toFixed(2)} s CPU`);
+  return { seconds, cpu, stdout: run.stdout };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The fast-import stream of the history, written to git as it is made. */
+function buildHistory(): Manifest {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const init = spawnSync('git', ['init', '-q', '--bare', '-b', 'main', REPO], { env: GIT_ENV });
+  if (init.status !== 0) throw new Error('git init failed');
+  const marksFile = join(WORK, 'marks');
+  // The stream goes to a file (it is several times the text: every part re-sends its file).
+  const streamFile = join(WORK, 'fast-import.stream');
+  const out = openSync(streamFile, 'w');
+  let textBytes = 0;
+  let mark = 0;
+  let time = 1_700_000_000;
+  let parent: number | undefined;
+  const plantAt = new Map<number, string>();
+  const emit = (text: string | Buffer) => writeSync(out, typeof text === 'string' ? Buffer.from(text) : text);
+  const commit = (branch: string, message: string, files: Array<[string, Buffer]>, from: number | undefined, merge?: number): number => {
+    const id = ++mark;
+    time += 60;
+    emit(`commit refs/heads/${branch}\nmark :${id}\nauthor Bench Author <author@example.com> ${time} +0000\ncommitter Bench Author <author@example.com> ${time} +0000\n`);
+    const msg = Buffer.from(message);
+    emit(`data ${msg.length}\n`);
+    emit(msg);
+    emit('\n');
+    if (from !== undefined) emit(`from :${from}\n`);
+    if (merge !== undefined) emit(`merge :${merge}\n`);
+    for (const [path, content] of files) {
+      emit(`M 100644 inline ${path}\ndata ${content.length}\n`);
+      emit(content);
+      emit('\n');
+    }
+    emit('\n');
+    return id;
+  };
+
+  const modules = join(ROOT, 'node_modules');
+  const packages = packageDirs(modules);
+  const byName = new Map<string, string[]>();
+  for (const dir of packages) {
+    const name = packageName(dir);
+    byName.set(name, [...(byName.get(name) ?? []), dir]);
+  }
+  const names = [...byName.keys()].sort();
+  let sideFrom: number | undefined;
+  for (const [index, name] of names.entries()) {
+    if (textBytes > TEXT_BYTES) break;
+    // Every tenth package grows on a side branch that is merged back afterwards.
+    const onSide = index % 10 === 5;
+    const branch = onSide ? 'side' : 'main';
+    if (onSide) sideFrom = parent;
+    let head = onSide ? sideFrom : parent;
+    // What the package's files hold at the end: a merge commit must carry them (fast-import builds
+    // a merge's tree from its first parent only).
+    const final = new Map<string, Buffer>();
+    for (const dir of byName.get(name)!) {
+      const files = textFiles(dir).filter((file) => !file.path.includes('/node_modules/', dir.length));
+      const contents = files.map((file) => [`${name}/${relative(dir, file.path)}`, readFileSync(file.path)] as const);
+      textBytes += files.reduce((sum, file) => sum + file.size, 0);
+      for (let part = 1; part <= PARTS; part++) {
+        const changed: Array<[string, Buffer]> = [];
+        for (const [path, content] of contents) {
+          const cut = part === PARTS ? content.length : lineCut(content, Math.floor((content.length * part) / PARTS));
+          changed.push([path, content.subarray(0, cut)]);
+        }
+        if (changed.length === 0) continue;
+        for (const [path, content] of changed) final.set(path, content);
+        head = commit(branch, `${name}: part ${part} of ${PARTS} (${relative(modules, dir)})`, changed, head);
+        if (Math.random() < 0.03 && plantAt.size < PLANTED) {
+          // A key added in its own commit to a real file, as a developer would.
+          const [path, content] = changed[Math.floor(Math.random() * changed.length)]!;
+          const key = generateKey();
+          head = commit(branch, `${name}: configure the API`, [[path, Buffer.concat([content, Buffer.from(`\nconst apiKey = "${key}";\n`)])]], head);
+          plantAt.set(head, key);
+          // and removed again in the next commit (history still has it).
+          head = commit(branch, `${name}: remove the key`, [[path, content]], head);
+        }
+      }
+    }
+    if (onSide) parent = commit('main', `Merge branch side (${name})`, [...final], parent, head);
+    else parent = head;
+  }
+  closeSync(out);
+  const input = openSync(streamFile, 'r');
+  const imported = spawnSync('git', ['fast-import', '--quiet', `--export-marks=${marksFile}`], { cwd: REPO, env: GIT_ENV, stdio: [input, 'pipe', 'pipe'] });
+  closeSync(input);
+  rmSync(streamFile);
+  if (imported.status !== 0) throw new Error(`git fast-import failed: ${imported.stderr}`);
+  const shas = new Map(
+    readFileSync(marksFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [m, sha] = line.split(' ');
+        return [Number(m!.slice(1)), sha!] as const;
+      }),
+  );
+  const planted = Object.fromEntries([...plantAt].map(([m, key]) => [key, shas.get(m)!]));
+  const log = spawnSync('sh', ['-c', 'git log -p -U0 --all | wc -c'], { cwd: REPO, env: GIT_ENV, encoding: 'utf8' });
+  const manifest: Manifest = { commits: mark, bytes: Number(log.stdout.trim()), planted };
+  writeFileSync(MANIFEST, JSON.stringify(manifest));
+  return manifest;
+}
+
+/** The end of the line that holds byte `at` (a part ends on a line break). */
+function lineCut(content: Buffer, at: number): number {
+  const nl = content.indexOf(0x0a, at);
+  return nl === -1 ? content.length : nl + 1;
+}
+
+function packageDirs(modules: string): string[] {
+  const dirs: string[] = [];
+  const visit = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      const path = join(folder, entry.name);
+      if (entry.name.startsWith('@')) visit(path);
+      else if (existsSync(join(path, 'package.json'))) {
+        dirs.push(path);
+        if (existsSync(join(path, 'node_modules'))) visit(join(path, 'node_modules'));
+      }
+    }
+  };
+  visit(modules);
+  return dirs;
+}
+
+function packageName(dir: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name ?? relative(ROOT, dir);
+  } catch {
+    return relative(ROOT, dir);
+  }
+}
+
+function baseName(path: string): string {
+  return path.split('/').pop()!;
+}
+
+function writeAt(root: string, path: string, content: Buffer | string): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), content);
+}
+
+function textFiles(dir: string): Array<{ path: string; size: number }> {
+  const found: Array<{ path: string; size: number }> = [];
+  const head = Buffer.alloc(8000);
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (SKIPPED_NAMES.test(path) || path.includes('/.git/')) continue;
+    const fd = openSync(path, 'r');
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    if (n > 0 && !head.subarray(0, n).includes(0)) found.push({ path, size: statSync(path).size });
+  }
+  return found;
+}
+
+main();
