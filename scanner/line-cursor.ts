@@ -4,7 +4,8 @@ export class LineCursor {
   private offset = 0;
   private line: number;
   private lineStart = 0;
-  private nextNewline: number;
+  /** Looked for on the first call: a fragment without candidates never scans for newlines. */
+  private nextNewline: number | undefined;
 
   constructor(
     private readonly text: string,
@@ -12,12 +13,12 @@ export class LineCursor {
     private readonly startColumn = 1,
   ) {
     this.line = startLine;
-    this.nextNewline = this.newlineFrom(0);
   }
 
   /** Position of `offset` (must not go backwards between calls). */
   at(offset: number): { line: number; column: number } {
     if (offset < this.offset) throw new Error('LineCursor moves forward only');
+    this.nextNewline ??= this.newlineFrom(0);
     while (this.nextNewline < offset) {
       this.line++;
       this.lineStart = this.nextNewline + 1;
