@@ -130,7 +130,7 @@ function commitCounter() {
       const now = Date.now();
       if (now - last < 100) return;
       last = now;
-      process.stderr.write(`\rscanning history: ${count} commits`);
+      process.stderr.write(`\rscanning history: ${count} commit${count === 1 ? '' : 's'}`);
       drawn = true;
     },
     done() {

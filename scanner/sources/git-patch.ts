@@ -81,6 +81,20 @@ export class PatchParser {
     for (;;) {
       const nl = chunk.indexOf(NL, start);
       if (nl === -1) break;
+      // The common case, without making a Buffer per line: a hunk line in a chunk with no keyword.
+      if (!chunkMayMatch && this.state === 'hunk' && this.columns === 1 && this.pendingBytes === 0 && this.longMode === 'none') {
+        const first = chunk[start];
+        if (first === PLUS) {
+          this.nextLine++;
+          if (this.wantsAdded()) this.count(nl - start);
+          start = nl + 1;
+          continue;
+        }
+        if (first === MINUS || first === BACKSLASH) {
+          start = nl + 1;
+          continue;
+        }
+      }
       if (this.pendingBytes > 0 || this.longMode !== 'none') {
         this.addPending(chunk.subarray(start, nl));
         this.endPendingLine();
