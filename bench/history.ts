@@ -7,10 +7,11 @@
 // real lines), packages installed in several versions are committed version after version at the
 // same paths (real changes), one branch is merged back, and keys are planted in a few commits.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKey } from '../key-service/key-format.js';
+import { median, textFiles, time as timeRun } from './scan.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work', 'history');
@@ -23,7 +24,6 @@ const TEXT_BYTES = 120 * 1024 * 1024;
 const PLANTED = 20;
 const RUNS = 5;
 const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
-const SKIPPED_NAMES = /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(?:png|jpe?g|gif|ico|woff2?|ttf|node|wasm|gz|zip|tgz|o|a|so|pyc)$/i;
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 interface Manifest {
@@ -127,26 +127,9 @@ function benchStaged(): void {
   console.log(`a staged key blocks the commit:   lfk ${lfkBlocks ? 'yes' : 'NO'}, git-secrets ${secretsBlocks ? 'yes' : 'NO'}`);
 }
 
-// GNU time adds each run's CPU seconds (git's and rg's included: they are waited-for children). On
-// a busy machine wall time follows the load; CPU time follows the work.
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
+/** bench/scan.ts's timer (GNU time adds CPU seconds, git's and rg's included), here in `cwd` with git's test config. */
 function time(label: string, command: string, args: string[], cwd: string): { seconds: number; cpu: number; stdout: string } {
-  const started = process.hrtime.bigint();
-  const argv = GNU_TIME ? [GNU_TIME, '-f', 'cpu %U %S', command, ...args] : [command, ...args];
-  const run = spawnSync(argv[0]!, argv.slice(1), { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const status = GNU_TIME ? Number(/exited with non-zero status (\d+)/.exec(run.stderr)?.[1] ?? run.status) : run.status;
-  if (status === null || status > 1) throw new Error(`${label} failed (${status}): ${run.stderr}`);
-  const times = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);
-  const cpu = times ? Number(times[1]) + Number(times[2]) : Number.NaN;
-  console.log(`${label.padEnd(36)} ${seconds.toFixed(3)} s wall  ${cpu.toFixed(2)} s CPU`);
-  return { seconds, cpu, stdout: run.stdout };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return timeRun(label, command, args, { cwd, env: GIT_ENV });
 }
 
 /** The fast-import stream of the history, written to git as it is made. */
@@ -290,21 +273,6 @@ function baseName(path: string): string {
 function writeAt(root: string, path: string, content: Buffer | string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), content);
-}
-
-function textFiles(dir: string): Array<{ path: string; size: number }> {
-  const found: Array<{ path: string; size: number }> = [];
-  const head = Buffer.alloc(8000);
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    if (SKIPPED_NAMES.test(path) || path.includes('/.git/')) continue;
-    const fd = openSync(path, 'r');
-    const n = readSync(fd, head, 0, head.length, 0);
-    closeSync(fd);
-    if (n > 0 && !head.subarray(0, n).includes(0)) found.push({ path, size: statSync(path).size });
-  }
-  return found;
 }
 
 main();

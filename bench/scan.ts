@@ -72,11 +72,11 @@ function main(): void {
 // time follows the work.
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function time(label: string, command: string, args: string[]): { seconds: number; cpu: number; stdout: string } {
+export function time(label: string, command: string, args: string[], where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { seconds: number; cpu: number; stdout: string } {
   const started = process.hrtime.bigint();
   const run = GNU_TIME
-    ? spawnSync(GNU_TIME, ['-f', 'cpu %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 })
-    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    ? spawnSync(GNU_TIME, ['-f', 'cpu %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...where })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...where });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const status = GNU_TIME ? Number(/exited with non-zero status (\d+)/.exec(run.stderr)?.[1] ?? run.status) : run.status;
   // lfk exits 1 and rg 0 when they find something; anything else is a failure.
@@ -87,7 +87,7 @@ function time(label: string, command: string, args: string[]): { seconds: number
   return { seconds, cpu, stdout: run.stdout };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
