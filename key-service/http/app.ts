@@ -12,7 +12,8 @@ import { registerJobs } from './routes/jobs.js';
 import { registerKeys } from './routes/keys.js';
 import { registerUsage } from './routes/usage.js';
 import { registerMetrics } from './routes/metrics.js';
-import { createApiMetrics, measureRequests, type ApiMetrics } from './metrics.js';
+import { createApiMetrics, observeRequest, type ApiMetrics } from './metrics.js';
+import { setResponseHeader } from './response-headers.js';
 import { LFK_API_VERSION } from './version.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -20,27 +21,35 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metrics?: ApiMetrics }): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   const metrics = deps.metrics ?? createApiMetrics(deps.service);
-  app.use('*', measureRequests(metrics));
 
+  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limitBody = bodyLimit({ maxSize, onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`) });
+
+  // One middleware in front of everything (each extra async layer costs on the hot path): the
+  // request id, the headers every /v1 answer carries, the body limit, and the request's latency.
   app.use('*', async (c, next) => {
+    const started = performance.now();
     const sent = c.req.header('x-request-id');
     const id = usableRequestId(sent) ? sent : randomUUID();
     c.set('requestId', id);
-    c.header('X-Request-Id', id);
-    await next();
+    setResponseHeader(c, 'X-Request-Id', id);
+    const api = c.req.path.startsWith('/v1/');
+    if (api) {
+      // Key material passes through these responses: nothing may cache them.
+      setResponseHeader(c, 'Cache-Control', 'no-store');
+      setResponseHeader(c, 'X-Content-Type-Options', 'nosniff');
+    }
+    let early: Response | void = undefined;
+    try {
+      // Only requests that may carry a body pay for the check: reading `body` makes the Node
+      // adapter build a full Request object, which would cost every GET.
+      if (api && c.req.method !== 'GET' && c.req.method !== 'HEAD') early = await limitBody(c, next);
+      else await next();
+      return early;
+    } finally {
+      observeRequest(metrics, c, started, early?.status);
+    }
   });
-  app.use('/v1/*', async (c, next) => {
-    // Key material passes through these responses: nothing may cache them. (Set before the
-    // response exists: changing headers afterwards makes Hono rebuild the Response object.)
-    c.header('Cache-Control', 'no-store');
-    c.header('X-Content-Type-Options', 'nosniff');
-    await next();
-  });
-  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limitBody = bodyLimit({ maxSize, onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`) });
-  // Only requests that may carry a body pay for the check: reading `body` makes the Node adapter
-  // build a full Request object, which would cost every GET on the hot path.
-  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   const enrichment = authenticate(deps, { scope: 'enrichment', failures: metrics.authFailures });
   const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions, failures: metrics.authFailures });

@@ -1,6 +1,6 @@
 // What `/metrics` shows about the API: request rates and latencies by route, authentication
 // failures, revocations by reason, key-cache hits. Other parts (the webhook inbox) add their own.
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { Counter, Histogram, MetricsRegistry } from '../metrics.js';
 import type { KeyService } from '../service/key-service.js';
 
@@ -23,16 +23,9 @@ export function createApiMetrics(service: KeyService, registry = new MetricsRegi
   return metrics;
 }
 
-/** Times every request; the label key is built once per route and status, not per request. */
-export function measureRequests(metrics: ApiMetrics): MiddlewareHandler {
-  return async (c, next) => {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      const route = c.req.routePath || 'unmatched';
-      const status = String(c.res.status);
-      metrics.requests.observe({ method: c.req.method, route, status }, (performance.now() - started) / 1000, `${c.req.method} ${route} ${status}`);
-    }
-  };
+/** Records one request's latency by method, matched route and status. */
+export function observeRequest(metrics: ApiMetrics, c: Context, startedMs: number, earlyStatus?: number): void {
+  const route = c.req.routePath || 'unmatched';
+  const status = String(earlyStatus ?? c.res.status);
+  metrics.requests.observe({ method: c.req.method, route, status }, (performance.now() - startedMs) / 1000, `${c.req.method} ${route} ${status}`);
 }
