@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError, INVALID_KEY_MESSAGE } from '../errors.js';
 import type { Counter } from '../metrics.js';
 import type { Scope } from '../service/types.js';
+import type { VerifiedKey } from '../service/key-cache.js';
 import { clientAddress } from './client-address.js';
 import { readCredentials } from './credentials.js';
 import type { ApiDeps, ApiEnv, Principal } from './env.js';
@@ -21,40 +22,47 @@ export interface AuthOptions {
 
 export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHandler<ApiEnv> {
   const trustProxy = deps.trustProxy ?? false;
-  return async (c, next) => {
+  const refuse = (code: 'missing_api_key' | 'conflicting_credentials' | 'invalid_api_key' | 'insufficient_scope', message: string): never => {
+    options.failures?.inc({ code });
+    throw new ApiError(code, message);
+  };
+  const admit = (c: Context<ApiEnv>, key: VerifiedKey | null): void => {
+    if (!key) refuse('invalid_api_key', INVALID_KEY_MESSAGE);
+    const ip = clientAddress(c, trustProxy);
+    deps.service.recordUse(key!, ip);
+    if (!key!.scopes.includes(options.scope)) refuse('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
+    c.set('principal', {
+      accountId: key!.accountId,
+      key: key!,
+      context: { actor: { type: 'key', id: key!.id }, ip, userAgent: c.req.header('user-agent'), scopes: key!.scopes },
+    });
+  };
+  // Not an async function: a key found in the cache costs no promise of its own (the hot path).
+  return (c, next) => {
     const authorization = c.req.header('authorization');
     const apiKeyHeader = c.req.header('x-api-key');
     if (options.allowSession && authorization === undefined && apiKeyHeader === undefined) {
-      const principal = await options.allowSession(c);
-      if (principal) {
+      const resolve = options.allowSession;
+      return resolve(c).then((principal) => {
+        if (!principal) return refuse('missing_api_key', MISSING_KEY_MESSAGE);
         c.set('principal', principal);
         return next();
-      }
+      });
     }
-    const refuse = (error: ApiError): never => {
-      options.failures?.inc({ code: error.code });
-      throw error;
-    };
     const credentials = readCredentials(authorization, apiKeyHeader);
-    if (credentials.kind === 'none') {
-      refuse(new ApiError('missing_api_key', 'No API key was sent. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".'));
+    if (credentials.kind === 'none') refuse('missing_api_key', MISSING_KEY_MESSAGE);
+    if (credentials.kind === 'conflict') refuse('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
+    if (credentials.kind !== 'token') return refuse('invalid_api_key', INVALID_KEY_MESSAGE);
+    const cached = deps.service.authenticateFromCache(credentials.token);
+    if (cached !== undefined) {
+      admit(c, cached);
+      return next();
     }
-    if (credentials.kind === 'conflict') {
-      refuse(new ApiError('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.'));
-    }
-    if (credentials.kind !== 'token') return refuse(new ApiError('invalid_api_key', INVALID_KEY_MESSAGE));
-    const key = await deps.service.authenticate(credentials.token);
-    if (!key) return refuse(new ApiError('invalid_api_key', INVALID_KEY_MESSAGE));
-    const ip = clientAddress(c, trustProxy);
-    deps.service.recordUse(key, ip);
-    if (!key.scopes.includes(options.scope)) {
-      refuse(new ApiError('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`));
-    }
-    c.set('principal', {
-      accountId: key.accountId,
-      key,
-      context: { actor: { type: 'key', id: key.id }, ip, userAgent: c.req.header('user-agent'), scopes: key.scopes },
+    return deps.service.authenticate(credentials.token).then((key) => {
+      admit(c, key);
+      return next();
     });
-    return next();
   };
 }
+
+const MISSING_KEY_MESSAGE = 'No API key was sent. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".';

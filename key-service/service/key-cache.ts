@@ -11,6 +11,8 @@ export interface VerifiedKey {
   scopes: Scope[];
   sha256: string;
   expiresAt: string | null;
+  /** `expiresAt` as milliseconds, so the hot path compares numbers. */
+  expiresAtMs: number | null;
   lastUsedAt: string | null;
 }
 

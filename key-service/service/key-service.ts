@@ -2,7 +2,7 @@
 // server call. It owns the key cache, so every revocation path empties it at once.
 import { notFound } from '../errors.js';
 import { Counter } from '../metrics.js';
-import { isWellFormedKey, sha256Hex } from '../key-format.js';
+import { KEY_LENGTH, isWellFormedKey, sha256Hex } from '../key-format.js';
 import type { Store } from '../store/database.js';
 import type { Plan } from '../store/schema.js';
 import { createAccount, findAccountRow, toAccountObject, updateAccount, type AccountChanges, type NewAccount } from './accounts.js';
@@ -20,7 +20,7 @@ import { KeyCache, type VerifiedKey } from './key-cache.js';
 import { parseScopes } from './key-objects.js';
 import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
-import { UsageRecorder, periodOf } from './usage.js';
+import { UsageRecorder, periodOf, type Counts } from './usage.js';
 
 export interface KeyServiceOptions {
   /**
@@ -35,6 +35,11 @@ export interface KeyServiceOptions {
   flushIntervalMs?: number;
   /** How often passed expiries are recorded as `key.expired` (default 30 s). */
   expirySweepIntervalMs?: number;
+}
+
+export interface UsageReport {
+  account: { id: string; plan: Plan; period_start: string; period_end: string; requests: number; jobs: number };
+  key: { id: string; name: string; requests: number; last_used_at: string | null };
 }
 
 export type RevocationListener = (sha256s: string[]) => void;
@@ -112,13 +117,12 @@ export class KeyService {
 
   /** The live key behind a presented token, or null for anything else (same answer for every reason). */
   async authenticate(token: string): Promise<VerifiedKey | null> {
+    const cached = this.authenticateFromCache(token);
+    if (cached !== undefined) return cached;
     // Malformed and bad-checksum tokens never reach the database.
     if (!isWellFormedKey(token)) return null;
     const sha256 = sha256Hex(token);
     const now = this.now();
-    this.noticeOtherWriters(Date.now());
-    const cached = this.cache.get(sha256, now.getTime());
-    if (cached) return cached.expiresAt && cached.expiresAt <= now.toISOString() ? null : cached;
     const row = await this.db
       .selectFrom('api_keys')
       .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
@@ -135,10 +139,25 @@ export class KeyService {
       scopes: parseScopes(row.scopes),
       sha256,
       expiresAt: row.expires_at,
+      expiresAtMs: row.expires_at === null ? null : Date.parse(row.expires_at),
       lastUsedAt: row.last_used_at,
     };
     this.cache.set(verified, now.getTime());
     return verified;
+  }
+
+  /**
+   * The hot path, synchronous: the cached key, null when the cache knows it is refused, or
+   * undefined when only the database can tell. Only keys with a valid checksum are ever cached,
+   * so a hit needs no checksum test.
+   */
+  authenticateFromCache(token: string): VerifiedKey | null | undefined {
+    if (token.length !== KEY_LENGTH) return null;
+    const nowMs = this.now().getTime();
+    this.noticeOtherWriters(Date.now());
+    const cached = this.cache.get(sha256Hex(token), nowMs);
+    if (!cached) return undefined;
+    return cached.expiresAtMs !== null && cached.expiresAtMs <= nowMs ? null : cached;
   }
 
   /**
@@ -160,13 +179,23 @@ export class KeyService {
     this.usage.recordRequest(key.id, key.accountId, ip, this.now());
   }
 
-  async usageOf(key: VerifiedKey) {
+  async usageOf(key: VerifiedKey): Promise<UsageReport> {
     const now = this.now();
-    const { key: keyCounts, account } = await this.usage.usage(key.id, key.accountId, now);
+    return this.usageReport(key, now, await this.usage.usage(key.id, key.accountId, now));
+  }
+
+  /** The same without waiting, when this instance's totals are fresh (the hot path). */
+  usageOfCached(key: VerifiedKey): UsageReport | undefined {
+    const now = this.now();
+    const counts = this.usage.usageFromSnapshots(key.id, key.accountId, now);
+    return counts && this.usageReport(key, now, counts);
+  }
+
+  private usageReport(key: VerifiedKey, now: Date, counts: { key: Counts; account: Counts }): UsageReport {
     const { start, end } = periodOf(now);
     return {
-      account: { id: key.accountId, plan: key.accountPlan, period_start: start, period_end: end, requests: account.requests, jobs: account.jobs },
-      key: { id: key.id, name: key.name, requests: keyCounts.requests, last_used_at: this.usage.lastUsedAt(key.id) ?? key.lastUsedAt },
+      account: { id: key.accountId, plan: key.accountPlan, period_start: start, period_end: end, requests: counts.account.requests, jobs: counts.account.jobs },
+      key: { id: key.id, name: key.name, requests: counts.key.requests, last_used_at: this.usage.lastUsedAt(key.id) ?? key.lastUsedAt },
     };
   }
 

@@ -95,9 +95,20 @@ export class UsageRecorder {
 
   /** Totals for a key and its account this month, including counts not yet written. */
   async usage(keyId: string, accountId: string, now: Date): Promise<{ key: Counts; account: Counts }> {
+    const fresh = this.usageFromSnapshots(keyId, accountId, now);
+    if (fresh) return fresh;
     const period = periodOf(now).id;
-    const keyTotals = this.freshSnapshot(`key:${keyId}|${period}`, now) ?? (await this.loadKeyTotals(keyId, period, now));
-    const accountTotals = this.freshSnapshot(`acct:${accountId}|${period}`, now) ?? (await this.loadAccountTotals(accountId, period, now));
+    await this.loadKeyTotals(keyId, period, now);
+    await this.loadAccountTotals(accountId, period, now);
+    return this.usageFromSnapshots(keyId, accountId, now)!;
+  }
+
+  /** The same, synchronously, when the stored totals read recently are still fresh. */
+  usageFromSnapshots(keyId: string, accountId: string, now: Date): { key: Counts; account: Counts } | undefined {
+    const period = periodOf(now).id;
+    const keyTotals = this.freshSnapshot(`key:${keyId}|${period}`, now);
+    const accountTotals = this.freshSnapshot(`acct:${accountId}|${period}`, now);
+    if (!keyTotals || !accountTotals) return undefined;
     const keyPending = this.pending.get(`${keyId}|${period}`);
     const accountPending = this.pendingByAccount.get(`${accountId}|${period}`);
     return {
