@@ -46,29 +46,14 @@ function benchHistory(manifest: Manifest): void {
   const lfkArgs = [LFK, 'scan', '--git', '--all', '--format', 'json', '--no-redact'];
   const pipeline = `git log -p -U0 --all | rg -o '${REGEX}'`;
   time('warm-up (page cache)', 'sh', ['-c', pipeline], REPO);
-  const lfkTimes: number[] = [];
-  const rgTimes: number[] = [];
-  const lfkCpu: number[] = [];
-  const rgCpu: number[] = [];
-  let report = '';
-  for (let run = 0; run < RUNS; run++) {
-    const lfk = time(`lfk scan --git --all #${run + 1}`, process.execPath, lfkArgs, REPO);
-    lfkTimes.push(lfk.seconds);
-    lfkCpu.push(lfk.cpu);
-    report = lfk.stdout;
-    const rg = time(`git log | rg #${run + 1}`, 'sh', ['-c', pipeline], REPO);
-    rgTimes.push(rg.seconds);
-    rgCpu.push(rg.cpu);
-  }
-  const findings = (JSON.parse(report) as { findings: Array<{ secret: string; commit: string }>; stats: { commits: number } }).findings;
+  const [lfk, rg] = alternate(RUNS, REPO, ['lfk scan --git --all', process.execPath, lfkArgs], ['git log | rg', 'sh', ['-c', pipeline]]);
+  const findings = (JSON.parse(lfk.stdout) as { findings: Array<{ secret: string; commit: string }>; stats: { commits: number } }).findings;
   const right = Object.entries(manifest.planted).filter(([key, commit]) => findings.some((f) => f.secret === key && f.commit === commit)).length;
-  const lfkSeconds = median(lfkTimes);
-  const rgSeconds = median(rgTimes);
   const mb = manifest.bytes / 1e6;
   console.log('');
-  console.log(`lfk scan --git --all     ${lfkSeconds.toFixed(2)} s  ${(mb / lfkSeconds).toFixed(0)} MB/s of patch  ${median(lfkCpu).toFixed(2)} s CPU (medians of ${RUNS})`);
-  console.log(`git log -p -U0 | rg      ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s of patch  ${median(rgCpu).toFixed(2)} s CPU (medians of ${RUNS})`);
-  console.log(`ratio                    ${(lfkSeconds / rgSeconds).toFixed(2)} wall (target ≤ 1.5); best runs ${(Math.min(...lfkTimes) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(lfkCpu) / median(rgCpu)).toFixed(2)}`);
+  console.log(`lfk scan --git --all     ${median(lfk.wall).toFixed(2)} s  ${(mb / median(lfk.wall)).toFixed(0)} MB/s of patch  ${median(lfk.cpu).toFixed(2)} s CPU (medians of ${RUNS})`);
+  console.log(`git log -p -U0 | rg      ${median(rg.wall).toFixed(2)} s  ${(mb / median(rg.wall)).toFixed(0)} MB/s of patch  ${median(rg.cpu).toFixed(2)} s CPU (medians of ${RUNS})`);
+  console.log(`ratio                    ${ratios(lfk, rg)} (target ≤ 1.5)`);
   console.log(`recall                   ${right}/${Object.keys(manifest.planted).length} planted keys found with the commit that added them; ${findings.length} findings in all`);
   if (right !== Object.keys(manifest.planted).length || findings.length !== right) process.exitCode = 1;
 }
@@ -103,33 +88,48 @@ function benchStaged(): void {
   git('add', '-A');
   const stagedBytes = ten.reduce((sum, file) => sum + file.size, 0);
   console.log(`\nstaged: 10 files, ${(stagedBytes / 1024).toFixed(0)} KiB, in a repository of 200 committed files`);
-  const lfkTimes: number[] = [];
-  const secretsTimes: number[] = [];
-  const lfkCpu: number[] = [];
-  const secretsCpu: number[] = [];
-  for (let run = 0; run < RUNS * 2; run++) {
-    const lfk = time(`lfk scan --staged #${run + 1}`, process.execPath, [LFK, 'scan', '--staged'], repo);
-    lfkTimes.push(lfk.seconds);
-    lfkCpu.push(lfk.cpu);
-    const secrets = time(`git secrets --pre_commit_hook #${run + 1}`, 'git', ['secrets', '--pre_commit_hook', '--'], repo);
-    secretsTimes.push(secrets.seconds);
-    secretsCpu.push(secrets.cpu);
-  }
+  const [lfk, secrets] = alternate(RUNS * 2, repo, ['lfk scan --staged', process.execPath, [LFK, 'scan', '--staged']], ['git secrets --pre_commit_hook', 'git', ['secrets', '--pre_commit_hook', '--']]);
   // Both block a staged key.
   writeAt(repo, 'change/leak.env', `KEY=${generateKey()}\n`);
   git('add', '-A');
   const lfkBlocks = spawnSync(process.execPath, [LFK, 'scan', '--staged'], { cwd: repo, env: GIT_ENV }).status === 1;
   const secretsBlocks = spawnSync('git', ['secrets', '--pre_commit_hook', '--'], { cwd: repo, env: GIT_ENV }).status !== 0;
   console.log('');
-  console.log(`lfk scan --staged                 ${(median(lfkTimes) * 1000).toFixed(0)} ms wall  ${(median(lfkCpu) * 1000).toFixed(0)} ms CPU (medians of ${lfkTimes.length})`);
-  console.log(`git secrets --pre_commit_hook     ${(median(secretsTimes) * 1000).toFixed(0)} ms wall  ${(median(secretsCpu) * 1000).toFixed(0)} ms CPU (medians of ${secretsTimes.length})`);
-  console.log(`ratio                             ${(median(lfkTimes) / median(secretsTimes)).toFixed(2)} wall; best runs ${(Math.min(...lfkTimes) / Math.min(...secretsTimes)).toFixed(2)}; CPU ${(median(lfkCpu) / median(secretsCpu)).toFixed(2)}`);
+  console.log(`lfk scan --staged                 ${(median(lfk.wall) * 1000).toFixed(0)} ms wall  ${(median(lfk.cpu) * 1000).toFixed(0)} ms CPU (medians of ${RUNS * 2})`);
+  console.log(`git secrets --pre_commit_hook     ${(median(secrets.wall) * 1000).toFixed(0)} ms wall  ${(median(secrets.cpu) * 1000).toFixed(0)} ms CPU (medians of ${RUNS * 2})`);
+  console.log(`ratio                             ${ratios(lfk, secrets)}`);
   console.log(`a staged key blocks the commit:   lfk ${lfkBlocks ? 'yes' : 'NO'}, git-secrets ${secretsBlocks ? 'yes' : 'NO'}`);
 }
 
 /** bench/scan.ts's timer (GNU time adds CPU seconds, git's and rg's included), here in `cwd` with git's test config. */
 function time(label: string, command: string, args: string[], cwd: string): { seconds: number; cpu: number; stdout: string } {
   return timeRun(label, command, args, { cwd, env: GIT_ENV });
+}
+
+interface Runs {
+  wall: number[];
+  cpu: number[];
+  /** Standard output of the last run. */
+  stdout: string;
+}
+
+/** Runs two commands alternately, `runs` times each, in `cwd`. */
+function alternate(runs: number, cwd: string, ...commands: Array<[label: string, command: string, args: string[]]>): Runs[] {
+  const results = commands.map((): Runs => ({ wall: [], cpu: [], stdout: '' }));
+  for (let run = 0; run < runs; run++) {
+    commands.forEach(([label, command, args], index) => {
+      const timed = time(`${label} #${run + 1}`, command, args, cwd);
+      results[index]!.wall.push(timed.seconds);
+      results[index]!.cpu.push(timed.cpu);
+      results[index]!.stdout = timed.stdout;
+    });
+  }
+  return results;
+}
+
+/** a / b: medians of wall time, best runs, medians of CPU time. */
+function ratios(a: Runs, b: Runs): string {
+  return `${(median(a.wall) / median(b.wall)).toFixed(2)} wall; best runs ${(Math.min(...a.wall) / Math.min(...b.wall)).toFixed(2)}; CPU ${(median(a.cpu) / median(b.cpu)).toFixed(2)}`;
 }
 
 /** The fast-import stream of the history, written to git as it is made. */
