@@ -16,6 +16,7 @@ import { UsageError } from '../command.js';
 import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
 import { LFK_VERSION } from '../version.js';
+import { loadEnvironment } from '../settings.js';
 
 const USAGE = `Usage: lfk scan [PATH…]        files and folders (default .), honouring .gitignore in a git work tree
        lfk scan -              standard input
@@ -63,7 +64,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const serviceUrl = process.env.LFK_KEY_SERVICE_URL;
+  // SPEC §5: the environment, then a .env file in the current directory.
+  const serviceUrl = loadEnvironment().LFK_KEY_SERVICE_URL;
   if ((parsed.verify || parsed.revoke) && !serviceUrl) {
     throw new UsageError(`${parsed.revoke ? '--revoke' : '--verify'} needs the key service: set LFK_KEY_SERVICE_URL`);
   }

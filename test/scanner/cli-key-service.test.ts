@@ -44,6 +44,17 @@ describe('--verify', () => {
   });
 });
 
+describe('settings from .env', () => {
+  it('finds LFK_KEY_SERVICE_URL in a .env file of the current directory', async () => {
+    service = await startFakeKeyService({ [LIVE]: 'active' });
+    const cwd = project();
+    writeFileSync(join(cwd, '.env'), `LFK_KEY_SERVICE_URL=${service.url}\n`);
+    const run = await runLfk(['scan', '--verify', '--format', 'json', 'a.env'], { cwd });
+    expect(run.code).toBe(1);
+    expect(service.requests.map((request) => request.path)).toEqual(['/v1/keys/verify']);
+  });
+});
+
 describe('--revoke', () => {
   it('reports the keys as exposures and prints the outcome per key', async () => {
     service = await startFakeKeyService({ [LIVE]: 'active', [REVOKED]: 'revoked' });
