@@ -1,19 +1,18 @@
 // The API's table of contents: every route and the middleware in front of it, in one place.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { randomUUID } from 'node:crypto';
 import { authenticate, type SessionResolver } from './auth.js';
 import type { ApiDeps, ApiEnv } from './env.js';
-import { errorResponse, handleError, redactKeys, usableRequestId, validationHook } from './errors.js';
+import { errorResponse, handleError, redactKeys, validationHook } from './errors.js';
 import { registerAccount } from './routes/account.js';
 import { registerExposures } from './routes/exposures.js';
 import { registerHealth } from './routes/health.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerKeys } from './routes/keys.js';
-import { registerUsage } from './routes/usage.js';
+import { registerUsage, usageFastPath } from './routes/usage.js';
 import { registerMetrics } from './routes/metrics.js';
 import { createApiMetrics, observeRequest, type ApiMetrics } from './metrics.js';
-import { setResponseHeader } from './response-headers.js';
+import { stampResponse } from './response-headers.js';
 import { LFK_API_VERSION } from './version.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -29,16 +28,8 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metri
   // request id, the headers every /v1 answer carries, the body limit, and the request's latency.
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const sent = c.req.header('x-request-id');
-    const id = usableRequestId(sent) ? sent : randomUUID();
-    c.set('requestId', id);
-    setResponseHeader(c, 'X-Request-Id', id);
+    stampResponse(c);
     const api = c.req.path.startsWith('/v1/');
-    if (api) {
-      // Key material passes through these responses: nothing may cache them.
-      setResponseHeader(c, 'Cache-Control', 'no-store');
-      setResponseHeader(c, 'X-Content-Type-Options', 'nosniff');
-    }
     let early: Response | void = undefined;
     try {
       // Only requests that may carry a body pay for the check: reading `body` makes the Node
@@ -70,6 +61,12 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metri
     openapi: '3.1.0',
     info: { title: 'lfk key service', version: LFK_API_VERSION, description: 'Trust Leads API keys: create, list, roll, revoke, report leaks.' },
   });
+
+  // The hot path, ahead of routing: GET /v1/usage with a key this instance verified recently.
+  // Everything else, errors included, goes through the routes above.
+  const routed = app.fetch;
+  const fastUsage = usageFastPath(deps, metrics);
+  app.fetch = (request, env, executionContext) => fastUsage(request, env) ?? routed(request, env, executionContext);
 
   app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${redactKeys(c.req.path)}.`));
   app.onError(handleError(deps.logger));

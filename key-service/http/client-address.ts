@@ -3,11 +3,16 @@ import type { IncomingMessage } from 'node:http';
 
 /** The caller's address: the socket's, or the first `X-Forwarded-For` hop behind a trusted proxy. */
 export function clientAddress(c: Context, trustProxy: boolean): string {
+  return addressOf(c.env, c.req.raw, trustProxy);
+}
+
+/** The same from the request and the adapter's environment, before any routing. */
+export function addressOf(env: unknown, request: Request, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;
   }
   // @hono/node-server puts the Node request on `env.incoming`; in-process requests have none.
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
   return incoming?.socket.remoteAddress ?? 'unknown';
 }
