@@ -1,5 +1,7 @@
 // The request and response schemas: they validate requests and generate /openapi.json.
 import { z } from '@hono/zod-openapi';
+import { MAX_REPORTED_KEYS } from '../service/exposures.js';
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../service/paging.js';
 import { SCOPES } from '../service/types.js';
 
 export const ErrorSchema = z
@@ -47,7 +49,7 @@ export const IdParamSchema = z.object({
 /** PostgreSQL text cannot hold the NUL character: refuse it as bad input rather than fail later. */
 const NO_NUL: [(value: string) => boolean, string] = [(value) => !value.includes('\u0000'), 'must not contain the NUL character'];
 
-const limitSchema = z.coerce.number().int().min(1).max(100).default(50);
+const limitSchema = z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT);
 
 export const PageQuerySchema = z.strictObject({
   limit: limitSchema.optional(),
@@ -135,7 +137,6 @@ export const JobSchema = z
   .object({ id: z.string(), status: z.enum(['queued', 'running', 'done', 'failed']), file_url: z.string(), created_at: z.string() })
   .openapi('Job');
 
-export const MAX_REPORTED_KEYS = 1000;
 
 const reportedKeys = z.array(z.string().max(200)).min(1).max(MAX_REPORTED_KEYS);
 

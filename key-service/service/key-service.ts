@@ -42,7 +42,6 @@ export interface UsageReport {
   key: { id: string; name: string; requests: number; last_used_at: string | null };
 }
 
-export type RevocationListener = (sha256s: string[]) => void;
 export type ExposureListener = (revocations: ExposureRevocation[]) => void | Promise<void>;
 
 export class KeyService {
@@ -50,7 +49,6 @@ export class KeyService {
   readonly usage: UsageRecorder;
   readonly revocations = new Counter('lfk_key_revocations_total', 'Keys revoked, by reason.');
   readonly now: () => Date;
-  private readonly revocationListeners: RevocationListener[] = [];
   private readonly exposureListeners: ExposureListener[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private seenDataVersion: number | null;
@@ -86,22 +84,17 @@ export class KeyService {
     await this.usage.flush();
   }
 
-  onRevoked(listener: RevocationListener): void {
-    this.revocationListeners.push(listener);
-  }
-
   onExposureRevoked(listener: ExposureListener): void {
     this.exposureListeners.push(listener);
   }
 
   /**
    * After a revocation commits: drops the keys from this instance's cache, tells every other
-   * instance (NOTIFY on PostgreSQL) and the local listeners.
+   * instance (NOTIFY on PostgreSQL).
    */
   async forget(sha256s: string[]): Promise<void> {
     if (sha256s.length === 0) return;
     for (const sha of sha256s) this.cache.delete(sha);
-    for (const listener of this.revocationListeners) listener(sha256s);
     await this.store.publishRevocations(sha256s);
   }
 

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
+import { DEFAULT_LIMIT } from '../../service/paging.js';
 import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
 import { AccountSchema, AuditListSchema, PageQuerySchema, UpdateAccountBodySchema, errorResponses } from '../schemas.js';
 
@@ -42,6 +43,6 @@ export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHand
   });
   app.openapi(audit, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await service.listAuditEvents(c.get('principal').accountId, { limit: query.limit ?? 50, cursor: query.cursor }), 200);
+    return c.json(await service.listAuditEvents(c.get('principal').accountId, { limit: query.limit ?? DEFAULT_LIMIT, cursor: query.cursor }), 200);
   });
 }

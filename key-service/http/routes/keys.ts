@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
+import { DEFAULT_LIMIT } from '../../service/paging.js';
 import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
 import {
   CreateKeyBodySchema,
@@ -28,7 +29,7 @@ export function registerKeys(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler
   });
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    const page = await service.listKeys(c.get('principal').accountId, { ...query, limit: query.limit ?? 50 });
+    const page = await service.listKeys(c.get('principal').accountId, { ...query, limit: query.limit ?? DEFAULT_LIMIT });
     return c.json(page, 200);
   });
 
