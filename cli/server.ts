@@ -42,6 +42,8 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
     metricsToken: settings.metricsToken,
     trustProxy: settings.trustProxy,
     reportRateLimit: settings.reportRateLimit,
+    keyRateLimit: settings.keyRateLimit,
+    authFailureLimit: settings.authFailureLimit,
   });
   app.route('/', web.app);
   const webhooks = await startWebhooks(settings, { store, service, logger });

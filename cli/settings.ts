@@ -31,6 +31,10 @@ export interface ServerSettings {
   metricsToken: string | undefined;
   trustProxy: boolean;
   reportRateLimit: number;
+  /** Requests a second one key may make on one instance (LFK_KEY_RATE_LIMIT). */
+  keyRateLimit: number;
+  /** Failed authentications a minute from one address before its unknown keys get 429 (LFK_AUTH_FAILURE_LIMIT). */
+  authFailureLimit: number;
   poolSize: number;
   /** Webhook receivers and owner notices (SPEC §4, §5). */
   webhooks: WebhookSettings;
@@ -68,6 +72,8 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     metricsToken: env.LFK_METRICS_TOKEN || undefined,
     trustProxy: env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true',
     reportRateLimit: integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000),
+    keyRateLimit: integer('LFK_KEY_RATE_LIMIT', env.LFK_KEY_RATE_LIMIT, 100, 1, 1_000_000),
+    authFailureLimit: integer('LFK_AUTH_FAILURE_LIMIT', env.LFK_AUTH_FAILURE_LIMIT, 60, 1, 1_000_000),
     poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, 10, 1, 1000),
     webhooks: {
       githubApiUrl: (env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),

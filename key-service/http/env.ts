@@ -29,6 +29,10 @@ export interface ApiDeps {
   logger: Logger;
   /** Requests a minute per client address on the unauthenticated report routes (default 60). */
   reportRateLimit?: number;
+  /** Requests a second one key may make on this instance (default 100). */
+  keyRateLimit?: number;
+  /** Failed authentications a minute from one address before its uncached keys get 429 (default 60). */
+  authFailureLimit?: number;
   /** Trust the first `X-Forwarded-For` address (behind a load balancer). */
   trustProxy?: boolean;
   /** Largest accepted request body in bytes (default 256 KiB). */
