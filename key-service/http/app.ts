@@ -1,7 +1,9 @@
 // The API's table of contents: every route and the middleware in front of it, in one place.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { authenticate, type SessionResolver } from './auth.js';
+import { authenticate, type AuthLimits, type SessionResolver } from './auth.js';
+import { KeyRateLimiter } from './key-rate-limit.js';
+import { RateLimiter } from './rate-limit.js';
 import type { ApiDeps, ApiEnv } from './env.js';
 import { errorResponse, handleError, redactKeys, validationHook } from './errors.js';
 import { registerAccount } from './routes/account.js';
@@ -42,8 +44,12 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metri
     }
   });
 
-  const enrichment = authenticate(deps, { scope: 'enrichment', failures: metrics.authFailures });
-  const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions, failures: metrics.authFailures });
+  const limits: AuthLimits = {
+    perKey: new KeyRateLimiter(deps.keyRateLimit),
+    failuresPerAddress: new RateLimiter(deps.authFailureLimit ?? 60, 60_000, 'failed authentications'),
+  };
+  const enrichment = authenticate(deps, { scope: 'enrichment', failures: metrics.authFailures, limits });
+  const manager = authenticate(deps, { scope: 'keys:manage', allowSession: deps.sessions, failures: metrics.authFailures, limits });
 
   registerHealth(app, deps);
   registerMetrics(app, deps, metrics);
@@ -65,7 +71,7 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metri
   // The hot path, ahead of routing: GET /v1/usage with a key this instance verified recently.
   // Everything else, errors included, goes through the routes above.
   const routed = app.fetch;
-  const fastUsage = usageFastPath(deps, metrics);
+  const fastUsage = usageFastPath(deps, metrics, limits.perKey);
   app.fetch = (request, env, executionContext) => fastUsage(request, env) ?? routed(request, env, executionContext);
 
   app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${redactKeys(c.req.path)}.`));

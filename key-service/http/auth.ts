@@ -6,6 +6,8 @@ import type { Counter } from '../metrics.js';
 import type { Scope } from '../service/types.js';
 import type { VerifiedKey } from '../service/key-cache.js';
 import { clientAddress } from './client-address.js';
+import type { KeyRateLimiter } from './key-rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
 import { readCredentials } from './credentials.js';
 import type { ApiDeps, ApiEnv, Principal } from './env.js';
 
@@ -18,6 +20,15 @@ export interface AuthOptions {
   allowSession?: SessionResolver | undefined;
   /** Counts refusals by error code. */
   failures?: Counter | undefined;
+  limits: AuthLimits;
+}
+
+/** Shared by every authenticated route of one app (and its usage fast path). */
+export interface AuthLimits {
+  /** Requests a second per key. */
+  perKey: KeyRateLimiter;
+  /** Failed authentications a minute per address: past it, keys not already cached get 429. */
+  failuresPerAddress: RateLimiter;
 }
 
 export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHandler<ApiEnv> {
@@ -26,8 +37,18 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     options.failures?.inc({ code });
     throw new ApiError(code, message);
   };
+  const { perKey, failuresPerAddress } = options.limits;
+  const refuseUnknownKey = (c: Context<ApiEnv>): never => {
+    failuresPerAddress.count(clientAddress(c, trustProxy), deps.service.now().getTime());
+    return refuse('invalid_api_key', INVALID_KEY_MESSAGE);
+  };
   const admit = (c: Context<ApiEnv>, key: VerifiedKey | null): void => {
-    if (!key) refuse('invalid_api_key', INVALID_KEY_MESSAGE);
+    if (!key) refuseUnknownKey(c);
+    const nowMs = deps.service.now().getTime();
+    if (!perKey.take(key!.id, nowMs)) {
+      options.failures?.inc({ code: 'rate_limited' });
+      throw perKey.refusal(nowMs);
+    }
     const ip = clientAddress(c, trustProxy);
     deps.service.recordUse(key!, ip);
     if (!key!.scopes.includes(options.scope)) refuse('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
@@ -52,12 +73,14 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     const credentials = readCredentials(authorization, apiKeyHeader);
     if (credentials.kind === 'none') refuse('missing_api_key', MISSING_KEY_MESSAGE);
     if (credentials.kind === 'conflict') refuse('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
-    if (credentials.kind !== 'token') return refuse('invalid_api_key', INVALID_KEY_MESSAGE);
-    const cached = deps.service.authenticateFromCache(credentials.token);
-    if (cached !== undefined) {
+    const cached = credentials.kind === 'token' ? deps.service.authenticateFromCache(credentials.token) : null;
+    if (cached) {
       admit(c, cached);
       return next();
     }
+    // An address that keeps presenting unknown keys is refused before they cost a lookup.
+    failuresPerAddress.check(clientAddress(c, trustProxy), deps.service.now().getTime());
+    if (cached === null || credentials.kind !== 'token') return refuseUnknownKey(c);
     return deps.service.authenticate(credentials.token).then((key) => {
       admit(c, key);
       return next();

@@ -1,5 +1,5 @@
 // A fixed-window counter per client address: enough to stop one address flooding the
-// unauthenticated routes, with no shared state to run.
+// unauthenticated routes or guessing keys, with no shared state to run.
 import { ApiError } from '../errors.js';
 
 export class RateLimiter {
@@ -8,25 +8,42 @@ export class RateLimiter {
   constructor(
     readonly limit: number,
     private readonly windowMs = 60_000,
+    /** What is counted, for the 429's message: "requests", "failed authentications". */
+    private readonly counted = 'requests',
   ) {}
 
   /** Counts one request; throws 429 with `Retry-After` past the limit. */
   take(address: string, nowMs = Date.now()): void {
+    this.count(address, nowMs);
+    this.check(address, nowMs, 0);
+  }
+
+  /** Counts one event (a failed authentication) without refusing anything. */
+  count(address: string, nowMs = Date.now()): void {
+    this.current(address, nowMs).count++;
+  }
+
+  /** Throws 429 when the address has already used up its window (`spare` events beyond the limit allowed). */
+  check(address: string, nowMs = Date.now(), spare = -1): void {
+    const window = this.windows.get(address);
+    if (!window || nowMs - window.startMs >= this.windowMs || window.count <= this.limit + spare) return;
+    const retryAfter = Math.max(1, Math.ceil((window.startMs + this.windowMs - nowMs) / 1000));
+    throw new ApiError('rate_limited', `Too many ${this.counted} from this address. Retry in ${retryAfter} s.`, {
+      'Retry-After': String(retryAfter),
+      'RateLimit-Limit': String(this.limit),
+      'RateLimit-Remaining': '0',
+      'RateLimit-Reset': String(Math.ceil((window.startMs + this.windowMs) / 1000)),
+    });
+  }
+
+  private current(address: string, nowMs: number): { startMs: number; count: number } {
     let window = this.windows.get(address);
     if (!window || nowMs - window.startMs >= this.windowMs) {
       if (this.windows.size > 50_000) this.prune(nowMs);
       window = { startMs: nowMs, count: 0 };
       this.windows.set(address, window);
     }
-    window.count++;
-    if (window.count > this.limit) {
-      const retryAfter = Math.max(1, Math.ceil((window.startMs + this.windowMs - nowMs) / 1000));
-      throw new ApiError('rate_limited', `Too many requests from this address. Retry in ${retryAfter} s.`, {
-        'Retry-After': String(retryAfter),
-        'RateLimit-Limit': String(this.limit),
-        'RateLimit-Remaining': '0',
-      });
-    }
+    return window;
   }
 
   private prune(nowMs: number): void {

@@ -5,6 +5,7 @@ import type { UsageReport } from '../../service/key-service.js';
 import { addressOf } from '../client-address.js';
 import { readCredentials } from '../credentials.js';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
+import type { KeyRateLimiter } from '../key-rate-limit.js';
 import type { ApiMetrics } from '../metrics.js';
 import { KEY_SECURITY, jsonResponse } from '../openapi-parts.js';
 import { UsageSchema, errorResponses } from '../schemas.js';
@@ -31,10 +32,10 @@ export function registerUsage(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandle
  * `GET /v1/usage` for a key already in this instance's cache, answered before Hono routes the
  * request: the same body, request id, headers and metrics as the route above, without the generic
  * middleware chain (bench/auth.ts shows why). Anything else — no key, two headers, a key not
- * cached or refused, a missing scope, a caller's own request id — returns undefined and goes
+ * cached or refused, a missing scope, a key over its rate limit, a caller's own request id — returns undefined and goes
  * through the route, which gives the exact answers and errors.
  */
-export function usageFastPath(deps: ApiDeps, metrics: ApiMetrics): (request: Request, env: unknown) => Response | Promise<Response> | undefined {
+export function usageFastPath(deps: ApiDeps, metrics: ApiMetrics, perKey: KeyRateLimiter): (request: Request, env: unknown) => Response | Promise<Response> | undefined {
   const trustProxy = deps.trustProxy ?? false;
   const labels = { method: 'GET', route: '/v1/usage', status: '200' };
   const answer = (started: number, usage: UsageReport) => {
@@ -60,7 +61,8 @@ export function usageFastPath(deps: ApiDeps, metrics: ApiMetrics): (request: Req
     const credentials = readCredentials(authorization ?? undefined, apiKey ?? undefined);
     if (credentials.kind !== 'token') return undefined;
     const key = deps.service.authenticateFromCache(credentials.token);
-    if (!key || !key.scopes.includes('enrichment')) return undefined;
+    // Over its limit, the route answers the 429 (and counts the refusal).
+    if (!key || !key.scopes.includes('enrichment') || !perKey.take(key.id, deps.service.now().getTime())) return undefined;
     deps.service.recordUse(key, addressOf(env, request, trustProxy));
     const cached = deps.service.usageOfCached(key);
     if (cached) return answer(started, cached);

@@ -1,0 +1,90 @@
+// Issue 8's abuse limits on the key routes: requests per key per second, and failed
+// authentications per client address (an address guessing keys stops costing lookups).
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../support/databases.js';
+import type { Harness } from '../../support/harness.js';
+import { ApiClient, expectError, expectStatus, type Tenant, unknownKey, useRouteHarness } from '../../support/http.js';
+
+const KEY_LIMIT = 3;
+const FAILURE_LIMIT = 5;
+
+describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
+  let h: Harness;
+  let api: ApiClient;
+  let tenant: Tenant;
+  // A clock the tests move, so no window boundary falls between requests by chance.
+  let nowMs = Date.parse('2026-11-27T10:00:00.250Z');
+
+  useRouteHarness(
+    dialect,
+    { service: { now: () => new Date(nowMs) }, api: { keyRateLimit: KEY_LIMIT, authFailureLimit: FAILURE_LIMIT, trustProxy: true } },
+    async (made) => {
+      ({ h, api } = made);
+      tenant = await h.createTenant();
+    },
+  );
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it(`lets a key make ${KEY_LIMIT} requests a second, then answers 429 with Retry-After and the limit, counting no usage`, async () => {
+    nowMs += 10_000;
+    const key = tenant.enrichment.key;
+    for (let i = 0; i < KEY_LIMIT; i++) expectStatus(await api.get('/v1/usage', key), 200);
+    const refused = await api.get('/v1/usage', key);
+    expectError(refused, 429, 'rate_limited', /more than 3 requests in one second/);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('ratelimit-limit')).toBe(String(KEY_LIMIT));
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('ratelimit-reset'))).toBe(Math.floor(nowMs / 1000) + 1);
+
+    // Another key of the same account has its own allowance.
+    expectStatus(await api.get('/v1/usage', tenant.admin.key), 200);
+    // The next second the key is served again, and its usage counted only the answered requests.
+    nowMs += 1000;
+    const after = await api.get('/v1/usage', key);
+    expectStatus(after, 200);
+    expect(after.body.key.requests).toBe(KEY_LIMIT + 1);
+  });
+
+  it('limits routed requests (not only the usage fast path) the same way', async () => {
+    nowMs += 10_000;
+    for (let i = 0; i < KEY_LIMIT; i++) expectStatus(await api.get('/v1/keys', tenant.manager.key), 200);
+    expectError(await api.get('/v1/keys', tenant.manager.key), 429, 'rate_limited');
+    expectError(await api.post('/v1/keys', { name: 'Refused' }, tenant.manager.key), 429, 'rate_limited');
+    nowMs += 1000;
+    expectStatus(await api.get('/v1/keys', tenant.manager.key), 200);
+  });
+
+  it(`after ${FAILURE_LIMIT} failed authentications an address gets 429 for keys it has not already used, for the rest of the minute`, async () => {
+    nowMs += 120_000;
+    const guesser = from('203.0.113.7');
+    // A key this address already used is cached, and keeps working while the address is blocked.
+    expectStatus(await api.get('/v1/usage', undefined, { ...guesser, authorization: `Bearer ${tenant.enrichment.key}` }), 200);
+    for (let i = 0; i < FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', unknownKey(), guesser), 401, 'invalid_api_key');
+
+    const blocked = await api.get('/v1/usage', unknownKey(), guesser);
+    expectError(blocked, 429, 'rate_limited', /Too many failed authentications from this address/);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(blocked.headers.get('ratelimit-limit')).toBe(String(FAILURE_LIMIT));
+    expectStatus(await api.get('/v1/usage', tenant.enrichment.key, guesser), 200);
+
+    // Other addresses are not affected.
+    expectError(await api.get('/v1/usage', unknownKey(), from('198.51.100.2')), 401, 'invalid_api_key');
+    // Malformed keys count too: a second address sending garbage is blocked the same way.
+    for (let i = 0; i < FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', 'lfk_sk_short', from('198.51.100.3')), 401, 'invalid_api_key');
+    expectError(await api.get('/v1/usage', 'lfk_sk_short', from('198.51.100.3')), 429, 'rate_limited');
+
+    nowMs += 60_000;
+    expectError(await api.get('/v1/usage', unknownKey(), guesser), 401, 'invalid_api_key');
+  });
+
+  it('a blocked address cannot reach a key the cache does not hold, and its refused requests count no usage', async () => {
+    nowMs += 120_000;
+    const guesser = from('203.0.113.9');
+    const fresh = await h.createKey(tenant.accountId, { name: 'Fresh', scopes: ['enrichment'] });
+    for (let i = 0; i < FAILURE_LIMIT; i++) await api.get('/v1/usage', unknownKey(), guesser);
+    expectError(await api.get('/v1/usage', fresh.key, guesser), 429, 'rate_limited');
+    const elsewhere = await api.get('/v1/usage', fresh.key, from('198.51.100.20'));
+    expectStatus(elsewhere, 200);
+    expect(elsewhere.body.key).toMatchObject({ id: fresh.id, requests: 1 });
+  });
+});
