@@ -142,7 +142,7 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
   }
 
   /** Runs a refused request and asserts the database is as it was. */
-  async function refused(run: () => Promise<PageResponse>): Promise<PageResponse> {
+  async function refused<T extends PageResponse>(run: () => Promise<T>): Promise<T> {
     const before = await accessState(h);
     const response = await run();
     expect(await accessState(h)).toEqual(before);
@@ -256,7 +256,7 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
         expect([response.status, response.code]).toEqual([404, 'not_found']);
       }
       if (methodOf(row.route) !== 'GET') {
-        for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+        for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Array<Record<string, string>>) {
           const response = await refused(() => call(a.client, row.own(f), { ...json, ...headers }));
           expect([response.status, response.code]).toEqual([403, 'csrf_failed']);
         }
