@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     // Tests that spawn servers and databases are heavy on a 2-core machine.
     maxWorkers: 2,
+    // A fresh leak-capture folder per run, scanned for full keys at the end (issue 8).
+    globalSetup: ['test/security/leak-global-setup.ts'],
   },
 });

@@ -2,6 +2,7 @@
 // a fake key service in the test process can answer it.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { captureLfkRun } from '../support/leak-capture.js';
 
 export const LFK_BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -22,7 +23,11 @@ export function runLfk(args: string[], options: { cwd: string; input?: string | 
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      // Into the leak check (leak-capture.ts; `scan --no-redact` output, full keys on request, is skipped there).
+      captureLfkRun(args, options.cwd, { stdout, stderr });
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }

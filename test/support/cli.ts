@@ -1,6 +1,7 @@
 // Runs the built `lfk` command (dist/, built by `npm test` before vitest) as a user would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { captureLfkRun, captureText } from './leak-capture.js';
 
 export const LFK_BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -22,7 +23,11 @@ export function runLfk(args: string[], options: { env?: Record<string, string>; 
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      // Into the leak check (leak-capture.ts; `lfk keys create`'s stdout, the key shown once, is skipped there).
+      captureLfkRun(args, options.cwd, { stdout, stderr });
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }
@@ -62,6 +67,8 @@ export function startLfkServer(env: Record<string, string>, cwd?: string): Promi
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+    // Everything the server logged, into the leak check once it ends.
+    child.once('close', () => captureText('cli', 'lfk serve', output));
     child.once('exit', (code) => reject(new Error(`lfk serve exited with ${code}:\n${output}`)));
   });
 }

@@ -7,6 +7,7 @@ import type { Plan } from '../../key-service/store/schema.js';
 import { KeyService, type KeyServiceOptions } from '../../key-service/service/key-service.js';
 import type { CreatedKey, Scope } from '../../key-service/service/types.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { captureText } from './leak-capture.js';
 
 export interface Harness {
   database: TestDatabase;
@@ -60,12 +61,27 @@ export async function createHarness(
       return { accountId, manager, enrichment, admin };
     },
     async close() {
+      await captureForLeakCheck(harness);
       await service.stop();
       await store.close();
       await database.drop();
     },
   };
   return harness;
+}
+
+/** The harness's log lines and every audit event of its database, into the leak check (leak-capture.ts). */
+async function captureForLeakCheck(harness: Harness): Promise<void> {
+  const source = `harness on ${harness.database.dialect}`;
+  captureText('log', source, harness.logs.join('\n'));
+  let events;
+  try {
+    events = await harness.store.db.selectFrom('audit_events').selectAll().orderBy('id').execute();
+  } catch {
+    // A suite that broke its database on purpose (fault tests) has no events to read.
+    return;
+  }
+  captureText('audit', source, events.map((event) => JSON.stringify(event)).join('\n'));
 }
 
 /** JSON request helper for `app.request`. */

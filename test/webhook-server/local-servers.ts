@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { captureText } from '../support/leak-capture.js';
 
 export interface Mailbox {
   url: string;
@@ -21,6 +22,8 @@ export async function startSmtpServer(): Promise<Mailbox> {
       let data = '';
       stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
       stream.on('end', () => {
+        // Decoded as a reader sees it, so a key cut by quoted-printable soft breaks is still seen.
+        captureText('mail', `mail to ${session.envelope.rcptTo.map((rcpt) => rcpt.address).join(', ')}`, readableMail(data));
         messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((rcpt) => rcpt.address), data });
         callback();
       });
@@ -47,6 +50,7 @@ export async function startReceiver(): Promise<Receiver> {
     request.on('end', () => {
       const status = receiver.statuses.shift() ?? 200;
       receiver.requests.push({ headers: request.headers, body, status });
+      captureText('notice', `POST ${request.url ?? ''} (notification receiver)`, body);
       response.writeHead(status).end();
     });
   });
