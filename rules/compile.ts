@@ -9,7 +9,7 @@ export function compileRuleSet(set: RuleSet): CompiledRuleSet {
   return {
     rules: set.rules.map(compileRule),
     allowlists: set.allowlists.map((allowlist, index) =>
-      compileAllowlist(allowlist, (field, error) => `global allowlists[${index}]: field "${field}": ${error}`),
+      compileAllowlist(allowlist, (field, error) => `${allowlist.origin ?? `global allowlists[${index}]`}: field "${field}": ${error}`),
     ),
   };
 }

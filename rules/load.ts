@@ -63,7 +63,7 @@ async function loadConfig(file: string, depth: number): Promise<RuleSet> {
     if (index >= 0) set.rules[index] = spec;
     else set.rules.push(spec);
   }
-  set.allowlists.push(...(config.allowlists ?? []).map(toAllowlistSpec));
+  set.allowlists.push(...globalAllowlists(config.allowlists, file));
   return set;
 }
 
@@ -72,7 +72,11 @@ function addRuleFile(set: RuleSet, raw: RawRuleFile, file: string): void {
     if (set.rules.some((known) => known.id === rule.id)) throw new Error(`${file}: rule "${rule.id}": field "id": already defined`);
     set.rules.push(toRuleSpec(rule, file));
   }
-  set.allowlists.push(...(raw.allowlists ?? []).map(toAllowlistSpec));
+  set.allowlists.push(...globalAllowlists(raw.allowlists, file));
+}
+
+function globalAllowlists(raws: RawConfigFile['allowlists'], file: string) {
+  return (raws ?? []).map((raw, index) => ({ ...toAllowlistSpec(raw), origin: `${file}: allowlists[${index}]` }));
 }
 
 function mergeById<T extends { id: string }>(base: T[], over: T[]): T[] {

@@ -14,6 +14,8 @@ export interface AllowlistSpec {
   commits: string[];
   /** Global allowlists only: the rules it applies to (all when empty). */
   targetRules: string[];
+  /** Global allowlists only: `<file>: allowlists[<i>]`, so a bad regex names where it was written. */
+  origin?: string;
 }
 
 export interface RuleSamples {
