@@ -30,7 +30,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
   const service = new KeyService(store);
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
   const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
-  const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy });
+  const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy, allowPrivateUrls: settings.allowPrivateUrls });
   const metrics = createApiMetrics(service);
   registerQueueMetrics(metrics.registry, store);
   const app = createApiApp({
@@ -44,6 +44,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
     reportRateLimit: settings.reportRateLimit,
     keyRateLimit: settings.keyRateLimit,
     authFailureLimit: settings.authFailureLimit,
+    allowPrivateUrls: settings.allowPrivateUrls,
   });
   app.route('/', web.app);
   const webhooks = await startWebhooks(settings, { store, service, logger });

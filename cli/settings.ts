@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from './command.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../key-service/outbound/timeouts.js';
 import type { WebhookSettings } from '../webhook-server/webhook-server.js';
 
 export type Environment = Record<string, string | undefined>;
@@ -35,6 +36,10 @@ export interface ServerSettings {
   keyRateLimit: number;
   /** Failed authentications a minute from one address before its unknown keys get 429 (LFK_AUTH_FAILURE_LIMIT). */
   authFailureLimit: number;
+  /** How long any outbound call (GitHub, GitGuardian, SMTP, notification URLs) may take (LFK_OUTBOUND_TIMEOUT_MS). */
+  outboundTimeoutMs: number;
+  /** Notification URLs may point inside the network (LFK_ALLOW_PRIVATE_URLS=1). */
+  allowPrivateUrls: boolean;
   poolSize: number;
   /** Webhook receivers and owner notices (SPEC §4, §5). */
   webhooks: WebhookSettings;
@@ -62,6 +67,7 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
   const host = flags.host ?? env.LFK_HOST ?? '127.0.0.1';
   const logLevel = (env.LFK_LOG_LEVEL ?? 'info') as ServerSettings['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LFK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const outboundTimeoutMs = integer('LFK_OUTBOUND_TIMEOUT_MS', env.LFK_OUTBOUND_TIMEOUT_MS, DEFAULT_OUTBOUND_TIMEOUT_MS, 1, 600_000);
   return {
     databaseUrl: databaseUrlOf(env),
     port,
@@ -74,6 +80,8 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     reportRateLimit: integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000),
     keyRateLimit: integer('LFK_KEY_RATE_LIMIT', env.LFK_KEY_RATE_LIMIT, 100, 1, 1_000_000),
     authFailureLimit: integer('LFK_AUTH_FAILURE_LIMIT', env.LFK_AUTH_FAILURE_LIMIT, 60, 1, 1_000_000),
+    outboundTimeoutMs,
+    allowPrivateUrls: env.LFK_ALLOW_PRIVATE_URLS === '1' || env.LFK_ALLOW_PRIVATE_URLS === 'true',
     poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, 10, 1, 1000),
     webhooks: {
       githubApiUrl: (env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
@@ -84,6 +92,7 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
       gitguardianApiUrl: (env.LFK_GITGUARDIAN_API_URL || 'https://api.gitguardian.com').replace(/\/+$/, ''),
       gitguardianApiToken: env.LFK_GITGUARDIAN_API_TOKEN || undefined,
       inboxStartDelayMs: integer('LFK_INBOX_START_DELAY_MS', env.LFK_INBOX_START_DELAY_MS, 0, 0, 3_600_000),
+      outboundTimeoutMs,
     },
     keyServiceUrl: env.LFK_KEY_SERVICE_URL || undefined,
     smtpUrl: env.LFK_SMTP_URL || undefined,

@@ -18,13 +18,15 @@ export async function startWebhooks(settings: ServerSettings, parts: { store: St
   const reporter =
     settings.keyServiceUrl && settings.serviceToken ? httpReporter(settings.keyServiceUrl, settings.serviceToken) : inProcessReporter(service);
   const webhooks = createWebhookServer({ store, logger, reporter, settings: settings.webhooks });
-  const mailer = settings.smtpUrl ? await createSmtpMailer(settings.smtpUrl) : undefined;
+  const mailer = settings.smtpUrl ? await createSmtpMailer(settings.smtpUrl, { timeoutMs: settings.outboundTimeoutMs }) : undefined;
   const notifier = createNotifyWorker({
     store,
     logger,
     mailer,
     mailFrom: settings.mailFrom,
     publicUrl: settings.publicUrl,
+    allowPrivateUrls: settings.allowPrivateUrls,
+    timeoutMs: settings.outboundTimeoutMs,
     ...(settings.webhooks.inboxStartDelayMs !== undefined && { startDelayMs: settings.webhooks.inboxStartDelayMs }),
   });
   // A revocation made here wakes the notifier at once instead of at its next poll.

@@ -15,6 +15,18 @@ export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
 
+/** A peer asked us to wait (429, or 403 rate-limited, with Retry-After): retried without limit, not sooner than asked. */
+export class RetryLaterError extends UnavailableError {
+  override name = 'RetryLaterError';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface QueueWorkerOptions<T extends QueueTable> {
   store: Store;
   table: T;
@@ -139,7 +151,8 @@ export class QueueWorker<T extends QueueTable> {
       const forever = error instanceof UnavailableError || isUnavailableError(error);
       const permanent = error instanceof PermanentError;
       const giveUp = permanent || (!forever && row.attempts >= (this.options.maxAttempts ?? 10));
-      const retryAt = giveUp ? null : new Date(Date.now() + this.delayFor(row.attempts));
+      const asked = error instanceof RetryLaterError ? error.retryAfterMs : 0;
+      const retryAt = giveUp ? null : new Date(Date.now() + Math.max(this.delayFor(row.attempts), asked));
       logger.warn(giveUp ? 'queue item failed for good' : 'queue item failed; will retry', {
         queue: table,
         id: row.id,

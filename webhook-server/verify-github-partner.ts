@@ -4,6 +4,7 @@
 // `{api}/meta/public_keys/secret_scanning`, cached and revalidated with their ETag; an unknown
 // identifier fetches them again (key rotation), at most once per `refetchIntervalMs`.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../key-service/outbound/timeouts.js';
 
 export interface PartnerKeyCacheOptions {
   apiUrl: string;
@@ -12,6 +13,7 @@ export interface PartnerKeyCacheOptions {
   token?: string | undefined;
   /** An unknown identifier refetches at most this often (default 1 s; conditional, so a 304 is cheap). */
   refetchIntervalMs?: number;
+  /** LFK_OUTBOUND_TIMEOUT_MS. */
   timeoutMs?: number;
 }
 
@@ -48,7 +50,7 @@ export class PartnerKeyCache {
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      response = await (this.options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS) });
     } catch (error) {
       throw new PublicKeysUnavailable(`GitHub's public keys cannot be fetched (${(error as Error).message})`);
     }

@@ -32,6 +32,8 @@ export interface WebhookSettings {
   inboxBaseDelayMs?: number;
   /** How often an unknown partner key id may refetch GitHub's keys (default 1 s). */
   githubKeysRefetchMs?: number;
+  /** LFK_OUTBOUND_TIMEOUT_MS: each call to GitHub or GitGuardian gives up after this long. */
+  outboundTimeoutMs?: number;
 }
 
 export interface WebhookServerOptions {
@@ -63,6 +65,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       appId: settings.githubAppId!,
       privateKey: readPrivateKey(settings.githubPrivateKey!),
       ...(options.fetch && { fetch: options.fetch }),
+      ...(settings.outboundTimeoutMs !== undefined && { timeoutMs: settings.outboundTimeoutMs }),
     });
   }
   let rules: ScanRules | undefined;
@@ -71,7 +74,12 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     logger,
     reporter,
     github,
-    gitguardian: { apiUrl: settings.gitguardianApiUrl, apiToken: settings.gitguardianApiToken, ...(options.fetch && { fetch: options.fetch }) },
+    gitguardian: {
+      apiUrl: settings.gitguardianApiUrl,
+      apiToken: settings.gitguardianApiToken,
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(settings.outboundTimeoutMs !== undefined && { timeoutMs: settings.outboundTimeoutMs }),
+    },
     rules() {
       if (!rules) {
         const ruleSet = loadBuiltinRuleSet();
@@ -116,6 +124,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       keys: new PartnerKeyCache({
         apiUrl: settings.githubApiUrl,
         ...(settings.githubKeysRefetchMs !== undefined && { refetchIntervalMs: settings.githubKeysRefetchMs }),
+        ...(settings.outboundTimeoutMs !== undefined && { timeoutMs: settings.outboundTimeoutMs }),
         ...(options.fetch && { fetch: options.fetch }),
       }),
     }),

@@ -87,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
       if (url.searchParams.get('state') !== state || !code || !/^[\w-]{1,100}$/.test(code)) {
         return respond(response, 400, page('Registration refused', '<p>The answer from GitHub does not belong to this registration.</p>'));
       }
-      const conversion = await convert(apiUrl, code);
+      const conversion = await convert(apiUrl, code, settings.outboundTimeoutMs);
       const installUrl = conversion.html_url ? `${conversion.html_url}/installations/new` : `${webUrl}/apps/${conversion.slug ?? ''}/installations/new`;
       respond(response, 200, page('lfk GitHub App created', `<p>Saved its credentials to <code>.env</code>.</p><p><a href="${escapeHtml(installUrl)}">Install it on your repositories</a>.</p>`));
       return finish(conversion);
@@ -132,11 +132,11 @@ function readManifest(file: string | undefined): Record<string, unknown> {
   return manifest as Record<string, unknown>;
 }
 
-async function convert(apiUrl: string, code: string): Promise<Conversion> {
+async function convert(apiUrl: string, code: string, timeoutMs: number): Promise<Conversion> {
   const response = await fetch(`${apiUrl}/app-manifests/${encodeURIComponent(code)}/conversions`, {
     method: 'POST',
     headers: { accept: 'application/vnd.github+json', 'user-agent': 'lfk' },
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
   if (response.status !== 201 && response.status !== 200) throw new Error(`GitHub answered ${response.status} to the manifest conversion: ${text.slice(0, 300)}`);

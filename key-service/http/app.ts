@@ -1,6 +1,7 @@
 // The API's table of contents: every route and the middleware in front of it, in one place.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { refuseDeepJson } from '../limits/json-body.js';
 import { authenticate, type AuthLimits, type SessionResolver } from './auth.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
 import { RateLimiter } from './rate-limit.js';
@@ -34,9 +35,9 @@ export function createApiApp(deps: ApiDeps & { sessions?: SessionResolver; metri
     const api = c.req.path.startsWith('/v1/');
     let early: Response | void = undefined;
     try {
-      // Only requests that may carry a body pay for the check: reading `body` makes the Node
+      // Only requests that may carry a body pay for the checks (size, then JSON depth): reading `body` makes the Node
       // adapter build a full Request object, which would cost every GET.
-      if (api && c.req.method !== 'GET' && c.req.method !== 'HEAD') early = await limitBody(c, next);
+      if (api && c.req.method !== 'GET' && c.req.method !== 'HEAD') early = await limitBody(c, () => refuseDeepJson(c).then(next));
       else await next();
       return early;
     } finally {

@@ -1,4 +1,5 @@
 // The e-mail to an account's owners about a key revoked for exposure. Never the key itself.
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../outbound/timeouts.js';
 import type { KeyRevokedNotice } from './outbox.js';
 
 export interface Mailer {
@@ -6,10 +7,15 @@ export interface Mailer {
   close(): void;
 }
 
-/** A mailer over `smtp://user:pass@host:port` or `smtps://…` (nodemailer, loaded on first use). */
-export async function createSmtpMailer(url: string): Promise<Mailer> {
+/**
+ * A mailer over `smtp://user:pass@host:port` or `smtps://…` (nodemailer, loaded on first use). A
+ * server that does not connect, greet or answer within `timeoutMs` fails the attempt (retried later).
+ */
+export async function createSmtpMailer(url: string, options: { timeoutMs?: number } = {}): Promise<Mailer> {
   const { default: nodemailer } = await import('nodemailer');
-  const transport = nodemailer.createTransport(url);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
+  // Options given beside `url` apply where the URL does not set them.
+  const transport = nodemailer.createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
   return {
     async send(message) {
       await transport.sendMail(message);

@@ -1,4 +1,6 @@
 // POSTs a `key.revoked` notice to the account's notification URL, signed with its secret.
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../outbound/timeouts.js';
+import { PrivateAddressError } from '../outbound/private-addresses.js';
 import { PermanentError } from '../queue-worker.js';
 import { signNotice } from './sign-notice.js';
 
@@ -20,9 +22,14 @@ export async function postNotice(target: WebhookTarget, body: string, options: {
       },
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS),
     });
   } catch (error) {
+    const inside = (error as { cause?: unknown }).cause;
+    if (inside instanceof PrivateAddressError) {
+      // Retrying cannot help: the owner must change the URL (or the operator allow private ones).
+      throw new PermanentError(`the notification URL is refused: ${inside.message} (set LFK_ALLOW_PRIVATE_URLS=1 to allow it)`);
+    }
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new Error(`the notification URL cannot be reached (${cause})`);
   }

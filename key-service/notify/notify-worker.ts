@@ -6,6 +6,7 @@ import type { Store } from '../store/database.js';
 import type { NotificationOutboxTable } from '../store/schema.js';
 import { revocationEmail, type Mailer } from './deliver-email.js';
 import { postNotice } from './deliver-webhook.js';
+import { notificationFetch } from '../outbound/guarded-fetch.js';
 import type { KeyRevokedNotice } from './outbox.js';
 
 export interface NotifyOptions {
@@ -15,13 +16,19 @@ export interface NotifyOptions {
   mailer?: Mailer | undefined;
   mailFrom?: string | undefined;
   publicUrl: string;
+  /** Replaces the guarded fetch (tests); the private-address rule is then the caller's. */
   fetch?: typeof fetch;
+  /** LFK_ALLOW_PRIVATE_URLS=1: notification URLs may point inside the network. */
+  allowPrivateUrls?: boolean;
+  /** LFK_OUTBOUND_TIMEOUT_MS: how long a notification URL may take to answer. */
+  timeoutMs?: number;
   pollMs?: number;
   baseDelayMs?: number;
   startDelayMs?: number;
 }
 
-export function createNotifyWorker(options: NotifyOptions): QueueWorker<'notification_outbox'> {
+export function createNotifyWorker(given: NotifyOptions): QueueWorker<'notification_outbox'> {
+  const options: NotifyOptions = { ...given, fetch: given.fetch ?? notificationFetch({ allowPrivate: given.allowPrivateUrls ?? false }) };
   return new QueueWorker({
     store: options.store,
     table: 'notification_outbox',
@@ -49,7 +56,8 @@ export async function deliverNotice(row: NotificationOutboxTable, options: Notif
   }
   if (!account.notification_url || !account.notification_secret) return { skipped: 'the account has no notification_url' };
   const { status } = await postNotice({ url: account.notification_url, secret: account.notification_secret }, row.payload, {
-    ...(options.fetch && { fetch: options.fetch }),
+    fetch: options.fetch ?? notificationFetch({ allowPrivate: options.allowPrivateUrls ?? false }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
   options.logger.info('owner told by webhook', { event_id: notice.id, key_id: notice.key.id, status });
   return { sent: 'webhook', status };

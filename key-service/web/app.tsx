@@ -59,6 +59,7 @@ export function createWebApp(options: WebOptions): WebApp {
     secure: options.publicUrl.startsWith('https:'),
     trustProxy: options.trustProxy ?? false,
     sessionMaxMs,
+    allowPrivateUrls: options.allowPrivateUrls ?? false,
   };
 
   const app = new Hono<WebEnv>();

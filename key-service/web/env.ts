@@ -21,6 +21,8 @@ export interface WebOptions {
   sessionMaxMs?: number | undefined;
   /** Largest accepted form in bytes (default 16 KiB). */
   maxFormBytes?: number | undefined;
+  /** `LFK_ALLOW_PRIVATE_URLS=1`: a notification URL may name an address inside the network. */
+  allowPrivateUrls?: boolean | undefined;
 }
 
 /** What every handler of the page is built with. */
@@ -35,6 +37,7 @@ export interface WebDeps {
   secure: boolean;
   trustProxy: boolean;
   sessionMaxMs: number;
+  allowPrivateUrls: boolean;
 }
 
 export interface WebVariables {

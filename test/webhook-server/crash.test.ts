@@ -69,6 +69,8 @@ describe('crash between accepting and processing', () => {
       LFK_SMTP_URL: mailbox.url,
       LFK_MAIL_FROM: 'security@acme.test',
       LFK_LOG_LEVEL: 'warn',
+      // The owner's receiver runs on 127.0.0.1, inside the network.
+      LFK_ALLOW_PRIVATE_URLS: '1',
     };
     const first = await startLfkServer({ ...env, LFK_INBOX_START_DELAY_MS: '600000' }, dir);
     const post = (path: string, body: string, headers: Record<string, string>) =>

@@ -27,6 +27,8 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
       mailFrom: 'lfk <security@trustleads.test>',
       publicUrl: 'https://keys.trustleads.test',
       baseDelayMs: 60_000,
+      // The owner's receiver runs on 127.0.0.1, inside the network.
+      allowPrivateUrls: true,
     });
   });
   afterEach(async () => {
@@ -104,7 +106,7 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     await h.service.reportExposures([key.key], { kind: 'other' }, { actor: { type: 'reporter' } });
     expect(mailbox.messages).toEqual([]);
     // A new process: a new notifier on the same database finds them.
-    const after = createNotifyWorker({ store: h.store, logger: { debug() {}, info() {}, warn() {}, error() {} }, mailer: await createSmtpMailer(mailbox.url), publicUrl: 'https://x.test' });
+    const after = createNotifyWorker({ store: h.store, logger: { debug() {}, info() {}, warn() {}, error() {} }, mailer: await createSmtpMailer(mailbox.url), publicUrl: 'https://x.test', allowPrivateUrls: true });
     expect(await after.drain()).toBe(2);
     expect(await notifier.drain()).toBe(0);
     expect(mailbox.messages).toHaveLength(1);

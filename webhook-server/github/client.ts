@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { PermanentError } from '../../key-service/queue-worker.js';
+import { retryAfterMs } from '../../key-service/outbound/retry-after.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS, fetchWithTimeout } from '../../key-service/outbound/timeouts.js';
+import { PermanentError, RetryLaterError, UnavailableError } from '../../key-service/queue-worker.js';
 
 export type InstallationOctokit = Octokit;
 
@@ -12,6 +14,8 @@ export interface GithubAppCredentials {
   appId: string;
   privateKey: string;
   fetch?: typeof fetch;
+  /** Each request to GitHub (token exchange included) gives up after this long (LFK_OUTBOUND_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 export interface GithubApps {
@@ -22,6 +26,8 @@ const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undef
 
 export function createGithubApps(credentials: GithubAppCredentials): GithubApps {
   const byInstallation = new Map<number, InstallationOctokit>();
+  // Octokit takes a fetch but no timeout: the fetch it is given carries one.
+  const timedFetch = fetchWithTimeout(credentials.fetch ?? fetch, credentials.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS);
   return {
     forInstallation(installationId) {
       let octokit = byInstallation.get(installationId);
@@ -32,7 +38,7 @@ export function createGithubApps(credentials: GithubAppCredentials): GithubApps 
           auth: { appId: credentials.appId, privateKey: credentials.privateKey, installationId },
           userAgent: 'lfk-webhook-server',
           log: QUIET,
-          ...(credentials.fetch && { request: { fetch: credentials.fetch } }),
+          request: { fetch: timedFetch },
         });
         byInstallation.set(installationId, octokit);
       }
@@ -53,16 +59,26 @@ export function readPrivateKey(value: string): string {
 
 /**
  * GitHub's 404 and 401/403 do not heal by retrying (a removed installation, a repository gone, a
- * permission not granted): they fail the delivery for good, with the reason kept. 5xx, 429 and
- * network errors are retried with backoff.
+ * permission not granted): they fail the delivery for good, with the reason kept. A rate limit
+ * (429, or 403 with Retry-After / no requests remaining) is retried no sooner than GitHub asked;
+ * 5xx, timeouts and network errors are retried with backoff. Neither gives up: GitHub comes back,
+ * and the delivery stays in the inbox until it does.
  */
 export function classifyGithubError(error: unknown, what: string): never {
   if (isRequestError(error)) {
     const { status } = error;
-    if (status === 404 || status === 401 || status === 410 || status === 422 || (status === 403 && !isRateLimit(error))) {
+    if (status === 429 || (status === 403 && isRateLimit(error))) {
+      const wait = retryAfterMs(error.response?.headers ?? {}) ?? 60_000;
+      throw new RetryLaterError(`GitHub rate-limited ${what} (${status}); retrying in ${Math.ceil(wait / 1000)} s`, wait);
+    }
+    if (status === 404 || status === 401 || status === 410 || status === 422 || status === 403) {
       throw new PermanentError(`GitHub answered ${status} to ${what}: ${error.message.slice(0, 200)}`);
     }
-    throw new Error(`GitHub answered ${status} to ${what}`);
+    // Octokit reports a fetch that failed or timed out as status 500 with the cause in the message.
+    throw new UnavailableError(`GitHub answered ${status} to ${what}: ${error.message.slice(0, 200)}`);
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    throw new UnavailableError(`GitHub did not answer ${what} in time`);
   }
   throw error;
 }

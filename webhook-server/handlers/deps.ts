@@ -17,7 +17,7 @@ export interface HandlerDeps {
   reporter: ExposureReporter;
   /** Undefined when LFK_GITHUB_APP_ID / LFK_GITHUB_PRIVATE_KEY are not set. */
   github: GithubApps | undefined;
-  gitguardian: { apiUrl: string; apiToken: string | undefined; fetch?: typeof fetch };
+  gitguardian: { apiUrl: string; apiToken: string | undefined; fetch?: typeof fetch; timeoutMs?: number };
   /** The built-in rules, compiled once on first use. */
   rules(): ScanRules;
   now(): Date;

@@ -1,6 +1,8 @@
 // GitGuardian incident events (SPEC §4.3): the key by `incident.hmsl_hash`, revoked; then, with
 // LFK_GITGUARDIAN_API_TOKEN, the incident resolved as revoked.
-import { PermanentError } from '../../key-service/queue-worker.js';
+import { retryAfterMs } from '../../key-service/outbound/retry-after.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../key-service/outbound/timeouts.js';
+import { PermanentError, RetryLaterError, UnavailableError } from '../../key-service/queue-worker.js';
 import type { HandlerDeps } from './deps.js';
 
 export interface IncidentPayload {
@@ -30,15 +32,21 @@ export async function onGitguardianIncident(payload: IncidentPayload, deps: Hand
       method: 'POST',
       headers: { authorization: `Token ${apiToken}`, 'content-type': 'application/json', 'user-agent': 'lfk-webhook-server' },
       body: JSON.stringify({ secret_revoked: true }),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(deps.gitguardian.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new Error(`GitGuardian cannot be reached to resolve incident ${incident.id} (${(error as Error).message})`);
+    // The key is revoked already; only the incident's status waits, retried until GitGuardian answers.
+    throw new UnavailableError(`GitGuardian cannot be reached to resolve incident ${incident.id} (${(error as Error).message})`);
   }
   await response.body?.cancel();
   // 409: the incident is already resolved or ignored; nothing left to do.
   if (response.ok || response.status === 409) return { incident: incident.id, status, resolved: response.ok ? true : 'already' };
   const message = `GitGuardian answered ${response.status} when resolving incident ${incident.id}`;
+  if (response.status === 429) {
+    const wait = retryAfterMs(response.headers) ?? 60_000;
+    throw new RetryLaterError(`${message}; retrying in ${Math.ceil(wait / 1000)} s`, wait);
+  }
   if (response.status === 401 || response.status === 403 || response.status === 404) throw new PermanentError(message);
+  if (response.status >= 500) throw new UnavailableError(message);
   throw new Error(message);
 }

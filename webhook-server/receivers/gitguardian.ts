@@ -26,7 +26,7 @@ export function gitguardianReceiver(deps: GitguardianDeps) {
     if (verdict === 'stale') return errorResponse(c, 'invalid_signature', 'The Timestamp is more than 5 minutes away from our clock; the delivery may be a replay.');
     const text = body.toString('utf8');
     const parsed = parseJson(text);
-    if (!parsed.ok) return errorResponse(c, 'invalid_json', 'The request body is not valid JSON.');
+    if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
     if (!isObject(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON object.');
     const { action, incident } = parsed.value;
     if (typeof action !== 'string') return c.json({ status: 'ignored', reason: 'test message' }, 200);

@@ -37,7 +37,7 @@ export function githubAppReceiver(deps: GithubAppDeps) {
     if (!event || !deliveryId || deliveryId.length > 100) return errorResponse(c, 'invalid_request', 'X-GitHub-Event and X-GitHub-Delivery are required.');
     const text = body.toString('utf8');
     const parsed = parseJson(text);
-    if (!parsed.ok) return errorResponse(c, 'invalid_json', 'The request body is not valid JSON.');
+    if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
     if (!isObject(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON object.');
     if (event === 'ping') return c.json({ status: 'pong' }, 200);
     if (!isHandledEvent(event, parsed.value)) return c.json({ status: 'ignored', event }, 200);

@@ -45,7 +45,7 @@ export function githubPartnerReceiver(deps: PartnerDeps) {
     if (!key || !verifyPartnerSignature(body, signature, key)) return errorResponse(c, 'invalid_signature', 'The signature does not match the body.');
 
     const parsed = parseJson(body.toString('utf8'));
-    if (!parsed.ok) return errorResponse(c, 'invalid_json', 'The request body is not valid JSON.');
+    if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
     if (!Array.isArray(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON array of matches.');
     // 413, not 400: the batch is well-formed but larger than we take in one request; the sender
     // can split it. (GitHub documents no batch limit; 1000 matches is lfk's, as for /v1/exposures.)

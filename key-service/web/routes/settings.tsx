@@ -2,6 +2,7 @@
 // PATCH /v1/account; the notification secret is shown once, when a URL is first set.
 import type { Hono } from 'hono';
 import { ApiError } from '../../errors.js';
+import { privateUrlReason } from '../../outbound/private-addresses.js';
 import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, type AccountChanges } from '../../service/accounts.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
@@ -36,6 +37,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     if (url && (url.length > 2048 || url.includes('\0') || !isWebAddress(url))) {
       return refuse('The notification URL must be an absolute http or https address of at most 2048 characters.');
     }
+    const inside = url && !deps.allowPrivateUrls ? privateUrlReason(url) : undefined;
+    if (inside) return refuse(`The notification URL must be reachable from the internet: ${inside}.`);
     const changes: AccountChanges = {};
     if (days !== account.rotation_period_days) changes.rotation_period_days = days;
     if ((url || null) !== account.notification_url) changes.notification_url = url || null;
