@@ -55,3 +55,27 @@ export function compileRegex(source: string): SafeRegex {
     },
   };
 }
+
+export interface LineRegex {
+  /** Start and end (exclusive) of every match, left to right, in multi-line mode (`^`/`$` at line ends). */
+  matchSpans(text: string): Array<readonly [number, number]>;
+}
+
+/** A pattern compiled for searching many lines at once (path allowlists over a batch of paths). */
+export function compileLineRegex(source: string): LineRegex {
+  const engine = new RE2(source, 'gmu');
+  return {
+    matchSpans(text) {
+      const spans: Array<readonly [number, number]> = [];
+      engine.lastIndex = 0;
+      for (let found = engine.exec(text); found; found = engine.exec(text)) {
+        const end = found.index + found[0].length;
+        spans.push([found.index, end]);
+        // An empty match would be found again at the same place.
+        if (end === found.index) engine.lastIndex = end + 1;
+        if (engine.lastIndex > text.length) break;
+      }
+      return spans;
+    },
+  };
+}

@@ -2,9 +2,10 @@
 // regex runs only on a window around each keyword hit, so a 20 MB minified line costs a keyword
 // search plus a few small regex runs, not a regex pass over 20 MB.
 import { sha256Hex } from '../key-service/key-format.js';
-import { compileRegex, type RegexMatch } from '../rules/regex.js';
+import { compileLineRegex, compileRegex, type RegexMatch, type SafeRegex } from '../rules/regex.js';
 import type { CompiledAllowlist, CompiledRule, CompiledRuleSet } from '../rules/types.js';
 import { shannonEntropy } from './entropy.js';
+import { KeywordBytes } from './keyword-bytes.js';
 import { LineCursor } from './line-cursor.js';
 import type { CommitInfo, Finding, Fragment } from './types.js';
 
@@ -24,6 +25,8 @@ export interface DetectorOptions {
 export interface Detector {
   /** True when a global path allowlist covers the file: it is not read at all. */
   skipsPath(file: string): boolean;
+  /** `skipsPath` for many files at once (one regex run over all of them), in their order. */
+  skipsPaths(files: readonly string[]): boolean[];
   /**
    * False when UTF-8 bytes cannot hold any keyword, so a clean file never needs decoding. Always
    * true with case-insensitive rules (their keywords may appear in any case).
@@ -50,18 +53,60 @@ export function createDetector(ruleSet: CompiledRuleSet, options: DetectorOption
       throw new Error(`${rule.spec.file}: rule "${rule.spec.id}": field "validate": unknown validator "${name}"`);
     }
   }
-  const keywordBytes = [...new Set(ruleSet.rules.flatMap((rule) => rule.keywords))].map((word) => Buffer.from(word, 'utf8'));
+  const keywordBytes = [...new Set(ruleSet.rules.flatMap((rule) => rule.keywords))].map((word) => new KeywordBytes(Buffer.from(word, 'utf8')));
   const anyCaseInsensitive = ruleSet.rules.some((rule) => rule.caseInsensitive);
   // One regex for all of them: a path test costs about the same whatever the pattern, and it runs per file.
   const skipSources = ruleSet.allowlists.filter(isPathOnly).flatMap((list) => list.spec.paths);
   const skipPath = skipSources.length > 0 ? compileRegex(skipSources.map((source) => `(?:${source})`).join('|')) : undefined;
+  const skipPaths = skipPath && pathsMatcher(skipPath, skipSources);
 
   return {
-    maxKeywordBytes: Math.max(0, ...keywordBytes.map((word) => word.length)),
+    maxKeywordBytes: Math.max(0, ...keywordBytes.map((keyword) => keyword.word.length)),
     skipsPath: (file) => skipPath?.test(file) ?? false,
-    bytesMayMatch: (bytes) => anyCaseInsensitive || keywordBytes.some((word) => bytes.includes(word)),
+    skipsPaths: (files) => (skipPaths ? skipPaths(files) : files.map(() => false)),
+    bytesMayMatch: (bytes) => anyCaseInsensitive || keywordBytes.some((keyword) => keyword.in(bytes)),
     detect: (fragment) => detectIn(fragment, ruleSet, options),
   };
+}
+
+/**
+ * Path allowlists for a batch of files in one regex run: the paths are joined by newlines and
+ * searched line by line (multi-line `^`/`$`); every path a match touches is then tested alone, so
+ * a match spanning two lines cannot skip a file wrongly, and every path that matches alone is
+ * touched by some match. Patterns anchored to the whole text (`\A`, `\z`) are tested per path.
+ */
+function pathsMatcher(single: SafeRegex, sources: readonly string[]): (files: readonly string[]) => boolean[] {
+  const perPath = (files: readonly string[]) => files.map((file) => single.test(file));
+  if (sources.some((source) => /\\[Az]/.test(source))) return perPath;
+  const lines = compileLineRegex(sources.map((source) => `(?:${source})`).join('|'));
+  return (files) => {
+    if (files.length < 4 || files.some((file) => file.includes('\n'))) return perPath(files);
+    const skipped = files.map(() => false);
+    const starts: number[] = [];
+    let offset = 0;
+    for (const file of files) {
+      starts.push(offset);
+      offset += file.length + 1;
+    }
+    for (const [from, to] of lines.matchSpans(files.join('\n'))) {
+      for (let line = lineAt(starts, from); line < files.length && starts[line]! <= to; line++) {
+        if (!skipped[line]) skipped[line] = single.test(files[line]!);
+      }
+    }
+    return skipped;
+  };
+}
+
+/** Index of the line holding `offset`, given each line's start. */
+function lineAt(starts: readonly number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }
 
 function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: DetectorOptions): Finding[] {

@@ -11,9 +11,11 @@ export interface FilesResult {
 
 export async function scanFiles(entries: readonly FileEntry[], detector: Detector, options: ReadOptions): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
-  for (const entry of entries) {
+  const skipped = detector.skipsPaths(entries.map((entry) => entry.file));
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index]!;
     // Lock files and binary formats (global path allowlists) are not even opened.
-    if (detector.skipsPath(entry.file)) {
+    if (skipped[index]) {
       if (entry.explicit) result.warnings.push(`${entry.file}: lock file or binary format (a path allowlist), not scanned`);
       continue;
     }

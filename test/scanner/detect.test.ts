@@ -140,4 +140,35 @@ describe('detect: byte prefilter', () => {
     expect(detector.skipsPath('logo.PNG')).toBe(true);
     expect(detector.skipsPath('src/config.json')).toBe(false);
   });
+
+  it('finds the keyword by a rarer part of it, and still only the whole keyword counts', () => {
+    expect(detector.bytesMayMatch(Buffer.from('callback_sk_ fork_sk_x k_sk_ lfk_s'))).toBe(false);
+    expect(detector.bytesMayMatch(Buffer.from('fork_sk_ then lfk_sk_'))).toBe(true);
+    expect(detector.bytesMayMatch(Buffer.from('lfk_sk_'))).toBe(true);
+    // Cut by the buffer's start: the caller's seam check decides, so "may" is the safe answer.
+    expect(detector.bytesMayMatch(Buffer.from('k_sk_abc'))).toBe(true);
+  });
+
+  it('skips a batch of paths exactly as it skips each path alone', () => {
+    const files = [
+      'src/config.json',
+      'a/package-lock.json',
+      'logo.PNG',
+      'docs/yarn.lock.md',
+      'notes.png.txt',
+      'deep/x/go.sum',
+      'package-lock.json',
+      'img/a.jpeg',
+      'weird name.png',
+      '',
+      'lib.so',
+      'lib.so.1',
+    ];
+    const expected = files.map((file) => detector.skipsPath(file));
+    expect(expected.filter(Boolean).length).toBe(7);
+    expect(detector.skipsPaths(files)).toEqual(expected);
+    // A path with a newline in it is tested alone (the batch joins paths with newlines).
+    const withNewline = ['a.txt', 'x.png\nb.txt', 'c.txt', 'd.png', 'e'];
+    expect(detector.skipsPaths(withNewline)).toEqual(withNewline.map((file) => detector.skipsPath(file)));
+  });
 });
