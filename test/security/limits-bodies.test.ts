@@ -86,7 +86,7 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     describe.each(ROUTES.map((route) => [`${route.method} ${route.path({ enrichment: { id: '{id}' } } as Tenant)}`, route] as const))('%s', (_, route) => {
       it('answers 413 payload_too_large to a body over the limit, declared or streamed, changing nothing', async () => {
         await expectUnchanged(h.store, async () => {
-          for (const headers of [{ 'content-length': String(Buffer.byteLength(oversized)) }, {}]) {
+          for (const headers of [{ 'content-length': String(Buffer.byteLength(oversized)) }, {}] as Array<Record<string, string>>) {
             const response = await api.call(route.method, route.path(tenant), { key: route.key(tenant), body: oversized, headers });
             expect(response.status).toBe(413);
             expect(response.body.error).toMatchObject({ code: 'payload_too_large', message: `The request body is larger than ${DEFAULT_MAX_BODY_BYTES} bytes.` });
@@ -137,7 +137,7 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
       it('answers 413 to a signed body one byte over its limit, declared or streamed, storing nothing', async () => {
         const body = `[${' '.repeat(receiver.max - 1)}]`;
         await expectUnchanged(h.store, async () => {
-          for (const length of [{ 'content-length': String(body.length) }, {}]) {
+          for (const length of [{ 'content-length': String(body.length) }, {}] as Array<Record<string, string>>) {
             const response = await h.post(receiver.path, body, { ...receiver.headers(body), ...length });
             expect(response.status).toBe(413);
             expect(response.body.error).toMatchObject({ code: 'payload_too_large', message: `The request body is larger than ${receiver.max} bytes.` });
@@ -178,7 +178,7 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     it.each(FORMS)('%s answers 413 to a form over the limit, declared or streamed, changing nothing', async (path) => {
       const form = new URLSearchParams({ csrf, padding: 'x'.repeat(DEFAULT_MAX_FORM_BYTES) }).toString();
       await expectUnchanged(h.store, async () => {
-        for (const headers of [{ 'content-length': String(form.length) }, {}]) {
+        for (const headers of [{ 'content-length': String(form.length) }, {}] as Array<Record<string, string>>) {
           const response = await client.request('POST', at(path), { form, headers });
           expect(response.status).toBe(413);
           expect(response.text).toContain(`A form may hold at most ${DEFAULT_MAX_FORM_BYTES} bytes.`);
