@@ -41,7 +41,8 @@ export function readBaseline(file: string): IgnoreEntry[] {
   } catch (error) {
     throw new Error(`--baseline ${file}: cannot read it as a JSON report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const findings = (report as { findings?: unknown }).findings;
+  // `null` is valid JSON too: read it as "no findings array", not as a crash.
+  const findings = (report as { findings?: unknown } | null)?.findings;
   if (!Array.isArray(findings)) throw new Error(`--baseline ${file}: not an lfk JSON report (no "findings" array)`);
   return findings.flatMap((finding: unknown) => {
     const fingerprint = (finding as { fingerprint?: unknown } | null)?.fingerprint;
