@@ -1,6 +1,8 @@
 // lfk serve [--port N] [--host H]: the key service (and, as they land, the web page and webhooks).
 import { parseArgs } from 'node:util';
+import { isUnavailableError } from '../../key-service/store/database.js';
 import { UsageError } from '../command.js';
+import { redactUrl } from '../database-command.js';
 import { loadEnvironment, serverSettings } from '../settings.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -13,7 +15,15 @@ export async function run(args: string[]): Promise<number> {
   const env = loadEnvironment();
   const settings = serverSettings(env, values);
   const { startServer } = await import('../server.js');
-  const server = await startServer(settings);
+  let server;
+  try {
+    server = await startServer(settings);
+  } catch (error) {
+    // Fatal (exit 2, SPEC §5), but say which setting to check instead of a bare driver error.
+    // better-sqlite3 says "Cannot open database because the directory does not exist" without a code.
+    if (!isUnavailableError(error) && !/^Cannot open database/.test((error as Error).message)) throw error;
+    throw new Error(`cannot reach the database (${redactUrl(settings.databaseUrl)}): ${(error as Error).message}. Check LFK_DATABASE_URL and that the database is running.`);
+  }
   process.stdout.write(`lfk listening on ${server.url}\n`);
   if (server.setupToken) {
     // Without LFK_PUBLIC_URL the link points where the server really listens (--port 0 included).

@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ApiError, ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { KEY_PREFIX, redactKeys } from '../key-format.js';
-import { isUnavailableError } from '../store/database.js';
+import { isDatabaseFull, isUnavailableError } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 
@@ -38,6 +38,11 @@ export function handleError(logger: Logger) {
       const known = HTTP_EXCEPTION_CODES[error.status];
       if (known) return errorResponse(c, known[0], known[1]);
       return errorResponse(c, 'invalid_request', error.message || 'The request was not understood.');
+    }
+    if (isDatabaseFull(error)) {
+      // An operator must act (free space): an error, not a warning. The transaction was rolled back.
+      logger.error('database full', { request_id: c.get('requestId'), ...errorFields(error) });
+      return errorResponse(c, 'service_unavailable', 'The database is out of space, so nothing was written. Retry later.', { 'Retry-After': '60' });
     }
     if (isUnavailableError(error)) {
       logger.warn('database unavailable', { request_id: c.get('requestId'), ...errorFields(error) });

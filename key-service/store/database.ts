@@ -66,7 +66,7 @@ async function openSqlite(path: string): Promise<Store> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: sqliteDialect(raw) });
   // Prepared once: this runs on every authenticated request.
   const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   return {
@@ -82,6 +82,25 @@ async function openSqlite(path: string): Promise<Store> {
   };
 }
 
+/**
+ * Kysely's SQLite dialect, except that a transaction SQLite already rolled back by itself (it does
+ * on SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) is not rolled back again: that second ROLLBACK fails
+ * with "no transaction is active" and would hide the real error (a full disk would answer 500).
+ */
+function sqliteDialect(raw: import('better-sqlite3').Database): SqliteDialect {
+  const dialect = new SqliteDialect({ database: raw });
+  const createDriver = dialect.createDriver.bind(dialect);
+  dialect.createDriver = () => {
+    const driver = createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (...args) => {
+      if (raw.inTransaction) await rollback(...args);
+    };
+    return driver;
+  };
+  return dialect;
+}
+
 async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
@@ -91,6 +110,11 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (error) => options.onPoolError?.(error));
+  // The pool listens for errors only on idle clients. A client checked out between two queries
+  // (inside a transaction, say) whose connection drops emits 'error' with no listener, which would
+  // crash the process. The query that next uses it fails on its own (and answers 503), and idle
+  // clients' errors reach 'error' above, so this listener only has to exist.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -190,4 +214,10 @@ export function isUnavailableError(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|database did not answer|driver has already been destroyed|Client has encountered a connection error/i.test(
     error.message,
   );
+}
+
+/** True when a write failed for want of space: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100). */
+export function isDatabaseFull(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return code === 'SQLITE_FULL' || code === '53100';
 }
