@@ -1,5 +1,5 @@
 // Where the built-in rule files are: next to this module in the sources (rules/), and two levels
-// up from the build (dist/rules/ → rules/). rules/ imports nothing of lfk, so it finds them itself.
+// up from the build (dist/cli/, dist/scanner/ or dist/chunks/ → rules/). rules/ imports nothing of lfk, so it finds them itself.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -102,7 +102,10 @@ export class ScanPool {
   }
 }
 
-/** Workers need JavaScript: from the sources (tests run .ts) use the build in dist/. */
+/**
+ * Workers need JavaScript: from the sources (tests run .ts) use the build in dist/. In the build
+ * this code sits one folder under dist/ (cli/, scanner/ or chunks/), so `../scanner/` is the worker's.
+ */
 function workerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('../dist/scanner/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+  return import.meta.url.endsWith('.ts') ? new URL('../dist/scanner/worker.js', import.meta.url) : new URL('../scanner/worker.js', import.meta.url);
 }

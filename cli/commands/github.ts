@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../command.js';
+import { packageRoot } from '../version.js';
 import { loadEnvironment, serverSettings } from '../settings.js';
 
 const USAGE = 'usage: lfk github register [--org ORG] [--port N] [--manifest FILE] [--webhook-url URL]';
@@ -124,7 +124,7 @@ export function githubWebUrl(apiUrl: string): string {
 }
 
 function readManifest(file: string | undefined): Record<string, unknown> {
-  const candidates = file ? [resolve(file)] : [resolve('.github/app.yml'), fileURLToPath(new URL('../../../.github/app.yml', import.meta.url))];
+  const candidates = file ? [resolve(file)] : [resolve('.github/app.yml'), join(packageRoot(), '.github', 'app.yml')];
   const path = candidates.find((candidate) => existsSync(candidate));
   if (!path) throw new UsageError(`cannot find the App manifest (${candidates.join(' or ')})`);
   const manifest: unknown = parseYaml(readFileSync(path, 'utf8'));

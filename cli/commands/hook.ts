@@ -4,11 +4,11 @@
 // as `<hook>.lfk-chained` and runs first; uninstall puts it back. A hook never blocks git because
 // lfk itself is missing: it says so on stderr and lets the commit or push through.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { git } from '../../scanner/sources/git.js';
 import { RefusedError, UsageError } from '../command.js';
+import { packageRoot } from '../version.js';
 
 const USAGE = `Usage: lfk hook install [--pre-commit] [--pre-push]   (default --pre-commit)
        lfk hook uninstall
@@ -104,7 +104,7 @@ function isOurs(path: string): boolean {
 
 /** The running lfk's main.js: the hook calls this exact build first. */
 function lfkMain(): string {
-  return fileURLToPath(new URL('../main.js', import.meta.url));
+  return join(packageRoot(), 'dist', 'cli', 'main.js');
 }
 
 function shellQuote(text: string): string {
