@@ -3,16 +3,12 @@
 // so the address checked is the address connected to (no window for DNS rebinding).
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { isLocalHostName, isPrivateAddress, PrivateAddressError, privateUrlReason } from './private-addresses.js';
+import { isPrivateAddress, PrivateAddressError } from './private-addresses.js';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A `lookup` for net.connect that fails when any address the name resolves to is private. */
 export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  if (isLocalHostName(hostname)) {
-    callback(new PrivateAddressError(`${hostname} is an address inside the network`), []);
-    return;
-  }
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
     const inside = addresses.find((entry) => isPrivateAddress(entry.address));
@@ -33,9 +29,10 @@ export function notificationFetch(options: { allowPrivate?: boolean } = {}): typ
   const dispatcher = publicOnlyAgent;
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    // A literal IP never reaches `lookup`: net.connect uses it as it is.
-    const reason = privateUrlReason(url);
-    if (reason) throw new TypeError('fetch failed', { cause: new PrivateAddressError(reason) });
+    // A literal IP never reaches `lookup`: net.connect uses it as it is. Names (`localhost` too) are
+    // checked by `lookup`, on the addresses the connection then uses.
+    const host = new URL(url).hostname;
+    if (isPrivateAddress(host)) throw new TypeError('fetch failed', { cause: new PrivateAddressError(`${host} is an address inside the network`) });
     return undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
   }) as unknown as typeof fetch;
 }

@@ -1,0 +1,187 @@
+// A customer's notification URL must not reach inside lfk's network: refused when it is set (a
+// literal private address or `localhost`) and when the notice is delivered (after DNS, on the
+// address connected to), unless LFK_ALLOW_PRIVATE_URLS=1. A refused notice fails for good with
+// its reason; the revocation itself stands.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNotifyWorker } from '../../key-service/notify/notify-worker.js';
+import { isPrivateAddress } from '../../key-service/outbound/private-addresses.js';
+import { DIALECTS } from '../support/databases.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { ApiClient } from '../support/http.js';
+import { WebClient, createWebHarness, type WebHarness } from '../web/web-client.js';
+import { startLocalReceiver, type LocalReceiver } from './outbound-peers.js';
+
+const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe('private addresses', () => {
+  const REFUSED = [
+    '127.0.0.1',
+    '127.255.255.254',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '100.127.255.255',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:a00:1',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '0:0:0:0:0:ffff:7f00:1',
+    '::7f00:1',
+    '[::1]',
+  ];
+  const ALLOWED = ['8.8.8.8', '1.1.1.1', '100.128.0.1', '172.32.0.1', '169.255.0.1', '11.0.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', 'example.com'];
+
+  it.each(REFUSED)('%s is inside the network', (address) => expect(isPrivateAddress(address)).toBe(true));
+  it.each(ALLOWED)('%s is not', (address) => expect(isPrivateAddress(address)).toBe(false));
+});
+
+describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) => {
+  let h: Harness;
+  let v4: LocalReceiver;
+  let v6: LocalReceiver;
+  beforeAll(async () => {
+    h = await createHarness(dialect);
+    [v4, v6] = await Promise.all([startLocalReceiver('127.0.0.1'), startLocalReceiver('::1')]);
+  });
+  afterAll(async () => {
+    await Promise.all([v4?.close(), v6?.close()]);
+    await h?.close();
+  });
+
+  /** A key of an account whose notification URL is `url`, revoked for exposure; the webhook notice after one delivery attempt. */
+  async function revokeAndNotify(url: string, allowPrivateUrls: boolean) {
+    const { accountId } = await h.createAccount();
+    // Set through the service: the delivery-time check must stand on its own.
+    await h.service.updateAccount(accountId, { notification_url: url }, { actor: { type: 'system' } });
+    const key = await h.createKey(accountId);
+    await h.service.reportExposures([key.key], { kind: 'other' }, { actor: { type: 'reporter' } });
+    const notifier = createNotifyWorker({ store: h.store, logger: QUIET, publicUrl: 'https://keys.test', allowPrivateUrls, timeoutMs: 2000 });
+    await notifier.drain();
+    const notice = await h.store.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('key_id', '=', key.id)
+      .where('channel', '=', 'webhook')
+      .executeTakeFirstOrThrow();
+    const row = await h.store.db.selectFrom('api_keys').select('revoked_at').where('id', '=', key.id).executeTakeFirstOrThrow();
+    return { notice, revoked: row.revoked_at !== null };
+  }
+
+  const reachable = () => [
+    ['127.0.0.1', `${v4.origin}/lfk`, v4],
+    ['[::ffff:127.0.0.1]', `http://[::ffff:127.0.0.1]:${v4.port}/lfk`, v4],
+    ['localhost (a name that resolves to 127.0.0.1)', `http://localhost:${v4.port}/lfk`, v4],
+    ['[::1]', `${v6.origin}/lfk`, v6],
+  ] as const;
+  const REACHABLE_NAMES = ['127.0.0.1', '[::ffff:127.0.0.1]', 'localhost (a name that resolves to 127.0.0.1)', '[::1]'];
+
+  it.each(REACHABLE_NAMES)('refuses %s without the setting: the notice fails for good, nothing is sent, the key stays revoked', async (name) => {
+    const [, url, receiver] = reachable().find(([label]) => label === name)!;
+    const before = receiver.requests.length;
+    const { notice, revoked } = await revokeAndNotify(url, false);
+    expect(notice).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(notice.last_error).toMatch(/PermanentError: the notification URL is refused: .* an address inside the network \(set LFK_ALLOW_PRIVATE_URLS=1 to allow it\)/);
+    expect(receiver.requests.length).toBe(before);
+    expect(revoked).toBe(true);
+  });
+
+  it.each(REACHABLE_NAMES)('delivers to %s with LFK_ALLOW_PRIVATE_URLS=1', async (name) => {
+    const [, url, receiver] = reachable().find(([label]) => label === name)!;
+    const before = receiver.requests.length;
+    const { notice } = await revokeAndNotify(url, true);
+    expect(notice).toMatchObject({ status: 'done', attempts: 1 });
+    expect(receiver.requests.length).toBe(before + 1);
+    expect(JSON.parse(receiver.requests.at(-1)!.body)).toMatchObject({ type: 'key.revoked' });
+  });
+
+  it.each([
+    'http://10.0.0.1/lfk',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://100.64.0.1/lfk',
+    'http://192.168.0.10:8080/lfk',
+    'http://0.0.0.0/lfk',
+    'http://[fe80::1]/lfk',
+    'http://[fd00::1]/lfk',
+    'http://[::ffff:169.254.169.254]/latest/meta-data/',
+  ])('refuses %s without the setting, before connecting', async (url) => {
+    const { notice, revoked } = await revokeAndNotify(url, false);
+    expect(notice).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(notice.last_error).toContain('an address inside the network');
+    expect(revoked).toBe(true);
+  });
+});
+
+describe.each(DIALECTS)('setting a notification URL inside the network on %s', (dialect) => {
+  const LITERALS = ['http://127.0.0.1:9000/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'https://100.64.0.1/x'];
+
+  describe('PATCH /v1/account', () => {
+    let strict: Harness;
+    let lenient: Harness;
+    beforeAll(async () => {
+      [strict, lenient] = await Promise.all([createHarness(dialect), createHarness(dialect, { api: { allowPrivateUrls: true } })]);
+    });
+    afterAll(async () => {
+      await Promise.all([strict?.close(), lenient?.close()]);
+    });
+
+    it.each(LITERALS)('refuses %s with 400 invalid_request, and takes it with the setting', async (url) => {
+      const tenant = await strict.createTenant();
+      const refused = await new ApiClient(strict).call('PATCH', '/v1/account', { key: tenant.admin.key, body: { notification_url: url } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('notification_url must be reachable from the internet') });
+      expect((await strict.service.getAccount(tenant.accountId)).notification_url).toBeNull();
+
+      const other = await lenient.createTenant();
+      const taken = await new ApiClient(lenient).call('PATCH', '/v1/account', { key: other.admin.key, body: { notification_url: url } });
+      expect(taken.status).toBe(200);
+      expect(taken.body.notification_url).toBe(url);
+    });
+
+    it('takes a public name without asking DNS (it is checked when a notice is delivered)', async () => {
+      const tenant = await strict.createTenant();
+      const taken = await new ApiClient(strict).call('PATCH', '/v1/account', { key: tenant.admin.key, body: { notification_url: 'https://hooks.example.com/lfk' } });
+      expect(taken.status).toBe(200);
+    });
+  });
+
+  describe('/app/settings', () => {
+    let strict: WebHarness;
+    let lenient: WebHarness;
+    beforeAll(async () => {
+      [strict, lenient] = await Promise.all([createWebHarness(dialect), createWebHarness(dialect, { allowPrivateUrls: true })]);
+    });
+    afterAll(async () => {
+      await Promise.all([strict?.close(), lenient?.close()]);
+    });
+
+    it.each(LITERALS)('refuses %s with the reason on the page, and takes it with the setting', async (url) => {
+      const { accountId, email } = await strict.createAccount();
+      const client = new WebClient(strict);
+      const csrf = await client.signIn(email);
+      const refused = await client.post('/app/settings', { csrf, rotation_period_days: '90', notification_url: url });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('The notification URL must be reachable from the internet');
+      expect((await strict.service.getAccount(accountId)).notification_url).toBeNull();
+
+      const other = await lenient.createAccount();
+      const allowed = new WebClient(lenient);
+      const taken = await allowed.post('/app/settings', { csrf: await allowed.signIn(other.email), rotation_period_days: '90', notification_url: url });
+      expect(taken.status).toBe(200);
+      expect((await lenient.service.getAccount(other.accountId)).notification_url).toBe(url);
+    });
+  });
+});
