@@ -3,6 +3,8 @@
 // `service_unavailable` with a request id, never reports a revocation it did not write, never half
 // writes one, never answers 2xx to a webhook delivery it could not store, and serves again once the
 // database is back, without a restart. Needs `npm run build` (the PostgreSQL part runs the built CLI).
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -15,9 +17,12 @@ import { DIALECTS, POSTGRES_URL, createTestDatabase, type TestDatabase } from '.
 import { createHarness, type Harness } from '../support/harness.js';
 import type { Tenant } from '../support/http.js';
 import { newId } from '../../key-service/ids.js';
+import { generateKey } from '../../key-service/key-format.js';
 import { TcpProxy, throughProxy } from './tcp-proxy.js';
 
 const GG_SECRET = 'gg-signature-token-for-fault-tests';
+const PARTNER_KEY_ID = 'fault-test-partner-key';
+const partnerKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const SYSTEM = { actor: { type: 'system' as const, id: 'test' } };
 
 /** A port nothing listens on: bound, then released. */
@@ -75,8 +80,16 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
   let revokedBefore: CreatedKey;
   let revokedDuring: CreatedKey;
   let accountId: string;
+  /** GitHub's public-key endpoint for partner-program signatures: up throughout, unlike the database. */
+  let github: HttpServer;
 
   beforeAll(async () => {
+    github = createHttpServer((request, response) => {
+      const key = partnerKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      response.writeHead(request.url === '/meta/public_keys/secret_scanning' ? 200 : 404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ public_keys: [{ key_identifier: PARTNER_KEY_ID, key, is_current: true }] }));
+    });
+    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
     database = await createTestDatabase('postgres');
     store = await database.open();
     service = new KeyService(store);
@@ -87,7 +100,11 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
     revokedDuring = await make('Revoked during the fault');
     const target = new URL(POSTGRES_URL!);
     proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
-    server = await startLfkServer({ LFK_DATABASE_URL: throughProxy(database.url, proxy), LFK_GITGUARDIAN_WEBHOOK_SECRET: GG_SECRET });
+    server = await startLfkServer({
+      LFK_DATABASE_URL: throughProxy(database.url, proxy),
+      LFK_GITGUARDIAN_WEBHOOK_SECRET: GG_SECRET,
+      LFK_GITHUB_API_URL: `http://127.0.0.1:${(github.address() as { port: number }).port}`,
+    });
   }, 30_000);
 
   afterAll(async () => {
@@ -96,6 +113,7 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
     await service?.stop();
     await store?.close();
     await database?.drop();
+    await new Promise((resolve) => github?.close(resolve));
   });
 
   async function call(method: string, path: string, options: { key?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -118,6 +136,14 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
     const body = JSON.stringify({ action: 'incident_triggered', incident: { id: incidentId, hmsl_hash: 'f'.repeat(64) } });
     const timestamp = String(Math.floor(Date.now() / 1000));
     return call('POST', '/webhooks/gitguardian', { body, headers: { 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET), timestamp } });
+  }
+
+  /** A partner-program alert for a key lfk never issued (so processing it revokes nothing). */
+  const partnerToken = generateKey();
+  function partnerDelivery() {
+    const body = JSON.stringify([{ token: partnerToken, type: 'trustleads_api_key', url: 'https://github.com/o/r/blob/x/f', source: 'content' }]);
+    const signature = createSign('sha256').update(body).sign(partnerKeys.privateKey).toString('base64');
+    return call('POST', '/webhooks/github/secret-scanning', { body, headers: { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signature } });
   }
 
   const revocationEvents = (keyId: string) => store.db.selectFrom('audit_events').select('id').where('key_id', '=', keyId).where('type', '=', 'key.revoked').execute();
@@ -148,6 +174,7 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
     expect((await call('GET', '/v1/usage', { key: revokedBefore.key })).status).not.toBeLessThan(400);
     // A webhook delivery that cannot be stored is not acknowledged: the sender will retry.
     expectUnavailable(await gitguardianDelivery(4242), 'GitGuardian delivery');
+    expectUnavailable(await partnerDelivery(), 'GitHub partner-program delivery');
     // Nothing of the refused writes reached the database, and nothing was half written.
     expect((await service.getKey(accountId, revokedDuring.id)).status).toBe('active');
     expect(await revocationEvents(revokedDuring.id)).toEqual([]);
@@ -168,9 +195,11 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
     expect([retried.status, retried.body.status]).toEqual([200, 'revoked']);
     expect(await revocationEvents(revokedDuring.id)).toHaveLength(1);
     expect((await call('GET', '/v1/usage', { key: revokedDuring.key })).status).toBe(401);
-    // The retried delivery is accepted and stored.
+    // The retried deliveries are accepted and stored.
     expect((await gitguardianDelivery(4242)).status).toBe(202);
-    expect(await deliveries()).toEqual([{ dedup_key: 'gitguardian:4242:incident_triggered' }]);
+    const partner = await partnerDelivery();
+    expect([partner.status, partner.body]).toEqual([200, [{ token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: 'trustleads_api_key', label: 'false_positive' }]]);
+    expect((await deliveries()).map((row) => row.dedup_key.split(':')[0]).sort()).toEqual(['gitguardian', 'github-partner']);
     expect(server.output()).not.toMatch(/unhandled error|uncaught|internal_error/i);
   }, 60_000);
 
