@@ -18,6 +18,8 @@ import { createHarness, type Harness } from '../support/harness.js';
 import type { Tenant } from '../support/http.js';
 import { newId } from '../../key-service/ids.js';
 import { generateKey } from '../../key-service/key-format.js';
+import { inProcessReporter } from '../../key-service/exposure-reporter.js';
+import { createWebhookServer, type WebhookServer } from '../../webhook-server/webhook-server.js';
 import { TcpProxy, throughProxy } from './tcp-proxy.js';
 
 const GG_SECRET = 'gg-signature-token-for-fault-tests';
@@ -227,6 +229,7 @@ describe('SQLite with a full disk', () => {
   let h: Harness;
   let tenant: Tenant;
   let victim: CreatedKey;
+  let webhooks: WebhookServer;
 
   const setPageLimit = async (pages: number) => sql.raw(`PRAGMA max_page_count = ${pages}`).execute(h.store.db);
   const request = (method: string, path: string, key?: string, body?: unknown) =>
@@ -257,6 +260,13 @@ describe('SQLite with a full disk', () => {
 
   beforeAll(async () => {
     h = await createHarness('sqlite');
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    webhooks = createWebhookServer({
+      store: h.store,
+      logger: quiet,
+      reporter: inProcessReporter(h.service),
+      settings: { githubApiUrl: 'http://127.0.0.1:1', gitguardianApiUrl: 'http://127.0.0.1:1', gitguardianWebhookSecret: GG_SECRET },
+    });
     tenant = await h.createTenant();
     victim = await h.createKey(tenant.accountId, { name: 'Victim' });
     // The filler rows belong to an account of their own, so the tenant's lists stay as they were.
@@ -295,6 +305,12 @@ describe('SQLite with a full disk', () => {
           .execute(),
       ),
       await packUntilFull(() => db.insertInto('jobs').values({ id: newId('job'), account_id: filler.accountId, key_id: fillerKey.id, file_url: 'f', status: 'done', created_at: at }).execute()),
+      await packUntilFull((i) =>
+        db
+          .insertInto('webhook_deliveries')
+          .values({ id: newId('dlv'), provider: 'gitguardian', event: 'f', dedup_key: `f${i}`, payload: '{}', status: 'done', attempts: 0, next_attempt_at: at, locked_until: null, last_error: null, result: null, received_at: at, processed_at: at })
+          .execute(),
+      ),
     ];
     expect(packed.reduce((sum, rows) => sum + rows, 0)).toBeGreaterThan(0);
   });
@@ -329,6 +345,24 @@ describe('SQLite with a full disk', () => {
     expect(h.logs.some((line) => line.includes('database full'))).toBe(true);
   });
 
+  function gitguardianDelivery() {
+    const body = JSON.stringify({ action: 'incident_triggered', incident: { id: 777, hmsl_hash: 'e'.repeat(64) } });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return webhooks.app.request('/webhooks/gitguardian', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET), timestamp },
+    });
+  }
+  const storedDeliveries = () => h.store.db.selectFrom('webhook_deliveries').select('id').where('dedup_key', '=', 'gitguardian:777:incident_triggered').execute();
+
+  it('does not acknowledge a webhook delivery it cannot store (the sender retries)', async () => {
+    const response = await gitguardianDelivery();
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+    expect(await storedDeliveries()).toEqual([]);
+  });
+
   it('writes again once space is freed, the refused revocation included, exactly once', async () => {
     await setPageLimit(1_000_000);
     const revoked = await request('POST', `/v1/keys/${victim.id}/revoke`, tenant.admin.key, { note: 'retried' });
@@ -337,5 +371,7 @@ describe('SQLite with a full disk', () => {
     expect((await request('POST', '/v1/keys', tenant.admin.key, { name: 'After' })).status).toBe(201);
     const events = (await state()).events.filter((event) => event.key_id === victim.id && event.type === 'key.revoked');
     expect(events).toHaveLength(1);
+    expect((await gitguardianDelivery()).status).toBe(202);
+    expect(await storedDeliveries()).toHaveLength(1);
   });
 });
