@@ -63,3 +63,43 @@ export async function startHangingPeer(scheme: 'http' | 'smtp'): Promise<Hanging
       }),
   };
 }
+
+/** What a fake API answers one request with; `hang` accepts it and never answers. */
+export type Answer = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
+
+export interface FakeApi {
+  url: string;
+  /** `METHOD /path` of every request, in order. */
+  seen: string[];
+  /** Queues answers for requests whose `METHOD /path` (query left out) matches; each is used once. */
+  on(method: string, path: string | RegExp, ...answers: Answer[]): void;
+  close(): Promise<void>;
+}
+
+/** A local HTTP server standing in for GitHub, GitGuardian or an owner's receiver. Unplanned requests get 599. */
+export async function startFakeApi(): Promise<FakeApi> {
+  const routes: Array<{ method: string; path: string | RegExp; answers: Answer[] }> = [];
+  const seen: string[] = [];
+  const server: Server = createHttpServer((request, response) => {
+    request.resume();
+    const path = (request.url ?? '/').split('?')[0]!;
+    seen.push(`${request.method} ${path}`);
+    const route = routes.find(
+      (candidate) => candidate.method === request.method && candidate.answers.length > 0 && (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
+    );
+    const answer = route?.answers.shift() ?? { status: 599, body: { message: `no answer planned for ${request.method} ${path}` } };
+    if (answer === 'hang') return;
+    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    on: (method, path, ...answers) => routes.push({ method, path, answers }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
