@@ -1,6 +1,6 @@
 // Runs sources through the detector: the work one worker thread does with its share of files.
 import type { Detector } from './detect.js';
-import { fileSource, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
+import { fileFragments, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
 import { emptyStats, type Finding, type ScanStats, type Source, type SourceOutcome } from './types.js';
 
 export interface FilesResult {
@@ -19,7 +19,11 @@ export async function scanFiles(entries: readonly FileEntry[], detector: Detecto
       if (entry.explicit) result.warnings.push(`${entry.file}: lock file or binary format (a path allowlist), not scanned`);
       continue;
     }
-    await scanSource(fileSource(entry, detector, options), detector, result, options);
+    // Files are read synchronously: no promise per file, only per batch.
+    const fragments = fileFragments(entry, detector, options);
+    let step = fragments.next();
+    for (; !step.done; step = fragments.next()) result.findings.push(...detector.detect(step.value));
+    addOutcome(result, entry, step.value, options);
   }
   return result;
 }
@@ -35,7 +39,7 @@ export async function scanSource(source: Source, detector: Detector, result: Fil
 }
 
 /** Counts a source in the stats by what reading it gave, with a warning where one is due. */
-function addOutcome(result: FilesResult, source: Source, outcome: SourceOutcome, options: ReadOptions): void {
+function addOutcome(result: FilesResult, source: Pick<Source, 'file' | 'explicit'>, outcome: SourceOutcome, options: ReadOptions): void {
   if (outcome.kind === 'text') {
     result.stats.files++;
     result.stats.bytes += outcome.bytes;

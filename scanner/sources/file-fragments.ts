@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { LineCursor } from '../line-cursor.js';
-import type { Fragment, Source, SourceOutcome } from '../types.js';
+import type { Fragment, SourceOutcome } from '../types.js';
 import { sniffEncoding, type TextEncoding } from './sniff.js';
 
 export const CHUNK_BYTES = 1 << 20;
@@ -39,10 +39,6 @@ export interface ReadOptions {
 
 // One buffer per thread: reads are synchronous, one file at a time.
 let shared: Buffer | undefined;
-
-export function fileSource(entry: FileEntry, prefilter: BytePrefilter, options: ReadOptions): Source {
-  return { file: entry.file, ...(entry.explicit && { explicit: true }), fragments: () => fileFragments(entry, prefilter, options) };
-}
 
 /** Yields the fragments of a file worth running the detector on, and returns what the file was. */
 export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, options: ReadOptions): Generator<Fragment, SourceOutcome> {
