@@ -30,7 +30,7 @@ export interface AccessFixture {
   secretsOfB: string[];
 }
 
-/** Makes the two accounts; `useOnce` sends one request with a key so that it is cached before it is revoked. */
+/** Makes the two accounts; `useOnce` sends one request with a key so that it is cached before it is revoked or expires. */
 export async function makeAccessFixture(h: Harness, clock: TestClock, useOnce: (key: string) => Promise<void>): Promise<AccessFixture> {
   const a = await h.createTenant();
   const b = await h.createTenant();
@@ -42,6 +42,8 @@ export async function makeAccessFixture(h: Harness, clock: TestClock, useOnce: (
   await useOnce(revoked.key);
   await h.service.revokeKey(a.accountId, revoked.id, 'access test', { actor: { type: 'system', id: 'test' } });
   const expired = await h.createKey(a.accountId, { name: 'Alpha expiring', scopes: ['enrichment', 'keys:manage'], expires_in_days: 1 });
+  // Used (and so cached) while still live: expiry must hold for a key the cache already trusts.
+  await useOnce(expired.key);
   clock.ms += 2 * DAY_MS;
   const jobB = (await h.service.createJob((await h.service.authenticate(b.enrichment.key))!, 'https://bravo-hidden.example/file.csv')).id;
   const jobA = (await h.service.createJob((await h.service.authenticate(a.enrichment.key))!, 'https://alpha.example/file.csv')).id;
