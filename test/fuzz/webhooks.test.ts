@@ -200,6 +200,17 @@ describe('receivers under random input', () => {
     }
   });
 
+  it('regression (found by the leak check over the signed-noise runs): a key in a match\'s type, url or source is not stored', async () => {
+    const key = generateKey();
+    const body = JSON.stringify([{ token: generateKey(), type: key, url: `https://example.com/x?key=${key}`, source: `pasted ${key}` }]);
+    const headers = { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signPartner(body, signer.privateKey) };
+    expect((await h.post(routes.partner, body, headers)).status).toBe(200);
+    const stored = (await h.deliveries()).find((delivery) => delivery.payload.includes(key.slice(0, 11)));
+    expect(stored?.payload).toBeDefined();
+    expect(stored!.payload).not.toContain(key);
+    expect(JSON.parse(stored!.payload).matches[0]).toMatchObject({ type: `${key.slice(0, 11)}…`, url: `https://example.com/x?key=${key.slice(0, 11)}…`, source: `pasted ${key.slice(0, 11)}…` });
+  });
+
   it('the documented partner sample, signed by GitHub, is taken (200) and one changed byte is refused (401)', async () => {
     const headers = { 'github-public-key-identifier': DOCS_KEY_ID, 'github-public-key-signature': DOCS_SIGNATURE };
     expect((await h.post(routes.partner, DOCS_BODY, headers)).status).toBe(200);

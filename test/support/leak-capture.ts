@@ -1,7 +1,8 @@
-// "Keys never leak from lfk itself" (issue 8): the shared test helpers copy what lfk says during a
-// test run (log lines, audit events, error bodies, CLI output, mail, notices, reports) into one
-// folder per run, and test/security/leak-global-setup.ts scans it with lfk's own scanner at the
-// end; a full key anywhere in it fails the run. Without LFK_LEAK_CAPTURE_DIR (outside vitest, e.g.
+// "Keys never leak from lfk itself" (issue 8): the shared test helpers copy what lfk says or keeps
+// during a test run (log lines, audit events and the other rows of every test database, error
+// bodies, CLI output, mail, notices, reports) into one folder per run, and
+// test/security/leak-global-setup.ts scans it with lfk's own scanner at the end; a full key
+// anywhere in it fails the run. Without LFK_LEAK_CAPTURE_DIR (outside vitest, e.g.
 // the benchmarks) every capture is a no-op.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +15,11 @@ export const LEAK_CAPTURE_ENV = 'LFK_LEAK_CAPTURE_DIR';
 
 const LFK_BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-export type CaptureKind = 'log' | 'audit' | 'cli' | 'http-error' | 'mail' | 'notice' | 'report';
+export type CaptureKind = 'log' | 'database' | 'cli' | 'http-error' | 'mail' | 'notice' | 'report';
+
+export function capturing(): boolean {
+  return captureDir() !== undefined;
+}
 
 function captureDir(): string | undefined {
   return process.env[LEAK_CAPTURE_ENV] || undefined;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
-import { displayOf, isWellFormedKey, sha256Hex } from '../../key-service/key-format.js';
+import { displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../../key-service/key-format.js';
 import { errorFields } from '../../key-service/logger.js';
 import type { PartnerDelivery } from '../deliveries.js';
 import { PublicKeysUnavailable, verifyPartnerSignature, type PartnerKeyCache } from '../verify-github-partner.js';
@@ -70,9 +70,10 @@ export function githubPartnerReceiver(deps: PartnerDeps) {
       matches: wellFormed.map((match) => ({
         sha256: sha256Hex(match.token),
         display: displayOf(match.token),
-        type: match.type,
-        url: match.url,
-        source: match.source,
+        // Free text from the sender: a key pasted in it must not be stored (found by test/fuzz/webhooks.test.ts).
+        type: redactKeys(match.type),
+        url: redactKeys(match.url),
+        source: redactKeys(match.source),
       })),
     };
     const bodyHash = createHash('sha256').update(body).digest('hex');
