@@ -7,9 +7,14 @@ import { isPrivateAddress, PrivateAddressError } from './private-addresses.js';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A `lookup` for net.connect that fails when any address the name resolves to is private. */
-export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+type Resolve = (hostname: string, options: LookupOptions & { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/**
+ * A `lookup` for net.connect that fails when any address the name resolves to is private (one
+ * public record beside a private one does not make a name safe). `resolve` is the system's DNS.
+ */
+export const publicOnlyLookup = (resolve: Resolve = dnsLookup) => (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+  resolve(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
     const inside = addresses.find((entry) => isPrivateAddress(entry.address));
     if (inside) return callback(new PrivateAddressError(`${hostname} resolves to ${inside.address}, an address inside the network`), []);
@@ -18,14 +23,14 @@ export function publicOnlyLookup(hostname: string, options: LookupOptions, callb
     if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
     callback(null, first.address, first.family);
   });
-}
+};
 
 let publicOnlyAgent: Agent | undefined;
 
 /** fetch for notification URLs; with `allowPrivate` (LFK_ALLOW_PRIVATE_URLS=1) the plain global fetch. */
 export function notificationFetch(options: { allowPrivate?: boolean } = {}): typeof fetch {
   if (options.allowPrivate) return fetch;
-  publicOnlyAgent ??= new Agent({ connect: { lookup: publicOnlyLookup } });
+  publicOnlyAgent ??= new Agent({ connect: { lookup: publicOnlyLookup() } });
   const dispatcher = publicOnlyAgent;
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;

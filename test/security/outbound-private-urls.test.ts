@@ -4,6 +4,8 @@
 // its reason; the revocation itself stands.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyWorker } from '../../key-service/notify/notify-worker.js';
+import type { LookupAddress } from 'node:dns';
+import { publicOnlyLookup } from '../../key-service/outbound/guarded-fetch.js';
 import { isPrivateAddress } from '../../key-service/outbound/private-addresses.js';
 import { DIALECTS } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -47,6 +49,32 @@ describe('private addresses', () => {
 
   it.each(REFUSED)('%s is inside the network', (address) => expect(isPrivateAddress(address)).toBe(true));
   it.each(ALLOWED)('%s is not', (address) => expect(isPrivateAddress(address)).toBe(false));
+});
+
+describe('the connection lookup for notification URLs', () => {
+  /** A DNS that answers these records for every name. */
+  const dnsAnswering = (records: LookupAddress[]) => (_: string, __: unknown, callback: (error: null, addresses: LookupAddress[]) => void) => callback(null, records);
+  const ask = (records: LookupAddress[], all: boolean) =>
+    new Promise<{ error: Error | null; address: unknown; family: unknown }>((resolve) =>
+      publicOnlyLookup(dnsAnswering(records))('hooks.example.test', { all }, (error, address, family) => resolve({ error, address, family })),
+    );
+
+  it('hands a public answer to the connection, in the form it asked for', async () => {
+    const records = [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1::1', family: 6 }];
+    expect(await ask(records, true)).toEqual({ error: null, address: records, family: undefined });
+    expect(await ask(records, false)).toEqual({ error: null, address: '93.184.216.34', family: 4 });
+  });
+
+  it.each([
+    [[{ address: '127.0.0.1', family: 4 }], '127.0.0.1'],
+    [[{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }], '10.0.0.7'],
+    [[{ address: '93.184.216.34', family: 4 }, { address: '::ffff:169.254.169.254', family: 6 }], '::ffff:169.254.169.254'],
+  ])('refuses a name whose records include a private one (%j)', async (records, inside) => {
+    for (const all of [true, false]) {
+      const { error } = await ask(records, all);
+      expect(error?.message).toBe(`hooks.example.test resolves to ${inside}, an address inside the network`);
+    }
+  });
 });
 
 describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) => {
