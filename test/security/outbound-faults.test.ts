@@ -109,14 +109,19 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
       expect(await keyRow(h, key.id)).toMatchObject({ revoked_reason: 'exposed:github-app' });
     });
 
+    // Each answer is made when the test runs: the reset time is a moment, not a duration.
     it.each([
-      ['429 with Retry-After: 1800', { status: 429, headers: { 'retry-after': '1800' }, body: { message: 'rate limited' } }, 1800],
-      ['403 with x-ratelimit-remaining: 0 and Retry-After: 900', { status: 403, headers: { 'retry-after': '900', 'x-ratelimit-remaining': '0' }, body: { message: 'API rate limit exceeded' } }, 900],
-      ['403 with x-ratelimit-remaining: 0 and a reset in 1200 s', { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1200) }, body: { message: 'API rate limit exceeded' } }, 1200],
+      ['429 with Retry-After: 1800', (): Answer => ({ status: 429, headers: { 'retry-after': '1800' }, body: { message: 'rate limited' } }), 1800],
+      ['403 with x-ratelimit-remaining: 0 and Retry-After: 900', (): Answer => ({ status: 403, headers: { 'retry-after': '900', 'x-ratelimit-remaining': '0' }, body: { message: 'API rate limit exceeded' } }), 900],
+      [
+        '403 with x-ratelimit-remaining: 0 and a reset in 1200 s',
+        (): Answer => ({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1200) }, body: { message: 'API rate limit exceeded' } }),
+        1200,
+      ],
     ] as const)('rate-limited (%s): retried no sooner than GitHub asked, then done', async (_, limited, seconds) => {
       const key = await deliverAlert();
       peer.on('POST', '/app/installations/1/access_tokens', TOKEN);
-      peer.on('GET', ALERT_PATH, limited as Answer, alertWith(key.key));
+      peer.on('GET', ALERT_PATH, limited(), alertWith(key.key));
       peer.on('PATCH', ALERT_PATH, { status: 200, body: {} });
 
       await h.drain();
