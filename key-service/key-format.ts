@@ -1,5 +1,5 @@
 // The lfk key format (SPEC §1.1). Dependency-free: the scanner imports this too.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const KEY_PREFIX = 'lfk_sk_';
@@ -88,5 +88,6 @@ export function redactKeys(text: string): string {
 
 /** Hex SHA-256 of the full key: what the store keeps, and GitHub's `token_hash`. */
 export function sha256Hex(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // The one-shot form (Node ≥ 20.12) costs half of createHash(), and this runs on every request.
+  return hash('sha256', key, 'hex');
 }

@@ -144,9 +144,9 @@ export class KeyService {
    * undefined when only the database can tell. Only keys with a valid checksum are ever cached,
    * so a hit needs no checksum test.
    */
-  authenticateFromCache(token: string): VerifiedKey | null | undefined {
+  authenticateFromCache(token: string, now: Date = this.now()): VerifiedKey | null | undefined {
     if (token.length !== KEY_LENGTH) return null;
-    const nowMs = this.now().getTime();
+    const nowMs = now.getTime();
     this.noticeOtherWriters(Date.now());
     const cached = this.cache.get(sha256Hex(token), nowMs);
     if (!cached) return undefined;
@@ -168,8 +168,8 @@ export class KeyService {
     }
   }
 
-  recordUse(key: VerifiedKey, ip: string | null): void {
-    this.usage.recordRequest(key.id, key.accountId, ip, this.now());
+  recordUse(key: VerifiedKey, ip: string | null, now: Date = this.now()): void {
+    this.usage.recordRequest(key.id, key.accountId, ip, now);
   }
 
   async usageOf(key: VerifiedKey): Promise<UsageReport> {
@@ -178,8 +178,7 @@ export class KeyService {
   }
 
   /** The same without waiting, when this instance's totals are fresh (the hot path). */
-  usageOfCached(key: VerifiedKey): UsageReport | undefined {
-    const now = this.now();
+  usageOfCached(key: VerifiedKey, now: Date = this.now()): UsageReport | undefined {
     const counts = this.usage.usageFromSnapshots(key.id, key.accountId, now);
     return counts && this.usageReport(key, now, counts);
   }

@@ -45,52 +45,87 @@ export function periodOf(date: Date): Period {
   return period;
 }
 
+/** Values by period, then by id: lookups on the hot path build no `id|period` strings. */
+class ByPeriod<V> {
+  readonly periods = new Map<string, Map<string, V>>();
+
+  get(period: string, id: string): V | undefined {
+    return this.periods.get(period)?.get(id);
+  }
+
+  /** The value, made by `create` when missing. */
+  take(period: string, id: string, create: () => V): V {
+    let ids = this.periods.get(period);
+    if (ids === undefined) this.periods.set(period, (ids = new Map()));
+    let value = ids.get(id);
+    if (value === undefined) ids.set(id, (value = create()));
+    return value;
+  }
+
+  set(period: string, id: string, value: V): void {
+    let ids = this.periods.get(period);
+    if (ids === undefined) this.periods.set(period, (ids = new Map()));
+    ids.set(id, value);
+  }
+
+  *entries(): Generator<[period: string, id: string, value: V]> {
+    for (const [period, ids] of this.periods) for (const [id, value] of ids) yield [period, id, value];
+  }
+
+  get size(): number {
+    let size = 0;
+    for (const ids of this.periods.values()) size += ids.size;
+    return size;
+  }
+}
+
+const zero = (): Counts => ({ requests: 0, jobs: 0 });
+
 export class UsageRecorder {
-  /** Unwritten counts by `keyId|period`. */
-  private pending = new Map<string, Pending>();
-  /** The same counts summed by `accountId|period`, so a usage answer never walks every key. */
-  private pendingByAccount = new Map<string, Counts>();
+  /** Unwritten counts by period and key id. */
+  private pending = new ByPeriod<Pending>();
+  /** The same counts summed by period and account id, so a usage answer never walks every key. */
+  private pendingByAccount = new ByPeriod<Counts>();
   /** Unwritten `last_used` by key id. */
   private pendingLastUsed = new Map<string, { at: string; ip: string | null }>();
-  private readonly lastUsedWrittenMs = new Map<string, number>();
-  /** Totals as last read from (or written to) the database, by `key:ID|period` or `acct:ID|period`. */
-  private readonly snapshots = new Map<string, Snapshot>();
+  /** The latest use recorded here by key id (the ISO form kept: usage answers show it every time). */
+  private readonly lastUsed = new Map<string, { ms: number; at: string }>();
+  /** Totals as last read from (or written to) the database. */
+  private readonly keySnapshots = new ByPeriod<Snapshot>();
+  private readonly accountSnapshots = new ByPeriod<Snapshot>();
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
 
   recordRequest(keyId: string, accountId: string, ip: string | null, now: Date): void {
-    this.bump(keyId, accountId, now, { requests: 1, jobs: 0 });
+    this.bump(keyId, accountId, now, 1, 0);
     const nowMs = now.getTime();
-    const written = this.lastUsedWrittenMs.get(keyId) ?? 0;
-    if (nowMs - written >= LAST_USED_INTERVAL_MS) {
-      this.pendingLastUsed.set(keyId, { at: now.toISOString(), ip });
-      this.lastUsedWrittenMs.set(keyId, nowMs);
+    const last = this.lastUsed.get(keyId);
+    if (last === undefined || nowMs - last.ms >= LAST_USED_INTERVAL_MS) {
+      const at = now.toISOString();
+      this.pendingLastUsed.set(keyId, { at, ip });
+      this.lastUsed.set(keyId, { ms: nowMs, at });
     }
   }
 
   recordJob(keyId: string, accountId: string, now: Date): void {
-    this.bump(keyId, accountId, now, { requests: 0, jobs: 1 });
+    this.bump(keyId, accountId, now, 0, 1);
   }
 
   /** The newest `last_used_at` known here for a key, written or not. */
   lastUsedAt(keyId: string): string | undefined {
     // Not the pending map alone: a flush empties it, and the caller's cached key may predate the use.
-    const recordedMs = this.lastUsedWrittenMs.get(keyId);
-    return recordedMs === undefined ? undefined : new Date(recordedMs).toISOString();
+    return this.lastUsed.get(keyId)?.at;
   }
 
-  private bump(keyId: string, accountId: string, now: Date, delta: Counts): void {
+  private bump(keyId: string, accountId: string, now: Date, requests: number, jobs: number): void {
     const period = periodOf(now).id;
-    const id = `${keyId}|${period}`;
-    const entry = this.pending.get(id) ?? { accountId, period, requests: 0, jobs: 0 };
-    entry.requests += delta.requests;
-    entry.jobs += delta.jobs;
-    this.pending.set(id, entry);
-    const accountEntry = this.pendingByAccount.get(`${accountId}|${period}`) ?? { requests: 0, jobs: 0 };
-    accountEntry.requests += delta.requests;
-    accountEntry.jobs += delta.jobs;
-    this.pendingByAccount.set(`${accountId}|${period}`, accountEntry);
+    const entry = this.pending.take(period, keyId, () => ({ accountId, period, requests: 0, jobs: 0 }));
+    entry.requests += requests;
+    entry.jobs += jobs;
+    const accountEntry = this.pendingByAccount.take(period, accountId, zero);
+    accountEntry.requests += requests;
+    accountEntry.jobs += jobs;
   }
 
   /** Totals for a key and its account this month, including counts not yet written. */
@@ -106,30 +141,26 @@ export class UsageRecorder {
   /** The same, synchronously, when the stored totals read recently are still fresh. */
   usageFromSnapshots(keyId: string, accountId: string, now: Date): { key: Counts; account: Counts } | undefined {
     const period = periodOf(now).id;
-    const keyTotals = this.freshSnapshot(`key:${keyId}|${period}`, now);
-    const accountTotals = this.freshSnapshot(`acct:${accountId}|${period}`, now);
+    const nowMs = now.getTime();
+    const keyTotals = fresh(this.keySnapshots.get(period, keyId), nowMs);
+    const accountTotals = fresh(this.accountSnapshots.get(period, accountId), nowMs);
     if (!keyTotals || !accountTotals) return undefined;
-    const keyPending = this.pending.get(`${keyId}|${period}`);
-    const accountPending = this.pendingByAccount.get(`${accountId}|${period}`);
+    const keyPending = this.pending.get(period, keyId);
+    const accountPending = this.pendingByAccount.get(period, accountId);
     return {
       key: { requests: keyTotals.requests + (keyPending?.requests ?? 0), jobs: keyTotals.jobs + (keyPending?.jobs ?? 0) },
       account: { requests: accountTotals.requests + (accountPending?.requests ?? 0), jobs: accountTotals.jobs + (accountPending?.jobs ?? 0) },
     };
   }
 
-  private freshSnapshot(id: string, now: Date): Counts | undefined {
-    const cached = this.snapshots.get(id);
-    return cached && now.getTime() - cached.loadedAtMs < SNAPSHOT_TTL_MS ? cached : undefined;
-  }
-
   private loadKeyTotals(keyId: string, period: string, now: Date): Promise<Counts> {
-    return this.snapshot(`key:${keyId}|${period}`, now, () =>
+    return this.snapshot(this.keySnapshots, period, keyId, now, () =>
       this.db.selectFrom('usage_counters').select(['requests', 'jobs']).where('key_id', '=', keyId).where('period', '=', period).executeTakeFirst(),
     );
   }
 
   private loadAccountTotals(accountId: string, period: string, now: Date): Promise<Counts> {
-    return this.snapshot(`acct:${accountId}|${period}`, now, () =>
+    return this.snapshot(this.accountSnapshots, period, accountId, now, () =>
       this.db
         .selectFrom('usage_counters')
         .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('requests'), sql<number>`0`).as('requests'), eb.fn.coalesce(eb.fn.sum<number>('jobs'), sql<number>`0`).as('jobs')])
@@ -139,12 +170,18 @@ export class UsageRecorder {
     );
   }
 
-  private async snapshot(id: string, now: Date, load: () => Promise<{ requests: number | string; jobs: number | string } | undefined>): Promise<Counts> {
+  private async snapshot(
+    into: ByPeriod<Snapshot>,
+    period: string,
+    id: string,
+    now: Date,
+    load: () => Promise<{ requests: number | string; jobs: number | string } | undefined>,
+  ): Promise<Counts> {
     const row = await load();
     // PostgreSQL returns sums as strings (bigint); SQLite as numbers.
-    const fresh = { requests: Number(row?.requests ?? 0), jobs: Number(row?.jobs ?? 0), loadedAtMs: now.getTime() };
-    this.snapshots.set(id, fresh);
-    return fresh;
+    const loaded = { requests: Number(row?.requests ?? 0), jobs: Number(row?.jobs ?? 0), loadedAtMs: now.getTime() };
+    into.set(period, id, loaded);
+    return loaded;
   }
 
   /** Writes everything counted so far. Safe to call concurrently: calls share one write. */
@@ -160,16 +197,15 @@ export class UsageRecorder {
     const lastUsed = this.pendingLastUsed;
     if (counts.size === 0 && lastUsed.size === 0) return;
     const byAccount = this.pendingByAccount;
-    this.pending = new Map();
-    this.pendingByAccount = new Map();
+    this.pending = new ByPeriod();
+    this.pendingByAccount = new ByPeriod();
     this.pendingLastUsed = new Map();
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const [id, entry] of counts) {
-          const keyId = id.slice(0, id.indexOf('|'));
+        for (const [period, keyId, entry] of counts.entries()) {
           await trx
             .insertInto('usage_counters')
-            .values({ key_id: keyId, account_id: entry.accountId, period: entry.period, requests: entry.requests, jobs: entry.jobs })
+            .values({ key_id: keyId, account_id: entry.accountId, period, requests: entry.requests, jobs: entry.jobs })
             .onConflict((conflict) =>
               conflict.columns(['key_id', 'period']).doUpdateSet({
                 requests: sql`usage_counters.requests + ${entry.requests}`,
@@ -184,33 +220,32 @@ export class UsageRecorder {
       });
     } catch (error) {
       // Keep what could not be written for the next flush rather than lose it.
-      for (const [id, entry] of counts) {
-        const now = this.pending.get(id);
-        if (now) {
-          now.requests += entry.requests;
-          now.jobs += entry.jobs;
-        } else this.pending.set(id, entry);
-      }
-      for (const [id, entry] of byAccount) {
-        const now = this.pendingByAccount.get(id) ?? { requests: 0, jobs: 0 };
+      for (const [period, keyId, entry] of counts.entries()) {
+        const now = this.pending.take(period, keyId, () => ({ accountId: entry.accountId, period, requests: 0, jobs: 0 }));
         now.requests += entry.requests;
         now.jobs += entry.jobs;
-        this.pendingByAccount.set(id, now);
+      }
+      for (const [period, accountId, entry] of byAccount.entries()) {
+        const now = this.pendingByAccount.take(period, accountId, zero);
+        now.requests += entry.requests;
+        now.jobs += entry.jobs;
       }
       for (const [keyId, used] of lastUsed) if (!this.pendingLastUsed.has(keyId)) this.pendingLastUsed.set(keyId, used);
       throw error;
     }
-    for (const [id, entry] of counts) {
-      const keyId = id.slice(0, id.indexOf('|'));
-      this.addToSnapshot(`key:${keyId}|${entry.period}`, entry);
-      this.addToSnapshot(`acct:${entry.accountId}|${entry.period}`, entry);
+    for (const [period, keyId, entry] of counts.entries()) {
+      addTo(this.keySnapshots.get(period, keyId), entry);
+      addTo(this.accountSnapshots.get(period, entry.accountId), entry);
     }
   }
+}
 
-  private addToSnapshot(id: string, delta: Counts): void {
-    const snapshot = this.snapshots.get(id);
-    if (!snapshot) return;
-    snapshot.requests += delta.requests;
-    snapshot.jobs += delta.jobs;
-  }
+function fresh(snapshot: Snapshot | undefined, nowMs: number): Snapshot | undefined {
+  return snapshot && nowMs - snapshot.loadedAtMs < SNAPSHOT_TTL_MS ? snapshot : undefined;
+}
+
+function addTo(snapshot: Snapshot | undefined, delta: Counts): void {
+  if (!snapshot) return;
+  snapshot.requests += delta.requests;
+  snapshot.jobs += delta.jobs;
 }

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { UsageReport } from '../../service/key-service.js';
 import { addressOf } from '../client-address.js';
 import { readCredentials } from '../credentials.js';
@@ -52,22 +53,47 @@ export function usageFastPath(deps: ApiDeps, metrics: ApiMetrics, perKey: KeyRat
     return response;
   };
   return (request, env) => {
-    if (request.method !== 'GET' || !isUsagePath(request.url)) return undefined;
+    const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    let authorization: string | undefined;
+    let apiKey: string | undefined;
+    if (incoming) {
+      // Served by @hono/node-server: Node's own parsed headers, without a Headers lookup each.
+      const target = incoming.url ?? '';
+      if (incoming.method !== 'GET' || !(target === '/v1/usage' || target.startsWith('/v1/usage?'))) return undefined;
+      const parsed = incoming.headers;
+      // Node keeps only the first of repeated Authorization headers, where the route sees them joined.
+      if (parsed['x-request-id'] !== undefined || repeatsAuthorization(incoming.rawHeaders)) return undefined;
+      authorization = parsed.authorization;
+      apiKey = parsed['x-api-key'] as string | undefined;
+    } else {
+      if (request.method !== 'GET' || !isUsagePath(request.url)) return undefined;
+      const headers = request.headers;
+      if (headers.get('x-request-id') !== null) return undefined;
+      authorization = headers.get('authorization') ?? undefined;
+      apiKey = headers.get('x-api-key') ?? undefined;
+    }
     const started = performance.now();
-    const headers = request.headers;
-    if (headers.get('x-request-id') !== null) return undefined;
-    const authorization = headers.get('authorization');
-    const apiKey = headers.get('x-api-key');
-    const credentials = readCredentials(authorization ?? undefined, apiKey ?? undefined);
+    const credentials = readCredentials(authorization, apiKey);
     if (credentials.kind !== 'token') return undefined;
-    const key = deps.service.authenticateFromCache(credentials.token);
+    // One clock reading for the whole answer: a Date costs on this path.
+    const now = deps.service.now();
+    const key = deps.service.authenticateFromCache(credentials.token, now);
     // Over its limit, the route answers the 429 (and counts the refusal).
-    if (!key || !key.scopes.includes('enrichment') || !perKey.take(key.id, deps.service.now().getTime())) return undefined;
-    deps.service.recordUse(key, addressOf(env, request, trustProxy));
-    const cached = deps.service.usageOfCached(key);
+    if (!key || !key.scopes.includes('enrichment') || !perKey.take(key.id, now.getTime())) return undefined;
+    deps.service.recordUse(key, addressOf(env, request, trustProxy), now);
+    const cached = deps.service.usageOfCached(key, now);
     if (cached) return answer(started, cached);
     return deps.service.usageOf(key).then((usage) => answer(started, usage));
   };
+}
+
+function repeatsAuthorization(rawHeaders: string[]): boolean {
+  let seen = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization' && ++seen > 1) return true;
+  }
+  return false;
 }
 
 /** `…/v1/usage` or `…/v1/usage?…` of an absolute request URL. */
