@@ -205,6 +205,44 @@ describe.each(DIALECTS.filter((dialect) => dialect === 'postgres'))('%s going aw
     expect(server.output()).not.toMatch(/unhandled error|uncaught|internal_error/i);
   }, 60_000);
 
+  it('survives PostgreSQL terminating its sessions, and still refuses a key revoked elsewhere on the very next request', async () => {
+    const victim = await service.createKey(accountId, { name: 'Revoked by another process' }, SYSTEM);
+    expect((await call('GET', '/v1/usage', { key: victim.key })).status).toBe(200);
+    const listener = `lfk-listener-${server.child.pid}`;
+    const listenerPids = async () =>
+      (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${listener} and query ilike 'listen%'`.execute(store.db)).rows.map((row) => row.pid);
+    /** The pid of this server's one listening connection, once there is one other than `not`. */
+    const listenerOtherThan = async (not?: number) => {
+      for (let attempt = 0; attempt <= 100; attempt++) {
+        const pids = await listenerPids();
+        if (pids.length === 1 && pids[0] !== not) return pids[0]!;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('the revocation listener did not come back');
+    };
+    const before = await listenerOtherThan();
+    // Only this server's sessions: those that come through the proxy (other suites share the
+    // database). Two steps: PostgreSQL may evaluate a WHERE clause's terms in any order.
+    const ours = await sql<{ pid: number }>`select pid from pg_stat_activity where client_port = any(${proxy.upstreamPorts()}) and pid <> pg_backend_pid()`.execute(store.db);
+    expect(ours.rows.map((row) => row.pid)).toContain(before);
+    await sql`select pg_terminate_backend(pid) from unnest(${ours.rows.map((row) => row.pid)}::int[]) as pid`.execute(store.db);
+    for (let round = 0; round < 3; round++) {
+      const answer = await call('GET', '/v1/keys', { key: admin.key });
+      expect([200, 503]).toContain(answer.status);
+    }
+    await untilReady();
+    // Wait for the new listener connection itself (a terminated backend can linger in pg_stat_activity)…
+    await listenerOtherThan(before);
+    // …then a revocation written by another process (NOTIFY) is honoured on the next request.
+    expect((await call('GET', '/v1/usage', { key: victim.key })).status).toBe(200);
+    // Another process (the CLI, straight to PostgreSQL) revokes it, as in the cluster suite.
+    const revoked = await runLfk(['keys', 'revoke', victim.id], { env: { LFK_DATABASE_URL: database.url } });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const refused = await call('GET', '/v1/usage', { key: victim.key });
+    expect([refused.status, refused.body.error?.code]).toEqual([401, 'invalid_api_key']);
+    expect(server.child.exitCode).toBeNull();
+  }, 60_000);
+
   it('survives its connections being cut again and again, answering only 200 or 503', async () => {
     const statuses = new Set<number>();
     for (let round = 0; round < 5; round++) {

@@ -6,6 +6,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   private readonly server: Server;
   private readonly open = new Set<Socket>();
+  private readonly upstreams = new Set<Socket>();
   private up = true;
   port = 0;
 
@@ -33,9 +34,9 @@ export class TcpProxy {
     this.up = true;
   }
 
-  /** Connections currently open through the proxy (client and server side each count). */
-  get connections(): number {
-    return this.open.size;
+  /** The local ports of the proxy's connections to the target: `client_port` in pg_stat_activity. */
+  upstreamPorts(): number[] {
+    return [...this.upstreams].map((socket) => socket.localPort).filter((port): port is number => port !== undefined);
   }
 
   async close(): Promise<void> {
@@ -49,6 +50,8 @@ export class TcpProxy {
       return;
     }
     const upstream = connect(this.targetPort, this.targetHost);
+    this.upstreams.add(upstream);
+    upstream.on('close', () => this.upstreams.delete(upstream));
     for (const [socket, other] of [
       [client, upstream],
       [upstream, client],
