@@ -26,6 +26,17 @@ import { createWebhookServer, type WebhookServer, type WebhookSettings } from '.
   return { promise, resolve, reject };
 };
 
+// What lfk sends the (nock-faked) GitHub and GitGuardian APIs — check runs, comments, reports —
+// goes to the leak check too: the hosts below are only ever called by lfk, never by a test.
+const fetchBeforeCapture = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = input instanceof Request ? input.url : String(input);
+  if ((url.startsWith(GITHUB_API) || url.startsWith(GITGUARDIAN_API)) && typeof init?.body === 'string') {
+    captureText('notice', `${init.method ?? 'GET'} ${url}`, init.body);
+  }
+  return fetchBeforeCapture(input, init);
+};
+
 // The package is CommonJS JSON; NodeNext types its default import as the module, so require it.
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
 
