@@ -10,7 +10,7 @@ import { scanFiles, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
 import { addStats, emptyStats } from './types.js';
 import { detectorFor } from './validators.js';
-import type { WorkerInit } from './worker.js';
+import { encodeEntries, type WorkerInit } from './worker-messages.js';
 
 const IN_FLIGHT = 2;
 
@@ -90,7 +90,7 @@ export class ScanPool {
         const answered = new Promise<FilesResult>((resolve, reject) => answers.push({ resolve, reject })).then((result) =>
           this.collect(result, files),
         );
-        worker.postMessage(batch);
+        worker.postMessage(encodeEntries(batch));
         const tracked = answered.finally(() => inFlight.delete(tracked));
         inFlight.add(tracked);
         if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
