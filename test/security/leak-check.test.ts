@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { displayOf, generateKey, redactKeys } from '../../key-service/key-format.js';
-import { BAD_CHECKSUM_KEY } from '../support/http.js';
+import { createHarness } from '../support/harness.js';
+import { ApiClient, BAD_CHECKSUM_KEY } from '../support/http.js';
 import { captureLfkRun, captureText, checkCapture, LEAK_CAPTURE_ENV, scanCapture } from '../support/leak-capture.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -99,6 +100,36 @@ describe('capturing', () => {
     // The command line in the `### source` line is redacted too.
     captureLfkRun(['keys', 'revoke', key], undefined, { stdout: '', stderr: 'lfk: error: no such key\n' });
     expect(readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('')).toContain(`### lfk keys revoke ${key.slice(0, 11)}…`);
+  });
+});
+
+describe('the shared helpers feed the capture', () => {
+  it('a harness leaves its error bodies, logs and database rows there, and a created key in none of them', async () => {
+    const saved = process.env[LEAK_CAPTURE_ENV];
+    const dir = freshFolder();
+    process.env[LEAK_CAPTURE_ENV] = dir;
+    try {
+      const h = await createHarness('sqlite');
+      const { accountId } = await h.createAccount();
+      const created = await h.createKey(accountId, { name: 'Captured', scopes: ['keys:manage'] });
+      const api = new ApiClient(h);
+      expect((await api.get('/v1/keys', BAD_CHECKSUM_KEY)).status).toBe(401);
+      expect((await api.post('/v1/keys', { name: '' }, created.key)).status).toBe(400);
+      h.logs.push('{"msg":"a line the harness logged"}');
+      await h.close();
+      const captured = Object.fromEntries(readdirSync(dir).map((name) => [name.replace(/-\d+-\d+\.log$/, ''), readFileSync(join(dir, name), 'utf8')]));
+      expect(Object.keys(captured).sort()).toEqual(['database', 'http-error', 'log']);
+      expect(captured['http-error']).toContain('### GET /v1/keys → 401');
+      expect(captured['http-error']).toContain('### POST /v1/keys → 400');
+      expect(captured.log).toContain('a line the harness logged');
+      expect(captured.database).toContain('### sqlite table audit_events');
+      expect(captured.database).toContain('"type":"key.created"');
+      expect(captured.database).toContain(displayOf(created.key));
+      await expect(checkCapture(dir)).resolves.toMatchObject({ leaks: [] });
+    } finally {
+      if (saved === undefined) delete process.env[LEAK_CAPTURE_ENV];
+      else process.env[LEAK_CAPTURE_ENV] = saved;
+    }
   });
 });
 
