@@ -12,7 +12,7 @@ import { addStats, emptyStats } from './types.js';
 import { detectorFor } from './validators.js';
 import { encodeEntries, type WorkerInit } from './worker-messages.js';
 
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 4;
 
 export interface PoolOptions {
   ruleSet: RuleSet;
