@@ -1,4 +1,4 @@
-// Spreads files over threads. Batches are queued as the walk finds them; each worker keeps two in
+// Spreads files over threads. Batches are queued as the walk finds them; each worker keeps four in
 // flight so it never waits on the main thread, and once the walk is done the main thread scans
 // from the same queue too (by default one worker per core but one, plus the main thread: on two
 // cores that saves starting a second Node isolate).
