@@ -3,6 +3,7 @@
 //
 //   npm run bench:auth                   (PostgreSQL from LFK_TEST_DATABASE_URL, else the local server)
 //   LFK_BENCH_SECONDS=10 LFK_BENCH_CONNECTIONS=64 npm run bench:auth
+import './database-env.js';
 import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
@@ -16,8 +17,6 @@ const SECONDS = Number(process.env.LFK_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.LFK_BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.LFK_BENCH_CONNECTIONS ?? 32);
 const KEYS = Number(process.env.LFK_BENCH_KEYS ?? 50);
-process.env.LFK_TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
-process.env.LFK_TEST_QUIET = '1';
 
 interface Run {
   rps: number;
