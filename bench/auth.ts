@@ -3,6 +3,7 @@
 //
 //   npm run bench:auth                   (PostgreSQL from LFK_TEST_DATABASE_URL, else the local server)
 //   LFK_BENCH_SECONDS=10 LFK_BENCH_CONNECTIONS=64 npm run bench:auth
+//   LFK_BENCH_DIALECTS=sqlite npm run bench:auth     (one store only)
 import './database-env.js';
 import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
@@ -104,7 +105,7 @@ async function benchDialect(dialect: Dialect) {
 }
 
 const results = [];
-for (const dialect of ['sqlite', 'postgres'] as const) results.push(await benchDialect(dialect));
+for (const dialect of (process.env.LFK_BENCH_DIALECTS?.split(',') ?? ['sqlite', 'postgres']) as Dialect[]) results.push(await benchDialect(dialect));
 
 console.log(`\nauth benchmark: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${SECONDS} s per side (medians; ratio = median of per-round ratios), ${KEYS} keys, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 console.log('| store | bare Hono req/s | authenticated /v1/usage req/s | ratio | bare p99 ms | auth p99 ms | non-2xx |');
