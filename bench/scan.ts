@@ -40,6 +40,9 @@ function main(): void {
   const rgTimes: number[] = [];
   const lfkCpu: number[] = [];
   const rgCpu: number[] = [];
+  const floorTimes: number[] = [];
+  const floorCpu: number[] = [];
+  const floorArgs = [join(ROOT, 'bench', 'node-floor.mjs'), CORPUS];
   let report = '';
   for (let run = 0; run < RUNS; run++) {
     const lfk = time(`lfk scan #${run + 1}`, process.execPath, lfkArgs);
@@ -49,6 +52,9 @@ function main(): void {
     const rg = time(`rg #${run + 1}`, 'rg', rgArgs);
     rgTimes.push(rg.seconds);
     rgCpu.push(rg.cpu);
+    const floor = time(`node floor #${run + 1}`, process.execPath, floorArgs);
+    floorTimes.push(floor.seconds);
+    floorCpu.push(floor.cpu);
   }
   const findings = (JSON.parse(report) as { findings: Array<{ fingerprint: string }> }).findings;
   const found = new Set(findings.map((finding) => finding.fingerprint));
@@ -61,7 +67,9 @@ function main(): void {
   console.log('');
   console.log(`lfk scan   ${lfkSeconds.toFixed(2)} s  ${(mb / lfkSeconds).toFixed(0)} MB/s  ${median(lfkCpu).toFixed(2)} s CPU  (medians of ${RUNS})`);
   console.log(`ripgrep    ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s  ${median(rgCpu).toFixed(2)} s CPU  (medians of ${RUNS})`);
+  console.log(`node floor ${median(floorTimes).toFixed(2)} s  ${(mb / median(floorTimes)).toFixed(0)} MB/s  ${median(floorCpu).toFixed(2)} s CPU  (walk + open/read/keyword search/close on 2 threads, nothing else)`);
   console.log(`ratio      lfk / rg wall time = ${(lfkSeconds / rgSeconds).toFixed(2)} (target ≤ 2); best runs ${(Math.min(...lfkTimes) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(lfkCpu) / median(rgCpu)).toFixed(2)}`);
+  console.log(`           node floor / rg = ${(median(floorTimes) / rgSeconds).toFixed(2)}; lfk / node floor = ${(lfkSeconds / median(floorTimes)).toFixed(2)}`);
   console.log(`recall     ${recalled}/${manifest.keys.length} planted keys found`);
   console.log(`decoys     ${decoysReported}/${manifest.decoys.length} reported; ${unexpected} findings that are not planted keys`);
   const ok = recalled === manifest.keys.length && decoysReported === 0 && unexpected === 0;
