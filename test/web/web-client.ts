@@ -7,6 +7,7 @@ import type { Dialect } from '../../key-service/store/database.js';
 import { createWebApp, type WebApp } from '../../key-service/web/app.js';
 import type { WebOptions } from '../../key-service/web/env.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { captureText } from '../support/leak-capture.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -53,7 +54,10 @@ export class WebClient {
       if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return { status: response.status, headers: response.headers, text: await response.text() };
+    const text = await response.text();
+    // Into the leak check: an error page must never hold a key (the page showing a new key is a 200).
+    if (response.status >= 400) captureText('http-error', `${method} ${path}`, text);
+    return { status: response.status, headers: response.headers, text };
   }
 
   get(path: string, headers?: Record<string, string>) {
