@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { captureLfkRun } from '../support/leak-capture.js';
 import { LFK_BIN } from '../scanner/run-lfk.js';
 import { GIT_ENV, commit, newKey, newRepo } from './repo.js';
 
@@ -15,6 +16,7 @@ describe.skipIf(!existsSync(SCRIPT))('lfk scan --git on a terminal', () => {
 
   it('counts commits on the terminal and clears the line', () => {
     const run = spawnSync(SCRIPT, ['-qec', `${process.execPath} ${LFK_BIN} scan --git`, '/dev/null'], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' } });
+    captureLfkRun(['scan', '--git'], repo, run);
     expect(run.stdout).toMatch(/\rscanning history: \d+ commits?/);
     expect(run.stdout).toContain('\r\x1b[K');
     expect(run.stdout).toContain('1 key found');
@@ -22,6 +24,7 @@ describe.skipIf(!existsSync(SCRIPT))('lfk scan --git on a terminal', () => {
 
   it('draws nothing when stderr is not a terminal', () => {
     const run = spawnSync(process.execPath, [LFK_BIN, 'scan', '--git'], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+    captureLfkRun(['scan', '--git'], repo, run);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('');
   });

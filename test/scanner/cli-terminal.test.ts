@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { captureLfkRun } from '../support/leak-capture.js';
 import { testKey } from './keys.js';
 import { LFK_BIN } from './run-lfk.js';
 
@@ -16,6 +17,7 @@ function onTerminal(args: string, cwd: string, env: Record<string, string> = {})
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '', ...env },
   });
+  captureLfkRun(args.split(' '), cwd, run);
   return run.stdout;
 }
 
@@ -43,6 +45,7 @@ describe.skipIf(!existsSync(SCRIPT))('lfk scan on a terminal', () => {
 
   it('draws nothing on stderr when it is not a terminal', () => {
     const run = spawnSync(process.execPath, [LFK_BIN, 'scan', '--workers', '2', '.'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    captureLfkRun(['scan', '--workers', '2', '.'], cwd, run);
     expect(run.stderr).toBe('');
     expect(run.stdout).not.toContain('\x1b[');
   });
