@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { testKey } from './keys.js';
 import { LFK_BIN } from './run-lfk.js';
 
-const HEAVY = ['hono', 'pg', 'better-sqlite3', 'kysely', 'octokit', 'zod', 'nodemailer', 'yaml'];
+const HEAVY = ['hono', 'pg', 'better-sqlite3', 'kysely', 'octokit', 'zod', 'nodemailer', 'yaml', 'undici'];
 
 function loadedModules(args: string[], cwd: string): string[] {
   const hooks = mkdtempSync(join(tmpdir(), 'lfk-hooks-'));
