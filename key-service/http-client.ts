@@ -2,6 +2,8 @@
 // scanner (`--verify`, `--revoke`) and by anything else that runs apart from the key service.
 // Callers depend on the KeyServiceClient interface, not on fetch.
 
+import { retryAfterMs } from './outbound/retry-after.js';
+
 export type VerifyStatus = 'active' | 'expired' | 'revoked' | 'unknown' | 'invalid';
 export type ExposureStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
 
@@ -93,7 +95,7 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
       }
       if (response.status === 429 && attempt < maxRetries) {
         await response.body?.cancel();
-        await sleep(Math.min(retryAfterMs(response.headers.get('retry-after')), maxRetryDelayMs));
+        await sleep(Math.min(retryAfterMs(response.headers) ?? 1000, maxRetryDelayMs));
         continue;
       }
       const text = await response.text();
@@ -127,14 +129,6 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
 }
 
 /** Retry-After in seconds or as an HTTP date; one second when absent or unreadable. */
-function retryAfterMs(header: string | null): number {
-  if (header === null) return 1000;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? 1000 : Math.max(0, date - Date.now());
-}
-
 function parseResults<R>(text: string): R[] | undefined {
   try {
     const results = (JSON.parse(text) as { results?: unknown }).results;

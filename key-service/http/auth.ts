@@ -38,19 +38,19 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     throw new ApiError(code, message);
   };
   const { perKey, failuresPerAddress } = options.limits;
-  const refuseUnknownKey = (c: Context<ApiEnv>): never => {
-    failuresPerAddress.count(clientAddress(c, trustProxy), deps.service.now().getTime());
+  const refuseUnknownKey = (c: Context<ApiEnv>, now: Date): never => {
+    failuresPerAddress.count(clientAddress(c, trustProxy), now.getTime());
     return refuse('invalid_api_key', INVALID_KEY_MESSAGE);
   };
-  const admit = (c: Context<ApiEnv>, key: VerifiedKey | null): void => {
-    if (!key) refuseUnknownKey(c);
-    const nowMs = deps.service.now().getTime();
-    if (!perKey.take(key!.id, nowMs)) {
+  // One clock reading per request, shared by the cache, the limits and the usage count.
+  const admit = (c: Context<ApiEnv>, key: VerifiedKey | null, now: Date): void => {
+    if (!key) refuseUnknownKey(c, now);
+    if (!perKey.take(key!.id, now.getTime())) {
       options.failures?.inc({ code: 'rate_limited' });
-      throw perKey.refusal(nowMs);
+      throw perKey.refusal(now.getTime());
     }
     const ip = clientAddress(c, trustProxy);
-    deps.service.recordUse(key!, ip);
+    deps.service.recordUse(key!, ip, now);
     if (!key!.scopes.includes(options.scope)) refuse('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
     c.set('principal', {
       accountId: key!.accountId,
@@ -73,16 +73,17 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     const credentials = readCredentials(authorization, apiKeyHeader);
     if (credentials.kind === 'none') refuse('missing_api_key', MISSING_KEY_MESSAGE);
     if (credentials.kind === 'conflict') refuse('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
-    const cached = credentials.kind === 'token' ? deps.service.authenticateFromCache(credentials.token) : null;
+    const now = deps.service.now();
+    const cached = credentials.kind === 'token' ? deps.service.authenticateFromCache(credentials.token, now) : null;
     if (cached) {
-      admit(c, cached);
+      admit(c, cached, now);
       return next();
     }
     // An address that keeps presenting unknown keys is refused before they cost a lookup.
-    failuresPerAddress.check(clientAddress(c, trustProxy), deps.service.now().getTime());
-    if (cached === null || credentials.kind !== 'token') return refuseUnknownKey(c);
+    failuresPerAddress.check(clientAddress(c, trustProxy), now.getTime());
+    if (cached === null || credentials.kind !== 'token') return refuseUnknownKey(c, now);
     return deps.service.authenticate(credentials.token).then((key) => {
-      admit(c, key);
+      admit(c, key, now);
       return next();
     });
   };

@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ApiError, ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { KEY_PREFIX, redactKeys } from '../key-format.js';
-import { isDatabaseFull, isUnavailableError } from '../store/database.js';
+import { databaseTrouble } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 
@@ -39,14 +39,15 @@ export function handleError(logger: Logger) {
       if (known) return errorResponse(c, known[0], known[1]);
       return errorResponse(c, 'invalid_request', error.message || 'The request was not understood.');
     }
-    if (isDatabaseFull(error)) {
+    const trouble = databaseTrouble(error);
+    if (trouble?.full) {
       // An operator must act (free space): an error, not a warning. The transaction was rolled back.
       logger.error('database full', { request_id: c.get('requestId'), ...errorFields(error) });
-      return errorResponse(c, 'service_unavailable', 'The database is out of space, so nothing was written. Retry later.', { 'Retry-After': '60' });
+      return errorResponse(c, 'service_unavailable', 'The database is out of space, so nothing was written. Retry later.', { 'Retry-After': trouble.retryAfter });
     }
-    if (isUnavailableError(error)) {
+    if (trouble) {
       logger.warn('database unavailable', { request_id: c.get('requestId'), ...errorFields(error) });
-      return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { 'Retry-After': '5' });
+      return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { 'Retry-After': trouble.retryAfter });
     }
     logger.error('unhandled error', { request_id: c.get('requestId'), path: redactKeys(c.req.path), ...errorFields(error) });
     return errorResponse(c, 'internal_error', 'Something went wrong on our side. Quote the request id if you contact support.');

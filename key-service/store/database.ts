@@ -221,3 +221,13 @@ export function isDatabaseFull(error: unknown): boolean {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return code === 'SQLITE_FULL' || code === '53100';
 }
+
+/**
+ * A database that is down or full, as the API and the web page answer it: 503 with how long to
+ * wait (a full disk needs an operator, so longer, and logged as an error). Undefined otherwise.
+ */
+export function databaseTrouble(error: unknown): { full: boolean; retryAfter: string } | undefined {
+  if (isDatabaseFull(error)) return { full: true, retryAfter: '60' };
+  if (isUnavailableError(error)) return { full: false, retryAfter: '5' };
+  return undefined;
+}

@@ -9,7 +9,7 @@ import type { SessionResolver } from '../http/auth.js';
 import { clientAddress } from '../http/client-address.js';
 import { errorFields } from '../logger.js';
 import { redactKeys } from '../key-format.js';
-import { isDatabaseFull, isUnavailableError } from '../store/database.js';
+import { databaseTrouble } from '../store/database.js';
 import { APP_SCRIPT, APP_STYLE, SCRIPT_PATH, STYLE_PATH } from './assets.js';
 import { fromThisSite } from './csrf.js';
 import type { WebDeps, WebEnv, WebOptions } from './env.js';
@@ -87,11 +87,13 @@ export function createWebApp(options: WebOptions): WebApp {
   app.onError((error, c) => {
     if (error instanceof ApiError) return page(c, error.status as ContentfulStatusCode, TITLES[error.code] ?? 'Refused', error.message);
     if (error instanceof HTTPException) return page(c, error.status as ContentfulStatusCode, 'Refused', error.message || 'The request was not understood.');
-    if (isUnavailableError(error)) {
+    const trouble = databaseTrouble(error);
+    if (trouble) {
       // The database is down or full: nothing was changed, and trying again later may work.
-      logger.warn('database unavailable', { path: redactKeys(c.req.path), ...errorFields(error) });
-      c.header('Retry-After', isDatabaseFull(error) ? '60' : '5');
-      return page(c, 503, 'Try again shortly', isDatabaseFull(error) ? 'The database is out of space, so nothing was saved. Try again later.' : 'The service cannot reach its database right now, so nothing was saved. Try again in a moment.');
+      (trouble.full ? logger.error : logger.warn)(trouble.full ? 'database full' : 'database unavailable', { path: redactKeys(c.req.path), ...errorFields(error) });
+      c.header('Retry-After', trouble.retryAfter);
+      const why = trouble.full ? 'The database is out of space' : 'The service cannot reach its database right now';
+      return page(c, 503, 'Try again shortly', `${why}, so nothing was saved. Try again ${trouble.full ? 'later' : 'in a moment'}.`);
     }
     logger.error('web page error', { path: redactKeys(c.req.path), ...errorFields(error) });
     return page(c, 500, 'Something went wrong', 'Something went wrong on our side. Try again in a moment.');
