@@ -21,7 +21,6 @@ import { parseScopes } from './key-objects.js';
 import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 import { UsageRecorder, periodOf, type Counts } from './usage.js';
-import { ECHO_WAIT_MS, EchoWaiters } from './echo-waiters.js';
 
 export interface KeyServiceOptions {
   /**
@@ -96,30 +95,17 @@ export class KeyService {
   async forget(sha256s: string[]): Promise<void> {
     if (sha256s.length === 0) return;
     for (const sha of sha256s) this.cache.delete(sha);
-    // PostgreSQL hands a notification to every listener at once, ours included: once ours has it,
-    // the other instances' sockets hold it too, so the caller is answered only then (bounded).
-    const echoed = this.following ? this.echoes.wait(sha256s, ECHO_WAIT_MS) : undefined;
+    // Resolves once every listening instance has dropped them too: the caller is answered only then.
     await this.store.publishRevocations(sha256s);
-    await echoed;
   }
 
   /** Follows revocations made by other instances and processes; returns the function that stops it. */
   async followRevocations(onError: (error: Error) => void): Promise<() => Promise<void>> {
-    const stop = await this.store.listenForRevocations((sha256s) => {
+    return this.store.listenForRevocations((sha256s) => {
       if (sha256s === null) this.cache.clear();
       else for (const sha of sha256s) this.cache.delete(sha);
-      this.echoes.heard(sha256s);
     }, onError);
-    this.following = this.store.dialect === 'postgres';
-    return async () => {
-      this.following = false;
-      this.echoes.heard(null);
-      await stop();
-    };
   }
-
-  private following = false;
-  private readonly echoes = new EchoWaiters();
 
   // ── authentication (the hot path) ───────────────────────────────────────────
 

@@ -3,6 +3,15 @@
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
+import {
+  ACK_CHANNEL,
+  RECEIPT_WAIT_MS,
+  RevocationReceipts,
+  ackPayload,
+  newMessageId,
+  parseRevocationPayload,
+  revocationPayload,
+} from './revocation-receipts.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -13,7 +22,10 @@ export interface Store {
   dataVersion(): number | null;
   /** Resolves when the database answers a trivial query. */
   ping(timeoutMs?: number): Promise<void>;
-  /** Tells every other instance that these keys (by SHA-256) were revoked; a no-op on SQLite. */
+  /**
+   * Tells every other instance that these keys (by SHA-256) were revoked; a no-op on SQLite. In a
+   * process that listens, resolves once every listening instance has dropped them (bounded at 1 s).
+   */
   publishRevocations(sha256s: string[]): Promise<void>;
   /**
    * Calls `onRevoked` with the hashes other instances publish, and with `null` whenever the
@@ -116,6 +128,8 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
   // clients' errors reach 'error' above, so this listener only has to exist.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const receipts = new RevocationReceipts();
+  const listener: ListenerState = { receipts, connected: () => false };
   return {
     db,
     dialect: 'postgres',
@@ -133,19 +147,43 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     },
     async publishRevocations(sha256s) {
       // NOTIFY payloads are limited to 8000 bytes: 100 hashes (6.5 kB) per message.
-      for (let start = 0; start < sha256s.length; start += 100) {
-        await sql`select pg_notify(${REVOCATION_CHANNEL}, ${sha256s.slice(start, start + 100).join(',')})`.execute(db);
+      const messages: { id: string; sha256s: string[] }[] = [];
+      for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: newMessageId(), sha256s: sha256s.slice(start, start + 100) });
+      // Only a process that listens hears acknowledgements (`lfk keys revoke` relies on the TTL).
+      const listeners = listener.connected() ? await countListeners(db) : 0;
+      const acknowledged = receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);
+      for (const message of messages) {
+        await sql`select pg_notify(${REVOCATION_CHANNEL}, ${revocationPayload(message.id, message.sha256s)})`.execute(db);
       }
+      await acknowledged;
     },
-    listenForRevocations: (onRevoked, onError) => listenPostgres(pg, url, onRevoked, onError),
+    listenForRevocations: (onRevoked, onError) => listenPostgres(pg, url, listener, onRevoked, onError),
     close: () => db.destroy(),
   };
 }
 
-/** A dedicated connection that LISTENs, and reconnects (with a full flush) when it drops. */
+const LISTENER_NAME_PREFIX = 'lfk-listener-';
+
+/** The listening instances on this database, as PostgreSQL sees their connections now. */
+async function countListeners(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+    where datname = current_database() and application_name like ${LISTENER_NAME_PREFIX + '%'}`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+interface ListenerState {
+  receipts: RevocationReceipts;
+  connected: () => boolean;
+}
+
+/**
+ * A dedicated connection that LISTENs, and reconnects (with a full flush) when it drops. It
+ * acknowledges each revocation once the cache is emptied, and hears the others' acknowledgements.
+ */
 async function listenPostgres(
   pg: typeof import('pg').default,
   url: string,
+  state: ListenerState,
   onRevoked: (sha256s: string[] | null) => void,
   onError: (error: Error) => void = () => undefined,
 ): Promise<() => Promise<void>> {
@@ -156,9 +194,15 @@ async function listenPostgres(
 
   const connect = async (): Promise<void> => {
     // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
-    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, application_name: `lfk-listener-${process.pid}` });
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
+    const listenerId = newMessageId();
     next.on('notification', (message) => {
-      if (message.channel === REVOCATION_CHANNEL && message.payload) onRevoked(message.payload.split(','));
+      if (!message.payload) return;
+      if (message.channel === ACK_CHANNEL) return state.receipts.acknowledged(message.payload);
+      if (message.channel !== REVOCATION_CHANNEL) return;
+      const { id, sha256s } = parseRevocationPayload(message.payload);
+      onRevoked(sha256s);
+      if (id) next.query('select pg_notify($1, $2)', [ACK_CHANNEL, ackPayload(id, listenerId)]).catch(() => undefined);
     });
     next.on('error', (error) => {
       onError(error);
@@ -166,7 +210,7 @@ async function listenPostgres(
     });
     next.on('end', () => lost(next));
     await next.connect();
-    await next.query(`LISTEN ${REVOCATION_CHANNEL}`);
+    await next.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ACK_CHANNEL}`);
     client = next;
     attempt = 0;
     // Anything revoked while we were not listening is unknown to us: start clean.
@@ -177,6 +221,7 @@ async function listenPostgres(
     if (stopped || client !== which) return;
     client = undefined;
     onRevoked(null);
+    state.receipts.lost();
     which.end().catch(() => undefined);
     scheduleReconnect();
   };
@@ -195,8 +240,11 @@ async function listenPostgres(
   };
 
   await connect();
+  state.connected = () => client !== undefined;
   return async () => {
     stopped = true;
+    state.connected = () => false;
+    state.receipts.lost();
     clearTimeout(retryTimer);
     await client?.end().catch(() => undefined);
   };
