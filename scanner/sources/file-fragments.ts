@@ -76,6 +76,8 @@ function cleanBytes(fd: number, buffer: Buffer, first: number, prefilter: BytePr
   let read = first;
   let chunk = buffer.subarray(0, first);
   if (prefilter.bytesMayMatch(chunk)) return undefined;
+  // A short first read was the whole file: asking again for the end costs one more system call.
+  if (first < buffer.length) return first;
   for (;;) {
     // A keyword split across two reads shows up in the previous tail joined to the next head.
     const tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - seam)));
