@@ -8,6 +8,7 @@ import { createLogger } from '../../key-service/logger.js';
 import { createWebApp, type WebApp } from '../../key-service/web/app.js';
 import { DIALECTS } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { captureErrorAnswers } from '../support/leak-capture.js';
 import { WebClient, type PageResponse } from '../web/web-client.js';
 import { accessState, DAY_MS, expectNothingOf, makeAccessFixture, TestClock, type AccessFixture } from './access-fixtures.js';
 
@@ -105,7 +106,7 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
     h = await createHarness(dialect, { service: { now: clock.now } });
     const logger = createLogger('debug', (line) => h.logs.push(line));
     web = createWebApp({ service: h.service, logger, publicUrl: PUBLIC_URL, throttle: { perEmail: 1000, perAddress: 1000 } });
-    site = createApiApp({ service: h.service, logger, sessions: web.sessions, authFailureLimit: 1e6, keyRateLimit: 1e6 });
+    site = captureErrorAnswers(createApiApp({ service: h.service, logger, sessions: web.sessions, authFailureLimit: 1e6, keyRateLimit: 1e6 }));
     site.route('/', web.app);
     const createAccount = h.createAccount.bind(h);
     // Remember each account's owner e-mail, to sign its owner in.

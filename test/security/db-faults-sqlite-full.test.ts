@@ -9,6 +9,7 @@ import type { CreatedKey } from '../../key-service/service/types.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { createWebhookServer, type WebhookServer } from '../../webhook-server/webhook-server.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { captureErrorAnswers } from '../support/leak-capture.js';
 import type { Tenant } from '../support/http.js';
 
 const GG_SECRET = 'gg-signature-token-for-fault-tests';
@@ -59,6 +60,7 @@ describe('SQLite with a full disk', () => {
       reporter: inProcessReporter(h.service),
       settings: { githubApiUrl: 'http://127.0.0.1:1', gitguardianApiUrl: 'http://127.0.0.1:1', gitguardianWebhookSecret: GG_SECRET },
     });
+    captureErrorAnswers(webhooks.app);
     tenant = await h.createTenant();
     victim = await h.createKey(tenant.accountId, { name: 'Victim' });
     // The filler rows belong to an account of their own, so the tenant's lists stay as they were.

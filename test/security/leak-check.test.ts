@@ -115,12 +115,15 @@ describe('the shared helpers feed the capture', () => {
       const api = new ApiClient(h);
       expect((await api.get('/v1/keys', BAD_CHECKSUM_KEY)).status).toBe(401);
       expect((await api.post('/v1/keys', { name: '' }, created.key)).status).toBe(400);
+      // A test calling the app directly, without ApiClient, is captured all the same.
+      expect((await h.app.request('/v1/keys/key_elsewhere', { headers: { authorization: `Bearer ${created.key}` } })).status).toBe(404);
       h.logs.push('{"msg":"a line the harness logged"}');
       await h.close();
       const captured = Object.fromEntries(readdirSync(dir).map((name) => [name.replace(/-\d+-\d+\.log$/, ''), readFileSync(join(dir, name), 'utf8')]));
       expect(Object.keys(captured).sort()).toEqual(['database', 'http-error', 'log']);
       expect(captured['http-error']).toContain('### GET /v1/keys → 401');
       expect(captured['http-error']).toContain('### POST /v1/keys → 400');
+      expect(captured['http-error']).toContain('### GET /v1/keys/key_elsewhere → 404');
       expect(captured.log).toContain('a line the harness logged');
       expect(captured.database).toContain('### sqlite table audit_events');
       expect(captured.database).toContain('"type":"key.created"');

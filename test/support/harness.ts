@@ -7,7 +7,7 @@ import type { Plan } from '../../key-service/store/schema.js';
 import { KeyService, type KeyServiceOptions } from '../../key-service/service/key-service.js';
 import type { CreatedKey, Scope } from '../../key-service/service/types.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
-import { captureText } from './leak-capture.js';
+import { captureErrorAnswers, captureText } from './leak-capture.js';
 
 export interface Harness {
   database: TestDatabase;
@@ -33,7 +33,7 @@ export async function createHarness(
   const service = new KeyService(store, options.service);
   const logs: string[] = [];
   const logger = createLogger('debug', (line) => logs.push(line));
-  const app = createApiApp({ service, logger, ...options.api });
+  const app = captureErrorAnswers(createApiApp({ service, logger, ...options.api }));
   const harness: Harness = {
     database,
     store,

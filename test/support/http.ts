@@ -6,7 +6,6 @@ import { generateKey } from '../../key-service/key-format.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import type { Dialect } from '../../key-service/store/database.js';
 import { createHarness, type Harness } from './harness.js';
-import { captureText } from './leak-capture.js';
 
 export type Tenant = Awaited<ReturnType<Harness['createTenant']>>;
 
@@ -55,7 +54,6 @@ export class ApiClient {
     if ((response.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
     const result: ApiResponse = { method, path, status: response.status, headers: response.headers, text, body: parsed };
     this.seen.push(result);
-    if (result.status >= 400) captureText('http-error', `${method} ${path} → ${result.status}`, text);
     checkCommonHeaders(result);
     return result;
   }

@@ -38,6 +38,27 @@ export function captureText(kind: CaptureKind, source: string, text: string): vo
   appendFileSync(file, `### ${redactKeys(source)}\n${text.endsWith('\n') ? text : `${text}\n`}`);
 }
 
+type RequestingApp = { request: (input: string | Request | URL, init?: RequestInit, ...rest: never[]) => Response | Promise<Response> };
+
+/**
+ * Every error answer of an in-process app (`app.request`) goes to the leak check, whichever test or
+ * helper made the request. Success answers are not: creating and rolling a key answer it in full.
+ */
+export function captureErrorAnswers<App extends RequestingApp>(app: App): App {
+  if (!captureDir()) return app;
+  const request = app.request;
+  app.request = (async (input: string | Request | URL, init?: RequestInit, ...rest: never[]) => {
+    const response = await request(input, init, ...rest);
+    if (response.status >= 400) {
+      const target = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+      captureText('http-error', `${method} ${target} → ${response.status}`, await response.clone().text());
+    }
+    return response;
+  }) as App['request'];
+  return app;
+}
+
 /** A report file a command wrote (`--output FILE`), if it exists. */
 export function captureFile(kind: CaptureKind, source: string, path: string): void {
   if (!captureDir() || !existsSync(path)) return;

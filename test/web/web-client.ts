@@ -7,7 +7,7 @@ import type { Dialect } from '../../key-service/store/database.js';
 import { createWebApp, type WebApp } from '../../key-service/web/app.js';
 import type { WebOptions } from '../../key-service/web/env.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { captureText } from '../support/leak-capture.js';
+import { captureErrorAnswers } from '../support/leak-capture.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -20,7 +20,7 @@ export async function createWebHarness(dialect: Dialect, options: Partial<WebOpt
   const harness = await createHarness(dialect, { service });
   const logger = createLogger('debug', (line) => harness.logs.push(line));
   const web = createWebApp({ service: harness.service, logger, publicUrl: 'http://127.0.0.1:8080', ...options });
-  const site = createApiApp({ service: harness.service, logger, sessions: web.sessions });
+  const site = captureErrorAnswers(createApiApp({ service: harness.service, logger, sessions: web.sessions }));
   site.route('/', web.app);
   return Object.assign(harness, { web, site });
 }
@@ -55,8 +55,6 @@ export class WebClient {
       else this.cookies.set(name, value);
     }
     const text = await response.text();
-    // Into the leak check: an error page must never hold a key (the page showing a new key is a 200).
-    if (response.status >= 400) captureText('http-error', `${method} ${path}`, text);
     return { status: response.status, headers: response.headers, text };
   }
 

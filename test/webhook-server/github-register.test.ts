@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadEnvironment, serverSettings } from '../../cli/settings.js';
 import { readPrivateKey } from '../../webhook-server/github/client.js';
 import { LFK_BIN } from '../support/cli.js';
+import { captureLfkRun } from '../support/leak-capture.js';
 
 const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 
@@ -97,6 +98,7 @@ describe('lfk github register', () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain(`${base}/apps/lfk-acme/installations/new`);
     expect(await exited).toBe(0);
+    captureLfkRun(['github', 'register', '--org', 'acme'], dir, { stdout, stderr });
     expect(stdout).toContain('id 4242');
 
     const envText = readFileSync(join(dir, '.env'), 'utf8');
@@ -117,6 +119,7 @@ describe('lfk github register', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
+    captureLfkRun(['github', 'register', '--org', 'a b'], dir, { stdout: '', stderr });
     expect(stderr).toContain('--org');
   });
 });

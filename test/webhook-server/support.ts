@@ -9,7 +9,7 @@ import { inProcessReporter, type ExposureReporter } from '../../key-service/expo
 import type { Dialect } from '../../key-service/store/database.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { keysIn } from '../support/http.js';
-import { captureText } from '../support/leak-capture.js';
+import { captureErrorAnswers, captureText } from '../support/leak-capture.js';
 import { signGithubApp } from '../../webhook-server/verify-github-app.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { createWebhookServer, type WebhookServer, type WebhookSettings } from '../../webhook-server/webhook-server.js';
@@ -91,11 +91,11 @@ export async function createWebhookHarness(
     },
   });
   const harness = h as WebhookHarness;
+  captureErrorAnswers(webhooks.app);
   harness.webhooks = webhooks;
   harness.post = async (path, body, headers) => {
     const response = await webhooks.app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
     const text = await response.text();
-    if (response.status >= 400) captureText('http-error', `POST ${path} → ${response.status}`, text);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
