@@ -55,11 +55,18 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     // A file that fit in one read is its size; only bigger ones need an fstat for the limit.
     const size = first < buffer.length ? first : fstatSync(fd).size;
     if (options.maxFileSize > 0 && size > options.maxFileSize) return { kind: 'too-large', size };
-    const encoding = sniffEncoding(buffer.subarray(0, first));
+    const head = buffer.subarray(0, first);
+    const encoding = sniffEncoding(head);
     if (encoding === 'binary') return { kind: 'binary' };
+    const whole = first < buffer.length;
     if (encoding === 'utf-8') {
-      const clean = cleanBytes(fd, buffer, first, prefilter);
+      const clean = whole ? (prefilter.bytesMayMatch(head) ? undefined : first) : cleanBytes(fd, buffer, first, prefilter);
       if (clean !== undefined) return { kind: 'text', bytes: clean };
+    }
+    if (whole) {
+      // Already in memory: one fragment, decoded in one call (a streaming decoder is several times slower).
+      yield { text: decoderFor(encoding).decode(head), file: entry.file, startLine: 1, startColumn: 1 };
+      return { kind: 'text', bytes: first };
     }
     const bytes = yield* decodedFragments(fd, buffer, encoding, entry.file);
     return { kind: 'text', bytes };
@@ -70,14 +77,16 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
   }
 }
 
-/** Reads the rest of the file checking bytes only: its size when no keyword can be in it. */
+// Decoding a whole file at once keeps no state between calls, so one decoder per encoding serves all.
+const decoders = new Map<TextEncoding, TextDecoder>();
+const decoderFor = (encoding: TextEncoding) => decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
+
+/** Reads the rest of a file bigger than one read, checking bytes only: its size when no keyword can be in it. */
 function cleanBytes(fd: number, buffer: Buffer, first: number, prefilter: BytePrefilter): number | undefined {
   const seam = Math.max(0, prefilter.maxKeywordBytes - 1);
   let read = first;
   let chunk = buffer.subarray(0, first);
   if (prefilter.bytesMayMatch(chunk)) return undefined;
-  // A short first read was the whole file: asking again for the end costs one more system call.
-  if (first < buffer.length) return first;
   for (;;) {
     // A keyword split across two reads shows up in the previous tail joined to the next head.
     const tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - seam)));
