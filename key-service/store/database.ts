@@ -150,7 +150,8 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
       const messages: { id: string; sha256s: string[] }[] = [];
       for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: newMessageId(), sha256s: sha256s.slice(start, start + 100) });
       // Only a process that listens hears acknowledgements (`lfk keys revoke` relies on the TTL).
-      const listeners = listener.connected() ? await countListeners(db) : 0;
+      // At least ourselves: our own copy coming back is the least a receipt can be.
+      const listeners = listener.connected() ? Math.max(1, await countListeners(db)) : 0;
       const acknowledged = receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);
       for (const message of messages) {
         await sql`select pg_notify(${REVOCATION_CHANNEL}, ${revocationPayload(message.id, message.sha256s)})`.execute(db);
@@ -169,6 +170,14 @@ async function countListeners(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
     where datname = current_database() and application_name like ${LISTENER_NAME_PREFIX + '%'}`.execute(db);
   return rows[0]?.n ?? 0;
+}
+
+/** pg lets a URL's own application_name win over the one given beside it; listeners must keep theirs. */
+function withoutApplicationName(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('application_name')) return url;
+  parsed.searchParams.delete('application_name');
+  return parsed.href;
 }
 
 interface ListenerState {
@@ -191,10 +200,11 @@ async function listenPostgres(
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let attempt = 0;
+  const listenerUrl = withoutApplicationName(url);
 
   const connect = async (): Promise<void> => {
     // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
-    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
+    const next = new pg.Client({ connectionString: listenerUrl, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
     const listenerId = newMessageId();
     next.on('notification', (message) => {
       if (!message.payload) return;

@@ -105,6 +105,27 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
     expect(acknowledged).toBe(true);
   });
 
+  it('names its listener for the count even when the database URL sets application_name', async () => {
+    const { openStore } = await import('../../key-service/store/database.js');
+    const named = async () => {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [`lfk-listener-${process.pid}`]);
+      await client.end();
+      return rows[0].n as number;
+    };
+    const before = await named();
+    const store = await openStore(`${database.url}&application_name=ops-dashboard`, { migrate: false, poolSize: 1 });
+    const stop = await store.listenForRevocations(() => undefined);
+    try {
+      expect(await named()).toBe(before + 1);
+    } finally {
+      await stop();
+      await store.close();
+    }
+  });
+
   it('answers after the bound when an instance never acknowledges', async () => {
     await otherListener(() => undefined);
     await expect(publisher.publishRevocations(['d'.repeat(64)])).resolves.toBeUndefined();
