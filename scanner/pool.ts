@@ -13,6 +13,8 @@ import { detectorFor } from './validators.js';
 import { encodeEntries, type WorkerInit } from './worker-messages.js';
 
 const IN_FLIGHT = 4;
+/** Files the main thread scans between two looks at the workers' answers. */
+const MAIN_SLICE = 64;
 
 export interface PoolOptions {
   ruleSet: RuleSet;
@@ -20,6 +22,8 @@ export interface PoolOptions {
   maxFileSize: number;
   /** Worker threads; when given, the main thread does not scan. */
   workers?: number;
+  /** Threads started earlier with `startWorkers` (they boot while the command loads its rules). */
+  started?: Worker[];
   /** Called with the number of files done so far. */
   onProgress?: (done: number) => void;
 }
@@ -34,8 +38,11 @@ export class ScanPool {
 
   constructor(private readonly options: PoolOptions) {
     const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize };
-    const count = Math.max(1, options.workers ?? availableParallelism() - 1);
-    this.running = Array.from({ length: count }, () => this.work(new Worker(workerUrl(), { workerData: init })));
+    const workers = options.started ?? startWorkers(options.workers);
+    this.running = workers.map((worker) => {
+      worker.postMessage(init);
+      return this.work(worker);
+    });
   }
 
   push(batch: FileEntry[]): void {
@@ -53,9 +60,12 @@ export class ScanPool {
       const options = this.options;
       const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
       for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
-        this.collect(await scanFiles(batch, detector, { maxFileSize: options.maxFileSize }), batch.length);
-        // Let the workers' answers in, so they get their next batches.
-        await setImmediate();
+        // In slices, letting the workers' answers in between, so they get their next batches in time.
+        for (let start = 0; start < batch.length; start += MAIN_SLICE) {
+          const slice = batch.slice(start, start + MAIN_SLICE);
+          this.collect(await scanFiles(slice, detector, { maxFileSize: options.maxFileSize }), slice.length);
+          await setImmediate();
+        }
       }
     }
     await Promise.all(this.running);
@@ -100,6 +110,15 @@ export class ScanPool {
       await worker.terminate();
     }
   }
+}
+
+/**
+ * The pool's threads, started before there is work for them: booting one (Node, the scanner's
+ * modules, RE2) takes longer than the command takes to read its rules, so it is started first.
+ */
+export function startWorkers(workers?: number): Worker[] {
+  const count = Math.max(1, workers ?? availableParallelism() - 1);
+  return Array.from({ length: count }, () => new Worker(workerUrl()));
 }
 
 /**

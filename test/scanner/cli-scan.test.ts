@@ -47,6 +47,10 @@ describe('lfk scan: exit codes and text output', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('nope/missing.txt: no such file or directory');
     expect(run.stdout).toBe('');
+    // With a folder too, the worker threads started for it end, and the process with them.
+    const withFolder = await runLfk(['scan', '.', 'nope/missing.txt'], { cwd });
+    expect(withFolder.code).toBe(2);
+    expect(withFolder.stderr).toContain('nope/missing.txt: no such file or directory');
   });
 
   it('2 for usage mistakes', async () => {
