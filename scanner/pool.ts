@@ -22,8 +22,6 @@ export interface PoolOptions {
   maxFileSize: number;
   /** Worker threads; when given, the main thread does not scan. */
   workers?: number;
-  /** Threads started earlier with `startWorkers` (they boot while the command loads its rules). */
-  started?: Worker[];
   /** Called with the number of files done so far. */
   onProgress?: (done: number) => void;
 }
@@ -38,11 +36,8 @@ export class ScanPool {
 
   constructor(private readonly options: PoolOptions) {
     const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize };
-    const workers = options.started ?? startWorkers(options.workers);
-    this.running = workers.map((worker) => {
-      worker.postMessage(init);
-      return this.work(worker);
-    });
+    const count = Math.max(1, options.workers ?? availableParallelism() - 1);
+    this.running = Array.from({ length: count }, () => this.work(new Worker(workerUrl(), { workerData: init })));
   }
 
   push(batch: FileEntry[]): void {
@@ -110,15 +105,6 @@ export class ScanPool {
       await worker.terminate();
     }
   }
-}
-
-/**
- * The pool's threads, started before there is work for them: booting one (Node, the scanner's
- * modules, RE2) takes longer than the command takes to read its rules, so it is started first.
- */
-export function startWorkers(workers?: number): Worker[] {
-  const count = Math.max(1, workers ?? availableParallelism() - 1);
-  return Array.from({ length: count }, () => new Worker(workerUrl()));
 }
 
 /**

@@ -1,7 +1,6 @@
 // One scan from start to end: walk the paths, scan the files here or on the worker pool while the
 // walk goes on, put the findings in a stable order.
 import { lstatSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../rules/types.js';
 import type { ScanPool } from './pool.js';
 import { scanFiles, scanSource, type FilesResult } from './scan-files.js';
@@ -25,8 +24,6 @@ export interface ScanOptions {
   maxFileSize: number;
   /** Worker threads; an explicit count is obeyed even for a few files (default: one per core). */
   workers?: number;
-  /** Threads from `startWorkers` (pool.ts), already booting; ended here if the scan needs none. */
-  started?: Worker[];
   /** Files done and files found so far, as the scan goes. */
   onProgress?: (done: number, found: number) => void;
 }
@@ -42,7 +39,6 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
       reportInvalid: options.reportInvalid,
       maxFileSize: options.maxFileSize,
       ...(options.workers !== undefined && { workers: options.workers }),
-      ...(options.started && { started: options.started }),
       onProgress: (done) => options.onProgress?.(done, found),
     });
   const forcePool = options.workers !== undefined && options.workers > 1;
@@ -63,8 +59,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     }
   } catch (error) {
     // Workers keep the process alive: let them finish what they have before giving up.
-    if (pool) await pool.finish();
-    else endUnused(options.started);
+    await pool?.finish();
     throw error;
   }
   if (!pool && options.workers === undefined && pending.length > 1 && totalSize(pending) > INLINE_MAX_BYTES) pool = await startPool();
@@ -73,7 +68,6 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     flush(pool);
     result = await pool.finish();
   } else {
-    endUnused(options.started);
     result = await scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), { maxFileSize: options.maxFileSize });
   }
   result.warnings.unshift(...walkWarnings);
@@ -87,11 +81,6 @@ export async function scanStream(input: AsyncIterable<Buffer | string>, options:
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   await scanSource(streamSource(input), detector, result, { maxFileSize: 0 });
   return result;
-}
-
-/** Threads started in case the scan was big, when it was not (booting ones end at once). */
-function endUnused(workers: readonly Worker[] | undefined): void {
-  for (const worker of workers ?? []) void worker.terminate();
 }
 
 /** Bytes in a short list of files (lstat is cheap for a few; the walk does not look at sizes). */

@@ -1,7 +1,6 @@
 // `lfk scan`: find lfk keys in files or standard input (SPEC §3). Imports stay light: no web
 // server, database or zod unless a user config is read, so a pre-commit hook starts fast.
-import { existsSync, lstatSync, writeFileSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
@@ -72,20 +71,11 @@ export async function run(args: string[]): Promise<number> {
   }
   const started = performance.now();
   const cwd = process.cwd();
-  const workers = await startWorkersForFolders(parsed);
-  let ruleSet: RuleSet;
-  let ignoreEntries: IgnoreEntry[];
-  let scanned: Awaited<ReturnType<typeof scan>>;
-  try {
-    ruleSet = await loadRuleSet(parsed.config ?? (existsSync('.lfk.toml') ? '.lfk.toml' : undefined));
-    const ignoreFile = ignoreFileFor(cwd);
-    ignoreEntries = [...readIgnoreFile(ignoreFile, displayPath(ignoreFile, cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
-    scanned = await scan(parsed, ruleSet, cwd, workers);
-  } catch (error) {
-    // Threads that never got work would keep the process alive after the error is reported.
-    for (const worker of workers ?? []) void worker.terminate();
-    throw error;
-  }
+  const ruleSet = await loadRuleSet(parsed.config ?? (existsSync('.lfk.toml') ? '.lfk.toml' : undefined));
+  const ignoreFile = ignoreFileFor(cwd);
+  const ignoreEntries: IgnoreEntry[] = [...readIgnoreFile(ignoreFile, displayPath(ignoreFile, cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
+
+  const scanned = await scan(parsed, ruleSet, cwd);
   for (const warning of scanned.warnings) process.stderr.write(`lfk: warning: ${warning}\n`);
   const { kept: findings, stale } = applyIgnores(scanned.findings, ignoreEntries);
   for (const note of staleNotes(stale)) process.stderr.write(`lfk: note: ${note}\n`);
@@ -109,25 +99,7 @@ export async function run(args: string[]): Promise<number> {
   return findings.some((finding) => finding.checksum === 'valid') ? 1 : 0;
 }
 
-/**
- * A folder is likely big enough for the worker pool: its threads start now, and boot on the other
- * cores while this one reads the rules (a single file or standard input never loads them).
- */
-async function startWorkersForFolders(parsed: ScanArgs): Promise<Worker[] | undefined> {
-  if (parsed.git || !parsed.paths.some(isFolder)) return undefined;
-  const { startWorkers } = await import('../../scanner/pool.js');
-  return startWorkers(parsed.workers);
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return path !== '-' && lstatSync(path).isDirectory();
-  } catch {
-    return false; // the walk reports a missing path
-  }
-}
-
-async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string, workers?: Worker[]) {
+async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
   if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid: parsed.reportInvalid, maxFileSize: parsed.maxFileSize });
   if (parsed.paths.length === 1 && parsed.paths[0] === '-') {
     return scanStream(process.stdin, { ruleSet, reportInvalid: parsed.reportInvalid });
@@ -142,7 +114,6 @@ async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string, workers?: W
       gitignore: parsed.gitignore,
       maxFileSize: parsed.maxFileSize,
       ...(parsed.workers !== undefined && { workers: parsed.workers }),
-      ...(workers && { started: workers }),
       ...(progress && { onProgress: progress.update }),
     });
   } catch (error) {
