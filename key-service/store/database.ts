@@ -8,7 +8,7 @@ import {
   RECEIPT_WAIT_MS,
   RevocationReceipts,
   ackPayload,
-  newMessageId,
+  randomId,
   parseRevocationPayload,
   revocationPayload,
 } from './revocation-receipts.js';
@@ -148,7 +148,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
     async publishRevocations(sha256s) {
       // NOTIFY payloads are limited to 8000 bytes: 100 hashes (6.5 kB) per message.
       const messages: { id: string; sha256s: string[] }[] = [];
-      for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: newMessageId(), sha256s: sha256s.slice(start, start + 100) });
+      for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: randomId(), sha256s: sha256s.slice(start, start + 100) });
       // Only a process that listens hears acknowledgements (`lfk keys revoke` relies on the TTL).
       // At least ourselves: our own copy coming back is the least a receipt can be.
       const listeners = listener.connected() ? Math.max(1, await countListeners(db)) : 0;
@@ -205,7 +205,7 @@ async function listenPostgres(
   const connect = async (): Promise<void> => {
     // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
     const next = new pg.Client({ connectionString: listenerUrl, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
-    const listenerId = newMessageId();
+    const listenerId = randomId();
     next.on('notification', (message) => {
       if (!message.payload) return;
       if (message.channel === ACK_CHANNEL) return state.receipts.acknowledged(message.payload);

@@ -11,7 +11,8 @@ export const ACK_CHANNEL = 'lfk_key_revoked_ack';
 /** Marks the message id in a revocation payload; older instances read it as one unknown hash. */
 const ID_MARK = '#';
 
-export function newMessageId(): string {
+/** Ids for revocation messages and for listeners: unique enough among a cluster's instances. */
+export function randomId(): string {
   return randomBytes(8).toString('hex');
 }
 
