@@ -8,8 +8,12 @@ import { databaseUrlOf, loadEnvironment } from './settings.js';
 
 export const CLI_CONTEXT: RequestContext = { actor: { type: 'system', id: 'cli' } };
 
-/** Opens the database of LFK_DATABASE_URL, runs `work`, and maps service errors to exit codes. */
-export async function withKeyService<T>(work: (service: KeyService) => Promise<T>): Promise<T> {
+/**
+ * Opens the database of LFK_DATABASE_URL, runs `work`, and maps service errors to exit codes. With
+ * `revokes`, the command listens for revocations like a server does, so a revocation it makes
+ * returns only once every running instance has dropped the key (bounded at 1 s; PostgreSQL).
+ */
+export async function withKeyService<T>(work: (service: KeyService) => Promise<T>, options: { revokes?: boolean } = {}): Promise<T> {
   const url = databaseUrlOf(loadEnvironment());
   let store;
   try {
@@ -18,7 +22,9 @@ export async function withKeyService<T>(work: (service: KeyService) => Promise<T
     throw new Error(`cannot open the database (${redactUrl(url)}): ${(error as Error).message}`);
   }
   const service = new KeyService(store);
+  let stopFollowing: (() => Promise<void>) | undefined;
   try {
+    if (options.revokes) stopFollowing = await service.followRevocations(() => undefined);
     return await work(service);
   } catch (error) {
     if (error instanceof ApiError) {
@@ -27,6 +33,7 @@ export async function withKeyService<T>(work: (service: KeyService) => Promise<T
     }
     throw error;
   } finally {
+    await stopFollowing?.().catch(() => undefined);
     await service.stop().catch(() => undefined);
     await store.close();
   }

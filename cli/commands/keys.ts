@@ -78,7 +78,7 @@ async function revoke(args: string[]): Promise<number> {
   const [keyId, ...extra] = positionals;
   if (!keyId || extra.length > 0) throw new UsageError(`give exactly one key id\n${USAGE}`);
   const note = values.note as string | undefined;
-  const key = await withKeyService(async (service) => service.revokeKey(await service.accountOfKey(keyId), keyId, note, CLI_CONTEXT));
+  const key = await withKeyService(async (service) => service.revokeKey(await service.accountOfKey(keyId), keyId, note, CLI_CONTEXT), { revokes: true });
   if (values.json) printJson(key);
   else process.stdout.write(`Revoked ${key.id} ${key.display} "${key.name}" at ${key.revoked_at}.\n`);
   return 0;

@@ -149,7 +149,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
       // NOTIFY payloads are limited to 8000 bytes: 100 hashes (6.5 kB) per message.
       const messages: { id: string; sha256s: string[] }[] = [];
       for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: randomId(), sha256s: sha256s.slice(start, start + 100) });
-      // Only a process that listens hears acknowledgements (`lfk keys revoke` relies on the TTL).
+      // Only a process that listens hears acknowledgements (the server, `lfk keys revoke`).
       // At least ourselves: our own copy coming back is the least a receipt can be.
       const listeners = listener.connected() ? Math.max(1, await countListeners(db)) : 0;
       const acknowledged = receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);

@@ -80,6 +80,16 @@ describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () =
     }
   });
 
+  it('refuses on both instances the very next request after `lfk keys revoke` returns', async () => {
+    const key = await newKey('Revoked from the terminal');
+    expect(await status(one, key.key)).toBe(200);
+    expect(await status(two, key.key)).toBe(200);
+    const revoke = await runLfk(['keys', 'revoke', key.id], { env });
+    expect(revoke.code).toBe(0);
+    expect(await status(two, key.key)).toBe(401);
+    expect(await status(one, key.key)).toBe(401);
+  });
+
   it('refuses a key revoked by an exposure report on the other instance', async () => {
     const key = await newKey('Leaked');
     expect(await status(two, key.key)).toBe(200);
