@@ -128,8 +128,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
   // clients' errors reach 'error' above, so this listener only has to exist.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const receipts = new RevocationReceipts();
-  const listener: ListenerState = { receipts, connected: () => false };
+  const listener: ListenerState = { receipts: new RevocationReceipts(), connected: () => false };
   return {
     db,
     dialect: 'postgres',
@@ -152,7 +151,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
       // Only a process that listens hears acknowledgements (the server, `lfk keys revoke`).
       // At least ourselves: our own copy coming back is the least a receipt can be.
       const listeners = listener.connected() ? Math.max(1, await countListeners(db)) : 0;
-      const acknowledged = receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);
+      const acknowledged = listener.receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);
       for (const message of messages) {
         await sql`select pg_notify(${REVOCATION_CHANNEL}, ${revocationPayload(message.id, message.sha256s)})`.execute(db);
       }
