@@ -32,6 +32,11 @@ export interface Detector {
    * true with case-insensitive rules (their keywords may appear in any case).
    */
   bytesMayMatch(bytes: Buffer): boolean;
+  /**
+   * Where keywords start in the bytes of a whole UTF-8 file: empty when there is none, undefined
+   * when bytes cannot tell (case-insensitive rules).
+   */
+  keywordOffsets(bytes: Buffer): number[] | undefined;
   /** Longest keyword in bytes: byte checks overlap chunks by this much minus one. */
   readonly maxKeywordBytes: number;
   detect(fragment: Fragment): Finding[];
@@ -65,6 +70,12 @@ export function createDetector(ruleSet: CompiledRuleSet, options: DetectorOption
     skipsPath: (file) => skipPath?.test(file) ?? false,
     skipsPaths: (files) => (skipPaths ? skipPaths(files) : files.map(() => false)),
     bytesMayMatch: (bytes) => anyCaseInsensitive || keywordBytes.some((keyword) => keyword.in(bytes)),
+    keywordOffsets: (bytes) => {
+      if (anyCaseInsensitive) return undefined;
+      const offsets: number[] = [];
+      for (const keyword of keywordBytes) keyword.addOffsets(bytes, offsets);
+      return offsets;
+    },
     detect: (fragment) => detectIn(fragment, ruleSet, options),
   };
 }

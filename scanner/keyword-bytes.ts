@@ -31,6 +31,15 @@ export class KeywordBytes {
     }
     return false;
   }
+
+  /** Adds where the whole keyword starts in `bytes` (only whole ones: `bytes` is a whole file). */
+  addOffsets(bytes: Buffer, into: number[]): void {
+    const { word, needle, offset } = this;
+    for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + 1)) {
+      const start = at - offset;
+      if (start >= 0 && start + word.length <= bytes.length && bytes.compare(word, 0, word.length, start, start + word.length) === 0) into.push(start);
+    }
+  }
 }
 
 function rarity(byte: number): number {

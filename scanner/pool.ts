@@ -112,5 +112,5 @@ export class ScanPool {
  * this code sits one folder under dist/ (cli/, scanner/ or chunks/), so `../scanner/` is the worker's.
  */
 function workerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('../dist/scanner/worker.js', import.meta.url) : new URL('../scanner/worker.js', import.meta.url);
+  return import.meta.url.endsWith('.ts') ? new URL('../dist/scanner/worker.cjs', import.meta.url) : new URL('../scanner/worker.cjs', import.meta.url);
 }

@@ -1,8 +1,11 @@
 // The file source: reads one file in bounded chunks, never the whole file at once, so memory stays
-// flat whatever the size. Clean UTF-8 files are only checked for keyword bytes and never decoded;
-// once a keyword shows up the file is read again from the start as overlapping text fragments.
+// flat whatever the size. Clean UTF-8 files are only checked for keyword bytes and never decoded.
+// A UTF-8 file that fits in one read is decoded only around its keywords (keyword-fragments.ts);
+// a bigger one with a keyword is read again from the start as overlapping text fragments.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
+import type { Detector } from '../detect.js';
+import { keywordFragments } from '../keyword-fragments.js';
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment, SourceOutcome } from '../types.js';
 import { sniffEncoding, type TextEncoding } from './sniff.js';
@@ -25,10 +28,7 @@ export interface FileEntry {
   explicit?: boolean;
 }
 
-export interface BytePrefilter {
-  bytesMayMatch(bytes: Buffer): boolean;
-  readonly maxKeywordBytes: number;
-}
+export type BytePrefilter = Pick<Detector, 'bytesMayMatch' | 'keywordOffsets' | 'maxKeywordBytes'>;
 
 export interface ReadOptions {
   /** Bytes; 0 means no limit. */
@@ -59,8 +59,15 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     const encoding = sniffEncoding(head);
     if (encoding === 'binary') return { kind: 'binary' };
     const whole = first < buffer.length;
-    if (encoding === 'utf-8') {
-      const clean = whole ? (prefilter.bytesMayMatch(head) ? undefined : first) : cleanBytes(fd, buffer, first, prefilter);
+    if (encoding === 'utf-8' && whole) {
+      // The usual case: the whole file in one read. Only the text around keywords is decoded.
+      const offsets = prefilter.keywordOffsets(head);
+      if (offsets) {
+        if (offsets.length > 0) yield* keywordFragments(head, offsets, prefilter.maxKeywordBytes, entry.file);
+        return { kind: 'text', bytes: first };
+      }
+    } else if (encoding === 'utf-8') {
+      const clean = cleanBytes(fd, buffer, first, prefilter);
       if (clean !== undefined) return { kind: 'text', bytes: clean };
     }
     if (whole) {

@@ -2,7 +2,7 @@
 // database drivers, Octokit or zod, and lfk's own code comes as a few bundled files rather than
 // dozens of modules. A module-resolve hook lists what it loads.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,11 +13,17 @@ const HEAVY = ['hono', 'pg', 'better-sqlite3', 'kysely', 'octokit', 'zod', 'node
 
 function loadedModules(args: string[], cwd: string): string[] {
   const hooks = mkdtempSync(join(tmpdir(), 'lfk-hooks-'));
-  writeFileSync(join(hooks, 'hook.mjs'), `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('MODULE ' + r.url + '\\n'); return r; }\n`);
+  const log = join(hooks, 'modules.log');
+  // The hooks run on their own thread: a synchronous append is never lost at exit (their stderr could be).
+  writeFileSync(
+    join(hooks, 'hook.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+  );
   writeFileSync(join(hooks, 'register.mjs'), `import { register } from 'node:module'; register('./hook.mjs', import.meta.url);\n`);
+  writeFileSync(log, '');
   const run = spawnSync(process.execPath, ['--import', join(hooks, 'register.mjs'), LFK_BIN, ...args], { cwd, encoding: 'utf8' });
   expect(run.status).toBe(1);
-  return run.stderr.split('\n').filter((line) => line.startsWith('MODULE ')).map((line) => line.slice(7));
+  return readFileSync(log, 'utf8').split('\n').filter((line) => line !== '');
 }
 
 describe('lfk scan start-up', () => {

@@ -1,0 +1,167 @@
+// A UTF-8 file that fits in one read is decoded only around its keywords. Whatever the bytes, the
+// findings must be exactly those of decoding and scanning the whole file.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TextDecoder } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadRuleSet } from '../../rules/load.js';
+import type { Detector } from '../../scanner/detect.js';
+import { keywordFragments } from '../../scanner/keyword-fragments.js';
+import { fileFragments } from '../../scanner/sources/file-fragments.js';
+import type { Finding, Fragment } from '../../scanner/types.js';
+import { detectorFor } from '../../scanner/validators.js';
+import { badChecksum, testKey } from './keys.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lfk-kwfrag-'));
+const config = join(dir, 'allow.toml');
+// A line allowlist, so that windows must hold whole lines for it to see what the whole text shows,
+// and two rules whose matches reach hundreds of characters and several lines either side of their
+// keyword, so that windows must hold the detector's whole regex window.
+writeFileSync(
+  config,
+  [
+    `[[allowlists]]\nregexTarget = "line"\nregexes = ['''EXAMPLE''']`,
+    `[[rules]]\nid = "reach-forward"\nregex = '''far_[0-9]{4}[\\s\\S]{0,700}?END'''\nkeywords = ["far_"]`,
+    `[[rules]]\nid = "reach-back"\nregex = '''BEGIN[\\s\\S]{0,700}?far_[0-9]{4}'''\nkeywords = ["far_"]`,
+  ].join('\n'),
+);
+const detectors = {
+  plain: detectorFor(await loadRuleSet(config)),
+  withInvalid: detectorFor(await loadRuleSet(config), { reportInvalid: true }),
+};
+
+function wholeFile(detector: Detector, bytes: Buffer): Finding[] {
+  return detector.detect({ text: new TextDecoder('utf-8').decode(bytes), file: 'f' });
+}
+function windowed(detector: Detector, bytes: Buffer): { findings: Finding[]; fragments: Fragment[] } {
+  const offsets = detector.keywordOffsets(bytes);
+  if (!offsets) throw new Error('expected keyword offsets');
+  const fragments = keywordFragments(bytes, offsets, detector.maxKeywordBytes, 'f');
+  return { findings: fragments.flatMap((fragment) => detector.detect(fragment)), fragments };
+}
+
+/** A small seeded generator, so a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+const KEYS = [testKey('kwfrag-1'), testKey('kwfrag-2'), testKey('kwfrag-3')];
+const PIECES: Array<(next: () => number) => Buffer> = [
+  () => Buffer.from('const value = compute(alpha, beta); '),
+  () => Buffer.from('\n'),
+  () => Buffer.from('\r\n'),
+  () => Buffer.from('é漢字 😀 '),
+  () => Buffer.from([0xff, 0xc3, 0x20, 0xe2, 0x82]),
+  () => Buffer.from('\ufeff'),
+  (next) => Buffer.from(KEYS[Math.floor(next() * KEYS.length)]!),
+  (next) => Buffer.from(`"${badChecksum(KEYS[Math.floor(next() * KEYS.length)]!)}"`),
+  () => Buffer.from(' // lfk:allow '),
+  () => Buffer.from('EXAMPLE='),
+  () => Buffer.from('lfk_sk_'),
+  () => Buffer.from('xlfk_sk_'),
+  (next) => Buffer.alloc(Math.floor(next() * 3000), 'a'),
+  (next) => Buffer.from('ü'.repeat(Math.floor(next() * 800))),
+  () => Buffer.from('far_1234'),
+  () => Buffer.from(' BEGIN '),
+  () => Buffer.from(' END '),
+];
+
+function randomFile(seed: number): Buffer {
+  const next = random(seed);
+  const parts: Buffer[] = next() < 0.2 ? [Buffer.from([0xef, 0xbb, 0xbf])] : [];
+  const count = 1 + Math.floor(next() * 80);
+  for (let i = 0; i < count; i++) parts.push(PIECES[Math.floor(next() * PIECES.length)]!(next));
+  return Buffer.concat(parts);
+}
+
+describe('keyword fragments: the same findings as the whole file', () => {
+  it('on 250 random files of code, CRLF, multi-byte and invalid bytes, BOMs, long lines, keys and decoys', () => {
+    let compared = 0;
+    const rules = new Set<string>();
+    for (let seed = 1; seed <= 250; seed++) {
+      const bytes = randomFile(seed);
+      for (const detector of Object.values(detectors)) {
+        const expected = wholeFile(detector, bytes);
+        expect({ seed, findings: windowed(detector, bytes).findings }).toEqual({ seed, findings: expected });
+        compared += expected.length;
+        for (const finding of expected) rules.add(finding.ruleId);
+      }
+    }
+    // The generator must actually produce findings of every rule for the comparison to mean something.
+    expect(compared).toBeGreaterThan(250);
+    expect([...rules].sort()).toEqual(['reach-back', 'reach-forward', 'trustleads-api-key']);
+  });
+
+  it('decodes a few kilobytes around a key, not the whole file, with its exact line and column', () => {
+    const key = KEYS[0]!;
+    const filler = 'let ünïcode = "x";\r\n'.repeat(20_000);
+    const bytes = Buffer.from(`${filler}const k = "${key}";\n${filler}`);
+    const { findings, fragments } = windowed(detectors.plain, bytes);
+    expect(fragments).toHaveLength(1);
+    expect(fragments[0]!.text.length).toBeLessThan(4000);
+    expect(findings.map((f) => [f.secret, f.line, f.column])).toEqual([[key, 20_001, 12]]);
+    expect(findings).toEqual(wholeFile(detectors.plain, bytes));
+  });
+
+  it('keeps a U+FEFF that starts a line inside the file (only the file\'s own byte-order mark is dropped)', () => {
+    const key = KEYS[2]!;
+    // The line is longer than the span before the key, so the window starts where the line does.
+    const bytes = Buffer.from(`${'x\n'.repeat(1000)}\ufeff${'y'.repeat(2000)} key=${key}\n`);
+    const { findings, fragments } = windowed(detectors.plain, bytes);
+    expect(fragments.map((f) => f.startLine)).toEqual([1001]);
+    expect(findings.map((f) => [f.line, f.column])).toEqual([[1001, 2007]]);
+    expect(findings).toEqual(wholeFile(detectors.plain, bytes));
+  });
+
+  it('holds matches that reach 400 characters and several lines either side of their keyword', () => {
+    const lines = (count: number) => 'some ordinary line of source code, sixty characters long..\n'.repeat(count);
+    const bytes = Buffer.from(`${lines(100)}BEGIN\n${lines(7)}far_1234\n${lines(7)}END\n${lines(100)}`);
+    const { findings } = windowed(detectors.plain, bytes);
+    expect(findings.map((f) => [f.ruleId, f.line, f.endLine])).toEqual([
+      ['reach-back', 101, 109],
+      ['reach-forward', 109, 117],
+    ]);
+    expect(findings).toEqual(wholeFile(detectors.plain, bytes));
+  });
+
+  it('keeps a long line whole, so lfk:allow at its far end still applies', () => {
+    const [first, second] = KEYS as [string, string];
+    const line = `${first} ${'x'.repeat(100_000)} ${second} // lfk:allow`;
+    const bytes = Buffer.from(`a\n${line}\nfree ${first}\n`);
+    const { findings } = windowed(detectors.plain, bytes);
+    expect(findings.map((f) => [f.secret, f.line, f.column])).toEqual([[first, 3, 6]]);
+    expect(findings).toEqual(wholeFile(detectors.plain, bytes));
+  });
+
+  it('a file read from disk goes the same way, and a file without keywords yields nothing to decode', () => {
+    const key = KEYS[1]!;
+    const withKey = join(dir, 'with-key.txt');
+    const without = join(dir, 'without.txt');
+    writeFileSync(withKey, `${'filler line\n'.repeat(5000)}token: ${key}\n`);
+    writeFileSync(without, 'filler line\n'.repeat(5000));
+    const fragmentsOf = (path: string) => [...fileFragments({ path, file: path }, detectors.plain, { maxFileSize: 0 })];
+    const fragments = fragmentsOf(withKey);
+    // The window starts at the line holding the byte 3 × (512 + 1) before the key: (60,007 − 1,539) / 12 bytes a line.
+    expect(fragments.map((f) => f.startLine)).toEqual([4873]);
+    expect(fragments.flatMap((f) => detectors.plain.detect(f)).map((f) => [f.line, f.column])).toEqual([[5001, 8]]);
+    expect(fragmentsOf(without)).toEqual([]);
+  });
+
+  it('case-insensitive rules cannot be found in bytes: the whole file is decoded', async () => {
+    const file = join(dir, 'nocase.toml');
+    writeFileSync(file, `[[rules]]\nid = "any-case"\nregex = '''(?i)acme_[a-f0-9]{8}'''\nkeywords = ["acme_"]\n`);
+    const detector = detectorFor(await loadRuleSet(file));
+    expect(detector.keywordOffsets(Buffer.from('ACME_DEADBEEF'))).toBeUndefined();
+    const path = join(dir, 'upper.txt');
+    writeFileSync(path, 'x\nkey = ACME_DEADBEEF\n');
+    const fragments = [...fileFragments({ path, file: 'upper.txt' }, detector, { maxFileSize: 0 })];
+    expect(fragments.flatMap((f) => detector.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([['ACME_DEADBEEF', 2, 7]]);
+  });
+});
