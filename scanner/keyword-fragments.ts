@@ -1,77 +1,106 @@
-// A whole UTF-8 file in memory, cut down to the text around its keywords: only those windows are
-// decoded and searched, so a file with one key costs a few kilobytes of decoding and a count of
-// the newlines before the key, not a decode and a line walk of the whole file.
+// UTF-8 bytes cut down to the text around their keywords: only those windows are decoded and
+// searched, so a file with one key costs a few kilobytes of decoding and a count of the newlines
+// before the key, not a decode and a line walk of the whole file.
 //
-// Each window reaches at least WINDOW_SPAN characters either side of every keyword in it (or the
-// file's edge), so the detector sees the same regex windows it would see in the whole text, and
-// it is widened to whole lines, so line allowlists and `lfk:allow` see the same lines. A window
-// starts just after a newline byte, which is never part of a multi-byte character: decoding a
-// window gives exactly the characters of that part of the whole file, invalid bytes included.
+// Each window reaches more than WINDOW_SPAN characters either side of every keyword in it (or the
+// file's edge), so the detector sees the same regex windows it would see in the whole text; two
+// windows are apart only when no regex windows of theirs could meet. Windows are widened to whole
+// lines, so line allowlists and `lfk:allow` see the same lines. A window starts just after a
+// newline byte, which is never part of a multi-byte character: decoding it gives exactly the
+// characters of that part of the whole file, invalid bytes included.
 import { TextDecoder } from 'node:util';
 import { WINDOW_SPAN } from './detect.js';
 import type { Fragment } from './types.js';
 
-/**
- * Bytes either side of a keyword: a UTF-16 code unit takes at most 3 bytes of UTF-8, so this is
- * more than WINDOW_SPAN units and a regex window never ends at a window's cut edge.
- */
-const SPAN_BYTES = 3 * (WINDOW_SPAN + 1);
 const NEWLINE = 0x0a;
+
+/** Random access to the bytes of a file, in memory or on disk. */
+export interface ByteSource {
+  readonly length: number;
+  /** Index of the last newline in [from, to), or -1. */
+  lastNewline(from: number, to: number): number;
+  /** Index of the first newline at or after `from`, or -1. */
+  nextNewline(from: number): number;
+  countNewlines(from: number, to: number): number;
+  bytes(from: number, to: number): Buffer;
+}
+
+/** A window of whole lines, [start, end) in bytes, starting on line `line`. */
+export interface KeywordWindow {
+  start: number;
+  end: number;
+  line: number;
+}
+
+/**
+ * Bytes either side of a keyword. A UTF-16 code unit takes at most 3 bytes of UTF-8, so this is
+ * more than WINDOW_SPAN units past the keyword, and two windows this far apart hold keywords over
+ * 2 × WINDOW_SPAN units plus the keyword apart: their regex windows cannot touch.
+ */
+export function spanBytes(longest: number): number {
+  return 3 * (WINDOW_SPAN + 1 + longest);
+}
+
+/** The windows around keywords starting at `offsets` (in any order), each `longest` bytes at most. */
+export function keywordWindows(source: ByteSource, offsets: number[], longest: number): KeywordWindow[] {
+  offsets.sort((a, b) => a - b);
+  const span = spanBytes(longest);
+  const windows: KeywordWindow[] = [];
+  let current: KeywordWindow | undefined;
+  for (const offset of offsets) {
+    const from = Math.max(0, offset - span);
+    const to = Math.min(source.length, offset + longest + span);
+    // The line start is looked for no further back than the window so far (a long line is then
+    // searched once, not again for every keyword on it).
+    const floor = current?.end ?? 0;
+    const lineStart = from <= floor ? floor : source.lastNewline(floor, from) + 1 || floor;
+    if (!current || lineStart > current.end) {
+      const line = current ? current.line + source.countNewlines(current.start, lineStart) : 1 + source.countNewlines(0, lineStart);
+      current = { start: lineStart, end: lineStart, line };
+      windows.push(current);
+    }
+    if (to > current.end) current.end = lineEndAt(source, to);
+  }
+  return windows;
+}
 
 // At the file's start the byte-order mark is dropped, as in a whole-file decode; further in, a
 // U+FEFF is a character like any other.
 const fromStart = new TextDecoder('utf-8');
 const fromInside = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/**
- * The fragments of `bytes` around keywords starting at `offsets` (in any order), each `longest`
- * bytes at most, with the line each one starts on.
- */
-export function keywordFragments(bytes: Buffer, offsets: number[], longest: number, file: string): Fragment[] {
-  offsets.sort((a, b) => a - b);
-  const fragments: Fragment[] = [];
-  // The window being built, [start, end): empty until the first keyword.
-  let start = 0;
-  let end = 0;
-  let line = 1;
-  const close = () => {
-    const decoder = start === 0 ? fromStart : fromInside;
-    fragments.push({ text: decoder.decode(bytes.subarray(start, end)), file, startLine: line, startColumn: 1 });
-  };
-  for (const offset of offsets) {
-    const from = Math.max(0, offset - SPAN_BYTES);
-    const to = Math.min(bytes.length, offset + longest + SPAN_BYTES);
-    // The line start is looked for no further back than the window so far (a long line is then
-    // searched once, not again for every keyword on it).
-    const lineStart = lineStartAt(bytes, from, end);
-    if (end === 0 || lineStart > end) {
-      if (end > 0) close();
-      line += countNewlines(bytes, start, lineStart);
-      start = lineStart;
-    }
-    if (to > end) end = lineEndAt(bytes, to);
-  }
-  if (end > 0) close();
-  return fragments;
+export function windowFragment(source: ByteSource, window: KeywordWindow, file: string): Fragment {
+  const decoder = window.start === 0 ? fromStart : fromInside;
+  return { text: decoder.decode(source.bytes(window.start, window.end)), file, startLine: window.line, startColumn: 1 };
 }
 
-/** Where the line holding `at` starts, or `floor` when that is further back (`at` ≥ `floor`). */
-function lineStartAt(bytes: Buffer, at: number, floor: number): number {
-  if (at <= floor) return floor;
-  const newline = bytes.subarray(floor, at).lastIndexOf(NEWLINE);
-  return newline === -1 ? floor : floor + newline + 1;
+/** The fragments of a whole file in memory around keywords starting at `offsets`. */
+export function keywordFragments(bytes: Buffer, offsets: number[], longest: number, file: string): Fragment[] {
+  const source = bufferSource(bytes);
+  return keywordWindows(source, offsets, longest).map((window) => windowFragment(source, window, file));
+}
+
+export function bufferSource(bytes: Buffer): ByteSource {
+  return {
+    length: bytes.length,
+    lastNewline: (from, to) => {
+      const at = bytes.subarray(from, to).lastIndexOf(NEWLINE);
+      return at === -1 ? -1 : from + at;
+    },
+    nextNewline: (from) => bytes.indexOf(NEWLINE, from),
+    countNewlines: (from, to) => {
+      let count = 0;
+      const part = bytes.subarray(from, to);
+      for (let at = part.indexOf(NEWLINE); at !== -1; at = part.indexOf(NEWLINE, at + 1)) count++;
+      return count;
+    },
+    bytes: (from, to) => bytes.subarray(from, to),
+  };
 }
 
 /** Just past the end of the line holding `at - 1` (its newline included), or the end of the bytes. */
-function lineEndAt(bytes: Buffer, at: number): number {
-  if (at >= bytes.length || at === 0 || bytes[at - 1] === NEWLINE) return at;
-  const newline = bytes.indexOf(NEWLINE, at);
-  return newline === -1 ? bytes.length : newline + 1;
-}
-
-function countNewlines(bytes: Buffer, from: number, to: number): number {
-  let count = 0;
-  const part = bytes.subarray(from, to);
-  for (let at = part.indexOf(NEWLINE); at !== -1; at = part.indexOf(NEWLINE, at + 1)) count++;
-  return count;
+function lineEndAt(source: ByteSource, at: number): number {
+  if (at >= source.length) return source.length;
+  const newline = source.nextNewline(at - 1);
+  return newline === -1 ? source.length : newline + 1;
 }

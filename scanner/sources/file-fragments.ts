@@ -1,11 +1,12 @@
 // The file source: reads one file in bounded chunks, never the whole file at once, so memory stays
 // flat whatever the size. Clean UTF-8 files are only checked for keyword bytes and never decoded.
-// A UTF-8 file that fits in one read is decoded only around its keywords (keyword-fragments.ts);
-// a bigger one with a keyword is read again from the start as overlapping text fragments.
+// A UTF-8 file with keywords is decoded only around them (keyword-fragments.ts): from memory when
+// it fit in one read, else through positional reads. UTF-16 files, case-insensitive rules and
+// lines too long to hold take the slow way: the whole file again, as overlapping text fragments.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import type { Detector } from '../detect.js';
-import { keywordFragments } from '../keyword-fragments.js';
+import { keywordFragments, keywordWindows, windowFragment, type ByteSource, type KeywordWindow } from '../keyword-fragments.js';
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment, SourceOutcome } from '../types.js';
 import { sniffEncoding, type TextEncoding } from './sniff.js';
@@ -18,6 +19,14 @@ export const CHUNK_BYTES = 1 << 20;
  */
 export const OVERLAP_CHARS = 8192;
 const HALF_OVERLAP = OVERLAP_CHARS / 2;
+const NEWLINE = 0x0a;
+/**
+ * A big file is decoded around its keywords only while its lines and windows stay this short
+ * (memory stays flat); a longer line, or more keywords than MAX_OFFSETS, and it is streamed whole.
+ */
+const LINE_LIMIT = 1 << 20;
+const MAX_WINDOW_BYTES = 4 << 20;
+const MAX_OFFSETS = 100_000;
 
 export interface FileEntry {
   /** Absolute path to open. */
@@ -59,16 +68,20 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     const encoding = sniffEncoding(head);
     if (encoding === 'binary') return { kind: 'binary' };
     const whole = first < buffer.length;
-    if (encoding === 'utf-8' && whole) {
-      // The usual case: the whole file in one read. Only the text around keywords is decoded.
-      const offsets = prefilter.keywordOffsets(head);
-      if (offsets) {
-        if (offsets.length > 0) yield* keywordFragments(head, offsets, prefilter.maxKeywordBytes, entry.file);
+    if (encoding === 'utf-8') {
+      // Only the text around keywords is decoded (keyword-fragments.ts), when bytes can tell where they are.
+      const found = whole ? { offsets: prefilter.keywordOffsets(head), bytes: first } : fileKeywordOffsets(fd, buffer, head, prefilter);
+      if (found.offsets?.length === 0) return { kind: 'text', bytes: found.bytes };
+      if (found.offsets && whole) {
+        yield* keywordFragments(head, found.offsets, prefilter.maxKeywordBytes, entry.file);
         return { kind: 'text', bytes: first };
       }
-    } else if (encoding === 'utf-8') {
-      const clean = cleanBytes(fd, buffer, first, prefilter);
-      if (clean !== undefined) return { kind: 'text', bytes: clean };
+      const windows = found.offsets && fileWindows(fd, found.bytes, buffer, found.offsets, prefilter.maxKeywordBytes);
+      if (windows) {
+        for (const window of windows.list) yield windowFragment(windows.source, window, entry.file);
+        return { kind: 'text', bytes: found.bytes };
+      }
+      // Case-insensitive rules, very long lines or a great many keywords: the whole file, streamed.
     }
     if (whole) {
       // Already in memory: one fragment, decoded in one call (a streaming decoder is several times slower).
@@ -88,21 +101,87 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
 const decoders = new Map<TextEncoding, TextDecoder>();
 const decoderFor = (encoding: TextEncoding) => decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
 
-/** Reads the rest of a file bigger than one read, checking bytes only: its size when no keyword can be in it. */
-function cleanBytes(fd: number, buffer: Buffer, first: number, prefilter: BytePrefilter): number | undefined {
+/**
+ * Where keywords start in a file bigger than one read, reading it through once: undefined offsets
+ * when bytes cannot tell (case-insensitive rules) or there are too many to keep.
+ */
+function fileKeywordOffsets(fd: number, buffer: Buffer, head: Buffer, prefilter: BytePrefilter): { offsets: number[] | undefined; bytes: number } {
   const seam = Math.max(0, prefilter.maxKeywordBytes - 1);
-  let read = first;
-  let chunk = buffer.subarray(0, first);
-  if (prefilter.bytesMayMatch(chunk)) return undefined;
+  const offsets = new Set<number>();
+  let read = 0;
+  let chunk = head;
   for (;;) {
+    const found = prefilter.keywordOffsets(chunk);
+    if (!found) return { offsets: undefined, bytes: read + chunk.length };
+    for (const offset of found) offsets.add(read + offset);
+    if (offsets.size > MAX_OFFSETS) return { offsets: undefined, bytes: read + chunk.length };
     // A keyword split across two reads shows up in the previous tail joined to the next head.
     const tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - seam)));
+    read += chunk.length;
     const n = readSync(fd, buffer, 0, buffer.length, read);
-    if (n === 0) return read;
+    if (n === 0) return { offsets: [...offsets], bytes: read };
     chunk = buffer.subarray(0, n);
-    read += n;
-    if (prefilter.bytesMayMatch(Buffer.concat([tail, chunk.subarray(0, seam)])) || prefilter.bytesMayMatch(chunk)) return undefined;
+    for (const offset of prefilter.keywordOffsets(Buffer.concat([tail, chunk.subarray(0, seam)])) ?? []) offsets.add(read - tail.length + offset);
   }
+}
+
+/** The keyword windows of a file on disk, or undefined when a line or a window is too long to hold. */
+function fileWindows(fd: number, size: number, buffer: Buffer, offsets: number[], longest: number): { source: ByteSource; list: KeywordWindow[] } | undefined {
+  const source = fileSource(fd, size, buffer);
+  try {
+    const list = keywordWindows(source, offsets, longest);
+    return list.every((window) => window.end - window.start <= MAX_WINDOW_BYTES) ? { source, list } : undefined;
+  } catch (error) {
+    if (error instanceof LongLine) return undefined;
+    throw error;
+  }
+}
+
+class LongLine extends Error {}
+
+/** Positional reads through the shared buffer; lines are looked along for LINE_LIMIT bytes at most. */
+function fileSource(fd: number, size: number, buffer: Buffer): ByteSource {
+  const read = (position: number, length: number) => buffer.subarray(0, readSync(fd, buffer, 0, Math.min(length, buffer.length), position));
+  return {
+    length: size,
+    lastNewline(from, to) {
+      const stop = Math.max(from, to - LINE_LIMIT);
+      for (let end = to; end > stop; ) {
+        const start = Math.max(stop, end - buffer.length);
+        const at = read(start, end - start).lastIndexOf(NEWLINE);
+        if (at !== -1) return start + at;
+        end = start;
+      }
+      if (stop > from) throw new LongLine();
+      return -1;
+    },
+    nextNewline(from) {
+      const stop = Math.min(size, from + LINE_LIMIT);
+      for (let start = from; start < stop; ) {
+        const chunk = read(start, stop - start);
+        if (chunk.length === 0) return -1;
+        const at = chunk.indexOf(NEWLINE);
+        if (at !== -1) return start + at;
+        start += chunk.length;
+      }
+      if (stop < size) throw new LongLine();
+      return -1;
+    },
+    countNewlines(from, to) {
+      let count = 0;
+      for (let start = from; start < to; ) {
+        const chunk = read(start, to - start);
+        if (chunk.length === 0) break;
+        for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) count++;
+        start += chunk.length;
+      }
+      return count;
+    },
+    bytes(from, to) {
+      const bytes = Buffer.allocUnsafe(to - from);
+      return bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, from));
+    },
+  };
 }
 
 function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding, file: string): Generator<Fragment, number> {

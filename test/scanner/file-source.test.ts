@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBuiltinRuleSet } from '../../rules/load.js';
+import { loadBuiltinRuleSet, loadRuleSet } from '../../rules/load.js';
 import { scanFiles } from '../../scanner/scan-files.js';
 import { fileFragments, type FileEntry } from '../../scanner/sources/file-fragments.js';
 import { sniffEncoding } from '../../scanner/sources/sniff.js';
@@ -21,14 +21,19 @@ function write(name: string, content: string | Buffer): FileEntry {
   return { path, file: name };
 }
 
-function scanWithChunks(entry: FileEntry, chunkBytes: number) {
+// With a case-insensitive rule, bytes cannot say where keywords are: files take the streaming way.
+const rulesDir = mkdtempSync(join(tmpdir(), 'lfk-files-rules-'));
+writeFileSync(join(rulesDir, 'nocase.toml'), `[[rules]]\nid = "any-case"\nregex = '''(?i)acme_[a-f0-9]{8}'''\nkeywords = ["acme_"]\n`);
+const streaming = detectorFor(await loadRuleSet(join(rulesDir, 'nocase.toml')));
+
+function scanWithChunks(entry: FileEntry, chunkBytes: number, using = detector) {
   const findings = [];
-  const fragments = fileFragments(entry, detector, { maxFileSize: 0, chunkBytes });
+  const fragments = fileFragments(entry, using, { maxFileSize: 0, chunkBytes });
   let step = fragments.next();
   let count = 0;
   while (!step.done) {
     count++;
-    findings.push(...detector.detect(step.value));
+    findings.push(...using.detect(step.value));
     step = fragments.next();
   }
   return { findings, fragments: count, outcome: step.value };
@@ -47,7 +52,9 @@ describe('file source: chunks', () => {
     const whole = detector.detect({ text, file: 'chunks.txt' });
     expect(whole.length).toBe(Math.ceil(3000 / 37));
     for (const chunk of [4096, 10_000, 65_536, 1 << 20]) {
-      const { findings, fragments } = scanWithChunks(entry, chunk);
+      // Around keywords, read back from disk; and streamed whole as overlapping fragments.
+      expect(scanWithChunks(entry, chunk).findings).toEqual(whole);
+      const { findings, fragments } = scanWithChunks(entry, chunk, streaming);
       expect(findings).toEqual(whole);
       if (chunk < 65_536) expect(fragments).toBeGreaterThan(3);
     }
@@ -56,8 +63,10 @@ describe('file source: chunks', () => {
   it('a key straddling a chunk edge is found once', () => {
     for (let offset = 16_000; offset < 16_500; offset += 7) {
       const text = `${'a '.repeat(offset / 2)}\n${KEY}\nend`;
-      const { findings } = scanWithChunks(write('edge.txt', text), 4096);
-      expect(findings.map((f) => [f.line, f.column])).toEqual([[2, 1]]);
+      for (const using of [detector, streaming]) {
+        const { findings } = scanWithChunks(write('edge.txt', text), 4096, using);
+        expect(findings.map((f) => [f.line, f.column])).toEqual([[2, 1]]);
+      }
     }
   });
 

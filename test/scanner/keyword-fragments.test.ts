@@ -120,6 +120,47 @@ describe('keyword fragments: the same findings as the whole file', () => {
     expect(findings).toEqual(wholeFile(detectors.plain, bytes));
   });
 
+  it('a file bigger than one read: the same findings, read in chunks, with keywords across chunk edges', () => {
+    const path = join(dir, 'chunked.txt');
+    let compared = 0;
+    for (let seed = 1000; seed < 1080; seed++) {
+      const bytes = Buffer.concat([randomFile(seed), randomFile(seed + 1), randomFile(seed + 2)]);
+      writeFileSync(path, bytes);
+      for (const chunkBytes of [1024, 1500]) {
+        for (const detector of Object.values(detectors)) {
+          const fragments = [...fileFragments({ path, file: 'f' }, detector, { maxFileSize: 0, chunkBytes })];
+          const expected = wholeFile(detector, bytes);
+          expect({ seed, chunkBytes, findings: fragments.flatMap((fragment) => detector.detect(fragment)) }).toEqual({ seed, chunkBytes, findings: expected });
+          compared += expected.length;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+    // A key whose keyword straddles the edge between the first and second read.
+    const key = KEYS[0]!;
+    writeFileSync(path, `${'y'.repeat(1019)} ${key}\n${'z\n'.repeat(2000)}`);
+    const fragments = [...fileFragments({ path, file: 'f' }, detectors.plain, { maxFileSize: 0, chunkBytes: 1024 })];
+    expect(fragments.flatMap((f) => detectors.plain.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([[key, 1, 1021]]);
+    expect(fragments.reduce((total, f) => total + f.text.length, 0)).toBeLessThan(3000);
+  });
+
+  it('a big file with a great many keywords, or one window over 4 MiB, is streamed whole: same findings', () => {
+    const key = KEYS[1]!;
+    const path = join(dir, 'dense.txt');
+    const cases = [
+      { lines: 'lfk_sk_x\n'.repeat(100_001), chunkBytes: 65_536 },
+      { lines: `lfk_sk_x ${'a'.repeat(1000)}\n`.repeat(5000), chunkBytes: undefined },
+    ];
+    for (const { lines, chunkBytes } of cases) {
+      const bytes = Buffer.from(`${lines}key: ${key}\n`);
+      writeFileSync(path, bytes);
+      const fragments = [...fileFragments({ path, file: 'f' }, detectors.plain, { maxFileSize: 0, ...(chunkBytes && { chunkBytes }) })];
+      // Overlapping fragments of the streaming way, where windows would have made a single one.
+      expect(fragments.length).toBeGreaterThan(1);
+      expect(fragments.flatMap((f) => detectors.plain.detect(f))).toEqual(wholeFile(detectors.plain, bytes));
+    }
+  });
+
   it('holds matches that reach 400 characters and several lines either side of their keyword', () => {
     const lines = (count: number) => 'some ordinary line of source code, sixty characters long..\n'.repeat(count);
     const bytes = Buffer.from(`${lines(100)}BEGIN\n${lines(7)}far_1234\n${lines(7)}END\n${lines(100)}`);
@@ -148,8 +189,8 @@ describe('keyword fragments: the same findings as the whole file', () => {
     writeFileSync(without, 'filler line\n'.repeat(5000));
     const fragmentsOf = (path: string) => [...fileFragments({ path, file: path }, detectors.plain, { maxFileSize: 0 })];
     const fragments = fragmentsOf(withKey);
-    // The window starts at the line holding the byte 3 × (512 + 1) before the key: (60,007 − 1,539) / 12 bytes a line.
-    expect(fragments.map((f) => f.startLine)).toEqual([4873]);
+    // The window starts at the line holding the byte 3 × (512 + 1 + 7) before the key: (60,007 − 1,560) / 12 bytes a line.
+    expect(fragments.map((f) => f.startLine)).toEqual([4871]);
     expect(fragments.flatMap((f) => detectors.plain.detect(f)).map((f) => [f.line, f.column])).toEqual([[5001, 8]]);
     expect(fragmentsOf(without)).toEqual([]);
   });
