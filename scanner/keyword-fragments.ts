@@ -53,7 +53,8 @@ export function keywordWindows(source: ByteSource, offsets: number[], longest: n
     // The line start is looked for no further back than the window so far (a long line is then
     // searched once, not again for every keyword on it).
     const floor = current?.end ?? 0;
-    const lineStart = from <= floor ? floor : source.lastNewline(floor, from) + 1 || floor;
+    const newline = from > floor ? source.lastNewline(floor, from) : -1;
+    const lineStart = newline === -1 ? floor : newline + 1;
     if (!current || lineStart > current.end) {
       const line = current ? current.line + source.countNewlines(current.start, lineStart) : 1 + source.countNewlines(0, lineStart);
       current = { start: lineStart, end: lineStart, line };
