@@ -173,8 +173,13 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
     const victim = await service.createKey(accountId, { name: 'Revoked by another process' }, SYSTEM);
     expect((await call('GET', '/v1/usage', { key: victim.key })).status).toBe(200);
     const listener = `lfk-listener-${server.child.pid}`;
+    // A listener that has run its LISTEN: the last query it shows is that, or an acknowledgement
+    // (`select pg_notify`) it sent since for a revocation it heard.
     const listenerPids = async () =>
-      (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${listener} and query ilike 'listen%'`.execute(store.db)).rows.map((row) => row.pid);
+      (
+        await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${listener}
+          and (query ilike 'listen%' or query ilike 'select pg_notify%')`.execute(store.db)
+      ).rows.map((row) => row.pid);
     /** The pid of this server's one listening connection, once there is one other than `not`. */
     const listenerOtherThan = async (not?: number) => {
       for (let attempt = 0; attempt <= 100; attempt++) {
