@@ -218,8 +218,19 @@ async function listenPostgres(
       lost(next);
     });
     next.on('end', () => lost(next));
-    await next.connect();
-    await next.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ACK_CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ACK_CHANNEL}`);
+    } catch (error) {
+      // A half-made connection would keep its socket, and the process, alive.
+      next.end().catch(() => undefined);
+      throw error;
+    }
+    // Stopped while this reconnect was on its way: it must not outlive the stop.
+    if (stopped) {
+      await next.end().catch(() => undefined);
+      return;
+    }
     client = next;
     attempt = 0;
     // Anything revoked while we were not listening is unknown to us: start clean.

@@ -126,6 +126,35 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
     }
   });
 
+  it('a reconnect still on its way when the listener stops is closed once it gets through', async () => {
+    const { openStore } = await import('../../key-service/store/database.js');
+    const { TcpProxy, throughProxy } = await import('../security/tcp-proxy.js');
+    const target = new URL(database.url);
+    const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
+    const store = await openStore(throughProxy(database.url, proxy), { migrate: false, poolSize: 1 });
+    const stop = await store.listenForRevocations(() => undefined);
+    const until = async (done: () => boolean, failure: string) => {
+      for (let waited = 0; !done(); waited += 20) {
+        if (waited > 5000) throw new Error(failure);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    try {
+      // The listener's connection drops; its reconnect waits at the proxy, unanswered.
+      proxy.hold();
+      await until(() => proxy.heldCount() > 0, 'the listener did not try to reconnect');
+      await stop();
+      const closedBefore = proxy.closedUpstreams;
+      // The reconnect reaches PostgreSQL only after the stop. Left open, it would keep a stopping
+      // server's process alive for ever.
+      proxy.restore();
+      await until(() => proxy.closedUpstreams > closedBefore, 'the connection made after the stop was never closed');
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
   it('answers after the bound when an instance never acknowledges', async () => {
     await otherListener(() => undefined);
     await expect(publisher.publishRevocations(['d'.repeat(64)])).resolves.toBeUndefined();

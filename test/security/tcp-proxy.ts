@@ -1,6 +1,7 @@
 // A TCP proxy in front of the test PostgreSQL: `cut()` drops every open connection and refuses new
-// ones (the database "goes away" for whoever talks through it); `restore()` brings it back on the
-// same port. Only the server under test goes through it; the test itself talks to PostgreSQL directly.
+// ones (the database "goes away" for whoever talks through it); `hold()` drops them too but keeps
+// new ones waiting, unanswered; `restore()` brings it back on the same port (and lets the waiting
+// ones through). Only the code under test goes through it; the test itself talks to PostgreSQL directly.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
@@ -8,6 +9,10 @@ export class TcpProxy {
   private readonly open = new Set<Socket>();
   private readonly upstreams = new Set<Socket>();
   private up = true;
+  private holding = false;
+  private readonly held: Socket[] = [];
+  /** Connections to the target that have ended. */
+  closedUpstreams = 0;
   port = 0;
 
   constructor(
@@ -30,8 +35,22 @@ export class TcpProxy {
     this.open.clear();
   }
 
+  /** Resets every connection through the proxy; new ones wait, unanswered, until `restore()`. */
+  hold(): void {
+    this.cut();
+    this.up = true;
+    this.holding = true;
+  }
+
+  /** Connections waiting since `hold()`. */
+  heldCount(): number {
+    return this.held.length;
+  }
+
   restore(): void {
     this.up = true;
+    this.holding = false;
+    for (const client of this.held.splice(0)) this.pipe(client);
   }
 
   /** The local ports of the proxy's connections to the target: `client_port` in pg_stat_activity. */
@@ -41,6 +60,7 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     this.cut();
+    for (const client of this.held.splice(0)) client.resetAndDestroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -49,9 +69,17 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
+    if (this.holding) this.held.push(client);
+    else this.pipe(client);
+  }
+
+  private pipe(client: Socket): void {
     const upstream = connect(this.targetPort, this.targetHost);
     this.upstreams.add(upstream);
-    upstream.on('close', () => this.upstreams.delete(upstream));
+    upstream.on('close', () => {
+      this.upstreams.delete(upstream);
+      this.closedUpstreams++;
+    });
     for (const [socket, other] of [
       [client, upstream],
       [upstream, client],
