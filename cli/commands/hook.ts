@@ -125,10 +125,12 @@ if [ -x "$hook_dir/${hook}${CHAINED}" ]; then
   feed | "$hook_dir/${hook}${CHAINED}" "$@" || exit $?
 fi
 lfk_main=${shellQuote(lfkMain())}
+# This scan makes no network connection: no CA bundle to parse at start (Node 20 reads the one
+# NODE_EXTRA_CA_CERTS names before running anything, 80 ms or more on every commit).
 if [ -f "$lfk_main" ] && command -v node >/dev/null 2>&1; then
-  feed | node "$lfk_main" ${scan}
+  feed | NODE_EXTRA_CA_CERTS= node "$lfk_main" ${scan}
 elif command -v lfk >/dev/null 2>&1; then
-  feed | lfk ${scan}
+  feed | NODE_EXTRA_CA_CERTS= lfk ${scan}
 elif command -v npx >/dev/null 2>&1 && npx --no-install lfk --version >/dev/null 2>&1; then
   feed | npx --no-install lfk ${scan}
 else

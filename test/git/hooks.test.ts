@@ -106,7 +106,10 @@ describe('lfk hook install / uninstall', () => {
     write(repo, 'config.js', `module.exports = {\n  key: "${key}",\n};\n`);
     git(repo, 'add', 'config.js');
     const head = git(repo, 'rev-parse', 'HEAD');
-    const blocked = tryGit(repo, ['commit', '-m', 'with key']);
+    // A machine-wide CA bundle for a TLS proxy is common: the hook's scan, which makes no network
+    // connection, does not make Node load it at start (a missing file would make Node warn).
+    const blocked = tryGit(repo, ['commit', '-m', 'with key'], { NODE_EXTRA_CA_CERTS: join(tempDir(), 'missing-ca.pem') });
+    expect(blocked.stderr).not.toContain('extra certs');
     expect(blocked.status).not.toBe(0);
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
     expect(blocked.stderr).toContain('config.js:2');
