@@ -6,9 +6,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import type { Detector } from '../detect.js';
-import { keywordFragments, keywordWindows, windowFragment, type ByteSource, type KeywordWindow } from '../keyword-fragments.js';
+import { keywordFragments, windowFragment } from '../keyword-fragments.js';
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment, SourceOutcome } from '../types.js';
+import { fileKeywordOffsets, fileWindows } from './file-windows.js';
 import { sniffEncoding, type TextEncoding } from './sniff.js';
 
 export const CHUNK_BYTES = 1 << 20;
@@ -19,14 +20,6 @@ export const CHUNK_BYTES = 1 << 20;
  */
 export const OVERLAP_CHARS = 8192;
 const HALF_OVERLAP = OVERLAP_CHARS / 2;
-const NEWLINE = 0x0a;
-/**
- * A big file is decoded around its keywords only while its lines and windows stay this short
- * (memory stays flat); a longer line, or more keywords than MAX_OFFSETS, and it is streamed whole.
- */
-const LINE_LIMIT = 1 << 20;
-const MAX_WINDOW_BYTES = 4 << 20;
-const MAX_OFFSETS = 100_000;
 
 export interface FileEntry {
   /** Absolute path to open. */
@@ -100,89 +93,6 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
 // Decoding a whole file at once keeps no state between calls, so one decoder per encoding serves all.
 const decoders = new Map<TextEncoding, TextDecoder>();
 const decoderFor = (encoding: TextEncoding) => decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
-
-/**
- * Where keywords start in a file bigger than one read, reading it through once: undefined offsets
- * when bytes cannot tell (case-insensitive rules) or there are too many to keep.
- */
-function fileKeywordOffsets(fd: number, buffer: Buffer, head: Buffer, prefilter: BytePrefilter): { offsets: number[] | undefined; bytes: number } {
-  const seam = Math.max(0, prefilter.maxKeywordBytes - 1);
-  const offsets = new Set<number>();
-  let read = 0;
-  let chunk = head;
-  for (;;) {
-    const found = prefilter.keywordOffsets(chunk);
-    if (!found) return { offsets: undefined, bytes: read + chunk.length };
-    for (const offset of found) offsets.add(read + offset);
-    if (offsets.size > MAX_OFFSETS) return { offsets: undefined, bytes: read + chunk.length };
-    // A keyword split across two reads shows up in the previous tail joined to the next head.
-    const tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - seam)));
-    read += chunk.length;
-    const n = readSync(fd, buffer, 0, buffer.length, read);
-    if (n === 0) return { offsets: [...offsets], bytes: read };
-    chunk = buffer.subarray(0, n);
-    for (const offset of prefilter.keywordOffsets(Buffer.concat([tail, chunk.subarray(0, seam)])) ?? []) offsets.add(read - tail.length + offset);
-  }
-}
-
-/** The keyword windows of a file on disk, or undefined when a line or a window is too long to hold. */
-function fileWindows(fd: number, size: number, buffer: Buffer, offsets: number[], longest: number): { source: ByteSource; list: KeywordWindow[] } | undefined {
-  const source = fileSource(fd, size, buffer);
-  try {
-    const list = keywordWindows(source, offsets, longest);
-    return list.every((window) => window.end - window.start <= MAX_WINDOW_BYTES) ? { source, list } : undefined;
-  } catch (error) {
-    if (error instanceof LongLine) return undefined;
-    throw error;
-  }
-}
-
-class LongLine extends Error {}
-
-/** Positional reads through the shared buffer; lines are looked along for LINE_LIMIT bytes at most. */
-function fileSource(fd: number, size: number, buffer: Buffer): ByteSource {
-  const read = (position: number, length: number) => buffer.subarray(0, readSync(fd, buffer, 0, Math.min(length, buffer.length), position));
-  return {
-    length: size,
-    lastNewline(from, to) {
-      const stop = Math.max(from, to - LINE_LIMIT);
-      for (let end = to; end > stop; ) {
-        const start = Math.max(stop, end - buffer.length);
-        const at = read(start, end - start).lastIndexOf(NEWLINE);
-        if (at !== -1) return start + at;
-        end = start;
-      }
-      if (stop > from) throw new LongLine();
-      return -1;
-    },
-    nextNewline(from) {
-      const stop = Math.min(size, from + LINE_LIMIT);
-      for (let start = from; start < stop; ) {
-        const chunk = read(start, stop - start);
-        if (chunk.length === 0) return -1;
-        const at = chunk.indexOf(NEWLINE);
-        if (at !== -1) return start + at;
-        start += chunk.length;
-      }
-      if (stop < size) throw new LongLine();
-      return -1;
-    },
-    countNewlines(from, to) {
-      let count = 0;
-      for (let start = from; start < to; ) {
-        const chunk = read(start, to - start);
-        if (chunk.length === 0) break;
-        for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) count++;
-        start += chunk.length;
-      }
-      return count;
-    },
-    bytes(from, to) {
-      const bytes = Buffer.allocUnsafe(to - from);
-      return bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, from));
-    },
-  };
-}
 
 function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding, file: string): Generator<Fragment, number> {
   const splitter = new FragmentSplitter(encoding, file);
