@@ -93,7 +93,11 @@ export class UsageRecorder {
   /** Totals as last read from (or written to) the database. */
   private readonly keySnapshots = new ByPeriod<Snapshot>();
   private readonly accountSnapshots = new ByPeriod<Snapshot>();
+  /** Counts taken out of `pending` by a write not yet committed: still counted in answers. */
+  private writing: { counts: ByPeriod<Pending>; byAccount: ByPeriod<Counts> } | undefined;
   private flushing: Promise<void> | undefined;
+  /** Reads of stored totals and writes take turns, so a read never lands between a write's commit and its bookkeeping. */
+  private turns: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -133,8 +137,10 @@ export class UsageRecorder {
     const fresh = this.usageFromSnapshots(keyId, accountId, now);
     if (fresh) return fresh;
     const period = periodOf(now).id;
-    await this.loadKeyTotals(keyId, period, now);
-    await this.loadAccountTotals(accountId, period, now);
+    await this.inTurn(async () => {
+      await this.loadKeyTotals(keyId, period, now);
+      await this.loadAccountTotals(accountId, period, now);
+    });
     return this.usageFromSnapshots(keyId, accountId, now)!;
   }
 
@@ -145,12 +151,19 @@ export class UsageRecorder {
     const keyTotals = fresh(this.keySnapshots.get(period, keyId), nowMs);
     const accountTotals = fresh(this.accountSnapshots.get(period, accountId), nowMs);
     if (!keyTotals || !accountTotals) return undefined;
-    const keyPending = this.pending.get(period, keyId);
-    const accountPending = this.pendingByAccount.get(period, accountId);
-    return {
-      key: { requests: keyTotals.requests + (keyPending?.requests ?? 0), jobs: keyTotals.jobs + (keyPending?.jobs ?? 0) },
-      account: { requests: accountTotals.requests + (accountPending?.requests ?? 0), jobs: accountTotals.jobs + (accountPending?.jobs ?? 0) },
-    };
+    const key = { requests: keyTotals.requests, jobs: keyTotals.jobs };
+    const account = { requests: accountTotals.requests, jobs: accountTotals.jobs };
+    addTo(key, this.pending.get(period, keyId));
+    addTo(account, this.pendingByAccount.get(period, accountId));
+    addTo(key, this.writing?.counts.get(period, keyId));
+    addTo(account, this.writing?.byAccount.get(period, accountId));
+    return { key, account };
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turns.then(work);
+    this.turns = run.catch(() => undefined);
+    return run;
   }
 
   private loadKeyTotals(keyId: string, period: string, now: Date): Promise<Counts> {
@@ -186,7 +199,7 @@ export class UsageRecorder {
 
   /** Writes everything counted so far. Safe to call concurrently: calls share one write. */
   flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
+    this.flushing ??= this.inTurn(() => this.write()).finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
@@ -200,6 +213,7 @@ export class UsageRecorder {
     this.pending = new ByPeriod();
     this.pendingByAccount = new ByPeriod();
     this.pendingLastUsed = new Map();
+    this.writing = { counts, byAccount };
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const [period, keyId, entry] of counts.entries()) {
@@ -219,6 +233,7 @@ export class UsageRecorder {
         }
       });
     } catch (error) {
+      this.writing = undefined;
       // Keep what could not be written for the next flush rather than lose it.
       for (const [period, keyId, entry] of counts.entries()) {
         const now = this.pending.take(period, keyId, () => ({ accountId: entry.accountId, period, requests: 0, jobs: 0 }));
@@ -233,6 +248,8 @@ export class UsageRecorder {
       for (const [keyId, used] of lastUsed) if (!this.pendingLastUsed.has(keyId)) this.pendingLastUsed.set(keyId, used);
       throw error;
     }
+    // In the same step as the write stops counting as in flight: no answer sees it twice or not at all.
+    this.writing = undefined;
     for (const [period, keyId, entry] of counts.entries()) {
       addTo(this.keySnapshots.get(period, keyId), entry);
       addTo(this.accountSnapshots.get(period, entry.accountId), entry);
@@ -244,8 +261,8 @@ function fresh(snapshot: Snapshot | undefined, nowMs: number): Snapshot | undefi
   return snapshot && nowMs - snapshot.loadedAtMs < SNAPSHOT_TTL_MS ? snapshot : undefined;
 }
 
-function addTo(snapshot: Snapshot | undefined, delta: Counts): void {
-  if (!snapshot) return;
-  snapshot.requests += delta.requests;
-  snapshot.jobs += delta.jobs;
+function addTo(total: Counts | undefined, delta: Counts | undefined): void {
+  if (!total || !delta) return;
+  total.requests += delta.requests;
+  total.jobs += delta.jobs;
 }

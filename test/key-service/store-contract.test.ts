@@ -235,6 +235,30 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect(usage.account).toMatchObject({ requests: 27, period_start: '2026-07-01T00:00:00.000Z', period_end: '2026-08-01T00:00:00.000Z' });
   });
 
+  it('counts uses being written in every usage answer while the write runs, once', async () => {
+    const service = new KeyService(h.store, { now: () => new Date('2026-09-01T10:00:00.000Z') });
+    const { accountId } = await h.createAccount();
+    const key = await service.createKey(accountId, { name: 'Mid-write' }, CLI);
+    const verified = (await service.authenticate(key.key))!;
+    service.recordUse(verified, null);
+    // Totals read from the database, then two more uses, one of them after the write has begun.
+    expect((await service.usageOf(verified)).key.requests).toBe(1);
+    service.recordUse(verified, null);
+    let written = false;
+    const writing = service.usage.flush().then(() => (written = true));
+    service.recordUse(verified, null);
+    const seen = new Set<number | undefined>();
+    // Microtask turns (SQLite's write never waits on I/O), then event-loop turns (PostgreSQL's does).
+    for (let turn = 0; !written; turn++) {
+      seen.add(service.usageOfCached(verified)?.key.requests);
+      await (turn < 200 ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve)));
+    }
+    await writing;
+    seen.add(service.usageOfCached(verified)?.key.requests);
+    expect([...seen]).toEqual([3]);
+    expect((await service.usageOf(verified)).account.requests).toBe(3);
+  });
+
   it('keeps counters right with several instances writing at once', async () => {
     const now = () => new Date('2026-08-15T12:00:00.000Z');
     const instances = [new KeyService(h.store, { now }), new KeyService(h.store, { now }), new KeyService(h.store, { now })];
