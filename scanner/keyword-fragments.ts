@@ -12,7 +12,7 @@ import { TextDecoder } from 'node:util';
 import { WINDOW_SPAN } from './detect.js';
 import type { Fragment } from './types.js';
 
-const NEWLINE = 0x0a;
+export const NEWLINE = 0x0a;
 
 /** Random access to the bytes of a file, in memory or on disk. */
 export interface ByteSource {
@@ -89,14 +89,15 @@ export function bufferSource(bytes: Buffer): ByteSource {
       return at === -1 ? -1 : from + at;
     },
     nextNewline: (from) => bytes.indexOf(NEWLINE, from),
-    countNewlines: (from, to) => {
-      let count = 0;
-      const part = bytes.subarray(from, to);
-      for (let at = part.indexOf(NEWLINE); at !== -1; at = part.indexOf(NEWLINE, at + 1)) count++;
-      return count;
-    },
+    countNewlines: (from, to) => newlinesIn(bytes.subarray(from, to)),
     bytes: (from, to) => bytes.subarray(from, to),
   };
+}
+
+export function newlinesIn(bytes: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+  return count;
 }
 
 /** Just past the end of the line holding `at - 1` (its newline included), or the end of the bytes. */

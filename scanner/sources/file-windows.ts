@@ -1,10 +1,9 @@
 // The keyword windows of a file bigger than one read: one pass collects where its keywords start,
 // then positional reads find the lines around them and read them back, so memory stays flat.
 import { readSync } from 'node:fs';
-import { keywordWindows, type ByteSource, type KeywordWindow } from '../keyword-fragments.js';
+import { NEWLINE, keywordWindows, newlinesIn, type ByteSource, type KeywordWindow } from '../keyword-fragments.js';
 import type { BytePrefilter } from './file-fragments.js';
 
-const NEWLINE = 0x0a;
 /**
  * A big file is decoded around its keywords only while its lines and windows stay this short
  * (memory stays flat); a longer line, or more keywords than MAX_OFFSETS, and it is streamed whole.
@@ -84,7 +83,7 @@ function fileSource(fd: number, size: number, buffer: Buffer): ByteSource {
       for (let start = from; start < to; ) {
         const chunk = read(start, to - start);
         if (chunk.length === 0) break;
-        for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) count++;
+        count += newlinesIn(chunk);
         start += chunk.length;
       }
       return count;
