@@ -32,7 +32,9 @@ export interface GitScanResult extends FilesResult {
 export { GitError };
 
 export async function scanGit(selection: GitSelection, options: GitScanOptions): Promise<GitScanResult> {
-  const repo = openRepo(options.cwd);
+  // The staged diff and a push are scanned from git's hooks: git's own variables (a commit's
+  // temporary index, say) must reach the git commands lfk runs.
+  const repo = openRepo(options.cwd, { inHook: selection.kind !== 'history' });
   const result: GitScanResult = { findings: [], warnings: [], stats: emptyStats(), root: repo.root };
   const args = gitArgs(selection, repo, result.warnings);
   if (selection.kind !== 'staged') result.stats.commits = 0;
@@ -44,7 +46,7 @@ export async function scanGit(selection: GitSelection, options: GitScanOptions):
     onCommit: (_commit: CommitInfo, count) => options.onCommit?.(count),
     onWarning: (message) => result.warnings.push(message),
   });
-  for await (const chunk of gitOutput(repo.root, args, result.warnings)) parser.push(chunk);
+  for await (const chunk of gitOutput(repo.root, args, result.warnings, repo.run)) parser.push(chunk);
   const stats = parser.end();
   result.stats.files = stats.files;
   result.stats.bytes = stats.bytes;

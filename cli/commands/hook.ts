@@ -54,7 +54,7 @@ export async function run(args: string[]): Promise<number> {
 
 /** The folder git runs hooks from, created when missing. */
 export function hooksFolder(cwd: string): string {
-  const found = git(cwd, ['rev-parse', '--git-path', 'hooks']);
+  const found = git(cwd, ['rev-parse', '--git-path', 'hooks'], { readHooksPath: true });
   if (found.status !== 0) throw new UsageError(`not a git repository: ${cwd} (run lfk hook inside one)`);
   const folder = resolve(cwd, found.stdout.trim());
   mkdirSync(folder, { recursive: true });

@@ -1,17 +1,21 @@
 // The git CLI as a source of patches: which repository, which commits, and git's output streamed
 // chunk by chunk (the consumer's pace is git's pace: a paused pipe stops git).
-import { spawn, spawnSync } from 'node:child_process';
+import { runGitSync, spawnGit, type GitRunOptions } from './git-command.js';
 
 /** Something git refused (not a repository, an unknown revision): exit 2 with git's reason. */
 export class GitError extends Error {
   override name = 'GitError';
 }
 
-// Whatever the user's config says: no colour, pager, external diff, textconv, mnemonic or missing
-// prefixes, relative paths or signatures, and non-ASCII paths unquoted (quoted ones still happen for
-// names with quotes, tabs or newlines; the parser unquotes them).
-const CONFIG = ['-c', 'core.quotePath=false', '-c', 'log.showSignature=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false'];
-const DIFF_OPTIONS = ['-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--full-index', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative'];
+// Whatever the user's config says: no colour, mnemonic or missing prefixes or relative paths, and
+// non-ASCII paths unquoted (quoted ones still happen for names with quotes, tabs or newlines; the
+// parser unquotes them). What keeps git from running programs is in git-command.ts.
+const CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ['core.quotePath', 'false'],
+  ['diff.noprefix', 'false'],
+  ['diff.mnemonicPrefix', 'false'],
+];
+const DIFF_OPTIONS = ['-U0', '--no-color', '--full-index', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative'];
 /** One header line per commit: NUL, then NUL-separated fields (a NUL starts no diff line). */
 const FORMAT = '--format=%x00%H%x00%an%x00%ae%x00%aI';
 
@@ -21,45 +25,48 @@ export interface Repo {
   /** Where to run git: the work tree's top, or the git dir of a bare repository. */
   root: string;
   shallow: boolean;
+  /** How git is run for this repository (inside a hook or not). */
+  run: GitRunOptions;
 }
 
-export function git(cwd: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const run = spawnSync('git', [...CONFIG, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+export function git(cwd: string, args: readonly string[], options: GitRunOptions = {}): { status: number; stdout: string; stderr: string } {
+  const run = runGitSync(cwd, args, { ...options, config: [...CONFIG, ...(options.config ?? [])] });
   if (run.error) throw new GitError(`cannot run git: ${run.error.message}`);
   return { status: run.status ?? 128, stdout: run.stdout, stderr: run.stderr };
 }
 
-export function openRepo(cwd: string): Repo {
-  const probe = git(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--absolute-git-dir']);
+export function openRepo(cwd: string, run: GitRunOptions = {}): Repo {
+  const probe = git(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--absolute-git-dir'], run);
   if (probe.status !== 0) throw new GitError(`not a git repository: ${cwd} (run lfk scan --git, --staged or --pre-push inside one)`);
   const [bare, shallow, gitDir] = probe.stdout.trim().split('\n');
   let root = gitDir!;
   if (bare !== 'true') {
-    const top = git(cwd, ['rev-parse', '--show-toplevel']);
+    const top = git(cwd, ['rev-parse', '--show-toplevel'], run);
     if (top.status === 0) root = top.stdout.trim();
   }
-  return { root, shallow: shallow === 'true' };
+  return { root, shallow: shallow === 'true', run };
 }
 
 /** True when `rev` names a commit here. */
 export function isCommit(repo: Repo, rev: string): boolean {
-  return git(repo.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).status === 0;
+  return git(repo.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], repo.run).status === 0;
 }
 
 /** `git log -p` over the given revisions (`--all`, ranges, `^excluded`…), merges as combined diffs. */
 export function logArgs(revisions: readonly string[], options: readonly string[] = []): string[] {
   // Merges: a dense combined diff (--cc) shows only what the merge itself brought (conflict
   // resolutions, "evil" merges); everything else of a merged branch is in that branch's commits.
-  return [...CONFIG, 'log', '-p', ...DIFF_OPTIONS, '--diff-merges=dense-combined', FORMAT, ...options, '--end-of-options', ...revisions, '--'];
+  return ['log', '-p', ...DIFF_OPTIONS, '--diff-merges=dense-combined', FORMAT, ...options, '--end-of-options', ...revisions, '--'];
 }
 
 export function stagedArgs(): string[] {
-  return [...CONFIG, 'diff', '--cached', ...DIFF_OPTIONS, '--'];
+  return ['diff', '--cached', ...DIFF_OPTIONS, '--'];
 }
 
 /** Streams git's standard output; throws GitError with git's message when it fails. */
-export async function* gitOutput(cwd: string, args: readonly string[], warnings: string[]): AsyncGenerator<Buffer> {
-  const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function* gitOutput(cwd: string, args: readonly string[], warnings: string[], options: GitRunOptions = {}): AsyncGenerator<Buffer> {
+  const child = spawnGit(cwd, args, { ...options, config: [...CONFIG, ...(options.config ?? [])] });
+  child.stdin.end();
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     // Bounded: a chatty git cannot fill memory.
@@ -135,5 +142,5 @@ export function pushRevisions(repo: Repo, lines: readonly PushLine[], remote: st
 function hasRemoteRefs(repo: Repo, remote: string): boolean {
   // A URL (git push file:///…) names no remote-tracking refs; a name without refs excludes nothing.
   if (remote.includes('/') || remote.includes(':')) return false;
-  return git(repo.root, ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/${remote}/`]).stdout.trim() !== '';
+  return git(repo.root, ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/${remote}/`], repo.run).stdout.trim() !== '';
 }

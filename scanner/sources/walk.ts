@@ -99,11 +99,8 @@ interface Ignored {
 async function gitIgnored(folder: string): Promise<Ignored | undefined> {
   const root = findRepoRoot(folder);
   if (!root) return undefined;
-  const { spawnSync } = await import('node:child_process');
-  const listed = spawnSync('git', ['-C', root, 'ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', '--', relative(root, folder) || '.'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const { runGitSync } = await import('./git-command.js');
+  const listed = runGitSync(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', '--', relative(root, folder) || '.']);
   if (listed.status !== 0) return undefined;
   const ignored: Ignored = { files: new Set(), folders: new Set() };
   for (const path of listed.stdout.split('\0')) {
