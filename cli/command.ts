@@ -1,4 +1,6 @@
-// What every `lfk` command file exports, and the errors that map to exit codes.
+// What every `lfk` command file exports, the errors that map to exit codes, and how commands
+// print their messages on stderr.
+import { terminalSafe, terminalSafeLines } from '../scanner/report/terminal-safe.js';
 
 export interface CommandModule {
   /** Runs the command with the arguments after its name; resolves to the exit code. */
@@ -20,9 +22,24 @@ export async function runCommand(command: CommandModule, args: string[]): Promis
     return await command.run(args);
   } catch (error) {
     if (error instanceof RefusedError) {
-      process.stderr.write(`lfk: ${error.message}\n`);
+      printMessageLines(`lfk: ${error.message}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+// Messages quote what lfk was given or found (file names from a scanned tree, git's words, rule
+// text, archive entry names): they reach stderr through these two, which escape every control and
+// bidi character (scanner/report/terminal-safe.ts), so a hostile name cannot drive the terminal or
+// forge lines in a CI log.
+
+/** One message line on stderr, with its line end added; a line end inside it is escaped too. */
+export function printMessage(line: string): void {
+  process.stderr.write(`${terminalSafe(line)}\n`);
+}
+
+/** Text that is several lines on purpose (an error with the usage under it) on stderr: each line escaped, line ends kept. */
+export function printMessageLines(text: string): void {
+  process.stderr.write(terminalSafeLines(text));
 }

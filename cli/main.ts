@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `lfk` command. Each command lives in its own file and is imported only when it runs, so
 // `lfk scan` never loads the web server, Octokit or a database driver.
-import { UsageError, runCommand, type CommandModule } from './command.js';
+import { UsageError, printMessageLines, runCommand, type CommandModule } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   serve: () => import('./commands/serve.js'),
@@ -60,8 +60,9 @@ main(process.argv.slice(2)).then(
 
 function reportFatal(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`lfk: ${message}\n`);
+  // Messages name paths, refs and rule files: escaped (a usage text under a message keeps its lines).
+  printMessageLines(`lfk: ${message}\n`);
   if (error instanceof UsageError) return 2;
-  if (process.env.LFK_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env.LFK_DEBUG && error instanceof Error && error.stack) printMessageLines(`${error.stack}\n`);
   return 2;
 }

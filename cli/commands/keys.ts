@@ -1,6 +1,7 @@
 // lfk keys create|list|revoke: key management on the database directly (set-up and scripts).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SCOPES, type KeyObject, type Scope } from '../../key-service/service/types.js';
+import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { UsageError } from '../command.js';
 import { CLI_CONTEXT, printJson, withKeyService } from '../database-command.js';
 
@@ -17,10 +18,11 @@ function parse<T extends ParseArgsConfig['options']>(args: string[], options: T)
   }
 }
 
+/** One line per key; its name was chosen by a customer, so the line is escaped (terminal-safe.ts). */
 function describe(key: KeyObject): string {
   const used = key.last_used_at ? `last used ${key.last_used_at}` : 'never used';
   const flags = [key.status, key.rotation_overdue ? 'rotation due' : ''].filter(Boolean).join(', ');
-  return `${key.id}  ${key.display}  ${key.name}  [${key.scopes.join(' ')}]  ${flags}  ${used}`;
+  return terminalSafe(`${key.id}  ${key.display}  ${key.name}  [${key.scopes.join(' ')}]  ${flags}  ${used}`);
 }
 
 async function create(args: string[]): Promise<number> {
@@ -45,7 +47,7 @@ async function create(args: string[]): Promise<number> {
   if (values.json) printJson(created);
   else {
     process.stdout.write(
-      `Created key ${created.id} "${created.name}" [${created.scopes.join(' ')}].\n\n  ${created.key}\n\n` +
+      `Created key ${created.id} "${terminalSafe(created.name)}" [${created.scopes.join(' ')}].\n\n  ${created.key}\n\n` +
         'Copy it now: it is shown this once and cannot be shown again.\n',
     );
   }
@@ -80,7 +82,7 @@ async function revoke(args: string[]): Promise<number> {
   const note = values.note as string | undefined;
   const key = await withKeyService(async (service) => service.revokeKey(await service.accountOfKey(keyId), keyId, note, CLI_CONTEXT), { revokes: true });
   if (values.json) printJson(key);
-  else process.stdout.write(`Revoked ${key.id} ${key.display} "${key.name}" at ${key.revoked_at}.\n`);
+  else process.stdout.write(`Revoked ${key.id} ${key.display} "${terminalSafe(key.name)}" at ${key.revoked_at}.\n`);
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { compileRuleSet } from '../../rules/compile.js';
 import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
+import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { UsageError } from '../command.js';
 
 const USAGE = `Usage: lfk rules list [--config FILE] [--json]
@@ -51,6 +52,7 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The rules for reading; their text comes from rule files and configs, so each line is escaped (terminal-safe.ts). */
 function listText(set: RuleSet): string {
   return set.rules
     .map((rule) => {
@@ -60,7 +62,9 @@ function listText(set: RuleSet): string {
         `  keywords ${rule.keywords.join(', ')}${traits ? `; ${traits}` : ''}`,
         `  regex    ${rule.regex}`,
         `  from     ${relative(process.cwd(), rule.file) || rule.file}`,
-      ].join('\n');
+      ]
+        .map(terminalSafe)
+        .join('\n');
     })
     .join('\n\n')
     .concat('\n');

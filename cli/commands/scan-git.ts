@@ -4,6 +4,7 @@
 import type { RuleSet } from '../../rules/types.js';
 import type { GitScanResult, GitSelection } from '../../scanner/scan-git.js';
 import { redactSecret } from '../../scanner/report/redact.js';
+import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import type { Finding } from '../../scanner/types.js';
 import { UsageError } from '../command.js';
 import { readStdin } from '../stdin.js';
@@ -72,7 +73,8 @@ export async function runGitScan(selection: GitSelection, settings: GitScanSetti
   try {
     return await scanGit(selection, { ...settings, ...(progress && { onCommit: progress.update }) });
   } catch (error) {
-    if (error instanceof GitError) throw new UsageError(error.message);
+    // Git's words and the refs asked for, on one line (terminal-safe.ts).
+    if (error instanceof GitError) throw new UsageError(terminalSafe(error.message));
     throw error;
   } finally {
     progress?.done();
@@ -93,12 +95,15 @@ export function prePushInput(selection: Extract<GitSelection, { kind: 'pre-push'
   return { kind: 'pre-push', input, ...(remote !== undefined && { remote }) };
 }
 
-/** What to do next, on stderr, when the hook blocks a commit or a push ('' when nothing blocks). */
+/**
+ * What to do next, on stderr, when the hook blocks a commit or a push ('' when nothing blocks).
+ * Paths come from the commits: each is escaped (terminal-safe.ts), a line end in one too.
+ */
 export function gitAdvice(selection: GitSelection, findings: readonly Finding[]): string {
   const keys = findings.filter((finding) => finding.checksum === 'valid');
   if (keys.length === 0 || selection.kind === 'history') return '';
   const where = (finding: Finding) =>
-    `  ${finding.file}:${finding.line}  ${redactSecret(finding.secret)}${finding.commit ? `  (commit ${finding.commit.commit.slice(0, 12)})` : ''}`;
+    terminalSafe(`  ${finding.file}:${finding.line}  ${redactSecret(finding.secret)}${finding.commit ? `  (commit ${finding.commit.commit.slice(0, 12)})` : ''}`);
   const count = `${keys.length} Trust Leads API key${keys.length === 1 ? '' : 's'}`;
   if (selection.kind === 'staged') {
     return [

@@ -7,12 +7,13 @@ import type { RuleSet } from '../../rules/types.js';
 import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, staleNotes, type IgnoreEntry } from '../../scanner/ignores.js';
 import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
 import { redactSecret } from '../../scanner/report/redact.js';
+import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
 import { displayPath, findRepoRoot } from '../../scanner/repo.js';
 import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
-import { UsageError } from '../command.js';
+import { UsageError, printMessage, printMessageLines } from '../command.js';
 import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
 import { LFK_VERSION } from '../version.js';
@@ -76,9 +77,10 @@ export async function run(args: string[]): Promise<number> {
   const ignoreEntries: IgnoreEntry[] = [...readIgnoreFile(ignoreFile, displayPath(ignoreFile, cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
 
   const scanned = await scan(parsed, ruleSet, cwd);
-  for (const warning of scanned.warnings) process.stderr.write(`lfk: warning: ${warning}\n`);
+  // Warnings and notes name files of the scanned tree (and archive entries): printMessage escapes them.
+  for (const warning of scanned.warnings) printMessage(`lfk: warning: ${warning}`);
   const { kept: findings, stale } = applyIgnores(scanned.findings, ignoreEntries);
-  for (const note of staleNotes(stale)) process.stderr.write(`lfk: note: ${note}\n`);
+  for (const note of staleNotes(stale)) printMessage(`lfk: note: ${note}`);
 
   let serviceFailed = false;
   if (serviceUrl && (parsed.verify || parsed.revoke)) {
@@ -94,7 +96,8 @@ export async function run(args: string[]): Promise<number> {
   };
   // Git modes report paths relative to the repository's top.
   await writeReport(parsed, input, ruleSet, (scanned as { root?: string }).root ?? cwd);
-  if (parsed.git) process.stderr.write(gitAdvice(parsed.git, findings));
+  // Several lines on purpose; gitAdvice escapes the file names in them.
+  if (parsed.git) printMessageLines(gitAdvice(parsed.git, findings));
   if (serviceFailed) return 2;
   return findings.some((finding) => finding.checksum === 'valid') ? 1 : 0;
 }
@@ -117,7 +120,8 @@ async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
       ...(progress && { onProgress: progress.update }),
     });
   } catch (error) {
-    if (error instanceof MissingPathError) throw new UsageError(error.message);
+    // One line: a line end in the path is escaped too.
+    if (error instanceof MissingPathError) throw new UsageError(terminalSafe(error.message));
     throw error;
   } finally {
     progress?.done();
@@ -134,12 +138,12 @@ async function checkWithService(findings: Finding[], ruleSet: RuleSet, serviceUr
     if (parsed.verify) await verifyFindings(findings, client, revocable);
     if (parsed.revoke) {
       const outcomes = await revokeFindings(findings, client, revocable);
-      for (const [key, outcome] of outcomes) process.stderr.write(`lfk: revoke: ${redactSecret(key)}: ${outcome}\n`);
+      for (const [key, outcome] of outcomes) printMessage(`lfk: revoke: ${redactSecret(key)}: ${outcome}`);
     }
     return true;
   } catch (error) {
     if (!(error instanceof KeyServiceError)) throw error;
-    process.stderr.write(`lfk: error: ${error.message}\n`);
+    printMessage(`lfk: error: ${error.message}`);
     return false;
   }
 }

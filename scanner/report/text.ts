@@ -2,6 +2,7 @@
 import type { Finding } from '../types.js';
 import type { ReportInput } from './json.js';
 import { redactSecret } from './redact.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export interface TextOptions {
   color: boolean;
@@ -11,7 +12,12 @@ const CODES = { bold: 1, dim: 2, red: 31, yellow: 33, cyan: 36, green: 32 } as c
 type Style = keyof typeof CODES;
 
 export function textReport(input: ReportInput, options: TextOptions): string {
-  const paint = (style: Style, text: string) => (options.color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
+  // Every value printed goes through paint, which escapes it (file names, rule ids, secrets and key
+  // service answers come from outside: terminal-safe.ts) before adding lfk's own colour codes.
+  const paint = (style: Style, text: string) => {
+    const safe = terminalSafe(text);
+    return options.color ? `\x1b[${CODES[style]}m${safe}\x1b[0m` : safe;
+  };
   const lines = input.findings.map((finding) => findingLine(finding, input.redact, paint));
   const valid = input.findings.filter((finding) => finding.checksum === 'valid').length;
   const files = new Set(input.findings.filter((finding) => finding.checksum === 'valid').map((finding) => finding.file)).size;
