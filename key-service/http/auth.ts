@@ -27,7 +27,11 @@ export interface AuthOptions {
 export interface AuthLimits {
   /** Requests a second per key. */
   perKey: KeyRateLimiter;
-  /** Failed authentications a minute per address: past it, keys not already cached get 429. */
+  /**
+   * Failed authentications a minute per address: past it, keys that fail get 429 instead of 401.
+   * A key that verifies is never refused for its address's failures (the address may be a proxy
+   * or a NAT that a guesser shares with customers).
+   */
   failuresPerAddress: RateLimiter;
 }
 
@@ -39,7 +43,12 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
   };
   const { perKey, failuresPerAddress } = options.limits;
   const refuseUnknownKey = (c: Context<ApiEnv>, now: Date): never => {
-    failuresPerAddress.count(clientAddress(c, trustProxy), now.getTime());
+    try {
+      failuresPerAddress.take(clientAddress(c, trustProxy), now.getTime());
+    } catch (error) {
+      options.failures?.inc({ code: 'rate_limited' });
+      throw error;
+    }
     return refuse('invalid_api_key', INVALID_KEY_MESSAGE);
   };
   // One clock reading per request, shared by the cache, the limits and the usage count.
@@ -79,8 +88,7 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
       admit(c, cached, now);
       return next();
     }
-    // An address that keeps presenting unknown keys is refused before they cost a lookup.
-    failuresPerAddress.check(clientAddress(c, trustProxy), now.getTime());
+    // Malformed and bad-checksum tokens cost no lookup (authenticate checks them first).
     if (cached === null || credentials.kind !== 'token') return refuseUnknownKey(c, now);
     return deps.service.authenticate(credentials.token).then((key) => {
       admit(c, key, now);

@@ -133,6 +133,11 @@ const MIGRATIONS: Migration[] = [
     },
   },
   { name: '0003_webhooks', up: (db) => createWebhookTables(db) },
+  {
+    // Sign-in checks for one e-mail address take turns (login-throttle.ts).
+    name: '0004_login_turns',
+    up: (db) => db.schema.alterTable('web_login_throttle').addColumn('next_check_ms', 'bigint').execute(),
+  },
 ];
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */

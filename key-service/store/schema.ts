@@ -106,12 +106,17 @@ export interface WebSetupTokensTable {
   used_at: string | null;
 }
 
-/** Failed sign-ins per subject (`email:…` or `ip:…`) in the current window, and any lock-out. */
+/**
+ * Sign-in attempts per subject (`pair:<address> <email>`, `ip:…`, `email:…`) in the current
+ * window, any lock-out, and for an e-mail address the next free turn for a password check.
+ */
 export interface WebLoginThrottleTable {
   subject: string;
   failures: number;
   window_started_at: string;
   locked_until: string | null;
+  /** Epoch milliseconds (bigint on PostgreSQL, which pg returns as a string). */
+  next_check_ms: number | string | null;
 }
 
 /** Shared by the two durable queues: the webhook inbox and the notification outbox. */

@@ -10,7 +10,7 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
   let h: WebHarness;
 
   beforeAll(async () => {
-    h = await createWebHarness(dialect, { throttle: { perEmail: 3, perAddress: 1000 } });
+    h = await createWebHarness(dialect, { throttle: { perPair: 3, perAddress: 1000 } });
   });
   afterAll(async () => {
     await h?.close();
@@ -88,7 +88,7 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       }
     });
 
-    it('audits failed sign-ins and locks the e-mail address after repeated failures, even for the right password', async () => {
+    it('audits failed sign-ins and locks this client out of the e-mail address after repeated failures, even for the right password', async () => {
       const { accountId, email } = await h.createAccount();
       const visitor = new WebClient(h);
       const csrf = WebClient.csrf((await visitor.get('/app/login')).text);
@@ -113,7 +113,7 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
     });
 
     it('locks a client address that fails for many e-mail addresses', async () => {
-      const strict = await createWebHarness(dialect, { throttle: { perEmail: 100, perAddress: 3 } });
+      const strict = await createWebHarness(dialect, { throttle: { perPair: 100, perAddress: 3 } });
       try {
         const { email } = await strict.createAccount();
         const visitor = new WebClient(strict);
@@ -146,7 +146,7 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
 
     it('forgets failures once their window ends, and lifts a lock-out after 15 minutes', async () => {
       let now = Date.parse('2026-01-01T00:00:00Z');
-      const clocked = await createWebHarness(dialect, { throttle: { perEmail: 3, perAddress: 1000 } }, { now: () => new Date(now) });
+      const clocked = await createWebHarness(dialect, { throttle: { perPair: 3, perAddress: 1000 } }, { now: () => new Date(now) });
       try {
         const { email } = await clocked.createAccount();
         const visitor = new WebClient(clocked);

@@ -49,25 +49,28 @@ export function registerSignIn(app: Hono<WebEnv>, deps: WebDeps): void {
 
     const address = clientAddress(c, deps.trustProxy);
     const user = await db.selectFrom('users').select(['id', 'account_id', 'email', 'password_hash']).where('email', '=', email).executeTakeFirst();
-    const failed = (reason: 'wrong_password' | 'locked') =>
+    const failed = (reason: 'wrong_password' | 'locked' | 'busy') =>
       user
         ? appendAuditEvent(db, { accountId: user.account_id, type: 'user.login_failed', context: userContext(c, deps, user.id), data: { email, reason } })
         : Promise.resolve(logger.info('sign-in failed for an unknown address', { reason, ip: address }));
 
-    const lockedMs = await throttle.lockedFor(email, address);
-    if (lockedMs > 0) {
-      await failed('locked');
-      const minutes = Math.ceil(lockedMs / 60_000);
-      c.header('Retry-After', String(Math.ceil(lockedMs / 1000)));
+    // Counted before the password is checked: a burst sent at once gets no more checks than the limits.
+    const admission = await throttle.admit(email, address);
+    if (admission.kind !== 'check') {
+      await failed(admission.kind);
+      c.header('Retry-After', String(Math.ceil(admission.retryMs / 1000)));
+      if (admission.kind === 'busy') return again(429, 'Many sign-in attempts are being checked right now. Try again in a few seconds.');
+      const minutes = Math.ceil(admission.retryMs / 60_000);
       return again(429, `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
     }
+    if (admission.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.waitMs));
     const matches = await verifyPassword(password, user?.password_hash ?? (await decoy()));
     if (!user || !matches) {
-      await throttle.recordFailure(email, address);
+      await admission.attempt.failed();
       await failed('wrong_password');
       return again(401, WRONG_CREDENTIALS);
     }
-    await throttle.recordSuccess(email);
+    await admission.attempt.succeeded();
     return signIn(c, user, 'password');
   });
 
