@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ApiError, ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { KEY_PREFIX, redactKeys } from '../key-format.js';
+import { PartlyReportedError } from '../service/key-service.js';
 import { databaseTrouble } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
@@ -39,6 +40,7 @@ export function handleError(logger: Logger) {
       if (known) return errorResponse(c, known[0], known[1]);
       return errorResponse(c, 'invalid_request', error.message || 'The request was not understood.');
     }
+    if (error instanceof PartlyReportedError) return partlyReported(c, logger, error);
     const trouble = databaseTrouble(error);
     if (trouble?.full) {
       // An operator must act (free space): an error, not a warning. The transaction was rolled back.
@@ -52,6 +54,17 @@ export function handleError(logger: Logger) {
     logger.error('unhandled error', { request_id: c.get('requestId'), path: redactKeys(c.req.path), ...errorFields(error) });
     return errorResponse(c, 'internal_error', 'Something went wrong on our side. Quote the request id if you contact support.');
   };
+}
+
+/** A multi-key report that failed after some of its keys were revoked: it says so, never "nothing was written". */
+function partlyReported(c: Context, logger: Logger, error: PartlyReportedError): Response {
+  const trouble = databaseTrouble(error.cause);
+  const why = trouble?.full ? 'The database ran out of space' : trouble ? 'The database became unavailable' : 'Something went wrong on our side';
+  logger.error('exposure report failed part-way', { request_id: c.get('requestId'), committed_keys: error.committedKeys, ...errorFields(error.cause) });
+  const message =
+    `${why} part-way through this report: ${error.committedKeys} of the reported keys were revoked (or were already) before it did, and stay revoked. ` +
+    'The rest were not looked at. Send the report again: the revoked ones will be answered already_revoked.';
+  return errorResponse(c, trouble ? 'service_unavailable' : 'internal_error', message, { 'Retry-After': trouble?.retryAfter ?? '5' });
 }
 
 /** Zod issues as one readable sentence naming each field. */

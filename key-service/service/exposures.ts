@@ -36,6 +36,13 @@ export interface ExposureOutcome<R> {
   revoked: ExposureRevocation[];
 }
 
+/**
+ * What one transaction of a report committed: every key it found revoked (this report's
+ * revocations and keys revoked before). Called right after the commit, before the rest of the
+ * report runs, so a key leaves the caches even when a later part of the report fails.
+ */
+export type OnCommitted = (committed: { sha256s: string[]; revoked: ExposureRevocation[] }) => void;
+
 function reasonFor(source: ExposureSource, override?: RevokedReason): RevokedReason {
   if (override) return override;
   return source.kind === 'scanner' ? 'exposed:scanner' : 'exposed:report';
@@ -101,6 +108,7 @@ export async function reportExposedKeys(
   source: ExposureSource,
   context: RequestContext,
   now: Date,
+  onCommitted: OnCommitted,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<ExposureResult>> {
   const hashes = keys.map((key) => sha256Hex(key));
@@ -117,6 +125,7 @@ export async function reportExposedKeys(
       continue;
     }
     const outcome = await db.transaction().execute((trx) => exposeRowIn(trx, row, source, context, now, reasonFor(source, reasonOverride)));
+    onCommitted({ sha256s: [sha256], revoked: outcome.revocation ? [outcome.revocation] : [] });
     if (outcome.revocation) revoked.push(outcome.revocation);
     results.push({ display, sha256, status: outcome.status });
   }
@@ -135,9 +144,10 @@ export async function reportExposedHashes(
   source: ExposureSource,
   context: RequestContext,
   now: Date,
+  onCommitted: OnCommitted,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<HashExposureResult>> {
-  const outcome = await reportByHash(db, 'hmsl_hash', hmslHashes.map((hash) => ({ hash, source })), context, now, reasonOverride);
+  const outcome = await reportByHash(db, 'hmsl_hash', hmslHashes.map((hash) => ({ hash, source })), context, now, onCommitted, reasonOverride);
   return { results: outcome.results.map(({ hash, status }) => ({ hmsl_hash: hash, status })), revoked: outcome.revoked };
 }
 
@@ -158,9 +168,10 @@ export async function reportExposedSha256s(
   found: FoundSha256[],
   context: RequestContext,
   now: Date,
+  onCommitted: OnCommitted,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<Sha256ExposureResult>> {
-  const outcome = await reportByHash(db, 'sha256', found.map((item) => ({ hash: item.sha256, source: item.source })), context, now, reasonOverride);
+  const outcome = await reportByHash(db, 'sha256', found.map((item) => ({ hash: item.sha256, source: item.source })), context, now, onCommitted, reasonOverride);
   return { results: outcome.results.map(({ hash, status }) => ({ sha256: hash, status })), revoked: outcome.revoked };
 }
 
@@ -175,6 +186,7 @@ async function reportByHash(
   items: Array<{ hash: string; source: ExposureSource }>,
   context: RequestContext,
   now: Date,
+  onCommitted: OnCommitted,
   reasonOverride?: RevokedReason,
 ): Promise<ExposureOutcome<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }>> {
   const valid = (hash: string) => /^[0-9a-f]{64}$/.test(hash);
@@ -185,7 +197,7 @@ async function reportByHash(
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = items.slice(start, start + HASH_BATCH);
     const outcomes = await db.transaction().execute(async (trx) => {
-      const done: Array<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid'; revocation?: ExposureRevocation }> = [];
+      const done: Array<{ hash: string; sha256?: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid'; revocation?: ExposureRevocation }> = [];
       for (const { hash, source } of chunk) {
         const row = valid(hash) ? rows.get(hash) : undefined;
         if (!row) {
@@ -193,9 +205,13 @@ async function reportByHash(
           continue;
         }
         const outcome = await exposeRowIn(trx, row, source, context, now, reasonFor(source, reasonOverride));
-        done.push({ hash, status: outcome.status, ...(outcome.revocation && { revocation: outcome.revocation }) });
+        done.push({ hash, sha256: row.sha256, status: outcome.status, ...(outcome.revocation && { revocation: outcome.revocation }) });
       }
       return done;
+    });
+    onCommitted({
+      sha256s: outcomes.flatMap((outcome) => (outcome.sha256 ? [outcome.sha256] : [])),
+      revoked: outcomes.flatMap((outcome) => (outcome.revocation ? [outcome.revocation] : [])),
     });
     for (const { hash, status, revocation } of outcomes) {
       results.push({ hash, status });

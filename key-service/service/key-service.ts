@@ -12,8 +12,10 @@ import {
   reportExposedKeys,
   reportExposedSha256s,
   verifyKeys,
+  type ExposureOutcome,
   type ExposureRevocation,
   type FoundSha256,
+  type OnCommitted,
 } from './exposures.js';
 import { createJob, getJob } from './jobs.js';
 import { KeyCache, type VerifiedKey } from './key-cache.js';
@@ -43,6 +45,22 @@ export interface UsageReport {
 }
 
 export type ExposureListener = (revocations: ExposureRevocation[]) => void | Promise<void>;
+
+/**
+ * A report that failed after part of it committed: those keys are revoked (or were already) and
+ * stay so; the answer must say so rather than "nothing was saved". `cause` is the failure.
+ */
+export class PartlyReportedError extends Error {
+  override name = 'PartlyReportedError';
+
+  constructor(
+    override readonly cause: unknown,
+    /** Keys whose revocation (or earlier revocation) was committed before the failure. */
+    readonly committedKeys: number,
+  ) {
+    super(`the report failed after ${committedKeys} of its keys were committed as revoked`);
+  }
+}
 
 export class KeyService {
   readonly cache: KeyCache;
@@ -255,27 +273,46 @@ export class KeyService {
   // ── exposures ───────────────────────────────────────────────────────────────
 
   async reportExposures(keys: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    const outcome = await reportExposedKeys(this.db, keys, source, context, this.now(), reason);
-    await this.afterExposure(outcome.revoked);
-    return outcome;
+    return this.exposing((committed) => reportExposedKeys(this.db, keys, source, context, this.now(), committed, reason));
   }
 
   async reportExposedHashes(hmslHashes: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    const outcome = await reportExposedHashes(this.db, hmslHashes, source, context, this.now(), reason);
-    await this.afterExposure(outcome.revoked);
-    return outcome;
+    return this.exposing((committed) => reportExposedHashes(this.db, hmslHashes, source, context, this.now(), committed, reason));
   }
 
   /** By SHA-256 of the key, each with where it was found: what a webhook inbox holds, since it never stores a key. */
   async reportExposedSha256s(found: FoundSha256[], context: RequestContext, reason?: RevokedReason) {
-    const outcome = await reportExposedSha256s(this.db, found, context, this.now(), reason);
-    await this.afterExposure(outcome.revoked);
-    return outcome;
+    return this.exposing((committed) => reportExposedSha256s(this.db, found, context, this.now(), committed, reason));
   }
 
-  private async afterExposure(revoked: ExposureRevocation[]): Promise<void> {
-    for (const revocation of revoked) this.revocations.inc({ reason: revocation.reason });
-    await this.forget(revoked.map((revocation) => revocation.sha256));
+  /**
+   * Runs a report whose transactions commit one after another. Each key leaves this instance's
+   * cache the moment its transaction commits, keys found already revoked too (a cache, here or on
+   * another instance, may still hold one after an earlier report failed half-way); every other
+   * instance is told at the end, also when a later transaction fails.
+   */
+  private async exposing<R>(report: (committed: OnCommitted) => Promise<ExposureOutcome<R>>): Promise<ExposureOutcome<R>> {
+    const dropped: string[] = [];
+    const revoked: ExposureRevocation[] = [];
+    const committed: OnCommitted = (batch) => {
+      for (const sha of batch.sha256s) this.cache.delete(sha);
+      dropped.push(...batch.sha256s);
+      revoked.push(...batch.revoked);
+      for (const revocation of batch.revoked) this.revocations.inc({ reason: revocation.reason });
+    };
+    try {
+      const outcome = await report(committed);
+      await this.afterExposure(dropped, revoked);
+      return outcome;
+    } catch (error) {
+      if (dropped.length === 0) throw error;
+      await this.afterExposure(dropped, revoked).catch(() => undefined);
+      throw new PartlyReportedError(error, dropped.length);
+    }
+  }
+
+  private async afterExposure(dropped: string[], revoked: ExposureRevocation[]): Promise<void> {
+    await this.forget(dropped);
     if (revoked.length > 0) for (const listener of this.exposureListeners) await listener(revoked);
   }
 
