@@ -86,6 +86,11 @@ export function redactKeys(text: string): string {
   return text.replace(/lfk_sk_[0-9A-Za-z]+/g, (match) => (match.length > keep ? `${match.slice(0, keep)}…` : match));
 }
 
+/** True when free text holds something with a key's shape anywhere in it, whatever its checksum. */
+export function holdsKeyShape(text: string): boolean {
+  return /lfk_sk_[0-9A-Za-z]{40}/.test(text);
+}
+
 /** Hex SHA-256 of the full key: what the store keeps, and GitHub's `token_hash`. */
 export function sha256Hex(key: string): string {
   // The one-shot form (Node ≥ 20.12) costs half of createHash(), and this runs on every request.

@@ -7,6 +7,7 @@ import { hashPassword } from '../passwords.js';
 import type { AccountsTable, Database, Plan } from '../store/schema.js';
 import { appendAuditEvent } from './audit.js';
 import type { AccountObject, RequestContext } from './types.js';
+import { refusePastedKey } from './no-pasted-keys.js';
 
 export const PLANS: readonly Plan[] = ['free', 'pro', 'agency'];
 export const KEY_PLANS: readonly Plan[] = ['pro', 'agency'];
@@ -32,6 +33,7 @@ export async function createAccount(db: Kysely<Database>, input: NewAccount): Pr
   const name = input.name.trim();
   const email = input.email.trim().toLowerCase();
   if (!name || name.length > 200) throw new ApiError('invalid_request', 'The account name must be 1 to 200 characters.');
+  refusePastedKey('The account name', name);
   if (!PLANS.includes(input.plan)) throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
   if (!EMAIL_SHAPE.test(email) || email.length > 320) throw new ApiError('invalid_request', 'The e-mail address is not valid.');
   if (input.password.length < MIN_PASSWORD_LENGTH) {
@@ -82,6 +84,7 @@ export async function updateAccount(
   if (days !== undefined && (!Number.isInteger(days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS)) {
     throw new ApiError('invalid_request', `rotation_period_days must be a whole number from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);
   }
+  refusePastedKey('notification_url', changes.notification_url);
   return db.transaction().execute(async (trx) => {
     const row = await findAccountRow(trx, accountId);
     const update: Partial<AccountsTable> = {};

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { notFound } from '../errors.js';
 import { isIdOf, newId } from '../ids.js';
 import type { Database, JobsTable } from '../store/schema.js';
+import { refusePastedKey } from './no-pasted-keys.js';
 
 export interface JobObject {
   id: string;
@@ -16,6 +17,7 @@ function toJobObject(row: JobsTable): JobObject {
 }
 
 export async function createJob(db: Kysely<Database>, accountId: string, keyId: string, fileUrl: string, now: Date): Promise<JobObject> {
+  refusePastedKey('file_url', fileUrl);
   const row: JobsTable = { id: newId('job'), account_id: accountId, key_id: keyId, file_url: fileUrl, status: 'queued', created_at: now.toISOString() };
   await db.insertInto('jobs').values(row).execute();
   return toJobObject(row);

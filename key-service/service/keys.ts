@@ -10,6 +10,7 @@ import { appendAuditEvent } from './audit.js';
 import { toKeyObject } from './key-objects.js';
 import { decodeCursor, toPage } from './paging.js';
 import type { CreatedKey, KeyObject, KeyStatus, Page, RequestContext, RevokedReason, Scope } from './types.js';
+import { refusePastedKey } from './no-pasted-keys.js';
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_GRACE_HOURS = 24;
@@ -86,6 +87,7 @@ function cleanName(name: string): string {
   if (!trimmed || trimmed.length > MAX_NAME_LENGTH) {
     throw new ApiError('invalid_request', `The key name must be 1 to ${MAX_NAME_LENGTH} characters, for example "Production CRM sync".`);
   }
+  refusePastedKey('The key name', trimmed);
   return trimmed;
 }
 

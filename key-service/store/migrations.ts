@@ -2,6 +2,7 @@
 // transaction; on PostgreSQL an advisory lock makes several instances starting together safe.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { holdsKeyShape, redactKeys } from '../key-format.js';
 import type { Dialect } from './database.js';
 import { createWebhookTables } from './webhook-tables.js';
 
@@ -138,7 +139,25 @@ const MIGRATIONS: Migration[] = [
     name: '0004_login_turns',
     up: (db) => db.schema.alterTable('web_login_throttle').addColumn('next_check_ms', 'bigint').execute(),
   },
+  // Keys pasted into customer text before such text was refused (service/no-pasted-keys.ts).
+  { name: '0005_redact_pasted_keys', up: (db) => redactPastedKeys(db) },
 ];
+
+const CUSTOMER_TEXT = [
+  ['accounts', 'name'],
+  ['accounts', 'notification_url'],
+  ['api_keys', 'name'],
+  ['jobs', 'file_url'],
+] as const;
+
+async function redactPastedKeys(db: Kysely<Database>): Promise<void> {
+  for (const [table, column] of CUSTOMER_TEXT) {
+    const rows = await sql<{ id: string; text: string }>`select id, ${sql.ref(column)} as text from ${sql.table(table)} where ${sql.ref(column)} like ${'%lfk_sk_%'}`.execute(db);
+    for (const row of rows.rows) {
+      if (holdsKeyShape(row.text)) await sql`update ${sql.table(table)} set ${sql.ref(column)} = ${redactKeys(row.text)} where id = ${row.id}`.execute(db);
+    }
+  }
+}
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {

@@ -1,6 +1,7 @@
 // /app/api-keys: list, search, create (shown once), revoke and roll.
 import type { Context, Hono } from 'hono';
 import { ApiError } from '../../errors.js';
+import { redactKeys } from '../../key-format.js';
 import type { CreatedKey, KeyObject, KeyStatus } from '../../service/types.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
@@ -60,7 +61,8 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
       created = await service.createKey(c.get('session').accountId, { name }, userContext(c, deps));
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_request') {
-        return render(c, { dialog: { kind: 'create', name: name.slice(0, 100), error: error.message }, status: 400 });
+        // What was typed comes back in the form, except a pasted key: the page never shows one it was not creating.
+        return render(c, { dialog: { kind: 'create', name: redactKeys(name.slice(0, 100)), error: error.message }, status: 400 });
       }
       if (error instanceof ApiError && error.code === 'plan_required') return render(c, { error: error.message, status: 403 });
       throw error;

@@ -2,6 +2,7 @@
 // PATCH /v1/account; the notification secret is shown once, when a URL is first set.
 import type { Hono } from 'hono';
 import { ApiError } from '../../errors.js';
+import { redactKeys } from '../../key-format.js';
 import { privateUrlReason } from '../../outbound/private-addresses.js';
 import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, type AccountChanges } from '../../service/accounts.js';
 import { readSignedForm } from '../csrf.js';
@@ -27,7 +28,9 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     const form = await readSignedForm(c, deps.publicOrigin, c.get('session').csrfToken);
     const account = c.get('account');
     const values = { rotation_period_days: (form.get('rotation_period_days') ?? '').trim(), notification_url: (form.get('notification_url') ?? '').trim() };
-    const refuse = (error: string) => c.html(<SettingsPage viewer={viewerOf(c)} account={account} values={values} error={error} />, 400);
+    // The form comes back as typed, except a pasted key (redacted: the page never shows one).
+    const shown = { rotation_period_days: values.rotation_period_days, notification_url: redactKeys(values.notification_url) };
+    const refuse = (error: string) => c.html(<SettingsPage viewer={viewerOf(c)} account={account} values={shown} error={error} />, 400);
 
     const days = Number(values.rotation_period_days);
     if (!/^\d+$/.test(values.rotation_period_days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS) {
