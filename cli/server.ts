@@ -40,6 +40,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
     sessions: web.sessions,
     serviceToken: settings.serviceToken,
     metricsToken: settings.metricsToken,
+    publicUrl: settings.publicUrl,
     trustProxy: settings.trustProxy,
     reportRateLimit: settings.reportRateLimit,
     keyRateLimit: settings.keyRateLimit,

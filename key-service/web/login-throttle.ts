@@ -9,6 +9,7 @@
 // cannot get more checks than the limits allow.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { addressBucket } from '../http/address-bucket.js';
 
 export interface ThrottleLimits {
   /** Failures from one client address for one e-mail address within `windowMs` that lock the pair. */
@@ -55,8 +56,10 @@ export class LoginThrottle {
   async admit(email: string, address: string): Promise<Admission> {
     const now = this.now();
     await this.forgetEnded(now);
-    const pair = `pair:${address} ${email}`;
-    const ip = `ip:${address}`;
+    // A client address counts as its budget: an IPv6 /64, or a whole IPv4 address (address-bucket.ts).
+    const bucket = addressBucket(address);
+    const pair = `pair:${bucket} ${email}`;
+    const ip = `ip:${bucket}`;
     const mail = `email:${email}`;
     const held: string[] = [];
     const refuse = async (kind: 'locked' | 'busy', retryMs: number): Promise<Admission> => {

@@ -1,7 +1,12 @@
 // `/metrics`: who may read it, and that it counts what operators watch.
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../cli/server.js';
+import { serverSettings } from '../../cli/settings.js';
+import { createLogger } from '../../key-service/logger.js';
 import { MetricsRegistry } from '../../key-service/metrics.js';
 import { registerQueueMetrics } from '../../key-service/store/queue-stats.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 describe('GET /metrics', () => {
@@ -59,6 +64,102 @@ describe('GET /metrics without a token', () => {
       expect(local.status).toBe(200);
     } finally {
       await h.close();
+    }
+  });
+});
+
+// DNS rebinding: a page on evil.example, once the name resolves to 127.0.0.1, is same-origin with
+// the local server and reads what it answers. The browser still sends `Host: evil.example`.
+describe('GET /metrics without a token, by Host', () => {
+  const LOCAL = { incoming: { socket: { remoteAddress: '127.0.0.1' } } };
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('sqlite', { api: { publicUrl: 'https://keys.example.com' } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  const withHost = (host: string) => h.app.request('/metrics', { headers: { host } }, LOCAL);
+
+  it.each(['evil.example', 'evil.example:8080', 'localhost.evil.example', '127.0.0.1.nip.io', 'keys.example.com.evil.example', 'example.com', 'not a host', ''])(
+    'refuses Host: %j from loopback with 403 forbidden',
+    async (host) => {
+      const refused = await withHost(host);
+      expect(refused.status).toBe(403);
+      const body = (await refused.json()) as any;
+      expect(body.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/Host/) });
+      expect(JSON.stringify(body)).not.toContain('lfk_http_request_duration_seconds');
+    },
+  );
+
+  it('refuses a request whose URL names another host, whatever its Host header', async () => {
+    expect((await h.app.request('http://evil.example/metrics', {}, LOCAL)).status).toBe(403);
+    expect((await h.app.request('http://evil.example/metrics', { headers: { host: 'localhost' } }, LOCAL)).status).toBe(403);
+  });
+
+  it.each(['127.0.0.1:8080', '127.0.0.1', 'localhost', 'localhost:8080', 'LOCALHOST:9', '[::1]:8080', '[::1]', 'keys.example.com', 'Keys.Example.com:443'])(
+    'answers Host: %s from loopback',
+    async (host) => {
+      const answered = await withHost(host);
+      expect(answered.status).toBe(200);
+      expect(await answered.text()).toContain('lfk_http_request_duration_seconds');
+    },
+  );
+
+  it('still refuses a client that is not on loopback, whatever its Host', async () => {
+    expect((await h.app.request('/metrics', { headers: { host: 'localhost' } }, { incoming: { socket: { remoteAddress: '203.0.113.5' } } })).status).toBe(403);
+  });
+
+  it('with a metrics token, answers a scraper under any name (a rebinding page cannot know the token)', async () => {
+    const tokened = await createHarness('sqlite', { api: { metricsToken: 'metrics-secret-token' } });
+    try {
+      const scraped = await tokened.app.request('/metrics', { headers: { host: 'lfk-1.internal:8080', authorization: 'Bearer metrics-secret-token' } });
+      expect(scraped.status).toBe(200);
+      expect((await tokened.app.request('/metrics', { headers: { host: 'evil.example' } })).status).toBe(401);
+    } finally {
+      await tokened.close();
+    }
+  });
+});
+
+describe('GET /metrics on `lfk serve`, by the Host header sent over the socket', () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    const settings = serverSettings({ LFK_DATABASE_URL: database.url, LFK_PUBLIC_URL: 'https://keys.example.com/' }, { port: '0', host: '127.0.0.1' });
+    server = await startServer(settings, createLogger('silent'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  /** A GET over a real connection with this exact Host header (fetch would send the URL's). */
+  const get = (host: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const sent = httpRequest({ host: '127.0.0.1', port: server.port, path: '/metrics', headers: { host } }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      sent.on('error', reject);
+      sent.end();
+    });
+
+  it('refuses Host: evil.example (a rebound name) with 403 and the JSON error', async () => {
+    const refused = await get('evil.example');
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error.code).toBe('forbidden');
+    expect((await get(`evil.example:${server.port}`)).status).toBe(403);
+  });
+
+  it('answers Host: 127.0.0.1:<port>, localhost and the host of LFK_PUBLIC_URL', async () => {
+    for (const host of [`127.0.0.1:${server.port}`, '127.0.0.1:8080', 'localhost', `localhost:${server.port}`, `[::1]:${server.port}`, 'keys.example.com']) {
+      const answered = await get(host);
+      expect(answered.status, host).toBe(200);
+      expect(answered.body).toContain('lfk_http_request_duration_seconds');
     }
   });
 });

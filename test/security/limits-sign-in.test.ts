@@ -58,6 +58,33 @@ describe.each(DIALECTS)('sign-in limits on %s', (dialect) => {
     expect((await attacker(email, PASSWORD)).status).toBe(303);
   });
 
+  it('counts the address lock per IPv6 /64: failures from several addresses of one /64 lock all of it, not the next /64', async () => {
+    const { email } = await h.createAccount();
+    // perAddress is 6: six wrong guesses at six e-mails, each from another address of 2001:db8:7:1::/64.
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const from = await loginFrom(`2001:db8:7:1:${(attempt + 1).toString(16)}::${attempt + 1}`);
+      expect((await from(`guess${attempt}@example.com`, 'guess')).status).toBe(401);
+    }
+    // Yet another address of that /64, written in full, is locked out even with the right password.
+    const locked = await (await loginFrom('2001:0db8:0007:0001:ffff:ffff:ffff:fffe'))(email, PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('Too many failed sign-ins. Try again in 15 minutes.');
+    // The neighbouring /64 is someone else: its owner signs in.
+    expect((await (await loginFrom('2001:db8:7:2::1'))(email, PASSWORD)).status).toBe(303);
+  });
+
+  it('counts an IPv4 client written as IPv4-mapped IPv6 under its IPv4 address', async () => {
+    const { email } = await h.createAccount();
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const from = await loginFrom(attempt % 2 === 0 ? '203.0.113.30' : '::ffff:203.0.113.30');
+      expect((await from(`guess${attempt}@example.com`, 'guess')).status).toBe(401);
+    }
+    expect((await (await loginFrom('203.0.113.30'))(email, PASSWORD)).status).toBe(429);
+    expect((await (await loginFrom('::ffff:cb00:711e'))(email, PASSWORD)).status).toBe(429);
+    // IPv4 counts whole addresses: the next one is not locked.
+    expect((await (await loginFrom('203.0.113.31'))(email, PASSWORD)).status).toBe(303);
+  });
+
   /** The account's failed sign-ins by reason, from its audit log. */
   async function failureReasons(accountId: string): Promise<Record<string, number>> {
     const rows = await h.store.db.selectFrom('audit_events').select('data').where('account_id', '=', accountId).where('type', '=', 'user.login_failed').execute();

@@ -44,8 +44,66 @@ describe('private addresses', () => {
     '0:0:0:0:0:ffff:7f00:1',
     '::7f00:1',
     '[::1]',
+    // IPv6 forms that carry an IPv4 address a translator or tunnel would reach: 127.0.0.1,
+    // 10.0.0.1 and 169.254.169.254 in each of them.
+    // NAT64, well-known prefix 64:ff9b::/96 (RFC 6052).
+    '64:ff9b::7f00:1',
+    '64:ff9b::127.0.0.1',
+    '[64:ff9b::7f00:1]',
+    '64:FF9B:0:0:0:0:7F00:1',
+    '64:ff9b::a00:1',
+    '64:ff9b::10.0.0.1',
+    '64:ff9b::a9fe:a9fe',
+    '64:ff9b::169.254.169.254',
+    // NAT64, local-use prefix 64:ff9b:1::/48 (RFC 8215), whatever the embedding.
+    '64:ff9b:1::7f00:1',
+    '64:ff9b:1::127.0.0.1',
+    '64:ff9b:1::a00:1',
+    '64:ff9b:1::a9fe:a9fe',
+    '64:ff9b:1:abcd:7f:0:100:0',
+    // 6to4, 2002::/16 (RFC 3056): the IPv4 address in bits 16-48.
+    '2002:7f00:1::',
+    '2002:7f00:0001:0:0:0:0:1',
+    '2002:a00:1::1',
+    '2002:a9fe:a9fe::',
+    // SIIT, IPv4-translated ::ffff:0:a.b.c.d (RFC 6145).
+    '::ffff:0:7f00:1',
+    '::ffff:0:127.0.0.1',
+    '::ffff:0:a00:1',
+    '::ffff:0:169.254.169.254',
+    // Teredo, 2001::/32 (RFC 4380): the server's IPv4 in bits 32-64, or the client's, XOR-ed, in the last 32 bits.
+    '2001:0:7f00:1::',
+    '2001:0:a00:1::',
+    '2001:0:a9fe:a9fe::',
+    '2001:0:808:808::80ff:fffe',
+    '2001:0:808:808::f5ff:fffe',
+    '2001:0:808:808::5601:5601',
+    // IPv4-compatible ::a.b.c.d (deprecated).
+    '::127.0.0.1',
+    '::a00:1',
+    '::169.254.169.254',
   ];
-  const ALLOWED = ['8.8.8.8', '1.1.1.1', '100.128.0.1', '172.32.0.1', '169.255.0.1', '11.0.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', 'example.com'];
+  const ALLOWED = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '100.128.0.1',
+    '172.32.0.1',
+    '169.255.0.1',
+    '11.0.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    'example.com',
+    // A public IPv4 address through the NAT64 well-known prefix, 6to4, SIIT or Teredo is on the internet.
+    '64:ff9b::808:808',
+    '64:ff9b::8.8.8.8',
+    '2002:808:808::1',
+    '::ffff:0:808:808',
+    '2001:0:808:808::f7f7:f7f7',
+    // Neighbours of the translation prefixes are ordinary addresses.
+    '64:ff9c::7f00:1',
+    '2003:7f00:1::',
+    '2001:db8:7f00:1::',
+  ];
 
   it.each(REFUSED)('%s is inside the network', (address) => expect(isPrivateAddress(address)).toBe(true));
   it.each(ALLOWED)('%s is not', (address) => expect(isPrivateAddress(address)).toBe(false));
@@ -69,6 +127,8 @@ describe('the connection lookup for notification URLs', () => {
     [[{ address: '127.0.0.1', family: 4 }], '127.0.0.1'],
     [[{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }], '10.0.0.7'],
     [[{ address: '93.184.216.34', family: 4 }, { address: '::ffff:169.254.169.254', family: 6 }], '::ffff:169.254.169.254'],
+    // What a DNS64 resolver answers for a name whose A record is 10.0.0.7.
+    [[{ address: '64:ff9b::a00:7', family: 6 }], '64:ff9b::a00:7'],
   ])('refuses a name whose records include a private one (%j)', async (records, inside) => {
     for (const all of [true, false]) {
       const { error } = await ask(records, all);
@@ -145,6 +205,8 @@ describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) 
     'http://[fe80::1]/lfk',
     'http://[fd00::1]/lfk',
     'http://[::ffff:169.254.169.254]/latest/meta-data/',
+    'http://[64:ff9b::a9fe:a9fe]/latest/meta-data/',
+    'http://[2002:7f00:1::]:8080/lfk',
   ])('refuses %s without the setting, before connecting', async (url) => {
     const { notice, revoked } = await revokeAndNotify(url, false);
     expect(notice).toMatchObject({ status: 'failed', attempts: 1 });
@@ -154,7 +216,7 @@ describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) 
 });
 
 describe.each(DIALECTS)('setting a notification URL inside the network on %s', (dialect) => {
-  const LITERALS = ['http://127.0.0.1:9000/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'https://100.64.0.1/x'];
+  const LITERALS = ['http://127.0.0.1:9000/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'https://100.64.0.1/x', 'http://[64:ff9b::7f00:1]/x'];
 
   describe('PATCH /v1/account', () => {
     let strict: Harness;

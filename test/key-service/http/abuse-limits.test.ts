@@ -76,6 +76,31 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
     expectError(await api.get('/v1/usage', unknownKey(), guesser), 401, 'invalid_api_key');
   });
 
+  it('counts failed authentications per IPv6 /64: 2001:db8:1:2::1 to ::ffff share one budget, 2001:db8:1:3::1 has its own', async () => {
+    nowMs += 120_000;
+    // Each guess from a new address of the same /64, as a host holding the /64 could send them.
+    for (let i = 1; i <= FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', unknownKey(), from(`2001:db8:1:2::${i.toString(16)}`)), 401, 'invalid_api_key');
+    for (const same of ['2001:db8:1:2::ffff', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0db8:0001:0002:0000:0000:0000:0abc']) {
+      expectError(await api.get('/v1/usage', unknownKey(), from(same)), 429, 'rate_limited', /Too many failed authentications from this address/);
+    }
+    // The next /64 is another customer.
+    expectError(await api.get('/v1/usage', unknownKey(), from('2001:db8:1:3::1')), 401, 'invalid_api_key');
+    // Valid keys from the blocked /64 still work.
+    expectStatus(await api.get('/v1/usage', tenant.enrichment.key, from('2001:db8:1:2::7')), 200);
+  });
+
+  it('counts an IPv4 client written as IPv4-mapped IPv6 against its IPv4 budget', async () => {
+    nowMs += 120_000;
+    for (let i = 0; i < FAILURE_LIMIT; i++) {
+      const address = i % 2 === 0 ? '203.0.113.44' : '::ffff:203.0.113.44';
+      expectError(await api.get('/v1/usage', unknownKey(), from(address)), 401, 'invalid_api_key');
+    }
+    expectError(await api.get('/v1/usage', unknownKey(), from('203.0.113.44')), 429, 'rate_limited');
+    expectError(await api.get('/v1/usage', unknownKey(), from('::ffff:cb00:712c')), 429, 'rate_limited');
+    // The neighbouring IPv4 address is not affected: IPv4 counts whole addresses.
+    expectError(await api.get('/v1/usage', unknownKey(), from('203.0.113.45')), 401, 'invalid_api_key');
+  });
+
   it('a guesser sharing an address with customers (a proxy, a NAT) locks no valid key out, cached or not', async () => {
     nowMs += 120_000;
     const shared = from('203.0.113.9');
