@@ -115,4 +115,12 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
     // The guesser is still refused meanwhile.
     expectError(await api.get('/v1/usage', unknownKey(), shared), 429, 'rate_limited');
   });
+
+  it('behind the proxy, the address is the hop the proxy appended: hops a client writes itself choose no budget', async () => {
+    nowMs += 120_000;
+    for (let i = 0; i < FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', unknownKey(), from(`198.18.0.${i + 1}, 203.0.113.60`)), 401, 'invalid_api_key');
+    expectError(await api.get('/v1/usage', unknownKey(), from('198.18.0.99, 203.0.113.60')), 429, 'rate_limited');
+    expectError(await api.get('/v1/usage', unknownKey(), from('203.0.113.60')), 429, 'rate_limited');
+    expectError(await api.get('/v1/usage', unknownKey(), from('203.0.113.60, 203.0.113.61')), 401, 'invalid_api_key');
+  });
 });

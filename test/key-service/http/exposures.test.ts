@@ -197,7 +197,8 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
   it.each(['/v1/exposures', '/v1/keys/verify'])('%s: the 4th request from one address is 429 with Retry-After; another address still passes', async (path) => {
     const { accountId } = await h.createAccount();
     const live = await h.createKey(accountId, { name: `Rate ${path}` });
-    const from = (address: string) => ({ 'x-forwarded-for': `${address}, 10.0.0.1` });
+    // The proxy appends the address it saw; what comes before is the client's own (here a forged hop).
+    const from = (address: string) => ({ 'x-forwarded-for': `10.0.0.1, ${address}` });
     for (let attempt = 0; attempt < 3; attempt++) expectStatus(await api.post(path, { keys: [unknownKey()] }, undefined, from('203.0.113.7')), 200);
     const limited = await expectNoChange(h, () => api.post(path, { keys: [live.key] }, undefined, from('203.0.113.7')));
     expectError(limited, 429, 'rate_limited');
