@@ -138,7 +138,9 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
       else windows = rule.keywords.some((word) => lower?.includes(word)) ? [[0, text.length]] : [];
     }
     for (const [from, to] of windows) {
-      for (const found of matchesIn(rule, text, from, to)) {
+      // A window edge inside the text is artificial, and so is a text edge that cuts the scanned text.
+      const edges = { before: from > 0 || fragment.cutBefore === true, after: to < text.length || fragment.cutAfter === true };
+      for (const found of matchesIn(rule, text, from, to, edges)) {
         if (found.start >= ownFrom && found.start < ownTo) candidates.push(found);
       }
     }
@@ -204,16 +206,32 @@ function keywordWindows(haystack: string, keywords: readonly string[]): Array<re
   return merged;
 }
 
-function* matchesIn(rule: CompiledRule, text: string, from: number, to: number): Generator<Candidate> {
+/** Which edges of a searched window are artificial: the text goes on past them. */
+interface CutEdges {
+  before: boolean;
+  after: boolean;
+}
+
+/**
+ * The matches of a rule in text[from, to) that the whole text would also give there. A match
+ * touching an artificial edge is not one: the boundary it took there (`^`, `\A`, `\b`, `$`, `\z`)
+ * may be false, and a greedy part may go on past it. Any other match sees exactly the characters
+ * the whole text shows around it, so it matches there too.
+ */
+function* matchesIn(rule: CompiledRule, text: string, from: number, to: number, cut: CutEdges): Generator<Candidate> {
   const window = from === 0 && to === text.length ? text : text.slice(from, to);
   for (let next = 0; next <= window.length; ) {
     const match = rule.regex.exec(window, next);
     if (!match) return;
+    // The whole text may match from here past the edge, or match earlier and run past it, and
+    // where its search then resumes is unknown, so no later match here can be vouched for. Stopping
+    // also keeps this linear: going on would search to the edge again from every later start
+    // (`(a)a*$` on a cut line of a: a full search per character).
+    if (match.end === window.length && cut.after) return;
     const [start, end] = secretSpan(match, rule.spec.secretGroup);
     // Resume at the secret's end, not the match's: a boundary character may start the next match.
     next = Math.max(end, match.start + 1);
-    // `^`/`$` at a window edge that is not the text's edge would be a false boundary.
-    if ((match.start === 0 && from > 0) || (match.end === window.length && to < text.length)) continue;
+    if (match.start === 0 && cut.before) continue;
     if (end > start) yield { rule, start: from + start, end: from + end, matchStart: from + match.start, matchEnd: from + match.end };
   }
 }

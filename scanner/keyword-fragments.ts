@@ -72,7 +72,15 @@ const fromInside = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function windowFragment(source: ByteSource, window: KeywordWindow, file: string): Fragment {
   const decoder = window.start === 0 ? fromStart : fromInside;
-  return { text: decoder.decode(source.bytes(window.start, window.end)), file, startLine: window.line, startColumn: 1 };
+  return {
+    text: decoder.decode(source.bytes(window.start, window.end)),
+    file,
+    startLine: window.line,
+    startColumn: 1,
+    // A window inside the file: its first character does not start the file, its end does not end it.
+    cutBefore: window.start > 0,
+    cutAfter: window.end < source.length,
+  };
 }
 
 /** The fragments of a whole file in memory around keywords starting at `offsets`. */

@@ -23,6 +23,13 @@ export interface Fragment {
    */
   ownFrom?: number;
   ownTo?: number;
+  /**
+   * The scanned text (the file, standard input, an added line) goes on before text[0] / after its
+   * end: that edge is a cut, not the text's edge, so the detector takes no `^`, `\A`, `\b`, `$`,
+   * `\z` or match end there (missing means false: text starts / ends where the scanned text does).
+   */
+  cutBefore?: boolean;
+  cutAfter?: boolean;
   commit?: CommitInfo;
 }
 

@@ -16,6 +16,19 @@ export const ErrorSchema = z
 
 export const ScopeSchema = z.enum(SCOPES).openapi('Scope');
 
+const SCOPE_LIST_MESSAGE = `must be an array of scope names such as ${JSON.stringify([SCOPES[0]])}`;
+
+/**
+ * The scopes a request gives a key. Not `.min()`/`.max()`: zod runs those on any value with a
+ * length even once the type is wrong, so `"scopes": "enrichment"` was also told "expected string
+ * to have <=2 characters". Refinements run on arrays only; the limits are restated for OpenAPI.
+ */
+export const ScopeListSchema = z
+  .array(ScopeSchema, { error: (issue) => (issue.code === 'invalid_type' ? SCOPE_LIST_MESSAGE : undefined) })
+  .refine((scopes) => scopes.length >= 1, 'must name at least one scope')
+  .refine((scopes) => scopes.length <= SCOPES.length, `must name at most ${SCOPES.length} scopes`)
+  .openapi({ minItems: 1, maxItems: SCOPES.length });
+
 export const KeyObjectSchema = z
   .object({
     id: z.string().openapi({ example: 'key_0Q5bX2c9Lk3mN8pR4sT6vW' }),
@@ -66,7 +79,7 @@ const positiveDuration = z.number().positive().finite();
 export const CreateKeyBodySchema = z
   .strictObject({
     name: z.string().min(1).max(100).refine(...NO_NUL).openapi({ example: 'Production CRM sync' }),
-    scopes: z.array(ScopeSchema).min(1).max(SCOPES.length).optional(),
+    scopes: ScopeListSchema.optional(),
     expires_in_days: positiveDuration.max(3650).optional(),
   })
   .openapi('CreateKey');

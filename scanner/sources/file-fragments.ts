@@ -111,6 +111,8 @@ export class FragmentSplitter {
   private readonly decoder: TextDecoder;
   private carry = '';
   private ownFrom = 0;
+  /** A fragment has been given out: the next one starts inside the input. */
+  private started = false;
   private line = 1;
   private column = 1;
 
@@ -136,12 +138,16 @@ export class FragmentSplitter {
       startColumn: this.column,
       ownFrom: this.ownFrom,
       ownTo: last ? text.length : text.length - HALF_OVERLAP,
+      // Every fragment but the first starts inside the input, every one but the last stops inside it.
+      cutBefore: this.started,
+      cutAfter: !last,
     };
     if (!last) {
       const cut = text.length - OVERLAP_CHARS;
       ({ line: this.line, column: this.column } = new LineCursor(text, this.line, this.column).at(cut));
       this.carry = text.slice(cut);
       this.ownFrom = HALF_OVERLAP;
+      this.started = true;
     }
     return fragment;
   }

@@ -4,11 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TextDecoder } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadRuleSet } from '../../rules/load.js';
 import type { Detector } from '../../scanner/detect.js';
 import { keywordFragments } from '../../scanner/keyword-fragments.js';
-import { fileFragments } from '../../scanner/sources/file-fragments.js';
+import { FragmentSplitter, fileFragments } from '../../scanner/sources/file-fragments.js';
 import type { Finding, Fragment } from '../../scanner/types.js';
 import { detectorFor } from '../../scanner/validators.js';
 import { badChecksum, testKey } from './keys.js';
@@ -204,5 +205,147 @@ describe('keyword fragments: the same findings as the whole file', () => {
     writeFileSync(path, 'x\nkey = ACME_DEADBEEF\n');
     const fragments = [...fileFragments({ path, file: 'upper.txt' }, detector, { maxFileSize: 0 })];
     expect(fragments.flatMap((f) => detector.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([['ACME_DEADBEEF', 2, 7]]);
+  });
+});
+
+// Rules anchored to the text's edges (`^`, `$`, `\A`, `\z` without multi-line) or to word edges
+// (`\b`), on every way a file can be cut: keyword windows from memory and from disk, and the
+// streaming way (overlapping fragments of a decoder). A fragment's edge inside the file is no
+// edge of the text, so a finding the whole text does not have must never come out of a cut.
+const anchorsConfig = join(dir, 'anchors.toml');
+writeFileSync(
+  anchorsConfig,
+  [
+    '[extend]\nuseDefault = false',
+    // Ordinary key-shaped rules: bounded matches around their keyword. Windows promise the very same findings.
+    `[[rules]]\nid = "key-at-start"\nregex = '''^far_[0-9]{4}'''\nkeywords = ["far_"]`,
+    `[[rules]]\nid = "key-at-end"\nregex = '''far_[0-9]{4}$'''\nkeywords = ["far_"]`,
+    `[[rules]]\nid = "key-at-text-start"\nregex = '''\\Afar_([0-9]{4})'''\nsecretGroup = 1\nkeywords = ["far_"]`,
+    `[[rules]]\nid = "key-at-text-end"\nregex = '''(far_[0-9]{4})\\z'''\nsecretGroup = 1\nkeywords = ["far_"]`,
+    `[[rules]]\nid = "key-as-word"\nregex = '''\\bfar_[0-9]{4}\\b'''\nkeywords = ["far_"]`,
+    `[[rules]]\nid = "key-alone-on-line"\nregex = '''(?m)^far_[0-9]{4}$'''\nkeywords = ["far_"]`,
+    // Matches as long as a line of q (thousands of characters, over a read and over an overlap):
+    // a cut can only lose them, never add one.
+    `[[rules]]\nid = "run-at-end"\nregex = '''(q+)+$'''\nkeywords = ["q"]`,
+    `[[rules]]\nid = "run-at-text-end"\nregex = '''q+\\z'''\nkeywords = ["q"]`,
+    `[[rules]]\nid = "run-at-start"\nregex = '''^(q+)'''\nsecretGroup = 1\nkeywords = ["q"]`,
+    `[[rules]]\nid = "run-as-word"\nregex = '''\\b(q)q*\\b'''\nsecretGroup = 1\nkeywords = ["q"]`,
+  ].join('\n'),
+);
+// A case-insensitive rule (that never matches here) sends every file the streaming way.
+const streamingConfig = join(dir, 'anchors-streaming.toml');
+writeFileSync(streamingConfig, `[extend]\npath = "anchors.toml"\n[[rules]]\nid = "nocase"\nregex = '''(?i)zz_never_[0-9]{9}'''\nkeywords = ["zz_never_"]\n`);
+const anchored = {
+  bytes: detectorFor(await loadRuleSet(anchorsConfig)),
+  streaming: detectorFor(await loadRuleSet(streamingConfig)),
+};
+const ORDINARY = /^key-/;
+
+/**
+ * A file of short lines, long lines (thousands of characters) and keys at its very start and end,
+ * as a short recipe (`q*9000` is a run of 9000 q) so that a failure prints readably.
+ */
+const anchoredRecipe = fc.record({
+  start: fc.constantFrom('', 'far_1234', 'qqqq', 'far_12345', '\n'),
+  body: fc.array(
+    fc.oneof(
+      fc.constantFrom('far_1234', 'far_5678 ', ' far_9012\n', 'xfar_1234', '\n', '\r\n', ' ', 'é漢字😀', 'q', ' q ', '\ufeff', 'lorem ipsum ', '\nfar_4242\n'),
+      fc.integer({ min: 1, max: 12_000 }).map((n) => `q*${n}`),
+      fc.integer({ min: 1, max: 6_000 }).map((n) => `ü*${n}`),
+      fc.integer({ min: 1, max: 6_000 }).map((n) => `b*${n}`),
+    ),
+    { maxLength: 30 },
+  ),
+  end: fc.constantFrom('', 'far_1234', 'qqqq', 'far_1234\n', 'q!', ' far_4321'),
+  invalid: fc.boolean(),
+});
+function anchoredBytes({ start, body, end, invalid }: { start: string; body: string[]; end: string; invalid: boolean }): Buffer {
+  const text = body.map((piece) => (/^.\*\d+$/u.test(piece) ? piece[0]!.repeat(Number(piece.slice(2))) : piece)).join('');
+  return Buffer.concat([Buffer.from(start + text), invalid ? Buffer.from([0xff, 0xc3]) : Buffer.alloc(0), Buffer.from(end)]);
+}
+
+/** The detector over a splitter fed `bytes` in pieces of the given sizes (the way of standard input). */
+function splitterFindings(detector: Detector, bytes: Buffer, pieces: number[]): Finding[] {
+  const splitter = new FragmentSplitter('utf-8', 'f');
+  const findings: Finding[] = [];
+  let at = 0;
+  for (let i = 0; at < bytes.length; i++) {
+    const size = pieces[i % pieces.length]!;
+    const fragment = splitter.push(bytes.subarray(at, at + size));
+    at += size;
+    if (fragment) findings.push(...detector.detect(fragment));
+  }
+  const last = splitter.push(null);
+  if (last) findings.push(...detector.detect(last));
+  return findings;
+}
+
+const where = (f: Finding) => `${f.ruleId} ${f.line}:${f.column}-${f.endLine}:${f.endColumn} ${f.fingerprint}`;
+
+/** Each way's findings are among the whole text's, and exactly those for ordinary key rules. */
+function expectWithinWhole(ways: Record<string, Finding[]>, whole: Finding[]): void {
+  const allowed = new Set(whole.map(where));
+  for (const [way, findings] of Object.entries(ways)) {
+    expect({ way, extra: findings.map(where).filter((found) => !allowed.has(found)) }).toEqual({ way, extra: [] });
+    const ordinary = (list: Finding[]) => list.filter((f) => ORDINARY.test(f.ruleId));
+    expect({ way, findings: ordinary(findings) }).toEqual({ way, findings: ordinary(whole) });
+  }
+}
+
+describe('cut text: anchors and long lines never give a finding the whole text lacks', () => {
+  it('on 120 random files with anchored rules and lines longer than a read, a window and an overlap (seeded)', () => {
+    const path = join(dir, 'anchored.txt');
+    const seen = { whole: new Set<string>(), cut: 0 };
+    fc.assert(
+      fc.property(anchoredRecipe, fc.constantFrom(1024, 1500, 4096), fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 5 }), (recipe, chunkBytes, pieces) => {
+        const bytes = anchoredBytes(recipe);
+        writeFileSync(path, bytes);
+        const whole = wholeFile(anchored.bytes, bytes);
+        const read = (detector: Detector) => {
+          const fragments = [...fileFragments({ path, file: 'f' }, detector, { maxFileSize: 0, chunkBytes })];
+          if (detector === anchored.streaming && fragments.length > 1) seen.cut++;
+          return fragments.flatMap((fragment) => detector.detect(fragment));
+        };
+        const ways: Record<string, Finding[]> = {
+          'keyword windows in memory': windowed(anchored.bytes, bytes).findings,
+          'keyword windows from disk': read(anchored.bytes),
+          'streamed from disk': read(anchored.streaming),
+          'streamed in pieces': splitterFindings(anchored.streaming, bytes, pieces),
+        };
+        expectWithinWhole(ways, whole);
+        // Keyword windows hold every run of q whole (each q is a keyword): the same findings there.
+        expect(ways['keyword windows in memory']).toEqual(whole);
+        expect(ways['keyword windows from disk']).toEqual(whole);
+        for (const finding of whole) seen.whole.add(finding.ruleId);
+      }),
+      { seed: 20_260_501, numRuns: 120 },
+    );
+    // Every rule must have been found somewhere for the comparison to mean something.
+    expect([...seen.whole].sort()).toEqual(
+      ['key-alone-on-line', 'key-as-word', 'key-at-end', 'key-at-start', 'key-at-text-end', 'key-at-text-start', 'run-as-word', 'run-at-end', 'run-at-start', 'run-at-text-end'].sort(),
+    );
+    // And many files must have been streamed in several fragments, for the cuts to be tested.
+    expect(seen.cut).toBeGreaterThan(30);
+  });
+
+  it('a line longer than a 1 MiB read, cut mid-line: no end-anchored match at the cut, the real one at the end', () => {
+    // Over the read size, the line limit and the keyword count: streamed whole, in 1 MiB reads.
+    const path = join(dir, 'long-line.txt');
+    const bytes = Buffer.from(`${'q'.repeat((1 << 20) + 5000)}! far_1234`);
+    writeFileSync(path, bytes);
+    const whole = wholeFile(anchored.bytes, bytes);
+    expect(whole.filter((f) => ORDINARY.test(f.ruleId)).map((f) => [f.ruleId, f.column])).toEqual([
+      ['key-at-end', (1 << 20) + 5003],
+      ['key-at-text-end', (1 << 20) + 5003],
+      ['key-as-word', (1 << 20) + 5003],
+    ]);
+    // A line over 1 MiB and over 100,000 keywords: even case-sensitive rules take the streaming way.
+    const fragments = [...fileFragments({ path, file: 'f' }, anchored.bytes, { maxFileSize: 0 })];
+    expect(fragments.map((f) => [f.cutBefore, f.cutAfter])).toEqual([
+      [false, true],
+      [true, false],
+    ]);
+    const ways = { streamed: fragments.flatMap((fragment) => anchored.bytes.detect(fragment)) };
+    expectWithinWhole(ways, whole);
   });
 });
