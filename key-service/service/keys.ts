@@ -42,14 +42,31 @@ function assertCanGrant(context: RequestContext, scopes: readonly Scope[]): void
   }
 }
 
+/** A new key and the hashes stored for it. */
+interface KeyMaterial {
+  key: string;
+  sha256: string;
+  hmslHash: string;
+}
+
+/**
+ * Made before the transaction that stores it: the HMSL hash is scrypt work (about 10 ms), and on
+ * SQLite a write transaction holds the database's one write lock, which other processes wait for.
+ */
+async function newKeyMaterial(): Promise<KeyMaterial> {
+  const key = generateKey();
+  return { key, sha256: sha256Hex(key), hmslHash: await hmslHash(key) };
+}
+
 async function insertKey(
   db: Kysely<Database>,
   accountId: string,
+  material: KeyMaterial,
   fields: { name: string; scopes: Scope[]; expiresAt: string | null },
   context: RequestContext,
   now: Date,
 ): Promise<{ row: ApiKeysTable; key: string }> {
-  const key = generateKey();
+  const { key } = material;
   const { prefix, last4 } = displayParts(key);
   const row: ApiKeysTable = {
     id: newId('key'),
@@ -57,8 +74,8 @@ async function insertKey(
     name: fields.name,
     prefix,
     last4,
-    sha256: sha256Hex(key),
-    hmsl_hash: await hmslHash(key),
+    sha256: material.sha256,
+    hmsl_hash: material.hmslHash,
     scopes: JSON.stringify(fields.scopes),
     created_at: now.toISOString(),
     created_by: createdBy(context),
@@ -100,13 +117,14 @@ export async function createKey(db: Kysely<Database>, accountId: string, input: 
   if (days !== undefined && !(Number.isFinite(days) && days > 0 && days <= 3650)) {
     throw new ApiError('invalid_request', 'expires_in_days must be a positive number of at most 3650.');
   }
+  const material = await newKeyMaterial();
   return db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     if (!KEY_PLANS.includes(account.plan)) {
       throw new ApiError('plan_required', 'API keys come with the Pro and Agency plans. Upgrade this account to Pro or Agency to create keys.');
     }
     const expiresAt = days === undefined ? null : new Date(now.getTime() + days * 24 * HOUR_MS).toISOString();
-    const { row, key } = await insertKey(trx, accountId, { name, scopes, expiresAt }, context, now);
+    const { row, key } = await insertKey(trx, accountId, material, { name, scopes, expiresAt }, context, now);
     return { ...toKeyObject(row, account.rotation_period_days, now), key };
   });
 }
@@ -226,6 +244,7 @@ export async function rollKey(
   if (!(Number.isFinite(grace) && grace >= 0 && grace <= 720)) {
     throw new ApiError('invalid_request', 'grace_period_hours must be a number from 0 to 720.');
   }
+  const material = await newKeyMaterial();
   return db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     const old = await findKeyRow(trx, accountId, keyId);
@@ -235,7 +254,7 @@ export async function rollKey(
     }
     const scopes = JSON.parse(old.scopes) as Scope[];
     assertCanGrant(context, scopes);
-    const { row: fresh, key } = await insertKey(trx, accountId, { name: old.name, scopes, expiresAt: null }, context, now);
+    const { row: fresh, key } = await insertKey(trx, accountId, material, { name: old.name, scopes, expiresAt: null }, context, now);
     let oldRow: ApiKeysTable;
     if (grace === 0) {
       oldRow = (await revokeKeyRow(trx, { ...old, replaced_by: fresh.id }, 'rolled', context, now, { replaced_by: fresh.id })).row;

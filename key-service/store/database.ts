@@ -1,6 +1,6 @@
 // Opens the store: SQLite (better-sqlite3, WAL) or PostgreSQL (pg), behind one Kysely query
 // layer. Drivers are imported on demand so neither is loaded unless used.
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
 import {
@@ -71,12 +71,20 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
   return store;
 }
 
+/**
+ * How long a SQLite writer waits for another connection's write lock (the server and `lfk` commands
+ * are separate processes on one file) before it fails with SQLITE_BUSY, which answers 503.
+ * better-sqlite3 waits synchronously: a waiting server is still for that long, as it would be
+ * writing. Transactions here last milliseconds; a wait this long means something is stuck.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 async function openSqlite(path: string): Promise<Store> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
-  const raw = new SqliteDatabase(path);
+  // `timeout` is SQLite's busy timeout (sqlite3_busy_timeout, the same as PRAGMA busy_timeout).
+  const raw = new SqliteDatabase(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: sqliteDialect(raw) });
   // Prepared once: this runs on every authenticated request.
@@ -95,15 +103,36 @@ async function openSqlite(path: string): Promise<Store> {
 }
 
 /**
- * Kysely's SQLite dialect, except that a transaction SQLite already rolled back by itself (it does
- * on SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) is not rolled back again: that second ROLLBACK fails
- * with "no transaction is active" and would hide the real error (a full disk would answer 500).
+ * Kysely's SQLite dialect, with two changes to its transactions.
+ *
+ * They begin IMMEDIATE: they take the write lock at BEGIN, waiting the busy timeout out while
+ * another process holds it. Kysely's plain (deferred) BEGIN takes it only at the first write, and a
+ * transaction that has read by then cannot wait for it: SQLite answers SQLITE_BUSY ("database is
+ * locked") at once rather than call the busy handler, since two readers each waiting to write
+ * could deadlock. Nearly every transaction here reads and then writes (look the account up, then
+ * insert the key), so with the server writing, `lfk keys revoke` failed, and the server answered
+ * 503. Every `db.transaction()` in this code base is a write transaction, or one that may write
+ * (the migrations; a revocation of a key already revoked). Reads run outside transactions, and in
+ * WAL mode the write lock holds no reader up. The cost: other processes' writers now wait for the
+ * whole transaction, not just from its first write, so nothing slow belongs inside one (a new key's
+ * scrypt hash is made before its transaction: keys.ts newKeyMaterial). A single statement outside
+ * a transaction (autocommit) asks for the write lock before it reads, and waits the busy timeout out already.
+ *
+ * A transaction SQLite already rolled back by itself (it does on SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_NOMEM) is not rolled back again: that second ROLLBACK fails with "no transaction is
+ * active" and would hide the real error (a full disk would answer 500). A BEGIN IMMEDIATE that
+ * waited in vain throws SQLITE_BUSY, which answers 503; Kysely rolls back only a begun transaction.
  */
 function sqliteDialect(raw: import('better-sqlite3').Database): SqliteDialect {
   const dialect = new SqliteDialect({ database: raw });
   const createDriver = dialect.createDriver.bind(dialect);
   dialect.createDriver = () => {
     const driver = createDriver();
+    // A transaction that only reads may say so (db.transaction().setAccessMode('read only'), which
+    // PostgreSQL enforces): it begins deferred and waits for no writer. None does so far.
+    driver.beginTransaction = async (connection, settings) => {
+      await connection.executeQuery(CompiledQuery.raw(settings.accessMode === 'read only' ? 'begin' : 'begin immediate'));
+    };
     const rollback = driver.rollbackTransaction.bind(driver);
     driver.rollbackTransaction = async (...args) => {
       if (raw.inTransaction) await rollback(...args);
