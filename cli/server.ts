@@ -7,7 +7,8 @@ import { createLogger, errorFields, type Logger } from '../key-service/logger.js
 import { openStore, type Store } from '../key-service/store/database.js';
 import { KeyService } from '../key-service/service/key-service.js';
 import { createWebApp } from '../key-service/web/app.js';
-import type { ServerSettings } from './settings.js';
+import { UsageError } from './command.js';
+import type { Environment, ServerSettings } from './settings.js';
 import { redactUrl } from './database-command.js';
 import { startWebhooks } from './webhooks.js';
 
@@ -22,7 +23,59 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(settings: ServerSettings, logger: Logger = createLogger(settings.logLevel)): Promise<RunningServer> {
+/**
+ * How long a client may take to send its request line and headers, and its whole request, body
+ * included (LFK_HTTP_HEADERS_TIMEOUT_MS, LFK_HTTP_REQUEST_TIMEOUT_MS); past either, Node answers
+ * 408 and closes the connection, so a stalled upload holds nothing for long. Node's own defaults
+ * (60 s and 300 s) let 100 stalled 24 MB uploads hold a gigabyte for five minutes.
+ */
+export interface HttpTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+// Headers are a few KiB: 10 s is ages even on a bad link. The largest body anyone sends is a
+// GitHub delivery of at most 25 MB, and GitHub gives up on a delivery after 10 s, so 30 s covers
+// it with room (25 MB in 30 s needs ~7 Mbit/s); the API's bodies are at most 256 KiB.
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+
+function wholeMs(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) throw new UsageError(`${name} must be a whole number from 1 to ${max} (got "${value}")`);
+  return parsed;
+}
+
+/** LFK_HTTP_HEADERS_TIMEOUT_MS and LFK_HTTP_REQUEST_TIMEOUT_MS, checked like the other settings (cli/settings.ts). */
+export function httpTimeouts(env: Environment): HttpTimeouts {
+  const requestTimeoutMs = wholeMs('LFK_HTTP_REQUEST_TIMEOUT_MS', env.LFK_HTTP_REQUEST_TIMEOUT_MS, DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs, 3_600_000);
+  const headersTimeoutMs = wholeMs(
+    'LFK_HTTP_HEADERS_TIMEOUT_MS',
+    env.LFK_HTTP_HEADERS_TIMEOUT_MS,
+    Math.min(DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs, requestTimeoutMs),
+    600_000,
+  );
+  // Node refuses a header timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new UsageError(`LFK_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than LFK_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
+/** Node's options for the timeouts: checked every second (Node's default is every 30 s), or more often for short ones. */
+export function httpServerOptions(timeouts: HttpTimeouts) {
+  return {
+    headersTimeout: timeouts.headersTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.headersTimeoutMs / 4))),
+  };
+}
+
+export async function startServer(
+  settings: ServerSettings,
+  logger: Logger = createLogger(settings.logLevel),
+  timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS,
+): Promise<RunningServer> {
   const store = await openStore(settings.databaseUrl, {
     poolSize: settings.poolSize,
     onPoolError: (error) => logger.warn('database connection lost', errorFields(error)),
@@ -53,7 +106,7 @@ export async function startServer(settings: ServerSettings, logger: Logger = cre
   const setupToken = await web.issueSetupToken();
 
   const server: ServerType = await new Promise((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, () => resolve(listening));
+    const listening = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host, serverOptions: httpServerOptions(timeouts) }, () => resolve(listening));
     listening.once('error', reject);
   });
   const address = server.address();

@@ -2,8 +2,10 @@
 // body (REFERENCE-github.md §1.3): `Github-Public-Key-Signature` is base64 DER, verified with the
 // key whose `key_identifier` equals `Github-Public-Key-Identifier`. Keys come from
 // `{api}/meta/public_keys/secret_scanning`, cached and revalidated with their ETag; an unknown
-// identifier fetches them again (key rotation), at most once per `refetchIntervalMs`.
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+// identifier fetches them again (key rotation), at most once per `refetchIntervalMs`. The receiver
+// checks both headers' shape before it reads the body, then feeds the body to `partnerVerifier`
+// chunk by chunk as it arrives.
+import { createPublicKey, createVerify, type KeyObject, type Verify } from 'node:crypto';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../key-service/outbound/timeouts.js';
 
 export interface PartnerKeyCacheOptions {
@@ -76,12 +78,39 @@ export class PartnerKeyCache {
   }
 }
 
-/** True when `signature` (base64 DER) is the ECDSA P-256/SHA-256 signature of the raw body. */
-export function verifyPartnerSignature(body: Buffer, signature: string, key: KeyObject): boolean {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return false;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+// A DER ECDSA signature is a SEQUENCE of two INTEGERs: 8 bytes at the least, 72 for P-256, 139 for
+// P-521; base64 of 200 characters leaves room for any curve GitHub may move to.
+const MAX_SIGNATURE_CHARS = 200;
+const MAX_IDENTIFIER_CHARS = 256;
+
+/** True when the header can be a signature at all: base64 of a DER SEQUENCE, not too long. */
+export function isPlausiblePartnerSignature(signature: string | undefined): signature is string {
+  if (signature === undefined || signature.length < 12 || signature.length > MAX_SIGNATURE_CHARS || !BASE64.test(signature)) return false;
+  return Buffer.from(signature.slice(0, 4), 'base64')[0] === 0x30;
+}
+
+/** True when the header can be a key identifier (GitHub's are 64 hex digits): short, visible ASCII. */
+export function isPlausibleKeyIdentifier(identifier: string | undefined): identifier is string {
+  return identifier !== undefined && identifier.length > 0 && identifier.length <= MAX_IDENTIFIER_CHARS && /^[\x21-\x7e]+$/.test(identifier);
+}
+
+/** The verifier to update with each chunk of the body. */
+export function partnerVerifier(): Verify {
+  return createVerify('sha256');
+}
+
+/** Finishes `verifier` (fed the whole body): true when `signature` (base64 DER) is its ECDSA P-256/SHA-256 signature by `key`. */
+export function matchesPartnerSignature(verifier: Verify, signature: string, key: KeyObject): boolean {
+  if (!BASE64.test(signature)) return false;
   try {
-    return verify('sha256', body, key, Buffer.from(signature, 'base64'));
+    return verifier.verify(key, Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }
+}
+
+/** True when `signature` (base64 DER) is the ECDSA P-256/SHA-256 signature of the raw body. */
+export function verifyPartnerSignature(body: Buffer, signature: string, key: KeyObject): boolean {
+  return matchesPartnerSignature(partnerVerifier().update(body), signature, key);
 }

@@ -15,6 +15,7 @@ import type { HandlerDeps, ScanRules } from './handlers/deps.js';
 import { githubAppReceiver } from './receivers/github-app.js';
 import { githubPartnerReceiver } from './receivers/github-partner.js';
 import { gitguardianReceiver } from './receivers/gitguardian.js';
+import { BodyBudget } from './receivers/shared.js';
 import { PartnerKeyCache } from './verify-github-partner.js';
 
 export interface WebhookSettings {
@@ -34,6 +35,8 @@ export interface WebhookSettings {
   githubKeysRefetchMs?: number;
   /** LFK_OUTBOUND_TIMEOUT_MS: each call to GitHub or GitGuardian gives up after this long. */
   outboundTimeoutMs?: number;
+  /** Bytes of not yet verified webhook bodies held at once across the receivers (default 64 MiB). */
+  maxUnverifiedBodyBytes?: number;
 }
 
 export interface WebhookServerOptions {
@@ -49,6 +52,8 @@ export interface WebhookServer {
   app: Hono<{ Variables: { requestId: string } }>;
   worker: QueueWorker<'webhook_deliveries'>;
   deps: HandlerDeps;
+  /** What the receivers hold of bodies not verified yet (see BodyBudget). */
+  bodies: BodyBudget;
 }
 
 export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
@@ -101,7 +106,9 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     ...(settings.inboxPollMs !== undefined && { pollMs: settings.inboxPollMs }),
     ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),
   });
-  const receiverDeps = { store, logger, onStored: () => worker.wake() };
+  // One budget for the three receivers: what unsigned-so-far bodies may hold in memory at once.
+  const bodies = new BodyBudget(settings.maxUnverifiedBodyBytes);
+  const receiverDeps = { store, logger, onStored: () => worker.wake(), bodies };
 
   const app = new Hono<{ Variables: { requestId: string } }>();
   app.use('/webhooks/*', async (c, next) => {
@@ -132,5 +139,5 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   app.post('/webhooks/github', githubAppReceiver({ ...receiverDeps, webhookSecret: settings.githubWebhookSecret, missingSettings: missingApp }));
   app.post('/webhooks/gitguardian', gitguardianReceiver({ ...receiverDeps, webhookSecret: settings.gitguardianWebhookSecret }));
   app.onError(handleError(logger));
-  return { app, worker, deps };
+  return { app, worker, deps, bodies };
 }

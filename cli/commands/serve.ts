@@ -14,10 +14,11 @@ export async function run(args: string[]): Promise<number> {
   }
   const env = loadEnvironment();
   const settings = serverSettings(env, values);
-  const { startServer } = await import('../server.js');
+  const { startServer, httpTimeouts } = await import('../server.js');
+  const timeouts = httpTimeouts(env);
   let server;
   try {
-    server = await startServer(settings);
+    server = await startServer(settings, undefined, timeouts);
   } catch (error) {
     // Fatal (exit 2, SPEC §5), but say which setting to check instead of a bare driver error.
     // better-sqlite3 says "Cannot open database because the directory does not exist" without a code.

@@ -4,11 +4,12 @@
 import type { Context } from 'hono';
 import { eventEnvelope } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';
-import { verifyGitguardian } from '../verify-gitguardian.js';
-import { accept, errorResponse, isObject, notConfigured, parseJson, readRawBody, tooLarge, type ReceiverDeps } from './shared.js';
+import { gitguardianHmac, gitguardianVerdict, isPlausibleGitguardianSignature } from '../verify-gitguardian.js';
+import { accept, errorResponse, isObject, notConfigured, parseJson, readSignedBody, refuse, type ReceiverDeps } from './shared.js';
 
 export const MAX_GITGUARDIAN_BODY_BYTES = 1024 * 1024;
 export const INCIDENT_ACTIONS = new Set(['incident_triggered', 'new_occurrence', 'incident_regression']);
+const BAD_SIGNATURE = 'Gitguardian-Signature or Timestamp is missing or does not match the body.';
 
 export interface GitguardianDeps extends ReceiverDeps {
   webhookSecret: string | undefined;
@@ -18,12 +19,21 @@ export interface GitguardianDeps extends ReceiverDeps {
 export function gitguardianReceiver(deps: GitguardianDeps) {
   return async (c: Context): Promise<Response> => {
     if (!deps.webhookSecret) return notConfigured(c, ['LFK_GITGUARDIAN_WEBHOOK_SECRET']);
-    const body = await readRawBody(c, MAX_GITGUARDIAN_BODY_BYTES);
-    if (!body) return tooLarge(c, MAX_GITGUARDIAN_BODY_BYTES);
+    // The headers' shape is checked before a byte of the body is read.
     const signature = c.req.header('gitguardian-signature') ?? c.req.header('x-gitguardian-signature');
-    const verdict = verifyGitguardian(body, signature, c.req.header('timestamp'), deps.webhookSecret, deps.now?.() ?? Date.now());
-    if (verdict === 'bad_signature') return errorResponse(c, 'invalid_signature', 'Gitguardian-Signature or Timestamp is missing or does not match the body.');
-    if (verdict === 'stale') return errorResponse(c, 'invalid_signature', 'The Timestamp is more than 5 minutes away from our clock; the delivery may be a replay.');
+    const timestamp = c.req.header('timestamp');
+    if (!isPlausibleGitguardianSignature(signature, timestamp)) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
+    const hmac = gitguardianHmac(timestamp!, deps.webhookSecret);
+    const body = await readSignedBody(c, MAX_GITGUARDIAN_BODY_BYTES, deps.bodies, {
+      update: (chunk) => hmac.update(chunk),
+      verify: () => {
+        const verdict = gitguardianVerdict(hmac, signature!, timestamp!, deps.now?.() ?? Date.now());
+        if (verdict === 'bad_signature') return errorResponse(c, 'invalid_signature', BAD_SIGNATURE);
+        if (verdict === 'stale') return errorResponse(c, 'invalid_signature', 'The Timestamp is more than 5 minutes away from our clock; the delivery may be a replay.');
+        return null;
+      },
+    });
+    if (body instanceof Response) return body;
     const text = body.toString('utf8');
     const parsed = parseJson(text);
     if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);

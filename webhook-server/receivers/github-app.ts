@@ -3,13 +3,17 @@
 import type { Context } from 'hono';
 import { eventEnvelope } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';
-import { verifyGithubApp } from '../verify-github-app.js';
-import { accept, errorResponse, isObject, notConfigured, parseJson, readRawBody, tooLarge, type ReceiverDeps } from './shared.js';
+import { githubAppHmac, isPlausibleGithubSignature, matchesGithubApp } from '../verify-github-app.js';
+import { accept, errorResponse, isObject, notConfigured, parseJson, readSignedBody, refuse, SMALL_BODY_BYTES, type ReceiverDeps } from './shared.js';
 
 // GitHub does not deliver payloads over 25 MB.
 export const MAX_GITHUB_APP_BODY_BYTES = 25 * 1024 * 1024;
 
 export const ALERT_ACTIONS = new Set(['created', 'reopened', 'publicly_leaked']);
+const BAD_SIGNATURE = 'X-Hub-Signature-256 is missing or does not match the body.';
+
+/** The events whose body lfk reads in full (up to 25 MiB); any other is answered from at most 64 KiB. */
+export const FULL_BODY_EVENTS = new Set(['push', 'installation', 'installation_repositories', 'secret_scanning_alert']);
 
 export interface GithubAppDeps extends ReceiverDeps {
   webhookSecret: string | undefined;
@@ -27,14 +31,20 @@ export function githubAppReceiver(deps: GithubAppDeps) {
   return async (c: Context): Promise<Response> => {
     if (!deps.webhookSecret) return notConfigured(c, ['LFK_GITHUB_WEBHOOK_SECRET', ...deps.missingSettings]);
     if (deps.missingSettings.length > 0) return notConfigured(c, deps.missingSettings);
-    const body = await readRawBody(c, MAX_GITHUB_APP_BODY_BYTES);
-    if (!body) return tooLarge(c, MAX_GITHUB_APP_BODY_BYTES);
-    if (!verifyGithubApp(body, c.req.header('x-hub-signature-256'), deps.webhookSecret)) {
-      return errorResponse(c, 'invalid_signature', 'X-Hub-Signature-256 is missing or does not match the body.');
-    }
+    // Everything known from the headers is checked before a byte of the body is read.
+    const signature = c.req.header('x-hub-signature-256');
+    if (!isPlausibleGithubSignature(signature)) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
     const event = c.req.header('x-github-event');
     const deliveryId = c.req.header('x-github-delivery');
-    if (!event || !deliveryId || deliveryId.length > 100) return errorResponse(c, 'invalid_request', 'X-GitHub-Event and X-GitHub-Delivery are required.');
+    if (!event || !deliveryId || deliveryId.length > 100) return refuse(c, 'invalid_request', 'X-GitHub-Event and X-GitHub-Delivery are required.');
+    // An event lfk ignores (ping included) is still verified, but cannot make us hold 25 MiB.
+    const maxBytes = FULL_BODY_EVENTS.has(event) ? MAX_GITHUB_APP_BODY_BYTES : SMALL_BODY_BYTES;
+    const hmac = githubAppHmac(deps.webhookSecret);
+    const body = await readSignedBody(c, maxBytes, deps.bodies, {
+      update: (chunk) => hmac.update(chunk),
+      verify: () => (matchesGithubApp(hmac, signature) ? null : errorResponse(c, 'invalid_signature', BAD_SIGNATURE)),
+    });
+    if (body instanceof Response) return body;
     const text = body.toString('utf8');
     const parsed = parseJson(text);
     if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);

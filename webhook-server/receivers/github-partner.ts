@@ -5,13 +5,22 @@ import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
 import { displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../../key-service/key-format.js';
 import { errorFields } from '../../key-service/logger.js';
 import type { PartnerDelivery } from '../deliveries.js';
-import { PublicKeysUnavailable, verifyPartnerSignature, type PartnerKeyCache } from '../verify-github-partner.js';
-import { errorResponse, isObject, parseJson, readRawBody, tooLarge, type ReceiverDeps } from './shared.js';
+import {
+  isPlausibleKeyIdentifier,
+  isPlausiblePartnerSignature,
+  matchesPartnerSignature,
+  partnerVerifier,
+  PublicKeysUnavailable,
+  type PartnerKeyCache,
+} from '../verify-github-partner.js';
+import { errorResponse, isObject, parseJson, readSignedBody, refuse, tooLarge, type ReceiverDeps } from './shared.js';
 import { storeDelivery } from '../inbox.js';
 
 export const MAX_PARTNER_MATCHES = 1000;
 // 1000 matches with long URLs can pass 1 MiB; the match count is the real limit.
 export const MAX_PARTNER_BODY_BYTES = 8 * 1024 * 1024;
+
+const BAD_SIGNATURE = 'The signature does not match the body.';
 
 export interface PartnerDeps extends ReceiverDeps {
   keys: PartnerKeyCache;
@@ -29,20 +38,28 @@ type Feedback = { token_raw: string; token_type: string; label: 'true_positive' 
 
 export function githubPartnerReceiver(deps: PartnerDeps) {
   return async (c: Context): Promise<Response> => {
-    const body = await readRawBody(c, MAX_PARTNER_BODY_BYTES);
-    if (!body) return tooLarge(c, MAX_PARTNER_BODY_BYTES);
+    // Everything known from the headers (their shape, the size, the key) is settled before a byte
+    // of the body is read.
     const identifier = c.req.header('github-public-key-identifier');
     const signature = c.req.header('github-public-key-signature');
-    if (!identifier || !signature) return errorResponse(c, 'invalid_signature', 'Github-Public-Key-Identifier and Github-Public-Key-Signature are required.');
+    if (!identifier || !signature) return refuse(c, 'invalid_signature', 'Github-Public-Key-Identifier and Github-Public-Key-Signature are required.');
+    if (!isPlausibleKeyIdentifier(identifier) || !isPlausiblePartnerSignature(signature)) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
+    if (Number(c.req.header('content-length') ?? '0') > MAX_PARTNER_BODY_BYTES) return tooLarge(c, MAX_PARTNER_BODY_BYTES);
     let key;
     try {
       key = await deps.keys.keyFor(identifier);
     } catch (error) {
       if (!(error instanceof PublicKeysUnavailable)) throw error;
       deps.logger.warn('GitHub public keys unavailable', errorFields(error));
-      return errorResponse(c, 'service_unavailable', "GitHub's signing keys cannot be fetched right now; retry shortly.", { 'Retry-After': '30' });
+      return refuse(c, 'service_unavailable', "GitHub's signing keys cannot be fetched right now; retry shortly.", { 'Retry-After': '30' });
     }
-    if (!key || !verifyPartnerSignature(body, signature, key)) return errorResponse(c, 'invalid_signature', 'The signature does not match the body.');
+    if (!key) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
+    const verifier = partnerVerifier();
+    const body = await readSignedBody(c, MAX_PARTNER_BODY_BYTES, deps.bodies, {
+      update: (chunk) => verifier.update(chunk),
+      verify: () => (matchesPartnerSignature(verifier, signature, key) ? null : errorResponse(c, 'invalid_signature', BAD_SIGNATURE)),
+    });
+    if (body instanceof Response) return body;
 
     const parsed = parseJson(body.toString('utf8'));
     if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
