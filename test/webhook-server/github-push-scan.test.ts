@@ -93,7 +93,12 @@ describe('a push through the GitHub API and the same commits through git', () =>
     const reports = keyService.requests.filter((request) => request.path === '/v1/exposures');
     expect(reports).toHaveLength(1);
     expect([...reports[0]!.body.sha256s].sort()).toEqual([k1!.key, k2!.key, stranger, k3!.key, k4!.key].map(sha256Hex).sort());
-    expect(reports[0]!.body).toMatchObject({ reason: 'exposed:github-app', source: { kind: 'github', location: expect.stringContaining('Codertocat/Hello-World:config/app.env:3') } });
+    // Each key with where it leaked: its own blob URL at its first line, its own place.
+    const sent = reports[0]!.body as { reason: string; sha256s: string[]; sources: Array<{ kind: string; url: string; location: string }> };
+    expect(sent.reason).toBe('exposed:github-app');
+    const sourceOf = (key: string) => sent.sources[sent.sha256s.indexOf(sha256Hex(key))]!;
+    expect(sourceOf(k1!.key)).toEqual({ kind: 'github', url: expect.stringMatching(new RegExp(`/blob/${c1}/config/app\\.env#L3$`)), location: `Codertocat/Hello-World:config/app.env:3 (${c1.slice(0, 7)})` });
+    expect(new Set(sent.sources.map((source) => source.location)).size).toBe(5);
     for (const key of [k1!, k2!, k3!, k4!]) expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
   });
 });

@@ -80,13 +80,20 @@ export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], de
   };
 }
 
-/** The push's keys in one call, with one source: the place when there is one key, the compare otherwise. */
+/**
+ * The push's keys in one call, each with where it leaked: the blob URL at its first line and its
+ * place, so each key's exposure records its own file (the in-process reporter takes them in one
+ * call; over HTTP, keys with the same source share a request).
+ */
 async function revokeFound(deps: HandlerDeps, payload: PushPayload, batch: ExposureBatch): Promise<RevocationOutcome[]> {
-  const [first] = batch.findings;
   const repo = payload.repository.html_url;
-  const url = batch.keys.length === 1 && repo && first ? `${repo}/blob/${first.commit?.commit ?? payload.after}/${first.file}#L${first.line}` : (payload.compare ?? repo);
-  const source = { kind: 'github' as const, ...linkTo(url), location: `${payload.repository.full_name}:${batch.location}` };
-  const found: FoundHash[] = batch.keys.map((key) => ({ sha256: sha256Hex(key), source }));
+  const found: FoundHash[] = batch.keys.map((key) => {
+    const first = batch.findings.find((finding) => finding.secret === key);
+    const commit = first?.commit?.commit ?? payload.after;
+    const url = repo && first ? `${repo}/blob/${commit}/${first.file}#L${first.line}` : (payload.compare ?? repo);
+    const place = first ? `${first.file}:${first.line} (${commit.slice(0, 7)})` : batch.location;
+    return { sha256: sha256Hex(key), source: { kind: 'github' as const, ...linkTo(url), location: `${payload.repository.full_name}:${place}` } };
+  });
   return (await deps.reporter.revokeBySha256(found, 'exposed:github-app')).map(revocationOf);
 }
 
