@@ -70,7 +70,6 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
       throw error;
     }
   };
-  const sameSource = (a: WebhookSource, b: WebhookSource) => a.kind === b.kind && a.url === b.url && a.location === b.location;
   const source = (report: { source: WebhookSource }) => ({
     kind: report.source.kind,
     ...(report.source.url && { url: report.source.url.slice(0, 2048) }),
@@ -79,20 +78,9 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
   return {
     issued: (keys) =>
       unavailable(async () => (await client.verifyKeys(keys)).map((result) => result.status !== 'unknown' && result.status !== 'invalid')),
-    // The HTTP route takes one source per request: consecutive hashes with the same source go together.
+    // One request for all of them (per 1000), each hash with its own source.
     revokeBySha256: (found, reason) =>
-      unavailable(async () => {
-        const statuses: ReportStatus[] = [];
-        for (let start = 0; start < found.length; ) {
-          let end = start + 1;
-          while (end < found.length && sameSource(found[end]!.source, found[start]!.source)) end++;
-          const batch = found.slice(start, end).map((item) => item.sha256);
-          const results = await client.reportExposedHashes('sha256s', batch, { source: source({ source: found[start]!.source }), reason });
-          statuses.push(...results.map((result) => result.status));
-          start = end;
-        }
-        return statuses;
-      }),
+      unavailable(async () => (await client.reportFoundSha256s(found.map((item) => ({ sha256: item.sha256, source: source(item) })), reason)).map((result) => result.status)),
     revokeByHmsl: (hashes, report) =>
       unavailable(async () => (await client.reportExposedHashes('hmsl_hashes', hashes, { source: source(report), reason: report.reason })).map((r) => r.status)),
   };

@@ -39,6 +39,8 @@ export interface KeyServiceClient {
   reportExposures(keys: readonly string[], source: ExposureSource): Promise<Array<KeyResult<ExposureStatus>>>;
   /** `POST /v1/exposures` with `sha256s` or `hmsl_hashes` and a reason (`serviceToken` required). */
   reportExposedHashes(kind: 'sha256s' | 'hmsl_hashes', hashes: readonly string[], report: ServiceReport): Promise<HashResult[]>;
+  /** `POST /v1/exposures` with `sha256s`, each with its own source (`serviceToken` required). */
+  reportFoundSha256s(found: ReadonlyArray<{ sha256: string; source: ServiceReport['source'] }>, reason: ServiceReport['reason']): Promise<HashResult[]>;
 }
 
 /** The key service could not be reached or did not answer as it should. Never holds a full key. */
@@ -111,7 +113,7 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
     }
   }
 
-  async function inBatches<R>(keys: readonly string[], send: (batch: string[]) => Promise<R[]>) {
+  async function inBatches<T, R>(keys: readonly T[], send: (batch: T[]) => Promise<R[]>) {
     const results: R[] = [];
     for (let start = 0; start < keys.length; start += MAX_KEYS_PER_REQUEST) {
       results.push(...(await send(keys.slice(start, start + MAX_KEYS_PER_REQUEST))));
@@ -125,6 +127,10 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
       inBatches(keys, (batch) => post<ExposureStatus>('/v1/exposures', { keys: batch, source }, batch.length)),
     reportExposedHashes: (kind, hashes, report) =>
       inBatches(hashes, (batch) => post<ExposureStatus, HashResult>('/v1/exposures', { [kind]: batch, ...report }, batch.length)),
+    reportFoundSha256s: (found, reason) =>
+      inBatches(found, (batch) =>
+        post<ExposureStatus, HashResult>('/v1/exposures', { sha256s: batch.map((item) => item.sha256), sources: batch.map((item) => item.source), reason }, batch.length),
+      ),
   };
 }
 

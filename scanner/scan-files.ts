@@ -28,7 +28,8 @@ export async function scanFiles(entries: readonly FileEntry[], detector: Detecto
   return result;
 }
 
-export async function scanSource(source: Source, detector: Detector, result: FilesResult, options: ReadOptions): Promise<void> {
+/** Scans one source into `result`; returns what it read (the push check run names what was not scanned). */
+export async function scanSource(source: Source, detector: Detector, result: FilesResult, options: ReadOptions): Promise<SourceOutcome> {
   const fragments = source.fragments();
   let step = await fragments.next();
   while (!step.done) {
@@ -36,6 +37,7 @@ export async function scanSource(source: Source, detector: Detector, result: Fil
     step = await fragments.next();
   }
   addOutcome(result, source, step.value, options);
+  return step.value;
 }
 
 /** Counts a source in the stats by what reading it gave, with a warning where one is due. */

@@ -11,6 +11,7 @@ import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
 import { displayPath, findRepoRoot } from '../../scanner/repo.js';
 import { scanPaths, scanStream } from '../../scanner/scan.js';
+import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
 import { UsageError, printMessage, printMessageLines } from '../command.js';
@@ -38,7 +39,6 @@ Options:
 Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
 `;
 
-const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 

@@ -165,10 +165,15 @@ export const ExposureBodySchema = z
     hmsl_hashes: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
     sha256s: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
     source: ExposureSourceSchema.optional(),
+    /** With `sha256s`: where each of them was found, in the same order (overrides `source`). */
+    sources: z.array(ExposureSourceSchema).min(1).max(MAX_REPORTED_KEYS).optional(),
     reason: z.enum(['exposed:github-partner', 'exposed:github-app', 'exposed:gitguardian', 'exposed:scanner', 'exposed:report']).optional(),
   })
   .refine((body) => [body.keys, body.hmsl_hashes, body.sha256s].filter((list) => list !== undefined).length === 1, {
     message: 'send exactly one of "keys", "hmsl_hashes" or "sha256s"',
+  })
+  .refine((body) => body.sources === undefined || body.sources.length === body.sha256s?.length, {
+    message: '"sources" goes with "sha256s", one source for each hash',
   })
   .openapi('ExposureReport');
 

@@ -32,6 +32,9 @@ export interface FileEntry {
 
 export type BytePrefilter = Pick<Detector, 'bytesMayMatch' | 'keywordOffsets' | 'maxKeywordBytes'>;
 
+/** `--max-file-size` unless told otherwise, and the limit of the GitHub App's push scan. */
+export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+
 export interface ReadOptions {
   /** Bytes; 0 means no limit. */
   maxFileSize: number;

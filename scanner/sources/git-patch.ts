@@ -1,8 +1,10 @@
 // Parses the output of `git log -p -U0` and `git diff -U0` as it streams, line by line, and turns
-// the ADDED lines into fragments (SPEC §3.1 git modes). Nothing of the history is kept: the parser
-// holds the current commit, file and hunk, and the line being read. Lines are Buffers; only an
-// added line that may hold a keyword is ever decoded. An added line longer than LONG_LINE_BYTES
-// streams through a FragmentSplitter in bounded pieces; other long lines are cut to their head.
+// the ADDED lines into fragments (SPEC §3.1 git modes); GitHub's `files[].patch` (the hunks of one
+// file, with context lines and without git's headers) goes through it too, after beginFile().
+// Nothing of the history is kept: the parser holds the current commit, file and hunk, and the line
+// being read. Lines are Buffers; only an added line that may hold a keyword is ever decoded. An
+// added line longer than LONG_LINE_BYTES streams through a FragmentSplitter in bounded pieces;
+// other long lines are cut to their head.
 //
 // Input shape (one commit):  \0<sha>\0<author>\0<email>\0<date>\0<parents>   (our --format)
 //                            diff --git a/x b/y | diff --cc x     file header lines
@@ -94,6 +96,11 @@ export class PatchParser {
           start = nl + 1;
           continue;
         }
+        if (first === SPACE) {
+          this.nextLine++;
+          start = nl + 1;
+          continue;
+        }
       }
       if (this.pendingBytes > 0 || this.longMode !== 'none') {
         this.addPending(chunk.subarray(start, nl));
@@ -104,6 +111,16 @@ export class PatchParser {
       start = nl + 1;
     }
     if (start < chunk.length) this.addPending(chunk.subarray(start));
+  }
+
+  /**
+   * Starts the diff of one file named elsewhere (GitHub's file entry): the hunks pushed next are
+   * its hunks, their added lines belong to `commit`.
+   */
+  beginFile(file: string, commit?: CommitInfo): void {
+    this.resetFile();
+    this.file = file;
+    this.commit = commit;
   }
 
   /** The end of input: a last line without a newline counts. */
@@ -184,11 +201,7 @@ export class PatchParser {
     }
     if (line.length === 0) return;
     if (first === 0x64 /* d */ && (startsWith(line, 'diff --git ') || startsWith(line, 'diff --cc ') || startsWith(line, 'diff --combined '))) {
-      this.state = 'header';
-      this.file = undefined;
-      this.fileCounted = false;
-      this.fileBytes = 0;
-      this.fileCut = false;
+      this.resetFile();
       return;
     }
     if (this.state !== 'header') return;
@@ -203,6 +216,15 @@ export class PatchParser {
     } else if (startsWith(line, 'Binary files ') || startsWith(line, 'GIT binary patch')) {
       this.stats.binary++;
     }
+  }
+
+  /** A new file diff: its header comes next. */
+  private resetFile(): void {
+    this.state = 'header';
+    this.file = undefined;
+    this.fileCounted = false;
+    this.fileBytes = 0;
+    this.fileCut = false;
   }
 
   private commitLine(line: Buffer): void {
@@ -224,6 +246,8 @@ export class PatchParser {
   private hunkLine(line: Buffer, mayMatch: boolean, truncated: boolean): void {
     if (line[0] === BACKSLASH) return;
     if (this.columns === 1) {
+      // A context line (GitHub's patches have them, git's -U0 ones do not) is in the new file too.
+      if (line[0] === SPACE) this.nextLine++;
       if (line[0] !== PLUS) return;
     } else {
       // A merge: a line is in the result when no column says '-', new when every column says '+'.

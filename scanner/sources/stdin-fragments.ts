@@ -1,4 +1,5 @@
-// The standard-input source (`lfk scan -`): the same bounded, overlapping fragments as a file.
+// The standard-input source (`lfk scan -`): the same bounded, overlapping fragments as a file. Any
+// stream of bytes read whole (a blob from GitHub) takes the same way.
 import type { Fragment, Source, SourceOutcome } from '../types.js';
 import { FragmentSplitter } from './file-fragments.js';
 import { sniffEncoding } from './sniff.js';
@@ -9,7 +10,7 @@ export function streamSource(input: AsyncIterable<Buffer | string>, file = STDIN
   return { file, explicit: true, fragments: () => streamFragments(input, file) };
 }
 
-export async function* streamFragments(input: AsyncIterable<Buffer | string>, file = STDIN_FILE): AsyncGenerator<Fragment, SourceOutcome> {
+export async function* streamFragments(input: AsyncIterable<Buffer | string> | Iterable<Buffer>, file = STDIN_FILE): AsyncGenerator<Fragment, SourceOutcome> {
   let splitter: FragmentSplitter | undefined;
   let bytes = 0;
   for await (const piece of input) {

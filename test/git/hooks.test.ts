@@ -82,6 +82,28 @@ describe('lfk scan --git --revoke', () => {
     expect(service.requests[0]!.body.keys.sort()).toEqual([live, revoked].sort());
     expect(service.requests[0]!.body.source).toMatchObject({ kind: 'scanner' });
   });
+
+  it('--pre-push --revoke reports the keys of every pushed commit and file in one call, each place with its commit', async () => {
+    const repo = newRepo();
+    const [a, b, c] = [newKey(), newKey(), newKey()];
+    service = await startFakeKeyService({ [a]: 'active', [b]: 'active' });
+    const base = commit(repo, 'base', { 'README.md': 'hi\n' });
+    const one = commit(repo, 'one', { 'a.env': `A=${a}\n`, 'b.env': `B=${b}\n` });
+    const two = commit(repo, 'two', { 'c.env': `x=1\nC=${c}\nA=${a}\n` });
+    const input = `refs/heads/main ${two} refs/heads/main ${base}\n`;
+    const { report } = await scanJson(repo, ['--pre-push', 'origin', '--revoke'], { input, env: { LFK_KEY_SERVICE_URL: service.url } });
+    expect(report.findings.map((f) => [f.file, f.revocation])).toEqual([
+      ['c.env', 'unknown'],
+      ['c.env', 'revoked'],
+      ['a.env', 'revoked'],
+      ['b.env', 'revoked'],
+    ]);
+    expect(service.requests).toHaveLength(1);
+    expect(service.requests[0]!.body).toEqual({
+      keys: [c, a, b],
+      source: { kind: 'scanner', location: `c.env:2 (${two.slice(0, 7)}), c.env:3 (${two.slice(0, 7)}), a.env:1 (${one.slice(0, 7)}), b.env:1 (${one.slice(0, 7)})` },
+    });
+  });
 });
 
 describe('lfk hook install / uninstall', () => {

@@ -92,6 +92,8 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
             { filename: 'README.md', status: 'modified', sha: 'r1', additions: 1, patch: '@@ -1 +1 @@\n-old\n+new' },
             { filename: 'big.json', status: 'modified', sha: 'big1', additions: 0, changes: 0 },
             { filename: 'cut.txt', status: 'added', sha: 'cut1', additions: 5000, patch: patchAdding('line 1') },
+            { filename: 'firmware.bin', status: 'added', sha: 'bin1', additions: 0 },
+            // A binary format by its name (the rules' path allowlist): not even fetched.
             { filename: 'logo.png', status: 'added', sha: 'png1', additions: 0 },
             { filename: 'gone.txt', status: 'removed', sha: null, additions: 0 },
           ],
@@ -100,8 +102,8 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         .reply(200, blob(`{\n  "key": "${inBinaryless.key}"\n}\n`))
         .get(`${REPO}/git/blobs/cut1`)
         .reply(200, blob(`line 1\n${'filler\n'.repeat(10)}token=${inCut.key}\n`))
-        .get(`${REPO}/git/blobs/png1`)
-        .reply(200, { sha: 'png1', size: 8, encoding: 'base64', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]).toString('base64') })
+        .get(`${REPO}/git/blobs/bin1`)
+        .reply(200, { sha: 'bin1', size: 8, encoding: 'base64', content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]).toString('base64') })
         .post(`${REPO}/check-runs`, (body) => body.conclusion === 'failure' && body.output.annotations.length === 2)
         .reply(201, { id: 1 });
       const payload = pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false });
@@ -110,7 +112,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       github.done();
       expect((await keyRow(h, inBinaryless.id)).revoked_reason).toBe('exposed:github-app');
       expect((await keyRow(h, inCut.id)).revoked_reason).toBe('exposed:github-app');
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'compare', findings: 2, revoked: 2, skipped: 1 } });
+      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'compare', findings: 2, revoked: 2, skipped: 1, binary: 1 } });
     });
 
     it('falls back to the pushed commits after a force push whose old head GitHub no longer has', async () => {

@@ -1,38 +1,17 @@
 // The inbox on both databases: claims safe with several workers, leases that run out, repeated
 // deliveries stored once; and the ExposureReporter contract, in-process and over HTTP, including a
 // key service that is down (deliveries wait and are retried, never dropped).
-import { serve, type ServerType } from '@hono/node-server';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpReporter, inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
 import { hmslHashSync } from '../../key-service/hmsl-hash.js';
-import { createApiApp } from '../../key-service/http/app.js';
-import { createLogger } from '../../key-service/logger.js';
 import { sha256Hex } from '../../key-service/key-format.js';
 import { claimRows, completeRow } from '../../key-service/store/queue.js';
 import type { Store } from '../../key-service/store/database.js';
 import { storeDelivery } from '../../webhook-server/inbox.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow, unknownKey } from '../support/http.js';
+import { freePort, listenKeyService, SERVICE_TOKEN } from './key-service-server.js';
 import { createWebhookHarness, gitguardianHeaders, type WebhookHarness } from './support.js';
-
-const SERVICE_TOKEN = 'svc_webhooks_0123456789abcdefghij';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function listen(h: WebhookHarness, port: number): Promise<ServerType> {
-  const app = createApiApp({ service: h.service, logger: createLogger('silent'), serviceToken: SERVICE_TOKEN });
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(server));
-  });
-}
 
 describe.each(DIALECTS)('inbox on %s', (dialect) => {
   let h: WebhookHarness;
@@ -109,7 +88,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
 
     it.each(implementations)('%s: labels, revokes by SHA-256 and by HMSL hash, in order', async (_name, make) => {
       const port = await freePort();
-      const server = await listen(h, port);
+      const server = await listenKeyService(h.service, port);
       try {
         const reporter = make(h, port);
         const { accountId } = await h.createAccount();
@@ -130,7 +109,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
         expect((await keyRow(h, b.id)).revoked_reason).toBe('exposed:gitguardian');
         expect((await keyRow(h, c.id)).revoked_at).toBeNull();
       } finally {
-        await new Promise((resolve) => server.close(resolve));
+        await server.close();
       }
     });
   });
@@ -159,7 +138,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
       expect((await remote.deliveries())[0]).toMatchObject({ status: 'pending', attempts: 51, last_error: expect.stringContaining('UnavailableError') });
       expect((await keyRow(h, key.id)).revoked_at).toBeNull();
 
-      const server = await listen(h, port);
+      const server = await listenKeyService(h.service, port);
       try {
         await retryNow();
         expect(await remote.drain()).toBe(1);
@@ -167,7 +146,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
         expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:gitguardian');
         expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
       } finally {
-        await new Promise((resolve) => server.close(resolve));
+        await server.close();
       }
     } finally {
       await remote.close();

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { signGithubApp, verifyGithubApp } from '../../webhook-server/verify-github-app.js';
 import { signGitguardian, verifyGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { verifyPartnerSignature } from '../../webhook-server/verify-github-partner.js';
-import { addedRuns, isCut } from '../../webhook-server/github/patch.js';
 import { redactPayload } from '../../webhook-server/redact-payload.js';
 import { partnerKeyPair, signPartner } from './support.js';
 import { DOCS_BODY, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from './vectors.js';
@@ -76,18 +75,6 @@ describe('GitGuardian signature and window', () => {
     expect(verifyGitguardian(body, signGitguardian(body, ts, 'tok'), undefined, 'tok')).toBe('bad_signature');
     expect(verifyGitguardian(body, signGitguardian(body, 'yesterday', 'tok'), 'yesterday', 'tok')).toBe('bad_signature');
     expect(verifyGitguardian(body, undefined, ts, 'tok')).toBe('bad_signature');
-  });
-});
-
-describe('patches', () => {
-  it('numbers added lines as the new file does', () => {
-    const patch = ['@@ -1,3 +1,4 @@', ' a', '-b', '+B', '+C', ' d', '@@ -10,2 +11,3 @@', ' x', '+y', '\\ No newline at end of file'].join('\n');
-    expect(addedRuns(patch)).toEqual([
-      { startLine: 2, lines: ['B', 'C'] },
-      { startLine: 12, lines: ['y'] },
-    ]);
-    expect(isCut(patch, 3)).toBe(false);
-    expect(isCut(patch, 400)).toBe(true);
   });
 });
 

@@ -1,15 +1,14 @@
-// The text a push added, through the REST API as the installation (REFERENCE-github.md §2.6):
+// The files a push changed, through the REST API as the installation (REFERENCE-github.md §2.6):
 // one compare when it lists every file (under 300), otherwise each pushed commit on its own, paging
-// its files past 300; a file whose patch is missing or cut is read whole from its blob.
+// its files past 300; and the blobs the scanner's GitHub push source asks for. Only the I/O lives
+// here: what the files hold is read by scanner/sources/github-push.ts.
+import type { GithubChangedFile, GithubPushFile, ReadBlob } from '../../scanner/sources/github-push.js';
 import type { InstallationOctokit } from './client.js';
 import { classifyGithubError } from './client.js';
-import { addedRuns, isCut } from './patch.js';
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 /** Compare answers list at most 300 files; at that count the list may be incomplete. */
 const COMPARE_FILE_LIMIT = 300;
-/** Blobs larger than this are not read (the scanner's default file size limit). */
-export const MAX_BLOB_BYTES = 100 * 1024 * 1024;
 
 export interface PushRef {
   owner: string;
@@ -23,54 +22,43 @@ export interface PushRef {
   commits: string[];
 }
 
-/** One piece of added text: a run of added lines, or a whole file read from its blob. */
-export interface AddedText {
-  path: string;
-  commit: string;
-  startLine: number;
-  text: string;
-}
-
-interface ChangedFile {
-  filename: string;
-  status: string;
-  sha?: string | null;
-  additions?: number;
-  patch?: string;
-}
-
-export interface PushScanInput {
-  pieces: AddedText[];
-  /** Files skipped and why (binary, too large): reported in the check run's summary. */
-  skipped: string[];
-  /** How the files were fetched (`compare` or `commits`), for the delivery's result. */
+export interface PushedFiles {
+  files: GithubPushFile[];
+  /** How the files were listed (`compare` or `commits`), for the delivery's result. */
   via: 'compare' | 'commits' | 'none';
 }
 
-export async function fetchPushedText(octokit: InstallationOctokit, push: PushRef): Promise<PushScanInput> {
-  if (push.deleted || push.after === ZERO_SHA) return { pieces: [], skipped: [], via: 'none' };
-  const out: PushScanInput = { pieces: [], skipped: [], via: 'compare' };
+export async function listPushedFiles(octokit: InstallationOctokit, push: PushRef): Promise<PushedFiles> {
+  if (push.deleted || push.after === ZERO_SHA) return { files: [], via: 'none' };
   // A normal or forced push of an existing branch: one three-dot compare (from the merge base).
   if (!push.created && push.before !== ZERO_SHA) {
     const files = await compareFiles(octokit, push);
-    if (files && files.length < COMPARE_FILE_LIMIT) {
-      for (const file of files) await addFile(octokit, push, file, push.after, out);
-      return out;
-    }
+    if (files && files.length < COMPARE_FILE_LIMIT) return { files: files.map((file) => ({ commit: push.after, file })), via: 'compare' };
   }
   // A new branch, a compare that cannot list every file, or one GitHub cannot answer: commit by commit.
-  out.via = 'commits';
-  const commits = push.commits.length > 0 ? push.commits : [push.after];
-  for (const sha of commits) {
-    for (const file of await commitFiles(octokit, push, sha)) await addFile(octokit, push, file, sha, out);
+  const files: GithubPushFile[] = [];
+  for (const sha of push.commits.length > 0 ? push.commits : [push.after]) {
+    for (const file of await commitFiles(octokit, push, sha)) files.push({ commit: sha, file });
   }
-  return out;
+  return { files, via: 'commits' };
 }
 
-async function compareFiles(octokit: InstallationOctokit, push: PushRef): Promise<ChangedFile[] | null> {
+/** Reads a blob of the pushed repository (a file whose patch is missing or cut). */
+export function blobReader(octokit: InstallationOctokit, push: PushRef): ReadBlob {
+  return async (sha, file) => {
+    try {
+      const { data } = await octokit.rest.git.getBlob({ owner: push.owner, repo: push.repo, file_sha: sha });
+      return Buffer.from(data.content ?? '', data.encoding === 'base64' ? 'base64' : 'utf8');
+    } catch (error) {
+      return classifyGithubError(error, `GET blob of ${file}`);
+    }
+  };
+}
+
+async function compareFiles(octokit: InstallationOctokit, push: PushRef): Promise<GithubChangedFile[] | null> {
   try {
     const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: push.owner, repo: push.repo, basehead: `${push.before}...${push.after}` });
-    return (data.files ?? []) as ChangedFile[];
+    return (data.files ?? []) as GithubChangedFile[];
   } catch (error) {
     // After a force push the old head may be gone from GitHub: fall back to the pushed commits.
     if ((error as { status?: number }).status === 404) return null;
@@ -79,8 +67,8 @@ async function compareFiles(octokit: InstallationOctokit, push: PushRef): Promis
 }
 
 /** Every file of one commit, following the Link header past the first 300. */
-async function commitFiles(octokit: InstallationOctokit, push: PushRef, sha: string): Promise<ChangedFile[]> {
-  const files: ChangedFile[] = [];
+async function commitFiles(octokit: InstallationOctokit, push: PushRef, sha: string): Promise<GithubChangedFile[]> {
+  const files: GithubChangedFile[] = [];
   for (let page = 1; page <= 10; page++) {
     let response;
     try {
@@ -88,37 +76,8 @@ async function commitFiles(octokit: InstallationOctokit, push: PushRef, sha: str
     } catch (error) {
       return classifyGithubError(error, `GET commit ${sha.slice(0, 7)}`);
     }
-    files.push(...((response.data.files ?? []) as ChangedFile[]));
+    files.push(...((response.data.files ?? []) as GithubChangedFile[]));
     if (!/rel="next"/.test(String(response.headers.link ?? ''))) break;
   }
   return files;
-}
-
-async function addFile(octokit: InstallationOctokit, push: PushRef, file: ChangedFile, commit: string, out: PushScanInput): Promise<void> {
-  if (file.status === 'removed') return;
-  if (file.patch !== undefined && !isCut(file.patch, file.additions ?? 0)) {
-    for (const run of addedRuns(file.patch)) out.pieces.push({ path: file.filename, commit, startLine: run.startLine, text: run.lines.join('\n') });
-    return;
-  }
-  // No patch (binary, or over GitHub's diff limits) or a cut one: the blob holds the whole file.
-  if (!file.sha) {
-    out.skipped.push(`${file.filename} (no patch and no blob)`);
-    return;
-  }
-  let data;
-  try {
-    ({ data } = await octokit.rest.git.getBlob({ owner: push.owner, repo: push.repo, file_sha: file.sha }));
-  } catch (error) {
-    return classifyGithubError(error, `GET blob of ${file.filename}`);
-  }
-  if ((data.size ?? 0) > MAX_BLOB_BYTES) {
-    out.skipped.push(`${file.filename} (larger than ${MAX_BLOB_BYTES} bytes)`);
-    return;
-  }
-  const bytes = Buffer.from(data.content ?? '', data.encoding === 'base64' ? 'base64' : 'utf8');
-  if (bytes.subarray(0, 8000).includes(0)) {
-    out.skipped.push(`${file.filename} (binary)`);
-    return;
-  }
-  out.pieces.push({ path: file.filename, commit, startLine: 1, text: bytes.toString('utf8') });
 }

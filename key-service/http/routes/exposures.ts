@@ -48,7 +48,7 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     const context = reporterContext(c, ip, source);
     // Hashes (a webhook server never stores keys) and a chosen reason come only from a separate
     // webhook server, which proves itself with the shared service token.
-    if ((body.hmsl_hashes || body.sha256s || body.reason) && !relayed) {
+    if ((body.hmsl_hashes || body.sha256s || body.sources || body.reason) && !relayed) {
       throw new ApiError('unauthenticated', 'Reports by hmsl_hashes or sha256s, or with a reason, need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
     }
     if (body.hmsl_hashes) {
@@ -56,7 +56,9 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
       return c.json({ results: outcome.results }, 200);
     }
     if (body.sha256s) {
-      const outcome = await service.reportExposedSha256s(body.sha256s.map((sha256) => ({ sha256, source })), context, body.reason);
+      const sources = body.sources;
+      const found = body.sha256s.map((sha256, index) => ({ sha256, source: sources?.[index] ?? source }));
+      const outcome = await service.reportExposedSha256s(found, context, body.reason);
       return c.json({ results: outcome.results }, 200);
     }
     if (body.reason) {

@@ -116,6 +116,24 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
       expect((await keyRow(h, live.id)).revoked_at).toBeNull();
     });
 
+    it('takes sha256s each with its own source (one request for a whole push), only with the service token and one source per hash', async () => {
+      const { accountId } = await h.createAccount();
+      const [a, b] = [await h.createKey(accountId, { name: 'In a' }), await h.createKey(accountId, { name: 'In b' })];
+      const sources = [
+        { kind: 'github', url: 'https://github.com/o/r/blob/abc/a.env#L1', location: 'o/r:a.env:1 (abc)' },
+        { kind: 'github', url: 'https://github.com/o/r/blob/abc/b.env#L7', location: 'o/r:b.env:7 (abc)' },
+      ];
+      const body = { sha256s: [sha256Hex(a.key), sha256Hex(b.key)], sources, reason: 'exposed:github-app' };
+      expectError(await expectNoChange(h, () => api.post('/v1/exposures', body)), 401, 'unauthenticated');
+      for (const bad of [{ ...body, sources: [sources[0]] }, { keys: [a.key], sources }, { hmsl_hashes: [hmslHashSync(a.key)], sources }]) {
+        expectError(await expectNoChange(h, () => api.post('/v1/exposures', bad, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` })), 400, 'invalid_request');
+      }
+      expectStatus(await api.post('/v1/exposures', body, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` }), 200);
+      const exposed = await eventsOf(h, accountId, 'key.exposed');
+      const places = exposed.map((event) => ({ name: event.key_name, ...(JSON.parse(event.data) as { url: string; location: string }) }));
+      expect(places.map((place) => [place.name, place.url, place.location]).sort()).toEqual(sources.map((source, index) => [['In a', 'In b'][index], source.url, source.location]));
+    });
+
     it('accepts hmsl_hashes only with Authorization: Bearer <LFK_SERVICE_TOKEN>', async () => {
       const { accountId } = await h.createAccount();
       const live = await h.createKey(accountId, { name: 'Found by GitGuardian' });

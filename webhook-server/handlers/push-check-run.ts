@@ -1,0 +1,66 @@
+// The `lfk` check run on a push's head commit: failure with one annotation per finding when a key
+// was found (GitHub takes 50 annotations a request), success otherwise.
+import { displayOf } from '../../key-service/key-format.js';
+import type { Finding, RevocationOutcome } from '../../scanner/types.js';
+import { classifyGithubError, type InstallationOctokit } from '../github/client.js';
+import type { PushRef } from '../github/push-files.js';
+
+const ANNOTATIONS_PER_REQUEST = 50;
+
+const STATUS_TEXT: Record<RevocationOutcome, string> = {
+  revoked: 'lfk revoked it just now',
+  already_revoked: 'it was already revoked',
+  unknown: 'lfk did not issue it (or it is not a live key)',
+  failed: 'revoking it failed; revoke it on the API Keys page',
+};
+
+/** Reports the check run; `notScanned` names the files skipped and why. Returns its id. */
+export async function reportCheckRun(octokit: InstallationOctokit, push: PushRef, findings: Finding[], notScanned: string[], now: Date): Promise<number> {
+  const keys = new Set(findings.map((finding) => finding.secret)).size;
+  const status = (finding: Finding) => STATUS_TEXT[finding.revocation ?? 'unknown'];
+  const title = keys === 0 ? 'No Trust Leads API keys found' : `${keys} Trust Leads API key${keys === 1 ? '' : 's'} found`;
+  const lines = findings.slice(0, 200).map((finding) => `- \`${displayOf(finding.secret)}\` in \`${finding.file}\` line ${finding.line}: ${status(finding)}`);
+  const summary = [
+    keys === 0 ? 'lfk scanned the lines this push added and found no Trust Leads API keys.' : 'Keys committed to a repository must be treated as leaked.',
+    ...lines,
+    findings.length > lines.length ? `- … and ${findings.length - lines.length} more` : '',
+    notScanned.length > 0 ? `\nNot scanned: ${notScanned.slice(0, 20).join(', ')}${notScanned.length > 20 ? ', …' : ''}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
+    .slice(0, 65_000);
+  const annotations = findings.map((finding) => ({
+    path: finding.file,
+    start_line: finding.line,
+    end_line: finding.endLine,
+    ...(finding.line === finding.endLine && { start_column: finding.column, end_column: finding.endColumn }),
+    annotation_level: 'failure' as const,
+    title: 'Trust Leads API key',
+    message: `${displayOf(finding.secret)} was committed here: ${status(finding)}. Create a new key and keep it out of the repository.`,
+  }));
+  const output = (batch: typeof annotations) => ({ title, summary, annotations: batch });
+  try {
+    const { data } = await octokit.rest.checks.create({
+      owner: push.owner,
+      repo: push.repo,
+      name: 'lfk',
+      head_sha: push.after,
+      status: 'completed',
+      conclusion: keys > 0 ? 'failure' : 'success',
+      completed_at: now.toISOString(),
+      output: output(annotations.slice(0, ANNOTATIONS_PER_REQUEST)),
+    });
+    // Each update appends the next 50.
+    for (let start = ANNOTATIONS_PER_REQUEST; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) {
+      await octokit.rest.checks.update({
+        owner: push.owner,
+        repo: push.repo,
+        check_run_id: data.id,
+        output: output(annotations.slice(start, start + ANNOTATIONS_PER_REQUEST)),
+      });
+    }
+    return data.id;
+  } catch (error) {
+    return classifyGithubError(error, 'the lfk check run');
+  }
+}
