@@ -44,13 +44,14 @@ export async function* tarEntries(input: AsyncIterable<Buffer>): AsyncGenerator<
         body: {
           [Symbol.asyncIterator]: () => {
             taken = true;
-            return entry[Symbol.asyncIterator]();
+            const chunks = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+            // A reader that stops early must not destroy the entry: the rest is read past below.
+            return { next: () => chunks.next(), return: async () => ({ done: true as const, value: undefined }) };
           },
         },
       };
       // Whatever the reader left must be read past to reach the next header.
-      if (!taken) entry.resume();
-      else if (!entry.readableEnded) entry.resume();
+      if (!taken || !entry.readableEnded) entry.resume();
     }
   } catch (error) {
     throw writeFailure ?? error;

@@ -95,6 +95,8 @@ export async function* walkStream(
   const format = detectFormat(head);
   if (!format) {
     yield leaf(path, stream, onError, extra);
+    // What the reader left unread is let go (a tar entry's rest is still read past, by tar.ts).
+    await stream.close().catch(() => undefined);
     return;
   }
   const { limits } = context.budget;
