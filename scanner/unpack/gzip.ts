@@ -3,6 +3,6 @@ import { createGunzip } from 'node:zlib';
 import { pumpTransform } from './transform-pump.js';
 
 export function gunzip(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  // zlib honours back-pressure inside a slice too, so slices can be large.
-  return pumpTransform(input, createGunzip({ chunkSize: 64 * 1024 }), 64 * 1024);
+  // 16 KiB slices: the ratio check sees input in steps of 16 KiB (at most ~16 MiB out per step).
+  return pumpTransform(input, createGunzip({ chunkSize: 64 * 1024 }), 16 * 1024);
 }

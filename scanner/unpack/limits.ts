@@ -29,6 +29,8 @@ export class Budget {
   produced = 0;
   heldZipBytes = 0;
   exhausted = false;
+  /** Streams a limit has cut short: what was inside them then ends early, and that is no corruption. */
+  cuts = 0;
 
   constructor(readonly limits: UnpackLimits) {}
 

@@ -33,12 +33,8 @@ export async function scanArchive(entry: FileEntry, detector: Detector, options:
 }
 
 async function scanLeaf(leaf: UnpackedEntry, detector: Detector, options: ReadOptions, result: FilesResult): Promise<Finding[]> {
+  // The size an archive claims is not trusted either way: a leaf is read, and cut at the limit.
   const limit = options.maxFileSize;
-  if (limit > 0 && leaf.size !== undefined && leaf.size > limit) {
-    result.stats.skipped++;
-    result.warnings.push(`${leaf.path}: ${leaf.size} bytes is over --max-file-size ${limit}, skipped`);
-    return [];
-  }
   const chunks = leaf.chunks[Symbol.asyncIterator]();
   const found: Finding[] = [];
   try {
@@ -73,7 +69,7 @@ async function scanLeaf(leaf: UnpackedEntry, detector: Detector, options: ReadOp
       if (step.done) break;
       bytes += step.value.length;
       if (limit > 0 && bytes > limit) {
-        result.warnings.push(`${leaf.path}: over --max-file-size ${limit} bytes, the rest is not scanned`);
+        result.warnings.push(`${leaf.path}: over --max-file-size ${limit} bytes; the rest is not scanned`);
         break;
       }
       push(step.value);

@@ -93,6 +93,7 @@ export async function* walkStream(
     return;
   }
   const format = detectFormat(head);
+  const cutsBefore = context.budget.cuts;
   if (!format) {
     yield leaf(path, stream, onError, extra);
     // What the reader left unread is let go (a tar entry's rest is still read past, by tar.ts).
@@ -119,7 +120,7 @@ export async function* walkStream(
       yield* walkNestedZip(stream, path, depth + 1, context, extra.layer);
     }
   } catch (error) {
-    context.warn(corruptMessage(path, error, format));
+    if (context.budget.cuts === cutsBefore) context.warn(corruptMessage(path, error, format));
   } finally {
     await stream.close().catch(() => undefined);
   }
@@ -151,6 +152,7 @@ function leaf(path: string, stream: PeekableStream, onError: (error: unknown) =>
 
 export async function* walkTar(stream: AsyncIterable<Buffer>, path: string, depth: number, context: WalkContext, layer?: LayerScope): AsyncGenerator<UnpackedEntry> {
   const { limits } = context.budget;
+  const cutsBefore = context.budget.cuts;
   let count = 0;
   let entryFailure: unknown;
   try {
@@ -171,13 +173,14 @@ export async function* walkTar(stream: AsyncIterable<Buffer>, path: string, dept
     }
     if (entryFailure) throw entryFailure;
   } catch (error) {
-    context.warn(corruptMessage(path, entryFailure ?? error, 'tar'));
+    // A limit that cut the stream under this tar short explains its end.
+    if (context.budget.cuts === cutsBefore) context.warn(corruptMessage(path, entryFailure ?? error, 'tar'));
   }
 }
 
 /** Raw zip entry bytes to plain bytes, by compression method. */
 const ZIP_METHODS: Record<number, { format: string; decoder: Decoder }> = {
-  8: { format: 'deflate', decoder: (input) => pumpTransform(input, createInflateRaw({ chunkSize: 64 * 1024 }), 64 * 1024) },
+  8: { format: 'deflate', decoder: (input) => pumpTransform(input, createInflateRaw({ chunkSize: 64 * 1024 }), 16 * 1024) },
   12: { format: 'bzip2', decoder: DECODERS.bzip2 },
   93: { format: 'zstd', decoder: DECODERS.zstd },
 };
