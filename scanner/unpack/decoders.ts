@@ -13,11 +13,6 @@ export type Decoder = (input: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>;
 
 export const DECODERS: Record<Compression, Decoder> = { gzip: gunzip, bzip2: bunzip2, xz: unxz, zstd: unzstd };
 
-/** Why a metered stream stopped early; the message names the limit. */
-export class LimitHit extends Error {
-  override name = 'LimitHit';
-}
-
 /**
  * `decoder` over `input`, giving out no byte past the top-level file's budget and stopping an
  * entry whose output passes `maxRatio` times the input it has read. A limit hit ends the stream

@@ -19,11 +19,6 @@ export interface UnpackTarget {
   file: string;
 }
 
-/** The format a top-level file's first bytes show, when they show one this walk opens. */
-export function archiveFormat(head: Buffer): Format | undefined {
-  return detectFormat(head);
-}
-
 /**
  * The leaf entries of a compressed file or archive, depth first, in archive order. Never throws:
  * an unreadable part is a warning, and the walk goes on with what follows it.

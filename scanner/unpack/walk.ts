@@ -3,15 +3,15 @@
 // is a warning naming the file, and the walk goes on with what comes next. Nothing is written to
 // disk, and nothing is held whole except a zip inside another archive (yauzl needs random access),
 // within --max-archive-bytes and maxNestedZipBytes.
+import { createInflateRaw } from 'node:zlib';
 import { PeekableStream } from './byte-stream.js';
 import { DECODERS, metered, type Decoder } from './decoders.js';
-import { detectFormat, isCompression, SNIFF_HEAD_BYTES, type Format } from './formats.js';
-import { Budget } from './limits.js';
-import { tarEntries } from './tar.js';
-import { openZip } from './zip.js';
-import { createInflateRaw } from 'node:zlib';
-import { pumpTransform } from './transform-pump.js';
+import { detectFormat, isCompression, SNIFF_HEAD_BYTES } from './formats.js';
 import type { ImageLayers } from './image-layers.js';
+import type { Budget } from './limits.js';
+import { tarEntries } from './tar.js';
+import { pumpTransform } from './transform-pump.js';
+import { openZip } from './zip.js';
 
 /** A file at the end of a path through archives. */
 export interface UnpackedEntry {
@@ -255,5 +255,3 @@ export async function* walkZip(source: { path: string } | { buffer: Buffer }, pa
 export function normalizeLayerPath(name: string): string {
   return name.replace(/^(?:\.\/|\/)+/, '').replace(/\/+$/, '');
 }
-
-export type { Format };

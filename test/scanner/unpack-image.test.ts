@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { generateKey } from '../../key-service/key-format.js';
+import { runLfk } from './run-lfk.js';
 import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, scanJson, sh, write } from './unpack-fixtures.js';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
@@ -74,6 +75,11 @@ describeWithTools('lfk scan: container images', { timeout: 60_000 }, () => {
     const scan = await scanJson([], cwd);
     expect(scan.warnings).toEqual([]);
     expectImageFindings(scan.findings, 'image.tar', layers, configDigest);
+    const sarif = JSON.parse((await runLfk(['scan', '--format', 'sarif'], { cwd })).stdout);
+    const deleted = sarif.runs[0].results.filter((result: { properties?: { deletedInLayer?: boolean } }) => result.properties?.deletedInLayer);
+    expect(deleted.map((result: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) => result.locations[0]!.physicalLocation.artifactLocation.uri)).toEqual([
+      `image.tar!sha256%3A${layers[0]}!app/.env`,
+    ]);
     // gzip'd as `docker save | gzip` writes it: the same.
     sh('gzip image.tar', cwd);
     expectImageFindings((await scanJson([], cwd)).findings, 'image.tar.gz', layers, configDigest);
