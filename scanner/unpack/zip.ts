@@ -1,11 +1,18 @@
 // zip (and jar, war, docx, apk, whl, nupkg… which are zips) through yauzl. yauzl reads the central
-// directory, so it needs random access: a file on disk is read through its path; a zip inside
+// directory, so it needs random access: a file on disk is read through its descriptor; a zip inside
 // another archive is first held in memory (walk.ts bounds how much). Names are taken as stored
-// (yauzl's own name check would refuse a whole archive over one `../` entry) and entry data is
-// taken raw, then decompressed by the same bounded decoders as the rest, so every entry's
-// compression ratio is measured on the bytes really read.
-import { TextDecoder } from 'node:util';
+// (yauzl's own name check would refuse a whole archive over one `../` entry). Entry data is read
+// raw from where yauzl's local header says it starts, then decompressed by the same bounded
+// decoders as the rest, so every entry's ratio is measured on the bytes really read. Raw reads are
+// our own plain positional reads: a yauzl read stream destroyed while a read is queued throws from
+// a callback (fd-slicer.js reads `context.fd` after `_cleanup` nulled it), which would end the
+// process, and a scan stops reading binary entries early all the time.
+import { close, open, read } from 'node:fs';
+import { promisify, TextDecoder } from 'node:util';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+
+const READ_BYTES = 64 * 1024;
+const readAt = promisify(read);
 
 export interface ZipEntry {
   name: string;
@@ -29,20 +36,48 @@ export interface ZipArchive {
 
 const OPTIONS: yauzl.Options = { lazyEntries: true, decodeStrings: false, autoClose: false, validateEntrySizes: false, strictFileNames: false };
 
+type Bytes = { fd: number } | { buffer: Buffer };
+
 export async function openZip(source: { path: string } | { buffer: Buffer }): Promise<ZipArchive> {
-  const zip = await new Promise<ZipFile>((resolve, reject) => {
-    const done = (error: Error | null, file?: ZipFile) => (error || !file ? reject(error ?? new Error('no zip file')) : resolve(file));
-    if ('path' in source) yauzl.open(source.path, OPTIONS, done);
-    else yauzl.fromBuffer(source.buffer, OPTIONS, done);
-  });
+  const bytes: Bytes = 'path' in source ? { fd: await promisify(open)(source.path, 'r') } : source;
+  let zip: ZipFile;
+  try {
+    zip = await new Promise<ZipFile>((resolve, reject) => {
+      const done = (error: Error | null, file?: ZipFile) => (error || !file ? reject(error ?? new Error('no zip file')) : resolve(file));
+      if ('fd' in bytes) yauzl.fromFd(bytes.fd, OPTIONS, done);
+      else yauzl.fromBuffer(bytes.buffer, OPTIONS, done);
+    });
+  } catch (error) {
+    if ('fd' in bytes) close(bytes.fd, () => undefined);
+    throw error;
+  }
   return {
     entryCount: zip.entryCount,
-    entries: () => entries(zip),
+    entries: () => entries(zip, bytes),
+    // yauzl closes the descriptor with the zip file (its reader's last reference).
     close: () => zip.close(),
   };
 }
 
-async function* entries(zip: ZipFile): AsyncGenerator<ZipEntry> {
+/** `length` bytes from `start`, in pieces; stopping early is always safe. */
+async function* byteRange(bytes: Bytes, start: number, length: number): AsyncGenerator<Buffer> {
+  const end = start + length;
+  for (let position = start; position < end; ) {
+    const size = Math.min(READ_BYTES, end - position);
+    let piece: Buffer;
+    if ('buffer' in bytes) piece = bytes.buffer.subarray(position, Math.min(position + size, bytes.buffer.length));
+    else {
+      const buffer = Buffer.allocUnsafe(size);
+      const { bytesRead } = await readAt(bytes.fd, buffer, 0, size, position);
+      piece = buffer.subarray(0, bytesRead);
+    }
+    if (piece.length === 0) throw new Error(`entry data ends ${end - position} bytes before its compressed size`);
+    position += piece.length;
+    yield piece;
+  }
+}
+
+async function* entries(zip: ZipFile, bytes: Bytes): AsyncGenerator<ZipEntry> {
   for (;;) {
     const entry = await new Promise<Entry | undefined>((resolve, reject) => {
       const onEntry = (found: Entry) => finish(() => resolve(found));
@@ -64,7 +99,7 @@ async function* entries(zip: ZipFile): AsyncGenerator<ZipEntry> {
       method: entry.compressionMethod,
       encrypted: entry.isEncrypted(),
       directory: name.endsWith('/'),
-      raw: () => zip.openReadStreamPromise(entry, { decodeFileData: false }),
+      raw: async () => byteRange(bytes, (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart, entry.compressedSize),
     };
   }
 }

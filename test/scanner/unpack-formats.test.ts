@@ -143,4 +143,24 @@ describeWithTools('lfk scan: compressed files and archives', { timeout: 60_000 }
     const scan = await scanJson([], cwd);
     expect(where(scan.findings)).toEqual([['big.log.gz', 30_001, 5]]);
   });
+  it('tar in v7, GNU and pax formats (long names), concatenated gzip and bzip2 streams, bzip2 in a zip', async () => {
+    const long = `${'deep/'.repeat(30)}prod.env`;
+    const filler = '# padding so zip compresses it\n'.repeat(200);
+    const cwd = folder({ 'v7/prod.env': envText(key), [`long/${long}`]: envText(key), 'z/prod.env': `${envText(key)}${filler}` });
+    sh('tar --format=v7 -cf v7.tar -C v7 prod.env && tar --format=gnu -cf gnu.tar -C long deep && tar --format=pax -cf pax.tar -C long deep', cwd);
+    sh('printf "first\\n" | gzip > a.gz && gzip -c v7/prod.env > b.gz && cat a.gz b.gz > two.gz && rm a.gz b.gz', cwd);
+    sh('printf "first\\n" | bzip2 > a.bz2 && bzip2 -c v7/prod.env > b.bz2 && cat a.bz2 b.bz2 > two.bz2 && rm a.bz2 b.bz2', cwd);
+    sh('cd z && zip -q -Z bzip2 ../bz.zip prod.env && cd .. && rm -r v7 long z', cwd);
+    const scan = await scanJson([], cwd);
+    expect(scan.warnings).toEqual([]);
+    expect(where(scan.findings)).toEqual([
+      ['bz.zip!prod.env', KEY_LINE, KEY_COLUMN],
+      [`gnu.tar!${long}`, KEY_LINE, KEY_COLUMN],
+      [`pax.tar!${long}`, KEY_LINE, KEY_COLUMN],
+      // One stream: the second member's lines follow the first's.
+      ['two.bz2', KEY_LINE + 1, KEY_COLUMN],
+      ['two.gz', KEY_LINE + 1, KEY_COLUMN],
+      ['v7.tar!prod.env', KEY_LINE, KEY_COLUMN],
+    ]);
+  });
 });
