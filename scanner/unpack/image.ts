@@ -12,6 +12,7 @@ import { PeekableStream } from './byte-stream.js';
 import { DECODERS, metered } from './decoders.js';
 import { detectFormat, isCompression, SNIFF_HEAD_BYTES } from './formats.js';
 import { ImageLayers } from './image-layers.js';
+import { Budget } from './limits.js';
 import { tarEntries } from './tar.js';
 import { corruptMessage, normalizeLayerPath, walkStream, type UnpackedEntry, type WalkContext } from './walk.js';
 
@@ -50,9 +51,11 @@ export async function imageTarball(path: string, display: string, context: WalkC
   const parts = new Map<string, Buffer>();
   let kept = 0;
   let count = 0;
+  // The first pass spends a budget of its own and says nothing: the second pass is the scan.
+  const firstPass: WalkContext = { budget: new Budget(context.budget.limits), warn: () => undefined };
   try {
-    for await (const entry of tarEntries(await openTarBytes(path, context, display))) {
-      if (++count > context.budget.limits.maxEntries) break;
+    for await (const entry of tarEntries(await openTarBytes(path, firstPass, display))) {
+      if (++count > context.budget.limits.maxEntries || firstPass.budget.exhausted) break;
       const name = normalizeLayerPath(entry.name);
       if (entry.type !== 'file' || entry.size > JSON_PART_BYTES || kept + entry.size > JSON_PARTS_TOTAL || !isJsonPart(name)) continue;
       const chunks: Buffer[] = [];
@@ -66,8 +69,6 @@ export async function imageTarball(path: string, display: string, context: WalkC
   }
   const plan = planImage((name) => parts.get(name));
   if (!plan) return undefined;
-  // The first pass is not decompression the scan spends: only the second counts.
-  context.budget.produced = 0;
   return walkImageTar(path, display, plan, context);
 }
 
