@@ -1,7 +1,7 @@
 // Runs sources through the detector: the work one worker thread does with its share of files.
 import type { Detector } from './detect.js';
 import { fileFragments, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
-import { isOciLayoutMarker } from './unpack/oci-layout.js';
+import { isOciLayoutMarker, scanArchive } from './unpack/scan-archive.js';
 import { emptyStats, type Finding, type ScanStats, type Source, type SourceOutcome } from './types.js';
 
 export interface FilesResult {
@@ -21,15 +21,15 @@ export async function scanFiles(entries: readonly FileEntry[], detector: Detecto
       continue;
     }
     if (options.archives && options.archives.maxArchiveDepth > 0 && isOciLayoutMarker(entry.path)) {
-      await (await import('./unpack/scan-archive.js')).scanArchive(entry, detector, options, result);
+      await scanArchive(entry, detector, options, result);
       continue;
     }
     // Files are read synchronously: no promise per file, only per batch.
     const fragments = fileFragments(entry, detector, options);
     let step = fragments.next();
     for (; !step.done; step = fragments.next()) result.findings.push(...detector.detect(step.value));
-    // Compressed files and archives: their leaves take the same text path (loaded only when met).
-    if (step.value.kind === 'archive') await (await import('./unpack/scan-archive.js')).scanArchive(entry, detector, options, result);
+    // Compressed files and archives: their leaves take the same text path (the libraries load when met).
+    if (step.value.kind === 'archive') await scanArchive(entry, detector, options, result);
     else addOutcome(result, entry, step.value, options);
   }
   return result;

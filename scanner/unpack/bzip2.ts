@@ -3,14 +3,14 @@
 // at once, which made 785 bytes of bzip2 (1 GiB of zeros) take 2.9 GB. Here one block is decoded
 // at a time, into Buffers, and given out before the next: memory is one block's output (at most
 // ~46 MB, a 900 kB block of runs) plus the 3.6 MB block buffer.
-import bitIterator from 'unbzip2-stream/lib/bit_iterator.js';
-import bzip2 from 'unbzip2-stream/lib/bzip2.js';
 
 const OUT_BYTES = 64 * 1024;
 /** Input held ahead of the decoder: a compressed block never needs more (as the library's stream). */
 const lookahead = (blockSize: number) => 25_000 + 100_000 * blockSize;
 
 export async function* bunzip2(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // Loaded when first needed, as every unpacking library.
+  const [{ default: bitIterator }, { default: bzip2 }] = await Promise.all([import('unbzip2-stream/lib/bit_iterator.js'), import('unbzip2-stream/lib/bzip2.js')]);
   const queue: Buffer[] = [];
   let received = 0;
   let inputDone = false;

@@ -2,14 +2,20 @@
 // through the same text path as files (sniff.ts decides text or binary from their first 8000
 // bytes, FragmentSplitter cuts streamed text into overlapping fragments), with `file` set to the
 // `!` path, so line and column count inside the innermost entry.
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Detector } from '../detect.js';
 import type { FilesResult } from '../scan-files.js';
 import { FragmentSplitter, type FileEntry, type ReadOptions } from '../sources/file-fragments.js';
 import { SNIFF_BYTES, sniffEncoding } from '../sources/sniff.js';
 import type { Finding } from '../types.js';
-import { isOciLayoutMarker, OCI_LAYOUT_FILE } from './oci-layout.js';
 import { unpack, unpackImageFolder, type UnpackedEntry, type UnpackLimits } from './unpack.js';
+
+export const OCI_LAYOUT_FILE = 'oci-layout';
+
+/** An OCI image layout's marker file: its folder is scanned as one image. */
+export function isOciLayoutMarker(path: string): boolean {
+  return basename(path) === OCI_LAYOUT_FILE;
+}
 
 /** The limits the CLI sets; the rest keep the SPEC's defaults. */
 export interface ArchiveOptions {

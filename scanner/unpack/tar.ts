@@ -2,8 +2,8 @@
 // pax and GNU long names and base-256 sizes are read by the library). An entry's claimed size is
 // only a number here: nothing is allocated by it, so a header claiming 1 TB costs what its data
 // really holds.
-import tarStream from 'tar-stream';
 import type { Readable } from 'node:stream';
+import type { Header } from 'tar-stream';
 
 export interface TarEntry {
   name: string;
@@ -14,6 +14,8 @@ export interface TarEntry {
 }
 
 export async function* tarEntries(input: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
+  // Loaded when first needed, as every unpacking library.
+  const { default: tarStream } = await import('tar-stream');
   // v7 headers (no ustar magic) are accepted: their checksum still has to add up.
   const extract = tarStream.extract({ allowUnknownFormat: true } as never);
   let writeFailure: Error | undefined;
@@ -34,7 +36,7 @@ export async function* tarEntries(input: AsyncIterable<Buffer>): AsyncGenerator<
     }
   })();
   try {
-    for await (const entry of extract as AsyncIterable<Readable & { header: tarStream.Header }>) {
+    for await (const entry of extract as AsyncIterable<Readable & { header: Header }>) {
       const { header } = entry;
       let taken = false;
       yield {

@@ -9,7 +9,7 @@
 // process, and a scan stops reading binary entries early all the time.
 import { close, open, read } from 'node:fs';
 import { promisify, TextDecoder } from 'node:util';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Entry, Options, ZipFile } from 'yauzl';
 
 const READ_BYTES = 64 * 1024;
 const readAt = promisify(read);
@@ -34,7 +34,7 @@ export interface ZipArchive {
   close(): void;
 }
 
-const OPTIONS: yauzl.Options = { lazyEntries: true, decodeStrings: false, autoClose: false, validateEntrySizes: false, strictFileNames: false };
+const OPTIONS: Options = { lazyEntries: true, decodeStrings: false, autoClose: false, validateEntrySizes: false, strictFileNames: false };
 
 type Bytes = { fd: number } | { buffer: Buffer };
 
@@ -42,6 +42,8 @@ export async function openZip(source: { path: string } | { buffer: Buffer }): Pr
   const bytes: Bytes = 'path' in source ? { fd: await promisify(open)(source.path, 'r') } : source;
   let zip: ZipFile;
   try {
+    // Loaded when first needed, as every unpacking library.
+    const { default: yauzl } = await import('yauzl');
     zip = await new Promise<ZipFile>((resolve, reject) => {
       const done = (error: Error | null, file?: ZipFile) => (error || !file ? reject(error ?? new Error('no zip file')) : resolve(file));
       if ('fd' in bytes) yauzl.fromFd(bytes.fd, OPTIONS, done);

@@ -1,13 +1,13 @@
 // zstd through zstd-napi's binding (libzstd, compiled from the sources inside the package by
 // node-gyp at install; ~4x faster than the pure-JS fzstd here). Its streaming call decodes into a
 // buffer we give it, so this loop never holds more than one 128 KiB output buffer.
-import binding from 'zstd-napi/binding.js';
-
 /** zstd's own default limit: frames that need a window over 128 MiB are refused. */
 export const ZSTD_WINDOW_LOG_MAX = 27;
 const OUT_BYTES = 128 * 1024;
 
 export async function* unzstd(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // Loaded when first needed: a scan without zstd never loads the native addon.
+  const { default: binding } = await import('zstd-napi/binding.js');
   const context = new binding.DCtx();
   context.setParameter(binding.DParameter.windowLogMax, ZSTD_WINDOW_LOG_MAX);
   let inFrame = false;
