@@ -7,7 +7,8 @@ import { setImmediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../rules/types.js';
 import { scanFiles, type FilesResult } from './scan-files.js';
-import type { FileEntry } from './sources/file-fragments.js';
+import type { FileEntry, ReadOptions } from './sources/file-fragments.js';
+import type { ArchiveOptions } from './unpack/scan-archive.js';
 import { addStats, emptyStats } from './types.js';
 import { detectorFor } from './validators.js';
 import { encodeEntries, type WorkerInit } from './worker-messages.js';
@@ -20,6 +21,7 @@ export interface PoolOptions {
   ruleSet: RuleSet;
   reportInvalid: boolean;
   maxFileSize: number;
+  archives?: ArchiveOptions;
   /** Worker threads; when given, the main thread does not scan. */
   workers?: number;
   /** Called with the number of files done so far. */
@@ -35,7 +37,12 @@ export class ScanPool {
   private readonly running: Promise<void>[];
 
   constructor(private readonly options: PoolOptions) {
-    const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize };
+    const init: WorkerInit = {
+      ruleSet: options.ruleSet,
+      reportInvalid: options.reportInvalid,
+      maxFileSize: options.maxFileSize,
+      ...(options.archives && { archives: options.archives }),
+    };
     const count = Math.max(1, options.workers ?? availableParallelism() - 1);
     this.running = Array.from({ length: count }, () => this.work(new Worker(workerUrl(), { workerData: init })));
   }
@@ -58,7 +65,7 @@ export class ScanPool {
         // In slices, letting the workers' answers in between, so they get their next batches in time.
         for (let start = 0; start < batch.length; start += MAIN_SLICE) {
           const slice = batch.slice(start, start + MAIN_SLICE);
-          this.collect(await scanFiles(slice, detector, { maxFileSize: options.maxFileSize }), slice.length);
+          this.collect(await scanFiles(slice, detector, readOptions(options)), slice.length);
           await setImmediate();
         }
       }
@@ -105,6 +112,10 @@ export class ScanPool {
       await worker.terminate();
     }
   }
+}
+
+function readOptions(options: Pick<PoolOptions, 'maxFileSize' | 'archives'>): ReadOptions {
+  return { maxFileSize: options.maxFileSize, ...(options.archives && { archives: options.archives }) };
 }
 
 /**

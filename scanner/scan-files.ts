@@ -1,6 +1,7 @@
 // Runs sources through the detector: the work one worker thread does with its share of files.
 import type { Detector } from './detect.js';
 import { fileFragments, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
+import { isOciLayoutMarker, scanArchive } from './unpack/scan-archive.js';
 import { emptyStats, type Finding, type ScanStats, type Source, type SourceOutcome } from './types.js';
 
 export interface FilesResult {
@@ -19,11 +20,17 @@ export async function scanFiles(entries: readonly FileEntry[], detector: Detecto
       if (entry.explicit) result.warnings.push(`${entry.file}: lock file or binary format (a path allowlist), not scanned`);
       continue;
     }
+    if (options.archives && options.archives.maxArchiveDepth > 0 && isOciLayoutMarker(entry.path)) {
+      await scanArchive(entry, detector, options, result);
+      continue;
+    }
     // Files are read synchronously: no promise per file, only per batch.
     const fragments = fileFragments(entry, detector, options);
     let step = fragments.next();
     for (; !step.done; step = fragments.next()) result.findings.push(...detector.detect(step.value));
-    addOutcome(result, entry, step.value, options);
+    // Compressed files and archives: their leaves take the same text path (the libraries load when met).
+    if (step.value.kind === 'archive') await scanArchive(entry, detector, options, result);
+    else addOutcome(result, entry, step.value, options);
   }
   return result;
 }
@@ -52,7 +59,7 @@ function addOutcome(result: FilesResult, source: Pick<Source, 'file' | 'explicit
   } else if (outcome.kind === 'too-large') {
     result.stats.skipped++;
     result.warnings.push(`${source.file}: ${outcome.size} bytes is over --max-file-size ${options.maxFileSize}, skipped`);
-  } else {
+  } else if (outcome.kind === 'unreadable') {
     result.warnings.push(`${source.file}: cannot read (${outcome.reason}), skipped`);
   }
 }

@@ -5,6 +5,7 @@ import type { RuleSet } from '../rules/types.js';
 import type { ScanPool } from './pool.js';
 import { scanFiles, scanSource, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
+import type { ArchiveOptions } from './unpack/scan-archive.js';
 import { streamSource } from './sources/stdin-fragments.js';
 import { walkFiles } from './sources/walk.js';
 import { emptyStats, type Finding } from './types.js';
@@ -22,6 +23,8 @@ export interface ScanOptions {
   gitignore: boolean;
   /** Bytes; 0 means no limit. */
   maxFileSize: number;
+  /** Compressed files and archives (scanner/unpack/); missing opens none. */
+  archives?: ArchiveOptions;
   /** Worker threads; an explicit count is obeyed even for a few files (default: one per core). */
   workers?: number;
   /** Files done and files found so far, as the scan goes. */
@@ -38,6 +41,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
       ruleSet: options.ruleSet,
       reportInvalid: options.reportInvalid,
       maxFileSize: options.maxFileSize,
+      ...(options.archives && { archives: options.archives }),
       ...(options.workers !== undefined && { workers: options.workers }),
       onProgress: (done) => options.onProgress?.(done, found),
     });
@@ -68,7 +72,10 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     flush(pool);
     result = await pool.finish();
   } else {
-    result = await scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), { maxFileSize: options.maxFileSize });
+    result = await scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), {
+      maxFileSize: options.maxFileSize,
+      ...(options.archives && { archives: options.archives }),
+    });
   }
   result.warnings.unshift(...walkWarnings);
   result.findings.sort(byPosition);

@@ -54,6 +54,8 @@ export interface Finding {
   commit?: CommitInfo;
   status?: KeyStatus;
   revocation?: RevocationOutcome;
+  /** In a container image: a later layer deleted the file (SPEC §6.2). */
+  deletedInLayer?: boolean;
 }
 
 export interface ScanStats {
@@ -82,7 +84,9 @@ export type SourceOutcome =
   | { kind: 'text'; bytes: number }
   | { kind: 'binary' }
   | { kind: 'too-large'; size: number }
-  | { kind: 'unreadable'; reason: string };
+  | { kind: 'unreadable'; reason: string }
+  /** A compressed file or archive (its first bytes say so): scanner/unpack/ reads it. */
+  | { kind: 'archive' };
 
 /**
  * Something to scan: a file, standard input, and later a git diff. It yields fragments (I/O lives

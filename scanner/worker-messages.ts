@@ -2,11 +2,13 @@
 // structured clone of hundreds of small objects cost the walking thread more than reading them.
 import type { RuleSet } from '../rules/types.js';
 import type { FileEntry } from './sources/file-fragments.js';
+import type { ArchiveOptions } from './unpack/scan-archive.js';
 
 export interface WorkerInit {
   ruleSet: RuleSet;
   reportInvalid: boolean;
   maxFileSize: number;
+  archives?: ArchiveOptions;
 }
 
 // NUL cannot appear in a path, so it separates fields safely.

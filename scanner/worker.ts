@@ -7,5 +7,5 @@ import { decodeEntries, type WorkerInit } from './worker-messages.js';
 const init = workerData as WorkerInit;
 const detector = detectorFor(init.ruleSet, { reportInvalid: init.reportInvalid });
 parentPort?.on('message', async (batch: string) => {
-  parentPort?.postMessage(await scanFiles(decodeEntries(batch), detector, { maxFileSize: init.maxFileSize }));
+  parentPort?.postMessage(await scanFiles(decodeEntries(batch), detector, { maxFileSize: init.maxFileSize, ...(init.archives && { archives: init.archives }) }));
 });

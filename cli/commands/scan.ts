@@ -14,6 +14,7 @@ import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
+import type { ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
 import { UsageError, printMessage, printMessageLines } from '../command.js';
 import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
@@ -33,12 +34,16 @@ Options:
   --no-redact                print full keys
   --no-gitignore             scan git-ignored files too
   --max-file-size BYTES      skip larger files with a warning (default 100 MiB, 0 = no limit)
+  --max-archive-depth N      open compressed files and archives nested N deep (default 4, 0 = none)
+  --max-archive-bytes BYTES  decompress at most this much per file (default 1 GiB; K/M/G accepted)
   --report-invalid           also list key shapes with a bad checksum
   --workers N                worker threads (default: one per core but one, and the main thread)
 
 Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
 `;
 
+const DEFAULT_MAX_ARCHIVE_DEPTH = 4;
+const DEFAULT_MAX_ARCHIVE_BYTES = 1024 ** 3;
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -53,6 +58,7 @@ interface ScanArgs {
   redact: boolean;
   gitignore: boolean;
   maxFileSize: number;
+  archives: ArchiveOptions;
   reportInvalid: boolean;
   workers?: number;
   /** --git, --staged or --pre-push (scan-git.ts). */
@@ -116,6 +122,7 @@ async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
       reportInvalid: parsed.reportInvalid,
       gitignore: parsed.gitignore,
       maxFileSize: parsed.maxFileSize,
+      archives: parsed.archives,
       ...(parsed.workers !== undefined && { workers: parsed.workers }),
       ...(progress && { onProgress: progress.update }),
     });
@@ -178,6 +185,8 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
         'no-redact': { type: 'boolean' },
         'no-gitignore': { type: 'boolean' },
         'max-file-size': { type: 'string' },
+        'max-archive-depth': { type: 'string' },
+        'max-archive-bytes': { type: 'string' },
         'report-invalid': { type: 'boolean' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -193,6 +202,12 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers must be a whole number of at least 1`);
+  const depthText = values['max-archive-depth'];
+  if (depthText !== undefined && !/^\d{1,3}$/.test(depthText.trim())) {
+    throw new UsageError(`--max-archive-depth must be a whole number (0 opens no archive), not "${depthText}"`);
+  }
+  const archiveBytes = values['max-archive-bytes'] === undefined ? DEFAULT_MAX_ARCHIVE_BYTES : parseSize(values['max-archive-bytes'], '--max-archive-bytes');
+  if (archiveBytes <= 0) throw new UsageError('--max-archive-bytes must be more than 0 (--max-archive-depth 0 opens no archive)');
   return {
     paths: positionals.length > 0 ? positionals : ['.'],
     format: format as Format,
@@ -203,7 +218,8 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     revoke: values.revoke ?? false,
     redact: !values['no-redact'],
     gitignore: !values['no-gitignore'],
-    maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size']),
+    maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size'], '--max-file-size'),
+    archives: { maxArchiveDepth: depthText === undefined ? DEFAULT_MAX_ARCHIVE_DEPTH : Number(depthText), maxArchiveBytes: archiveBytes },
     reportInvalid: values['report-invalid'] ?? false,
     ...(workers !== undefined && { workers }),
     ...(git && { git }),
@@ -211,9 +227,9 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
 }
 
 /** Bytes, optionally with K, M or G (binary units): `0`, `1048576`, `100M`. */
-function parseSize(text: string): number {
+function parseSize(text: string, option: string): number {
   const match = /^(\d+)\s*([kmg])?(?:i?b)?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`--max-file-size must be a number of bytes (0 for no limit), not "${text}"`);
+  if (!match) throw new UsageError(`${option} must be a number of bytes${option === '--max-file-size' ? ' (0 for no limit)' : ''}, not "${text}"`);
   const scale = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
   return Number(match[1]) * scale;
 }

@@ -26,6 +26,7 @@ export interface JsonFinding {
   email?: string;
   date?: string;
   url?: string;
+  deleted_in_layer?: boolean;
 }
 
 export function toJsonFinding(finding: Finding, redact: boolean): JsonFinding {
@@ -48,6 +49,7 @@ export function toJsonFinding(finding: Finding, redact: boolean): JsonFinding {
       ...(commit.date !== undefined && { date: commit.date }),
       ...(commit.url !== undefined && { url: commit.url }),
     }),
+    ...(finding.deletedInLayer && { deleted_in_layer: true }),
   };
 }
 

@@ -53,6 +53,7 @@ export function sarifReport(input: SarifInput): string {
         'lfkFingerprint/v1': finding.fingerprint,
         primaryLocationLineHash: `${createHash('sha256').update(key).digest('hex').slice(0, 16)}:${occurrence}`,
       },
+      ...(finding.deletedInLayer && { properties: { deletedInLayer: true } }),
     };
   });
   const sarif = {

@@ -9,6 +9,8 @@ import type { Detector } from '../detect.js';
 import { keywordFragments, windowFragment } from '../keyword-fragments.js';
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment, SourceOutcome } from '../types.js';
+import type { ArchiveOptions } from '../unpack/scan-archive.js';
+import { detectFormat } from '../unpack/formats.js';
 import { fileKeywordOffsets, fileWindows } from './file-windows.js';
 import { sniffEncoding, type TextEncoding } from './sniff.js';
 
@@ -40,6 +42,8 @@ export interface ReadOptions {
   maxFileSize: number;
   /** Tests use small chunks to get many fragments from a small file. */
   chunkBytes?: number;
+  /** Compressed files and archives are opened (scanner/unpack/) unless the depth is 0 or this is missing. */
+  archives?: ArchiveOptions;
 }
 
 // One buffer per thread: reads are synchronous, one file at a time.
@@ -58,6 +62,8 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     const buffer = chunkBytes === CHUNK_BYTES ? (shared ??= Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(chunkBytes);
     const first = readSync(fd, buffer, 0, buffer.length, 0);
     // A file that fit in one read is its size; only bigger ones need an fstat for the limit.
+    // Archives are told by their first bytes, before any size or text check: their limits are their own.
+    if (options.archives && options.archives.maxArchiveDepth > 0 && detectFormat(buffer.subarray(0, first))) return { kind: 'archive' };
     const size = first < buffer.length ? first : fstatSync(fd).size;
     if (options.maxFileSize > 0 && size > options.maxFileSize) return { kind: 'too-large', size };
     const head = buffer.subarray(0, first);

@@ -69,6 +69,11 @@ async function* walkFolder(folder: string, options: WalkOptions, warnings: strin
       continue;
     }
     const relBase = relFolder === '' ? '' : `${relFolder}/`;
+    // An OCI image layout is one image (scanner/unpack/): its marker file stands for the folder.
+    if (isOciImageLayout(entries)) {
+      if (!ignored?.files.has(`${relBase}oci-layout`)) batch.push({ path: `${absolute}${sep}oci-layout`, file: `${prefix}${relBase}oci-layout` });
+      continue;
+    }
     for (const entry of entries) {
       // `.git` folders (and the `.git` files of worktrees and submodules) are never scanned.
       if (entry.name === '.git') continue;
@@ -88,6 +93,16 @@ async function* walkFolder(folder: string, options: WalkOptions, warnings: strin
     }
   }
   yield batch;
+}
+
+/** `oci-layout` and `index.json` files and a `blobs` folder, as the OCI image-layout spec lays them out. */
+function isOciImageLayout(entries: readonly Dirent[]): boolean {
+  let marks = 0;
+  for (const entry of entries) {
+    if ((entry.name === 'oci-layout' || entry.name === 'index.json') && entry.isFile()) marks++;
+    else if (entry.name === 'blobs' && entry.isDirectory()) marks++;
+  }
+  return marks === 3;
 }
 
 interface Ignored {

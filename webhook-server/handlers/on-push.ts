@@ -104,5 +104,7 @@ function linkTo(url: string | undefined): { url?: string } {
 function whyNotScanned(outcome: Exclude<SourceOutcome, { kind: 'text' }>): string {
   if (outcome.kind === 'binary') return 'binary';
   if (outcome.kind === 'too-large') return `larger than ${DEFAULT_MAX_FILE_SIZE} bytes`;
+  // Archives in a push are not opened yet (lfk scan opens them); the check run says so.
+  if (outcome.kind === 'archive') return 'archive, not opened in pushes yet';
   return outcome.reason;
 }

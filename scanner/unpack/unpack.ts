@@ -1,0 +1,89 @@
+// The entry point: one top-level file (or OCI image-layout folder) in, its leaf entries out.
+// Limits come from the caller (the CLI's --max-archive-depth and --max-archive-bytes, the SPEC's
+// defaults for the rest); warnings go into `warnings`, one line each, naming the file.
+import { createReadStream } from 'node:fs';
+import { PeekableStream } from './byte-stream.js';
+import { DECODERS } from './decoders.js';
+import { detectFormat, isCompression, SNIFF_HEAD_BYTES, type Format } from './formats.js';
+import { firstTarName, imageFolder, imageTarball, looksLikeImageEntry } from './image.js';
+import { Budget, DEFAULT_LIMITS, type UnpackLimits } from './limits.js';
+import { corruptMessage, walkStream, walkZip, type UnpackedEntry, type WalkContext } from './walk.js';
+
+export type { UnpackedEntry } from './walk.js';
+export { DEFAULT_LIMITS, type UnpackLimits } from './limits.js';
+
+export interface UnpackTarget {
+  /** Absolute path to open. */
+  path: string;
+  /** `/`-separated path for reports: the start of every `!` path. */
+  file: string;
+}
+
+/**
+ * The leaf entries of a compressed file or archive, depth first, in archive order. Never throws:
+ * an unreadable part is a warning, and the walk goes on with what follows it.
+ */
+export async function* unpack(target: UnpackTarget, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
+  const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
+  if (context.budget.limits.maxDepth <= 0) return;
+  try {
+    const file = new PeekableStream(createReadStream(target.path, { highWaterMark: 64 * 1024 }));
+    const head = await file.peek(SNIFF_HEAD_BYTES);
+    const format = detectFormat(head);
+    if (format === 'zip') {
+      await file.close();
+      yield* walkZip({ path: target.path }, target.file, 1, context);
+      return;
+    }
+    if (format && (await isImageCandidate(target.path, head, format))) {
+      await file.close();
+      const image = await imageTarball(target.path, target.file, context);
+      if (image) {
+        yield* image;
+        return;
+      }
+      yield* walkStream(new PeekableStream(createReadStream(target.path, { highWaterMark: 64 * 1024 })), target.file, 0, context, (error) => context.warn(corruptMessage(target.file, error, format)));
+      return;
+    }
+    yield* walkStream(file, target.file, 0, context, (error) => context.warn(corruptMessage(target.file, error, format ?? 'file')));
+  } catch (error) {
+    context.warn(corruptMessage(target.file, error, 'archive'));
+  }
+}
+
+/** An OCI image-layout folder, given its `oci-layout` file's folder. */
+export async function* unpackImageFolder(folder: string, display: string, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
+  const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
+  if (context.budget.limits.maxDepth <= 0) return;
+  try {
+    yield* imageFolder(folder, display, context);
+  } catch (error) {
+    context.warn(corruptMessage(display, error, 'image'));
+  }
+}
+
+/** A tar (or compressed tar) whose first entry names a container image part. */
+async function isImageCandidate(path: string, head: Buffer, format: Format): Promise<boolean> {
+  if (format === 'tar') return looksLikeImageEntry(firstTarName(head));
+  if (!isCompression(format)) return false;
+  // Peek through the compression at the first tar header (a stream of its own), then let go.
+  const decoded = new PeekableStream(DECODERS[format](createReadStream(path, { highWaterMark: 64 * 1024 })));
+  try {
+    const inner = await decoded.peek(SNIFF_HEAD_BYTES);
+    return detectFormat(inner) === 'tar' && looksLikeImageEntry(firstTarName(inner));
+  } catch {
+    return false;
+  } finally {
+    await decoded.close().catch(() => undefined);
+  }
+}
+
+/** The same warning twice (a limit hit at every level of a nesting) is said once. */
+function onceEach(warnings: string[]): (message: string) => void {
+  const said = new Set<string>();
+  return (message) => {
+    if (said.has(message)) return;
+    said.add(message);
+    warnings.push(message);
+  };
+}
