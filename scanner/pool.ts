@@ -6,10 +6,10 @@ import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../rules/types.js';
+import { createFinder } from './finder.js';
 import { scanFiles, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
 import { addStats, emptyStats } from './types.js';
-import { detectorFor } from './validators.js';
 import { encodeEntries, type WorkerInit } from './worker-messages.js';
 
 const IN_FLIGHT = 4;
@@ -20,6 +20,7 @@ export interface PoolOptions {
   ruleSet: RuleSet;
   reportInvalid: boolean;
   maxFileSize: number;
+  maxDecodeDepth: number;
   /** Worker threads; when given, the main thread does not scan. */
   workers?: number;
   /** Called with the number of files done so far. */
@@ -35,7 +36,7 @@ export class ScanPool {
   private readonly running: Promise<void>[];
 
   constructor(private readonly options: PoolOptions) {
-    const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize };
+    const init: WorkerInit = { ruleSet: options.ruleSet, reportInvalid: options.reportInvalid, maxFileSize: options.maxFileSize, maxDecodeDepth: options.maxDecodeDepth };
     const count = Math.max(1, options.workers ?? availableParallelism() - 1);
     this.running = Array.from({ length: count }, () => this.work(new Worker(workerUrl(), { workerData: init })));
   }
@@ -53,12 +54,12 @@ export class ScanPool {
     for (const taker of this.waiting.splice(0)) taker(undefined);
     if (this.options.workers === undefined) {
       const options = this.options;
-      const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
+      const finder = createFinder(options.ruleSet, options);
       for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
         // In slices, letting the workers' answers in between, so they get their next batches in time.
         for (let start = 0; start < batch.length; start += MAIN_SLICE) {
           const slice = batch.slice(start, start + MAIN_SLICE);
-          this.collect(await scanFiles(slice, detector, { maxFileSize: options.maxFileSize }), slice.length);
+          this.collect(await scanFiles(slice, finder, { maxFileSize: options.maxFileSize }), slice.length);
           await setImmediate();
         }
       }

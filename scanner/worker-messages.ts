@@ -7,6 +7,7 @@ export interface WorkerInit {
   ruleSet: RuleSet;
   reportInvalid: boolean;
   maxFileSize: number;
+  maxDecodeDepth: number;
 }
 
 // NUL cannot appear in a path, so it separates fields safely.

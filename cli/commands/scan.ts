@@ -10,6 +10,7 @@ import { redactSecret } from '../../scanner/report/redact.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
 import { displayPath, findRepoRoot } from '../../scanner/repo.js';
+import { DEFAULT_DECODE_DEPTH } from '../../scanner/finder.js';
 import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
@@ -33,12 +34,16 @@ Options:
   --no-gitignore             scan git-ignored files too
   --max-file-size BYTES      skip larger files with a warning (default 100 MiB, 0 = no limit)
   --report-invalid           also list key shapes with a bad checksum
+  --max-decode-depth N       look for keys inside base64, hex, %-escapes, \\u/\\x escapes and gzip,
+                             nested N deep (default 3, 0 = off)
   --workers N                worker threads (default: one per core but one, and the main thread)
 
 Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
 `;
 
 const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+/** Deeper nesting than this is not a place keys are left by accident. */
+const MAX_DECODE_DEPTH = 10;
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -54,6 +59,7 @@ interface ScanArgs {
   gitignore: boolean;
   maxFileSize: number;
   reportInvalid: boolean;
+  maxDecodeDepth: number;
   workers?: number;
   /** --git, --staged or --pre-push (scan-git.ts). */
   git?: GitSelection;
@@ -103,19 +109,19 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
-  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid: parsed.reportInvalid, maxFileSize: parsed.maxFileSize });
-  if (parsed.paths.length === 1 && parsed.paths[0] === '-') {
-    return scanStream(process.stdin, { ruleSet, reportInvalid: parsed.reportInvalid });
-  }
+  const { reportInvalid, maxDecodeDepth } = parsed;
+  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth });
+  if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth });
   if (parsed.paths.includes('-')) throw new UsageError('"-" (standard input) cannot be mixed with paths');
   const progress = process.stderr.isTTY ? progressBar() : undefined;
   try {
     return await scanPaths(parsed.paths, {
       cwd,
       ruleSet,
-      reportInvalid: parsed.reportInvalid,
+      reportInvalid,
       gitignore: parsed.gitignore,
       maxFileSize: parsed.maxFileSize,
+      maxDecodeDepth,
       ...(parsed.workers !== undefined && { workers: parsed.workers }),
       ...(progress && { onProgress: progress.update }),
     });
@@ -179,6 +185,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
         'no-gitignore': { type: 'boolean' },
         'max-file-size': { type: 'string' },
         'report-invalid': { type: 'boolean' },
+        'max-decode-depth': { type: 'string' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...GIT_OPTIONS,
@@ -193,6 +200,11 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers must be a whole number of at least 1`);
+  const depthText = values['max-decode-depth'];
+  const maxDecodeDepth = depthText === undefined ? DEFAULT_DECODE_DEPTH : Number(depthText);
+  if (depthText !== undefined && !(/^\d+$/.test(depthText.trim()) && maxDecodeDepth <= MAX_DECODE_DEPTH)) {
+    throw new UsageError(`--max-decode-depth must be a whole number from 0 (no decoding) to ${MAX_DECODE_DEPTH}, not "${depthText}"`);
+  }
   return {
     paths: positionals.length > 0 ? positionals : ['.'],
     format: format as Format,
@@ -205,6 +217,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     gitignore: !values['no-gitignore'],
     maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size']),
     reportInvalid: values['report-invalid'] ?? false,
+    maxDecodeDepth,
     ...(workers !== undefined && { workers }),
     ...(git && { git }),
   };
