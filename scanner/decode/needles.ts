@@ -26,8 +26,13 @@ const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
-/** Indentation stepped over at a wrap (YAML block scalars indent wrapped base64). */
+/**
+ * Indentation stepped over at a wrap (YAML block scalars indent wrapped base64); `+` counts too,
+ * so that a git diff's added lines (`+` before each) show a wrapped form to the chunk check.
+ */
 const MAX_INDENT = 64;
+const PLUS = 0x2b;
+const isIndent = (code: number) => code === SPACE || code === TAB || code === PLUS;
 /** A check's result: the form's [start, end), or NO, or EDGE when the haystack ended before it could tell. */
 type Check = readonly [number, number] | number;
 const NO = -1;
@@ -202,7 +207,7 @@ function neighbours(probes: readonly Probe[], side: 1 | -1): Uint8Array {
     }
     allow(form.text[next]!);
     // A line wrap (CR LF and indentation) may come between any two characters, but not inside a header.
-    if (!form.magic) allow(side === 1 ? '\r\n' : ' \t\n');
+    if (!form.magic) allow(side === 1 ? '\r\n' : ' \t\n+');
   }
   return codes;
 }
@@ -244,14 +249,14 @@ function wrapForward(hay: Haystack, q: number): number {
   if (hay.at(r) === CR) r++;
   if (hay.at(r) !== LF) return r >= hay.length ? EDGE : NO;
   r++;
-  while ((hay.at(r) === SPACE || hay.at(r) === TAB) && r - q <= MAX_INDENT) r++;
+  while (isIndent(hay.at(r)) && r - q <= MAX_INDENT) r++;
   return r >= hay.length ? EDGE : r;
 }
 
 /** The last character before the line wrap that ends at `q` (going backwards); NO or EDGE. */
 function wrapBackward(hay: Haystack, q: number): number {
   let r = q;
-  while ((hay.at(r) === SPACE || hay.at(r) === TAB) && q - r <= MAX_INDENT) r--;
+  while (isIndent(hay.at(r)) && q - r <= MAX_INDENT) r--;
   if (hay.at(r) !== LF) return r < 0 ? EDGE : NO;
   r--;
   if (hay.at(r) === CR) r--;

@@ -1,7 +1,8 @@
 // The encoded run around a needle hit: the stretch of text that decodes as one, wrapped lines
-// included. A run goes on over a line end only when the next line is nothing but encoded
-// characters, as MIME and PEM wrap them: the same indentation, no longer than the line before
-// (wrapped lines are equal but the last), after a line at least MIN_WRAP long. Padding ends a run.
+// included. A run goes on over a line end only as MIME and PEM wrap: after a line at least
+// MIN_WRAP long, onto a line of encoded characters with the same indentation and no longer than
+// the one before (wrapped lines are equal but the last, which may end in a closing quote).
+// Padding ends a run.
 import { escapeRun } from './escapes.js';
 import type { RunKind } from './forms.js';
 import type { Haystack } from './haystack.js';
@@ -106,12 +107,15 @@ function alphabetRun(hay: Haystack, hit: NeedleHit, isChar: (code: number) => bo
     const body = last - following.content;
     let padding = 0;
     while (padded && padding < 2 && hay.at(last + padding) === EQUALS) padding++;
-    if (body === 0 || last + padding !== following.end || (body > length && !midLine)) break;
+    // The last line of a wrapped block may end in a closing quote or bracket; after a value that
+    // began mid-line (`key: AAAA…`) only a line of nothing but the encoding goes on.
+    const whole = last + padding === following.end;
+    if (body === 0 || (!whole && midLine) || (body > length && !midLine)) break;
     end = last + padding;
     length = body;
     indent = following.indent;
     midLine = false;
-    if (padding > 0) break;
+    if (padding > 0 || !whole) break;
   }
   return { start, end };
 }

@@ -21,6 +21,7 @@ const HEAD_BYTES = 4096;
 const BLOCK_BYTES = 1 << 20;
 
 const NL = 0x0a;
+const NEWLINE = Buffer.from([NL]);
 const PLUS = 0x2b;
 const MINUS = 0x2d;
 const SPACE = 0x20;
@@ -74,6 +75,9 @@ interface Block {
   commit: CommitInfo | undefined;
   /** Lines before it were added too but are not held (it was cut at BLOCK_BYTES). */
   cutBefore: boolean;
+  /** What blockMayMatch found, for its first `checked` bytes. */
+  mayMatch: boolean;
+  checked: number;
 }
 
 export class PatchParser {
@@ -97,6 +101,10 @@ export class PatchParser {
   private block: Block | undefined;
   /** The current chunk may hold an encoded keyword, or continue one: its added lines are held. */
   private holding = false;
+  /** The last added line, when not held: a wrapped form may begin on it and go on in the next. */
+  private previous: { lineNo: number; content: Buffer; file: string; commit: CommitInfo | undefined } | undefined;
+  /** Where in the current chunk the last added line of the fast path is, to keep it as `previous`. */
+  private fastLine: { start: number; end: number; lineNo: number } | undefined;
 
   constructor(
     private readonly prefilter: PatchPrefilter,
@@ -107,19 +115,19 @@ export class PatchParser {
     // A chunk without keyword bytes: no line wholly inside it needs decoding.
     const chunkMayMatch = this.prefilter.bytesMayMatch(chunk);
     // Added lines go on being held while the lines held so far may be part of an encoded run.
-    const encoded = this.prefilter.encodedMayMatch?.(chunk) === true || (this.block !== undefined && this.blockMayMatch());
-    this.holding = encoded;
-    if (!encoded) this.block = undefined;
+    this.holding = this.prefilter.encodedMayMatch?.(chunk) === true || (this.block !== undefined && this.blockMayMatch());
+    // A line still open may go on the block once whole (endPendingLine looks at it then).
+    if (!this.holding && this.pendingBytes === 0) this.block = undefined;
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
       if (nl === -1) break;
       // The common case, without making a Buffer per line: a hunk line in a chunk with no keyword.
-      if (!chunkMayMatch && !encoded && this.state === 'hunk' && this.columns === 1 && this.pendingBytes === 0 && this.longMode === 'none') {
+      if (!chunkMayMatch && !this.holding && this.state === 'hunk' && this.columns === 1 && this.pendingBytes === 0 && this.longMode === 'none') {
         const first = chunk[start];
         if (first === PLUS) {
-          this.nextLine++;
-          if (this.wantsAdded()) this.count(nl - start);
+          const lineNo = this.nextLine++;
+          if (this.wantsAdded() && this.count(nl - start)) this.fastLine = { start: start + 1, end: nl, lineNo };
           start = nl + 1;
           continue;
         }
@@ -136,6 +144,9 @@ export class PatchParser {
       }
       start = nl + 1;
     }
+    // Copied once per chunk at most: the chunk's memory is reused.
+    if (this.fastLine && this.prefilter.encodedOffsets) this.previous = { lineNo: this.fastLine.lineNo, content: Buffer.from(chunk.subarray(this.fastLine.start, this.fastLine.end)), file: this.file!, commit: this.commit };
+    this.fastLine = undefined;
     if (start < chunk.length) this.addPending(chunk.subarray(start));
   }
 
@@ -184,6 +195,8 @@ export class PatchParser {
     const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
+    // A line across chunks: the chunk that ends it may not show the encoded keyword it holds.
+    if (!this.holding && mode === 'none') this.holding = this.prefilter.encodedMayMatch?.(line) === true;
     if (mode === 'head') {
       // The rest of a very long removed or header line: only its kind matters.
       this.line(line, false, true);
@@ -278,7 +291,9 @@ export class PatchParser {
     if (truncated || !this.wantsAdded()) return;
     const content = line.subarray(this.columns);
     if (!this.count(content.length + 1)) return;
+    this.fastLine = undefined;
     if (this.holding) this.hold(lineNo, content);
+    else if (this.prefilter.encodedOffsets) this.previous = { lineNo, content: Buffer.from(content), file: this.file!, commit: this.commit };
     // mayMatch is false only for a line wholly inside a chunk that holds no keyword.
     if (!mayMatch || !this.prefilter.bytesMayMatch(content)) return;
     this.emit({ text: content.toString('utf8'), file: this.file!, startLine: lineNo, startColumn: 1 }, lineNo);
@@ -292,7 +307,17 @@ export class PatchParser {
       this.flushBlock();
       cutBefore = true;
     }
-    this.block ??= { lines: [], bytes: 0, first: lineNo, next: lineNo, file: this.file!, commit: this.commit, cutBefore };
+    if (!this.block) {
+      this.block = { lines: [], bytes: 0, first: lineNo, next: lineNo, file: this.file!, commit: this.commit, cutBefore, mayMatch: false, checked: 0 };
+      // The line before, not held then, may hold the start of a form wrapped onto this one.
+      const previous = this.previous;
+      if (previous && previous.lineNo === lineNo - 1 && previous.file === this.file && previous.commit === this.commit) {
+        this.block.first = previous.lineNo;
+        this.block.lines.push(Buffer.concat([previous.content, NEWLINE]));
+        this.block.bytes = previous.content.length + 1;
+      }
+    }
+    this.previous = undefined;
     // Copied with its line end: the chunk's memory is reused.
     const copy = Buffer.allocUnsafe(content.length + 1);
     content.copy(copy);
@@ -304,7 +329,13 @@ export class PatchParser {
 
   /** The lines held may hold an encoded keyword, or the start of one cut by the chunk's end. */
   private blockMayMatch(): boolean {
-    return this.prefilter.encodedMayMatch?.(Buffer.concat(this.block!.lines)) === true;
+    const block = this.block!;
+    // Looked at again only when lines came in since (tiny chunks would look at it for every one).
+    if (block.checked !== block.bytes) {
+      block.mayMatch = this.prefilter.encodedMayMatch?.(Buffer.concat(block.lines)) === true;
+      block.checked = block.bytes;
+    }
+    return block.mayMatch;
   }
 
   /** Hands over the windows around encoded keywords in the block of added lines, then drops it. */
