@@ -147,7 +147,10 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
   }
   candidates.sort((a, b) => a.start - b.start);
   const cursor = new LineCursor(text, fragment.startLine ?? 1, fragment.startColumn ?? 1);
-  const lines = new LineText(text);
+  const { origin } = fragment;
+  // Decoded text answers for its stored line: that is the line allowlists and `lfk:allow` see.
+  const lines = origin ? undefined : new LineText(text);
+  const lineOf = (offset: number) => (lines ? lines.around(offset) : origin!.storedLine);
   const findings: Finding[] = [];
   for (const candidate of candidates) {
     const { rule } = candidate;
@@ -157,31 +160,34 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
     const subject: AllowSubject = {
       secret,
       match: () => text.slice(candidate.matchStart, candidate.matchEnd),
-      line: () => lines.around(candidate.start),
+      line: () => lineOf(candidate.start),
       file,
       commit: fragment.commit,
     };
     if (allowlists.some((list) => allows(list, subject))) continue;
-    if (lines.mayHaveInlineAllow() && lines.around(candidate.start).includes(INLINE_ALLOW)) continue;
+    if ((lines?.mayHaveInlineAllow() ?? true) && lineOf(candidate.start).includes(INLINE_ALLOW)) continue;
     const validator = rule.spec.validate === undefined ? undefined : options.validators[rule.spec.validate];
     const checksum = !validator || validator(secret) ? 'valid' : 'invalid';
     if (checksum === 'invalid' && !options.reportInvalid) continue;
-    const { line, column } = cursor.at(candidate.start);
-    const lastNewline = secret.lastIndexOf('\n');
     findings.push({
       ruleId: rule.spec.id,
       file,
-      line,
-      column,
-      endLine: line + countNewlines(secret),
-      endColumn: lastNewline === -1 ? column + secret.length : secret.length - lastNewline,
+      ...(origin ? { line: origin.line, column: origin.column, endLine: origin.endLine, endColumn: origin.endColumn } : placeOf(cursor, candidate.start, secret)),
       secret,
       fingerprint: fingerprintOf(rule.spec.id, secret),
       checksum,
+      ...(origin && { decoded: [...origin.decoded] }),
       ...(fragment.commit && { commit: fragment.commit }),
     });
   }
   return findings;
+}
+
+/** Where a secret found at `offset` starts and ends in the text's own lines and columns. */
+function placeOf(cursor: LineCursor, offset: number, secret: string): Pick<Finding, 'line' | 'column' | 'endLine' | 'endColumn'> {
+  const { line, column } = cursor.at(offset);
+  const lastNewline = secret.lastIndexOf('\n');
+  return { line, column, endLine: line + countNewlines(secret), endColumn: lastNewline === -1 ? column + secret.length : secret.length - lastNewline };
 }
 
 export function fingerprintOf(ruleId: string, secret: string): string {

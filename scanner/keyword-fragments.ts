@@ -41,15 +41,29 @@ export function spanBytes(longest: number): number {
   return 3 * (WINDOW_SPAN + 1 + longest);
 }
 
-/** The windows around keywords starting at `offsets` (in any order), each `longest` bytes at most. */
-export function keywordWindows(source: ByteSource, offsets: number[], longest: number): KeywordWindow[] {
+/** Bytes an encoded keyword's window reaches either side of it: its run and no context beyond. */
+export interface EncodedHits {
+  offsets: readonly number[];
+  reach: number;
+}
+
+/**
+ * The windows around keywords starting at `offsets` (in any order), each `longest` bytes at most,
+ * and around encoded keywords (decode/), far enough for the encoded run around each.
+ */
+export function keywordWindows(source: ByteSource, offsets: number[], longest: number, encoded?: EncodedHits): KeywordWindow[] {
   offsets.sort((a, b) => a - b);
   const span = spanBytes(longest);
+  const spans: Array<readonly [number, number]> = offsets.map((offset) => [offset - span, offset + longest + span]);
+  if (encoded && encoded.offsets.length > 0) {
+    for (const offset of encoded.offsets) spans.push([offset - encoded.reach, offset + encoded.reach]);
+    spans.sort((a, b) => a[0] - b[0]);
+  }
   const windows: KeywordWindow[] = [];
   let current: KeywordWindow | undefined;
-  for (const offset of offsets) {
-    const from = Math.max(0, offset - span);
-    const to = Math.min(source.length, offset + longest + span);
+  for (const [before, after] of spans) {
+    const from = Math.max(0, before);
+    const to = Math.min(source.length, after);
     // The line start is looked for no further back than the window so far (a long line is then
     // searched once, not again for every keyword on it).
     const floor = current?.end ?? 0;
@@ -83,10 +97,10 @@ export function windowFragment(source: ByteSource, window: KeywordWindow, file: 
   };
 }
 
-/** The fragments of a whole file in memory around keywords starting at `offsets`. */
-export function keywordFragments(bytes: Buffer, offsets: number[], longest: number, file: string): Fragment[] {
+/** The fragments of a whole file in memory around keywords starting at `offsets` (and encoded ones). */
+export function keywordFragments(bytes: Buffer, offsets: number[], longest: number, file: string, encoded?: EncodedHits): Fragment[] {
   const source = bufferSource(bytes);
-  return keywordWindows(source, offsets, longest).map((window) => windowFragment(source, window, file));
+  return keywordWindows(source, offsets, longest, encoded).map((window) => windowFragment(source, window, file));
 }
 
 export function bufferSource(bytes: Buffer): ByteSource {

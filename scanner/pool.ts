@@ -6,11 +6,11 @@ import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../rules/types.js';
+import { createFinder } from './finder.js';
 import { scanFiles, type FilesResult } from './scan-files.js';
 import type { FileEntry, ReadOptions } from './sources/file-fragments.js';
 import type { ArchiveOptions } from './unpack/scan-archive.js';
 import { addStats, emptyStats } from './types.js';
-import { detectorFor } from './validators.js';
 import { encodeEntries, type WorkerInit } from './worker-messages.js';
 
 const IN_FLIGHT = 4;
@@ -22,6 +22,7 @@ export interface PoolOptions {
   reportInvalid: boolean;
   maxFileSize: number;
   archives?: ArchiveOptions;
+  maxDecodeDepth: number;
   /** Worker threads; when given, the main thread does not scan. */
   workers?: number;
   /** Called with the number of files done so far. */
@@ -41,6 +42,7 @@ export class ScanPool {
       ruleSet: options.ruleSet,
       reportInvalid: options.reportInvalid,
       maxFileSize: options.maxFileSize,
+      maxDecodeDepth: options.maxDecodeDepth,
       ...(options.archives && { archives: options.archives }),
     };
     const count = Math.max(1, options.workers ?? availableParallelism() - 1);
@@ -60,12 +62,12 @@ export class ScanPool {
     for (const taker of this.waiting.splice(0)) taker(undefined);
     if (this.options.workers === undefined) {
       const options = this.options;
-      const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
+      const finder = createFinder(options.ruleSet, options);
       for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
         // In slices, letting the workers' answers in between, so they get their next batches in time.
         for (let start = 0; start < batch.length; start += MAIN_SLICE) {
           const slice = batch.slice(start, start + MAIN_SLICE);
-          this.collect(await scanFiles(slice, detector, readOptions(options)), slice.length);
+          this.collect(await scanFiles(slice, finder, readOptions(options)), slice.length);
           await setImmediate();
         }
       }

@@ -1,5 +1,5 @@
 // Runs sources through the detector: the work one worker thread does with its share of files.
-import type { Detector } from './detect.js';
+import type { Finder } from './finder.js';
 import { fileFragments, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
 import { isOciLayoutMarker, scanArchive } from './unpack/scan-archive.js';
 import { emptyStats, type Finding, type ScanStats, type Source, type SourceOutcome } from './types.js';
@@ -10,9 +10,9 @@ export interface FilesResult {
   stats: ScanStats;
 }
 
-export async function scanFiles(entries: readonly FileEntry[], detector: Detector, options: ReadOptions): Promise<FilesResult> {
+export async function scanFiles(entries: readonly FileEntry[], finder: Finder, options: ReadOptions): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
-  const skipped = detector.skipsPaths(entries.map((entry) => entry.file));
+  const skipped = finder.skipsPaths(entries.map((entry) => entry.file));
   for (let index = 0; index < entries.length; index++) {
     const entry = entries[index]!;
     // Lock files and binary formats (global path allowlists) are not even opened.
@@ -21,26 +21,26 @@ export async function scanFiles(entries: readonly FileEntry[], detector: Detecto
       continue;
     }
     if (options.archives && options.archives.maxArchiveDepth > 0 && isOciLayoutMarker(entry.path)) {
-      await scanArchive(entry, detector, options, result);
+      await scanArchive(entry, finder, options, result);
       continue;
     }
     // Files are read synchronously: no promise per file, only per batch.
-    const fragments = fileFragments(entry, detector, options);
+    const fragments = fileFragments(entry, finder, options);
     let step = fragments.next();
-    for (; !step.done; step = fragments.next()) result.findings.push(...detector.detect(step.value));
+    for (; !step.done; step = fragments.next()) result.findings.push(...finder.findings(step.value, result.warnings));
     // Compressed files and archives: their leaves take the same text path (the libraries load when met).
-    if (step.value.kind === 'archive') await scanArchive(entry, detector, options, result);
+    if (step.value.kind === 'archive') await scanArchive(entry, finder, options, result);
     else addOutcome(result, entry, step.value, options);
   }
   return result;
 }
 
 /** Scans one source into `result`; returns what it read (the push check run names what was not scanned). */
-export async function scanSource(source: Source, detector: Detector, result: FilesResult, options: ReadOptions): Promise<SourceOutcome> {
+export async function scanSource(source: Source, finder: Finder, result: FilesResult, options: ReadOptions): Promise<SourceOutcome> {
   const fragments = source.fragments();
   let step = await fragments.next();
   while (!step.done) {
-    result.findings.push(...detector.detect(step.value));
+    result.findings.push(...finder.findings(step.value, result.warnings));
     step = await fragments.next();
   }
   addOutcome(result, source, step.value, options);

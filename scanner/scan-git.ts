@@ -3,11 +3,11 @@
 // added lines, the detector runs on the few that hold a keyword, here in the main thread while git
 // works in its own process.
 import type { RuleSet } from '../rules/types.js';
+import { createFinder } from './finder.js';
 import type { FilesResult } from './scan-files.js';
 import { GitError, gitOutput, isCommit, logArgs, openRepo, parsePushLines, pushRevisions, stagedArgs, type Repo } from './sources/git.js';
 import { PatchParser } from './sources/git-patch.js';
 import { emptyStats, type CommitInfo } from './types.js';
-import { detectorFor } from './validators.js';
 
 export type GitSelection =
   | { kind: 'history'; all: boolean; since?: string; range?: string }
@@ -20,6 +20,8 @@ export interface GitScanOptions {
   reportInvalid: boolean;
   /** Added bytes of one file in one commit; 0 = no limit. */
   maxFileSize: number;
+  /** Decodings in a chain at most (SPEC §6.1); 0 turns decoding off. */
+  maxDecodeDepth?: number;
   /** Commits read so far (history and pre-push). */
   onCommit?: (count: number) => void;
 }
@@ -39,10 +41,11 @@ export async function scanGit(selection: GitSelection, options: GitScanOptions):
   const args = gitArgs(selection, repo, result.warnings);
   if (selection.kind !== 'staged') result.stats.commits = 0;
   if (!args) return result;
-  const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
-  const parser = new PatchParser(detector, {
+  const finder = createFinder(options.ruleSet, options);
+  const parser = new PatchParser(finder, {
     maxFileSize: options.maxFileSize,
-    onFragment: (fragment) => result.findings.push(...detector.detect(fragment)),
+    onFragment: (fragment) => result.findings.push(...finder.detect(fragment)),
+    onEncoded: (fragment) => result.findings.push(...finder.decodedFindings(fragment, result.warnings)),
     onCommit: (_commit: CommitInfo, count) => options.onCommit?.(count),
     onWarning: (message) => result.warnings.push(message),
   });

@@ -3,13 +3,13 @@
 import { lstatSync } from 'node:fs';
 import type { RuleSet } from '../rules/types.js';
 import type { ScanPool } from './pool.js';
+import { createFinder, DEFAULT_DECODE_DEPTH } from './finder.js';
 import { scanFiles, scanSource, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
 import type { ArchiveOptions } from './unpack/scan-archive.js';
 import { streamSource } from './sources/stdin-fragments.js';
 import { walkFiles } from './sources/walk.js';
 import { emptyStats, type Finding } from './types.js';
-import { detectorFor } from './validators.js';
 
 // Below these, starting worker threads costs more than it saves (each loads the rules and RE2).
 const INLINE_MAX_FILES = 256;
@@ -25,6 +25,8 @@ export interface ScanOptions {
   maxFileSize: number;
   /** Compressed files and archives (scanner/unpack/); missing opens none. */
   archives?: ArchiveOptions;
+  /** Decodings in a chain at most (SPEC §6.1); 0 turns decoding off. Default DEFAULT_DECODE_DEPTH. */
+  maxDecodeDepth?: number;
   /** Worker threads; an explicit count is obeyed even for a few files (default: one per core). */
   workers?: number;
   /** Files done and files found so far, as the scan goes. */
@@ -42,6 +44,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
       reportInvalid: options.reportInvalid,
       maxFileSize: options.maxFileSize,
       ...(options.archives && { archives: options.archives }),
+      maxDecodeDepth: options.maxDecodeDepth ?? DEFAULT_DECODE_DEPTH,
       ...(options.workers !== undefined && { workers: options.workers }),
       onProgress: (done) => options.onProgress?.(done, found),
     });
@@ -72,7 +75,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     flush(pool);
     result = await pool.finish();
   } else {
-    result = await scanFiles(pending, detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid }), {
+    result = await scanFiles(pending, createFinder(options.ruleSet, options), {
       maxFileSize: options.maxFileSize,
       ...(options.archives && { archives: options.archives }),
     });
@@ -83,10 +86,9 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
 }
 
 /** `lfk scan -`: standard input as one file named `-`. */
-export async function scanStream(input: AsyncIterable<Buffer | string>, options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid'>): Promise<FilesResult> {
-  const detector = detectorFor(options.ruleSet, { reportInvalid: options.reportInvalid });
+export async function scanStream(input: AsyncIterable<Buffer | string>, options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid' | 'maxDecodeDepth'>): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
-  await scanSource(streamSource(input), detector, result, { maxFileSize: 0 });
+  await scanSource(streamSource(input), createFinder(options.ruleSet, options), result, { maxFileSize: 0 });
   return result;
 }
 

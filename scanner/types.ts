@@ -31,6 +31,24 @@ export interface Fragment {
   cutBefore?: boolean;
   cutAfter?: boolean;
   commit?: CommitInfo;
+  /** Set on text decoded from an encoded run (scanner/decode/): where that run is stored. */
+  origin?: Origin;
+}
+
+/**
+ * The stored place a decoded fragment stands for. Its findings take this position whatever their
+ * offset in the decoded text, and line allowlists and `lfk:allow` look at the stored line.
+ */
+export interface Origin {
+  /** Where the encoded run starts and ends (exclusive) in the stored text. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** The stored line the run starts on. */
+  storedLine: string;
+  /** The decodings applied, outermost first: `["base64", "gzip"]`. */
+  decoded: string[];
 }
 
 export type ChecksumState = 'valid' | 'invalid';
@@ -51,6 +69,8 @@ export interface Finding {
   /** `<rule_id>:<first 16 hex of sha256(secret)>`. */
   fingerprint: string;
   checksum: ChecksumState;
+  /** Found in decoded text: the decodings, outermost first (line and column are the encoded run's). */
+  decoded?: string[];
   commit?: CommitInfo;
   status?: KeyStatus;
   revocation?: RevocationOutcome;

@@ -9,6 +9,7 @@ export interface WorkerInit {
   reportInvalid: boolean;
   maxFileSize: number;
   archives?: ArchiveOptions;
+  maxDecodeDepth: number;
 }
 
 // NUL cannot appear in a path, so it separates fields safely.

@@ -8,7 +8,7 @@ import type { Logger } from '../key-service/logger.js';
 import { QueueWorker } from '../key-service/queue-worker.js';
 import type { Store } from '../key-service/store/database.js';
 import { loadBuiltinRuleSet } from '../rules/load.js';
-import { detectorFor } from '../scanner/validators.js';
+import { createFinder } from '../scanner/finder.js';
 import { createGithubApps, readPrivateKey, type GithubApps } from './github/client.js';
 import { handleDelivery } from './handlers/dispatch.js';
 import type { HandlerDeps, ScanRules } from './handlers/deps.js';
@@ -88,7 +88,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     rules() {
       if (!rules) {
         const ruleSet = loadBuiltinRuleSet();
-        rules = { detector: detectorFor(ruleSet), revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)) };
+        rules = { finder: createFinder(ruleSet), revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)) };
       }
       return rules;
     },

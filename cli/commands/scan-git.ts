@@ -64,6 +64,7 @@ export interface GitScanSettings {
   ruleSet: RuleSet;
   reportInvalid: boolean;
   maxFileSize: number;
+  maxDecodeDepth: number;
 }
 
 export async function runGitScan(selection: GitSelection, settings: GitScanSettings): Promise<GitScanResult> {

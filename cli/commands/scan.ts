@@ -10,6 +10,7 @@ import { redactSecret } from '../../scanner/report/redact.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
 import { displayPath, findRepoRoot } from '../../scanner/repo.js';
+import { DEFAULT_DECODE_DEPTH } from '../../scanner/finder.js';
 import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
@@ -37,6 +38,8 @@ Options:
   --max-archive-depth N      open compressed files and archives nested N deep (default 4, 0 = none)
   --max-archive-bytes BYTES  decompress at most this much per file (default 1 GiB; K/M/G accepted)
   --report-invalid           also list key shapes with a bad checksum
+  --max-decode-depth N       look for keys inside base64, hex, %-escapes, \\u/\\x escapes and gzip,
+                             nested N deep (default 3, 0 = off)
   --workers N                worker threads (default: one per core but one, and the main thread)
 
 Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
@@ -44,6 +47,8 @@ Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
 
 const DEFAULT_MAX_ARCHIVE_DEPTH = 4;
 const DEFAULT_MAX_ARCHIVE_BYTES = 1024 ** 3;
+/** Deeper nesting than this is not a place keys are left by accident. */
+const MAX_DECODE_DEPTH = 10;
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -60,6 +65,7 @@ interface ScanArgs {
   maxFileSize: number;
   archives: ArchiveOptions;
   reportInvalid: boolean;
+  maxDecodeDepth: number;
   workers?: number;
   /** --git, --staged or --pre-push (scan-git.ts). */
   git?: GitSelection;
@@ -109,20 +115,20 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
-  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid: parsed.reportInvalid, maxFileSize: parsed.maxFileSize });
-  if (parsed.paths.length === 1 && parsed.paths[0] === '-') {
-    return scanStream(process.stdin, { ruleSet, reportInvalid: parsed.reportInvalid });
-  }
+  const { reportInvalid, maxDecodeDepth } = parsed;
+  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth });
+  if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth });
   if (parsed.paths.includes('-')) throw new UsageError('"-" (standard input) cannot be mixed with paths');
   const progress = process.stderr.isTTY ? progressBar() : undefined;
   try {
     return await scanPaths(parsed.paths, {
       cwd,
       ruleSet,
-      reportInvalid: parsed.reportInvalid,
+      reportInvalid,
       gitignore: parsed.gitignore,
       maxFileSize: parsed.maxFileSize,
       archives: parsed.archives,
+      maxDecodeDepth,
       ...(parsed.workers !== undefined && { workers: parsed.workers }),
       ...(progress && { onProgress: progress.update }),
     });
@@ -188,6 +194,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
         'max-archive-depth': { type: 'string' },
         'max-archive-bytes': { type: 'string' },
         'report-invalid': { type: 'boolean' },
+        'max-decode-depth': { type: 'string' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...GIT_OPTIONS,
@@ -208,6 +215,11 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
   }
   const archiveBytes = values['max-archive-bytes'] === undefined ? DEFAULT_MAX_ARCHIVE_BYTES : parseSize(values['max-archive-bytes'], '--max-archive-bytes');
   if (archiveBytes <= 0) throw new UsageError('--max-archive-bytes must be more than 0 (--max-archive-depth 0 opens no archive)');
+  const decodeDepthText = values['max-decode-depth'];
+  const maxDecodeDepth = decodeDepthText === undefined ? DEFAULT_DECODE_DEPTH : Number(decodeDepthText);
+  if (decodeDepthText !== undefined && !(/^\d+$/.test(decodeDepthText.trim()) && maxDecodeDepth <= MAX_DECODE_DEPTH)) {
+    throw new UsageError(`--max-decode-depth must be a whole number from 0 (no decoding) to ${MAX_DECODE_DEPTH}, not "${decodeDepthText}"`);
+  }
   return {
     paths: positionals.length > 0 ? positionals : ['.'],
     format: format as Format,
@@ -221,6 +233,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size'], '--max-file-size'),
     archives: { maxArchiveDepth: depthText === undefined ? DEFAULT_MAX_ARCHIVE_DEPTH : Number(depthText), maxArchiveBytes: archiveBytes },
     reportInvalid: values['report-invalid'] ?? false,
+    maxDecodeDepth,
     ...(workers !== undefined && { workers }),
     ...(git && { git }),
   };

@@ -19,6 +19,8 @@ export interface JsonFinding {
   secret: string;
   fingerprint: string;
   checksum: Finding['checksum'];
+  /** The decodings that revealed the key, outermost first (SPEC §6.1); line and column are the encoded run's. */
+  decoded?: string[];
   status?: Finding['status'];
   revocation?: Finding['revocation'];
   commit?: string;
@@ -40,6 +42,7 @@ export function toJsonFinding(finding: Finding, redact: boolean): JsonFinding {
     secret: redact ? redactSecret(finding.secret) : finding.secret,
     fingerprint: finding.fingerprint,
     checksum: finding.checksum,
+    ...(finding.decoded && { decoded: finding.decoded }),
     ...(finding.status && { status: finding.status }),
     ...(finding.revocation && { revocation: finding.revocation }),
     ...(commit && {

@@ -29,12 +29,13 @@ export function sarifReport(input: SarifInput): string {
     const index = ruleIndex.get(finding.ruleId);
     const status = finding.status ? `, status ${finding.status}` : '';
     const revocation = finding.revocation ? `, revocation ${finding.revocation}` : '';
+    const decoded = finding.decoded ? ` in ${finding.decoded.join(' → ')} encoded text` : '';
     return {
       ruleId: finding.ruleId,
       ...(index !== undefined && { ruleIndex: index }),
       level: finding.checksum === 'valid' ? 'error' : 'warning',
       message: {
-        text: `${describe(finding, input.rules)} ${redactSecret(finding.secret)} found (checksum ${finding.checksum}${status}${revocation}). Revoke it and replace it.`,
+        text: `${describe(finding, input.rules)} ${redactSecret(finding.secret)} found${decoded} (checksum ${finding.checksum}${status}${revocation}). Revoke it and replace it.`,
       },
       locations: [
         {
@@ -53,7 +54,10 @@ export function sarifReport(input: SarifInput): string {
         'lfkFingerprint/v1': finding.fingerprint,
         primaryLocationLineHash: `${createHash('sha256').update(key).digest('hex').slice(0, 16)}:${occurrence}`,
       },
-      ...(finding.deletedInLayer && { properties: { deletedInLayer: true } }),
+      // The region is the encoded run; which decodings hid the key, and a deleted layer, are lfk's own properties.
+      ...((finding.decoded || finding.deletedInLayer) && {
+        properties: { ...(finding.decoded && { decoded: finding.decoded }), ...(finding.deletedInLayer && { deletedInLayer: true }) },
+      }),
     };
   });
   const sarif = {

@@ -39,6 +39,7 @@ function findingLine(finding: Finding, redact: boolean, paint: (style: Style, te
     paint('red', secret),
   ];
   if (finding.checksum === 'invalid') parts.push(paint('dim', 'checksum invalid'));
+  if (finding.decoded) parts.push(paint('dim', `decoded ${finding.decoded.join(' → ')}`));
   if (finding.status) parts.push(`status ${paint('bold', finding.status)}`);
   if (finding.revocation) parts.push(`revocation ${paint('bold', finding.revocation)}`);
   if (finding.commit) parts.push(paint('dim', `commit ${finding.commit.commit.slice(0, 12)}`));

@@ -5,7 +5,7 @@
 // lines too long to hold take the slow way: the whole file again, as overlapping text fragments.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
-import type { Detector } from '../detect.js';
+import type { Finder } from '../finder.js';
 import { keywordFragments, windowFragment } from '../keyword-fragments.js';
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment, SourceOutcome } from '../types.js';
@@ -32,7 +32,8 @@ export interface FileEntry {
   explicit?: boolean;
 }
 
-export type BytePrefilter = Pick<Detector, 'bytesMayMatch' | 'keywordOffsets' | 'maxKeywordBytes'>;
+/** The byte checks of the rules: keywords, and encoded keywords when decoding is on (finder.ts). */
+export type BytePrefilter = Pick<Finder, 'keywordOffsets' | 'maxKeywordBytes'> & Partial<Pick<Finder, 'encodedOffsets' | 'encodedReach'>>;
 
 /** `--max-file-size` unless told otherwise, and the limit of the GitHub App's push scan. */
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
@@ -72,13 +73,15 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     const whole = first < buffer.length;
     if (encoding === 'utf-8') {
       // Only the text around keywords is decoded (keyword-fragments.ts), when bytes can tell where they are.
-      const found = whole ? { offsets: prefilter.keywordOffsets(head), bytes: first } : fileKeywordOffsets(fd, buffer, head, prefilter);
-      if (found.offsets?.length === 0) return { kind: 'text', bytes: found.bytes };
+      // Encoded keywords (base64, hex, escapes of them) get windows of their own, wide enough for their runs.
+      const found = whole ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: first } : fileKeywordOffsets(fd, buffer, head, prefilter);
+      if (found.offsets?.length === 0 && found.encoded.length === 0) return { kind: 'text', bytes: found.bytes };
+      const encoded = { offsets: found.encoded, reach: prefilter.encodedReach ?? 0 };
       if (found.offsets && whole) {
-        yield* keywordFragments(head, found.offsets, prefilter.maxKeywordBytes, entry.file);
+        yield* keywordFragments(head, found.offsets, prefilter.maxKeywordBytes, entry.file, encoded);
         return { kind: 'text', bytes: first };
       }
-      const windows = found.offsets && fileWindows(fd, found.bytes, buffer, found.offsets, prefilter.maxKeywordBytes);
+      const windows = found.offsets && fileWindows(fd, found.bytes, buffer, found.offsets, prefilter.maxKeywordBytes, encoded);
       if (windows) {
         for (const window of windows.list) yield windowFragment(windows.source, window, entry.file);
         return { kind: 'text', bytes: found.bytes };

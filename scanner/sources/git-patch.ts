@@ -11,6 +11,7 @@
 //                            --- a/x, +++ b/y (C-quoted when the path needs it)
 //                            @@ -a,b +c,d @@  or, for a merge, @@@ -a,b -c,d +e,f @@@
 //                            +added / -removed / \ No newline…   (merge lines: one column per parent)
+import { bufferSource, keywordWindows, windowFragment } from '../keyword-fragments.js';
 import type { CommitInfo, Fragment } from '../types.js';
 import { FragmentSplitter } from './file-fragments.js';
 
@@ -18,8 +19,11 @@ import { FragmentSplitter } from './file-fragments.js';
 export const LONG_LINE_BYTES = 1 << 20;
 /** Bytes kept of a long line that is not an added line (headers need no more). */
 const HEAD_BYTES = 4096;
+/** Consecutive added lines held for decoding at most (a wrapped base64 key spans several lines). */
+const BLOCK_BYTES = 1 << 20;
 
 const NL = 0x0a;
+const NEWLINE = Buffer.from([NL]);
 const PLUS = 0x2b;
 const MINUS = 0x2d;
 const SPACE = 0x20;
@@ -28,6 +32,10 @@ const BACKSLASH = 0x5c;
 export interface PatchPrefilter {
   bytesMayMatch(bytes: Buffer): boolean;
   skipsPath(file: string): boolean;
+  /** With decoding on (finder.ts): encoded keywords in bytes, and how far their runs reach. */
+  encodedMayMatch?(bytes: Buffer): boolean;
+  encodedOffsets?(bytes: Buffer): number[];
+  encodedReach?: number;
 }
 
 export interface PatchStats {
@@ -45,12 +53,34 @@ export interface PatchStats {
 export interface PatchOptions {
   /** Added bytes of one file in one commit after which the rest of its diff is dropped; 0 = no limit. */
   maxFileSize: number;
+  /** An added line holding a keyword, or a piece of a very long one: to scan as it is. */
   onFragment(fragment: Fragment): void;
+  /**
+   * Lines around an encoded keyword (consecutive added lines, so a wrapped run is whole), or a piece
+   * of a very long added line: to scan for what it decodes to. Its lines also went to onFragment.
+   */
+  onEncoded?(fragment: Fragment): void;
   onCommit?(commit: CommitInfo, count: number): void;
   onWarning?(message: string): void;
 }
 
 type State = 'between' | 'header' | 'hunk';
+
+/** Consecutive added lines of one file, copied only from chunks that may hold an encoded keyword. */
+interface Block {
+  lines: Buffer[];
+  bytes: number;
+  /** The line number of its first line and of the line that would come next. */
+  first: number;
+  next: number;
+  file: string;
+  commit: CommitInfo | undefined;
+  /** Lines before it were added too but are not held (it was cut at BLOCK_BYTES). */
+  cutBefore: boolean;
+  /** What blockMayMatch found, for its first `checked` bytes. */
+  mayMatch: boolean;
+  checked: number;
+}
 
 export class PatchParser {
   readonly stats: PatchStats = { commits: 0, files: 0, bytes: 0, binary: 0, skipped: 0 };
@@ -70,6 +100,13 @@ export class PatchParser {
   /** The pending line is too long: its head only (not an added line) or streamed (an added line). */
   private longMode: 'none' | 'head' | 'stream' = 'none';
   private splitter: FragmentSplitter | undefined;
+  private block: Block | undefined;
+  /** The current chunk may hold an encoded keyword, or continue one: its added lines are held. */
+  private holding = false;
+  /** The last added line, when not held: a wrapped form may begin on it and go on in the next. */
+  private previous: { lineNo: number; content: Buffer; file: string; commit: CommitInfo | undefined } | undefined;
+  /** Where in the current chunk the last added line of the fast path is, to keep it as `previous`. */
+  private fastLine: { start: number; end: number; lineNo: number } | undefined;
 
   constructor(
     private readonly prefilter: PatchPrefilter,
@@ -79,16 +116,20 @@ export class PatchParser {
   push(chunk: Buffer): void {
     // A chunk without keyword bytes: no line wholly inside it needs decoding.
     const chunkMayMatch = this.prefilter.bytesMayMatch(chunk);
+    // Added lines go on being held while the lines held so far may be part of an encoded run.
+    this.holding = this.prefilter.encodedMayMatch?.(chunk) === true || (this.block !== undefined && this.blockMayMatch());
+    // A line still open may go on the block once whole (endPendingLine looks at it then).
+    if (!this.holding && this.pendingBytes === 0) this.block = undefined;
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
       if (nl === -1) break;
       // The common case, without making a Buffer per line: a hunk line in a chunk with no keyword.
-      if (!chunkMayMatch && this.state === 'hunk' && this.columns === 1 && this.pendingBytes === 0 && this.longMode === 'none') {
+      if (!chunkMayMatch && !this.holding && this.state === 'hunk' && this.columns === 1 && this.pendingBytes === 0 && this.longMode === 'none') {
         const first = chunk[start];
         if (first === PLUS) {
-          this.nextLine++;
-          if (this.wantsAdded()) this.count(nl - start);
+          const lineNo = this.nextLine++;
+          if (this.wantsAdded() && this.count(nl - start)) this.fastLine = { start: start + 1, end: nl, lineNo };
           start = nl + 1;
           continue;
         }
@@ -110,6 +151,9 @@ export class PatchParser {
       }
       start = nl + 1;
     }
+    // Copied once per chunk at most: the chunk's memory is reused.
+    if (this.fastLine && this.prefilter.encodedOffsets) this.previous = { lineNo: this.fastLine.lineNo, content: Buffer.from(chunk.subarray(this.fastLine.start, this.fastLine.end)), file: this.file!, commit: this.commit };
+    this.fastLine = undefined;
     if (start < chunk.length) this.addPending(chunk.subarray(start));
   }
 
@@ -126,6 +170,7 @@ export class PatchParser {
   /** The end of input: a last line without a newline counts. */
   end(): PatchStats {
     if (this.pendingBytes > 0 || this.longMode !== 'none') this.endPendingLine();
+    this.flushBlock();
     return this.stats;
   }
 
@@ -144,6 +189,8 @@ export class PatchParser {
     this.pending = [];
     this.pendingBytes = 0;
     if (this.state === 'hunk' && this.isAddedLine(head) && this.wantsAdded()) {
+      // A line this long is decoded piece by piece, not as part of a block.
+      this.flushBlock();
       this.longMode = 'stream';
       this.splitter = new FragmentSplitter('utf-8', this.file!);
       this.streamPiece(head.subarray(this.columns));
@@ -165,6 +212,8 @@ export class PatchParser {
     const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
+    // A line across chunks: the chunk that ends it may not show the encoded keyword it holds.
+    if (!this.holding && mode === 'none') this.holding = this.prefilter.encodedMayMatch?.(line) === true;
     if (mode === 'head') {
       // The rest of a very long removed or header line: only its kind matters.
       this.line(line, false, true);
@@ -181,7 +230,10 @@ export class PatchParser {
       return;
     }
     const fragment = splitter.push(piece);
-    if (fragment) this.emit(fragment, this.nextLine);
+    if (fragment) {
+      this.emit(fragment, this.nextLine);
+      this.options.onEncoded?.(fragment);
+    }
     if (piece === null) this.splitter = undefined;
   }
 
@@ -194,6 +246,7 @@ export class PatchParser {
       }
       this.state = 'header';
     }
+    this.flushBlock();
     const first = line[0];
     if (first === 0) {
       this.commitLine(line);
@@ -262,9 +315,69 @@ export class PatchParser {
     if (truncated || !this.wantsAdded()) return;
     const content = line.subarray(this.columns);
     if (!this.count(content.length + 1)) return;
+    this.fastLine = undefined;
+    if (this.holding) this.hold(lineNo, content);
+    else if (this.prefilter.encodedOffsets) this.previous = { lineNo, content: Buffer.from(content), file: this.file!, commit: this.commit };
     // mayMatch is false only for a line wholly inside a chunk that holds no keyword.
     if (!mayMatch || !this.prefilter.bytesMayMatch(content)) return;
     this.emit({ text: content.toString('utf8'), file: this.file!, startLine: lineNo, startColumn: 1 }, lineNo);
+  }
+
+  /** Adds an added line to the block of consecutive added lines, starting a new one where they break. */
+  private hold(lineNo: number, content: Buffer): void {
+    let cutBefore = false;
+    if (this.block && (this.block.next !== lineNo || this.block.file !== this.file || this.block.commit !== this.commit)) this.flushBlock();
+    else if (this.block && this.block.bytes + content.length + 1 > BLOCK_BYTES) {
+      this.flushBlock();
+      cutBefore = true;
+    }
+    if (!this.block) {
+      this.block = { lines: [], bytes: 0, first: lineNo, next: lineNo, file: this.file!, commit: this.commit, cutBefore, mayMatch: false, checked: 0 };
+      // The line before, not held then, may hold the start of a form wrapped onto this one.
+      const previous = this.previous;
+      if (previous && previous.lineNo === lineNo - 1 && previous.file === this.file && previous.commit === this.commit) {
+        this.block.first = previous.lineNo;
+        this.block.lines.push(Buffer.concat([previous.content, NEWLINE]));
+        this.block.bytes = previous.content.length + 1;
+      }
+    }
+    this.previous = undefined;
+    // Copied with its line end: the chunk's memory is reused.
+    const copy = Buffer.allocUnsafe(content.length + 1);
+    content.copy(copy);
+    copy[content.length] = NL;
+    this.block.lines.push(copy);
+    this.block.bytes += copy.length;
+    this.block.next = lineNo + 1;
+  }
+
+  /** The lines held may hold an encoded keyword, or the start of one cut by the chunk's end. */
+  private blockMayMatch(): boolean {
+    const block = this.block!;
+    // Looked at again only when lines came in since (tiny chunks would look at it for every one).
+    if (block.checked !== block.bytes) {
+      block.mayMatch = this.prefilter.encodedMayMatch?.(Buffer.concat(block.lines)) === true;
+      block.checked = block.bytes;
+    }
+    return block.mayMatch;
+  }
+
+  /** Hands over the windows around encoded keywords in the block of added lines, then drops it. */
+  private flushBlock(): void {
+    const block = this.block;
+    this.block = undefined;
+    if (!block || !this.options.onEncoded) return;
+    const bytes = Buffer.concat(block.lines, block.bytes);
+    const offsets = this.prefilter.encodedOffsets?.(bytes) ?? [];
+    if (offsets.length === 0) return;
+    const source = bufferSource(bytes);
+    for (const window of keywordWindows(source, [], 0, { offsets, reach: this.prefilter.encodedReach ?? 0 })) {
+      const fragment = windowFragment(source, window, block.file);
+      fragment.startLine = block.first + window.line - 1;
+      if (block.cutBefore && window.start === 0) fragment.cutBefore = true;
+      if (block.commit) fragment.commit = block.commit;
+      this.options.onEncoded(fragment);
+    }
   }
 
   private isAddedLine(line: Buffer): boolean {

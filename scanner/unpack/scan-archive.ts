@@ -3,7 +3,7 @@
 // bytes, FragmentSplitter cuts streamed text into overlapping fragments), with `file` set to the
 // `!` path, so line and column count inside the innermost entry.
 import { basename, dirname } from 'node:path';
-import type { Detector } from '../detect.js';
+import type { Finder } from '../finder.js';
 import type { FilesResult } from '../scan-files.js';
 import { FragmentSplitter, type FileEntry, type ReadOptions } from '../sources/file-fragments.js';
 import { SNIFF_BYTES, sniffEncoding } from '../sources/sniff.js';
@@ -24,7 +24,7 @@ export interface ArchiveOptions {
   maxArchiveBytes: number;
 }
 
-export async function scanArchive(entry: FileEntry, detector: Detector, options: ReadOptions, result: FilesResult): Promise<void> {
+export async function scanArchive(entry: FileEntry, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {
   const limits: Partial<UnpackLimits> = { maxDepth: options.archives?.maxArchiveDepth ?? 0, maxBytes: options.archives?.maxArchiveBytes ?? Infinity };
   const leaves = isOciLayoutMarker(entry.path)
     ? unpackImageFolder(dirname(entry.path), folderDisplay(entry.file), limits, result.warnings)
@@ -32,13 +32,13 @@ export async function scanArchive(entry: FileEntry, detector: Detector, options:
   // Whether a later image layer deleted a file is known only once every layer has been read.
   const inLayers: Array<{ finding: Finding; leaf: UnpackedEntry }> = [];
   for await (const leaf of leaves) {
-    const found = await scanLeaf(leaf, detector, options, result);
+    const found = await scanLeaf(leaf, finder, options, result);
     if (leaf.deletedInLayer) for (const finding of found) inLayers.push({ finding, leaf });
   }
   for (const { finding, leaf } of inLayers) if (leaf.deletedInLayer?.()) finding.deletedInLayer = true;
 }
 
-async function scanLeaf(leaf: UnpackedEntry, detector: Detector, options: ReadOptions, result: FilesResult): Promise<Finding[]> {
+async function scanLeaf(leaf: UnpackedEntry, finder: Finder, options: ReadOptions, result: FilesResult): Promise<Finding[]> {
   // The size an archive claims is not trusted either way: a leaf is read, and cut at the limit.
   const limit = options.maxFileSize;
   const chunks = leaf.chunks[Symbol.asyncIterator]();
@@ -66,7 +66,7 @@ async function scanLeaf(leaf: UnpackedEntry, detector: Detector, options: ReadOp
     const splitter = new FragmentSplitter(encoding, leaf.path);
     const push = (bytes: Buffer | null) => {
       const fragment = splitter.push(bytes);
-      if (fragment) for (const finding of detector.detect(fragment)) found.push(finding);
+      if (fragment) for (const finding of finder.findings(fragment, result.warnings)) found.push(finding);
     };
     let bytes = first.length;
     push(first);

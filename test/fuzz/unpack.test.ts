@@ -11,7 +11,7 @@ import { generateKey } from '../../key-service/key-format.js';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
 import { scanFiles } from '../../scanner/scan-files.js';
 import { unpack } from '../../scanner/unpack/unpack.js';
-import { detectorFor } from '../../scanner/validators.js';
+import { createFinder } from '../../scanner/finder.js';
 import { describeWithTools, envText, sh, write } from '../scanner/unpack-fixtures.js';
 import { FUZZ_SEED } from './seed.js';
 
@@ -113,7 +113,7 @@ describeWithTools('fuzz: decoders and archive readers', { timeout: 300_000 }, ()
   });
 
   it('unmutated, every archive gives its key, through the scanner', async () => {
-    const detector = detectorFor(loadBuiltinRuleSet());
+    const detector = createFinder(loadBuiltinRuleSet());
     for (const [name, bytes] of Object.entries(samples)) {
       const path = join(dir, `scan-${name}`);
       writeFileSync(path, bytes);

@@ -61,6 +61,7 @@ export interface JsonFinding {
   column: number;
   secret: string;
   checksum: string;
+  decoded?: string[];
   commit?: string;
   author?: string;
   email?: string;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinRuleSet, loadRuleSet } from '../../rules/load.js';
+import { createFinder } from '../../scanner/finder.js';
 import { scanFiles } from '../../scanner/scan-files.js';
 import { fileFragments, type FileEntry } from '../../scanner/sources/file-fragments.js';
 import { sniffEncoding } from '../../scanner/sources/sniff.js';
@@ -11,6 +12,7 @@ import { detectorFor } from '../../scanner/validators.js';
 import { testKey } from './keys.js';
 
 const detector = detectorFor(loadBuiltinRuleSet());
+const finder = createFinder(loadBuiltinRuleSet());
 const dir = mkdtempSync(join(tmpdir(), 'lfk-files-'));
 const KEY = testKey('file-1');
 const KEY2 = testKey('file-2');
@@ -122,7 +124,7 @@ describe('file source: encodings and odd files', () => {
     const gone = write('gone.txt', KEY);
     rmSync(gone.path);
     const kept = write('kept.txt', KEY2);
-    const result = await scanFiles([gone, kept], detector, { maxFileSize: 0 });
+    const result = await scanFiles([gone, kept], finder, { maxFileSize: 0 });
     expect(result.warnings).toEqual(['gone.txt: cannot read (ENOENT), skipped']);
     expect(result.findings.map((f) => f.secret)).toEqual([KEY2]);
     expect(result.stats.files).toBe(1);
@@ -131,21 +133,21 @@ describe('file source: encodings and odd files', () => {
   it('files over the size limit are skipped with a warning and counted', async () => {
     const big = write('big.txt', KEY.repeat(100));
     const small = write('small.txt', KEY2);
-    const result = await scanFiles([big, small], detector, { maxFileSize: 1000 });
+    const result = await scanFiles([big, small], finder, { maxFileSize: 1000 });
     expect(result.findings.map((f) => f.secret)).toEqual([KEY2]);
     expect(result.stats).toMatchObject({ files: 1, skipped: 1 });
     expect(result.warnings).toEqual([`big.txt: ${KEY.length * 100} bytes is over --max-file-size 1000, skipped`]);
   });
 
   it('lock files and binary formats are not opened', async () => {
-    const result = await scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], detector, { maxFileSize: 0 });
+    const result = await scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], finder, { maxFileSize: 0 });
     expect(result.findings.map((f) => f.file)).toEqual(['ok.txt']);
     expect(result.stats.files).toBe(1);
   });
 
   it('a folder given as a file is unreadable, not fatal', async () => {
     mkdirSync(join(dir, 'afolder'), { recursive: true });
-    const result = await scanFiles([{ path: join(dir, 'afolder'), file: 'afolder' }], detector, { maxFileSize: 0 });
+    const result = await scanFiles([{ path: join(dir, 'afolder'), file: 'afolder' }], finder, { maxFileSize: 0 });
     expect(result.warnings).toEqual(['afolder: cannot read (EISDIR), skipped']);
   });
 });

@@ -5,13 +5,13 @@ import { loadRuleSet } from '../../rules/load.js';
 import { scanSource, type FilesResult } from '../../scanner/scan-files.js';
 import { githubPushSources, type GithubPushFile } from '../../scanner/sources/github-push.js';
 import { emptyStats } from '../../scanner/types.js';
-import { detectorFor } from '../../scanner/validators.js';
+import { createFinder } from '../../scanner/finder.js';
 import { testKey } from './keys.js';
 
 const SHA = 'c0ffee'.padEnd(40, '0');
 
 async function scanPush(files: GithubPushFile['file'][], maxFileSize = 0) {
-  const detector = detectorFor(await loadRuleSet(undefined));
+  const detector = createFinder(await loadRuleSet(undefined));
   const blobs: string[] = [];
   const options = { maxFileSize, prefilter: detector, readBlob: async (sha: string) => (blobs.push(sha), Buffer.from('')) };
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };

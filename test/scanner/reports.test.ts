@@ -132,3 +132,24 @@ describe('ignores', () => {
     ]);
   });
 });
+
+describe('decoded findings (SPEC §6.1)', () => {
+  const origin = { line: 7, column: 12, endLine: 9, endColumn: 5, storedLine: '  data: H4sI…', decoded: ['base64', 'gzip'] };
+  const [decoded] = detectorFor(ruleSet).detect({ text: `{"token": "${KEY}"}`, file: 'k8s/secret.yaml', origin });
+  const withDecoded = { ...input(true), findings: [decoded!] };
+
+  it('take the encoded run\'s place and carry the chain in every format', () => {
+    expect(decoded).toMatchObject({ line: 7, column: 12, endLine: 9, endColumn: 5, decoded: ['base64', 'gzip'] });
+    expect(JSON.parse(jsonReport(withDecoded)).findings[0]).toMatchObject({ line: 7, column: 12, end_column: 5, decoded: ['base64', 'gzip'] });
+    const [result] = JSON.parse(sarifReport({ findings: [decoded!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results;
+    expect(result.locations[0].physicalLocation.region).toEqual({ startLine: 7, startColumn: 12, endLine: 9, endColumn: 5 });
+    expect(result.properties).toEqual({ decoded: ['base64', 'gzip'] });
+    expect(textReport(withDecoded, { color: false })).toContain(`k8s/secret.yaml:7:12  trustleads-api-key  ${KEY.slice(0, 11)}…${KEY.slice(-4)}  decoded base64 → gzip  `);
+  });
+
+  it('plain findings say nothing of decoding', () => {
+    expect(findings.every((finding) => finding.decoded === undefined)).toBe(true);
+    expect(JSON.parse(jsonReport(input(true))).findings.every((finding: object) => !('decoded' in finding))).toBe(true);
+    expect(JSON.parse(sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results.every((result: object) => !('properties' in result))).toBe(true);
+  });
+});

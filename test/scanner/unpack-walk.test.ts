@@ -8,7 +8,7 @@ import { generateKey } from '../../key-service/key-format.js';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
 import { scanFiles } from '../../scanner/scan-files.js';
 import { unpack, type UnpackLimits } from '../../scanner/unpack/unpack.js';
-import { detectorFor } from '../../scanner/validators.js';
+import { createFinder } from '../../scanner/finder.js';
 import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, sh } from './unpack-fixtures.js';
 
 async function leaves(path: string, file: string, limits: Partial<UnpackLimits> = {}) {
@@ -24,7 +24,7 @@ async function leaves(path: string, file: string, limits: Partial<UnpackLimits> 
 
 describeWithTools('the unpacking walk', () => {
   const key = generateKey();
-  const detector = detectorFor(loadBuiltinRuleSet());
+  const detector = createFinder(loadBuiltinRuleSet());
   const archives = { maxArchiveDepth: 4, maxArchiveBytes: 1024 ** 3 };
 
   it('stops at maxEntries in a zip, with the count in the warning', async () => {

@@ -2,11 +2,12 @@
 import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
 import type { Logger } from '../../key-service/logger.js';
 import type { Store } from '../../key-service/store/database.js';
-import type { Detector } from '../../scanner/detect.js';
+import type { Finder } from '../../scanner/finder.js';
 import type { GithubApps } from '../github/client.js';
 
 export interface ScanRules {
-  detector: Detector;
+  /** The scanner's detector with decoding at its default depth (SPEC §6.1). */
+  finder: Finder;
   /** Ids of the rules whose findings are lfk keys the key service can revoke. */
   revocable: ReadonlySet<string>;
 }

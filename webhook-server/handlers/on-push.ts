@@ -56,12 +56,12 @@ export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], de
 
   const octokit = deps.github.forInstallation(installationId);
   const listed = await listPushedFiles(octokit, push);
-  const { detector, revocable } = deps.rules();
-  const options = { maxFileSize: DEFAULT_MAX_FILE_SIZE, prefilter: detector, readBlob: blobReader(octokit, push) };
+  const { finder, revocable } = deps.rules();
+  const options = { maxFileSize: DEFAULT_MAX_FILE_SIZE, prefilter: finder, readBlob: blobReader(octokit, push) };
   const scanned: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const notScanned: string[] = [];
   for (const source of githubPushSources(listed.files, options)) {
-    const outcome = await scanSource(source, detector, scanned, options);
+    const outcome = await scanSource(source, finder, scanned, options);
     if (outcome.kind !== 'text') notScanned.push(`${source.file} (${whyNotScanned(outcome)})`);
   }
 
