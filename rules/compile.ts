@@ -20,10 +20,15 @@ function compileRule(spec: RuleSpec): CompiledRule {
   if (spec.secretGroup > regex.groupCount) {
     throw new Error(where('secretGroup', `${spec.secretGroup} but the regex has ${regex.groupCount} capture group(s)`));
   }
+  const binaryRegex = spec.binaryRegex === undefined ? regex : compile(spec.binaryRegex, 'binaryRegex', where);
+  if (spec.secretGroup > binaryRegex.groupCount) {
+    throw new Error(where('binaryRegex', `secretGroup is ${spec.secretGroup} but binaryRegex has ${binaryRegex.groupCount} capture group(s)`));
+  }
   const caseInsensitive = CASE_INSENSITIVE.test(spec.regex);
   return {
     spec,
     regex,
+    binaryRegex,
     ...(spec.path !== undefined && { path: compile(spec.path, 'path', where) }),
     caseInsensitive,
     keywords: caseInsensitive ? spec.keywords.map((keyword) => keyword.toLowerCase()) : spec.keywords,

@@ -25,6 +25,8 @@ export function toRuleSpec(raw: RawConfigRule, file: string, base?: RuleSpec): R
   }
   const entropy = raw.entropy ?? base?.entropy;
   const path = raw.path ?? base?.path;
+  // A new regex makes the old binary one stale: it is kept only while the regex is.
+  const binaryRegex = raw.binaryRegex ?? (raw.regex === undefined ? base?.binaryRegex : undefined);
   const validate = raw.validate ?? base?.validate;
   return {
     id: raw.id,
@@ -34,6 +36,7 @@ export function toRuleSpec(raw: RawConfigRule, file: string, base?: RuleSpec): R
     keywords,
     ...(entropy !== undefined && { entropy }),
     ...(path !== undefined && { path }),
+    ...(binaryRegex !== undefined && { binaryRegex }),
     tags: raw.tags ?? base?.tags ?? [],
     allowlists: [...(base?.allowlists ?? []), ...(raw.allowlists ?? []).map(toAllowlistSpec)],
     ...(validate !== undefined && { validate }),

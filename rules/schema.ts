@@ -24,6 +24,7 @@ const ruleFields = {
     .min(1, 'at least one keyword is required (the regex only runs near a keyword)'),
   entropy: z.number().min(0).max(8).optional(),
   path: z.string().min(1).optional(),
+  binaryRegex: z.string().min(1).optional(),
   tags: z.array(z.string()).optional(),
   allowlists: z.array(allowlist).optional(),
   validate: z.literal('lfk-checksum').optional(),

@@ -36,6 +36,12 @@ export interface RuleSpec {
   entropy?: number;
   /** A regex on the file path the rule is limited to, when set. */
   path?: string;
+  /**
+   * lfk's own field: the regex used instead of `regex` in a binary file's bytes (SPEC §6.2), where
+   * a key sits against whatever bytes its neighbours are (a SQLite record's type byte, the column
+   * before it), so word boundaries would miss it. Same secretGroup.
+   */
+  binaryRegex?: string;
   tags: string[];
   allowlists: AllowlistSpec[];
   /** Name of the validator the scanner supplies (`lfk-checksum`). */
@@ -64,6 +70,8 @@ export interface CompiledAllowlist {
 export interface CompiledRule {
   spec: RuleSpec;
   regex: SafeRegex;
+  /** In binary fragments, when the rule has one; else `regex`. */
+  binaryRegex: SafeRegex;
   path?: SafeRegex;
   /** True for `(?i)` patterns: keywords are then matched against lower-cased text. */
   caseInsensitive: boolean;

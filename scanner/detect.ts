@@ -140,7 +140,7 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
     for (const [from, to] of windows) {
       // A window edge inside the text is artificial, and so is a text edge that cuts the scanned text.
       const edges = { before: from > 0 || fragment.cutBefore === true, after: to < text.length || fragment.cutAfter === true };
-      for (const found of matchesIn(rule, text, from, to, edges)) {
+      for (const found of matchesIn(rule, fragment.binary ? rule.binaryRegex : rule.regex, text, from, to, edges)) {
         if (found.start >= ownFrom && found.start < ownTo) candidates.push(found);
       }
     }
@@ -178,6 +178,7 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
       checksum,
       ...(origin && { decoded: [...origin.decoded] }),
       ...(fragment.commit && { commit: fragment.commit }),
+      ...(fragment.binary && { binary: true }),
     });
   }
   return findings;
@@ -224,10 +225,10 @@ interface CutEdges {
  * may be false, and a greedy part may go on past it. Any other match sees exactly the characters
  * the whole text shows around it, so it matches there too.
  */
-function* matchesIn(rule: CompiledRule, text: string, from: number, to: number, cut: CutEdges): Generator<Candidate> {
+function* matchesIn(rule: CompiledRule, regex: SafeRegex, text: string, from: number, to: number, cut: CutEdges): Generator<Candidate> {
   const window = from === 0 && to === text.length ? text : text.slice(from, to);
   for (let next = 0; next <= window.length; ) {
-    const match = rule.regex.exec(window, next);
+    const match = regex.exec(window, next);
     if (!match) return;
     // The whole text may match from here past the edge, or match earlier and run past it, and
     // where its search then resumes is unknown, so no later match here can be vouched for. Stopping

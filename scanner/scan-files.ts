@@ -1,7 +1,8 @@
 // Runs sources through the detector: the work one worker thread does with its share of files.
 import type { Finder } from './finder.js';
 import { fileFragments, type FileEntry, type ReadOptions } from './sources/file-fragments.js';
-import { isOciLayoutMarker, scanArchive } from './unpack/scan-archive.js';
+import { addOutcome } from './scan-outcome.js';
+import { isOciLayoutMarker, scanArchive, scanArchiveStream } from './unpack/scan-archive.js';
 import { emptyStats, type Finding, type ScanStats, type Source, type SourceOutcome } from './types.js';
 
 export interface FilesResult {
@@ -15,9 +16,9 @@ export async function scanFiles(entries: readonly FileEntry[], finder: Finder, o
   const skipped = finder.skipsPaths(entries.map((entry) => entry.file));
   for (let index = 0; index < entries.length; index++) {
     const entry = entries[index]!;
-    // Lock files and binary formats (global path allowlists) are not even opened.
+    // Lock files and media formats (global path allowlists) are not even opened.
     if (skipped[index]) {
-      if (entry.explicit) result.warnings.push(`${entry.file}: lock file or binary format (a path allowlist), not scanned`);
+      if (entry.explicit) result.warnings.push(`${entry.file}: lock file or media format (a path allowlist), not scanned`);
       continue;
     }
     if (options.archives && options.archives.maxArchiveDepth > 0 && isOciLayoutMarker(entry.path)) {
@@ -30,7 +31,7 @@ export async function scanFiles(entries: readonly FileEntry[], finder: Finder, o
     for (; !step.done; step = fragments.next()) result.findings.push(...finder.findings(step.value, result.warnings));
     // Compressed files and archives: their leaves take the same text path (the libraries load when met).
     if (step.value.kind === 'archive') await scanArchive(entry, finder, options, result);
-    else addOutcome(result, entry, step.value, options);
+    else addOutcome(result, entry, step.value, options.maxFileSize);
   }
   return result;
 }
@@ -43,23 +44,8 @@ export async function scanSource(source: Source, finder: Finder, result: FilesRe
     result.findings.push(...finder.findings(step.value, result.warnings));
     step = await fragments.next();
   }
-  addOutcome(result, source, step.value, options);
+  // A stream that is an archive (standard input, a git or GitHub blob) hands its bytes on.
+  if (step.value.kind === 'archive' && step.value.stream) await scanArchiveStream(source.file, step.value.stream, finder, options, result);
+  else addOutcome(result, source, step.value, options.maxFileSize);
   return step.value;
-}
-
-/** Counts a source in the stats by what reading it gave, with a warning where one is due. */
-function addOutcome(result: FilesResult, source: Pick<Source, 'file' | 'explicit'>, outcome: SourceOutcome, options: ReadOptions): void {
-  if (outcome.kind === 'text') {
-    result.stats.files++;
-    result.stats.bytes += outcome.bytes;
-  } else if (outcome.kind === 'binary') {
-    result.stats.binary++;
-    // Binary files met in a walk are counted; one named on the command line deserves a word.
-    if (source.explicit) result.warnings.push(`${source.file}: binary file, not scanned`);
-  } else if (outcome.kind === 'too-large') {
-    result.stats.skipped++;
-    result.warnings.push(`${source.file}: ${outcome.size} bytes is over --max-file-size ${options.maxFileSize}, skipped`);
-  } else if (outcome.kind === 'unreadable') {
-    result.warnings.push(`${source.file}: cannot read (${outcome.reason}), skipped`);
-  }
 }

@@ -3,11 +3,13 @@
 // added lines, the detector runs on the few that hold a keyword, here in the main thread while git
 // works in its own process.
 import type { RuleSet } from '../rules/types.js';
-import { createFinder } from './finder.js';
-import type { FilesResult } from './scan-files.js';
+import { createFinder, type Finder } from './finder.js';
+import { scanSource, type FilesResult } from './scan-files.js';
 import { GitError, gitOutput, isCommit, logArgs, openRepo, parsePushLines, pushRevisions, stagedArgs, type Repo } from './sources/git.js';
-import { PatchParser } from './sources/git-patch.js';
+import { PatchParser, type BinaryBlob } from './sources/git-patch.js';
+import { streamSource } from './sources/stdin-fragments.js';
 import { emptyStats, type CommitInfo } from './types.js';
+import type { ArchiveOptions } from './unpack/scan-archive.js';
 
 export type GitSelection =
   | { kind: 'history'; all: boolean; since?: string; range?: string }
@@ -22,6 +24,8 @@ export interface GitScanOptions {
   maxFileSize: number;
   /** Decodings in a chain at most (SPEC §6.1); 0 turns decoding off. */
   maxDecodeDepth?: number;
+  /** Binary blobs that are compressed files or archives are opened (SPEC §6.2); missing opens none. */
+  archives?: ArchiveOptions;
   /** Commits read so far (history and pre-push). */
   onCommit?: (count: number) => void;
 }
@@ -42,12 +46,14 @@ export async function scanGit(selection: GitSelection, options: GitScanOptions):
   if (selection.kind !== 'staged') result.stats.commits = 0;
   if (!args) return result;
   const finder = createFinder(options.ruleSet, options);
+  const binaries: BinaryBlob[] = [];
   const parser = new PatchParser(finder, {
     maxFileSize: options.maxFileSize,
     onFragment: (fragment) => result.findings.push(...finder.detect(fragment)),
     onEncoded: (fragment) => result.findings.push(...finder.decodedFindings(fragment, result.warnings)),
     onCommit: (_commit: CommitInfo, count) => options.onCommit?.(count),
     onWarning: (message) => result.warnings.push(message),
+    onBinary: (blob) => binaries.push(blob),
   });
   for await (const chunk of gitOutput(repo.root, args, result.warnings, repo.run)) parser.push(chunk);
   const stats = parser.end();
@@ -56,8 +62,37 @@ export async function scanGit(selection: GitSelection, options: GitScanOptions):
   result.stats.binary = stats.binary;
   result.stats.skipped = stats.skipped;
   if (selection.kind !== 'staged') result.stats.commits = stats.commits;
-  // Findings stay in git's order: newest commit first, files in diff order.
+  // Findings stay in git's order: newest commit first, files in diff order; binary files' after.
+  await scanBinaryBlobs(binaries, repo, finder, options, result);
   return result;
+}
+
+/**
+ * Binary files (archives among them) are read whole from the object store and scanned as a file
+ * is. A key is reported once per file: at the oldest commit whose version of the file holds it,
+ * as a text key is at the commit that added its line.
+ */
+async function scanBinaryBlobs(blobs: readonly BinaryBlob[], repo: Repo, finder: Finder, options: GitScanOptions, result: GitScanResult): Promise<void> {
+  const read = { maxFileSize: options.maxFileSize, ...(options.archives && { archives: options.archives }) };
+  const opensArchives = (options.archives?.maxArchiveDepth ?? 0) > 0;
+  const blobStats: FilesResult = { findings: [], warnings: result.warnings, stats: emptyStats() };
+  const reported = new Set<string>();
+  // Git lists newest first: oldest first here, so the first time a key is met is its oldest commit.
+  for (const { file, blob, commit } of [...blobs].reverse()) {
+    const found: FilesResult = { findings: [], warnings: result.warnings, stats: blobStats.stats };
+    const chunks = gitOutput(repo.root, ['cat-file', 'blob', blob], result.warnings, repo.run);
+    const tags = commit ? { commit } : {};
+    await scanSource(streamSource(chunks, file, { maxBytes: options.maxFileSize, onWarning: (message) => result.warnings.push(message), tags, opensArchives }), finder, found, read);
+    for (const finding of found.findings) {
+      const key = `${finding.file}\0${finding.fingerprint}\0${finding.decoded?.join(',') ?? ''}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      result.findings.push(finding);
+    }
+  }
+  // Git counted these diffs as binary; what was read of them (archive entries included) adds to the files and bytes.
+  result.stats.files += blobStats.stats.files;
+  result.stats.bytes += blobStats.stats.bytes;
 }
 
 /** The git command for a selection, or undefined when there is nothing to scan. */

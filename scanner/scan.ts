@@ -7,7 +7,7 @@ import { createFinder, DEFAULT_DECODE_DEPTH } from './finder.js';
 import { scanFiles, scanSource, type FilesResult } from './scan-files.js';
 import type { FileEntry } from './sources/file-fragments.js';
 import type { ArchiveOptions } from './unpack/scan-archive.js';
-import { streamSource } from './sources/stdin-fragments.js';
+import { STDIN_FILE, streamSource } from './sources/stdin-fragments.js';
 import { walkFiles } from './sources/walk.js';
 import { emptyStats, type Finding } from './types.js';
 
@@ -86,9 +86,11 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
 }
 
 /** `lfk scan -`: standard input as one file named `-`. */
-export async function scanStream(input: AsyncIterable<Buffer | string>, options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid' | 'maxDecodeDepth'>): Promise<FilesResult> {
+export async function scanStream(input: AsyncIterable<Buffer | string>, options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid' | 'maxDecodeDepth' | 'archives'>): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
-  await scanSource(streamSource(input), createFinder(options.ruleSet, options), result, { maxFileSize: 0 });
+  const opensArchives = (options.archives?.maxArchiveDepth ?? 0) > 0;
+  const read = { maxFileSize: 0, ...(options.archives && { archives: options.archives }) };
+  await scanSource(streamSource(input, STDIN_FILE, { opensArchives }), createFinder(options.ruleSet, options), result, read);
   return result;
 }
 

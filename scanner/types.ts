@@ -33,6 +33,8 @@ export interface Fragment {
   commit?: CommitInfo;
   /** Set on text decoded from an encoded run (scanner/decode/): where that run is stored. */
   origin?: Origin;
+  /** The bytes of a binary file read one byte per character (latin1): lines and columns count bytes. */
+  binary?: boolean;
 }
 
 /**
@@ -76,6 +78,8 @@ export interface Finding {
   revocation?: RevocationOutcome;
   /** In a container image: a later layer deleted the file (SPEC §6.2). */
   deletedInLayer?: boolean;
+  /** Found in a binary file's bytes: line and column count bytes (SPEC §6.2). */
+  binary?: boolean;
 }
 
 export interface ScanStats {
@@ -83,7 +87,7 @@ export interface ScanStats {
   bytes: number;
   /** Files over --max-file-size. */
   skipped: number;
-  /** Binary files, not scanned. */
+  /** Binary files (searched as ASCII bytes; their bytes are in `bytes`). */
   binary: number;
   commits?: number;
 }
@@ -102,11 +106,21 @@ export function addStats(into: ScanStats, more: ScanStats): void {
 /** What a source read, returned when its fragments run out: for stats and warnings. */
 export type SourceOutcome =
   | { kind: 'text'; bytes: number }
-  | { kind: 'binary' }
+  /** Searched for keys as ASCII bytes (SPEC §6.2); `bytes` is missing when the file was not read to its end. */
+  | { kind: 'binary'; bytes?: number }
   | { kind: 'too-large'; size: number }
   | { kind: 'unreadable'; reason: string }
-  /** A compressed file or archive (its first bytes say so): scanner/unpack/ reads it. */
-  | { kind: 'archive' };
+  /**
+   * A compressed file or archive (its first bytes say so): scanner/unpack/ reads it. A file is
+   * opened again by its path; a stream (standard input, a git or GitHub blob) hands on its bytes.
+   */
+  | { kind: 'archive'; stream?: ArchiveStream };
+
+/** The bytes of a streamed archive, from its first one, and the commit it was read at. */
+export interface ArchiveStream {
+  chunks: AsyncIterable<Buffer>;
+  commit?: CommitInfo;
+}
 
 /**
  * Something to scan: a file, standard input, and later a git diff. It yields fragments (I/O lives

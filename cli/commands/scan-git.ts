@@ -6,6 +6,7 @@ import type { GitScanResult, GitSelection } from '../../scanner/scan-git.js';
 import { redactSecret } from '../../scanner/report/redact.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import type { Finding } from '../../scanner/types.js';
+import type { ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
 import { UsageError } from '../command.js';
 import { readStdin } from '../stdin.js';
 
@@ -65,6 +66,7 @@ export interface GitScanSettings {
   reportInvalid: boolean;
   maxFileSize: number;
   maxDecodeDepth: number;
+  archives: ArchiveOptions;
 }
 
 export async function runGitScan(selection: GitSelection, settings: GitScanSettings): Promise<GitScanResult> {

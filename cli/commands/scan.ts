@@ -15,7 +15,7 @@ import { scanPaths, scanStream } from '../../scanner/scan.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
-import type { ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
+import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
 import { UsageError, printMessage, printMessageLines } from '../command.js';
 import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
@@ -45,8 +45,6 @@ Options:
 Exit codes: 0 no keys found, 1 keys found, 2 usage or fatal error.
 `;
 
-const DEFAULT_MAX_ARCHIVE_DEPTH = 4;
-const DEFAULT_MAX_ARCHIVE_BYTES = 1024 ** 3;
 /** Deeper nesting than this is not a place keys are left by accident. */
 const MAX_DECODE_DEPTH = 10;
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -116,8 +114,8 @@ export async function run(args: string[]): Promise<number> {
 
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
   const { reportInvalid, maxDecodeDepth } = parsed;
-  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth });
-  if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth });
+  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives });
+  if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth, archives: parsed.archives });
   if (parsed.paths.includes('-')) throw new UsageError('"-" (standard input) cannot be mixed with paths');
   const progress = process.stderr.isTTY ? progressBar() : undefined;
   try {
@@ -213,7 +211,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
   if (depthText !== undefined && !/^\d{1,3}$/.test(depthText.trim())) {
     throw new UsageError(`--max-archive-depth must be a whole number (0 opens no archive), not "${depthText}"`);
   }
-  const archiveBytes = values['max-archive-bytes'] === undefined ? DEFAULT_MAX_ARCHIVE_BYTES : parseSize(values['max-archive-bytes'], '--max-archive-bytes');
+  const archiveBytes = values['max-archive-bytes'] === undefined ? DEFAULT_ARCHIVE_OPTIONS.maxArchiveBytes : parseSize(values['max-archive-bytes'], '--max-archive-bytes');
   if (archiveBytes <= 0) throw new UsageError('--max-archive-bytes must be more than 0 (--max-archive-depth 0 opens no archive)');
   const decodeDepthText = values['max-decode-depth'];
   const maxDecodeDepth = decodeDepthText === undefined ? DEFAULT_DECODE_DEPTH : Number(decodeDepthText);
@@ -231,7 +229,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     redact: !values['no-redact'],
     gitignore: !values['no-gitignore'],
     maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size'], '--max-file-size'),
-    archives: { maxArchiveDepth: depthText === undefined ? DEFAULT_MAX_ARCHIVE_DEPTH : Number(depthText), maxArchiveBytes: archiveBytes },
+    archives: { maxArchiveDepth: depthText === undefined ? DEFAULT_ARCHIVE_OPTIONS.maxArchiveDepth : Number(depthText), maxArchiveBytes: archiveBytes },
     reportInvalid: values['report-invalid'] ?? false,
     maxDecodeDepth,
     ...(workers !== undefined && { workers }),

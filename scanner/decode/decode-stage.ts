@@ -84,6 +84,7 @@ export class DecodeStage {
         ...(piece.cutBefore && { cutBefore: true }),
         ...(cutAfter && { cutAfter: true }),
         ...(parent.commit && { commit: parent.commit }),
+        ...(parent.binary && { binary: true }),
       };
       out.push(child);
       this.layer(child, left, out, warnings, budget);

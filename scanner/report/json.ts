@@ -29,6 +29,8 @@ export interface JsonFinding {
   date?: string;
   url?: string;
   deleted_in_layer?: boolean;
+  /** In a binary file's bytes: line and column count bytes. */
+  binary?: boolean;
 }
 
 export function toJsonFinding(finding: Finding, redact: boolean): JsonFinding {
@@ -53,6 +55,7 @@ export function toJsonFinding(finding: Finding, redact: boolean): JsonFinding {
       ...(commit.url !== undefined && { url: commit.url }),
     }),
     ...(finding.deletedInLayer && { deleted_in_layer: true }),
+    ...(finding.binary && { binary: true }),
   };
 }
 

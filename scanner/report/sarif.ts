@@ -54,9 +54,14 @@ export function sarifReport(input: SarifInput): string {
         'lfkFingerprint/v1': finding.fingerprint,
         primaryLocationLineHash: `${createHash('sha256').update(key).digest('hex').slice(0, 16)}:${occurrence}`,
       },
-      // The region is the encoded run; which decodings hid the key, and a deleted layer, are lfk's own properties.
-      ...((finding.decoded || finding.deletedInLayer) && {
-        properties: { ...(finding.decoded && { decoded: finding.decoded }), ...(finding.deletedInLayer && { deletedInLayer: true }) },
+      // The region is the encoded run; which decodings hid the key, a deleted layer and a binary
+      // file (region in bytes) are lfk's own properties.
+      ...((finding.decoded || finding.deletedInLayer || finding.binary) && {
+        properties: {
+          ...(finding.decoded && { decoded: finding.decoded }),
+          ...(finding.deletedInLayer && { deletedInLayer: true }),
+          ...(finding.binary && { binary: true }),
+        },
       }),
     };
   });

@@ -40,6 +40,8 @@ function findingLine(finding: Finding, redact: boolean, paint: (style: Style, te
   ];
   if (finding.checksum === 'invalid') parts.push(paint('dim', 'checksum invalid'));
   if (finding.decoded) parts.push(paint('dim', `decoded ${finding.decoded.join(' → ')}`));
+  if (finding.binary) parts.push(paint('dim', 'binary (line and column in bytes)'));
+  if (finding.deletedInLayer) parts.push(paint('dim', 'deleted in a later layer'));
   if (finding.status) parts.push(`status ${paint('bold', finding.status)}`);
   if (finding.revocation) parts.push(`revocation ${paint('bold', finding.revocation)}`);
   if (finding.commit) parts.push(paint('dim', `commit ${finding.commit.commit.slice(0, 12)}`));

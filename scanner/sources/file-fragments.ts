@@ -64,13 +64,14 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     const first = readSync(fd, buffer, 0, buffer.length, 0);
     // A file that fit in one read is its size; only bigger ones need an fstat for the limit.
     // Archives are told by their first bytes, before any size or text check: their limits are their own.
-    if (options.archives && options.archives.maxArchiveDepth > 0 && detectFormat(buffer.subarray(0, first))) return { kind: 'archive' };
+    // With --max-archive-depth 0 they are skipped as before: counted as binary, their bytes not searched.
+    if (detectFormat(buffer.subarray(0, first))) return options.archives && options.archives.maxArchiveDepth > 0 ? { kind: 'archive' } : { kind: 'binary' };
     const size = first < buffer.length ? first : fstatSync(fd).size;
     if (options.maxFileSize > 0 && size > options.maxFileSize) return { kind: 'too-large', size };
     const head = buffer.subarray(0, first);
     const encoding = sniffEncoding(head);
-    if (encoding === 'binary') return { kind: 'binary' };
     const whole = first < buffer.length;
+    if (encoding === 'binary') return yield* binaryFragments(fd, buffer, head, whole, prefilter, entry.file);
     if (encoding === 'utf-8') {
       // Only the text around keywords is decoded (keyword-fragments.ts), when bytes can tell where they are.
       // Encoded keywords (base64, hex, escapes of them) get windows of their own, wide enough for their runs.
@@ -106,7 +107,21 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
 const decoders = new Map<TextEncoding, TextDecoder>();
 const decoderFor = (encoding: TextEncoding) => decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
 
-function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding, file: string): Generator<Fragment, number> {
+/**
+ * A binary file is searched as ASCII bytes (SPEC §6.2), one byte per character, so line and column
+ * count bytes. Only a file whose bytes hold a keyword, plain or encoded, is turned into text.
+ */
+function* binaryFragments(fd: number, buffer: Buffer, head: Buffer, whole: boolean, prefilter: BytePrefilter, file: string): Generator<Fragment, SourceOutcome> {
+  const found = whole ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: head.length } : fileKeywordOffsets(fd, buffer, head, prefilter);
+  if (found.offsets?.length === 0 && found.encoded.length === 0) return { kind: 'binary', bytes: found.bytes };
+  if (whole) {
+    yield { text: head.toString('latin1'), file, startLine: 1, startColumn: 1, binary: true };
+    return { kind: 'binary', bytes: head.length };
+  }
+  return { kind: 'binary', bytes: yield* decodedFragments(fd, buffer, 'binary', file) };
+}
+
+function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding | 'binary', file: string): Generator<Fragment, number> {
   const splitter = new FragmentSplitter(encoding, file);
   for (let read = 0; ; ) {
     const n = readSync(fd, buffer, 0, buffer.length, read);
@@ -117,10 +132,16 @@ function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding, f
   }
 }
 
-/** Bytes in, overlapping text fragments out, with line and column carried from one to the next. */
+/** What every fragment of one input carries besides its text and place. */
+export type FragmentTags = Pick<Fragment, 'commit'>;
+
+/**
+ * Bytes in, overlapping text fragments out, with line and column carried from one to the next.
+ * A binary input is read one byte per character (latin1), so its lines and columns count bytes.
+ */
 export class FragmentSplitter {
   // Streaming decode keeps characters split across reads whole; invalid UTF-8 becomes U+FFFD.
-  private readonly decoder: TextDecoder;
+  private readonly decoder: TextDecoder | undefined;
   private carry = '';
   private ownFrom = 0;
   /** A fragment has been given out: the next one starts inside the input. */
@@ -129,16 +150,17 @@ export class FragmentSplitter {
   private column = 1;
 
   constructor(
-    encoding: TextEncoding,
+    encoding: TextEncoding | 'binary',
     private readonly file: string,
+    private readonly tags: FragmentTags = {},
   ) {
-    this.decoder = new TextDecoder(encoding);
+    this.decoder = encoding === 'binary' ? undefined : new TextDecoder(encoding);
   }
 
   /** Adds bytes (null at the end of input); returns a fragment once enough text has gathered. */
   push(bytes: Buffer | null): Fragment | undefined {
     const last = bytes === null;
-    const text = this.carry + (last ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true }));
+    const text = this.carry + this.decode(bytes);
     if (!last && text.length < 2 * OVERLAP_CHARS) {
       this.carry = text;
       return undefined;
@@ -153,6 +175,8 @@ export class FragmentSplitter {
       // Every fragment but the first starts inside the input, every one but the last stops inside it.
       cutBefore: this.started,
       cutAfter: !last,
+      ...this.tags,
+      ...(!this.decoder && { binary: true }),
     };
     if (!last) {
       const cut = text.length - OVERLAP_CHARS;
@@ -162,6 +186,11 @@ export class FragmentSplitter {
       this.started = true;
     }
     return fragment;
+  }
+
+  private decode(bytes: Buffer | null): string {
+    if (!this.decoder) return bytes === null ? '' : bytes.toString('latin1');
+    return bytes === null ? this.decoder.decode() : this.decoder.decode(bytes, { stream: true });
   }
 }
 

@@ -62,6 +62,19 @@ export interface PatchOptions {
   onEncoded?(fragment: Fragment): void;
   onCommit?(commit: CommitInfo, count: number): void;
   onWarning?(message: string): void;
+  /**
+   * A file diff git calls binary that leaves a blob behind (not a deletion): its content is read
+   * from the object store and scanned whole (archives opened, bytes searched as ASCII).
+   */
+  onBinary?(blob: BinaryBlob): void;
+}
+
+/** A binary file's content after a commit (or in the index, for the staged diff). */
+export interface BinaryBlob {
+  file: string;
+  /** The blob's object id, from the diff's `index` line (--full-index). */
+  blob: string;
+  commit: CommitInfo | undefined;
 }
 
 type State = 'between' | 'header' | 'hunk';
@@ -91,6 +104,9 @@ export class PatchParser {
   private fileCounted = false;
   private fileBytes = 0;
   private fileCut = false;
+  /** The current file diff's path from its `diff --git` line (renames: `rename to`) and its new blob. */
+  private diffPath: string | undefined;
+  private newBlob: string | undefined;
   /** Parents of the current hunk: 1, or more for a merge's combined diff. */
   private columns = 1;
   private nextLine = 0;
@@ -255,6 +271,7 @@ export class PatchParser {
     if (line.length === 0) return;
     if (first === 0x64 /* d */ && (startsWith(line, 'diff --git ') || startsWith(line, 'diff --cc ') || startsWith(line, 'diff --combined '))) {
       this.resetFile();
+      this.diffPath = diffGitPath(line.toString('utf8'));
       return;
     }
     if (this.state !== 'header') return;
@@ -266,9 +283,23 @@ export class PatchParser {
       // Git ends a path holding a space with a tab.
       const path = line.subarray(4).toString('utf8').replace(/\t$/, '');
       this.file = path === '/dev/null' ? undefined : stripPrefix(path.startsWith('"') ? unquoteC(path) : path);
+    } else if (startsWith(line, 'index ')) {
+      // `index <old>..<new> <mode>`, or `index <old>,<old>..<new>` in a combined diff.
+      this.newBlob = /\.\.([0-9a-f]{40,64})\b/.exec(line.toString('latin1'))?.[1];
+    } else if (startsWith(line, 'rename to ') || startsWith(line, 'copy to ')) {
+      const path = line.subarray(line.indexOf(0x20, 7) + 1).toString('utf8');
+      this.diffPath = path.startsWith('"') ? unquoteC(path) : path;
     } else if (startsWith(line, 'Binary files ') || startsWith(line, 'GIT binary patch')) {
       this.stats.binary++;
+      this.binaryDiff(line);
     }
+  }
+
+  private binaryDiff(line: Buffer): void {
+    const deleted = line.toString('latin1').endsWith(' and /dev/null differ');
+    const blob = this.newBlob;
+    if (deleted || !this.diffPath || !blob || /^0+$/.test(blob) || this.prefilter.skipsPath(this.diffPath)) return;
+    this.options.onBinary?.({ file: this.diffPath, blob, commit: this.commit });
   }
 
   /** A new file diff: its header comes next. */
@@ -278,6 +309,8 @@ export class PatchParser {
     this.fileCounted = false;
     this.fileBytes = 0;
     this.fileCut = false;
+    this.diffPath = undefined;
+    this.newBlob = undefined;
   }
 
   private commitLine(line: Buffer): void {
@@ -429,6 +462,26 @@ function startsWith(line: Buffer, text: string): boolean {
 }
 
 /** `b/path` → `path` (we ask git for `a/` and `b/` prefixes whatever the user's config says). */
+/**
+ * The path of `diff --git a/P b/P` (both halves are the same path unless renamed or copied, when
+ * `rename to` / `copy to` follows), `diff --cc P`, or their C-quoted forms.
+ */
+export function diffGitPath(line: string): string | undefined {
+  const combined = /^diff --(?:cc|combined) (.*)$/.exec(line);
+  if (combined) return combined[1]!.startsWith('"') ? unquoteC(combined[1]!) : combined[1];
+  const rest = line.slice('diff --git '.length);
+  if (rest.endsWith('"')) {
+    const at = rest.lastIndexOf(' "b/');
+    return at === -1 ? undefined : stripPrefix(unquoteC(rest.slice(at + 1)));
+  }
+  const half = (rest.length - 1) / 2;
+  const [left, right] = [rest.slice(0, half), rest.slice(half + 1)];
+  if (Number.isInteger(half) && left.startsWith('a/') && right.startsWith('b/') && left.slice(2) === right.slice(2)) return right.slice(2);
+  // Renamed: `rename to` names it. A path with " b/" in it is ambiguous here, and rare.
+  const at = rest.indexOf(' b/');
+  return at === -1 ? undefined : rest.slice(at + 3);
+}
+
 function stripPrefix(path: string): string {
   return path.startsWith('b/') ? path.slice(2) : path;
 }

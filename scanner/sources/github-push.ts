@@ -8,6 +8,7 @@ import type { Fragment, Source, SourceOutcome } from '../types.js';
 import { CHUNK_BYTES, type ReadOptions } from './file-fragments.js';
 import { PatchParser, type PatchPrefilter } from './git-patch.js';
 import { streamFragments } from './stdin-fragments.js';
+import { detectFormat } from '../unpack/formats.js';
 
 /** A file of GitHub's compare or commit answer (`files[]`): the fields the scan reads. */
 export interface GithubChangedFile {
@@ -34,7 +35,7 @@ export interface GithubPushOptions extends ReadOptions {
   readBlob: ReadBlob;
 }
 
-/** What to scan of a push: removed files and path-allowlisted ones (lock files, binary formats) give no source. */
+/** What to scan of a push: removed files and path-allowlisted ones (lock files, media formats) give no source. */
 export function githubPushSources(files: readonly GithubPushFile[], options: GithubPushOptions): Source[] {
   return files
     .filter(({ file }) => file.status !== 'removed' && !options.prefilter.skipsPath(file.filename))
@@ -74,13 +75,10 @@ function* patchFragments({ commit, file }: GithubPushFile, patch: string, option
 async function* blobFragments({ commit, file }: GithubPushFile, options: GithubPushOptions): AsyncGenerator<Fragment, SourceOutcome> {
   if (!file.sha) return { kind: 'unreadable', reason: 'no patch and no blob' };
   const bytes = await options.readBlob(file.sha, file.filename);
-  if (options.maxFileSize > 0 && bytes.length > options.maxFileSize) return { kind: 'too-large', size: bytes.length };
-  const fragments = streamFragments(chunks(bytes, options.chunkBytes ?? CHUNK_BYTES), file.filename);
-  for (;;) {
-    const step = await fragments.next();
-    if (step.done) return step.value;
-    yield { ...step.value, commit: { commit } };
-  }
+  const opensArchives = (options.archives?.maxArchiveDepth ?? 0) > 0;
+  // An archive has limits of its own (--max-archive-bytes, the ratio): the file limit is for the rest.
+  if (!(opensArchives && detectFormat(bytes)) && options.maxFileSize > 0 && bytes.length > options.maxFileSize) return { kind: 'too-large', size: bytes.length };
+  return yield* streamFragments(chunks(bytes, options.chunkBytes ?? CHUNK_BYTES), file.filename, { tags: { commit: { commit } }, opensArchives });
 }
 
 function* chunks(bytes: Buffer, size: number): Generator<Buffer> {

@@ -1,14 +1,15 @@
 // Where the file scan meets the unpacking walk: the leaves of a compressed file or archive go
-// through the same text path as files (sniff.ts decides text or binary from their first 8000
-// bytes, FragmentSplitter cuts streamed text into overlapping fragments), with `file` set to the
-// `!` path, so line and column count inside the innermost entry.
+// through the same path as any stream (stdin-fragments.ts: the first 8000 bytes say text or binary,
+// FragmentSplitter cuts them into overlapping fragments), with `file` set to the `!` path, so line
+// and column count inside the innermost entry.
 import { basename, dirname } from 'node:path';
 import type { Finder } from '../finder.js';
 import type { FilesResult } from '../scan-files.js';
-import { FragmentSplitter, type FileEntry, type ReadOptions } from '../sources/file-fragments.js';
-import { SNIFF_BYTES, sniffEncoding } from '../sources/sniff.js';
-import type { Finding } from '../types.js';
-import { unpack, unpackImageFolder, type UnpackedEntry, type UnpackLimits } from './unpack.js';
+import { addOutcome } from '../scan-outcome.js';
+import type { FileEntry, FragmentTags, ReadOptions } from '../sources/file-fragments.js';
+import { streamFragments } from '../sources/stdin-fragments.js';
+import type { ArchiveStream, Finding } from '../types.js';
+import { unpack, unpackImageFolder, unpackStream, type UnpackedEntry, type UnpackLimits } from './unpack.js';
 
 export const OCI_LAYOUT_FILE = 'oci-layout';
 
@@ -24,68 +25,47 @@ export interface ArchiveOptions {
   maxArchiveBytes: number;
 }
 
+/** SPEC §6.2's defaults: `--max-archive-depth 4`, `--max-archive-bytes` 1 GiB. */
+export const DEFAULT_ARCHIVE_OPTIONS: ArchiveOptions = { maxArchiveDepth: 4, maxArchiveBytes: 1024 ** 3 };
+
 export async function scanArchive(entry: FileEntry, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {
-  const limits: Partial<UnpackLimits> = { maxDepth: options.archives?.maxArchiveDepth ?? 0, maxBytes: options.archives?.maxArchiveBytes ?? Infinity };
   const leaves = isOciLayoutMarker(entry.path)
-    ? unpackImageFolder(dirname(entry.path), folderDisplay(entry.file), limits, result.warnings)
-    : unpack({ path: entry.path, file: entry.file }, limits, result.warnings);
+    ? unpackImageFolder(dirname(entry.path), folderDisplay(entry.file), limitsOf(options), result.warnings)
+    : unpack({ path: entry.path, file: entry.file }, limitsOf(options), result.warnings);
+  await scanLeaves(leaves, finder, options, result, {});
+}
+
+/** A compressed file or archive read as a stream (standard input, a git or GitHub blob). */
+export async function scanArchiveStream(file: string, stream: ArchiveStream, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {
+  const tags: FragmentTags = stream.commit ? { commit: stream.commit } : {};
+  await scanLeaves(unpackStream(stream.chunks, file, limitsOf(options), result.warnings), finder, options, result, tags);
+}
+
+function limitsOf(options: ReadOptions): Partial<UnpackLimits> {
+  return { maxDepth: options.archives?.maxArchiveDepth ?? 0, maxBytes: options.archives?.maxArchiveBytes ?? Infinity };
+}
+
+async function scanLeaves(leaves: AsyncIterable<UnpackedEntry>, finder: Finder, options: ReadOptions, result: FilesResult, tags: FragmentTags): Promise<void> {
   // Whether a later image layer deleted a file is known only once every layer has been read.
   const inLayers: Array<{ finding: Finding; leaf: UnpackedEntry }> = [];
   for await (const leaf of leaves) {
-    const found = await scanLeaf(leaf, finder, options, result);
+    const found = await scanLeaf(leaf, finder, options, result, tags);
     if (leaf.deletedInLayer) for (const finding of found) inLayers.push({ finding, leaf });
   }
   for (const { finding, leaf } of inLayers) if (leaf.deletedInLayer?.()) finding.deletedInLayer = true;
 }
 
-async function scanLeaf(leaf: UnpackedEntry, finder: Finder, options: ReadOptions, result: FilesResult): Promise<Finding[]> {
-  // The size an archive claims is not trusted either way: a leaf is read, and cut at the limit.
-  const limit = options.maxFileSize;
-  const chunks = leaf.chunks[Symbol.asyncIterator]();
+/** A leaf is read as a stream is: text or binary by its first bytes, cut at --max-file-size (the size an archive claims is not trusted). */
+async function scanLeaf(leaf: UnpackedEntry, finder: Finder, options: ReadOptions, result: FilesResult, tags: FragmentTags): Promise<Finding[]> {
   const found: Finding[] = [];
+  const fragments = streamFragments(leaf.chunks, leaf.path, { maxBytes: options.maxFileSize, onWarning: (message) => result.warnings.push(message), tags });
   try {
-    // The first 8000 bytes say text or binary, as for a file.
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let ended = false;
-    while (headBytes < SNIFF_BYTES) {
-      const step = await chunks.next();
-      if (step.done) {
-        ended = true;
-        break;
-      }
-      head.push(step.value);
-      headBytes += step.value.length;
-    }
-    const first = Buffer.concat(head);
-    const encoding = sniffEncoding(first);
-    if (encoding === 'binary') {
-      result.stats.binary++;
-      return found;
-    }
-    const splitter = new FragmentSplitter(encoding, leaf.path);
-    const push = (bytes: Buffer | null) => {
-      const fragment = splitter.push(bytes);
-      if (fragment) for (const finding of finder.findings(fragment, result.warnings)) found.push(finding);
-    };
-    let bytes = first.length;
-    push(first);
-    while (!ended) {
-      const step = await chunks.next();
-      if (step.done) break;
-      bytes += step.value.length;
-      if (limit > 0 && bytes > limit) {
-        result.warnings.push(`${leaf.path}: over --max-file-size ${limit} bytes; the rest is not scanned`);
-        break;
-      }
-      push(step.value);
-    }
-    push(null);
-    result.stats.files++;
-    result.stats.bytes += bytes;
+    let step = await fragments.next();
+    for (; !step.done; step = await fragments.next()) found.push(...finder.findings(step.value, result.warnings));
+    addOutcome(result, { file: leaf.path }, step.value, options.maxFileSize);
     return found;
   } finally {
-    await chunks.return?.();
+    await fragments.return?.(undefined as never);
     result.findings.push(...found);
   }
 }

@@ -51,6 +51,22 @@ export async function* unpack(target: UnpackTarget, limits: Partial<UnpackLimits
   }
 }
 
+/**
+ * A compressed file or archive read as a stream (standard input, a git or GitHub blob): the same
+ * walk from its first byte. A zip is read from memory (within the nested-zip limit) since its
+ * directory is at its end, and an image tarball is walked as the tar it is (its layers are opened
+ * as archives; naming them by digest and telling deleted files needs the file on disk).
+ */
+export async function* unpackStream(chunks: AsyncIterable<Buffer>, file: string, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
+  const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
+  if (context.budget.limits.maxDepth <= 0) return;
+  try {
+    yield* walkStream(new PeekableStream(chunks), file, 0, context, (error) => context.warn(corruptMessage(file, error, 'file')));
+  } catch (error) {
+    context.warn(corruptMessage(file, error, 'archive'));
+  }
+}
+
 /** An OCI image-layout folder, given its `oci-layout` file's folder. */
 export async function* unpackImageFolder(folder: string, display: string, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
   const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };

@@ -102,13 +102,24 @@ describe('lfk scan --git: history', () => {
     ]);
   });
 
-  it('binary files are counted, not scanned', async () => {
+  it('binary files are searched as bytes: a key once, at the oldest commit whose version holds it', async () => {
     const repo = newRepo();
-    commit(repo, 'bin', { 'blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(`${newKey()}\n`)]) });
+    const key = newKey();
+    const later = newKey();
+    const bytes = (...keys: string[]) => Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(`${keys.join('\n')}\n`)]);
+    const first = commit(repo, 'bin', { 'blob.bin': bytes(key) });
+    const second = commit(repo, 'bin again', { 'blob.bin': bytes(key, later) });
+    commit(repo, 'gone', {});
+    git(repo, 'rm', '-q', 'blob.bin');
+    git(repo, 'commit', '-q', '-m', 'removed');
     const { run, report } = await scanJson(repo, ['--git']);
-    expect(run.code).toBe(0);
-    expect(report.findings).toEqual([]);
-    expect(report.stats.binary).toBe(1);
+    expect(run.code).toBe(1);
+    expect(report.findings.map((f) => [f.file, f.line, f.column, f.secret, f.commit, f.binary])).toEqual([
+      ['blob.bin', 1, 5, key, first, true],
+      ['blob.bin', 2, 1, later, second, true],
+    ]);
+    // Three binary diffs (the deletion among them), two blobs read.
+    expect(report.stats.binary).toBe(3);
   });
 
   it('quoted, non-ASCII and space-holding paths come out as they are', async () => {

@@ -62,6 +62,7 @@ export interface JsonFinding {
   secret: string;
   checksum: string;
   decoded?: string[];
+  binary?: boolean;
   commit?: string;
   author?: string;
   email?: string;

@@ -173,13 +173,16 @@ describe('lfk scan: rules and config', () => {
 });
 
 describe('lfk scan: bad input', () => {
-  it('binary files: skipped (a word when named on the command line)', async () => {
-    const cwd = folder({ 'blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(KEY)]) });
+  it('binary files: their bytes are searched, line and column in bytes, binary: true', async () => {
+    const cwd = folder({ 'blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0, 0x6b]), Buffer.from(KEY)]), 'clean.bin': Buffer.from([0, 1, 2, 3]) });
     const named = await runLfk(['scan', 'blob.bin'], { cwd });
-    expect(named.code).toBe(0);
-    expect(named.stderr).toContain('blob.bin: binary file, not scanned');
+    expect(named.code).toBe(1);
+    expect(named.stdout).toContain('blob.bin:1:6');
+    expect(named.stdout).toContain('binary (line and column in bytes)');
     const walked = await runLfk(['scan', '--format', 'json'], { cwd });
-    expect(JSON.parse(walked.stdout).stats).toMatchObject({ files: 0, binary: 1 });
+    const report = JSON.parse(walked.stdout);
+    expect(report.findings.map((f: Record<string, unknown>) => [f.file, f.line, f.column, f.binary])).toEqual([['blob.bin', 1, 6, true]]);
+    expect(report.stats).toMatchObject({ files: 2, binary: 2 });
   });
 
   it('invalid UTF-8 and UTF-16 text', async () => {

@@ -161,8 +161,8 @@ describe('detect: byte prefilter', () => {
       'img/a.jpeg',
       'weird name.png',
       '',
-      'lib.so',
-      'lib.so.1',
+      'font.woff2',
+      'font.woff2.1',
     ];
     const expected = files.map((file) => detector.skipsPath(file));
     expect(expected.filter(Boolean).length).toBe(7);

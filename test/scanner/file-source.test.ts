@@ -113,9 +113,20 @@ describe('file source: encodings and odd files', () => {
     expect(findings.map((f) => [f.secret, f.column])).toEqual([[KEY, 7]]);
   });
 
-  it('binary files are sniffed and skipped; empty files are scanned and clean', () => {
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), Buffer.from(KEY)]);
-    expect(scanWithChunks(write('image.dat', png), 1 << 20).outcome).toEqual({ kind: 'binary' });
+  it('binary files are searched as bytes, in one read or across many; empty files are scanned and clean', () => {
+    const head = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0x0a, 0xff, 0x6b]);
+    const image = Buffer.concat([head, Buffer.from(KEY), Buffer.alloc(5000, 0x61), Buffer.from(`\n\0${KEY2}`)]);
+    for (const chunkBytes of [1 << 20, 1000]) {
+      const { findings, outcome } = scanWithChunks(write('image.dat', image), chunkBytes);
+      expect(outcome).toEqual({ kind: 'binary', bytes: image.length });
+      // Lines count newline bytes, columns count bytes: the key starts at byte 3 of line 2.
+      expect(findings.map((f) => [f.secret, f.line, f.column, f.binary])).toEqual([
+        [KEY, 2, 3, true],
+        [KEY2, 3, 2, true],
+      ]);
+    }
+    const clean = Buffer.concat([head, Buffer.alloc(3000, 0x61)]);
+    expect(scanWithChunks(write('clean.dat', clean), 1000)).toMatchObject({ fragments: 0, outcome: { kind: 'binary', bytes: clean.length } });
     expect(scanWithChunks(write('empty.txt', ''), 1 << 20).outcome).toEqual({ kind: 'text', bytes: 0 });
     expect(sniffEncoding(Buffer.alloc(0))).toBe('utf-8');
   });

@@ -54,13 +54,18 @@ describeWithTools('the unpacking walk', () => {
     }
   });
 
-  it('the scanner reads a binary entry no further than its sniff, and the next entry is whole', async () => {
-    const cwd = folder({ 'd/blob.bin': randomBytes(3 << 20), 'd/z.env': envText(key) });
+  it('the scanner searches a binary entry as bytes to its end, and the next entry is whole', async () => {
+    // The key sits 3 MiB into random bytes, past the sniff and across the 1 MiB reads.
+    const blob = Buffer.concat([randomBytes(3 << 20).map((byte) => (byte === 0x0a ? 0 : byte)), Buffer.from(`\n\0${key}\0`)]);
+    const cwd = folder({ 'd/blob.bin': blob, 'd/z.env': envText(key) });
     sh('cd d && tar czf ../mixed.tgz blob.bin z.env && zip -q ../mixed.zip blob.bin z.env', cwd);
     for (const name of ['mixed.tgz', 'mixed.zip']) {
       const result = await scanFiles([{ path: join(cwd, name), file: name }], detector, { maxFileSize: 0, archives });
-      expect(result.findings.map((finding) => [finding.file, finding.line, finding.column])).toEqual([[`${name}!z.env`, KEY_LINE, KEY_COLUMN]]);
-      expect(result.stats).toMatchObject({ files: 1, binary: 1 });
+      expect(result.findings.map((finding) => [finding.file, finding.line, finding.column, finding.binary ?? false])).toEqual([
+        [`${name}!blob.bin`, 2, 2, true],
+        [`${name}!z.env`, KEY_LINE, KEY_COLUMN, false],
+      ]);
+      expect(result.stats).toMatchObject({ files: 2, binary: 1 });
       expect(result.warnings).toEqual([]);
     }
   });

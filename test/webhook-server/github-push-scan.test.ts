@@ -31,7 +31,7 @@ describe('a push through the GitHub API and the same commits through git', () =>
     await h.close();
   });
 
-  it('finds the keys at the lines git gives, skips the binary file, and reports all keys in one call', async () => {
+  it("finds the keys at the lines git gives, in a binary file's bytes too, and reports all keys in one call", async () => {
     const { accountId } = await h.createAccount();
     const [k1, k2, k3, k4] = await Promise.all([1, 2, 3, 4].map(() => h.createKey(accountId)));
     const stranger = unknownKey();
@@ -51,7 +51,7 @@ describe('a push through the GitHub API and the same commits through git', () =>
     settings.splice(8, 0, `export const again = "${k1!.key}";\n`);
     const c2 = commit(repo, 'two', {
       'src/settings.ts': settings.join(''),
-      // Binary: a NUL byte, and a key inside that must not be read as text.
+      // Binary: a NUL byte, and a key inside that is found in its bytes (line and column in bytes).
       'assets/blob.dat': Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0]), Buffer.from(`KEY=${k4!.key}\n`)]),
     });
     const c3 = commit(repo, 'three', {
@@ -77,6 +77,7 @@ describe('a push through the GitHub API and the same commits through git', () =>
     expect(annotations).toEqual(fromGit);
     expect(fromGit).toEqual(
       [
+        ['assets/blob.dat', 1, 13],
         ['config/app.env', 3, 5],
         ['docs/keys.md', 3, 6],
         ['docs/keys.md', 5, 5],
@@ -86,8 +87,8 @@ describe('a push through the GitHub API and the same commits through git', () =>
       ].sort(),
     );
     expect(report.stats.binary).toBe(1);
-    expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'commits', findings: 6, binary: 1, skipped: 1, revoked: 4, check_run_id: 11 } });
-    expect(checkRuns[0].output.summary).toContain('Not scanned: assets/blob.dat (binary)');
+    expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'commits', findings: 7, binary: 1, skipped: 0, revoked: 4, check_run_id: 11 } });
+    expect(checkRuns[0].output.summary).not.toContain('Not scanned');
 
     // One report for the whole push: each key once, whatever commit and file it was found in.
     const reports = keyService.requests.filter((request) => request.path === '/v1/exposures');

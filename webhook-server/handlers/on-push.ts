@@ -8,6 +8,7 @@ import { reportExposures, revocationOf, type ExposureBatch } from '../../scanner
 import { scanSource, type FilesResult } from '../../scanner/scan-files.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { githubPushSources } from '../../scanner/sources/github-push.js';
+import { DEFAULT_ARCHIVE_OPTIONS } from '../../scanner/unpack/scan-archive.js';
 import { emptyStats, type RevocationOutcome, type SourceOutcome } from '../../scanner/types.js';
 import type { FoundKey } from '../redact-payload.js';
 import { blobReader, listPushedFiles, ZERO_SHA, type PushRef } from '../github/push-files.js';
@@ -57,12 +58,12 @@ export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], de
   const octokit = deps.github.forInstallation(installationId);
   const listed = await listPushedFiles(octokit, push);
   const { finder, revocable } = deps.rules();
-  const options = { maxFileSize: DEFAULT_MAX_FILE_SIZE, prefilter: finder, readBlob: blobReader(octokit, push) };
+  const options = { maxFileSize: DEFAULT_MAX_FILE_SIZE, archives: DEFAULT_ARCHIVE_OPTIONS, prefilter: finder, readBlob: blobReader(octokit, push) };
   const scanned: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const notScanned: string[] = [];
   for (const source of githubPushSources(listed.files, options)) {
     const outcome = await scanSource(source, finder, scanned, options);
-    if (outcome.kind !== 'text') notScanned.push(`${source.file} (${whyNotScanned(outcome)})`);
+    if (outcome.kind === 'too-large' || outcome.kind === 'unreadable') notScanned.push(`${source.file} (${whyNotScanned(outcome)})`);
   }
 
   const outcomes = await reportExposures(scanned.findings, revocable, (batch) => revokeFound(deps, payload, batch));
@@ -101,10 +102,7 @@ function linkTo(url: string | undefined): { url?: string } {
   return url ? { url } : {};
 }
 
-function whyNotScanned(outcome: Exclude<SourceOutcome, { kind: 'text' }>): string {
-  if (outcome.kind === 'binary') return 'binary';
-  if (outcome.kind === 'too-large') return `larger than ${DEFAULT_MAX_FILE_SIZE} bytes`;
-  // Archives in a push are not opened yet (lfk scan opens them); the check run says so.
-  if (outcome.kind === 'archive') return 'archive, not opened in pushes yet';
-  return outcome.reason;
+/** Binary files are searched as bytes and archives are opened: only these are left unread. */
+function whyNotScanned(outcome: Extract<SourceOutcome, { kind: 'too-large' | 'unreadable' }>): string {
+  return outcome.kind === 'too-large' ? `larger than ${DEFAULT_MAX_FILE_SIZE} bytes` : outcome.reason;
 }
