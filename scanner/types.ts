@@ -80,6 +80,8 @@ export interface Finding {
   deletedInLayer?: boolean;
   /** Found in a binary file's bytes: line and column count bytes (SPEC §6.2). */
   binary?: boolean;
+  /** Inside a compressed file or archive: the stored file it is in (`file` is the `!` path through it). */
+  archive?: string;
 }
 
 export interface ScanStats {

@@ -32,24 +32,25 @@ export async function scanArchive(entry: FileEntry, finder: Finder, options: Rea
   const leaves = isOciLayoutMarker(entry.path)
     ? unpackImageFolder(dirname(entry.path), folderDisplay(entry.file), limitsOf(options), result.warnings)
     : unpack({ path: entry.path, file: entry.file }, limitsOf(options), result.warnings);
-  await scanLeaves(leaves, finder, options, result, {});
+  await scanLeaves(leaves, entry.file, finder, options, result, {});
 }
 
 /** A compressed file or archive read as a stream (standard input, a git or GitHub blob). */
 export async function scanArchiveStream(file: string, stream: ArchiveStream, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {
   const tags: FragmentTags = stream.commit ? { commit: stream.commit } : {};
-  await scanLeaves(unpackStream(stream.chunks, file, limitsOf(options), result.warnings), finder, options, result, tags);
+  await scanLeaves(unpackStream(stream.chunks, file, limitsOf(options), result.warnings), file, finder, options, result, tags);
 }
 
 function limitsOf(options: ReadOptions): Partial<UnpackLimits> {
   return { maxDepth: options.archives?.maxArchiveDepth ?? 0, maxBytes: options.archives?.maxArchiveBytes ?? Infinity };
 }
 
-async function scanLeaves(leaves: AsyncIterable<UnpackedEntry>, finder: Finder, options: ReadOptions, result: FilesResult, tags: FragmentTags): Promise<void> {
+async function scanLeaves(leaves: AsyncIterable<UnpackedEntry>, archive: string, finder: Finder, options: ReadOptions, result: FilesResult, tags: FragmentTags): Promise<void> {
   // Whether a later image layer deleted a file is known only once every layer has been read.
   const inLayers: Array<{ finding: Finding; leaf: UnpackedEntry }> = [];
   for await (const leaf of leaves) {
     const found = await scanLeaf(leaf, finder, options, result, tags);
+    for (const finding of found) finding.archive = archive;
     if (leaf.deletedInLayer) for (const finding of found) inLayers.push({ finding, leaf });
   }
   for (const { finding, leaf } of inLayers) if (leaf.deletedInLayer?.()) finding.deletedInLayer = true;

@@ -1,5 +1,10 @@
 // POST /webhooks/github: real payload shapes (@octokit/webhooks-examples), signed; GitHub's REST
 // API faked with nock, every expected call asserted.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { generateKey } from '../../key-service/key-format.js';
@@ -113,6 +118,52 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       expect((await keyRow(h, inBinaryless.id)).revoked_reason).toBe('exposed:github-app');
       expect((await keyRow(h, inCut.id)).revoked_reason).toBe('exposed:github-app');
       expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'compare', findings: 2, revoked: 2, skipped: 0, binary: 1 } });
+    });
+
+    it('opens pushed archives and searches binary files: keys in a zip inside a tar.gz, a gzip, a database', async () => {
+      const { accountId } = await h.createAccount();
+      const [inZip, inGzip, inDb] = await Promise.all(['zip', 'gzip', 'db'].map((name) => h.createKey(accountId, { name })));
+      // Real archives, made by the system's zip and tar.
+      const work = mkdtempSync(join(tmpdir(), 'lfk-push-archive-'));
+      mkdirSync(join(work, 'conf'));
+      writeFileSync(join(work, 'conf/prod.env'), `A=1\nKEY=${inZip.key}\n`);
+      execFileSync('/bin/sh', ['-c', 'zip -q config.zip conf/prod.env && tar czf bundle.tar.gz config.zip'], { cwd: work });
+      const blobOf = (bytes: Buffer) => ({ sha: 'x', size: bytes.length, encoding: 'base64', content: bytes.toString('base64') });
+      const database = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(64), Buffer.from(`k${inDb.key}production`)]);
+      const checkRuns: any[] = [];
+      const github = nockInstallationToken(1)
+        .get(`${REPO}/compare/${BEFORE}...${HEAD}`)
+        .reply(200, {
+          files: [
+            { filename: 'release/bundle.tar.gz', status: 'added', sha: 'tgz1', additions: 0 },
+            { filename: 'logs/app.log.gz', status: 'added', sha: 'gz1', additions: 0 },
+            { filename: 'data/app.db', status: 'added', sha: 'db1', additions: 0 },
+          ],
+        })
+        .get(`${REPO}/git/blobs/tgz1`)
+        .reply(200, blobOf(readFileSync(join(work, 'bundle.tar.gz'))))
+        .get(`${REPO}/git/blobs/gz1`)
+        .reply(200, blobOf(gzipSync(`started\ntoken=${inGzip.key}\n`)))
+        .get(`${REPO}/git/blobs/db1`)
+        .reply(200, blobOf(database))
+        .post(`${REPO}/check-runs`, (body) => checkRuns.push(body) > 0)
+        .reply(201, { id: 5 });
+      expect((await deliver('push', pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false }))).status).toBe(202);
+      await h.drain();
+      github.done();
+      for (const key of [inZip, inGzip, inDb]) expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
+      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { findings: 3, revoked: 3, skipped: 0 } });
+      // Annotations sit on the stored files; their messages say where inside.
+      const annotations = checkRuns[0].output.annotations.map((a: any) => [a.path, a.start_line, a.message.match(/committed here( \(.*?\))?:/)[1] ?? '']);
+      expect(annotations.sort()).toEqual(
+        [
+          ['data/app.db', 1, ' (line 1, column 82 counted in bytes)'],
+          ['logs/app.log.gz', 1, ' (in logs/app.log.gz, line 2, column 7)'],
+          ['release/bundle.tar.gz', 1, ' (in release/bundle.tar.gz!config.zip!conf/prod.env, line 2, column 5)'],
+        ].sort(),
+      );
+      expect(checkRuns[0].output.summary).toContain('`release/bundle.tar.gz!config.zip!conf/prod.env` line 2');
+      expectNoKeysIn([JSON.stringify(checkRuns), ...h.logs, JSON.stringify(await h.deliveries())]);
     });
 
     it('falls back to the pushed commits after a force push whose old head GitHub no longer has', async () => {

@@ -91,7 +91,8 @@ async function revokeFound(deps: HandlerDeps, payload: PushPayload, batch: Expos
   const found: FoundHash[] = batch.keys.map((key) => {
     const first = batch.findings.find((finding) => finding.secret === key);
     const commit = first?.commit?.commit ?? payload.after;
-    const url = repo && first ? `${repo}/blob/${commit}/${first.file}#L${first.line}` : (payload.compare ?? repo);
+    // A key inside an archive or a binary file links to the stored file, which has no such line.
+    const url = repo && first ? `${repo}/blob/${commit}/${first.archive ?? first.file}${first.archive || first.binary ? '' : `#L${first.line}`}` : (payload.compare ?? repo);
     const place = first ? `${first.file}:${first.line} (${commit.slice(0, 7)})` : batch.location;
     return { sha256: sha256Hex(key), source: { kind: 'github' as const, ...linkTo(url), location: `${payload.repository.full_name}:${place}` } };
   });

@@ -30,13 +30,10 @@ export async function reportCheckRun(octokit: InstallationOctokit, push: PushRef
     .join('\n')
     .slice(0, 65_000);
   const annotations = findings.map((finding) => ({
-    path: finding.file,
-    start_line: finding.line,
-    end_line: finding.endLine,
-    ...(finding.line === finding.endLine && { start_column: finding.column, end_column: finding.endColumn }),
+    ...annotationPlace(finding),
     annotation_level: 'failure' as const,
     title: 'Trust Leads API key',
-    message: `${displayOf(finding.secret)} was committed here: ${status(finding)}. Create a new key and keep it out of the repository.`,
+    message: `${displayOf(finding.secret)} was committed here${innerPlace(finding)}: ${status(finding)}. Create a new key and keep it out of the repository.`,
   }));
   const output = (batch: typeof annotations) => ({ title, summary, annotations: batch });
   try {
@@ -63,4 +60,25 @@ export async function reportCheckRun(octokit: InstallationOctokit, push: PushRef
   } catch (error) {
     return classifyGithubError(error, 'the lfk check run');
   }
+}
+
+/**
+ * GitHub places an annotation on a file of the repository, by its text lines: a key inside an
+ * archive goes on the archive, and one in a binary file (placed in bytes) on its first line.
+ */
+function annotationPlace(finding: Finding): { path: string; start_line: number; end_line: number; start_column?: number; end_column?: number } {
+  if (finding.archive !== undefined || finding.binary) return { path: finding.archive ?? finding.file, start_line: 1, end_line: 1 };
+  return {
+    path: finding.file,
+    start_line: finding.line,
+    end_line: finding.endLine,
+    ...(finding.line === finding.endLine && { start_column: finding.column, end_column: finding.endColumn }),
+  };
+}
+
+/** Where the key is when the annotation cannot show it: the `!` path, and bytes for a binary file. */
+function innerPlace(finding: Finding): string {
+  const place = `line ${finding.line}, column ${finding.column}${finding.binary ? ' counted in bytes' : ''}`;
+  if (finding.archive !== undefined) return ` (in ${finding.file}, ${place})`;
+  return finding.binary ? ` (${place})` : '';
 }
