@@ -22,7 +22,7 @@ export interface StreamReadOptions {
   opensArchives?: boolean;
 }
 
-export function streamSource(input: AsyncIterable<Buffer | string>, file = STDIN_FILE, options: StreamReadOptions = {}): Source {
+export function streamSource(input: ByteInput, file = STDIN_FILE, options: StreamReadOptions = {}): Source {
   return { file, explicit: true, fragments: () => streamFragments(input, file, options) };
 }
 
