@@ -19,6 +19,7 @@ interface Hidden {
   column: number;
   key: string;
   binary?: true;
+  decoded?: string[];
 }
 
 /** Line and column of `needle` in bytes, counting bytes (SPEC §6.2's binary places). */
@@ -44,7 +45,12 @@ function buildInputs(root: string): { files: Record<string, Buffer>; hidden: Hid
   mkdirSync(join(work, 'bundle'), { recursive: true });
   mkdirSync(join(work, 'conf'), { recursive: true });
   mkdirSync(join(work, 'app'), { recursive: true });
-  const keys = { nested: newKey(), xz: newKey(), sqlite: newKey(), jar: newKey() };
+  const keys = { nested: newKey(), xz: newKey(), sqlite: newKey(), jar: newKey(), secret: newKey() };
+  // A Kubernetes Secret (base64) in a tarball of manifests: decoding inside an archive entry.
+  const secretYaml = `apiVersion: v1\nkind: Secret\ndata:\n  API_KEY: ${Buffer.from(keys.secret).toString('base64')}\n`;
+  mkdirSync(join(work, 'k8s'));
+  writeFileSync(join(work, 'k8s/secret.yaml'), secretYaml);
+  sh('tar cjf manifests.tar.bz2 k8s', work);
   // A tar.gz holding a zip holding an env file: three layers (SPEC §6.2's example path).
   writeFileSync(join(work, 'conf/prod.env'), envText(keys.nested));
   sh('zip -q bundle/config.zip conf/prod.env && tar czf bundle.tar.gz bundle/config.zip', work);
@@ -73,6 +79,7 @@ function buildInputs(root: string): { files: Record<string, Buffer>; hidden: Hid
     'logs/app.log.xz': read('app.log.xz'),
     'data/app.db': sqliteBytes,
     'lib/app.jar': read('app.jar'),
+    'deploy/manifests.tar.bz2': read('manifests.tar.bz2'),
     'data/decoy.bin': read('decoy.bin'),
     'logs/decoy.log.gz': read('decoy.log.gz'),
   };
@@ -81,18 +88,19 @@ function buildInputs(root: string): { files: Record<string, Buffer>; hidden: Hid
     { path: 'logs/app.log.xz', inner: '', line: KEY_LINE, column: KEY_COLUMN, key: keys.xz },
     { path: 'data/app.db', inner: '', ...bytePlace(sqliteBytes, keys.sqlite), key: keys.sqlite, binary: true },
     { path: 'lib/app.jar', inner: '!app/Config.class', ...bytePlace(classBytes, keys.jar), key: keys.jar, binary: true },
+    { path: 'deploy/manifests.tar.bz2', inner: '!k8s/secret.yaml', line: 4, column: 12, key: keys.secret, decoded: ['base64'] },
   ];
   return { files, hidden };
 }
 
 const shape = (findings: readonly JsonFinding[], withCommit = false) =>
   findings
-    .map((f) => ({ file: f.file, line: f.line, column: f.column, secret: f.secret, binary: f.binary ?? false, ...(withCommit && { commit: f.commit }) }))
+    .map((f) => ({ file: f.file, line: f.line, column: f.column, secret: f.secret, binary: f.binary ?? false, decoded: f.decoded ?? [], ...(withCommit && { commit: f.commit }) }))
     .sort((a, b) => a.file.localeCompare(b.file));
 
 const expected = (hidden: readonly Hidden[], extra: Record<string, unknown> = {}, prefix = (h: Hidden) => h.path) =>
   hidden
-    .map((h) => ({ file: `${prefix(h)}${h.inner}`, line: h.line, column: h.column, secret: h.key, binary: h.binary ?? false, ...extra }))
+    .map((h) => ({ file: `${prefix(h)}${h.inner}`, line: h.line, column: h.column, secret: h.key, binary: h.binary ?? false, decoded: h.decoded ?? [], ...extra }))
     .sort((a, b) => a.file.localeCompare(b.file));
 
 function writeAll(repo: string, files: Record<string, Buffer>): void {
@@ -130,7 +138,7 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
     // The same files again with one byte more: new blobs holding the same keys, not reported twice.
     for (const [name, bytes] of Object.entries(files)) if (name.endsWith('.db')) writeFileSync(join(repo, name), Buffer.concat([bytes, Buffer.from([0])]));
     commit(repo, 'touch the database');
-    git(repo, 'rm', '-q', '-r', 'release', 'logs', 'data', 'lib');
+    git(repo, 'rm', '-q', '-r', 'release', 'logs', 'data', 'lib', 'deploy');
     commit(repo, 'remove them');
     const { run, report } = await scanJson(repo, ['--git']);
     expect(run.code).toBe(1);
