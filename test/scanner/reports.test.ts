@@ -153,3 +153,23 @@ describe('decoded findings (SPEC §6.1)', () => {
     expect(JSON.parse(sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results.every((result: object) => !('properties' in result))).toBe(true);
   });
 });
+
+describe('binary findings (SPEC §6.2)', () => {
+  // A key glued to the bytes around it, as in a SQLite record: found by the rule's binaryRegex.
+  const bytes = Buffer.concat([Buffer.from('SQLite format 3\0\n\x01\x02k'), Buffer.from(KEY), Buffer.from('production\0')]);
+  const [binary] = detectorFor(ruleSet).detect({ text: bytes.toString('latin1'), file: 'data/app.db', binary: true });
+  const withBinary = { ...input(true), findings: [binary!] };
+
+  it('place the key in bytes and say binary in every format', () => {
+    expect(binary).toMatchObject({ line: 2, column: 4, endLine: 2, endColumn: 4 + KEY.length, binary: true, secret: KEY });
+    expect(JSON.parse(jsonReport(withBinary)).findings[0]).toMatchObject({ file: 'data/app.db', line: 2, column: 4, binary: true });
+    const [result] = JSON.parse(sarifReport({ findings: [binary!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results;
+    expect(result.locations[0].physicalLocation.region).toEqual({ startLine: 2, startColumn: 4, endLine: 2, endColumn: 4 + KEY.length });
+    expect(result.properties).toEqual({ binary: true });
+    expect(textReport(withBinary, { color: false })).toContain(`data/app.db:2:4  trustleads-api-key  ${KEY.slice(0, 11)}…${KEY.slice(-4)}  binary (line and column in bytes)  `);
+  });
+
+  it('the same bytes read as text keep the word boundaries: no finding', () => {
+    expect(detectorFor(ruleSet).detect({ text: bytes.toString('latin1'), file: 'data/app.txt' })).toEqual([]);
+  });
+});
