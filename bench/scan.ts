@@ -1,11 +1,16 @@
 // Benchmark: `lfk scan` against ripgrep searching the same regex over the same ≥300 MB corpus of
 // real third-party text (copies of installed node_modules sources), with planted keys and decoys.
 // Prints MB/s for both, their ratio, recall and decoys reported. Run: npm run bench:scan
+// `npm run bench:scan -- --against REF` also builds REF in a git worktree under /tmp and times its
+// lfk in the same rounds (the two builds alternate going first), then prints lfk / REF and PASS or
+// FAIL for "at most 1.10× REF's wall time".
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { KEY_PREFIX, checksumOf, generateKey, randomBase62, sha256Hex } from '../key-service/key-format.js';
+import { type Worktree, buildWorktree } from './worktree.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = join(ROOT, 'bench', '.corpus');
@@ -13,6 +18,8 @@ const MANIFEST = join(CORPUS, 'manifest.json');
 const TARGET_BYTES = 300 * 1024 * 1024;
 const PLANTED = 250;
 const RUNS = 5;
+// --against REF: the build in dist/ may take at most this many times REF's wall time (issue 14).
+const MAX_SLOWDOWN = 1.1;
 const RULE = 'trustleads-api-key';
 const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
 // Formats lfk skips by name (rules/trustleads-api-key.toml): not used as corpus, so both tools see the same files.
@@ -26,31 +33,55 @@ interface Manifest {
 }
 
 function main(): void {
+  const { values } = parseArgs({ options: { against: { type: 'string' } } });
+  // --against REF: REF's build, made in a worktree under /tmp, is timed in the same rounds.
+  const against = values.against === undefined ? undefined : buildWorktree(ROOT, values.against);
+  try {
+    bench(against);
+  } finally {
+    against?.remove();
+  }
+}
+
+interface Build {
+  label: string;
+  args: string[];
+  times: number[];
+  cpu: number[];
+  report: string;
+}
+
+function bench(against: Worktree | undefined): void {
   const manifest = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : buildCorpus();
   const rg = spawnSync('rg', ['--version'], { encoding: 'utf8' });
   if (rg.status !== 0) throw new Error('ripgrep (rg) is not installed: apt-get install -y ripgrep');
   const mb = manifest.bytes / 1e6;
   console.log(`corpus: ${manifest.files} files, ${mb.toFixed(1)} MB, ${manifest.keys.length} planted keys, ${manifest.decoys.length} decoys`);
 
-  const lfkArgs = [join(ROOT, 'dist', 'cli', 'main.js'), 'scan', '--no-gitignore', '--format', 'json', '--max-file-size', '0', CORPUS];
+  const scanArgs = ['scan', '--no-gitignore', '--format', 'json', '--max-file-size', '0', CORPUS];
+  const build = (label: string, dir: string): Build => ({ label, args: [join(dir, 'dist', 'cli', 'main.js'), ...scanArgs], times: [], cpu: [], report: '' });
+  const current = build('lfk', ROOT);
+  const previous = against && build(`lfk ${against.commit}`, against.dir);
+  if (against) console.log(`against: ${against.ref} (${against.commit}), built in ${against.dir}`);
   // Same regex; -uu: no ignore files and hidden files too, as lfk --no-gitignore; binary files skipped by both.
   const rgArgs = ['-uu', '--no-messages', '-o', '-n', '--column', REGEX, CORPUS];
   time('warm-up (page cache)', 'rg', rgArgs);
-  const lfkTimes: number[] = [];
   const rgTimes: number[] = [];
-  const lfkCpu: number[] = [];
   const rgCpu: number[] = [];
   const floorTimes: number[] = [];
   const floorCpu: number[] = [];
   const floorArgs = [join(ROOT, 'bench', 'node-floor.mjs'), CORPUS];
   // Node's own start, which lfk and the floor pay before any of their code runs.
   const nodeStarts: number[] = [];
-  let report = '';
   for (let run = 0; run < RUNS; run++) {
-    const lfk = time(`lfk scan #${run + 1}`, process.execPath, lfkArgs);
-    lfkTimes.push(lfk.seconds);
-    lfkCpu.push(lfk.cpu);
-    report = lfk.stdout;
+    // The two builds take turns at going first, so that neither always runs right after rg.
+    const builds = previous ? (run % 2 === 0 ? [current, previous] : [previous, current]) : [current];
+    for (const lfk of builds) {
+      const timed = time(`${lfk.label} scan #${run + 1}`, process.execPath, lfk.args);
+      lfk.times.push(timed.seconds);
+      lfk.cpu.push(timed.cpu);
+      lfk.report = timed.stdout;
+    }
     const rg = time(`rg #${run + 1}`, 'rg', rgArgs);
     rgTimes.push(rg.seconds);
     rgCpu.push(rg.cpu);
@@ -59,26 +90,54 @@ function main(): void {
     floorCpu.push(floor.cpu);
     nodeStarts.push(time(`node -e 0 #${run + 1}`, process.execPath, ['-e', '0']).seconds);
   }
-  const findings = (JSON.parse(report) as { findings: Array<{ fingerprint: string }> }).findings;
-  const found = new Set(findings.map((finding) => finding.fingerprint));
   const fingerprint = (key: string) => `${RULE}:${sha256Hex(key).slice(0, 16)}`;
-  const recalled = manifest.keys.filter((key) => found.has(fingerprint(key))).length;
-  const decoysReported = manifest.decoys.filter((decoy) => found.has(fingerprint(decoy))).length;
-  const unexpected = findings.filter((finding) => !manifest.keys.some((key) => fingerprint(key) === finding.fingerprint)).length;
-  const lfkSeconds = median(lfkTimes);
+  const planted = new Set(manifest.keys.map(fingerprint));
+  const check = (lfk: Build) => {
+    const findings = (JSON.parse(lfk.report) as { findings: Array<{ fingerprint: string }> }).findings;
+    const found = new Set(findings.map((finding) => finding.fingerprint));
+    const recalled = manifest.keys.filter((key) => found.has(fingerprint(key))).length;
+    const decoysReported = manifest.decoys.filter((decoy) => found.has(fingerprint(decoy))).length;
+    const unexpected = findings.filter((finding) => !planted.has(finding.fingerprint)).length;
+    return { recalled, decoysReported, unexpected, ok: recalled === manifest.keys.length && decoysReported === 0 && unexpected === 0 };
+  };
+  const lfkSeconds = median(current.times);
   const rgSeconds = median(rgTimes);
+  const width = Math.max(10, (previous?.label.length ?? 0) + 1);
+  const line = (lfk: Build) =>
+    `${lfk.label.padEnd(width)} ${median(lfk.times).toFixed(2)} s  ${(mb / median(lfk.times)).toFixed(0)} MB/s  ${median(lfk.cpu).toFixed(2)} s CPU  (medians of ${RUNS})`;
   console.log('');
-  console.log(`lfk scan   ${lfkSeconds.toFixed(2)} s  ${(mb / lfkSeconds).toFixed(0)} MB/s  ${median(lfkCpu).toFixed(2)} s CPU  (medians of ${RUNS})`);
+  console.log(line(current));
+  if (previous) console.log(line(previous));
   console.log(`ripgrep    ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s  ${median(rgCpu).toFixed(2)} s CPU  (medians of ${RUNS})`);
   console.log(`node floor ${median(floorTimes).toFixed(2)} s  ${(mb / median(floorTimes)).toFixed(0)} MB/s  ${median(floorCpu).toFixed(2)} s CPU  (walk + open/read/keyword search/close on 2 threads, nothing else)`);
   // Node 20 reads and parses the whole CA bundle at start when NODE_EXTRA_CA_CERTS is set.
   const extraCa = process.env.NODE_EXTRA_CA_CERTS ? `NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS})` : 'NODE_EXTRA_CA_CERTS is not set';
   console.log(`node start ${median(nodeStarts).toFixed(2)} s  (node -e 0, paid by lfk and the floor; ${extraCa})`);
-  console.log(`ratio      lfk / rg wall time = ${(lfkSeconds / rgSeconds).toFixed(2)} (target ≤ 2); best runs ${(Math.min(...lfkTimes) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(lfkCpu) / median(rgCpu)).toFixed(2)}`);
+  console.log(`ratio      lfk / rg wall time = ${(lfkSeconds / rgSeconds).toFixed(2)} (target ≤ 2); best runs ${(Math.min(...current.times) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(current.cpu) / median(rgCpu)).toFixed(2)}`);
+  if (previous) {
+    const previousSeconds = median(previous.times);
+    console.log(`           ${previous.label} / rg wall time = ${(previousSeconds / rgSeconds).toFixed(2)}; best runs ${(Math.min(...previous.times) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(previous.cpu) / median(rgCpu)).toFixed(2)}`);
+  }
   console.log(`           node floor / rg = ${(median(floorTimes) / rgSeconds).toFixed(2)}; lfk / node floor = ${(lfkSeconds / median(floorTimes)).toFixed(2)}`);
-  console.log(`recall     ${recalled}/${manifest.keys.length} planted keys found`);
-  console.log(`decoys     ${decoysReported}/${manifest.decoys.length} reported; ${unexpected} findings that are not planted keys`);
-  const ok = recalled === manifest.keys.length && decoysReported === 0 && unexpected === 0;
+  let ok = true;
+  for (const lfk of previous ? [current, previous] : [current]) {
+    const { recalled, decoysReported, unexpected, ok: right } = check(lfk);
+    const who = previous ? ` (${lfk.label})` : '';
+    console.log(`recall     ${recalled}/${manifest.keys.length} planted keys found${who}`);
+    console.log(`decoys     ${decoysReported}/${manifest.decoys.length} reported; ${unexpected} findings that are not planted keys${who}`);
+    // REF's findings are printed, not judged: only the build in dist/ must be right.
+    if (lfk === current) ok = right;
+  }
+  if (previous) {
+    const ratio = lfkSeconds / median(previous.times);
+    const perRound = median(current.times.map((seconds, i) => seconds / previous.times[i]!));
+    console.log(
+      `against    lfk / ${previous.label} wall time = ${ratio.toFixed(3)} (median of per-round ratios ${perRound.toFixed(3)}); CPU ${(median(current.cpu) / median(previous.cpu)).toFixed(3)}`,
+    );
+    const pass = ratio <= MAX_SLOWDOWN;
+    console.log(`${pass ? 'PASS' : 'FAIL'}       lfk is ${ratio.toFixed(2)}× ${against!.ref} (${against!.commit}) on medians of ${RUNS}; at most ${MAX_SLOWDOWN.toFixed(2)}× allowed`);
+    ok &&= pass;
+  }
   process.exitCode = ok ? 0 : 1;
 }
 
