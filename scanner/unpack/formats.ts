@@ -30,16 +30,39 @@ export function detectFormat(head: Buffer): Format | undefined {
 /** A POSIX/GNU tar header (`ustar` magic), or an old v7 header whose checksum adds up. */
 export function isTarHeader(head: Buffer): boolean {
   if (head.length < 512) return false;
-  const magic = head.toString('latin1', TAR_MAGIC_OFFSET, TAR_MAGIC_OFFSET + 5);
-  if (magic === 'ustar') return checksumMatches(head);
-  // v7: a name, and octal fields only; the checksum decides.
-  return head[0] !== 0 && checksumMatches(head);
+  // v7 (no magic): a name, and octal fields only; the checksum decides. Every text file of 512
+  // bytes or more gets here, so the checksum field is read as bytes: text fails at its first one.
+  if (!startsWith(head.subarray(TAR_MAGIC_OFFSET), USTAR) && head[0] === 0) return false;
+  return checksumMatches(head);
+}
+
+const USTAR = [0x75, 0x73, 0x74, 0x61, 0x72];
+const SPACE = 0x20;
+
+/** The checksum field: spaces, 1–8 octal digits, then NUL or spaces to its end. */
+function storedChecksum(header: Buffer): number | undefined {
+  let at = 148;
+  while (at < 156 && header[at] === SPACE) at++;
+  let value = 0;
+  let digits = 0;
+  for (; at < 156; at++) {
+    const byte = header[at]!;
+    if (byte < 0x30 || byte > 0x37) break;
+    value = value * 8 + (byte - 0x30);
+    digits++;
+  }
+  if (digits === 0) return undefined;
+  for (; at < 156; at++) {
+    const byte = header[at]!;
+    if (byte === 0) return value;
+    if (byte !== SPACE) return undefined;
+  }
+  return value;
 }
 
 function checksumMatches(header: Buffer): boolean {
-  const field = header.toString('latin1', 148, 156).replace(/\0.*$/s, '').trim();
-  if (!/^[0-7]{1,8}$/.test(field)) return false;
-  const stored = Number.parseInt(field, 8);
+  const stored = storedChecksum(header);
+  if (stored === undefined) return false;
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
   return sum === stored;

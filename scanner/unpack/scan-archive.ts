@@ -15,7 +15,8 @@ export const OCI_LAYOUT_FILE = 'oci-layout';
 
 /** An OCI image layout's marker file: its folder is scanned as one image. */
 export function isOciLayoutMarker(path: string): boolean {
-  return basename(path) === OCI_LAYOUT_FILE;
+  // Asked of every file: a suffix test, no path parsing.
+  return path.endsWith(OCI_LAYOUT_FILE) && basename(path) === OCI_LAYOUT_FILE;
 }
 
 /** The limits the CLI sets; the rest keep the SPEC's defaults. */
