@@ -2,7 +2,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createApiApp } from '../key-service/http/app.js';
 import { createApiMetrics } from '../key-service/http/metrics.js';
-import { registerQueueMetrics } from '../key-service/store/queue-stats.js';
+import { registerBackfillMetrics, registerQueueMetrics } from '../key-service/store/queue-stats.js';
 import { createLogger, errorFields, type Logger } from '../key-service/logger.js';
 import { openStore, type Store } from '../key-service/store/database.js';
 import { KeyService } from '../key-service/service/key-service.js';
@@ -86,6 +86,7 @@ export async function startServer(
   const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy, allowPrivateUrls: settings.allowPrivateUrls });
   const metrics = createApiMetrics(service);
   registerQueueMetrics(metrics.registry, store);
+  registerBackfillMetrics(metrics.registry, store);
   const app = createApiApp({
     service,
     logger,

@@ -32,11 +32,12 @@ export async function startWebhooks(settings: ServerSettings, parts: { store: St
   // A revocation made here wakes the notifier at once instead of at its next poll.
   service.onExposureRevoked(() => notifier.wake());
   webhooks.worker.start();
+  webhooks.backfill.start();
   notifier.start();
   return {
     app: webhooks.app,
     async stop() {
-      await Promise.all([webhooks.worker.stop(), notifier.stop()]);
+      await Promise.all([webhooks.worker.stop(), webhooks.backfill.stop(), notifier.stop()]);
       mailer?.close();
     },
   };

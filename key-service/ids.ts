@@ -2,7 +2,7 @@
 // "newest first" and cursor paging one indexed comparison on both databases.
 import { randomBase62, toBase62 } from './key-format.js';
 
-export type IdPrefix = 'acct' | 'usr' | 'key' | 'job' | 'evt' | 'ses' | 'dlv' | 'ntf';
+export type IdPrefix = 'acct' | 'usr' | 'key' | 'job' | 'evt' | 'ses' | 'dlv' | 'ntf' | 'bfj';
 
 let lastTick = 0;
 

@@ -58,6 +58,25 @@ export class Gauge implements Metric {
   }
 }
 
+/** Values by label read when scraped (`lfk_backfill_repositories{state="pending"}`…). */
+export class LabelledGauge implements Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly read: () => Promise<Array<{ labels: Labels; value: number }>>,
+  ) {}
+
+  private last: Array<{ labels: Labels; value: number }> = [];
+
+  async refresh(): Promise<void> {
+    this.last = await this.read();
+  }
+
+  render(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, ...this.last.map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`)].join('\n');
+  }
+}
+
 const DEFAULT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class Histogram implements Metric {
@@ -115,7 +134,7 @@ export class MetricsRegistry {
   }
 
   async render(): Promise<string> {
-    await Promise.all(this.metrics.map((metric) => (metric instanceof Gauge ? metric.refresh().catch(() => undefined) : undefined)));
+    await Promise.all(this.metrics.map((metric) => (metric instanceof Gauge || metric instanceof LabelledGauge ? metric.refresh().catch(() => undefined) : undefined)));
     return `${this.metrics.map((metric) => metric.render()).join('\n')}\n`;
   }
 }

@@ -3,7 +3,7 @@
 import type { Logger } from './logger.js';
 import { errorFields } from './logger.js';
 import { isUnavailableError, type Store } from './store/database.js';
-import { claimRows, completeRow, releaseRow, type QueueRow, type QueueTable } from './store/queue.js';
+import { claimRows, completeRow, releaseRow, renewLease, type QueueRow, type QueueTable } from './store/queue.js';
 
 /** An error that retrying cannot fix (a 404 from GitHub, a malformed stored payload): fail at once. */
 export class PermanentError extends Error {
@@ -134,7 +134,7 @@ export class QueueWorker<T extends QueueTable> {
 
   private async tick(): Promise<number> {
     const { store, table } = this.options;
-    const rows = await claimRows(store, table, this.options.concurrency ?? 4, this.options.leaseMs ?? 120_000);
+    const rows = await claimRows(store, table, this.options.concurrency ?? 4, this.leaseMs());
     await Promise.all(rows.map((row) => this.process(row)));
     return rows.length;
   }
@@ -143,10 +143,17 @@ export class QueueWorker<T extends QueueTable> {
     const { store, table, logger } = this.options;
     // Let pending I/O (HTTP answers) run first: on SQLite every query is synchronous underneath.
     await new Promise((resolve) => setImmediate(resolve));
+    // Work that outlasts a lease (a big clone) keeps its claim while this process lives; a process
+    // that dies stops renewing, and the row is claimed again once the lease runs out.
+    const lease = this.leaseMs();
+    const renewal = setInterval(() => void renewLease(store, table, row, lease).catch(() => undefined), lease / 3);
+    renewal.unref?.();
     try {
       const result = await this.options.handle(row);
+      clearInterval(renewal);
       await completeRow(store, table, row, result);
     } catch (error) {
+      clearInterval(renewal);
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const forever = error instanceof UnavailableError || isUnavailableError(error);
       const permanent = error instanceof PermanentError;
@@ -164,6 +171,10 @@ export class QueueWorker<T extends QueueTable> {
         logger.warn('could not release a queue item; its lease will run out', { queue: table, id: row.id, ...errorFields(releaseError) }),
       );
     }
+  }
+
+  private leaseMs(): number {
+    return this.options.leaseMs ?? 120_000;
   }
 
   /** Exponential backoff with ±20% jitter, so retries of many rows do not arrive together. */

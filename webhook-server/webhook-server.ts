@@ -10,6 +10,7 @@ import type { Store } from '../key-service/store/database.js';
 import { loadBuiltinRuleSet } from '../rules/load.js';
 import { createFinder } from '../scanner/finder.js';
 import { createGithubApps, readPrivateKey, type GithubApps } from './github/client.js';
+import { runBackfill } from './backfill/run-backfill.js';
 import { handleDelivery } from './handlers/dispatch.js';
 import type { HandlerDeps, ScanRules } from './handlers/deps.js';
 import { githubAppReceiver } from './receivers/github-app.js';
@@ -37,6 +38,9 @@ export interface WebhookSettings {
   outboundTimeoutMs?: number;
   /** Bytes of not yet verified webhook bodies held at once across the receivers (default 64 MiB). */
   maxUnverifiedBodyBytes?: number;
+  /** LFK_BACKFILL_CONCURRENCY: repositories whose history this instance scans at once (default 2). */
+  backfillConcurrency?: number;
+  backfillPollMs?: number;
 }
 
 export interface WebhookServerOptions {
@@ -51,6 +55,8 @@ export interface WebhookServerOptions {
 export interface WebhookServer {
   app: Hono<{ Variables: { requestId: string } }>;
   worker: QueueWorker<'webhook_deliveries'>;
+  /** The GitHub App's history scans (SPEC §7.1): started and stopped with `worker`. */
+  backfill: QueueWorker<'github_backfill_jobs'>;
   deps: HandlerDeps;
   /** What the receivers hold of bodies not verified yet (see BodyBudget). */
   bodies: BodyBudget;
@@ -88,7 +94,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     rules() {
       if (!rules) {
         const ruleSet = loadBuiltinRuleSet();
-        rules = { finder: createFinder(ruleSet), revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)) };
+        rules = { ruleSet, finder: createFinder(ruleSet), revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)) };
       }
       return rules;
     },
@@ -106,6 +112,20 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     ...(settings.inboxPollMs !== undefined && { pollMs: settings.inboxPollMs }),
     ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),
   });
+  const backfill = new QueueWorker({
+    store,
+    table: 'github_backfill_jobs',
+    logger,
+    handle: (row) => runBackfill(row, deps),
+    concurrency: settings.backfillConcurrency ?? 2,
+    // A clone can be long: the lease is renewed while it runs, and a dead instance's rows are
+    // taken over two minutes after it stopped renewing.
+    leaseMs: 120_000,
+    ...(settings.inboxStartDelayMs !== undefined && { startDelayMs: settings.inboxStartDelayMs }),
+    ...(settings.backfillPollMs !== undefined && { pollMs: settings.backfillPollMs }),
+    ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),
+  });
+  deps.wakeBackfill = () => backfill.wake();
   // One budget for the three receivers: what unsigned-so-far bodies may hold in memory at once.
   const bodies = new BodyBudget(settings.maxUnverifiedBodyBytes);
   const receiverDeps = { store, logger, onStored: () => worker.wake(), bodies };
@@ -139,5 +159,5 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   app.post('/webhooks/github', githubAppReceiver({ ...receiverDeps, webhookSecret: settings.githubWebhookSecret, missingSettings: missingApp }));
   app.post('/webhooks/gitguardian', gitguardianReceiver({ ...receiverDeps, webhookSecret: settings.gitguardianWebhookSecret }));
   app.onError(handleError(logger));
-  return { app, worker, deps, bodies };
+  return { app, worker, backfill, deps, bodies };
 }

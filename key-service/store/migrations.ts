@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { holdsKeyShape, redactKeys } from '../key-format.js';
 import type { Dialect } from './database.js';
-import { createWebhookTables } from './webhook-tables.js';
+import { createBackfillTable, createWebhookTables } from './webhook-tables.js';
 
 interface Migration {
   name: string;
@@ -141,6 +141,7 @@ const MIGRATIONS: Migration[] = [
   },
   // Keys pasted into customer text before such text was refused (service/no-pasted-keys.ts).
   { name: '0005_redact_pasted_keys', up: (db) => redactPastedKeys(db) },
+  { name: '0006_github_backfill', up: (db) => createBackfillTable(db) },
 ];
 
 const CUSTOMER_TEXT = [

@@ -1,13 +1,14 @@
 // Depth and age of the durable queues, for `/metrics`: a growing inbox or an old undelivered
 // notice is what an operator must see first.
 import { sql } from 'kysely';
-import type { MetricsRegistry } from '../metrics.js';
+import { LabelledGauge, type MetricsRegistry } from '../metrics.js';
 import type { Store } from './database.js';
 import type { QueueTable } from './queue.js';
 
 const TIME_COLUMN: Record<QueueTable, 'received_at' | 'created_at'> = {
   webhook_deliveries: 'received_at',
   notification_outbox: 'created_at',
+  github_backfill_jobs: 'created_at',
 };
 
 export interface QueueStats {
@@ -33,6 +34,19 @@ export async function queueStats(store: Store, table: QueueTable, now = new Date
     oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, (now.getTime() - oldest) / 1000),
     failed: Number(row?.failed ?? 0),
   };
+}
+
+const BACKFILL_STATES = ['pending', 'processing', 'done', 'failed'] as const;
+
+/** `lfk_backfill_repositories{state}`: the GitHub App's history scans by state (SPEC §7.1). */
+export function registerBackfillMetrics(registry: MetricsRegistry, store: Store): void {
+  registry.add(
+    new LabelledGauge('lfk_backfill_repositories', 'Repositories whose history the GitHub App scans, by state of their scan.', async () => {
+      const rows = await store.db.selectFrom('github_backfill_jobs').select(['status', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy('status').execute();
+      const counts = new Map(rows.map((row) => [row.status, Number(row.count)]));
+      return BACKFILL_STATES.map((state) => ({ labels: { state }, value: counts.get(state) ?? 0 }));
+    }),
+  );
 }
 
 /** Registers depth, age and failures of both queues (a few indexed aggregate reads per scrape). */

@@ -1,14 +1,18 @@
-// One claim-and-retry routine for the two durable queues (webhook inbox, notification outbox).
+// One claim-and-retry routine for the durable queues (webhook inbox, notification outbox, history backfill).
 // A row is claimed by a lease: status `processing` until `locked_until`; a worker that dies leaves
 // a lease that runs out, and the row is claimed again. Claims are safe with several workers:
 // PostgreSQL skips rows another transaction holds (FOR UPDATE SKIP LOCKED); SQLite runs one
 // conditional UPDATE, which its single writer makes atomic.
 import { sql } from 'kysely';
 import type { Store } from './database.js';
-import type { NotificationOutboxTable, WebhookDeliveriesTable } from './schema.js';
+import type { GithubBackfillJobsTable, NotificationOutboxTable, WebhookDeliveriesTable } from './schema.js';
 
-export type QueueTable = 'webhook_deliveries' | 'notification_outbox';
-export type QueueRow<T extends QueueTable> = T extends 'webhook_deliveries' ? WebhookDeliveriesTable : NotificationOutboxTable;
+export type QueueTable = 'webhook_deliveries' | 'notification_outbox' | 'github_backfill_jobs';
+export type QueueRow<T extends QueueTable> = T extends 'webhook_deliveries'
+  ? WebhookDeliveriesTable
+  : T extends 'notification_outbox'
+    ? NotificationOutboxTable
+    : GithubBackfillJobsTable;
 
 export async function claimRows<T extends QueueTable>(store: Store, table: T, limit: number, leaseMs: number, now = new Date()): Promise<Array<QueueRow<T>>> {
   const nowIso = now.toISOString();
@@ -34,6 +38,18 @@ export async function claimRows<T extends QueueTable>(store: Store, table: T, li
     where id in (${picked}) and (${due})
     returning *`.execute(store.db);
   return result.rows.map((row) => ({ ...row, attempts: Number(row.attempts) }));
+}
+
+/** Keeps a claim alive while long work goes on (a clone may take longer than a lease); false when it was lost. */
+export async function renewLease(store: Store, table: QueueTable, row: { id: string; attempts: number }, leaseMs: number, now = new Date()): Promise<boolean> {
+  const update = await store.db
+    .updateTable(table)
+    .set({ locked_until: new Date(now.getTime() + leaseMs).toISOString() })
+    .where('id', '=', row.id)
+    .where('status', '=', 'processing')
+    .where('attempts', '=', row.attempts)
+    .executeTakeFirst();
+  return Number(update.numUpdatedRows) > 0;
 }
 
 /** Marks a claimed row done, unless its lease was lost and someone else claimed it since. */

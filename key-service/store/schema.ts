@@ -119,7 +119,7 @@ export interface WebLoginThrottleTable {
   next_check_ms: number | string | null;
 }
 
-/** Shared by the two durable queues: the webhook inbox and the notification outbox. */
+/** Shared by the durable queues: the webhook inbox, the notification outbox and the history backfill. */
 export interface QueueColumns {
   id: string;
   payload: string;
@@ -150,6 +150,18 @@ export interface NotificationOutboxTable extends QueueColumns {
   created_at: string;
 }
 
+/**
+ * One repository's history scan after an installation event (SPEC §7.1): payload holds nothing but
+ * ids and names. `dedup_key` (delivery id + repository) keeps one event from queueing a scan twice.
+ */
+export interface GithubBackfillJobsTable extends QueueColumns {
+  installation_id: string;
+  /** `owner/name`. */
+  repository: string;
+  dedup_key: string;
+  created_at: string;
+}
+
 /** GitHub App installations, as `installation` and `installation_repositories` events report them. */
 export interface GithubInstallationsTable {
   id: string;
@@ -175,5 +187,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   notification_outbox: NotificationOutboxTable;
   github_installations: GithubInstallationsTable;
+  github_backfill_jobs: GithubBackfillJobsTable;
   lfk_migrations: { name: string; applied_at: string; id: Generated<number> };
 }

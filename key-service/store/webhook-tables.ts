@@ -15,6 +15,19 @@ function queueColumns<T extends string>(table: CreateTableBuilder<T>): CreateTab
     .addColumn('result', 'text');
 }
 
+/** Migration 0006: the GitHub App's history scans (SPEC §7.1), a queue like the other two. */
+export async function createBackfillTable(db: Kysely<Database>): Promise<void> {
+  await queueColumns(db.schema.createTable('github_backfill_jobs').addColumn('id', 'text', (c) => c.primaryKey()))
+    .addColumn('installation_id', 'text', (c) => c.notNull())
+    .addColumn('repository', 'text', (c) => c.notNull())
+    .addColumn('dedup_key', 'text', (c) => c.notNull().unique())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('processed_at', 'text')
+    .execute();
+  await db.schema.createIndex('github_backfill_jobs_due').on('github_backfill_jobs').columns(['status', 'next_attempt_at']).execute();
+}
+
 export async function createWebhookTables(db: Kysely<Database>): Promise<void> {
   await queueColumns(db.schema.createTable('webhook_deliveries').addColumn('id', 'text', (c) => c.primaryKey()))
     .addColumn('provider', 'text', (c) => c.notNull())

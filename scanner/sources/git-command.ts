@@ -14,8 +14,8 @@ export interface GitRunOptions {
    * stray GIT_DIR cannot point lfk at another repository.
    */
   inHook?: boolean;
-  /** Transports git may use: none (scans read local objects only), or HTTPS for a clone. */
-  network?: 'none' | 'https';
+  /** Transports git may use: none (scans read local objects only), HTTPS for a clone, or plain HTTP to this machine (tests). */
+  network?: 'none' | 'https' | 'http-loopback';
   /** `lfk hook install` asks git where hooks live: core.hooksPath must then be read, not replaced. */
   readHooksPath?: boolean;
   /** More settings of lfk's own (formatting options, an HTTPS header), after the safety ones. */
@@ -109,8 +109,11 @@ function baseEnvironment(inHook: boolean): NodeJS.ProcessEnv {
   return env;
 }
 
-function networkSettings(network: 'none' | 'https'): Array<readonly [string, string]> {
-  return network === 'https' ? [['protocol.https.allow', 'always']] : [];
+function networkSettings(network: NonNullable<GitRunOptions['network']>): Array<readonly [string, string]> {
+  if (network === 'https') return [['protocol.https.allow', 'always']];
+  // The caller checked the host is loopback (git-clone.ts); git follows no redirect to elsewhere.
+  if (network === 'http-loopback') return [['protocol.http.allow', 'always'], ['http.followRedirects', 'false']];
+  return [];
 }
 
 // The overrides a repository's config needs depend on the names it made up; they are read once

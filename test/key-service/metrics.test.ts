@@ -5,7 +5,7 @@ import { startServer, type RunningServer } from '../../cli/server.js';
 import { serverSettings } from '../../cli/settings.js';
 import { createLogger } from '../../key-service/logger.js';
 import { MetricsRegistry } from '../../key-service/metrics.js';
-import { registerQueueMetrics } from '../../key-service/store/queue-stats.js';
+import { registerBackfillMetrics, registerQueueMetrics } from '../../key-service/store/queue-stats.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
@@ -188,6 +188,25 @@ describe('queue metrics', () => {
       expect(text).toContain('lfk_inbox_failed 1');
       const age = Number(/lfk_inbox_oldest_age_seconds ([\d.]+)/.exec(text)?.[1]);
       expect(age).toBeGreaterThanOrEqual(119);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('backfill metrics', () => {
+  it('counts the history scans by state, every state shown', async () => {
+    const h = await createHarness('sqlite');
+    try {
+      const registry = new MetricsRegistry();
+      registerBackfillMetrics(registry, h.store);
+      expect(await registry.render()).toContain('lfk_backfill_repositories{state="pending"} 0');
+      const at = new Date().toISOString();
+      const row = (id: string, status: string) => ({ id, status, installation_id: '1', repository: `o/${id}`, dedup_key: id, payload: '{}', attempts: 0, next_attempt_at: at, created_at: at });
+      await h.store.db.insertInto('github_backfill_jobs').values([row('a', 'pending'), row('b', 'pending'), row('c', 'done'), row('d', 'failed')] as never).execute();
+      const text = await registry.render();
+      expect(text).toContain('# TYPE lfk_backfill_repositories gauge');
+      for (const [state, count] of [['pending', 2], ['processing', 0], ['done', 1], ['failed', 1]]) expect(text).toContain(`lfk_backfill_repositories{state="${state}"} ${count}`);
     } finally {
       await h.close();
     }

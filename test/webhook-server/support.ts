@@ -64,6 +64,9 @@ export interface WebhookHarness extends Harness {
   post(path: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; body: any }>;
   /** Processes every due delivery now; returns how many. */
   drain(): Promise<number>;
+  /** Runs every due history scan now (SPEC §7.1); returns how many. */
+  drainBackfill(): Promise<number>;
+  backfillJobs(): Promise<Array<{ repository: string; installation_id: string; status: string; attempts: number; result: any; last_error: string | null }>>;
   deliveries(): Promise<Array<{ provider: string; event: string; status: string; attempts: number; result: unknown; last_error: string | null; payload: string }>>;
 }
 
@@ -105,6 +108,13 @@ export async function createWebhookHarness(
     return { status: response.status, text, body: parsed };
   };
   harness.drain = () => webhooks.worker.drain();
+  harness.drainBackfill = () => webhooks.backfill.drain();
+  harness.backfillJobs = async () =>
+    (await h.store.db.selectFrom('github_backfill_jobs').selectAll().orderBy('id').execute()).map((row) => ({
+      ...row,
+      attempts: Number(row.attempts),
+      result: row.result ? JSON.parse(row.result) : null,
+    }));
   harness.deliveries = async () =>
     (await h.store.db.selectFrom('webhook_deliveries').selectAll().orderBy('id').execute()).map((row) => ({
       ...row,

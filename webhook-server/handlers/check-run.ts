@@ -1,9 +1,22 @@
-// The `lfk` check run on a push's head commit: failure with one annotation per finding when a key
-// was found (GitHub takes 50 annotations a request), success otherwise.
+// The check runs lfk writes: `lfk` on a push's head commit (failure when a key was found) and `lfk
+// history` on the default branch's head after an installation's history scan (failure when a live
+// key was found; keys already revoked are listed as revoked, as notices). One annotation per
+// finding, 50 per request as GitHub takes them.
 import { displayOf } from '../../key-service/key-format.js';
 import type { Finding, RevocationOutcome } from '../../scanner/types.js';
 import { classifyGithubError, type InstallationOctokit } from '../github/client.js';
-import type { PushRef } from '../github/push-files.js';
+
+/** Where a check run goes and what it sums up. */
+export interface CheckTarget {
+  owner: string;
+  repo: string;
+  headSha: string;
+  /** `push`: the lines a push added, any key fails; `history`: every ref's history, live keys fail. */
+  scope: 'push' | 'history';
+}
+
+const NAMES = { push: 'lfk', history: 'lfk history' } as const;
+const SCANNED = { push: 'the lines this push added', history: "every branch's and tag's history" } as const;
 
 const ANNOTATIONS_PER_REQUEST = 50;
 
@@ -15,13 +28,16 @@ const STATUS_TEXT: Record<RevocationOutcome, string> = {
 };
 
 /** Reports the check run; `notScanned` names the files skipped and why. Returns its id. */
-export async function reportCheckRun(octokit: InstallationOctokit, push: PushRef, findings: Finding[], notScanned: string[], now: Date): Promise<number> {
+export async function reportCheckRun(octokit: InstallationOctokit, target: CheckTarget, findings: Finding[], notScanned: string[], now: Date): Promise<number> {
   const keys = new Set(findings.map((finding) => finding.secret)).size;
+  // What was already revoked is no danger now: in a history scan it is a notice, not a failure.
+  const isLive = (finding: Finding) => finding.revocation === 'revoked' || finding.revocation === 'failed';
+  const fails = (finding: Finding) => target.scope === 'push' || isLive(finding);
   const status = (finding: Finding) => STATUS_TEXT[finding.revocation ?? 'unknown'];
   const title = keys === 0 ? 'No Trust Leads API keys found' : `${keys} Trust Leads API key${keys === 1 ? '' : 's'} found`;
   const lines = findings.slice(0, 200).map((finding) => `- \`${displayOf(finding.secret)}\` in \`${finding.file}\` line ${finding.line}: ${status(finding)}`);
   const summary = [
-    keys === 0 ? 'lfk scanned the lines this push added and found no Trust Leads API keys.' : 'Keys committed to a repository must be treated as leaked.',
+    keys === 0 ? `lfk scanned ${SCANNED[target.scope]} and found no Trust Leads API keys.` : 'Keys committed to a repository must be treated as leaked.',
     ...lines,
     findings.length > lines.length ? `- … and ${findings.length - lines.length} more` : '',
     notScanned.length > 0 ? `\nNot scanned: ${notScanned.slice(0, 20).join(', ')}${notScanned.length > 20 ? ', …' : ''}` : '',
@@ -31,34 +47,34 @@ export async function reportCheckRun(octokit: InstallationOctokit, push: PushRef
     .slice(0, 65_000);
   const annotations = findings.map((finding) => ({
     ...annotationPlace(finding),
-    annotation_level: 'failure' as const,
+    annotation_level: fails(finding) ? ('failure' as const) : ('notice' as const),
     title: 'Trust Leads API key',
     message: `${displayOf(finding.secret)} was committed here${innerPlace(finding)}: ${status(finding)}. Create a new key and keep it out of the repository.`,
   }));
   const output = (batch: typeof annotations) => ({ title, summary, annotations: batch });
   try {
     const { data } = await octokit.rest.checks.create({
-      owner: push.owner,
-      repo: push.repo,
-      name: 'lfk',
-      head_sha: push.after,
+      owner: target.owner,
+      repo: target.repo,
+      name: NAMES[target.scope],
+      head_sha: target.headSha,
       status: 'completed',
-      conclusion: keys > 0 ? 'failure' : 'success',
+      conclusion: findings.some(fails) ? 'failure' : 'success',
       completed_at: now.toISOString(),
       output: output(annotations.slice(0, ANNOTATIONS_PER_REQUEST)),
     });
     // Each update appends the next 50.
     for (let start = ANNOTATIONS_PER_REQUEST; start < annotations.length; start += ANNOTATIONS_PER_REQUEST) {
       await octokit.rest.checks.update({
-        owner: push.owner,
-        repo: push.repo,
+        owner: target.owner,
+        repo: target.repo,
         check_run_id: data.id,
         output: output(annotations.slice(start, start + ANNOTATIONS_PER_REQUEST)),
       });
     }
     return data.id;
   } catch (error) {
-    return classifyGithubError(error, 'the lfk check run');
+    return classifyGithubError(error, `the ${NAMES[target.scope]} check run`);
   }
 }
 

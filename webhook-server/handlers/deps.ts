@@ -2,10 +2,13 @@
 import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
 import type { Logger } from '../../key-service/logger.js';
 import type { Store } from '../../key-service/store/database.js';
+import type { RuleSet } from '../../rules/types.js';
 import type { Finder } from '../../scanner/finder.js';
 import type { GithubApps } from '../github/client.js';
 
 export interface ScanRules {
+  /** The rules as data: the history scan (scanGit) compiles its own finder from them. */
+  ruleSet: RuleSet;
   /** The scanner's detector with decoding at its default depth (SPEC §6.1). */
   finder: Finder;
   /** Ids of the rules whose findings are lfk keys the key service can revoke. */
@@ -22,4 +25,6 @@ export interface HandlerDeps {
   /** The built-in rules, compiled once on first use. */
   rules(): ScanRules;
   now(): Date;
+  /** Tells the backfill worker that history scans were queued (it would find them at its next poll). */
+  wakeBackfill?: () => void;
 }

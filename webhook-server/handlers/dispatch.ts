@@ -2,6 +2,7 @@
 import { PermanentError } from '../../key-service/queue-worker.js';
 import type { WebhookDeliveriesTable } from '../../key-service/store/schema.js';
 import type { EventDelivery, PartnerDelivery } from '../deliveries.js';
+import { queueHistoryScans } from '../backfill/queue-scans.js';
 import type { HandlerDeps } from './deps.js';
 import { onGitguardianIncident, type IncidentPayload } from './on-gitguardian-incident.js';
 import { onInstallation, type InstallationPayload } from './on-installation.js';
@@ -25,8 +26,13 @@ export async function handleDelivery(row: WebhookDeliveriesTable, deps: HandlerD
     case 'secret_scanning_alert':
       return onSecretScanningAlert(body as AlertPayload, deps);
     case 'installation':
-    case 'installation_repositories':
-      return onInstallation(row.event, body as InstallationPayload, deps.store, deps.now());
+    case 'installation_repositories': {
+      const installed = await onInstallation(row.event, body as InstallationPayload, deps.store, deps.now());
+      // What was there before the App (SPEC §7.1): a history scan per repository, queued.
+      const history = await queueHistoryScans(row.event, body as InstallationPayload, row.id, deps);
+      if (history && history.queued > 0) deps.wakeBackfill?.();
+      return history ? { ...installed, history_scans: history } : installed;
+    }
     default:
       return { ignored: row.event };
   }

@@ -24,7 +24,7 @@ const STATUS_BY_ACTION: Record<string, GithubInstallationsTable['status']> = {
   suspend: 'suspended',
 };
 
-export async function onInstallation(event: 'installation' | 'installation_repositories', payload: InstallationPayload, store: Store, now: Date): Promise<unknown> {
+export async function onInstallation(event: 'installation' | 'installation_repositories', payload: InstallationPayload, store: Store, now: Date): Promise<{ installation: string; action: string; status: string }> {
   const id = String(payload.installation.id);
   const at = now.toISOString();
   const existing = await store.db.selectFrom('github_installations').selectAll().where('id', '=', id).executeTakeFirst();

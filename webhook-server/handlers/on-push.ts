@@ -1,20 +1,19 @@
 // `push` (SPEC §4.2): scan what the push changed as the installation, with the scanner's GitHub
 // push source, report the keys found to the key service in one batch, and report the `lfk` check
 // run on the head commit with one annotation per finding.
-import { sha256Hex } from '../../key-service/key-format.js';
 import { PermanentError } from '../../key-service/queue-worker.js';
-import type { FoundHash } from '../../key-service/exposure-reporter.js';
-import { reportExposures, revocationOf, type ExposureBatch } from '../../scanner/report-exposures.js';
+import { reportExposures } from '../../scanner/report-exposures.js';
 import { scanSource, type FilesResult } from '../../scanner/scan-files.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { githubPushSources } from '../../scanner/sources/github-push.js';
 import { DEFAULT_ARCHIVE_OPTIONS } from '../../scanner/unpack/scan-archive.js';
-import { emptyStats, type RevocationOutcome, type SourceOutcome } from '../../scanner/types.js';
+import { emptyStats, type SourceOutcome } from '../../scanner/types.js';
 import type { FoundKey } from '../redact-payload.js';
 import { blobReader, listPushedFiles, ZERO_SHA, type PushRef } from '../github/push-files.js';
 import type { HandlerDeps } from './deps.js';
 import { installationIsGone } from './on-installation.js';
-import { reportCheckRun } from './push-check-run.js';
+import { reportCheckRun } from './check-run.js';
+import { revokeFoundInGithub } from './github-exposures.js';
 
 export interface PushPayload {
   ref: string;
@@ -66,8 +65,10 @@ export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], de
     if (outcome.kind === 'too-large' || outcome.kind === 'unreadable') notScanned.push(`${source.file} (${whyNotScanned(outcome)})`);
   }
 
-  const outcomes = await reportExposures(scanned.findings, revocable, (batch) => revokeFound(deps, payload, batch));
-  const checkRunId = await reportCheckRun(octokit, push, scanned.findings, notScanned, deps.now());
+  const outcomes = await reportExposures(scanned.findings, revocable, (batch) =>
+    revokeFoundInGithub(deps, { fullName: payload.repository.full_name, htmlUrl: payload.repository.html_url, defaultCommit: payload.after, fallbackUrl: payload.compare }, batch),
+  );
+  const checkRunId = await reportCheckRun(octokit, { owner: push.owner, repo: push.repo, headSha: push.after, scope: 'push' }, scanned.findings, notScanned, deps.now());
   return {
     ref: payload.ref,
     via: listed.via,
@@ -79,24 +80,6 @@ export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], de
     message_keys: messageKeys.length,
     check_run_id: checkRunId,
   };
-}
-
-/**
- * The push's keys in one call, each with where it leaked: the blob URL at its first line and its
- * place, so each key's exposure records its own file (the in-process reporter takes them in one
- * call; over HTTP, keys with the same source share a request).
- */
-async function revokeFound(deps: HandlerDeps, payload: PushPayload, batch: ExposureBatch): Promise<RevocationOutcome[]> {
-  const repo = payload.repository.html_url;
-  const found: FoundHash[] = batch.keys.map((key) => {
-    const first = batch.findings.find((finding) => finding.secret === key);
-    const commit = first?.commit?.commit ?? payload.after;
-    // A key inside an archive or a binary file links to the stored file, which has no such line.
-    const url = repo && first ? `${repo}/blob/${commit}/${first.archive ?? first.file}${first.archive || first.binary ? '' : `#L${first.line}`}` : (payload.compare ?? repo);
-    const place = first ? `${first.file}:${first.line} (${commit.slice(0, 7)})` : batch.location;
-    return { sha256: sha256Hex(key), source: { kind: 'github' as const, ...linkTo(url), location: `${payload.repository.full_name}:${place}` } };
-  });
-  return (await deps.reporter.revokeBySha256(found, 'exposed:github-app')).map(revocationOf);
 }
 
 function linkTo(url: string | undefined): { url?: string } {
