@@ -82,6 +82,9 @@ export interface Finding {
   binary?: boolean;
   /** Inside a compressed file or archive: the stored file it is in (`file` is the `!` path through it). */
   archive?: string;
+  /** A remote scan (`lfk scan --git URL`, `--github`): the repository, and the finding's blob URL when its host has them. */
+  repository?: string;
+  url?: string;
 }
 
 export interface ScanStats {

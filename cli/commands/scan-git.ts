@@ -11,6 +11,9 @@ import { UsageError } from '../command.js';
 import { readStdin } from '../stdin.js';
 
 export const GIT_USAGE = `       lfk scan --git [--all] [--since REV | --range A..B]   added lines of every commit (HEAD's history)
+       lfk scan --git URL            clone URL (a temporary mirror) and scan every ref's history
+       lfk scan --github OWNER[/REPO]  the same for a GitHub repository, or all of OWNER's
+                                     (LFK_GITHUB_API_URL, GITHUB_TOKEN)
        lfk scan --staged             the staged diff (what the pre-commit hook checks)
        lfk scan --pre-push [REMOTE]  the commits git's pre-push hook is about to send (its lines on stdin)
 `;
@@ -23,6 +26,7 @@ export const GIT_OPTIONS = {
   range: { type: 'string' },
   staged: { type: 'boolean' },
   'pre-push': { type: 'boolean' },
+  github: { type: 'string' },
 } as const;
 
 export interface GitFlags {

@@ -18,6 +18,7 @@ import type { Finding } from '../../scanner/types.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
 import { UsageError, printMessage, printMessageLines } from '../command.js';
 import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
+import { remoteSelection, runRemoteScan, type RemoteSelection } from './scan-remote.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
 import { LFK_VERSION } from '../version.js';
 import { loadEnvironment } from '../settings.js';
@@ -67,6 +68,8 @@ interface ScanArgs {
   workers?: number;
   /** --git, --staged or --pre-push (scan-git.ts). */
   git?: GitSelection;
+  /** --git URL or --github OWNER[/REPO] (scan-remote.ts). */
+  remote?: RemoteSelection;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -114,6 +117,10 @@ export async function run(args: string[]): Promise<number> {
 
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
   const { reportInvalid, maxDecodeDepth } = parsed;
+  if (parsed.remote) {
+    const settings = { ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives };
+    return runRemoteScan(parsed.remote, settings, { githubApiUrl: (process.env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), githubToken: process.env.GITHUB_TOKEN || undefined });
+  }
   if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives });
   if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth, archives: parsed.archives });
   if (parsed.paths.includes('-')) throw new UsageError('"-" (standard input) cannot be mixed with paths');
@@ -202,7 +209,8 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     throw new UsageError(`${(error as Error).message} (lfk scan --help)`);
   }
   if (values.help) return 'help';
-  const git = gitSelection(values, positionals);
+  const remote = remoteSelection(values, positionals);
+  const git = remote ? undefined : gitSelection(values, positionals);
   const format = values.format ?? 'text';
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
@@ -234,6 +242,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     maxDecodeDepth,
     ...(workers !== undefined && { workers }),
     ...(git && { git }),
+    ...(remote && { remote }),
   };
 }
 

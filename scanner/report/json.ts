@@ -28,6 +28,8 @@ export interface JsonFinding {
   email?: string;
   date?: string;
   url?: string;
+  /** Remote scans: `owner/name` (or the URL scanned). */
+  repository?: string;
   deleted_in_layer?: boolean;
   /** In a binary file's bytes: line and column count bytes. */
   binary?: boolean;
@@ -54,6 +56,8 @@ export function toJsonFinding(finding: Finding, redact: boolean): JsonFinding {
       ...(commit.date !== undefined && { date: commit.date }),
       ...(commit.url !== undefined && { url: commit.url }),
     }),
+    ...(finding.repository !== undefined && { repository: finding.repository }),
+    ...(finding.url !== undefined && { url: finding.url }),
     ...(finding.deletedInLayer && { deleted_in_layer: true }),
     ...(finding.binary && { binary: true }),
   };

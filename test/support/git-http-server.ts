@@ -17,11 +17,12 @@ export interface GitHttpServer {
 
 const BACKEND = '/usr/lib/git-core/git-http-backend';
 
-export async function startGitHttpServer(root: string, acceptToken: (token: string) => boolean): Promise<GitHttpServer> {
+/** `acceptToken` gets the token of the request's credentials (undefined when it has none) and the path asked for. */
+export async function startGitHttpServer(root: string, acceptToken: (token: string | undefined, path: string) => boolean): Promise<GitHttpServer> {
   const state = { clones: [] as string[], refused: 0 };
   const server: Server = createServer((request, response) => {
     const token = tokenOf(request.headers.authorization);
-    if (token === undefined || !acceptToken(token)) {
+    if (!acceptToken(token, new URL(request.url ?? '/', 'http://localhost').pathname)) {
       state.refused++;
       response.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"' }).end('authentication required\n');
       return;
