@@ -93,6 +93,7 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
       gitguardianApiToken: env.LFK_GITGUARDIAN_API_TOKEN || undefined,
       inboxStartDelayMs: integer('LFK_INBOX_START_DELAY_MS', env.LFK_INBOX_START_DELAY_MS, 0, 0, 3_600_000),
       backfillConcurrency: integer('LFK_BACKFILL_CONCURRENCY', env.LFK_BACKFILL_CONCURRENCY, 2, 1, 64),
+      backfillLeaseMs: integer('LFK_BACKFILL_LEASE_MS', env.LFK_BACKFILL_LEASE_MS, 120_000, 1000, 3_600_000),
       outboundTimeoutMs,
     },
     keyServiceUrl: env.LFK_KEY_SERVICE_URL || undefined,

@@ -41,6 +41,8 @@ export interface WebhookSettings {
   /** LFK_BACKFILL_CONCURRENCY: repositories whose history this instance scans at once (default 2). */
   backfillConcurrency?: number;
   backfillPollMs?: number;
+  /** LFK_BACKFILL_LEASE_MS: how long after an instance stops renewing its job another may take it (default 2 min). */
+  backfillLeaseMs?: number;
 }
 
 export interface WebhookServerOptions {
@@ -120,7 +122,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     concurrency: settings.backfillConcurrency ?? 2,
     // A clone can be long: the lease is renewed while it runs, and a dead instance's rows are
     // taken over two minutes after it stopped renewing.
-    leaseMs: 120_000,
+    leaseMs: settings.backfillLeaseMs ?? 120_000,
     ...(settings.inboxStartDelayMs !== undefined && { startDelayMs: settings.inboxStartDelayMs }),
     ...(settings.backfillPollMs !== undefined && { pollMs: settings.backfillPollMs }),
     ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),

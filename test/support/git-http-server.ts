@@ -18,9 +18,17 @@ export interface GitHttpServer {
 const BACKEND = '/usr/lib/git-core/git-http-backend';
 
 /** `acceptToken` gets the token of the request's credentials (undefined when it has none) and the path asked for. */
-export async function startGitHttpServer(root: string, acceptToken: (token: string | undefined, path: string) => boolean): Promise<GitHttpServer> {
+export async function startGitHttpServer(
+  root: string,
+  acceptToken: (token: string | undefined, path: string) => boolean,
+  /** Milliseconds to hold a request to `path` before serving it (a slow clone), 0 for none. */
+  delayOf: (path: string) => number = () => 0,
+): Promise<GitHttpServer> {
   const state = { clones: [] as string[], refused: 0 };
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(async (request, response) => {
+    const delay = delayOf(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (response.destroyed) return;
     const token = tokenOf(request.headers.authorization);
     if (!acceptToken(token, new URL(request.url ?? '/', 'http://localhost').pathname)) {
       state.refused++;
@@ -39,7 +47,11 @@ export async function startGitHttpServer(root: string, acceptToken: (token: stri
     get refused() {
       return state.refused;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
