@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateKey } from '../key-service/key-format.js';
 import { median, textFiles, time as timeRun } from './scan.js';
 
@@ -26,7 +26,7 @@ const RUNS = 5;
 const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
-interface Manifest {
+export interface Manifest {
   commits: number;
   bytes: number;
   /** key → the commit that adds it. */
@@ -35,7 +35,7 @@ interface Manifest {
 
 function main(): void {
   for (const tool of ['rg', 'git']) if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed`);
-  const manifest = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : buildHistory();
+  const { manifest } = historyRepository();
   const logBytes = manifest.bytes;
   console.log(`history: ${manifest.commits} commits, git log -p -U0 --all = ${(logBytes / 1e6).toFixed(1)} MB, ${Object.keys(manifest.planted).length} planted keys`);
   benchHistory(manifest);
@@ -275,4 +275,10 @@ function writeAt(root: string, path: string, content: Buffer | string): void {
   writeFileSync(join(root, path), content);
 }
 
-main();
+/** The generated history (built on first use), for other benches (bench:backfill serves it). */
+export function historyRepository(): { repo: string; manifest: Manifest } {
+  const manifest = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : buildHistory();
+  return { repo: REPO, manifest };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -163,6 +163,36 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
     expect(jobs[1]!.last_error).toMatch(/GitHub answered 404 to the repository/);
   });
 
+  it('a token about to expire is replaced before the clone; a rate limit puts the job back no sooner than GitHub asked', async () => {
+    const { accountId } = await h.createAccount();
+    const key = await h.createKey(accountId);
+    publish({ deleted: key.key, branch: 'y', zipped: 'z', revoked: 'w' });
+    expect((await deliver('installation', installationPayload('created'))).status).toBe(202);
+    await h.drain();
+    // GitHub first rate-limits the repository lookup.
+    nock(GITHUB_API)
+      .post(`/app/installations/${INSTALLATION}/access_tokens`)
+      .reply(201, { token: 'ghs_shortlivedtoken', expires_at: new Date(Date.now() + 5 * 60_000).toISOString() })
+      .get(`/repos/${REPO}`)
+      .reply(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'retry-after': '120' });
+    const asked = Date.now();
+    await h.drainBackfill();
+    const [limited] = await h.backfillJobs();
+    expect(limited).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(limited!.last_error).toMatch(/GitHub rate-limited the repository .* retrying in 120 s/);
+    const next = await h.store.db.selectFrom('github_backfill_jobs').select('next_attempt_at').executeTakeFirstOrThrow();
+    expect(Date.parse(next.next_attempt_at)).toBeGreaterThanOrEqual(asked + 119_000);
+    // Due again: the cached token has 5 minutes left, too little for a clone: a new one is made.
+    await h.store.db.updateTable('github_backfill_jobs').set({ next_attempt_at: new Date(0).toISOString() }).execute();
+    const fresh = nockInstallationToken(INSTALLATION);
+    nockRepository();
+    fresh.post(`/repos/${REPO}/check-runs`).reply(201, { id: 3 });
+    await h.drainBackfill();
+    expect(nock.isDone()).toBe(true);
+    expect((await h.backfillJobs())[0]).toMatchObject({ status: 'done', attempts: 2, result: { revoked: 1 } });
+    expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
+  });
+
   it('a clone the git server refuses is retried, and leaves no folder behind', async () => {
     publish({ deleted: 'x', branch: 'y', zipped: 'z', revoked: 'w' });
     expect((await deliver('installation', installationPayload('created'))).status).toBe(202);

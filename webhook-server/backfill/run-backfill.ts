@@ -32,8 +32,7 @@ export async function runBackfill(row: GithubBackfillJobsTable, deps: HandlerDep
   const [owner = '', repo = ''] = repository.split('/');
   const octokit = deps.github.forInstallation(installationId);
   const info = await repositoryInfo(octokit, owner, repo);
-  // Asked for right before the clone: @octokit/auth-app hands out a cached token only while it
-  // has well over a minute left, and makes a new one otherwise.
+  // Asked for right before the clone, and fresh enough for a long one (installation tokens last an hour).
   const token = await installationToken(octokit);
   const { ruleSet, revocable } = deps.rules();
   const { scan, head } = await withMirror(info.cloneUrl, { auth: { username: 'x-access-token', password: token } }, async (gitDir) => ({
@@ -73,10 +72,15 @@ async function repositoryInfo(octokit: InstallationOctokit, owner: string, repo:
   }
 }
 
+/** A clone and its scan must not outlive the token: one with less than this left is replaced first. */
+const MIN_TOKEN_LIFE_MS = 15 * 60_000;
+
 async function installationToken(octokit: InstallationOctokit): Promise<string> {
   try {
-    const { token } = (await octokit.auth({ type: 'installation' })) as { token: string };
-    return token;
+    // @octokit/auth-app caches a token for most of its hour without looking at its own expiry.
+    let auth = (await octokit.auth({ type: 'installation' })) as { token: string; expiresAt: string };
+    if (Date.parse(auth.expiresAt) - Date.now() < MIN_TOKEN_LIFE_MS) auth = (await octokit.auth({ type: 'installation', refresh: true })) as typeof auth;
+    return auth.token;
   } catch (error) {
     return classifyGithubError(error, 'the installation token');
   }
