@@ -32,6 +32,8 @@ Options:
   --config FILE              rules config (default ./.lfk.toml if present)
   --baseline FILE            ignore findings already in an earlier JSON report
   --verify                   ask the key service (LFK_KEY_SERVICE_URL) whether each key is live
+  --fail-on any|live|active  exit 1 for any key found (default), only for keys the key service says are
+                             active or could not check (live), or only for active ones (active)
   --revoke                   report the keys to the key service, which revokes live ones
   --no-redact                print full keys
   --no-gitignore             scan git-ignored files too
@@ -58,6 +60,8 @@ interface ScanArgs {
   config?: string;
   baseline?: string;
   verify: boolean;
+  /** SPEC §6.3: which findings make the exit code 1. */
+  failOn: FailOn;
   revoke: boolean;
   redact: boolean;
   gitignore: boolean;
@@ -80,8 +84,9 @@ export async function run(args: string[]): Promise<number> {
   }
   // SPEC §5: the environment, then a .env file in the current directory.
   const serviceUrl = loadEnvironment().LFK_KEY_SERVICE_URL;
-  if ((parsed.verify || parsed.revoke) && !serviceUrl) {
-    throw new UsageError(`${parsed.revoke ? '--revoke' : '--verify'} needs the key service: set LFK_KEY_SERVICE_URL`);
+  if ((parsed.verify || parsed.revoke || parsed.failOn !== 'any') && !serviceUrl) {
+    const flag = parsed.revoke ? '--revoke' : parsed.verify ? '--verify' : `--fail-on ${parsed.failOn}`;
+    throw new UsageError(`${flag} needs the key service: set LFK_KEY_SERVICE_URL`);
   }
   const started = performance.now();
   const cwd = process.cwd();
@@ -96,8 +101,10 @@ export async function run(args: string[]): Promise<number> {
   for (const note of staleNotes(stale)) printMessage(`lfk: note: ${note}`);
 
   let serviceFailed = false;
-  if (serviceUrl && (parsed.verify || parsed.revoke)) {
-    serviceFailed = !(await checkWithService(findings, ruleSet, serviceUrl, parsed));
+  // --fail-on live|active checks every valid key as --verify does (before a revocation changes it).
+  const verify = parsed.verify || parsed.failOn !== 'any';
+  if (serviceUrl && (verify || parsed.revoke)) {
+    serviceFailed = !(await checkWithService(findings, ruleSet, serviceUrl, { ...parsed, verify }));
   }
 
   const input: ReportInput = {
@@ -111,8 +118,23 @@ export async function run(args: string[]): Promise<number> {
   await writeReport(parsed, input, ruleSet, (scanned as { root?: string }).root ?? cwd);
   // Several lines on purpose; gitAdvice escapes the file names in them.
   if (parsed.git) printMessageLines(gitAdvice(parsed.git, findings));
-  if (serviceFailed) return 2;
-  return findings.some((finding) => finding.checksum === 'valid') ? 1 : 0;
+  return exitCode(findings, parsed.failOn, serviceFailed);
+}
+
+const FAIL_ON = ['any', 'live', 'active'] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+/**
+ * 1 when a finding is dangerous by --fail-on: any valid key; with `live` one the key service says is
+ * active or could not check (it failed); with `active` only active ones. A key service that failed
+ * is exit 2, except under `live`, where an unchecked key counts as live (the safe side).
+ */
+function exitCode(findings: readonly Finding[], failOn: FailOn, serviceFailed: boolean): number {
+  const valid = findings.filter((finding) => finding.checksum === 'valid');
+  if (failOn === 'any') return serviceFailed ? 2 : valid.length > 0 ? 1 : 0;
+  if (failOn === 'live') return valid.some((finding) => finding.status === 'active' || finding.status === undefined) ? 1 : serviceFailed ? 2 : 0;
+  if (valid.some((finding) => finding.status === 'active')) return 1;
+  return serviceFailed ? 2 : 0;
 }
 
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
@@ -192,6 +214,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
         config: { type: 'string' },
         baseline: { type: 'string' },
         verify: { type: 'boolean' },
+        'fail-on': { type: 'string' },
         revoke: { type: 'boolean' },
         'no-redact': { type: 'boolean' },
         'no-gitignore': { type: 'boolean' },
@@ -212,6 +235,8 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
   const remote = remoteSelection(values, positionals);
   const git = remote ? undefined : gitSelection(values, positionals);
   const format = values.format ?? 'text';
+  const failOn = values['fail-on'] ?? 'any';
+  if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be any, live or active, not "${failOn}"`);
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers must be a whole number of at least 1`);
@@ -233,6 +258,7 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     ...(values.config !== undefined && { config: values.config }),
     ...(values.baseline !== undefined && { baseline: values.baseline }),
     verify: values.verify ?? false,
+    failOn: failOn as FailOn,
     revoke: values.revoke ?? false,
     redact: !values['no-redact'],
     gitignore: !values['no-gitignore'],

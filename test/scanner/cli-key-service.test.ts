@@ -106,3 +106,51 @@ describe('--revoke', () => {
     }
   });
 });
+
+describe('--fail-on (SPEC §6.3)', () => {
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+  const onlyRevoked = () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lfk-failon-'));
+    writeFileSync(join(cwd, 'old.env'), `B=${REVOKED}\nC=${STRANGER}\n`);
+    return cwd;
+  };
+
+  it('live and active: a revoked or unknown key passes, an active one fails; the report lists every finding with its status', async () => {
+    service = await startFakeKeyService({ [LIVE]: 'active', [REVOKED]: 'revoked' });
+    const env = { LFK_KEY_SERVICE_URL: service.url };
+    for (const failOn of ['live', 'active']) {
+      const passing = await runLfk(['scan', '--fail-on', failOn, '--format', 'json'], { cwd: onlyRevoked(), env });
+      expect(passing.code, failOn).toBe(0);
+      expect(JSON.parse(passing.stdout).findings.map((f: { status: string }) => f.status)).toEqual(['revoked', 'unknown']);
+      const failing = await runLfk(['scan', '--fail-on', failOn, '--format', 'json'], { cwd: project(), env });
+      expect(failing.code, failOn).toBe(1);
+    }
+    // any (the default) fails on any valid key, checked or not.
+    expect((await runLfk(['scan'], { cwd: onlyRevoked(), env })).code).toBe(1);
+    expect((await runLfk(['scan', '--fail-on', 'any'], { cwd: onlyRevoked(), env })).code).toBe(1);
+  });
+
+  it('a key service that is down: live fails (a key it could not check counts as live), active is an error', async () => {
+    const env = { LFK_KEY_SERVICE_URL: `http://127.0.0.1:${await freePort()}` };
+    const live = await runLfk(['scan', '--fail-on', 'live', '--format', 'json'], { cwd: onlyRevoked(), env });
+    expect(live.code).toBe(1);
+    expect(live.stderr).toMatch(/lfk: error: the key service at .* cannot be reached/);
+    expect(JSON.parse(live.stdout).findings).toHaveLength(2);
+    expect((await runLfk(['scan', '--fail-on', 'active'], { cwd: onlyRevoked(), env })).code).toBe(2);
+  });
+
+  it('bad values and a missing key service are usage errors', async () => {
+    const bad = await runLfk(['scan', '--fail-on', 'verified'], { cwd: onlyRevoked() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--fail-on must be any, live or active, not "verified"');
+    const missing = await runLfk(['scan', '--fail-on', 'live'], { cwd: onlyRevoked(), env: { LFK_KEY_SERVICE_URL: '' } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--fail-on live needs the key service: set LFK_KEY_SERVICE_URL');
+  });
+});
