@@ -16,21 +16,12 @@ import { openStore } from '../../key-service/store/database.js';
 import { startLfkServer } from '../support/cli.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { GIT_ENV } from '../git/repo.js';
-import { readableMail, startSmtpServer, type Mailbox } from './local-servers.js';
+import { readableMail, until, startSmtpServer, type Mailbox } from './local-servers.js';
 import { APP_PRIVATE_KEY, APP_SECRET, githubHeaders, installationPayload } from './support.js';
 
 const TOKEN = 'ghs_crashtesttoken0123456789abcdefghij';
 const REPOSITORIES = ['acme/one', 'acme/two', 'acme/three'];
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function publish(root: string, name: string, key: string): void {
   const work = mkdtempSync(join(tmpdir(), 'lfk-crash-work-'));
@@ -123,7 +114,7 @@ describe('history backfill: SIGKILL mid-clone, then a restart', () => {
       slow = false;
       const second = await startLfkServer(env, dir);
       try {
-        await until(async () => ((await jobs()).every((row) => row.status === 'done') ? true : undefined), 'every repository done');
+        await until(async () => ((await jobs()).every((row) => row.status === 'done') ? true : undefined), 'every repository done', 60_000);
         await until(async () => {
           const open = await check.db.selectFrom('notification_outbox').select('id').where('status', '!=', 'done').execute();
           return open.length === 0 && mailbox.messages.length >= 3 ? true : undefined;

@@ -14,19 +14,10 @@ import { openStore } from '../../key-service/store/database.js';
 import { startLfkServer } from '../support/cli.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { partnerKeyPair, PARTNER_KEY_ID, signPartner } from './support.js';
-import { readableMail, startReceiver, startSmtpServer, verifyLfkSignature, type Mailbox, type Receiver } from './local-servers.js';
+import { readableMail, until, startReceiver, startSmtpServer, verifyLfkSignature, type Mailbox, type Receiver } from './local-servers.js';
 
 const GG_SECRET = 'crash-test-gitguardian-token';
 
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('crash between accepting and processing', () => {
   let dir: string;

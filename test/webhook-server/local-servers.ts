@@ -71,3 +71,14 @@ export function verifyLfkSignature(header: string, body: string, secret: string)
   if (!match) return false;
   return createHmac('sha256', secret).update(`${match[1]}.${body}`).digest('hex') === match[2];
 }
+
+/** Polls `check` every 100 ms until it gives a value; throws naming `what` past the timeout. */
+export async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
