@@ -4,6 +4,7 @@
 // LFK_GITHUB_API_URL with GITHUB_TOKEN, which is also what the clones authenticate with; findings
 // carry `repository` and the blob `url`.
 import type { GitScanResult } from '../../scanner/scan-git.js';
+import { blobUrl } from '../../scanner/report/blob-url.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { emptyStats, addStats, type Finding } from '../../scanner/types.js';
 import { UsageError } from '../command.js';
@@ -73,8 +74,7 @@ export async function runRemoteScan(selection: RemoteSelection, settings: Omit<G
 
 function withPlace(finding: Finding, target: RemoteTarget): Finding {
   const commit = finding.commit?.commit;
-  const path = (finding.archive ?? finding.file).split('/').map(encodeURIComponent).join('/');
-  const url = target.htmlUrl && commit ? `${target.htmlUrl}/blob/${commit}/${path}${finding.archive || finding.binary ? '' : `#L${finding.line}`}` : undefined;
+  const url = target.htmlUrl && commit ? blobUrl(target.htmlUrl, commit, finding) : undefined;
   return { ...finding, repository: target.repository, ...(url && { url }) };
 }
 

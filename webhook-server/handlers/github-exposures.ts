@@ -5,7 +5,8 @@
 import { sha256Hex } from '../../key-service/key-format.js';
 import type { FoundHash } from '../../key-service/exposure-reporter.js';
 import { revocationOf, type ExposureBatch } from '../../scanner/report-exposures.js';
-import type { Finding, RevocationOutcome } from '../../scanner/types.js';
+import { blobUrl } from '../../scanner/report/blob-url.js';
+import type { RevocationOutcome } from '../../scanner/types.js';
 import type { HandlerDeps } from './deps.js';
 
 export interface GithubRepositoryRef {
@@ -28,10 +29,4 @@ export async function revokeFoundInGithub(deps: HandlerDeps, repository: GithubR
     return { sha256: sha256Hex(key), source: { kind: 'github' as const, ...(url && { url }), location: `${repository.fullName}:${place}` } };
   });
   return (await deps.reporter.revokeBySha256(found, 'exposed:github-app')).map(revocationOf);
-}
-
-/** `…/blob/<commit>/<path>#L<line>`; a key inside an archive or a binary file links to the stored file, which has no such line. */
-export function blobUrl(htmlUrl: string, commit: string, finding: Finding): string {
-  const path = (finding.archive ?? finding.file).split('/').map(encodeURIComponent).join('/');
-  return `${htmlUrl}/blob/${commit}/${path}${finding.archive || finding.binary ? '' : `#L${finding.line}`}`;
 }
