@@ -5,7 +5,7 @@
 import type { RuleSet } from '../rules/types.js';
 import { createFinder, type Finder } from './finder.js';
 import { scanSource, type FilesResult } from './scan-files.js';
-import { GitError, gitOutput, isCommit, logArgs, openRepo, parsePushLines, pushRevisions, stagedArgs, type Repo } from './sources/git.js';
+import { GitError, gitOutput, isCommit, logArgs, openRepo, parsePushLines, parseReceiveLines, pushRevisions, receiveRevisions, stagedArgs, type Repo } from './sources/git.js';
 import { PatchParser, type BinaryBlob } from './sources/git-patch.js';
 import { streamSource } from './sources/stdin-fragments.js';
 import { emptyStats, type CommitInfo } from './types.js';
@@ -14,7 +14,9 @@ import type { ArchiveOptions } from './unpack/scan-archive.js';
 export type GitSelection =
   | { kind: 'history'; all: boolean; since?: string; range?: string }
   | { kind: 'staged' }
-  | { kind: 'pre-push'; remote?: string; input: string };
+  | { kind: 'pre-push'; remote?: string; input: string }
+  /** A server's pre-receive hook (SPEC §7.4): git's `<old> <new> <ref>` lines. */
+  | { kind: 'pre-receive'; input: string };
 
 export interface GitScanOptions {
   cwd: string;
@@ -26,6 +28,8 @@ export interface GitScanOptions {
   maxDecodeDepth?: number;
   /** Binary blobs that are compressed files or archives are opened (SPEC §6.2); missing opens none. */
   archives?: ArchiveOptions;
+  /** Stops the scan (the pre-receive timeout): git is killed and what was read so far is returned. */
+  signal?: AbortSignal;
   /** Commits read so far (history and pre-push). */
   onCommit?: (count: number) => void;
 }
@@ -55,7 +59,7 @@ export async function scanGit(selection: GitSelection, options: GitScanOptions):
     onWarning: (message) => result.warnings.push(message),
     onBinary: (blob) => binaries.push(blob),
   });
-  for await (const chunk of gitOutput(repo.root, args, result.warnings, repo.run)) parser.push(chunk);
+  for await (const chunk of gitOutput(repo.root, args, result.warnings, repo.run, options.signal)) parser.push(chunk);
   const stats = parser.end();
   result.stats.files = stats.files;
   result.stats.bytes = stats.bytes;
@@ -99,6 +103,11 @@ async function scanBinaryBlobs(blobs: readonly BinaryBlob[], repo: Repo, finder:
 function gitArgs(selection: GitSelection, repo: Repo, warnings: string[]): string[] | undefined {
   if (selection.kind === 'staged') return stagedArgs();
   if (repo.shallow) warnings.push('shallow clone: commits before its oldest one are not here; that commit is scanned as if it added every file');
+  if (selection.kind === 'pre-receive') {
+    const { revisions, options, notes } = receiveRevisions(parseReceiveLines(selection.input));
+    warnings.push(...notes);
+    return revisions.length === 0 ? undefined : logArgs(revisions, options);
+  }
   if (selection.kind === 'pre-push') {
     const { revisions, options, notes } = pushRevisions(repo, parsePushLines(selection.input), selection.remote);
     warnings.push(...notes);

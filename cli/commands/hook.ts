@@ -10,25 +10,25 @@ import { git } from '../../scanner/sources/git.js';
 import { RefusedError, UsageError } from '../command.js';
 import { packageRoot } from '../version.js';
 
-const USAGE = `Usage: lfk hook install [--pre-commit] [--pre-push]   (default --pre-commit)
+const USAGE = `Usage: lfk hook install [--pre-commit] [--pre-push] [--pre-receive]   (default --pre-commit)
        lfk hook uninstall
 
 install    writes the hooks into the repository's hooks folder (core.hooksPath is respected);
            a hook already there is kept as <hook>.lfk-chained and runs first. Installing again
-           only refreshes lfk's hooks.
+           only refreshes lfk's hooks. --pre-receive is for a bare repository on a git server.
 uninstall  removes lfk's hooks and puts chained hooks back.
 `;
 
 /** Marks a hook file as lfk's own. */
 export const HOOK_MARKER = '# lfk-hook: managed by `lfk hook install`';
 const CHAINED = '.lfk-chained';
-const HOOKS = ['pre-commit', 'pre-push'] as const;
+const HOOKS = ['pre-commit', 'pre-push', 'pre-receive'] as const;
 type HookName = (typeof HOOKS)[number];
 
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { 'pre-commit': { type: 'boolean' }, 'pre-push': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { 'pre-commit': { type: 'boolean' }, 'pre-push': { type: 'boolean' }, 'pre-receive': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (lfk hook --help)`);
   }
@@ -113,10 +113,10 @@ function shellQuote(text: string): string {
 
 /** A POSIX sh hook: the chained hook first, then lfk found by absolute path, PATH or npx. */
 export function hookScript(hook: HookName): string {
-  const scan = hook === 'pre-commit' ? 'scan --staged' : 'scan --pre-push "$1"';
+  const scan = hook === 'pre-commit' ? 'scan --staged' : hook === 'pre-push' ? 'scan --pre-push "$1"' : 'scan --pre-receive';
   const what = hook === 'pre-commit' ? 'commit' : 'push';
-  // pre-push gets its ref lines on stdin: both the chained hook and lfk need them.
-  const feed = hook === 'pre-push' ? `lfk_input=$(cat)\nfeed() { if [ -n "$lfk_input" ]; then printf '%s\\n' "$lfk_input"; fi; }\n` : 'feed() { cat </dev/null; }\n';
+  // pre-push and pre-receive get their ref lines on stdin: both the chained hook and lfk need them.
+  const feed = hook !== 'pre-commit' ? `lfk_input=$(cat)\nfeed() { if [ -n "$lfk_input" ]; then printf '%s\\n' "$lfk_input"; fi; }\n` : 'feed() { cat </dev/null; }\n';
   return `#!/bin/sh
 ${HOOK_MARKER}
 # Runs \`lfk ${scan.replace(' "$1"', ' REMOTE')}\`. \`lfk hook uninstall\` removes it (and restores a chained hook).

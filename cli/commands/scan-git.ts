@@ -5,7 +5,7 @@ import type { RuleSet } from '../../rules/types.js';
 import type { GitScanResult, GitSelection } from '../../scanner/scan-git.js';
 import { redactSecret } from '../../scanner/report/redact.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
-import type { Finding } from '../../scanner/types.js';
+import { emptyStats, type Finding } from '../../scanner/types.js';
 import type { ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
 import { UsageError } from '../command.js';
 import { readStdin } from '../stdin.js';
@@ -16,6 +16,7 @@ export const GIT_USAGE = `       lfk scan --git [--all] [--since REV | --range A
                                      (LFK_GITHUB_API_URL, GITHUB_TOKEN)
        lfk scan --staged             the staged diff (what the pre-commit hook checks)
        lfk scan --pre-push [REMOTE]  the commits git's pre-push hook is about to send (its lines on stdin)
+       lfk scan --pre-receive        on a git server: the commits a push brings (git's pre-receive lines on stdin)
 `;
 
 /** parseArgs options of the git modes. */
@@ -26,6 +27,7 @@ export const GIT_OPTIONS = {
   range: { type: 'string' },
   staged: { type: 'boolean' },
   'pre-push': { type: 'boolean' },
+  'pre-receive': { type: 'boolean' },
   github: { type: 'string' },
 } as const;
 
@@ -36,18 +38,23 @@ export interface GitFlags {
   range?: string | undefined;
   staged?: boolean | undefined;
   'pre-push'?: boolean | undefined;
+  'pre-receive'?: boolean | undefined;
   revoke?: boolean | undefined;
 }
 
 /** The git selection the flags ask for (the pre-push input is read later), or undefined for files. */
 export function gitSelection(values: GitFlags, positionals: readonly string[]): GitSelection | undefined {
-  const modes = [values.git && '--git', values.staged && '--staged', values['pre-push'] && '--pre-push'].filter(Boolean);
+  const modes = [values.git && '--git', values.staged && '--staged', values['pre-push'] && '--pre-push', values['pre-receive'] && '--pre-receive'].filter(Boolean);
   if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined`);
   const historyOnly = [values.all && '--all', values.since !== undefined && '--since', values.range !== undefined && '--range'].filter(Boolean);
   if (!values.git && historyOnly.length > 0) throw new UsageError(`${historyOnly.join(', ')} go with --git`);
   if (modes.length === 0) return undefined;
   if (values.staged && values.revoke) {
     throw new UsageError('--staged never revokes: the key has not left this machine yet. Take it out of the commit instead (lfk scan --staged says how)');
+  }
+  if (values['pre-receive']) {
+    if (positionals.length > 0) throw new UsageError('--pre-receive reads git\'s lines on stdin: no paths');
+    return { kind: 'pre-receive', input: '' };
   }
   if (values['pre-push']) {
     if (positionals.length > 2) throw new UsageError('--pre-push takes at most the remote name and its URL');
@@ -76,16 +83,43 @@ export interface GitScanSettings {
 export async function runGitScan(selection: GitSelection, settings: GitScanSettings): Promise<GitScanResult> {
   const { scanGit, GitError } = await import('../../scanner/scan-git.js');
   if (selection.kind === 'pre-push') selection = prePushInput(selection, await readStdin(), process.env);
-  const progress = process.stderr.isTTY && selection.kind !== 'staged' ? commitCounter() : undefined;
+  if (selection.kind === 'pre-receive') selection = { kind: 'pre-receive', input: await readStdin() };
+  const progress = process.stderr.isTTY && selection.kind !== 'staged' && selection.kind !== 'pre-receive' ? commitCounter() : undefined;
+  // A server must not hold pushes for ever: past LFK_PRE_RECEIVE_TIMEOUT the push goes through.
+  const deadline = selection.kind === 'pre-receive' ? preReceiveDeadline(process.env) : undefined;
+  const late = (seconds: number) => ({ findings: [], warnings: [`the scan took longer than LFK_PRE_RECEIVE_TIMEOUT (${seconds} s): the push is let through unscanned`], stats: emptyStats(), root: settings.cwd });
   try {
-    return await scanGit(selection, { ...settings, ...(progress && { onCommit: progress.update }) });
+    const result = await scanGit(selection, { ...settings, ...(progress && { onCommit: progress.update }), ...(deadline && { signal: deadline.signal }) });
+    // A scan that ended past the deadline, before the timer could fire, is late all the same.
+    return deadline?.passed() ? late(deadline.seconds) : result;
   } catch (error) {
+    if (deadline?.passed()) return late(deadline.seconds);
     // Git's words and the refs asked for, on one line (terminal-safe.ts).
     if (error instanceof GitError) throw new UsageError(terminalSafe(error.message));
     throw error;
   } finally {
     progress?.done();
+    deadline?.clear();
   }
+}
+
+function preReceiveDeadline(env: NodeJS.ProcessEnv): { signal: AbortSignal; seconds: number; passed(): boolean; clear(): void } {
+  const seconds = Number(env.LFK_PRE_RECEIVE_TIMEOUT ?? 10);
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw new UsageError(`LFK_PRE_RECEIVE_TIMEOUT must be a number of seconds above 0, not "${env.LFK_PRE_RECEIVE_TIMEOUT}"`);
+  const controller = new AbortController();
+  const ends = Date.now() + seconds * 1000;
+  const timer = setTimeout(() => controller.abort(), seconds * 1000);
+  return { signal: controller.signal, seconds, passed: () => controller.signal.aborted || Date.now() >= ends, clear: () => clearTimeout(timer) };
+}
+
+/** `lfk.skip=<reason>` among the push options (`git push -o`; git passes them as GIT_PUSH_OPTION_<n>). */
+export function skipReason(env: NodeJS.ProcessEnv): string | undefined {
+  const count = Number(env.GIT_PUSH_OPTION_COUNT ?? 0);
+  for (let index = 0; index < count; index++) {
+    const option = env[`GIT_PUSH_OPTION_${index}`] ?? '';
+    if (option.startsWith('lfk.skip=')) return option.slice('lfk.skip='.length).trim() || 'no reason given';
+  }
+  return undefined;
 }
 
 /**
@@ -121,6 +155,17 @@ export function gitAdvice(selection: GitSelection, findings: readonly Finding[])
       '    then stage the file again (git add FILE), or unstage it (git restore --staged FILE);',
       '  - if it is a test fixture and not a real key, put "lfk:allow" in a comment on its line.',
       'Then commit again.',
+      '',
+    ].join('\n');
+  }
+  if (selection.kind === 'pre-receive') {
+    return [
+      `lfk: push refused: ${count} in the commits you pushed:`,
+      ...keys.map(where),
+      'Treat the key as leaked: revoke it on the API Keys page and create a new one. Then rewrite the',
+      'commits without it (git commit --amend, or git rebase -i for an older commit), reading the key',
+      'from an environment variable instead, and push again. A test fixture that is not a real key:',
+      'put "lfk:allow" on its line. To push anyway: git push -o lfk.skip="<reason>".',
       '',
     ].join('\n');
   }

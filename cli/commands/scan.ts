@@ -17,7 +17,7 @@ import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
 import { UsageError, printMessage, printMessageLines } from '../command.js';
-import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan } from './scan-git.js';
+import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan, skipReason } from './scan-git.js';
 import { remoteSelection, runRemoteScan, type RemoteSelection } from './scan-remote.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
 import { LFK_VERSION } from '../version.js';
@@ -116,6 +116,14 @@ export async function run(args: string[]): Promise<number> {
   };
   // Git modes report paths relative to the repository's top.
   await writeReport(parsed, input, ruleSet, (scanned as { root?: string }).root ?? cwd);
+  // A pusher's `git push -o lfk.skip=<reason>` lets a push through a server's hook, said on stderr
+  // (git shows it as remote: lines); with --revoke the keys were reported all the same.
+  const skipped = parsed.git?.kind === 'pre-receive' ? skipReason(process.env) : undefined;
+  if (skipped !== undefined) {
+    const keys = findings.filter((finding) => finding.checksum === 'valid').length;
+    printMessage(`lfk: push let through by lfk.skip (${skipped}): ${keys} Trust Leads API key${keys === 1 ? '' : 's'} not blocked`);
+    return serviceFailed ? 2 : 0;
+  }
   // Several lines on purpose; gitAdvice escapes the file names in them.
   if (parsed.git) printMessageLines(gitAdvice(parsed.git, findings));
   return exitCode(findings, parsed.failOn, serviceFailed);

@@ -64,8 +64,10 @@ export function stagedArgs(): string[] {
 }
 
 /** Streams git's standard output; throws GitError with git's message when it fails. */
-export async function* gitOutput(cwd: string, args: readonly string[], warnings: string[], options: GitRunOptions = {}): AsyncGenerator<Buffer> {
+export async function* gitOutput(cwd: string, args: readonly string[], warnings: string[], options: GitRunOptions = {}, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const child = spawnGit(cwd, args, { ...options, config: [...CONFIG, ...(options.config ?? [])] });
+  // A deadline (the pre-receive timeout) stops git; its output then ends.
+  signal?.addEventListener('abort', () => child.kill(), { once: true });
   child.stdin.end();
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
@@ -95,6 +97,39 @@ export interface PushLine {
   localSha: string;
   remoteRef: string;
   remoteSha: string;
+}
+
+export interface ReceiveLine {
+  oldSha: string;
+  newSha: string;
+  ref: string;
+}
+
+/** Git's pre-receive lines: `<old sha> <new sha> <ref>`. */
+export function parseReceiveLines(input: string): ReceiveLine[] {
+  const lines: ReceiveLine[] = [];
+  for (const raw of input.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const parts = line.split(/\s+/);
+    if (parts.length !== 3 || !/^[0-9a-f]{40,64}$/i.test(parts[0]!) || !/^[0-9a-f]{40,64}$/i.test(parts[1]!)) {
+      throw new GitError(`--pre-receive: not a line git's pre-receive hook sends: "${line}" (expected <old sha> <new sha> <ref>)`);
+    }
+    lines.push({ oldSha: parts[0]!, newSha: parts[1]!, ref: parts[2]! });
+  }
+  return lines;
+}
+
+/**
+ * The commits a push brings that no existing ref already has: every new sha, minus `--all`. In a
+ * pre-receive hook no ref is updated yet, so `--all` is what the repository had before the push;
+ * a new branch is scanned from where it leaves existing history, a deletion brings nothing.
+ */
+export function receiveRevisions(lines: readonly ReceiveLine[]): { revisions: string[]; options: string[]; notes: string[] } {
+  const notes = lines.filter((line) => ZERO_SHA.test(line.newSha)).map((line) => `${line.ref}: deleted, nothing to scan`);
+  const revisions = [...new Set(lines.filter((line) => !ZERO_SHA.test(line.newSha)).map((line) => line.newSha))];
+  // `--not` flips every following revision until the next `--not`: so it comes in a pair.
+  return { revisions, options: revisions.length === 0 ? [] : ['--not', '--all', '--not'], notes };
 }
 
 /** Git's pre-push lines: `<local ref> <local sha> <remote ref> <remote sha>`. */
