@@ -146,37 +146,30 @@ export function gitAdvice(selection: GitSelection, findings: readonly Finding[])
   const where = (finding: Finding) =>
     terminalSafe(`  ${finding.file}:${finding.line}  ${redactSecret(finding.secret)}${finding.commit ? `  (commit ${finding.commit.commit.slice(0, 12)})` : ''}`);
   const count = `${keys.length} Trust Leads API key${keys.length === 1 ? '' : 's'}`;
+  // A head line, each key found, then what to do.
+  const message = (head: string, advice: string[]) => [head, ...keys.map(where), ...advice, ''].join('\n');
   if (selection.kind === 'staged') {
-    return [
-      `lfk: commit blocked: ${count} in the staged changes:`,
-      ...keys.map(where),
+    return message(`lfk: commit blocked: ${count} in the staged changes:`, [
       'The key has not left this machine yet. To fix it:',
       '  - move the key to an environment variable (for example TRUSTLEADS_API_KEY) and read it from there,',
       '    then stage the file again (git add FILE), or unstage it (git restore --staged FILE);',
       '  - if it is a test fixture and not a real key, put "lfk:allow" in a comment on its line.',
       'Then commit again.',
-      '',
-    ].join('\n');
+    ]);
   }
   if (selection.kind === 'pre-receive') {
-    return [
-      `lfk: push refused: ${count} in the commits you pushed:`,
-      ...keys.map(where),
+    return message(`lfk: push refused: ${count} in the commits you pushed:`, [
       'Treat the key as leaked: revoke it on the API Keys page and create a new one. Then rewrite the',
       'commits without it (git commit --amend, or git rebase -i for an older commit), reading the key',
       'from an environment variable instead, and push again. A test fixture that is not a real key:',
       'put "lfk:allow" on its line. To push anyway: git push -o lfk.skip="<reason>".',
-      '',
-    ].join('\n');
+    ]);
   }
-  return [
-    `lfk: push blocked: ${count} in the commits being pushed:`,
-    ...keys.map(where),
+  return message(`lfk: push blocked: ${count} in the commits being pushed:`, [
     'These commits have not left this machine yet. Rewrite them without the key (git commit --amend, or',
     'git rebase -i to edit an older commit), reading the key from an environment variable instead;',
     'mark a test fixture that is not a real key with "lfk:allow" on its line. Then push again.',
-    '',
-  ].join('\n');
+  ]);
 }
 
 function commitCounter() {

@@ -107,15 +107,24 @@ export interface ReceiveLine {
 
 /** Git's pre-receive lines: `<old sha> <new sha> <ref>`. */
 export function parseReceiveLines(input: string): ReceiveLine[] {
-  const lines: ReceiveLine[] = [];
+  return hookLines(input, { mode: '--pre-receive', hook: 'pre-receive', shape: '<old sha> <new sha> <ref>', fields: 3, shas: [0, 1] }).map((parts) => ({
+    oldSha: parts[0]!,
+    newSha: parts[1]!,
+    ref: parts[2]!,
+  }));
+}
+
+/** The fields of each non-empty line a git hook reads on stdin, checked: so many, shas where shas go. */
+function hookLines(input: string, expected: { mode: string; hook: string; shape: string; fields: number; shas: number[] }): string[][] {
+  const lines: string[][] = [];
   for (const raw of input.split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
     const parts = line.split(/\s+/);
-    if (parts.length !== 3 || !/^[0-9a-f]{40,64}$/i.test(parts[0]!) || !/^[0-9a-f]{40,64}$/i.test(parts[1]!)) {
-      throw new GitError(`--pre-receive: not a line git's pre-receive hook sends: "${line}" (expected <old sha> <new sha> <ref>)`);
+    if (parts.length !== expected.fields || expected.shas.some((at) => !/^[0-9a-f]{40,64}$/i.test(parts[at]!))) {
+      throw new GitError(`${expected.mode}: not a line git's ${expected.hook} hook sends: "${line}" (expected ${expected.shape})`);
     }
-    lines.push({ oldSha: parts[0]!, newSha: parts[1]!, ref: parts[2]! });
+    lines.push(parts);
   }
   return lines;
 }
@@ -134,17 +143,13 @@ export function receiveRevisions(lines: readonly ReceiveLine[]): { revisions: st
 
 /** Git's pre-push lines: `<local ref> <local sha> <remote ref> <remote sha>`. */
 export function parsePushLines(input: string): PushLine[] {
-  const lines: PushLine[] = [];
-  for (const raw of input.split('\n')) {
-    const line = raw.trim();
-    if (line === '') continue;
-    const parts = line.split(/\s+/);
-    if (parts.length !== 4 || !/^[0-9a-f]{40,64}$/i.test(parts[1]!) || !/^[0-9a-f]{40,64}$/i.test(parts[3]!)) {
-      throw new GitError(`--pre-push: not a line git's pre-push hook sends: "${line}" (expected <local ref> <local sha> <remote ref> <remote sha>)`);
-    }
-    lines.push({ localRef: parts[0]!, localSha: parts[1]!, remoteRef: parts[2]!, remoteSha: parts[3]! });
-  }
-  return lines;
+  const shape = '<local ref> <local sha> <remote ref> <remote sha>';
+  return hookLines(input, { mode: '--pre-push', hook: 'pre-push', shape, fields: 4, shas: [1, 3] }).map((parts) => ({
+    localRef: parts[0]!,
+    localSha: parts[1]!,
+    remoteRef: parts[2]!,
+    remoteSha: parts[3]!,
+  }));
 }
 
 /**

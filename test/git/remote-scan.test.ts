@@ -66,10 +66,12 @@ afterAll(async () => {
   await new Promise((resolve) => api.close(resolve));
 });
 
-const clonesLeft = () => readdirSync(tmpdir()).filter((name) => name.startsWith('lfk-clone-'));
+// The CLI clones into its TMPDIR: one of this file's own, so no other test file's clones are counted.
+const cloneRoot = mkdtempSync(join(tmpdir(), 'lfk-remote-tmp-'));
+const clonesLeft = () => readdirSync(cloneRoot).filter((name) => name.startsWith('lfk-clone-'));
 
 async function scan(args: string[], env: Record<string, string> = {}) {
-  const run = await lfk(tmpdir(), ['scan', ...args, '--format', 'json', '--no-redact'], { env: { LFK_GITHUB_API_URL: apiUrl, GITHUB_TOKEN: TOKEN, ...env } });
+  const run = await lfk(tmpdir(), ['scan', ...args, '--format', 'json', '--no-redact'], { env: { LFK_GITHUB_API_URL: apiUrl, GITHUB_TOKEN: TOKEN, TMPDIR: cloneRoot, ...env } });
   return { run, report: run.code === 2 ? undefined : (JSON.parse(run.stdout) as { findings: Array<JsonFinding & { repository?: string; url?: string }>; stats: { commits?: number } }) };
 }
 

@@ -63,8 +63,13 @@ function publish(keys: { deleted: string; branch: string; zipped: string; revoke
   return { head, added, side };
 }
 
+// Clones go to the temporary folder (os.tmpdir() reads TMPDIR): one of this file's own, so no
+// other test file's clones are counted.
+const cloneRoot = mkdtempSync(join(tmpdir(), 'lfk-backfill-tmp-'));
+process.env.TMPDIR = cloneRoot;
+
 function clonesLeft(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('lfk-clone-'));
+  return readdirSync(cloneRoot).filter((name) => name.startsWith('lfk-clone-'));
 }
 
 describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
