@@ -68,6 +68,8 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
   const logLevel = (env.LFK_LOG_LEVEL ?? 'info') as ServerSettings['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LFK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const outboundTimeoutMs = integer('LFK_OUTBOUND_TIMEOUT_MS', env.LFK_OUTBOUND_TIMEOUT_MS, DEFAULT_OUTBOUND_TIMEOUT_MS, 1, 600_000);
+  const trustProxy = env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true';
+  const reportRateLimit = integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000);
   return {
     databaseUrl: databaseUrlOf(env),
     port,
@@ -76,8 +78,8 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     logLevel,
     serviceToken: env.LFK_SERVICE_TOKEN || undefined,
     metricsToken: env.LFK_METRICS_TOKEN || undefined,
-    trustProxy: env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true',
-    reportRateLimit: integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000),
+    trustProxy,
+    reportRateLimit,
     keyRateLimit: integer('LFK_KEY_RATE_LIMIT', env.LFK_KEY_RATE_LIMIT, 100, 1, 1_000_000),
     authFailureLimit: integer('LFK_AUTH_FAILURE_LIMIT', env.LFK_AUTH_FAILURE_LIMIT, 60, 1, 1_000_000),
     outboundTimeoutMs,
@@ -91,10 +93,14 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
       gitguardianWebhookSecret: env.LFK_GITGUARDIAN_WEBHOOK_SECRET || undefined,
       gitguardianApiUrl: (env.LFK_GITGUARDIAN_API_URL || 'https://api.gitguardian.com').replace(/\/+$/, ''),
       gitguardianApiToken: env.LFK_GITGUARDIAN_API_TOKEN || undefined,
+      gitlabPublicKeysUrl: env.LFK_GITLAB_PUBLIC_KEYS_URL || undefined,
+      gitlabRevocationToken: env.LFK_GITLAB_REVOCATION_TOKEN || undefined,
       inboxStartDelayMs: integer('LFK_INBOX_START_DELAY_MS', env.LFK_INBOX_START_DELAY_MS, 0, 0, 3_600_000),
       backfillConcurrency: integer('LFK_BACKFILL_CONCURRENCY', env.LFK_BACKFILL_CONCURRENCY, 2, 1, 64),
       backfillLeaseMs: integer('LFK_BACKFILL_LEASE_MS', env.LFK_BACKFILL_LEASE_MS, 120_000, 1000, 3_600_000),
       outboundTimeoutMs,
+      reportRateLimit,
+      trustProxy,
     },
     keyServiceUrl: env.LFK_KEY_SERVICE_URL || undefined,
     smtpUrl: env.LFK_SMTP_URL || undefined,

@@ -10,7 +10,7 @@ import type { ExposureSource, RequestContext, RevokedReason } from './service/ty
 export type ExposedReason = Extract<RevokedReason, `exposed:${string}`>;
 export type ReportStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
 
-export type WebhookSource = ExposureSource & { kind: 'github' | 'gitguardian' };
+export type WebhookSource = ExposureSource & { kind: 'github' | 'gitguardian' | 'gitlab' };
 
 export interface ExposureReport {
   source: WebhookSource;

@@ -22,8 +22,8 @@ export interface ExposureSource {
 
 /** What a separate webhook server reports (it holds hashes, not keys); needs LFK_SERVICE_TOKEN. */
 export interface ServiceReport {
-  source: { kind: 'scanner' | 'github' | 'gitguardian' | 'other'; url?: string; location?: string };
-  reason: 'exposed:github-partner' | 'exposed:github-app' | 'exposed:gitguardian' | 'exposed:scanner' | 'exposed:report';
+  source: { kind: 'scanner' | 'github' | 'gitguardian' | 'gitlab' | 'other'; url?: string; location?: string };
+  reason: 'exposed:github-partner' | 'exposed:github-app' | 'exposed:gitguardian' | 'exposed:gitlab' | 'exposed:scanner' | 'exposed:report';
 }
 
 export interface HashResult {

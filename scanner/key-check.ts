@@ -16,10 +16,16 @@ export async function verifyFindings(findings: readonly Finding[], client: KeySe
 }
 
 /** One exposure report for every key found; sets `revocation` on the findings. */
-export function revokeFindings(findings: readonly Finding[], client: KeyServiceClient, revocable: ReadonlySet<string>): Promise<Map<string, RevocationOutcome>> {
+/** `note` goes in front of the places (a pre-receive hook's `lfk.skip` reason, for the audit trail). */
+export function revokeFindings(findings: readonly Finding[], client: KeyServiceClient, revocable: ReadonlySet<string>, note?: string): Promise<Map<string, RevocationOutcome>> {
   return reportExposures(findings, revocable, async ({ keys, location }) =>
-    (await client.reportExposures(keys, { kind: 'scanner', location })).map((result) => revocationOf(result.status)),
+    (await client.reportExposures(keys, { kind: 'scanner', location: boundedLocation(note ? `${note}; ${location}` : location) })).map((result) => revocationOf(result.status)),
   );
+}
+
+/** The key service takes a location of at most 1024 characters: long paths must not make the report fail. */
+function boundedLocation(location: string): string {
+  return location.length > 1024 ? `${location.slice(0, 1023)}…` : location;
 }
 
 function toKeyStatus(status: VerifyStatus): KeyStatus {

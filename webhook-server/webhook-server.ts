@@ -1,4 +1,4 @@
-// Composes the webhook server: the three receivers (verify, store) and the inbox worker (dispatch,
+// Composes the webhook server: the receivers (verify, store) and the inbox worker (dispatch,
 // handle). `lfk serve` mounts `app` beside the key service and starts/stops `worker` with itself.
 import { Hono } from 'hono';
 import { randomUUID } from 'node:crypto';
@@ -16,8 +16,10 @@ import type { HandlerDeps, ScanRules } from './handlers/deps.js';
 import { githubAppReceiver } from './receivers/github-app.js';
 import { githubPartnerReceiver } from './receivers/github-partner.js';
 import { gitguardianReceiver } from './receivers/gitguardian.js';
-import { BodyBudget } from './receivers/shared.js';
-import { PartnerKeyCache } from './verify-github-partner.js';
+import { BodyBudget, refuse } from './receivers/shared.js';
+import { RateLimiter } from '../key-service/http/rate-limit.js';
+import { gitlabPartnerReceiver, gitlabRevokeTokensReceiver, gitlabTokenTypesReceiver, revocableTokenTypes } from './receivers/gitlab.js';
+import { PartnerKeyCache } from './verify-partner.js';
 
 export interface WebhookSettings {
   githubApiUrl: string;
@@ -28,6 +30,14 @@ export interface WebhookSettings {
   gitguardianWebhookSecret?: string | undefined;
   gitguardianApiUrl: string;
   gitguardianApiToken?: string | undefined;
+  /** LFK_GITLAB_PUBLIC_KEYS_URL: GitLab's partner-program public keys (GitLab gives the URL to partners). */
+  gitlabPublicKeysUrl?: string | undefined;
+  /** LFK_GITLAB_REVOCATION_TOKEN: what a GitLab Self-Managed instance sends as `Authorization`. */
+  gitlabRevocationToken?: string | undefined;
+  /** LFK_REPORT_RATE_LIMIT: requests a minute per address to the Token Revocation API (default 60). */
+  reportRateLimit?: number;
+  /** LFK_TRUST_PROXY: the client address is the last X-Forwarded-For hop. */
+  trustProxy?: boolean;
   /** LFK_INBOX_START_DELAY_MS: the worker waits this long after start before its first claim. */
   inboxStartDelayMs?: number;
   inboxPollMs?: number;
@@ -128,9 +138,19 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),
   });
   deps.wakeBackfill = () => backfill.wake();
-  // One budget for the three receivers: what unsigned-so-far bodies may hold in memory at once.
+  // One budget for all receivers: what unsigned-so-far bodies may hold in memory at once.
   const bodies = new BodyBudget(settings.maxUnverifiedBodyBytes);
   const receiverDeps = { store, logger, onStored: () => worker.wake(), bodies };
+
+  function partnerKeys(issuer: string, url: string): PartnerKeyCache {
+    return new PartnerKeyCache({
+      issuer,
+      url,
+      ...(settings.githubKeysRefetchMs !== undefined && { refetchIntervalMs: settings.githubKeysRefetchMs }),
+      ...(settings.outboundTimeoutMs !== undefined && { timeoutMs: settings.outboundTimeoutMs }),
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+  }
 
   const app = new Hono<{ Variables: { requestId: string } }>();
   app.use('/webhooks/*', async (c, next) => {
@@ -150,16 +170,25 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     githubPartnerReceiver({
       ...receiverDeps,
       reporter,
-      keys: new PartnerKeyCache({
-        apiUrl: settings.githubApiUrl,
-        ...(settings.githubKeysRefetchMs !== undefined && { refetchIntervalMs: settings.githubKeysRefetchMs }),
-        ...(settings.outboundTimeoutMs !== undefined && { timeoutMs: settings.outboundTimeoutMs }),
-        ...(options.fetch && { fetch: options.fetch }),
-      }),
+      keys: partnerKeys('GitHub', `${settings.githubApiUrl}/meta/public_keys/secret_scanning`),
     }),
   );
   app.post('/webhooks/github', githubAppReceiver({ ...receiverDeps, webhookSecret: settings.githubWebhookSecret, missingSettings: missingApp }));
   app.post('/webhooks/gitguardian', gitguardianReceiver({ ...receiverDeps, webhookSecret: settings.gitguardianWebhookSecret }));
+  app.post('/webhooks/gitlab/secret-detection', gitlabPartnerReceiver({ ...receiverDeps, keys: settings.gitlabPublicKeysUrl ? partnerKeys('GitLab', settings.gitlabPublicKeysUrl) : undefined }));
+  const revocation = {
+    ...receiverDeps,
+    token: settings.gitlabRevocationToken,
+    types: revocableTokenTypes(deps.rules().ruleSet.rules),
+    limiter: new RateLimiter(settings.reportRateLimit ?? 60),
+    trustProxy: settings.trustProxy ?? false,
+  };
+  app.get('/webhooks/gitlab/revocable_token_types', gitlabTokenTypesReceiver(revocation));
+  app.post('/webhooks/gitlab/revoke_tokens', gitlabRevokeTokensReceiver(revocation));
+  // Any other method on a receiver's path is 405 with the one it takes, as GitLab's API documents.
+  for (const route of app.routes.filter((route) => route.method !== 'ALL' && route.path.startsWith('/webhooks/'))) {
+    app.all(route.path, (c) => refuse(c, 'method_not_allowed', `${c.req.method} is not allowed here; use ${route.method}.`, { Allow: route.method }));
+  }
   app.onError(handleError(logger));
   return { app, worker, backfill, deps, bodies };
 }

@@ -1,4 +1,4 @@
-// `lfk hook install [--pre-commit] [--pre-push]` and `lfk hook uninstall`: git hooks that run
+// `lfk hook install [--pre-commit] [--pre-push] [--pre-receive [--revoke]]` and `lfk hook uninstall`: git hooks that run
 // `lfk scan --staged` before a commit and `lfk scan --pre-push` before a push. They go where git
 // looks (`git rev-parse --git-path hooks`, so core.hooksPath counts); a hook already there is kept
 // as `<hook>.lfk-chained` and runs first; uninstall puts it back. A hook never blocks git because
@@ -10,12 +10,13 @@ import { git } from '../../scanner/sources/git.js';
 import { RefusedError, UsageError } from '../command.js';
 import { packageRoot } from '../version.js';
 
-const USAGE = `Usage: lfk hook install [--pre-commit] [--pre-push] [--pre-receive]   (default --pre-commit)
+const USAGE = `Usage: lfk hook install [--pre-commit] [--pre-push] [--pre-receive [--revoke]]   (default --pre-commit)
        lfk hook uninstall
 
 install    writes the hooks into the repository's hooks folder (core.hooksPath is respected);
            a hook already there is kept as <hook>.lfk-chained and runs first. Installing again
-           only refreshes lfk's hooks. --pre-receive is for a bare repository on a git server.
+           only refreshes lfk's hooks. --pre-receive is for a bare repository on a git server;
+           with --revoke its hook also revokes the keys it finds (LFK_KEY_SERVICE_URL).
 uninstall  removes lfk's hooks and puts chained hooks back.
 `;
 
@@ -28,7 +29,7 @@ type HookName = (typeof HOOKS)[number];
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { 'pre-commit': { type: 'boolean' }, 'pre-push': { type: 'boolean' }, 'pre-receive': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { 'pre-commit': { type: 'boolean' }, 'pre-push': { type: 'boolean' }, 'pre-receive': { type: 'boolean' }, revoke: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (lfk hook --help)`);
   }
@@ -41,7 +42,10 @@ export async function run(args: string[]): Promise<number> {
   const folder = hooksFolder(process.cwd());
   if (action === 'install') {
     const wanted: HookName[] = HOOKS.filter((hook) => parsed.values[hook]);
-    for (const hook of wanted.length > 0 ? wanted : ['pre-commit' as const]) process.stdout.write(`${install(folder, hook)}\n`);
+    // Before a commit or a push from a laptop the key has not leaked yet: only a server revokes.
+    const revoke = parsed.values.revoke ?? false;
+    if (revoke && (!parsed.values['pre-receive'] || wanted.length > 1)) throw new UsageError('--revoke goes with --pre-receive alone: on a laptop the key has not left the machine yet');
+    for (const hook of wanted.length > 0 ? wanted : ['pre-commit' as const]) process.stdout.write(`${install(folder, hook, { revoke })}\n`);
     return 0;
   }
   if (action === 'uninstall') {
@@ -61,7 +65,7 @@ export function hooksFolder(cwd: string): string {
   return folder;
 }
 
-export function install(folder: string, hook: HookName): string {
+export function install(folder: string, hook: HookName, options: HookOptions = {}): string {
   const path = resolve(folder, hook);
   const chained = path + CHAINED;
   let kept = '';
@@ -70,7 +74,7 @@ export function install(folder: string, hook: HookName): string {
     renameSync(path, chained);
     kept = ` (the existing hook is kept as ${chained} and runs first)`;
   } else if (existsSync(chained)) kept = ` (chained: ${chained})`;
-  writeFileSync(path, hookScript(hook));
+  writeFileSync(path, hookScript(hook, options));
   chmodSync(path, 0o755);
   return `installed ${hook} hook: ${path}${kept}`;
 }
@@ -111,9 +115,18 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+export interface HookOptions {
+  /** pre-receive only: `lfk scan --pre-receive --revoke`. */
+  revoke?: boolean;
+}
+
 /** A POSIX sh hook: the chained hook first, then lfk found by absolute path, PATH or npx. */
-export function hookScript(hook: HookName): string {
-  const scan = hook === 'pre-commit' ? 'scan --staged' : hook === 'pre-push' ? 'scan --pre-push "$1"' : 'scan --pre-receive';
+export function hookScript(hook: HookName, options: HookOptions = {}): string {
+  const scan = hook === 'pre-commit' ? 'scan --staged' : hook === 'pre-push' ? 'scan --pre-push "$1"' : `scan --pre-receive${options.revoke ? ' --revoke' : ''}`;
+  // A scan that makes no network connection needs no CA bundle: Node 20 parses the one
+  // NODE_EXTRA_CA_CERTS names before running anything, 80 ms or more on every commit.
+  const node = options.revoke ? 'node' : 'NODE_EXTRA_CA_CERTS= node';
+  const bin = options.revoke ? 'lfk' : 'NODE_EXTRA_CA_CERTS= lfk';
   const what = hook === 'pre-commit' ? 'commit' : 'push';
   // pre-push and pre-receive get their ref lines on stdin: both the chained hook and lfk need them.
   const feed = hook !== 'pre-commit' ? `lfk_input=$(cat)\nfeed() { if [ -n "$lfk_input" ]; then printf '%s\\n' "$lfk_input"; fi; }\n` : 'feed() { cat </dev/null; }\n';
@@ -125,12 +138,10 @@ if [ -x "$hook_dir/${hook}${CHAINED}" ]; then
   feed | "$hook_dir/${hook}${CHAINED}" "$@" || exit $?
 fi
 lfk_main=${shellQuote(lfkMain())}
-# This scan makes no network connection: no CA bundle to parse at start (Node 20 reads the one
-# NODE_EXTRA_CA_CERTS names before running anything, 80 ms or more on every commit).
 if [ -f "$lfk_main" ] && command -v node >/dev/null 2>&1; then
-  feed | NODE_EXTRA_CA_CERTS= node "$lfk_main" ${scan}
+  feed | ${node} "$lfk_main" ${scan}
 elif command -v lfk >/dev/null 2>&1; then
-  feed | NODE_EXTRA_CA_CERTS= lfk ${scan}
+  feed | ${bin} ${scan}
 elif command -v npx >/dev/null 2>&1 && npx --no-install lfk --version >/dev/null 2>&1; then
   feed | npx --no-install lfk ${scan}
 else

@@ -6,6 +6,7 @@ import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
 import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, staleNotes, type IgnoreEntry } from '../../scanner/ignores.js';
 import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
+import { redactKeys } from '../../key-service/key-format.js';
 import { redactSecret } from '../../scanner/report/redact.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
@@ -100,11 +101,15 @@ export async function run(args: string[]): Promise<number> {
   const { kept: findings, stale } = applyIgnores(scanned.findings, ignoreEntries);
   for (const note of staleNotes(stale)) printMessage(`lfk: note: ${note}`);
 
+  // A pusher's `git push -o lfk.skip=<reason>` lets a push through a server's hook; with --revoke
+  // the keys are reported all the same, the reason with them.
+  const skipped = parsed.git?.kind === 'pre-receive' ? skipReason(process.env) : undefined;
   let serviceFailed = false;
   // --fail-on live|active checks every valid key as --verify does (before a revocation changes it).
   const verify = parsed.verify || parsed.failOn !== 'any';
   if (serviceUrl && (verify || parsed.revoke)) {
-    serviceFailed = !(await checkWithService(findings, ruleSet, serviceUrl, { ...parsed, verify }));
+    const note = skipped === undefined ? undefined : `pushed past the pre-receive hook with lfk.skip: ${redactKeys(skipped).slice(0, 200)}`;
+    serviceFailed = !(await checkWithService(findings, ruleSet, serviceUrl, { ...parsed, verify }, note));
   }
 
   const input: ReportInput = {
@@ -116,9 +121,7 @@ export async function run(args: string[]): Promise<number> {
   };
   // Git modes report paths relative to the repository's top.
   await writeReport(parsed, input, ruleSet, (scanned as { root?: string }).root ?? cwd);
-  // A pusher's `git push -o lfk.skip=<reason>` lets a push through a server's hook, said on stderr
-  // (git shows it as remote: lines); with --revoke the keys were reported all the same.
-  const skipped = parsed.git?.kind === 'pre-receive' ? skipReason(process.env) : undefined;
+  // Said on stderr, which git shows the pusher as remote: lines.
   if (skipped !== undefined) {
     const keys = findings.filter((finding) => finding.checksum === 'valid').length;
     printMessage(`lfk: push let through by lfk.skip (${skipped}): ${keys} Trust Leads API key${keys === 1 ? '' : 's'} not blocked`);
@@ -177,7 +180,7 @@ async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
 }
 
 /** Verifies and/or revokes; false when the key service failed (the findings are still reported). */
-async function checkWithService(findings: Finding[], ruleSet: RuleSet, serviceUrl: string, parsed: ScanArgs): Promise<boolean> {
+async function checkWithService(findings: Finding[], ruleSet: RuleSet, serviceUrl: string, parsed: ScanArgs, note?: string): Promise<boolean> {
   const { createHttpKeyServiceClient, KeyServiceError } = await import('../../key-service/http-client.js');
   const { revokeFindings, verifyFindings } = await import('../../scanner/key-check.js');
   const client = createHttpKeyServiceClient(serviceUrl);
@@ -185,7 +188,7 @@ async function checkWithService(findings: Finding[], ruleSet: RuleSet, serviceUr
   try {
     if (parsed.verify) await verifyFindings(findings, client, revocable);
     if (parsed.revoke) {
-      const outcomes = await revokeFindings(findings, client, revocable);
+      const outcomes = await revokeFindings(findings, client, revocable, note);
       for (const [key, outcome] of outcomes) printMessage(`lfk: revoke: ${redactSecret(key)}: ${outcome}`);
     }
     return true;

@@ -126,7 +126,7 @@ export const AuditEventSchema = z
     id: z.string(),
     type: z.string(),
     at: z.string(),
-    actor: z.object({ type: z.enum(['user', 'key', 'system', 'github', 'gitguardian', 'reporter']), id: z.string().optional() }),
+    actor: z.object({ type: z.enum(['user', 'key', 'system', 'github', 'gitguardian', 'gitlab', 'reporter']), id: z.string().optional() }),
     key_id: z.string().optional(),
     key_name: z.string().optional(),
     ip: z.string().optional(),
@@ -154,7 +154,7 @@ export const JobSchema = z
 const reportedKeys = z.array(z.string().max(200)).min(1).max(MAX_REPORTED_KEYS);
 
 export const ExposureSourceSchema = z.strictObject({
-  kind: z.enum(['scanner', 'github', 'gitguardian', 'other']),
+  kind: z.enum(['scanner', 'github', 'gitguardian', 'gitlab', 'other']),
   url: z.string().max(2048).optional(),
   location: z.string().max(1024).optional(),
 });
@@ -167,7 +167,7 @@ export const ExposureBodySchema = z
     source: ExposureSourceSchema.optional(),
     /** With `sha256s`: where each of them was found, in the same order (overrides `source`). */
     sources: z.array(ExposureSourceSchema).min(1).max(MAX_REPORTED_KEYS).optional(),
-    reason: z.enum(['exposed:github-partner', 'exposed:github-app', 'exposed:gitguardian', 'exposed:scanner', 'exposed:report']).optional(),
+    reason: z.enum(['exposed:github-partner', 'exposed:github-app', 'exposed:gitguardian', 'exposed:gitlab', 'exposed:scanner', 'exposed:report']).optional(),
   })
   .refine((body) => [body.keys, body.hmsl_hashes, body.sha256s].filter((list) => list !== undefined).length === 1, {
     message: 'send exactly one of "keys", "hmsl_hashes" or "sha256s"',

@@ -27,6 +27,7 @@ export async function createSmtpMailer(url: string, options: { timeoutMs?: numbe
 const SOURCE_NAMES: Record<string, string> = {
   github: 'GitHub',
   gitguardian: 'GitGuardian',
+  gitlab: 'GitLab',
   scanner: 'the lfk scanner',
   other: 'a leak report',
 };

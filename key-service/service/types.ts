@@ -12,10 +12,11 @@ export type RevokedReason =
   | 'exposed:github-partner'
   | 'exposed:github-app'
   | 'exposed:gitguardian'
+  | 'exposed:gitlab'
   | 'exposed:scanner'
   | 'exposed:report';
 
-export type ActorType = 'user' | 'key' | 'system' | 'github' | 'gitguardian' | 'reporter';
+export type ActorType = 'user' | 'key' | 'system' | 'github' | 'gitguardian' | 'gitlab' | 'reporter';
 
 export interface Actor {
   type: ActorType;
@@ -81,7 +82,7 @@ export interface Page<T> {
 }
 
 export interface ExposureSource {
-  kind: 'scanner' | 'github' | 'gitguardian' | 'other';
+  kind: 'scanner' | 'github' | 'gitguardian' | 'gitlab' | 'other';
   url?: string | undefined;
   location?: string | undefined;
 }

@@ -135,7 +135,7 @@ export interface QueueColumns {
 
 /** Every accepted webhook delivery, stored before the 2xx (SPEC §4). Never holds a full key. */
 export interface WebhookDeliveriesTable extends QueueColumns {
-  provider: 'github-partner' | 'github-app' | 'gitguardian';
+  provider: 'github-partner' | 'github-app' | 'gitguardian' | 'gitlab';
   event: string;
   dedup_key: string;
   received_at: string;

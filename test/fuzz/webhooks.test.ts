@@ -1,4 +1,4 @@
-// Property tests of the three webhook signature checks (webhook-server/verify-*.ts) and their Hono
+// Property tests of the webhook signature checks (webhook-server/verify-*.ts) and their Hono
 // receivers (webhook-server/receivers/*): random bodies, signatures and timestamps never verify
 // and never throw; the providers' published vectors verify, and so does our own signing (round
 // trip); through the receivers, unsigned noise gets 4xx and signed noise 2xx or 4xx, never 5xx.
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../key-service/key-format.js';
 import { signGithubApp, verifyGithubApp } from '../../webhook-server/verify-github-app.js';
 import { GITGUARDIAN_WINDOW_MS, signGitguardian, verifyGitguardian } from '../../webhook-server/verify-gitguardian.js';
-import { verifyPartnerSignature } from '../../webhook-server/verify-github-partner.js';
+import { verifyPartnerSignature } from '../../webhook-server/verify-partner.js';
 import {
   alertPayload,
   APP_SECRET,
@@ -27,6 +27,8 @@ import { DIALECTS } from '../support/databases.js';
 import { DOCS_BODY, DOCS_KEY_ID, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from '../webhook-server/vectors.js';
 import { FUZZ_SEED } from './seed.js';
 
+const GITLAB_KEYS = 'https://gitlab-keys.test';
+const GITLAB_TOKEN = 'gitlab-revocation-token-0123456789';
 const CHEAP = { seed: FUZZ_SEED, numRuns: 2000 };
 const HTTP = { seed: FUZZ_SEED, numRuns: 300 };
 
@@ -134,7 +136,8 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
   const signer = partnerKeyPair();
   let h: WebhookHarness;
   beforeAll(async () => {
-    h = await createWebhookHarness(dialect);
+    h = await createWebhookHarness(dialect, { settings: { gitlabPublicKeysUrl: `${GITLAB_KEYS}/keys`, gitlabRevocationToken: GITLAB_TOKEN, reportRateLimit: 1_000_000 } });
+    nock(GITLAB_KEYS).persist().get('/keys').reply(200, { public_keys: [{ key_identifier: 'gitlab-key-1', key: signer.publicPem, is_current: true }] });
     nock(GITHUB_API)
       .persist()
       .get('/meta/public_keys/secret_scanning')
@@ -157,14 +160,18 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
     app: '/webhooks/github',
     gitguardian: '/webhooks/gitguardian',
     partner: '/webhooks/github/secret-scanning',
+    gitlabPartner: '/webhooks/gitlab/secret-detection',
+    gitlabRevoke: '/webhooks/gitlab/revoke_tokens',
   } as const;
 
   it(`unsigned or wrongly signed: 4xx on each receiver, never 5xx (${HTTP.numRuns} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...(Object.keys(routes) as Array<keyof typeof routes>)), rawBody, anySignature, optionalHeader, optionalHeader, async (route, body, signature, extra, event) => {
         const headers: Record<string, string> = {};
-        if (signature !== undefined) Object.assign(headers, { 'x-hub-signature-256': signature, 'gitguardian-signature': signature, 'github-public-key-signature': signature });
-        if (extra !== undefined) Object.assign(headers, { timestamp: extra, 'github-public-key-identifier': extra, 'x-github-delivery': extra });
+        if (signature !== undefined) {
+          Object.assign(headers, { 'x-hub-signature-256': signature, 'gitguardian-signature': signature, 'github-public-key-signature': signature, 'gitlab-public-key-signature': signature, authorization: signature });
+        }
+        if (extra !== undefined) Object.assign(headers, { timestamp: extra, 'github-public-key-identifier': extra, 'gitlab-public-key-identifier': extra, 'x-github-delivery': extra });
         if (event !== undefined) headers['x-github-event'] = event;
         expectAnswer(await h.post(routes[route], body, headers), /^4\d\d$/);
       }),
@@ -195,10 +202,25 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
       }),
       HTTP,
     );
+    await fc.assert(
+      fc.asyncProperty(rawBody, async (body) => {
+        const headers = { 'gitlab-public-key-identifier': 'gitlab-key-1', 'gitlab-public-key-signature': signPartner(body, signer.privateKey) };
+        expectAnswer(await h.post(routes.gitlabPartner, body, headers), /^[24]\d\d$/, 'gitlabPartner');
+      }),
+      HTTP,
+    );
+    // GitLab Self-Managed's requests carry the token, not a signature: noise with it is 2xx or 4xx.
+    const gitlabBody = fc.oneof(rawBody, fc.array(fc.record({ type: fc.oneof(noise, fc.constant('gitleaks_rule_id_trustleads-api-key')), token: fc.oneof(noise, fc.constant(generateKey())), location: noise }, { requiredKeys: [] }), { maxLength: 5 }).map((value) => JSON.stringify(value)));
+    await fc.assert(
+      fc.asyncProperty(gitlabBody, async (body) => {
+        expectAnswer(await h.post(routes.gitlabRevoke, body, { authorization: GITLAB_TOKEN }), /^[24]\d\d$/, 'gitlabRevoke');
+      }),
+      HTTP,
+    );
     // Some of the noise was taken and stored (the runs reach the inbox, not only the refusals).
     const stored = await h.deliveries();
     expect(stored.length).toBeGreaterThan(10);
-    for (const route of ['app', 'gitguardian', 'partner']) {
+    for (const route of ['app', 'gitguardian', 'partner', 'gitlabPartner', 'gitlabRevoke']) {
       const statuses = [...seen[route]!];
       expect(statuses.some((status) => status < 300), `${route}: ${statuses}`).toBe(true);
       expect(statuses.some((status) => status >= 400), `${route}: ${statuses}`).toBe(true);

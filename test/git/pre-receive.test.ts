@@ -2,8 +2,10 @@
 // `lfk hook install --pre-receive` in a real bare repository and run by real `git push` over the
 // local transport. During pre-receive the pushed objects are still in git's quarantine: lfk must
 // read them there (GIT_QUARANTINE_PATH, alternates), or it could not scan the push at all.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commit, git, lfk, newKey, newRepo, tempDir, tryGit } from './repo.js';
+import { startFakeKeyService } from '../scanner/key-service-fake.js';
+import { commit, git, GIT_ENV, lfk, newKey, newRepo, tempDir, tryGit } from './repo.js';
 
 function server(): string {
   const bare = tempDir('lfk-server-');
@@ -12,15 +14,26 @@ function server(): string {
   return bare;
 }
 
-async function withHook(): Promise<{ bare: string; repo: string }> {
+/** `git push` without blocking the event loop: the hook reaches a key service in this process. */
+function pushAsync(repo: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['push', ...args], { cwd: repo, env: { ...process.env, ...GIT_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+async function withHook(installArgs: string[] = [], env: Record<string, string> = {}): Promise<{ bare: string; repo: string }> {
   const bare = server();
-  const installed = await lfk(bare, ['hook', 'install', '--pre-receive']);
+  const installed = await lfk(bare, ['hook', 'install', '--pre-receive', ...installArgs]);
   expect(installed.code, installed.stderr).toBe(0);
   expect(installed.stdout).toContain('installed pre-receive hook');
   const repo = newRepo();
   commit(repo, 'start', { 'README.md': '# app\n' });
   git(repo, 'remote', 'add', 'origin', bare);
-  expect(tryGit(repo, ['push', '-q', 'origin', 'main']).status).toBe(0);
+  expect((await pushAsync(repo, ['-q', 'origin', 'main'], env)).status).toBe(0);
   return { bare, repo };
 }
 
@@ -79,6 +92,37 @@ describe('lfk scan --pre-receive', () => {
     const late = tryGit(repo, ['push', 'origin', 'slow'], { LFK_PRE_RECEIVE_TIMEOUT: '0.001' });
     expect(late.status, late.stderr).toBe(0);
     expect(late.stderr).toContain('the scan took longer than LFK_PRE_RECEIVE_TIMEOUT (0.001 s): the push is let through unscanned');
+  });
+
+  it('installed with --revoke, revokes what it refuses, and reports a skipped push with its reason', async () => {
+    const [refused, skipped] = [newKey(), newKey()];
+    const service = await startFakeKeyService({ [refused]: 'active', [skipped]: 'active' });
+    try {
+      const env = { LFK_KEY_SERVICE_URL: service.url };
+      const { bare, repo } = await withHook(['--revoke'], env);
+      git(repo, 'checkout', '-q', '-b', 'one');
+      commit(repo, 'one', { 'a.env': `KEY=${refused}\n` });
+      const first = await pushAsync(repo, ['origin', 'one'], env);
+      expect(first.status).not.toBe(0);
+      expect(first.stderr).toContain('remote: lfk: push refused');
+      git(repo, 'checkout', '-q', '-b', 'two', 'origin/main');
+      commit(repo, 'two', { 'test/fixture.env': `KEY=${skipped}\n` });
+      const second = await pushAsync(repo, ['-o', 'lfk.skip=fixture for the CRM tests', 'origin', 'two'], env);
+      expect(second.status, second.stderr).toBe(0);
+      expect(headOf(bare, 'refs/heads/two')).not.toBe('');
+      expect(service.requests.map((request) => [request.path, request.body.keys])).toEqual([
+        ['/v1/exposures', [refused]],
+        ['/v1/exposures', [skipped]],
+      ]);
+      expect(service.requests[0]!.body.source).toEqual({ kind: 'scanner', location: expect.stringMatching(/^a\.env:1 \([0-9a-f]{7}\)$/) });
+      expect(service.requests[1]!.body.source).toEqual({ kind: 'scanner', location: expect.stringMatching(/^pushed past the pre-receive hook with lfk\.skip: fixture for the CRM tests; test\/fixture\.env:1 /) });
+      expect(`${first.stderr}${second.stderr}`).not.toContain(refused);
+    } finally {
+      await service.close();
+    }
+    const refusedFlag = await lfk(server(), ['hook', 'install', '--pre-push', '--revoke']);
+    expect(refusedFlag.code).toBe(2);
+    expect(refusedFlag.stderr).toContain('--revoke goes with --pre-receive alone');
   });
 
   it('bad input on stdin is a usage error', async () => {

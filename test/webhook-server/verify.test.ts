@@ -4,7 +4,7 @@ import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signGithubApp, verifyGithubApp } from '../../webhook-server/verify-github-app.js';
 import { signGitguardian, verifyGitguardian } from '../../webhook-server/verify-gitguardian.js';
-import { verifyPartnerSignature } from '../../webhook-server/verify-github-partner.js';
+import { verifyPartnerSignature } from '../../webhook-server/verify-partner.js';
 import { redactPayload } from '../../webhook-server/redact-payload.js';
 import { partnerKeyPair, signPartner } from './support.js';
 import { DOCS_BODY, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from './vectors.js';

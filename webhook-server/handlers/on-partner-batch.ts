@@ -1,16 +1,20 @@
-// A stored partner-program batch (SPEC §4.1): revoke the lfk keys GitHub found in public.
-import type { ReportStatus } from '../../key-service/exposure-reporter.js';
+// A stored partner batch: the lfk keys GitHub's partner program (SPEC §4.1) or GitLab (§7.3, its
+// partner program or a Self-Managed instance's Token Revocation API) found, revoked in one call.
+import type { ExposedReason, ReportStatus, WebhookSource } from '../../key-service/exposure-reporter.js';
 import type { PartnerDelivery } from '../deliveries.js';
 import type { HandlerDeps } from './deps.js';
 
-export async function onPartnerBatch(delivery: PartnerDelivery, deps: HandlerDeps): Promise<unknown> {
-  // Each key with its own place, so its audit trail says where GitHub found it; one call for all.
+const PROGRAMS = {
+  'github-partner': { reason: 'exposed:github-partner', kind: 'github', location: (source: string) => `GitHub secret scanning (${source.toLowerCase()})` },
+  gitlab: { reason: 'exposed:gitlab', kind: 'gitlab', location: (source: string) => `GitLab secret detection (${source})` },
+} as const satisfies Record<string, { reason: ExposedReason; kind: WebhookSource['kind']; location(source: string): string }>;
+
+export async function onPartnerBatch(delivery: PartnerDelivery, program: keyof typeof PROGRAMS, deps: HandlerDeps): Promise<unknown> {
+  const { reason, kind, location } = PROGRAMS[program];
+  // Each key with its own place, so its audit trail says where it was found; one call for all.
   const statuses: ReportStatus[] = await deps.reporter.revokeBySha256(
-    delivery.matches.map((match) => ({
-      sha256: match.sha256,
-      source: { kind: 'github', ...(match.url && { url: match.url }), location: `GitHub secret scanning (${match.source.toLowerCase()})` },
-    })),
-    'exposed:github-partner',
+    delivery.matches.map((match) => ({ sha256: match.sha256, source: { kind, ...(match.url && { url: match.url }), location: location(match.source) } })),
+    reason,
   );
   const counts: Record<string, number> = {};
   for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;

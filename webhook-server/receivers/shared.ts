@@ -1,4 +1,4 @@
-// What the three receivers share: the body read through the signature check (with a size limit
+// What the receivers share: the body read through the signature check (with a size limit
 // and a budget), the error answer, the store step.
 import type { Context } from 'hono';
 import { errorResponse } from '../../key-service/http/errors.js';
@@ -136,11 +136,17 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-/** Stores the delivery (before any 2xx) and wakes the worker; answers 202 with its id. */
-export async function accept(c: Context, deps: ReceiverDeps, delivery: NewDelivery): Promise<Response> {
+/** Stores the delivery (before any 2xx) and wakes the worker unless it was there already. */
+export async function storeAndWake(deps: ReceiverDeps, delivery: NewDelivery): Promise<{ id: string; duplicate: boolean }> {
   const stored = await storeDelivery(deps.store, delivery);
   if (!stored.duplicate) deps.onStored();
   deps.logger.info('webhook delivery accepted', { provider: delivery.provider, event: delivery.event, delivery: stored.id, duplicate: stored.duplicate });
+  return stored;
+}
+
+/** Stores the delivery and answers 202 with its id. */
+export async function accept(c: Context, deps: ReceiverDeps, delivery: NewDelivery): Promise<Response> {
+  const stored = await storeAndWake(deps, delivery);
   return c.json({ status: stored.duplicate ? 'duplicate' : 'queued', delivery: stored.id }, 202);
 }
 

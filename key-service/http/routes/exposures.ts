@@ -18,7 +18,7 @@ function fromServiceToken(c: Context<ApiEnv>, serviceToken: string | undefined):
 }
 
 function reporterContext(c: Context<ApiEnv>, ip: string, source: ExposureSource): RequestContext {
-  const actorType = source.kind === 'github' ? 'github' : source.kind === 'gitguardian' ? 'gitguardian' : 'reporter';
+  const actorType = source.kind === 'github' || source.kind === 'gitguardian' || source.kind === 'gitlab' ? source.kind : 'reporter';
   return { actor: { type: actorType }, ip, userAgent: c.req.header('user-agent') };
 }
 

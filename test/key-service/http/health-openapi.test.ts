@@ -95,6 +95,8 @@ describe.each(DIALECTS)('health and the API description on %s', (dialect) => {
     );
     expect(listed).toEqual(Object.fromEntries(Object.entries(V1_ROUTES).map(([path, methods]) => [path, [...methods].sort()])));
     expect(Object.keys(response.body.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'sessionCookie']);
+    // Webhook receivers are not part of the /v1 API: they are documented in docs/webhooks.md.
+    expect(Object.keys(paths).filter((path) => !path.startsWith('/v1/'))).toEqual([]);
     expect(paths['/v1/keys']!.post).toMatchObject({ responses: { 201: expect.anything() } });
     expect(paths['/v1/jobs']!.post).toMatchObject({ responses: { 202: expect.anything() } });
     expect(paths['/v1/keys/{id}/roll']!.post).toMatchObject({ responses: { 201: expect.anything() } });

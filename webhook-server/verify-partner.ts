@@ -1,17 +1,22 @@
-// GitHub's secret scanning partner program signs each alert with ECDSA P-256/SHA-256 over the raw
-// body (REFERENCE-github.md §1.3): `Github-Public-Key-Signature` is base64 DER, verified with the
-// key whose `key_identifier` equals `Github-Public-Key-Identifier`. Keys come from
-// `{api}/meta/public_keys/secret_scanning`, cached and revalidated with their ETag; an unknown
-// identifier fetches them again (key rotation), at most once per `refetchIntervalMs`. The receiver
-// checks both headers' shape before it reads the body, then feeds the body to `partnerVerifier`
-// chunk by chunk as it arrives.
+// GitHub's secret scanning partner program and GitLab's partner program for leaked-credential
+// notifications sign each batch the same way: ECDSA with SHA-256 over the raw body
+// (REFERENCE-github.md §1.3, docs/REFERENCE-gitlab.md §1). `<Issuer>-Public-Key-Signature` is
+// base64 DER, verified with the key whose `key_identifier` equals `<Issuer>-Public-Key-Identifier`.
+// Keys come from the issuer's `{"public_keys": [{key_identifier, key}]}` list (GitHub's
+// `{api}/meta/public_keys/secret_scanning`, GitLab's LFK_GITLAB_PUBLIC_KEYS_URL), cached and
+// revalidated with their ETag; an unknown identifier fetches them again (key rotation), at most
+// once per `refetchIntervalMs`. The receiver checks both headers' shape before it reads the body,
+// then feeds the body to `partnerVerifier` chunk by chunk as it arrives.
 import { createPublicKey, createVerify, type KeyObject, type Verify } from 'node:crypto';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../key-service/outbound/timeouts.js';
 
 export interface PartnerKeyCacheOptions {
-  apiUrl: string;
+  /** The issuer's name, for messages: "GitHub", "GitLab". */
+  issuer: string;
+  /** Where its public key list is. */
+  url: string;
   fetch?: typeof fetch;
-  /** Sent as `Authorization: Bearer` to raise GitHub's rate limit (optional). */
+  /** Sent as `Authorization: Bearer` (GitHub's raises its rate limit; optional). */
   token?: string | undefined;
   /** An unknown identifier refetches at most this often (default 1 s; conditional, so a 304 is cheap). */
   refetchIntervalMs?: number;
@@ -31,7 +36,7 @@ export class PartnerKeyCache {
 
   constructor(private readonly options: PartnerKeyCacheOptions) {}
 
-  /** The key for an identifier, fetching the list again when it is not known yet; null if GitHub has no such key. */
+  /** The key for an identifier, fetching the list again when it is not known yet; null if the issuer has no such key. */
   async keyFor(identifier: string): Promise<KeyObject | null> {
     const known = this.keys.get(identifier);
     if (known) return known;
@@ -46,21 +51,21 @@ export class PartnerKeyCache {
   }
 
   private async load(): Promise<void> {
-    const url = `${this.options.apiUrl.replace(/\/+$/, '')}/meta/public_keys/secret_scanning`;
-    const headers: Record<string, string> = { accept: 'application/vnd.github+json', 'user-agent': 'lfk-webhook-server' };
+    const { url, issuer } = this.options;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'lfk-webhook-server' };
     if (this.etag && this.keys.size > 0) headers['if-none-match'] = this.etag;
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let response: Response;
     try {
       response = await (this.options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS) });
     } catch (error) {
-      throw new PublicKeysUnavailable(`GitHub's public keys cannot be fetched (${(error as Error).message})`);
+      throw new PublicKeysUnavailable(`${issuer}'s public keys cannot be fetched (${(error as Error).message})`);
     }
     this.fetchedAtMs = Date.now();
     if (response.status === 304) return;
     if (!response.ok) {
       await response.body?.cancel();
-      throw new PublicKeysUnavailable(`GitHub answered ${response.status} for its public keys`);
+      throw new PublicKeysUnavailable(`${issuer} answered ${response.status} for its public keys`);
     }
     const body = (await response.json().catch(() => null)) as { public_keys?: Array<{ key_identifier?: unknown; key?: unknown }> } | null;
     const keys = new Map<string, KeyObject>();
@@ -72,7 +77,7 @@ export class PartnerKeyCache {
         // One unreadable key must not stop the others from working.
       }
     }
-    if (keys.size === 0) throw new PublicKeysUnavailable("GitHub's public key list is empty or unreadable");
+    if (keys.size === 0) throw new PublicKeysUnavailable(`${issuer}'s public key list is empty or unreadable`);
     this.keys = keys;
     this.etag = response.headers.get('etag') ?? undefined;
   }
@@ -90,7 +95,7 @@ export function isPlausiblePartnerSignature(signature: string | undefined): sign
   return Buffer.from(signature.slice(0, 4), 'base64')[0] === 0x30;
 }
 
-/** True when the header can be a key identifier (GitHub's are 64 hex digits): short, visible ASCII. */
+/** True when the header can be a key identifier (GitHub's are 64 hex digits, GitLab's 40): short, visible ASCII. */
 export function isPlausibleKeyIdentifier(identifier: string | undefined): identifier is string {
   return identifier !== undefined && identifier.length > 0 && identifier.length <= MAX_IDENTIFIER_CHARS && /^[\x21-\x7e]+$/.test(identifier);
 }
@@ -100,7 +105,7 @@ export function partnerVerifier(): Verify {
   return createVerify('sha256');
 }
 
-/** Finishes `verifier` (fed the whole body): true when `signature` (base64 DER) is its ECDSA P-256/SHA-256 signature by `key`. */
+/** Finishes `verifier` (fed the whole body): true when `signature` (base64 DER) is its ECDSA/SHA-256 signature by `key`. */
 export function matchesPartnerSignature(verifier: Verify, signature: string, key: KeyObject): boolean {
   if (!BASE64.test(signature)) return false;
   try {
