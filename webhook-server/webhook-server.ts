@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { randomUUID } from 'node:crypto';
 import type { ExposureReporter } from '../key-service/exposure-reporter.js';
 import { handleError, usableRequestId } from '../key-service/http/errors.js';
+import { requestIdOf } from '../key-service/http/request-slot.js';
 import type { Logger } from '../key-service/logger.js';
 import { QueueWorker } from '../key-service/queue-worker.js';
 import type { Store } from '../key-service/store/database.js';
@@ -154,8 +155,8 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
 
   const app = new Hono<{ Variables: { requestId: string } }>();
   app.use('/webhooks/*', async (c, next) => {
-    // Mounted in the key service's app the request id is already set; standalone it is set here.
-    if (!c.get('requestId')) {
+    // Mounted in the key service's app the request has its id already; standalone it is set here.
+    if (!requestIdOf(c)) {
       const sent = c.req.header('x-request-id');
       const id = usableRequestId(sent) ? sent : randomUUID();
       c.set('requestId', id);

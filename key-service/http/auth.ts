@@ -10,6 +10,7 @@ import type { KeyRateLimiter } from './key-rate-limit.js';
 import type { RateLimiter } from './rate-limit.js';
 import { readCredentials } from './credentials.js';
 import type { ApiDeps, ApiEnv, Principal } from './env.js';
+import { requestHeader } from './request-headers.js';
 
 /** Resolves a signed-in person's session, or null when the request carries none. */
 export type SessionResolver = (c: Context<ApiEnv>) => Promise<Principal | null>;
@@ -23,7 +24,7 @@ export interface AuthOptions {
   limits: AuthLimits;
 }
 
-/** Shared by every authenticated route of one app (and its usage fast path). */
+/** Shared by every authenticated route of one app. */
 export interface AuthLimits {
   /** Requests a second per key. */
   perKey: KeyRateLimiter;
@@ -64,13 +65,13 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     c.set('principal', {
       accountId: key!.accountId,
       key: key!,
-      context: { actor: { type: 'key', id: key!.id }, ip, userAgent: c.req.header('user-agent'), scopes: key!.scopes },
+      context: { actor: { type: 'key', id: key!.id }, ip, userAgent: requestHeader(c, 'user-agent'), scopes: key!.scopes },
     });
   };
   // Not an async function: a key found in the cache costs no promise of its own (the hot path).
   return (c, next) => {
-    const authorization = c.req.header('authorization');
-    const apiKeyHeader = c.req.header('x-api-key');
+    const authorization = requestHeader(c, 'authorization');
+    const apiKeyHeader = requestHeader(c, 'x-api-key');
     if (options.allowSession && authorization === undefined && apiKeyHeader === undefined) {
       const resolve = options.allowSession;
       return resolve(c).then((principal) => {

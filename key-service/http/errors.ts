@@ -9,6 +9,7 @@ import { PartlyReportedError } from '../service/key-service.js';
 import { databaseTrouble } from '../store/database.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
+import { requestIdOf } from './request-slot.js';
 
 // Request input quoted in a message or a log line passes through it, so a key pasted into a path
 // never comes back or reaches the logs (SPEC §1.2).
@@ -20,7 +21,7 @@ export function usableRequestId(sent: string | undefined): sent is string {
 }
 
 export function errorResponse(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  const requestId = (c.get('requestId') as string | undefined) ?? '';
+  const requestId = requestIdOf(c);
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   if (ERROR_STATUS[code] === 401) c.header('WWW-Authenticate', 'Bearer');
   return c.json({ error: { code, message, request_id: requestId } }, ERROR_STATUS[code] as ContentfulStatusCode);
@@ -44,14 +45,14 @@ export function handleError(logger: Logger) {
     const trouble = databaseTrouble(error);
     if (trouble?.full) {
       // An operator must act (free space): an error, not a warning. The transaction was rolled back.
-      logger.error('database full', { request_id: c.get('requestId'), ...errorFields(error) });
+      logger.error('database full', { request_id: requestIdOf(c), ...errorFields(error) });
       return errorResponse(c, 'service_unavailable', 'The database is out of space, so nothing was written. Retry later.', { 'Retry-After': trouble.retryAfter });
     }
     if (trouble) {
-      logger.warn('database unavailable', { request_id: c.get('requestId'), ...errorFields(error) });
+      logger.warn('database unavailable', { request_id: requestIdOf(c), ...errorFields(error) });
       return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { 'Retry-After': trouble.retryAfter });
     }
-    logger.error('unhandled error', { request_id: c.get('requestId'), path: redactKeys(c.req.path), ...errorFields(error) });
+    logger.error('unhandled error', { request_id: requestIdOf(c), path: redactKeys(c.req.path), ...errorFields(error) });
     return errorResponse(c, 'internal_error', 'Something went wrong on our side. Quote the request id if you contact support.');
   };
 }
@@ -60,7 +61,7 @@ export function handleError(logger: Logger) {
 function partlyReported(c: Context, logger: Logger, error: PartlyReportedError): Response {
   const trouble = databaseTrouble(error.cause);
   const why = trouble?.full ? 'The database ran out of space' : trouble ? 'The database became unavailable' : 'Something went wrong on our side';
-  logger.error('exposure report failed part-way', { request_id: c.get('requestId'), committed_keys: error.committedKeys, ...errorFields(error.cause) });
+  logger.error('exposure report failed part-way', { request_id: requestIdOf(c), committed_keys: error.committedKeys, ...errorFields(error.cause) });
   const message =
     `${why} part-way through this report: ${error.committedKeys} of the reported keys were revoked (or were already) before it did, and stay revoked. ` +
     'The rest were not looked at. Send the report again: the revoked ones will be answered already_revoked.';

@@ -1,6 +1,5 @@
 // What `/metrics` shows about the API: request rates and latencies by route, authentication
 // failures, revocations by reason, key-cache hits. Other parts (the webhook inbox) add their own.
-import type { Context } from 'hono';
 import { Counter, Histogram, MetricsRegistry } from '../metrics.js';
 import type { KeyService } from '../service/key-service.js';
 
@@ -21,11 +20,4 @@ export function createApiMetrics(service: KeyService, registry = new MetricsRegi
   registry.gauge('lfk_key_cache_misses_total', 'Key verifications that needed the database.', () => service.cache.misses, 'counter');
   registry.gauge('lfk_key_cache_entries', 'Verified keys held in the cache.', () => service.cache.size);
   return metrics;
-}
-
-/** Records one request's latency by method, matched route and status. */
-export function observeRequest(metrics: ApiMetrics, c: Context, startedMs: number, earlyStatus?: number): void {
-  const route = c.req.routePath || 'unmatched';
-  const status = String(earlyStatus ?? c.res.status);
-  metrics.requests.observe({ method: c.req.method, route, status }, (performance.now() - startedMs) / 1000, `${c.req.method} ${route} ${status}`);
 }

@@ -9,17 +9,18 @@ import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { jsonBody, jsonResponse } from '../openapi-parts.js';
 import { RateLimiter } from '../rate-limit.js';
 import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
+import { requestHeader } from '../request-headers.js';
 
 /** True when the request carries LFK_SERVICE_TOKEN: a separate webhook server of ours. */
 function fromServiceToken(c: Context<ApiEnv>, serviceToken: string | undefined): boolean {
   if (!serviceToken) return false;
-  const credentials = readCredentials(c.req.header('authorization'), undefined);
+  const credentials = readCredentials(requestHeader(c, 'authorization'), undefined);
   return credentials.kind === 'token' && secretsEqual(credentials.token, serviceToken);
 }
 
 function reporterContext(c: Context<ApiEnv>, ip: string, source: ExposureSource): RequestContext {
   const actorType = source.kind === 'github' || source.kind === 'gitguardian' || source.kind === 'gitlab' ? source.kind : 'reporter';
-  return { actor: { type: actorType }, ip, userAgent: c.req.header('user-agent') };
+  return { actor: { type: actorType }, ip, userAgent: requestHeader(c, 'user-agent') };
 }
 
 export function registerExposures(app: ApiApp, deps: ApiDeps): void {

@@ -4,6 +4,7 @@ import { errorResponse } from '../errors.js';
 import { secretsEqual } from '../constant-time.js';
 import { readCredentials } from '../credentials.js';
 import type { IncomingMessage } from 'node:http';
+import { requestHeader } from '../request-headers.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -45,7 +46,7 @@ export function registerMetrics(app: ApiApp, deps: ApiDeps, metrics: ApiMetrics)
   const refusedHost = 'Metrics answer requests sent with Host: localhost, 127.0.0.1, [::1] or the host of LFK_PUBLIC_URL, unless LFK_METRICS_TOKEN is set.';
   app.get('/metrics', async (c) => {
     if (deps.metricsToken) {
-      const credentials = readCredentials(c.req.header('authorization'), undefined);
+      const credentials = readCredentials(requestHeader(c, 'authorization'), undefined);
       if (credentials.kind !== 'token' || !secretsEqual(credentials.token, deps.metricsToken)) {
         return errorResponse(c, 'unauthenticated', 'Send "Authorization: Bearer <LFK_METRICS_TOKEN>" to read metrics.');
       }
@@ -56,7 +57,7 @@ export function registerMetrics(app: ApiApp, deps: ApiDeps, metrics: ApiMetrics)
         return errorResponse(c, 'forbidden', 'Metrics answer loopback clients only unless LFK_METRICS_TOKEN is set.');
       }
       // The Node adapter builds the URL from the Host header (or HTTP/2's :authority); both are checked.
-      const header = c.req.header('host');
+      const header = requestHeader(c, 'host');
       const names = [new URL(c.req.url).hostname, ...(header === undefined ? [] : [hostnameOf(header)])];
       if (!names.every((name) => name !== undefined && expected.has(name))) return errorResponse(c, 'forbidden', refusedHost);
     }
