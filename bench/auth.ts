@@ -63,6 +63,8 @@ async function benchDialect(dialect: Dialect) {
   const store = await database.open();
   const service = new KeyService(store);
   service.start(() => undefined);
+  // As `lfk serve` does: on SQLite, following is what asks data_version on every request.
+  const stopFollowing = await service.followRevocations(() => undefined);
   // The per-key limit (default 100/s) is raised so that no request is refused: the limiter still
   // runs on every request, so its cost is measured.
   const app = createApiApp({ service, logger: createLogger('silent'), keyRateLimit: 1_000_000 });
@@ -96,6 +98,7 @@ async function benchDialect(dialect: Dialect) {
   const authSummary = summary(authRuns);
   await new Promise((resolve) => api.server.close(resolve));
   await new Promise((resolve) => peer.server.close(resolve));
+  await stopFollowing();
   await service.stop();
   const counted = await service.usageOf((await service.authenticate(keys[0]!))!);
   await store.close();
