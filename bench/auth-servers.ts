@@ -46,6 +46,8 @@ const database = await createTestDatabase(dialect);
 const store = await database.open();
 const service = new KeyService(store);
 service.start(() => undefined);
+// As `lfk serve` does: on SQLite, following is what asks data_version on every request.
+const stopFollowing = await service.followRevocations(() => undefined);
 const logger = createLogger('silent');
 // The per-key and failed-authentication limits are raised so no request is refused for them:
 // the limiters still run on every request, so their cost is measured.
@@ -118,6 +120,7 @@ process.on('message', async (message) => {
   if (message === 'cpu') return process.send!({ cpu: process.cpuUsage() });
   if (message !== 'stop') return;
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await stopFollowing();
   await service.stop();
   await store.close();
   await database.drop();

@@ -3,6 +3,7 @@
 import { notFound } from '../errors.js';
 import { Counter } from '../metrics.js';
 import { KEY_LENGTH, isWellFormedKey, sha256Hex } from '../key-format.js';
+import type { RevocationBus } from '../revocation-bus/index.js';
 import type { Store } from '../store/database.js';
 import type { Plan } from '../store/schema.js';
 import { createAccount, findAccountRow, toAccountObject, updateAccount, type AccountChanges, type NewAccount } from './accounts.js';
@@ -26,11 +27,12 @@ import { UsageRecorder, periodOf, type Counts } from './usage.js';
 
 export interface KeyServiceOptions {
   /**
-   * How long a verified key is trusted without a new look-up. Default 60 s on SQLite (other
-   * processes are noticed through data_version) and 1 s on PostgreSQL, so that even with a lost
-   * NOTIFY no instance accepts a key revoked more than a second earlier.
+   * How long a verified key is trusted without a new look-up. Default: the revocation bus's
+   * (60 s on SQLite, 1 s on PostgreSQL; key-service/revocation-bus/).
    */
   cacheTtlMs?: number;
+  /** How revocations reach other instances and theirs reach us (default: the store's). */
+  revocationBus?: RevocationBus;
   /** The clock, for tests of expiry and rotation. */
   now?: () => Date;
   /** How often counters and `last_used` are written (default 1 s). */
@@ -69,17 +71,16 @@ export class KeyService {
   readonly now: () => Date;
   private readonly exposureListeners: ExposureListener[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
-  private seenDataVersion: number | null;
-  private dataVersionCheckedAtMs = 0;
+  private readonly revocationBus: RevocationBus;
 
   constructor(
     readonly store: Store,
     private readonly options: KeyServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.cache = new KeyCache(options.cacheTtlMs ?? (store.dialect === 'sqlite' ? 60_000 : 1_000));
+    this.revocationBus = options.revocationBus ?? store.revocationBus;
+    this.cache = new KeyCache(options.cacheTtlMs ?? this.revocationBus.cacheTtlMs);
     this.usage = new UsageRecorder(store.db);
-    this.seenDataVersion = store.dataVersion();
   }
 
   private get db() {
@@ -108,21 +109,30 @@ export class KeyService {
 
   /**
    * After a revocation commits: drops the keys from this instance's cache, tells every other
-   * instance (NOTIFY on PostgreSQL).
+   * instance (the revocation bus).
    */
   async forget(sha256s: string[]): Promise<void> {
     if (sha256s.length === 0) return;
     for (const sha of sha256s) this.cache.delete(sha);
     // Resolves once every listening instance has dropped them too: the caller is answered only then.
-    await this.store.publishRevocations(sha256s);
+    await this.revocationBus.publish(sha256s);
   }
 
-  /** Follows revocations made by other instances and processes; returns the function that stops it. */
+  /**
+   * Follows revocations made by other instances and processes (and, on PostgreSQL, lets this
+   * instance's own revocations wait for every other's receipt); returns the function that stops it.
+   */
   async followRevocations(onError: (error: Error) => void): Promise<() => Promise<void>> {
-    return this.store.listenForRevocations((sha256s) => {
-      if (sha256s === null) this.cache.clear();
-      else for (const sha of sha256s) this.cache.delete(sha);
-    }, onError);
+    const cache = this.cache;
+    return this.revocationBus.follow(
+      {
+        drop: (sha256s) => {
+          for (const sha of sha256s) cache.delete(sha);
+        },
+        dropAll: () => cache.clear(),
+      },
+      onError,
+    );
   }
 
   // ── authentication (the hot path) ───────────────────────────────────────────
@@ -166,25 +176,12 @@ export class KeyService {
   authenticateFromCache(token: string, now: Date = this.now()): VerifiedKey | null | undefined {
     if (token.length !== KEY_LENGTH) return null;
     const nowMs = now.getTime();
-    this.noticeOtherWriters(Date.now());
+    // While following on SQLite: another process (`lfk keys revoke`) may have written, and then
+    // nothing cached is trusted.
+    this.revocationBus.beforeRead(Date.now());
     const cached = this.cache.get(sha256Hex(token), nowMs);
     if (!cached) return undefined;
     return cached.expiresAtMs !== null && cached.expiresAtMs <= nowMs ? null : cached;
-  }
-
-  /**
-   * On SQLite another process (`lfk keys revoke`) may have written: then nothing cached is trusted.
-   * Asked at most once a millisecond: the question costs a statement, and no other process can
-   * commit a revocation and have its next request reach us within a millisecond.
-   */
-  private noticeOtherWriters(nowMs: number): void {
-    if (nowMs === this.dataVersionCheckedAtMs) return;
-    this.dataVersionCheckedAtMs = nowMs;
-    const version = this.store.dataVersion();
-    if (version !== this.seenDataVersion) {
-      this.seenDataVersion = version;
-      this.cache.clear();
-    }
   }
 
   recordUse(key: VerifiedKey, ip: string | null, now: Date = this.now()): void {

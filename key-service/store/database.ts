@@ -3,40 +3,22 @@
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
-import {
-  ACK_CHANNEL,
-  RECEIPT_WAIT_MS,
-  RevocationReceipts,
-  ackPayload,
-  randomId,
-  parseRevocationPayload,
-  revocationPayload,
-} from './revocation-receipts.js';
+import { PostgresRevocationBus, SqliteRevocationBus, type RevocationBus } from '../revocation-bus/index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
-  /** A value that changes whenever another connection or process wrote to SQLite; null on PostgreSQL. */
-  dataVersion(): number | null;
+  /**
+   * How revocations reach this database's other instances and theirs reach us, and how long a key
+   * cache may trust what nobody told it (key-service/revocation-bus/).
+   */
+  readonly revocationBus: RevocationBus;
   /** Resolves when the database answers a trivial query. */
   ping(timeoutMs?: number): Promise<void>;
-  /**
-   * Tells every other instance that these keys (by SHA-256) were revoked; a no-op on SQLite. In a
-   * process that listens, resolves once every listening instance has dropped them (bounded at 1 s).
-   */
-  publishRevocations(sha256s: string[]): Promise<void>;
-  /**
-   * Calls `onRevoked` with the hashes other instances publish, and with `null` whenever the
-   * signal may have been missed (a lost connection): then nothing cached can be trusted.
-   * Returns a function that stops listening. A no-op on SQLite (`dataVersion` serves there).
-   */
-  listenForRevocations(onRevoked: (sha256s: string[] | null) => void, onError?: (error: Error) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
-
-export const REVOCATION_CHANNEL = 'lfk_key_revoked';
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
@@ -87,17 +69,14 @@ async function openSqlite(path: string): Promise<Store> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: sqliteDialect(raw) });
-  // Prepared once: this runs on every authenticated request.
-  const dataVersion = raw.prepare('PRAGMA data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
-    dataVersion: () => dataVersion.get() as number,
+    // On this very connection: its data_version changes with other connections' commits only.
+    revocationBus: new SqliteRevocationBus(raw),
     async ping() {
       raw.prepare('select 1').get();
     },
-    publishRevocations: async () => undefined,
-    listenForRevocations: async () => async () => undefined,
     close: () => db.destroy(),
   };
 }
@@ -157,11 +136,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
   // clients' errors reach 'error' above, so this listener only has to exist.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listener: ListenerState = { receipts: new RevocationReceipts(), connected: () => false };
   return {
     db,
     dialect: 'postgres',
-    dataVersion: () => null,
+    revocationBus: new PostgresRevocationBus(pg, url, db),
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -173,129 +151,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
         clearTimeout(timer);
       }
     },
-    async publishRevocations(sha256s) {
-      // NOTIFY payloads are limited to 8000 bytes: 100 hashes (6.5 kB) per message.
-      const messages: { id: string; sha256s: string[] }[] = [];
-      for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: randomId(), sha256s: sha256s.slice(start, start + 100) });
-      // Only a process that listens hears acknowledgements (the server, `lfk keys revoke`).
-      // At least ourselves: our own copy coming back is the least a receipt can be.
-      const listeners = listener.connected() ? Math.max(1, await countListeners(db)) : 0;
-      const acknowledged = listener.receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);
-      for (const message of messages) {
-        await sql`select pg_notify(${REVOCATION_CHANNEL}, ${revocationPayload(message.id, message.sha256s)})`.execute(db);
-      }
-      await acknowledged;
-    },
-    listenForRevocations: (onRevoked, onError) => listenPostgres(pg, url, listener, onRevoked, onError),
     close: () => db.destroy(),
-  };
-}
-
-const LISTENER_NAME_PREFIX = 'lfk-listener-';
-
-/** The listening instances on this database, as PostgreSQL sees their connections now. */
-async function countListeners(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-    where datname = current_database() and application_name like ${LISTENER_NAME_PREFIX + '%'}`.execute(db);
-  return rows[0]?.n ?? 0;
-}
-
-/** pg lets a URL's own application_name win over the one given beside it; listeners must keep theirs. */
-function withoutApplicationName(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has('application_name')) return url;
-  parsed.searchParams.delete('application_name');
-  return parsed.href;
-}
-
-interface ListenerState {
-  receipts: RevocationReceipts;
-  connected: () => boolean;
-}
-
-/**
- * A dedicated connection that LISTENs, and reconnects (with a full flush) when it drops. It
- * acknowledges each revocation once the cache is emptied, and hears the others' acknowledgements.
- */
-async function listenPostgres(
-  pg: typeof import('pg').default,
-  url: string,
-  state: ListenerState,
-  onRevoked: (sha256s: string[] | null) => void,
-  onError: (error: Error) => void = () => undefined,
-): Promise<() => Promise<void>> {
-  let client: import('pg').Client | undefined;
-  let stopped = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let attempt = 0;
-  const listenerUrl = withoutApplicationName(url);
-
-  const connect = async (): Promise<void> => {
-    // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
-    const next = new pg.Client({ connectionString: listenerUrl, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
-    const listenerId = randomId();
-    next.on('notification', (message) => {
-      if (!message.payload) return;
-      if (message.channel === ACK_CHANNEL) return state.receipts.acknowledged(message.payload);
-      if (message.channel !== REVOCATION_CHANNEL) return;
-      const { id, sha256s } = parseRevocationPayload(message.payload);
-      onRevoked(sha256s);
-      if (id) next.query('select pg_notify($1, $2)', [ACK_CHANNEL, ackPayload(id, listenerId)]).catch(() => undefined);
-    });
-    next.on('error', (error) => {
-      onError(error);
-      lost(next);
-    });
-    next.on('end', () => lost(next));
-    try {
-      await next.connect();
-      await next.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ACK_CHANNEL}`);
-    } catch (error) {
-      // A half-made connection would keep its socket, and the process, alive.
-      next.end().catch(() => undefined);
-      throw error;
-    }
-    // Stopped while this reconnect was on its way: it must not outlive the stop.
-    if (stopped) {
-      await next.end().catch(() => undefined);
-      return;
-    }
-    client = next;
-    attempt = 0;
-    // Anything revoked while we were not listening is unknown to us: start clean.
-    onRevoked(null);
-  };
-
-  const lost = (which: import('pg').Client) => {
-    if (stopped || client !== which) return;
-    client = undefined;
-    onRevoked(null);
-    state.receipts.lost();
-    which.end().catch(() => undefined);
-    scheduleReconnect();
-  };
-
-  const scheduleReconnect = () => {
-    if (stopped || retryTimer) return;
-    const delay = Math.min(5000, 100 * 2 ** attempt++);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      connect().catch((error: Error) => {
-        onError(error);
-        scheduleReconnect();
-      });
-    }, delay);
-    retryTimer.unref();
-  };
-
-  await connect();
-  state.connected = () => client !== undefined;
-  return async () => {
-    stopped = true;
-    state.connected = () => false;
-    state.receipts.lost();
-    clearTimeout(retryTimer);
-    await client?.end().catch(() => undefined);
   };
 }
 

@@ -7,9 +7,12 @@ import {
   ackPayload,
   parseRevocationPayload,
   revocationPayload,
-} from '../../key-service/store/revocation-receipts.js';
-import { REVOCATION_CHANNEL, type Store } from '../../key-service/store/database.js';
+} from '../../key-service/revocation-bus/receipts.js';
+import { REVOCATION_CHANNEL } from '../../key-service/revocation-bus/index.js';
+import type { Store } from '../../key-service/store/database.js';
 import { POSTGRES_URL, createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+const ignored = { drop: () => undefined, dropAll: () => undefined };
 
 const settled = async (promise: Promise<void>) => {
   let done = false;
@@ -68,7 +71,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     publisher = await database.open();
-    stopListening = await publisher.listenForRevocations(() => undefined);
+    stopListening = await publisher.revocationBus.follow(ignored);
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
@@ -101,7 +104,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
         void send();
       }, 200);
     });
-    await publisher.publishRevocations([hash]);
+    await publisher.revocationBus.publish([hash]);
     expect(acknowledged).toBe(true);
   });
 
@@ -117,7 +120,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
     };
     const before = await named();
     const store = await openStore(`${database.url}&application_name=ops-dashboard`, { migrate: false, poolSize: 1 });
-    const stop = await store.listenForRevocations(() => undefined);
+    const stop = await store.revocationBus.follow(ignored);
     try {
       expect(await named()).toBe(before + 1);
     } finally {
@@ -132,7 +135,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
     const target = new URL(database.url);
     const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
     const store = await openStore(throughProxy(database.url, proxy), { migrate: false, poolSize: 1 });
-    const stop = await store.listenForRevocations(() => undefined);
+    const stop = await store.revocationBus.follow(ignored);
     const until = async (done: () => boolean, failure: string) => {
       for (let waited = 0; !done(); waited += 20) {
         if (waited > 5000) throw new Error(failure);
@@ -157,7 +160,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
 
   it('answers after the bound when an instance never acknowledges', async () => {
     await otherListener(() => undefined);
-    await expect(publisher.publishRevocations(['d'.repeat(64)])).resolves.toBeUndefined();
+    await expect(publisher.revocationBus.publish(['d'.repeat(64)])).resolves.toBeUndefined();
     // Other suites share this database's channels: a silent listener would slow their revocations.
     await clients.pop()?.end();
   });
