@@ -16,8 +16,8 @@ export function createApiMetrics(service: KeyService, registry = new MetricsRegi
     authFailures: registry.counter('lfk_auth_failures_total', 'Refused API-key authentications, by error code.'),
   };
   registry.add(service.revocations);
-  registry.gauge('lfk_key_cache_hits_total', 'Key verifications answered from the in-memory cache.', () => service.cache.hits, 'counter');
-  registry.gauge('lfk_key_cache_misses_total', 'Key verifications that needed the database.', () => service.cache.misses, 'counter');
-  registry.gauge('lfk_key_cache_entries', 'Verified keys held in the cache.', () => service.cache.size);
+  registry.gauge('lfk_key_cache_hits_total', 'Key verifications answered from the in-memory cache.', () => service.cacheStats().hits, 'counter');
+  registry.gauge('lfk_key_cache_misses_total', 'Key verifications that needed the database.', () => service.cacheStats().misses, 'counter');
+  registry.gauge('lfk_key_cache_entries', 'Verified keys held in the cache.', () => service.cacheStats().entries);
   return metrics;
 }

@@ -65,8 +65,9 @@ export class PartlyReportedError extends Error {
 }
 
 export class KeyService {
-  readonly cache: KeyCache;
-  readonly usage: UsageRecorder;
+  // Internals: callers go through the methods below (the cache's figures through cacheStats).
+  private readonly cache: KeyCache;
+  private readonly usage: UsageRecorder;
   readonly revocations = new Counter('lfk_key_revocations_total', 'Keys revoked, by reason.');
   readonly now: () => Date;
   private readonly exposureListeners: ExposureListener[] = [];
@@ -74,7 +75,7 @@ export class KeyService {
   private readonly revocationBus: RevocationBus;
 
   constructor(
-    readonly store: Store,
+    private readonly store: Store,
     private readonly options: KeyServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
@@ -101,6 +102,27 @@ export class KeyService {
   async stop(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.usage.flush();
+  }
+
+  /** Writes the pending usage counters now (they are written every second anyway). */
+  flushUsage(): Promise<void> {
+    return this.usage.flush();
+  }
+
+  /** The key cache's figures, for /metrics. */
+  cacheStats(): { hits: number; misses: number; entries: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, entries: this.cache.size };
+  }
+
+  /** Drops every cached verification: after a change made to the database behind lfk's back. */
+  forgetCachedKeys(): void {
+    this.cache.clear();
+  }
+
+  /** Resolves when the database answers within `timeoutMs` (for /readyz); says which store it is. */
+  async checkDatabase(timeoutMs: number): Promise<{ dialect: Store['dialect'] }> {
+    await this.store.ping(timeoutMs);
+    return { dialect: this.store.dialect };
   }
 
   onExposureRevoked(listener: ExposureListener): void {
@@ -151,7 +173,11 @@ export class KeyService {
       .select(['api_keys.id', 'api_keys.account_id', 'api_keys.name', 'api_keys.scopes', 'api_keys.expires_at', 'api_keys.revoked_at', 'api_keys.last_used_at', 'accounts.plan'])
       .where('api_keys.sha256', '=', sha256)
       .executeTakeFirst();
-    if (!row || row.revoked_at) return null;
+    if (!row || row.revoked_at) {
+      // Neither comes back (see key-cache.ts): the next presentation costs no lookup.
+      this.cache.refuse(sha256, now.getTime());
+      return null;
+    }
     if (row.expires_at && row.expires_at <= now.toISOString()) return null;
     const verified: VerifiedKey = {
       id: row.id,
@@ -180,7 +206,7 @@ export class KeyService {
     // nothing cached is trusted.
     this.revocationBus.beforeRead(Date.now());
     const cached = this.cache.get(sha256Hex(token), nowMs);
-    if (!cached) return undefined;
+    if (!cached) return cached;
     return cached.expiresAtMs !== null && cached.expiresAtMs <= nowMs ? null : cached;
   }
 

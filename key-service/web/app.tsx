@@ -47,7 +47,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 
 export function createWebApp(options: WebOptions): WebApp {
   const { service, logger } = options;
-  const db = service.store.db;
+  const db = options.store.db;
   const now = () => service.now();
   const sessionMaxMs = options.sessionMaxMs ?? DEFAULT_SESSION_LIMITS.maxMs;
   const deps: WebDeps = {

@@ -4,11 +4,14 @@ import type { Logger } from '../logger.js';
 import type { KeyService } from '../service/key-service.js';
 import type { AccountObject } from '../service/types.js';
 import type { Database } from '../store/schema.js';
+import type { Store } from '../store/database.js';
 import type { LoginThrottle, ThrottleLimits } from './login-throttle.js';
 import type { SessionStore, SignedIn } from './session-store.js';
 
 export interface WebOptions {
   service: KeyService;
+  /** The database the page keeps its sessions and sign-in throttle in (the key service's own). */
+  store: Store;
   logger: Logger;
   /** `LFK_PUBLIC_URL`: forms may be posted from this origin, and cookies are `Secure` when it is https. */
   publicUrl: string;

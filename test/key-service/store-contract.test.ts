@@ -214,18 +214,18 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     const verified = (await service.authenticate(key.key))!;
     for (let index = 0; index < 25; index++) service.recordUse(verified, '198.51.100.7');
     expect((await service.usageOf(verified)).key.requests).toBe(25);
-    await service.usage.flush();
+    await service.flushUsage();
     const row = await h.store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ requests: 25, period: '2026-07' });
     const stored = await h.store.db.selectFrom('api_keys').select(['last_used_at', 'last_used_ip']).where('id', '=', key.id).executeTakeFirstOrThrow();
     expect(stored).toEqual({ last_used_at: '2026-07-10T08:00:00.000Z', last_used_ip: '198.51.100.7' });
     now = new Date('2026-07-10T08:00:30.000Z');
     service.recordUse(verified, '198.51.100.8');
-    await service.usage.flush();
+    await service.flushUsage();
     expect((await h.store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', key.id).executeTakeFirstOrThrow()).last_used_at).toBe('2026-07-10T08:00:00.000Z');
     now = new Date('2026-07-10T08:01:01.000Z');
     service.recordUse(verified, '198.51.100.9');
-    await service.usage.flush();
+    await service.flushUsage();
     expect(await h.store.db.selectFrom('api_keys').select(['last_used_at', 'last_used_ip']).where('id', '=', key.id).executeTakeFirstOrThrow()).toEqual({
       last_used_at: '2026-07-10T08:01:01.000Z',
       last_used_ip: '198.51.100.9',
@@ -245,7 +245,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect((await service.usageOf(verified)).key.requests).toBe(1);
     service.recordUse(verified, null);
     let written = false;
-    const writing = service.usage.flush().then(() => (written = true));
+    const writing = service.flushUsage().then(() => (written = true));
     service.recordUse(verified, null);
     const seen = new Set<number | undefined>();
     // Microtask turns (SQLite's write never waits on I/O), then event-loop turns (PostgreSQL's does).
@@ -269,7 +269,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
       instances.forEach((instance, index) => {
         for (let request = 0; request <= index; request++) instance.recordUse(verified[index]!, `10.0.0.${index}`);
       });
-      await Promise.all(instances.map((instance) => instance.usage.flush()));
+      await Promise.all(instances.map((instance) => instance.flushUsage()));
     }
     const row = await h.store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
     expect(row.requests).toBe(5 * (1 + 2 + 3));

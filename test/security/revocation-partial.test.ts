@@ -49,7 +49,7 @@ describe.each(DIALECTS)('an exposure report that fails half-way on %s', (dialect
     for (let index = 0; index < KEYS; index++) keys.push(await h.createKey(accountId, { name: `Key ${index}`, scopes: ['enrichment'] }));
     // Every key is cached on this instance (60 s on SQLite, 1 s on PostgreSQL).
     for (const key of keys) expect((await usage(key.key)).status).toBe(200);
-    await h.service.usage.flush();
+    await h.service.flushUsage();
 
     const freeSpace = await fillUpMidway();
     const failed = await report(keys.map((key) => key.key));

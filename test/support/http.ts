@@ -144,7 +144,7 @@ export async function keyRow(h: Pick<Harness, 'store'>, keyId: string) {
 /** Marks a key expired in the database (as if its `expires_at` had passed). */
 export async function expireKey(h: Pick<Harness, 'store' | 'service'>, key: CreatedKey): Promise<void> {
   await h.store.db.updateTable('api_keys').set({ expires_at: '2001-01-01T00:00:00.000Z' }).where('id', '=', key.id).execute();
-  h.service.cache.clear();
+  h.service.forgetCachedKeys();
 }
 
 /** A well-formed key that was never issued. */

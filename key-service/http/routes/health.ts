@@ -5,8 +5,8 @@ export function registerHealth(app: ApiApp, deps: ApiDeps): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
-      await deps.service.store.ping(2000);
-      return c.json({ status: 'ok', database: deps.service.store.dialect });
+      const { dialect } = await deps.service.checkDatabase(2000);
+      return c.json({ status: 'ok', database: dialect });
     } catch {
       return errorResponse(c, 'service_unavailable', 'The database does not answer.', { 'Retry-After': '5' });
     }

@@ -146,7 +146,7 @@ describe('the database down', () => {
     const tenant = await h.createTenant();
     expectStatus(await api.get('/v1/usage', tenant.enrichment.key), 200);
     await h.store.close();
-    h.service.cache.clear();
+    h.service.forgetCachedKeys();
     expectError(await api.get('/readyz'), 503, 'service_unavailable');
     expectError(await api.get('/v1/usage', tenant.enrichment.key), 503, 'service_unavailable');
     expectError(await api.post('/v1/keys', { name: 'While down', scopes: ['keys:manage'] }, tenant.manager.key), 503, 'service_unavailable');

@@ -58,7 +58,7 @@ describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
     it('counts what was written to the database as well as what is pending', async () => {
       const tenant = await h.createTenant();
       for (let call = 0; call < 3; call++) expectStatus(await api.get('/v1/usage', tenant.enrichment.key), 200);
-      await h.service.usage.flush();
+      await h.service.flushUsage();
       const after = await api.get('/v1/usage', tenant.enrichment.key);
       expect(after.body.key.requests).toBe(4);
       expect(after.body.account.requests).toBe(4);
@@ -68,7 +68,7 @@ describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
       const tenant = await h.createTenant();
       const first = await api.get('/v1/usage', tenant.enrichment.key);
       expect(first.body.key.last_used_at).toEqual(expect.any(String));
-      await h.service.usage.flush();
+      await h.service.flushUsage();
       const stored = await api.get(`/v1/keys/${tenant.enrichment.id}`, tenant.manager.key);
       expect(stored.body.last_used_at).toBe(first.body.key.last_used_at);
       const second = await api.get('/v1/usage', tenant.enrichment.key);
