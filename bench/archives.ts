@@ -7,7 +7,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSyn
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { generateKey, sha256Hex } from '../key-service/key-format.js';
+import { generateKey, sha256Hex } from '../platform/key-format.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = join(ROOT, 'bench', '.archive-corpus');

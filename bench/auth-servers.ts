@@ -7,9 +7,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { createApiApp } from '../key-service/http/app.js';
 import type { ApiEnv, Principal } from '../key-service/http/env.js';
-import { createLogger } from '../key-service/logger.js';
+import { createLogger } from '../platform/logger.js';
 import { KeyService } from '../key-service/service/key-service.js';
-import type { Dialect } from '../key-service/store/database.js';
+import type { Dialect } from '../platform/database/database.js';
 import { createTestDatabase } from '../test/support/databases.js';
 
 export interface RouteCase {

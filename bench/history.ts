@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { generateKey } from '../key-service/key-format.js';
+import { generateKey } from '../platform/key-format.js';
 import { median, textFiles, time as timeRun } from './scan.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKey } from '../key-service/key-format.js';
+import { generateKey } from '../platform/key-format.js';
 import { logArgs } from '../scanner/sources/git.js';
 import { median, textFiles, time } from './scan.js';
 

@@ -9,7 +9,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KEY_PREFIX, checksumOf, generateKey, randomBase62, sha256Hex } from '../key-service/key-format.js';
+import { KEY_PREFIX, checksumOf, generateKey, randomBase62, sha256Hex } from '../platform/key-format.js';
 import { type Worktree, buildWorktree } from './worktree.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../cli/server.js';
 import { serverSettings } from '../cli/settings.js';
-import { createLogger } from '../key-service/logger.js';
+import { createLogger } from '../platform/logger.js';
 import { signGithubApp } from '../webhook-server/verify-github-app.js';
 
 const KEYS = Number(process.env.LFK_BENCH_KEYS ?? 1000);

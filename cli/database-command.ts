@@ -1,6 +1,6 @@
 // Shared by the commands that work on the database directly (`lfk accounts`, `lfk keys`).
-import { ApiError } from '../key-service/errors.js';
-import { openStore } from '../key-service/store/database.js';
+import { ApiError } from '../platform/errors.js';
+import { openStore } from '../platform/database/database.js';
 import { KeyService } from '../key-service/service/key-service.js';
 import type { RequestContext } from '../key-service/service/types.js';
 import { RefusedError, UsageError } from './command.js';

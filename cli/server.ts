@@ -2,9 +2,9 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createApiApp } from '../key-service/http/app.js';
 import { createApiMetrics } from '../key-service/http/metrics.js';
-import { registerBackfillMetrics, registerQueueMetrics } from '../key-service/store/queue-stats.js';
-import { createLogger, errorFields, type Logger } from '../key-service/logger.js';
-import { openStore, type Store } from '../key-service/store/database.js';
+import { registerBackfillMetrics, registerQueueMetrics } from '../platform/queue/queue-stats.js';
+import { createLogger, errorFields, type Logger } from '../platform/logger.js';
+import { openStore, type Store } from '../platform/database/database.js';
 import { KeyService } from '../key-service/service/key-service.js';
 import { createWebApp } from '../key-service/web/app.js';
 import { UsageError } from './command.js';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from './command.js';
-import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../key-service/outbound/timeouts.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../platform/outbound/timeouts.js';
 import type { WebhookSettings } from '../webhook-server/webhook-server.js';
 
 export type Environment = Record<string, string | undefined>;

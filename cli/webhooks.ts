@@ -2,11 +2,11 @@
 // owners about revoked keys (it runs wherever the key service does, since the key service writes
 // the outbox). Loaded only by `lfk serve`, so `lfk scan` never loads Octokit.
 import { httpReporter, inProcessReporter } from '../key-service/exposure-reporter.js';
-import type { Logger } from '../key-service/logger.js';
+import type { Logger } from '../platform/logger.js';
 import { createSmtpMailer } from '../key-service/notify/deliver-email.js';
 import { createNotifyWorker } from '../key-service/notify/notify-worker.js';
 import type { KeyService } from '../key-service/service/key-service.js';
-import type { Store } from '../key-service/store/database.js';
+import type { Store } from '../platform/database/database.js';
 import { createWebhookServer } from '../webhook-server/webhook-server.js';
 import type { ServerSettings } from './settings.js';
 

@@ -3,7 +3,7 @@
 // client (`LFK_KEY_SERVICE_URL` + `LFK_SERVICE_TOKEN`). Handlers hold hashes, never keys, once a
 // delivery is stored; only the partner receiver sees keys, and only to label them.
 import { createHttpKeyServiceClient, KeyServiceError, type HttpClientOptions, type KeyServiceClient } from './http-client.js';
-import { UnavailableError } from './queue-worker.js';
+import { UnavailableError } from '../platform/queue/queue-worker.js';
 import type { KeyService } from './service/key-service.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './service/types.js';
 

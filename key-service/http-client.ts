@@ -2,7 +2,7 @@
 // scanner (`--verify`, `--revoke`) and by anything else that runs apart from the key service.
 // Callers depend on the KeyServiceClient interface, not on fetch.
 
-import { retryAfterMs } from './outbound/retry-after.js';
+import { retryAfterMs } from '../platform/outbound/retry-after.js';
 
 export type VerifyStatus = 'active' | 'expired' | 'revoked' | 'unknown' | 'invalid';
 export type ExposureStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';

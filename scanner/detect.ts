@@ -1,7 +1,7 @@
 // The detector: text in, findings out, no I/O. Keywords are looked for first (indexOf); a rule's
 // regex runs only on a window around each keyword hit, so a 20 MB minified line costs a keyword
 // search plus a few small regex runs, not a regex pass over 20 MB.
-import { sha256Hex } from '../key-service/key-format.js';
+import { sha256Hex } from '../platform/key-format.js';
 import { compileLineRegex, compileRegex, type RegexMatch, type SafeRegex } from '../rules/regex.js';
 import type { CompiledAllowlist, CompiledRule, CompiledRuleSet } from '../rules/types.js';
 import { shannonEntropy } from './entropy.js';

@@ -1,5 +1,5 @@
 // The validators rules name in `validate`; rules/ stays free of lfk code, the scanner supplies them.
-import { isWellFormedKey } from '../key-service/key-format.js';
+import { isWellFormedKey } from '../platform/key-format.js';
 import { compileRuleSet } from '../rules/compile.js';
 import type { RuleSet } from '../rules/types.js';
 import { createDetector, type Detector, type Validator } from './detect.js';

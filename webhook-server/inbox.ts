@@ -1,9 +1,9 @@
 // The inbox: every accepted delivery becomes a row before the 2xx goes out. The unique dedup key
 // makes a repeated delivery (same X-GitHub-Delivery, same GitGuardian incident and action, same
 // partner body) a no-op that answers like the first.
-import { newId } from '../key-service/ids.js';
-import type { Store } from '../key-service/store/database.js';
-import type { WebhookDeliveriesTable } from '../key-service/store/schema.js';
+import { newId } from '../platform/ids.js';
+import type { Store } from '../platform/database/database.js';
+import type { WebhookDeliveriesTable } from '../platform/database/schema.js';
 
 export interface NewDelivery {
   provider: WebhookDeliveriesTable['provider'];

@@ -1,6 +1,6 @@
 // What an inbox row may hold: the delivery with every lfk-shaped string cut to its prefix (a key
 // in a commit message must not be stored), plus the SHA-256 of each well-formed key that was in it.
-import { KEY_PREFIX, displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../key-service/key-format.js';
+import { KEY_PREFIX, displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../platform/key-format.js';
 
 export interface FoundKey {
   sha256: string;

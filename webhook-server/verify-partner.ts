@@ -8,7 +8,7 @@
 // once per `refetchIntervalMs`. The receiver checks both headers' shape before it reads the body,
 // then feeds the body to `partnerVerifier` chunk by chunk as it arrives.
 import { createPublicKey, createVerify, type KeyObject, type Verify } from 'node:crypto';
-import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../key-service/outbound/timeouts.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../platform/outbound/timeouts.js';
 
 export interface PartnerKeyCacheOptions {
   /** The issuer's name, for messages: "GitHub", "GitLab". */

@@ -3,11 +3,11 @@
 import { Hono } from 'hono';
 import { randomUUID } from 'node:crypto';
 import type { ExposureReporter } from '../key-service/exposure-reporter.js';
-import { handleError, usableRequestId } from '../key-service/http/errors.js';
-import { requestIdOf } from '../key-service/http/request-slot.js';
-import type { Logger } from '../key-service/logger.js';
-import { QueueWorker } from '../key-service/queue-worker.js';
-import type { Store } from '../key-service/store/database.js';
+import { handleError, usableRequestId } from '../platform/http/error-answer.js';
+import { requestIdOf } from '../platform/http/request-slot.js';
+import type { Logger } from '../platform/logger.js';
+import { QueueWorker } from '../platform/queue/queue-worker.js';
+import type { Store } from '../platform/database/database.js';
 import { loadBuiltinRuleSet } from '../rules/load.js';
 import { createFinder } from '../scanner/finder.js';
 import { createGithubApps, readPrivateKey, type GithubApps } from './github/client.js';
@@ -18,7 +18,7 @@ import { githubAppReceiver } from './receivers/github-app.js';
 import { githubPartnerReceiver } from './receivers/github-partner.js';
 import { gitguardianReceiver } from './receivers/gitguardian.js';
 import { BodyBudget, refuse } from './receivers/shared.js';
-import { RateLimiter } from '../key-service/http/rate-limit.js';
+import { RateLimiter } from '../platform/http/rate-limit.js';
 import { gitlabPartnerReceiver, gitlabRevokeTokensReceiver, gitlabTokenTypesReceiver, revocableTokenTypes } from './receivers/gitlab.js';
 import { PartnerKeyCache } from './verify-partner.js';
 

@@ -1,6 +1,6 @@
 // lfk accounts create --name N --email E --plan P --password-stdin [--json]
 import { parseArgs } from 'node:util';
-import type { Plan } from '../../key-service/store/schema.js';
+import type { Plan } from '../../platform/database/schema.js';
 import { PLANS } from '../../key-service/service/accounts.js';
 import { UsageError } from '../command.js';
 import { printJson, withKeyService } from '../database-command.js';

@@ -6,7 +6,7 @@ import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
 import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, staleNotes, type IgnoreEntry } from '../../scanner/ignores.js';
 import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
-import { redactKeys } from '../../key-service/key-format.js';
+import { redactKeys } from '../../platform/key-format.js';
 import { redactSecret } from '../../scanner/report/redact.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';

@@ -1,13 +1,13 @@
 // The API's table of contents: every route and the middleware in front of it, in one place.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { refuseDeepJson } from '../limits/json-body.js';
+import { refuseDeepJson } from '../../platform/limits/json-body.js';
 import type { MiddlewareHandler } from 'hono';
 import { authenticate, type AuthLimits, type AuthOptions, type SessionResolver } from './auth.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { ApiDeps, ApiEnv } from './env.js';
-import { errorResponse, handleError, redactKeys, validationHook } from './errors.js';
+import { errorResponse, handleError, redactKeys, validationHook } from '../../platform/http/error-answer.js';
 import { registerAccount } from './routes/account.js';
 import { registerExposures } from './routes/exposures.js';
 import { registerHealth } from './routes/health.js';
@@ -17,7 +17,7 @@ import { registerUsage } from './routes/usage.js';
 import { registerMetrics } from './routes/metrics.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { composeRoutes, serveWithStamp } from './pipeline.js';
-import { markRoute } from './request-slot.js';
+import { markRoute } from '../../platform/http/request-slot.js';
 import { LFK_API_VERSION } from './version.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;

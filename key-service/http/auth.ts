@@ -1,16 +1,16 @@
 // Authentication middleware: API keys (SPEC §2.1) and, for the management routes, a signed-in
 // person's session when the web page supplies a resolver.
 import type { Context, MiddlewareHandler } from 'hono';
-import { ApiError, INVALID_KEY_MESSAGE } from '../errors.js';
-import type { Counter } from '../metrics.js';
+import { ApiError, INVALID_KEY_MESSAGE } from '../../platform/errors.js';
+import type { Counter } from '../../platform/metrics.js';
 import type { Scope } from '../service/types.js';
 import type { VerifiedKey } from '../service/key-cache.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress } from '../../platform/http/client-address.js';
 import type { KeyRateLimiter } from './key-rate-limit.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from '../../platform/http/rate-limit.js';
 import { readCredentials } from './credentials.js';
 import type { ApiDeps, ApiEnv, Principal } from './env.js';
-import { requestHeader } from './request-headers.js';
+import { requestHeader } from '../../platform/http/request-headers.js';
 
 /** Resolves a signed-in person's session, or null when the request carries none. */
 export type SessionResolver = (c: Context<ApiEnv>) => Promise<Principal | null>;

@@ -1,7 +1,7 @@
 // What the routes find on the Hono context.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { RequestIdVariables } from 'hono/request-id';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../platform/logger.js';
 import type { VerifiedKey } from '../service/key-cache.js';
 import type { KeyService } from '../service/key-service.js';
 import type { RequestContext } from '../service/types.js';

@@ -1,6 +1,6 @@
 // Per-key request limits: one-second windows per key on this instance. A Map lookup and two
 // integer compares, so the authenticated hot path barely notices it.
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../platform/errors.js';
 
 interface Window {
   second: number;

@@ -11,9 +11,9 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { usableRequestId } from './errors.js';
+import { usableRequestId } from '../../platform/http/error-answer.js';
 import type { ApiMetrics } from './metrics.js';
-import { markRoute, SLOT, type RequestSlot } from './request-slot.js';
+import { markRoute, SLOT, type RequestSlot } from '../../platform/http/request-slot.js';
 
 // Key material passes through /v1 answers: nothing may cache them.
 const API_HEADERS = [

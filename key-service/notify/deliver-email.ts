@@ -1,5 +1,5 @@
 // The e-mail to an account's owners about a key revoked for exposure. Never the key itself.
-import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../outbound/timeouts.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../platform/outbound/timeouts.js';
 import type { KeyRevokedNotice } from './outbox.js';
 
 export interface Mailer {

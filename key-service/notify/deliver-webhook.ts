@@ -1,7 +1,7 @@
 // POSTs a `key.revoked` notice to the account's notification URL, signed with its secret.
-import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../outbound/timeouts.js';
-import { PrivateAddressError } from '../outbound/private-addresses.js';
-import { PermanentError } from '../queue-worker.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../platform/outbound/timeouts.js';
+import { PrivateAddressError } from '../../platform/outbound/private-addresses.js';
+import { PermanentError } from '../../platform/queue/queue-worker.js';
 import { signNotice } from './sign-notice.js';
 
 export interface WebhookTarget {

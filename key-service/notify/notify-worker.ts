@@ -1,12 +1,12 @@
 // Delivers the notification outbox: one e-mail to the owners and one signed POST per revoked key.
 // A channel with nothing configured (no LFK_SMTP_URL, no notification_url) is done and says why.
-import type { Logger } from '../logger.js';
-import { QueueWorker } from '../queue-worker.js';
-import type { Store } from '../store/database.js';
-import type { NotificationOutboxTable } from '../store/schema.js';
+import type { Logger } from '../../platform/logger.js';
+import { QueueWorker } from '../../platform/queue/queue-worker.js';
+import type { Store } from '../../platform/database/database.js';
+import type { NotificationOutboxTable } from '../../platform/database/schema.js';
 import { revocationEmail, type Mailer } from './deliver-email.js';
 import { postNotice } from './deliver-webhook.js';
-import { notificationFetch } from '../outbound/guarded-fetch.js';
+import { notificationFetch } from '../../platform/outbound/guarded-fetch.js';
 import type { KeyRevokedNotice } from './outbox.js';
 
 export interface NotifyOptions {

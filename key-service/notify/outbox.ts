@@ -3,9 +3,9 @@
 // pair means one notice per key however many reports arrive (only the report that revoked the
 // key has a revocation event).
 import type { Kysely } from 'kysely';
-import { newId } from '../ids.js';
-import { redactKeys } from '../key-format.js';
-import type { Database } from '../store/schema.js';
+import { newId } from '../../platform/ids.js';
+import { redactKeys } from '../../platform/key-format.js';
+import type { Database } from '../../platform/database/schema.js';
 import type { ExposureSource } from '../service/types.js';
 
 export const NOTICE_CHANNELS = ['email', 'webhook'] as const;

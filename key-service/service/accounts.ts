@@ -1,10 +1,10 @@
 // Accounts, their owners and their settings.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ApiError, notFound } from '../errors.js';
-import { newId } from '../ids.js';
+import { ApiError, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
 import { hashPassword } from '../passwords.js';
-import type { AccountsTable, Database, Plan } from '../store/schema.js';
+import type { AccountsTable, Database, Plan } from '../../platform/database/schema.js';
 import { appendAuditEvent } from './audit.js';
 import type { AccountObject, RequestContext } from './types.js';
 import { refusePastedKey } from './no-pasted-keys.js';

@@ -1,8 +1,8 @@
 // The audit log: append-only, per account. Nothing here updates or deletes an event.
 import type { Kysely } from 'kysely';
-import { newId } from '../ids.js';
-import { redactKeys } from '../key-format.js';
-import type { AuditEventsTable, Database } from '../store/schema.js';
+import { newId } from '../../platform/ids.js';
+import { redactKeys } from '../../platform/key-format.js';
+import type { AuditEventsTable, Database } from '../../platform/database/schema.js';
 import { decodeCursor, toPage } from './paging.js';
 import type { AuditEvent, Page, RequestContext } from './types.js';
 

@@ -1,7 +1,7 @@
 // Exposure reports (SPEC §2.3) and the side-effect-free key check behind `POST /v1/keys/verify`.
 import type { Kysely } from 'kysely';
-import { displayOf, hasKeyShape, isWellFormedKey, sha256Hex } from '../key-format.js';
-import type { ApiKeysTable, Database } from '../store/schema.js';
+import { displayOf, hasKeyShape, isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
+import type { ApiKeysTable, Database } from '../../platform/database/schema.js';
 import { enqueueRevocationNotices } from '../notify/outbox.js';
 import { appendAuditEvent } from './audit.js';
 import { keyStatus } from './key-objects.js';

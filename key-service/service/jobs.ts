@@ -1,8 +1,8 @@
 // Enrichment jobs: stored for the enrichment worker, which lives outside lfk.
 import type { Kysely } from 'kysely';
-import { notFound } from '../errors.js';
-import { isIdOf, newId } from '../ids.js';
-import type { Database, JobsTable } from '../store/schema.js';
+import { notFound } from '../../platform/errors.js';
+import { isIdOf, newId } from '../../platform/ids.js';
+import type { Database, JobsTable } from '../../platform/database/schema.js';
 import { refusePastedKey } from './no-pasted-keys.js';
 
 export interface JobObject {

@@ -1,5 +1,5 @@
 // Stored key rows → the key objects the API shows (never the key itself).
-import type { ApiKeysTable } from '../store/schema.js';
+import type { ApiKeysTable } from '../../platform/database/schema.js';
 import type { KeyObject, KeyStatus, RevokedReason, Scope } from './types.js';
 
 const DAY_MS = 86_400_000;

@@ -1,11 +1,11 @@
 // The key service: one object that the HTTP routes, the CLI, the web page and the webhook
 // server call. It owns the key cache, so every revocation path empties it at once.
-import { notFound } from '../errors.js';
-import { Counter } from '../metrics.js';
-import { KEY_LENGTH, isWellFormedKey, sha256Hex } from '../key-format.js';
-import type { RevocationBus } from '../revocation-bus/index.js';
-import type { Store } from '../store/database.js';
-import type { Plan } from '../store/schema.js';
+import { notFound, PartlyReportedError } from '../../platform/errors.js';
+import { Counter } from '../../platform/metrics.js';
+import { KEY_LENGTH, isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
+import type { RevocationBus } from '../../platform/database/revocation-bus/index.js';
+import type { Store } from '../../platform/database/database.js';
+import type { Plan } from '../../platform/database/schema.js';
 import { createAccount, findAccountRow, toAccountObject, updateAccount, type AccountChanges, type NewAccount } from './accounts.js';
 import { listAuditEvents } from './audit.js';
 import {
@@ -28,7 +28,7 @@ import { UsageRecorder, periodOf, type Counts } from './usage.js';
 export interface KeyServiceOptions {
   /**
    * How long a verified key is trusted without a new look-up. Default: the revocation bus's
-   * (60 s on SQLite, 1 s on PostgreSQL; key-service/revocation-bus/).
+   * (60 s on SQLite, 1 s on PostgreSQL; platform/database/revocation-bus/).
    */
   cacheTtlMs?: number;
   /** How revocations reach other instances and theirs reach us (default: the store's). */
@@ -47,22 +47,6 @@ export interface UsageReport {
 }
 
 export type ExposureListener = (revocations: ExposureRevocation[]) => void | Promise<void>;
-
-/**
- * A report that failed after part of it committed: those keys are revoked (or were already) and
- * stay so; the answer must say so rather than "nothing was saved". `cause` is the failure.
- */
-export class PartlyReportedError extends Error {
-  override name = 'PartlyReportedError';
-
-  constructor(
-    override readonly cause: unknown,
-    /** Keys whose revocation (or earlier revocation) was committed before the failure. */
-    readonly committedKeys: number,
-  ) {
-    super(`the report failed after ${committedKeys} of its keys were committed as revoked`);
-  }
-}
 
 export class KeyService {
   // Internals: callers go through the methods below (the cache's figures through cacheStats).

@@ -1,10 +1,10 @@
 // The key lifecycle (SPEC §1.2–1.4): create, list, get, revoke, roll, expire.
 import { sql, type Kysely } from 'kysely';
-import { ApiError, notFound } from '../errors.js';
-import { displayParts, generateKey, sha256Hex } from '../key-format.js';
-import { hmslHash } from '../hmsl-hash.js';
-import { isIdOf, newId } from '../ids.js';
-import type { ApiKeysTable, Database } from '../store/schema.js';
+import { ApiError, notFound } from '../../platform/errors.js';
+import { displayParts, generateKey, sha256Hex } from '../../platform/key-format.js';
+import { hmslHash } from '../../platform/hmsl-hash.js';
+import { isIdOf, newId } from '../../platform/ids.js';
+import type { ApiKeysTable, Database } from '../../platform/database/schema.js';
 import { KEY_PLANS, findAccountRow } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
 import { toKeyObject } from './key-objects.js';

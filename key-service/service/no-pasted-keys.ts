@@ -2,8 +2,8 @@
 // is stored, listed and shown to every member and in e-mails: a key pasted there would be a key
 // kept in the clear. Such text is refused, not redacted: each of these fields has a real use that
 // never needs a key in it, and a redacted name or URL would silently not be what was sent.
-import { ApiError } from '../errors.js';
-import { holdsKeyShape } from '../key-format.js';
+import { ApiError } from '../../platform/errors.js';
+import { holdsKeyShape } from '../../platform/key-format.js';
 
 /** Throws 400 when `text` holds a key-shaped string; `field` names it in the customer's words. */
 export function refusePastedKey(field: string, text: string | null | undefined): void {

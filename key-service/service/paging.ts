@@ -1,5 +1,5 @@
 // Cursor paging over time-ordered ids: the cursor is the last id of the page, opaque to clients.
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../platform/errors.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 100;

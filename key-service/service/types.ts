@@ -1,5 +1,5 @@
 // The shapes the key service hands out (SPEC §2.2, §2.5) and the context every change carries.
-import type { Plan } from '../store/schema.js';
+import type { Plan } from '../../platform/database/schema.js';
 
 export const SCOPES = ['enrichment', 'keys:manage'] as const;
 export type Scope = (typeof SCOPES)[number];

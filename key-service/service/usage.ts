@@ -1,7 +1,7 @@
 // Request and job counters per key and month, and `last_used`: counted in memory and written in
 // batches (never one write per request); `last_used` at most once a minute per key.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../../platform/database/schema.js';
 
 const LAST_USED_INTERVAL_MS = 60_000;
 /** How long totals read from the database are trusted before being read again. */

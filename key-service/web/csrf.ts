@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { timingSafeEqual } from 'node:crypto';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../platform/errors.js';
 import { randomToken } from './session-store.js';
 
 export const CSRF_FIELD = 'csrf';

@@ -1,10 +1,10 @@
 // What the page's handlers find on the Hono context, and what they are built from.
 import type { Kysely } from 'kysely';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../platform/logger.js';
 import type { KeyService } from '../service/key-service.js';
 import type { AccountObject } from '../service/types.js';
-import type { Database } from '../store/schema.js';
-import type { Store } from '../store/database.js';
+import type { Database } from '../../platform/database/schema.js';
+import type { Store } from '../../platform/database/database.js';
 import type { LoginThrottle, ThrottleLimits } from './login-throttle.js';
 import type { SessionStore, SignedIn } from './session-store.js';
 

@@ -8,8 +8,8 @@
 // Every attempt is counted before its password is checked, atomically, so a burst sent at once
 // cannot get more checks than the limits allow.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-import { addressBucket } from '../http/address-bucket.js';
+import type { Database } from '../../platform/database/schema.js';
+import { addressBucket } from '../../platform/http/address-bucket.js';
 
 export interface ThrottleLimits {
   /** Failures from one client address for one e-mail address within `windowMs` that lock the pair. */

@@ -1,7 +1,7 @@
 // The session cookie, and the middleware that lets only signed-in people through.
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { clientAddress } from '../http/client-address.js';
+import { clientAddress } from '../../platform/http/client-address.js';
 import type { RequestContext } from '../service/types.js';
 import type { WebDeps, WebEnv } from './env.js';
 import type { Viewer } from './layout.js';

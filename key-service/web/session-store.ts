@@ -3,9 +3,9 @@
 // database does not sign anyone in.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { newId } from '../ids.js';
-import { sha256Hex } from '../key-format.js';
-import type { Database } from '../store/schema.js';
+import { newId } from '../../platform/ids.js';
+import { sha256Hex } from '../../platform/key-format.js';
+import type { Database } from '../../platform/database/schema.js';
 
 export interface SignedIn {
   sessionId: string;

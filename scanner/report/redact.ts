@@ -1,4 +1,4 @@
-import { displayOf, hasKeyShape } from '../../key-service/key-format.js';
+import { displayOf, hasKeyShape } from '../../platform/key-format.js';
 
 /** What reports show instead of a secret: the key's display form, or a short head for others. */
 export function redactSecret(secret: string): string {

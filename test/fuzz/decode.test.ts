@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateKey, hasKeyShape } from '../../key-service/key-format.js';
+import { generateKey, hasKeyShape } from '../../platform/key-format.js';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
 import { DECODE_BUDGET } from '../../scanner/decode/decode-stage.js';
 import { createFinder } from '../../scanner/finder.js';

@@ -1,4 +1,4 @@
-// Property tests of the key format (SPEC §1.1, key-service/key-format.ts) and of reading the key
+// Property tests of the key format (SPEC §1.1, platform/key-format.ts) and of reading the key
 // from request headers (key-service/http/credentials.ts). Fixed seed: a failure replays the same.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import {
   RANDOM_LENGTH,
   redactKeys,
   toBase62,
-} from '../../key-service/key-format.js';
+} from '../../platform/key-format.js';
 import { FUZZ_SEED } from './seed.js';
 
 const RUNS = { seed: FUZZ_SEED, numRuns: 2000 };

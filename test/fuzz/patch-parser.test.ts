@@ -3,7 +3,7 @@
 // found at its file, line, column and commit, however the stream is cut into chunks.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { loadRuleSet } from '../../rules/load.js';
 import { LONG_LINE_BYTES, PatchParser } from '../../scanner/sources/git-patch.js';
 import type { Finding } from '../../scanner/types.js';

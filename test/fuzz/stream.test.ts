@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
 import { createFinder } from '../../scanner/finder.js';
 import { scanSource, type FilesResult } from '../../scanner/scan-files.js';

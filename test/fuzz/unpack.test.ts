@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
 import { scanFiles } from '../../scanner/scan-files.js';
 import { unpack } from '../../scanner/unpack/unpack.js';

@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import fc from 'fast-check';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { signGithubApp, verifyGithubApp } from '../../webhook-server/verify-github-app.js';
 import { GITGUARDIAN_WINDOW_MS, signGitguardian, verifyGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { verifyPartnerSignature } from '../../webhook-server/verify-partner.js';

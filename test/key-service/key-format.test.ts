@@ -8,8 +8,8 @@ import {
   randomBase62,
   sha256Hex,
   toBase62,
-} from '../../key-service/key-format.js';
-import { hmslHash, hmslHashSync } from '../../key-service/hmsl-hash.js';
+} from '../../platform/key-format.js';
+import { hmslHash, hmslHashSync } from '../../platform/hmsl-hash.js';
 
 describe('key format (SPEC §1.1)', () => {
   it('matches the checksum test vectors', () => {

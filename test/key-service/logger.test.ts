@@ -1,7 +1,7 @@
 // The JSON-lines logger: a logged field cannot put a raw control or bidi character into the log
 // (JSON.stringify escapes C0 only; C1, DEL, bidi controls and U+2028/U+2029 would go through raw).
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../key-service/logger.js';
+import { createLogger } from '../../platform/logger.js';
 
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 

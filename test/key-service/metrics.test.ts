@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../cli/server.js';
 import { serverSettings } from '../../cli/settings.js';
-import { createLogger } from '../../key-service/logger.js';
-import { MetricsRegistry } from '../../key-service/metrics.js';
-import { registerBackfillMetrics, registerQueueMetrics } from '../../key-service/store/queue-stats.js';
+import { createLogger } from '../../platform/logger.js';
+import { MetricsRegistry } from '../../platform/metrics.js';
+import { registerBackfillMetrics, registerQueueMetrics } from '../../platform/queue/queue-stats.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
 

@@ -1,14 +1,14 @@
-// The revocation bus's contract, the same for both implementations (key-service/revocation-bus/):
+// The revocation bus's contract, the same for both implementations (platform/database/revocation-bus/):
 // two stores opened on one database are two instances, each with a real KeyService and its cache.
 // PostgreSQL carries revocations by NOTIFY with receipts; SQLite by the other connection's commit
 // (data_version). The assertion is the same for both: the other instance's cache no longer answers.
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../key-service/key-format.js';
-import { RECEIPT_WAIT_MS, type RevocationBus, type RevocationFollower } from '../../key-service/revocation-bus/index.js';
+import { sha256Hex } from '../../platform/key-format.js';
+import { RECEIPT_WAIT_MS, type RevocationBus, type RevocationFollower } from '../../platform/database/revocation-bus/index.js';
 import { KeyService } from '../../key-service/service/key-service.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
-import type { Store } from '../../key-service/store/database.js';
+import type { Store } from '../../platform/database/database.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const CONTEXT = { actor: { type: 'system' as const, id: 'test' } };

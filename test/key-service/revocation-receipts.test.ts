@@ -7,9 +7,9 @@ import {
   ackPayload,
   parseRevocationPayload,
   revocationPayload,
-} from '../../key-service/revocation-bus/receipts.js';
-import { REVOCATION_CHANNEL } from '../../key-service/revocation-bus/index.js';
-import type { Store } from '../../key-service/store/database.js';
+} from '../../platform/database/revocation-bus/receipts.js';
+import { REVOCATION_CHANNEL } from '../../platform/database/revocation-bus/index.js';
+import type { Store } from '../../platform/database/database.js';
 import { POSTGRES_URL, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const ignored = { drop: () => undefined, dropAll: () => undefined };
@@ -109,7 +109,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
   });
 
   it('names its listener for the count even when the database URL sets application_name', async () => {
-    const { openStore } = await import('../../key-service/store/database.js');
+    const { openStore } = await import('../../platform/database/database.js');
     const named = async () => {
       const { default: pg } = await import('pg');
       const client = new pg.Client({ connectionString: database.url });
@@ -130,7 +130,7 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
   });
 
   it('a reconnect still on its way when the listener stops is closed once it gets through', async () => {
-    const { openStore } = await import('../../key-service/store/database.js');
+    const { openStore } = await import('../../platform/database/database.js');
     const { TcpProxy, throughProxy } = await import('../security/tcp-proxy.js');
     const target = new URL(database.url);
     const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();

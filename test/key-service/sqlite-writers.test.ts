@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../key-service/ids.js';
-import { databaseTrouble, type Store } from '../../key-service/store/database.js';
+import { newId } from '../../platform/ids.js';
+import { databaseTrouble, type Store } from '../../platform/database/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const WRITER = fileURLToPath(new URL('../support/sqlite-writer.ts', import.meta.url));

@@ -1,9 +1,9 @@
 // One contract for the key service's store, run against SQLite and PostgreSQL alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../key-service/errors.js';
-import { hmslHashSync } from '../../key-service/hmsl-hash.js';
-import { sha256Hex } from '../../key-service/key-format.js';
-import { migrate } from '../../key-service/store/migrations.js';
+import { ApiError } from '../../platform/errors.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
+import { sha256Hex } from '../../platform/key-format.js';
+import { migrate } from '../../platform/database/migrations.js';
 import { KeyService } from '../../key-service/service/key-service.js';
 import { DIALECTS } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -3,7 +3,7 @@
 // decodes, from a fresh key (a sample's lfk key is replaced by a new one at run time).
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { builtinRuleFiles, loadBuiltinRuleSet, loadCheckedRuleFile } from '../../rules/load.js';
 import { createFinder } from '../../scanner/finder.js';
 import type { Finding } from '../../scanner/types.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { loadBuiltinRuleSet, loadRuleSet } from '../../rules/load.js';
 import { formsOf } from '../../scanner/decode/forms.js';
 import { INFLATE_CAP } from '../../scanner/decode/gunzip.js';

@@ -86,7 +86,7 @@ describe('detect: contexts a key can sit in', () => {
   });
 
   it('fingerprint: rule id and the first 16 hex of sha256 of the full key', async () => {
-    const { sha256Hex } = await import('../../key-service/key-format.js');
+    const { sha256Hex } = await import('../../platform/key-format.js');
     const [finding] = scan(KEY);
     expect(finding?.fingerprint).toBe(`trustleads-api-key:${sha256Hex(KEY).slice(0, 16)}`);
     expect(finding?.checksum).toBe('valid');

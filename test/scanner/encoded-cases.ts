@@ -2,7 +2,7 @@
 // fresh keys at run time. Each case says where its encoded run starts in the stored text, which is
 // where a finding must point, and the decodings that reveal the key.
 import { gzipSync } from 'node:zlib';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 
 export interface EncodedCase {
   name: string;

@@ -2,7 +2,7 @@
 // statuses and records every request it gets.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { displayOf, hasKeyShape, sha256Hex } from '../../key-service/key-format.js';
+import { displayOf, hasKeyShape, sha256Hex } from '../../platform/key-format.js';
 
 export interface FakeRequest {
   path: string;

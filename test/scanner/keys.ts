@@ -1,6 +1,6 @@
 // Test keys built at run time (never literal valid keys in the repository, which scans itself).
 import { createHash } from 'node:crypto';
-import { BASE62, KEY_PREFIX, checksumOf } from '../../key-service/key-format.js';
+import { BASE62, KEY_PREFIX, checksumOf } from '../../platform/key-format.js';
 
 /** A well-formed key whose body is derived from `seed`, so tests can refer to the same key twice. */
 export function testKey(seed: string): string {

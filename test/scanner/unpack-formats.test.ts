@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, scanJson, sh, where, write } from './unpack-fixtures.js';
 import { runLfk } from './run-lfk.js';
 

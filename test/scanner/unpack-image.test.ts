@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { runLfk } from './run-lfk.js';
 import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, scanJson, sh, write } from './unpack-fixtures.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { beforeAll, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, scanJson, sh, where, type JsonScan } from './unpack-fixtures.js';
 
 const GNU_TIME = '/usr/bin/time';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { loadBuiltinRuleSet } from '../../rules/load.js';
 import { scanFiles } from '../../scanner/scan-files.js';
 import { unpack, type UnpackLimits } from '../../scanner/unpack/unpack.js';

@@ -3,7 +3,7 @@
 // with the other account's ids. A refused request changes nothing and no answer shows account B.
 import { describe, expect, it } from 'vitest';
 import { createApiApp } from '../../key-service/http/app.js';
-import { createLogger } from '../../key-service/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { DIALECTS } from '../support/databases.js';
 import type { Harness } from '../support/harness.js';
 import { BAD_CHECKSUM_KEY, expectError, unknownKey, useRouteHarness, type ApiClient, type ApiResponse } from '../support/http.js';

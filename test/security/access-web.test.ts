@@ -4,7 +4,7 @@
 // /v1 management routes, which also accept a session, get the session cases too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../key-service/http/app.js';
-import { createLogger } from '../../key-service/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { createWebApp, type WebApp } from '../../key-service/web/app.js';
 import { DIALECTS } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { inProcessReporter } from '../../key-service/exposure-reporter.js';
-import { newId } from '../../key-service/ids.js';
+import { newId } from '../../platform/ids.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { createWebhookServer, type WebhookServer } from '../../webhook-server/webhook-server.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { displayOf, generateKey, redactKeys } from '../../key-service/key-format.js';
+import { displayOf, generateKey, redactKeys } from '../../platform/key-format.js';
 import { createHarness } from '../support/harness.js';
 import { ApiClient, BAD_CHECKSUM_KEY } from '../support/http.js';
 import { captureLfkRun, captureText, checkCapture, LEAK_CAPTURE_ENV, scanCapture } from '../support/leak-capture.js';
@@ -143,7 +143,7 @@ describe('a vitest run', () => {
     const dir = join(ROOT, '.tmp', `leak-probe-${process.pid}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     folders.push(dir);
-    writeFileSync(join(dir, 'probe.test.ts'), `import { it } from 'vitest';\nimport { captureText } from '${join(ROOT, 'test/support/leak-capture.ts')}';\nimport { generateKey } from '${join(ROOT, 'key-service/key-format.ts')}';\nit('runs', () => { ${testBody} });\n`);
+    writeFileSync(join(dir, 'probe.test.ts'), `import { it } from 'vitest';\nimport { captureText } from '${join(ROOT, 'test/support/leak-capture.ts')}';\nimport { generateKey } from '${join(ROOT, 'platform/key-format.ts')}';\nit('runs', () => { ${testBody} });\n`);
     writeFileSync(
       join(dir, 'vitest.config.ts'),
       `export default { test: { include: ['probe.test.ts'], pool: 'forks', globalSetup: ['${join(ROOT, 'test/security/leak-global-setup.ts')}'] } };\n`,

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import { DEFAULT_MAX_BODY_BYTES } from '../../key-service/http/app.js';
-import { MAX_JSON_DEPTH } from '../../key-service/limits/json-depth.js';
+import { MAX_JSON_DEPTH } from '../../platform/limits/json-depth.js';
 import { DEFAULT_MAX_FORM_BYTES } from '../../key-service/web/app.js';
-import type { Store } from '../../key-service/store/database.js';
+import type { Store } from '../../platform/database/database.js';
 import { MAX_GITHUB_APP_BODY_BYTES } from '../../webhook-server/receivers/github-app.js';
 import { MAX_PARTNER_BODY_BYTES } from '../../webhook-server/receivers/github-partner.js';
 import { MAX_GITGUARDIAN_BODY_BYTES } from '../../webhook-server/receivers/gitguardian.js';

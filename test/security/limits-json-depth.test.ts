@@ -2,7 +2,7 @@
 // value, whatever its strings hold (brackets, quotes, backslashes, unicode escapes).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isJsonTooDeep, MAX_JSON_DEPTH } from '../../key-service/limits/json-depth.js';
+import { isJsonTooDeep, MAX_JSON_DEPTH } from '../../platform/limits/json-depth.js';
 
 /** Arrays and objects inside one another, counted as the scan counts them. */
 function depthOf(value: unknown): number {

@@ -4,10 +4,10 @@
 // accepted delivery is never lost (it stays in the inbox and is retried, no sooner than asked), and
 // a revocation never waits for any of them. Timeouts are cut to 300 ms through the settings.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hmslHashSync } from '../../key-service/hmsl-hash.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { createSmtpMailer } from '../../key-service/notify/deliver-email.js';
 import { createNotifyWorker } from '../../key-service/notify/notify-worker.js';
-import type { QueueTable } from '../../key-service/store/queue.js';
+import type { QueueTable } from '../../platform/queue/queue.js';
 import { DIALECTS } from '../support/databases.js';
 import { keyRow } from '../support/http.js';
 import {

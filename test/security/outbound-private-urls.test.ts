@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyWorker } from '../../key-service/notify/notify-worker.js';
 import type { LookupAddress } from 'node:dns';
-import { publicOnlyLookup } from '../../key-service/outbound/guarded-fetch.js';
-import { isPrivateAddress } from '../../key-service/outbound/private-addresses.js';
+import { publicOnlyLookup } from '../../platform/outbound/guarded-fetch.js';
+import { isPrivateAddress } from '../../platform/outbound/private-addresses.js';
 import { DIALECTS } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { ApiClient } from '../support/http.js';

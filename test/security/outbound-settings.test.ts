@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serverSettings } from '../../cli/settings.js';
 import { UsageError } from '../../cli/command.js';
-import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../key-service/outbound/timeouts.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../platform/outbound/timeouts.js';
 import { KeyService } from '../../key-service/service/key-service.js';
-import { openStore } from '../../key-service/store/database.js';
+import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
 import { startHangingPeer, startLocalReceiver, type HangingPeer, type LocalReceiver } from './outbound-peers.js';
 

@@ -4,8 +4,8 @@
 // migration.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
-import { migrate } from '../../key-service/store/migrations.js';
+import { generateKey } from '../../platform/key-format.js';
+import { migrate } from '../../platform/database/migrations.js';
 import { runLfk } from '../support/cli.js';
 import { DIALECTS, createTestDatabase } from '../support/databases.js';
 import { ApiClient, expectError, expectNoChange, type Tenant } from '../support/http.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { openStore, type Dialect, type Store } from '../../key-service/store/database.js';
+import { openStore, type Dialect, type Store } from '../../platform/database/database.js';
 import { captureText, capturing } from './leak-capture.js';
 
 export const POSTGRES_URL = process.env.LFK_TEST_DATABASE_URL;

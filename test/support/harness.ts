@@ -1,9 +1,9 @@
 // One key service with its HTTP app on a test database, plus helpers to make accounts and keys.
 import { createApiApp } from '../../key-service/http/app.js';
 import type { ApiDeps } from '../../key-service/http/env.js';
-import { createLogger } from '../../key-service/logger.js';
-import type { Dialect, Store } from '../../key-service/store/database.js';
-import type { Plan } from '../../key-service/store/schema.js';
+import { createLogger } from '../../platform/logger.js';
+import type { Dialect, Store } from '../../platform/database/database.js';
+import type { Plan } from '../../platform/database/schema.js';
 import { KeyService, type KeyServiceOptions } from '../../key-service/service/key-service.js';
 import type { CreatedKey, Scope } from '../../key-service/service/types.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';

@@ -2,9 +2,9 @@
 // of all of them (an `X-Request-Id`, equal to the error body's `request_id`; `no-store` on /v1)
 // and kept, so a suite can assert at its end that no full key ever left except where allowed.
 import { afterAll, beforeAll, expect } from 'vitest';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
-import type { Dialect } from '../../key-service/store/database.js';
+import type { Dialect } from '../../platform/database/database.js';
 import { createHarness, type Harness } from './harness.js';
 
 export type Tenant = Awaited<ReturnType<Harness['createTenant']>>;

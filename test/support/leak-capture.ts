@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { redactKeys } from '../../key-service/key-format.js';
+import { redactKeys } from '../../platform/key-format.js';
 
 export const LEAK_CAPTURE_ENV = 'LFK_LEAK_CAPTURE_DIR';
 

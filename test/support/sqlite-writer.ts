@@ -5,8 +5,8 @@
 //   hold <url> <name> <ms>      the same, but after the insert it says {"event":"holding"} and keeps
 //                               the transaction (and SQLite's write lock) open for <ms> first
 import { createInterface } from 'node:readline';
-import { newId } from '../../key-service/ids.js';
-import { openStore } from '../../key-service/store/database.js';
+import { newId } from '../../platform/ids.js';
+import { openStore } from '../../platform/database/database.js';
 
 const [mode, url, name, holdMs] = process.argv.slice(2);
 if ((mode !== 'write' && mode !== 'hold') || !url || !name) throw new Error('usage: write|hold <url> <name> [ms]');

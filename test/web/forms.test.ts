@@ -1,7 +1,7 @@
 // The page's form handlers in process: bad input, CSRF, size, other accounts' ids, sign-in
 // throttling, setup links, and the session on /v1. Each refused form changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../key-service/key-format.js';
+import { sha256Hex } from '../../platform/key-format.js';
 import { DIALECTS } from '../support/databases.js';
 import { databaseState, expectNoChange, keysIn } from '../support/http.js';
 import { PASSWORD, WebClient, createWebHarness, type WebHarness } from './web-client.js';

@@ -1,9 +1,9 @@
 // In-process requests to the page with a cookie jar, as a browser would send them: the API app
 // composed with the web app exactly as `lfk serve` does.
 import { createApiApp } from '../../key-service/http/app.js';
-import { createLogger } from '../../key-service/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import type { KeyServiceOptions } from '../../key-service/service/key-service.js';
-import type { Dialect } from '../../key-service/store/database.js';
+import type { Dialect } from '../../platform/database/database.js';
 import { createWebApp, type WebApp } from '../../key-service/web/app.js';
 import type { WebOptions } from '../../key-service/web/env.js';
 import { createHarness, type Harness } from '../support/harness.js';

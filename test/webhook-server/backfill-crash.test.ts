@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyService } from '../../key-service/service/key-service.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
-import { openStore } from '../../key-service/store/database.js';
+import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { GIT_ENV } from '../git/repo.js';

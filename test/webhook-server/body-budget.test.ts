@@ -12,7 +12,7 @@ import { UsageError } from '../../cli/command.js';
 import { DEFAULT_HTTP_TIMEOUTS, httpServerOptions, httpTimeouts } from '../../cli/server.js';
 import { inProcessReporter } from '../../key-service/exposure-reporter.js';
 import { KeyService } from '../../key-service/service/key-service.js';
-import type { Store } from '../../key-service/store/database.js';
+import type { Store } from '../../platform/database/database.js';
 import { signGithubApp } from '../../webhook-server/verify-github-app.js';
 import { createWebhookServer, type WebhookServer } from '../../webhook-server/webhook-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';

@@ -1,7 +1,7 @@
 // What `POST /v1/exposures` and `POST /v1/keys/verify` give a separate webhook server (the HTTP
 // ExposureReporter): hashes and a reason only with LFK_SERVICE_TOKEN, and no per-address limit for it.
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../key-service/key-format.js';
+import { sha256Hex } from '../../platform/key-format.js';
 import { createHarness } from '../support/harness.js';
 import { ApiClient, expectError, expectStatus, keyRow } from '../support/http.js';
 

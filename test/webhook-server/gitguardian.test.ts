@@ -2,7 +2,7 @@
 // §1.5–1.8), signed with timestamp + token; the resolve call faked with nock.
 import { describe, expect, it } from 'vitest';
 import nock from 'nock';
-import { hmslHashSync } from '../../key-service/hmsl-hash.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { DIALECTS } from '../support/databases.js';
 import { eventsOf, keyRow } from '../support/http.js';
 import { createWebhookHarness, useNoNetwork, useWebhookHarness, expectNoKeysIn, GG_TOKEN, GITGUARDIAN_API, gitguardianHeaders, type WebhookHarness } from './support.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import nock from 'nock';
-import { generateKey } from '../../key-service/key-format.js';
+import { generateKey } from '../../platform/key-format.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow } from '../support/http.js';
 import {

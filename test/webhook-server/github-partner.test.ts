@@ -2,7 +2,7 @@
 // answer, the feedback array in the answer, revocation by the inbox worker.
 import { beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
-import { sha256Hex } from '../../key-service/key-format.js';
+import { sha256Hex } from '../../platform/key-format.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, unknownKey, eventsOf, keyRow } from '../support/http.js';
 import { DOCS_BODY, DOCS_KEY_ID, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from './vectors.js';

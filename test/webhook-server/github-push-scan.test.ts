@@ -5,7 +5,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpReporter } from '../../key-service/exposure-reporter.js';
-import { sha256Hex } from '../../key-service/key-format.js';
+import { sha256Hex } from '../../platform/key-format.js';
 import { commit, git, newRepo, scanJson } from '../git/repo.js';
 import { keyRow, unknownKey } from '../support/http.js';
 import { githubBlob, githubCommit } from './github-commits.js';

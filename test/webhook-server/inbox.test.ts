@@ -3,10 +3,10 @@
 // key service that is down (deliveries wait and are retried, never dropped).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpReporter, inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
-import { hmslHashSync } from '../../key-service/hmsl-hash.js';
-import { sha256Hex } from '../../key-service/key-format.js';
-import { claimRows, completeRow } from '../../key-service/store/queue.js';
-import type { Store } from '../../key-service/store/database.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
+import { sha256Hex } from '../../platform/key-format.js';
+import { claimRows, completeRow } from '../../platform/queue/queue.js';
+import type { Store } from '../../platform/database/database.js';
 import { storeDelivery } from '../../webhook-server/inbox.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow, unknownKey } from '../support/http.js';

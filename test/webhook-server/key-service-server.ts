@@ -3,7 +3,7 @@
 import { serve } from '@hono/node-server';
 import { createServer } from 'node:net';
 import { createApiApp } from '../../key-service/http/app.js';
-import { createLogger } from '../../key-service/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import type { KeyService } from '../../key-service/service/key-service.js';
 
 export const SERVICE_TOKEN = 'svc_webhooks_0123456789abcdefghij';

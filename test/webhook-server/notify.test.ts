@@ -1,10 +1,10 @@
 // SPEC §4.4: an owner is told once per key revoked for exposure, by e-mail (a local SMTP server)
 // and by a signed POST (a local receiver), however many reports arrive; retried on failure.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hmslHashSync } from '../../key-service/hmsl-hash.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { createSmtpMailer } from '../../key-service/notify/deliver-email.js';
 import { createNotifyWorker } from '../../key-service/notify/notify-worker.js';
-import type { QueueWorker } from '../../key-service/queue-worker.js';
+import type { QueueWorker } from '../../platform/queue/queue-worker.js';
 import { DIALECTS } from '../support/databases.js';
 import { keysIn } from '../support/http.js';
 import { createWebhookHarness, gitguardianHeaders, type WebhookHarness } from './support.js';

@@ -2,11 +2,11 @@
 // incidents are processed exactly once between them (SKIP LOCKED claims), and every key is
 // revoked once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hmslHashSync } from '../../key-service/hmsl-hash.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
-import { createLogger } from '../../key-service/logger.js';
+import { createLogger } from '../../platform/logger.js';
 import { KeyService } from '../../key-service/service/key-service.js';
-import type { Store } from '../../key-service/store/database.js';
+import type { Store } from '../../platform/database/database.js';
 import { POSTGRES_URL, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { storeDelivery } from '../../webhook-server/inbox.js';
 import { createWebhookServer, type WebhookServer } from '../../webhook-server/webhook-server.js';

@@ -6,7 +6,7 @@ import nock from 'nock';
 import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
-import type { Dialect } from '../../key-service/store/database.js';
+import type { Dialect } from '../../platform/database/database.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { keysIn } from '../support/http.js';
 import { captureErrorAnswers, captureText } from '../support/leak-capture.js';

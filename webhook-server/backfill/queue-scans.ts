@@ -2,8 +2,8 @@
 // (`installation_repositories` `added`) queue one history scan per repository concerned. With the
 // selection `all` the repositories are listed through the API. Each job's dedup key is the delivery
 // and the repository, so a delivery handled again (a retry, a crash) queues nothing twice.
-import { newId } from '../../key-service/ids.js';
-import type { Store } from '../../key-service/store/database.js';
+import { newId } from '../../platform/ids.js';
+import type { Store } from '../../platform/database/database.js';
 import { classifyGithubError, type GithubApps } from '../github/client.js';
 import type { InstallationPayload } from '../handlers/on-installation.js';
 

@@ -3,8 +3,8 @@
 // files included), revoke the live keys found with their blob URLs (owners are told by the key
 // service's outbox, once per key), and sum it up in the `lfk history` check run on the default
 // branch's head. Running it again after a crash is harmless: revoked keys answer already_revoked.
-import { PermanentError } from '../../key-service/queue-worker.js';
-import type { GithubBackfillJobsTable } from '../../key-service/store/schema.js';
+import { PermanentError } from '../../platform/queue/queue-worker.js';
+import type { GithubBackfillJobsTable } from '../../platform/database/schema.js';
 import { reportExposures } from '../../scanner/report-exposures.js';
 import { scanGit } from '../../scanner/scan-git.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';

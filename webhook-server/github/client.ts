@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { retryAfterMs } from '../../key-service/outbound/retry-after.js';
-import { DEFAULT_OUTBOUND_TIMEOUT_MS, fetchWithTimeout } from '../../key-service/outbound/timeouts.js';
-import { PermanentError, RetryLaterError, UnavailableError } from '../../key-service/queue-worker.js';
+import { retryAfterMs } from '../../platform/outbound/retry-after.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS, fetchWithTimeout } from '../../platform/outbound/timeouts.js';
+import { PermanentError, RetryLaterError, UnavailableError } from '../../platform/queue/queue-worker.js';
 
 export type InstallationOctokit = Octokit;
 

@@ -2,7 +2,7 @@
 // history` on the default branch's head after an installation's history scan (failure when a live
 // key was found; keys already revoked are listed as revoked, as notices). One annotation per
 // finding, 50 per request as GitHub takes them.
-import { displayOf } from '../../key-service/key-format.js';
+import { displayOf } from '../../platform/key-format.js';
 import type { Finding, RevocationOutcome } from '../../scanner/types.js';
 import { classifyGithubError, type InstallationOctokit } from '../github/client.js';
 

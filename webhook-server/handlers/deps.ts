@@ -1,7 +1,7 @@
 // What the handlers are given: never HTTP, only the stored delivery and these.
 import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
-import type { Logger } from '../../key-service/logger.js';
-import type { Store } from '../../key-service/store/database.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Store } from '../../platform/database/database.js';
 import type { RuleSet } from '../../rules/types.js';
 import type { Finder } from '../../scanner/finder.js';
 import type { GithubApps } from '../github/client.js';

@@ -1,6 +1,6 @@
 // From a stored delivery to its handler: the inbox worker calls this for every claimed row.
-import { PermanentError } from '../../key-service/queue-worker.js';
-import type { WebhookDeliveriesTable } from '../../key-service/store/schema.js';
+import { PermanentError } from '../../platform/queue/queue-worker.js';
+import type { WebhookDeliveriesTable } from '../../platform/database/schema.js';
 import type { EventDelivery, PartnerDelivery } from '../deliveries.js';
 import { queueHistoryScans } from '../backfill/queue-scans.js';
 import type { HandlerDeps } from './deps.js';

@@ -2,7 +2,7 @@
 // call, each with where it leaked: the blob URL at its first finding's line and its place, so each
 // key's exposure records its own file (the in-process reporter takes them in one call; over HTTP,
 // keys with the same source share a request).
-import { sha256Hex } from '../../key-service/key-format.js';
+import { sha256Hex } from '../../platform/key-format.js';
 import type { FoundHash } from '../../key-service/exposure-reporter.js';
 import { revocationOf, type ExposureBatch } from '../../scanner/report-exposures.js';
 import { blobUrl } from '../../scanner/report/blob-url.js';

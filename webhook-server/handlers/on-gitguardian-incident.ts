@@ -1,8 +1,8 @@
 // GitGuardian incident events (SPEC §4.3): the key by `incident.hmsl_hash`, revoked; then, with
 // LFK_GITGUARDIAN_API_TOKEN, the incident resolved as revoked.
-import { retryAfterMs } from '../../key-service/outbound/retry-after.js';
-import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../key-service/outbound/timeouts.js';
-import { PermanentError, RetryLaterError, UnavailableError } from '../../key-service/queue-worker.js';
+import { retryAfterMs } from '../../platform/outbound/retry-after.js';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../platform/outbound/timeouts.js';
+import { PermanentError, RetryLaterError, UnavailableError } from '../../platform/queue/queue-worker.js';
 import type { HandlerDeps } from './deps.js';
 
 export interface IncidentPayload {

@@ -1,7 +1,7 @@
 // `installation` and `installation_repositories`: the App's installations, kept in a table so a
 // push from a removed or suspended installation is skipped without calling GitHub.
-import type { Store } from '../../key-service/store/database.js';
-import type { GithubInstallationsTable } from '../../key-service/store/schema.js';
+import type { Store } from '../../platform/database/database.js';
+import type { GithubInstallationsTable } from '../../platform/database/schema.js';
 
 interface Repo {
   full_name: string;

@@ -1,8 +1,8 @@
 // POST /webhooks/github/secret-scanning (SPEC §4.1): verify, store, answer the feedback array.
 import type { Context } from 'hono';
 import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
-import { isWellFormedKey, sha256Hex } from '../../key-service/key-format.js';
-import { errorFields } from '../../key-service/logger.js';
+import { isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
+import { errorFields } from '../../platform/logger.js';
 import { storeDelivery } from '../inbox.js';
 import type { PartnerKeyCache } from '../verify-partner.js';
 import { readPartnerBatch, storedMatches } from './partner-batch.js';

@@ -8,10 +8,10 @@
 // Both store the well-formed lfk keys by hash in the inbox; the worker revokes them.
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
-import { secretsEqual } from '../../key-service/http/constant-time.js';
-import { clientAddress } from '../../key-service/http/client-address.js';
-import type { RateLimiter } from '../../key-service/http/rate-limit.js';
-import { redactKeys } from '../../key-service/key-format.js';
+import { secretsEqual } from '../../platform/constant-time.js';
+import { clientAddress } from '../../platform/http/client-address.js';
+import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import { redactKeys } from '../../platform/key-format.js';
 import type { PartnerDelivery } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';
 import type { PartnerKeyCache } from '../verify-partner.js';

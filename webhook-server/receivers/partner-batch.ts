@@ -3,8 +3,8 @@
 // `<Issuer>-Public-Key-Signature`. This reads and checks one; each receiver answers its own way.
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
-import { displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../../key-service/key-format.js';
-import { errorFields } from '../../key-service/logger.js';
+import { displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../../platform/key-format.js';
+import { errorFields } from '../../platform/logger.js';
 import type { PartnerDelivery } from '../deliveries.js';
 import {
   isPlausibleKeyIdentifier,

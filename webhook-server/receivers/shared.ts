@@ -1,10 +1,10 @@
 // What the receivers share: the body read through the signature check (with a size limit
 // and a budget), the error answer, the store step.
 import type { Context } from 'hono';
-import { errorResponse } from '../../key-service/http/errors.js';
-import { isJsonTooDeep, TOO_DEEP_MESSAGE } from '../../key-service/limits/json-depth.js';
-import type { Logger } from '../../key-service/logger.js';
-import type { Store } from '../../key-service/store/database.js';
+import { errorResponse } from '../../platform/http/error-answer.js';
+import { isJsonTooDeep, TOO_DEEP_MESSAGE } from '../../platform/limits/json-depth.js';
+import type { Logger } from '../../platform/logger.js';
+import type { Store } from '../../platform/database/database.js';
 import { storeDelivery, type NewDelivery } from '../inbox.js';
 
 export { errorResponse };

@@ -2,8 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { DEFAULT_LIMIT } from '../../service/paging.js';
-import { ApiError } from '../../errors.js';
-import { privateUrlReason } from '../../outbound/private-addresses.js';
+import { ApiError } from '../../../platform/errors.js';
+import { privateUrlReason } from '../../../platform/outbound/private-addresses.js';
 import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
 import { AccountSchema, AuditListSchema, PageQuerySchema, UpdateAccountBodySchema, errorResponses } from '../schemas.js';
 

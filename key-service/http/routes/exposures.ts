@@ -1,15 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ApiError } from '../../errors.js';
+import { ApiError } from '../../../platform/errors.js';
 import type { ExposureSource, RequestContext } from '../../service/types.js';
-import { clientAddress } from '../client-address.js';
-import { secretsEqual } from '../constant-time.js';
+import { clientAddress } from '../../../platform/http/client-address.js';
+import { secretsEqual } from '../../../platform/constant-time.js';
 import { readCredentials } from '../credentials.js';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { jsonBody, jsonResponse } from '../openapi-parts.js';
-import { RateLimiter } from '../rate-limit.js';
+import { RateLimiter } from '../../../platform/http/rate-limit.js';
 import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
-import { requestHeader } from '../request-headers.js';
+import { requestHeader } from '../../../platform/http/request-headers.js';
 
 /** True when the request carries LFK_SERVICE_TOKEN: a separate webhook server of ours. */
 function fromServiceToken(c: Context<ApiEnv>, serviceToken: string | undefined): boolean {

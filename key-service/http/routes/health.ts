@@ -1,5 +1,5 @@
 import type { ApiApp, ApiDeps } from '../env.js';
-import { errorResponse } from '../errors.js';
+import { errorResponse } from '../../../platform/http/error-answer.js';
 
 export function registerHealth(app: ApiApp, deps: ApiDeps): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -1,10 +1,10 @@
 import type { ApiApp, ApiDeps } from '../env.js';
 import type { ApiMetrics } from '../metrics.js';
-import { errorResponse } from '../errors.js';
-import { secretsEqual } from '../constant-time.js';
+import { errorResponse } from '../../../platform/http/error-answer.js';
+import { secretsEqual } from '../../../platform/constant-time.js';
 import { readCredentials } from '../credentials.js';
 import type { IncomingMessage } from 'node:http';
-import { requestHeader } from '../request-headers.js';
+import { requestHeader } from '../../../platform/http/request-headers.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 

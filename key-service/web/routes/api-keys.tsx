@@ -1,7 +1,7 @@
 // /app/api-keys: list, search, create (shown once), revoke and roll.
 import type { Context, Hono } from 'hono';
-import { ApiError } from '../../errors.js';
-import { redactKeys } from '../../key-format.js';
+import { ApiError } from '../../../platform/errors.js';
+import { redactKeys } from '../../../platform/key-format.js';
 import type { CreatedKey, KeyObject, KeyStatus } from '../../service/types.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';

@@ -1,9 +1,9 @@
 // /app/settings: rotation period and notification URL, through the same service call as
 // PATCH /v1/account; the notification secret is shown once, when a URL is first set.
 import type { Hono } from 'hono';
-import { ApiError } from '../../errors.js';
-import { redactKeys } from '../../key-format.js';
-import { privateUrlReason } from '../../outbound/private-addresses.js';
+import { ApiError } from '../../../platform/errors.js';
+import { redactKeys } from '../../../platform/key-format.js';
+import { privateUrlReason } from '../../../platform/outbound/private-addresses.js';
 import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, type AccountChanges } from '../../service/accounts.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';

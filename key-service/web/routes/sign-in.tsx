@@ -1,11 +1,11 @@
 // /app/login, /app/logout and /app/setup: who may use the page.
 import type { Context, Hono } from 'hono';
-import { ApiError } from '../../errors.js';
-import { clientAddress } from '../../http/client-address.js';
+import { ApiError } from '../../../platform/errors.js';
+import { clientAddress } from '../../../platform/http/client-address.js';
 import { hashPassword, verifyPassword } from '../../passwords.js';
 import { PLANS } from '../../service/accounts.js';
 import { appendAuditEvent } from '../../service/audit.js';
-import type { Plan } from '../../store/schema.js';
+import type { Plan } from '../../../platform/database/schema.js';
 import { assertFromThisSite, assertPreSessionToken, preSessionToken, readForm, readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { MessagePage } from '../pages/message.js';

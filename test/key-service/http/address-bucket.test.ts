@@ -1,9 +1,9 @@
 // What a per-address budget counts: an IPv6 client by its /64 (one customer, or one attacker,
 // holds a whole /64), an IPv4 client by its whole address, IPv4-mapped IPv6 as the IPv4 address.
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../key-service/errors.js';
-import { addressBucket } from '../../../key-service/http/address-bucket.js';
-import { RateLimiter } from '../../../key-service/http/rate-limit.js';
+import { ApiError } from '../../../platform/errors.js';
+import { addressBucket } from '../../../platform/http/address-bucket.js';
+import { RateLimiter } from '../../../platform/http/rate-limit.js';
 
 describe('addressBucket', () => {
   it('puts every address of one IPv6 /64, written in full or compressed, in one bucket', () => {

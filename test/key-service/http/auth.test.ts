@@ -1,6 +1,6 @@
 // SPEC §2.1: who may call the /v1 routes, and what every refusal looks like.
 import { describe, expect, it } from 'vitest';
-import { INVALID_KEY_MESSAGE } from '../../../key-service/errors.js';
+import { INVALID_KEY_MESSAGE } from '../../../platform/errors.js';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {

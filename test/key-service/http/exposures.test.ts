@@ -1,8 +1,8 @@
 // SPEC §2.3 exposure reports and `POST /v1/keys/verify`: anyone may call them, holding a key is
 // the proof, and both are rate-limited per client address.
 import { describe, expect, it } from 'vitest';
-import { hmslHashSync } from '../../../key-service/hmsl-hash.js';
-import { displayOf, sha256Hex } from '../../../key-service/key-format.js';
+import { hmslHashSync } from '../../../platform/hmsl-hash.js';
+import { displayOf, sha256Hex } from '../../../platform/key-format.js';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {

@@ -1,9 +1,9 @@
 // `/healthz`, `/readyz` (with the database up and down) and `/openapi.json`.
 import { describe, expect, it } from 'vitest';
 import { createApiApp } from '../../../key-service/http/app.js';
-import { createLogger } from '../../../key-service/logger.js';
+import { createLogger } from '../../../platform/logger.js';
 import { KeyService } from '../../../key-service/service/key-service.js';
-import { openStore } from '../../../key-service/store/database.js';
+import { openStore } from '../../../platform/database/database.js';
 import { DIALECTS, POSTGRES_URL } from '../../support/databases.js';
 import { createHarness, type Harness } from '../../support/harness.js';
 import {

@@ -1,6 +1,6 @@
 // SPEC §1.2–1.4 and §2.2 through the key routes: create, list, get, revoke, roll.
 import { describe, expect, it } from 'vitest';
-import { isWellFormedKey } from '../../../key-service/key-format.js';
+import { isWellFormedKey } from '../../../platform/key-format.js';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {

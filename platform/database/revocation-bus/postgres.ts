@@ -2,7 +2,7 @@
 // a LISTENing connection of its own, each of which acknowledges once it has dropped them
 // (receipts.ts). A lost listener connection drops the whole cache and reconnects.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../schema.js';
 import type { RevocationBus, RevocationFollower } from './bus.js';
 import { ACK_CHANNEL, RECEIPT_WAIT_MS, RevocationReceipts, ackPayload, parseRevocationPayload, randomId, revocationPayload } from './receipts.js';
 

@@ -46,3 +46,19 @@ export const INVALID_KEY_MESSAGE = 'The API key is not valid. Check that it was 
 export function notFound(what: string): ApiError {
   return new ApiError('not_found', `No ${what} with that id.`);
 }
+
+/**
+ * A report that failed after part of it committed: those keys are revoked (or were already) and
+ * stay so; the answer must say so rather than "nothing was saved". `cause` is the failure.
+ */
+export class PartlyReportedError extends Error {
+  override name = 'PartlyReportedError';
+
+  constructor(
+    override readonly cause: unknown,
+    /** Keys whose revocation (or earlier revocation) was committed before the failure. */
+    readonly committedKeys: number,
+  ) {
+    super(`the report failed after ${committedKeys} of its keys were committed as revoked`);
+  }
+}

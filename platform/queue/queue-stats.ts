@@ -2,7 +2,7 @@
 // notice is what an operator must see first.
 import { sql } from 'kysely';
 import { LabelledGauge, type MetricsRegistry } from '../metrics.js';
-import type { Store } from './database.js';
+import type { Store } from '../database/database.js';
 import type { QueueTable } from './queue.js';
 
 const TIME_COLUMN: Record<QueueTable, 'received_at' | 'created_at'> = {

@@ -3,7 +3,7 @@
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
-import { PostgresRevocationBus, SqliteRevocationBus, type RevocationBus } from '../revocation-bus/index.js';
+import { PostgresRevocationBus, SqliteRevocationBus, type RevocationBus } from './revocation-bus/index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -12,7 +12,7 @@ export interface Store {
   readonly dialect: Dialect;
   /**
    * How revocations reach this database's other instances and theirs reach us, and how long a key
-   * cache may trust what nobody told it (key-service/revocation-bus/).
+   * cache may trust what nobody told it (platform/database/revocation-bus/).
    */
   readonly revocationBus: RevocationBus;
   /** Resolves when the database answers a trivial query. */

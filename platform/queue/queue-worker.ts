@@ -1,9 +1,9 @@
 // Runs a durable queue (queue.ts): claims due rows, hands each to `handle`, and marks it done or
 // schedules a retry with exponential backoff. Used by the webhook inbox and the notification outbox.
-import type { Logger } from './logger.js';
-import { errorFields } from './logger.js';
-import { isUnavailableError, type Store } from './store/database.js';
-import { claimRows, completeRow, releaseRow, renewLease, type QueueRow, type QueueTable } from './store/queue.js';
+import type { Logger } from '../logger.js';
+import { errorFields } from '../logger.js';
+import { isUnavailableError, type Store } from '../database/database.js';
+import { claimRows, completeRow, releaseRow, renewLease, type QueueRow, type QueueTable } from './queue.js';
 
 /** An error that retrying cannot fix (a 404 from GitHub, a malformed stored payload): fail at once. */
 export class PermanentError extends Error {

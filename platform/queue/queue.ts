@@ -4,8 +4,8 @@
 // PostgreSQL skips rows another transaction holds (FOR UPDATE SKIP LOCKED); SQLite runs one
 // conditional UPDATE, which its single writer makes atomic.
 import { sql } from 'kysely';
-import type { Store } from './database.js';
-import type { GithubBackfillJobsTable, NotificationOutboxTable, WebhookDeliveriesTable } from './schema.js';
+import type { Store } from '../database/database.js';
+import type { GithubBackfillJobsTable, NotificationOutboxTable, WebhookDeliveriesTable } from '../database/schema.js';
 
 export type QueueTable = 'webhook_deliveries' | 'notification_outbox' | 'github_backfill_jobs';
 export type QueueRow<T extends QueueTable> = T extends 'webhook_deliveries'
