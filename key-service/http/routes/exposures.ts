@@ -8,6 +8,7 @@ import { readCredentials } from '../credentials.js';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { jsonBody, jsonResponse } from '../openapi-parts.js';
 import { RateLimiter } from '../../../platform/http/rate-limit.js';
+import { DEFAULT_REPORT_RATE_LIMIT } from '../../../platform/defaults.js';
 import { MAX_KEYS_PER_REPORT } from '../../../platform/limits/fields.js';
 import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
 import { requestHeader } from '../../../platform/http/request-headers.js';
@@ -27,7 +28,7 @@ function reporterContext(c: Context<ApiEnv>, ip: string, source: ExposureSource)
 
 export function registerExposures(app: ApiApp, deps: ApiDeps): void {
   const { service } = deps;
-  const limit = deps.reportRateLimit ?? 60;
+  const limit = deps.reportRateLimit ?? DEFAULT_REPORT_RATE_LIMIT;
   const reportLimiter = new RateLimiter(limit);
   const verifyLimiter = new RateLimiter(limit);
   const trustProxy = deps.trustProxy ?? false;
