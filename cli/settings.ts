@@ -4,6 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { UsageError } from './command.js';
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  DEFAULT_BACKFILL_CONCURRENCY,
+  DEFAULT_BACKFILL_LEASE_MS,
+  DEFAULT_KEY_RATE_LIMIT,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_REPORT_RATE_LIMIT,
+} from '../platform/defaults.js';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../platform/logger.js';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../platform/outbound/timeouts.js';
 import type { WebhookSettings } from '../webhook-server/webhook-server.js';
 
@@ -27,7 +36,7 @@ export interface ServerSettings {
   port: number;
   host: string;
   publicUrl: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logLevel: LogLevel;
   serviceToken: string | undefined;
   metricsToken: string | undefined;
   trustProxy: boolean;
@@ -56,20 +65,23 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return parsed;
 }
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-
 export function databaseUrlOf(env: Environment): string {
   return env.LFK_DATABASE_URL || 'sqlite:./lfk.db';
+}
+
+/** LFK_GITHUB_API_URL (GitHub Enterprise's `https://HOST/api/v3`), without a trailing slash. */
+export function githubApiUrlOf(env: Environment): string {
+  return (env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
 }
 
 export function serverSettings(env: Environment, flags: { port?: string | undefined; host?: string | undefined } = {}): ServerSettings {
   const port = integer('--port / LFK_PORT', flags.port ?? env.LFK_PORT, 8080, 0, 65535);
   const host = flags.host ?? env.LFK_HOST ?? '127.0.0.1';
-  const logLevel = (env.LFK_LOG_LEVEL ?? 'info') as ServerSettings['logLevel'];
+  const logLevel = (env.LFK_LOG_LEVEL ?? DEFAULT_LOG_LEVEL) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LFK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const outboundTimeoutMs = integer('LFK_OUTBOUND_TIMEOUT_MS', env.LFK_OUTBOUND_TIMEOUT_MS, DEFAULT_OUTBOUND_TIMEOUT_MS, 1, 600_000);
   const trustProxy = env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true';
-  const reportRateLimit = integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, 60, 1, 1_000_000);
+  const reportRateLimit = integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, DEFAULT_REPORT_RATE_LIMIT, 1, 1_000_000);
   return {
     databaseUrl: databaseUrlOf(env),
     port,
@@ -80,13 +92,13 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     metricsToken: env.LFK_METRICS_TOKEN || undefined,
     trustProxy,
     reportRateLimit,
-    keyRateLimit: integer('LFK_KEY_RATE_LIMIT', env.LFK_KEY_RATE_LIMIT, 100, 1, 1_000_000),
-    authFailureLimit: integer('LFK_AUTH_FAILURE_LIMIT', env.LFK_AUTH_FAILURE_LIMIT, 60, 1, 1_000_000),
+    keyRateLimit: integer('LFK_KEY_RATE_LIMIT', env.LFK_KEY_RATE_LIMIT, DEFAULT_KEY_RATE_LIMIT, 1, 1_000_000),
+    authFailureLimit: integer('LFK_AUTH_FAILURE_LIMIT', env.LFK_AUTH_FAILURE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT, 1, 1_000_000),
     outboundTimeoutMs,
     allowPrivateUrls: env.LFK_ALLOW_PRIVATE_URLS === '1' || env.LFK_ALLOW_PRIVATE_URLS === 'true',
-    poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, 10, 1, 1000),
+    poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE, 1, 1000),
     webhooks: {
-      githubApiUrl: (env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+      githubApiUrl: githubApiUrlOf(env),
       githubAppId: env.LFK_GITHUB_APP_ID || undefined,
       githubPrivateKey: env.LFK_GITHUB_PRIVATE_KEY || undefined,
       githubWebhookSecret: env.LFK_GITHUB_WEBHOOK_SECRET || undefined,
@@ -96,8 +108,8 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
       gitlabPublicKeysUrl: env.LFK_GITLAB_PUBLIC_KEYS_URL || undefined,
       gitlabRevocationToken: env.LFK_GITLAB_REVOCATION_TOKEN || undefined,
       inboxStartDelayMs: integer('LFK_INBOX_START_DELAY_MS', env.LFK_INBOX_START_DELAY_MS, 0, 0, 3_600_000),
-      backfillConcurrency: integer('LFK_BACKFILL_CONCURRENCY', env.LFK_BACKFILL_CONCURRENCY, 2, 1, 64),
-      backfillLeaseMs: integer('LFK_BACKFILL_LEASE_MS', env.LFK_BACKFILL_LEASE_MS, 120_000, 1000, 3_600_000),
+      backfillConcurrency: integer('LFK_BACKFILL_CONCURRENCY', env.LFK_BACKFILL_CONCURRENCY, DEFAULT_BACKFILL_CONCURRENCY, 1, 64),
+      backfillLeaseMs: integer('LFK_BACKFILL_LEASE_MS', env.LFK_BACKFILL_LEASE_MS, DEFAULT_BACKFILL_LEASE_MS, 1000, 3_600_000),
       outboundTimeoutMs,
       reportRateLimit,
       trustProxy,

@@ -3,14 +3,13 @@
 // client (`LFK_KEY_SERVICE_URL` + `LFK_SERVICE_TOKEN`). Handlers hold hashes, never keys, once a
 // delivery is stored; only the partner receiver sees keys, and only to label them.
 import { createHttpKeyServiceClient, KeyServiceError, type HttpClientOptions, type KeyServiceClient } from './http-client.js';
+import { MAX_LOCATION_LENGTH, MAX_URL_LENGTH } from '../platform/limits/fields.js';
 import { UnavailableError } from '../platform/queue/queue-worker.js';
+import { KEY_STATUSES, isOneOf, type ExposedReason, type ExposureStatus, type VerifyStatus, type WebhookSourceKind } from '../platform/vocabulary.js';
 import type { KeyService } from './service/key-service.js';
-import type { ExposureSource, RequestContext, RevokedReason } from './service/types.js';
+import type { ExposureSource, RequestContext } from './service/types.js';
 
-export type ExposedReason = Extract<RevokedReason, `exposed:${string}`>;
-export type ReportStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
-
-export type WebhookSource = ExposureSource & { kind: 'github' | 'gitguardian' | 'gitlab' };
+export type WebhookSource = ExposureSource & { kind: WebhookSourceKind };
 
 export interface ExposureReport {
   source: WebhookSource;
@@ -27,10 +26,13 @@ export interface ExposureReporter {
   /** For each full key (in order): did lfk issue it (active, expired or revoked)? No side effect. */
   issued(keys: readonly string[]): Promise<boolean[]>;
   /** Revokes the keys with these SHA-256 hashes, each with its own source; one status per hash, in order. */
-  revokeBySha256(found: readonly FoundHash[], reason: ExposedReason): Promise<ReportStatus[]>;
+  revokeBySha256(found: readonly FoundHash[], reason: ExposedReason): Promise<ExposureStatus[]>;
   /** Revokes the keys with these GitGuardian HMSL hashes; one status per hash, in order. */
-  revokeByHmsl(hmslHashes: readonly string[], report: ExposureReport): Promise<ReportStatus[]>;
+  revokeByHmsl(hmslHashes: readonly string[], report: ExposureReport): Promise<ExposureStatus[]>;
 }
+
+/** A status lfk gives only to keys it issued. */
+const issued = (status: VerifyStatus) => isOneOf(KEY_STATUSES, status);
 
 function contextOf(source: WebhookSource): RequestContext {
   return { actor: { type: source.kind }, userAgent: 'lfk-webhook-server' };
@@ -40,7 +42,7 @@ export function inProcessReporter(service: KeyService): ExposureReporter {
   return {
     async issued(keys) {
       const results = await service.verifyKeys([...keys]);
-      return results.map((result) => result.status !== 'unknown' && result.status !== 'invalid');
+      return results.map((result) => issued(result.status));
     },
     async revokeBySha256(found, reason) {
       if (found.length === 0) return [];
@@ -72,12 +74,12 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
   };
   const source = (report: { source: WebhookSource }) => ({
     kind: report.source.kind,
-    ...(report.source.url && { url: report.source.url.slice(0, 2048) }),
-    ...(report.source.location && { location: report.source.location.slice(0, 1024) }),
+    ...(report.source.url && { url: report.source.url.slice(0, MAX_URL_LENGTH) }),
+    ...(report.source.location && { location: report.source.location.slice(0, MAX_LOCATION_LENGTH) }),
   });
   return {
     issued: (keys) =>
-      unavailable(async () => (await client.verifyKeys(keys)).map((result) => result.status !== 'unknown' && result.status !== 'invalid')),
+      unavailable(async () => (await client.verifyKeys(keys)).map((result) => issued(result.status))),
     // One request for all of them (per 1000), each hash with its own source.
     revokeBySha256: (found, reason) =>
       unavailable(async () => (await client.reportFoundSha256s(found.map((item) => ({ sha256: item.sha256, source: source(item) })), reason)).map((result) => result.status)),

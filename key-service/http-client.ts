@@ -2,10 +2,9 @@
 // scanner (`--verify`, `--revoke`) and by anything else that runs apart from the key service.
 // Callers depend on the KeyServiceClient interface, not on fetch.
 
+import { MAX_KEYS_PER_REPORT } from '../platform/limits/fields.js';
 import { retryAfterMs } from '../platform/outbound/retry-after.js';
-
-export type VerifyStatus = 'active' | 'expired' | 'revoked' | 'unknown' | 'invalid';
-export type ExposureStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
+import type { ExposedReason, ExposureStatus, SourceKind, VerifyStatus } from '../platform/vocabulary.js';
 
 export interface KeyResult<Status> {
   /** `lfk_sk_a1b2…t0Xy`, or null for a string that is not key-shaped. */
@@ -14,7 +13,8 @@ export interface KeyResult<Status> {
   status: Status;
 }
 
-export interface ExposureSource {
+/** Where a scanner found the keys it reports (anyone may report the keys they hold). */
+export interface ScannerSource {
   kind: 'scanner';
   url?: string;
   location?: string;
@@ -22,8 +22,8 @@ export interface ExposureSource {
 
 /** What a separate webhook server reports (it holds hashes, not keys); needs LFK_SERVICE_TOKEN. */
 export interface ServiceReport {
-  source: { kind: 'scanner' | 'github' | 'gitguardian' | 'gitlab' | 'other'; url?: string; location?: string };
-  reason: 'exposed:github-partner' | 'exposed:github-app' | 'exposed:gitguardian' | 'exposed:gitlab' | 'exposed:scanner' | 'exposed:report';
+  source: { kind: SourceKind; url?: string; location?: string };
+  reason: ExposedReason;
 }
 
 export interface HashResult {
@@ -36,7 +36,7 @@ export interface KeyServiceClient {
   /** `POST /v1/keys/verify`: is each key live? No side effect. Results in the order sent. */
   verifyKeys(keys: readonly string[]): Promise<Array<KeyResult<VerifyStatus>>>;
   /** `POST /v1/exposures`: revokes each live key. Results in the order sent. */
-  reportExposures(keys: readonly string[], source: ExposureSource): Promise<Array<KeyResult<ExposureStatus>>>;
+  reportExposures(keys: readonly string[], source: ScannerSource): Promise<Array<KeyResult<ExposureStatus>>>;
   /** `POST /v1/exposures` with `sha256s` or `hmsl_hashes` and a reason (`serviceToken` required). */
   reportExposedHashes(kind: 'sha256s' | 'hmsl_hashes', hashes: readonly string[], report: ServiceReport): Promise<HashResult[]>;
   /** `POST /v1/exposures` with `sha256s`, each with its own source (`serviceToken` required). */
@@ -55,8 +55,6 @@ export class KeyServiceError extends Error {
     super(message);
   }
 }
-
-export const MAX_KEYS_PER_REQUEST = 1000;
 
 export interface HttpClientOptions {
   fetch?: typeof fetch;
@@ -115,8 +113,8 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
 
   async function inBatches<T, R>(keys: readonly T[], send: (batch: T[]) => Promise<R[]>) {
     const results: R[] = [];
-    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_REQUEST) {
-      results.push(...(await send(keys.slice(start, start + MAX_KEYS_PER_REQUEST))));
+    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_REPORT) {
+      results.push(...(await send(keys.slice(start, start + MAX_KEYS_PER_REPORT))));
     }
     return results;
   }

@@ -1,5 +1,6 @@
 // Users' passwords: scrypt with a per-password salt, compared in constant time.
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt as scryptCallback } from 'node:crypto';
+import { secretsEqual } from '../platform/constant-time.js';
 
 const KEY_LENGTH = 64;
 const COST = 16384;
@@ -24,5 +25,5 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || !cost || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
   const derived = await scrypt(password, Buffer.from(salt, 'base64url'), Number(cost));
-  return derived.length === expected.length && timingSafeEqual(derived, expected);
+  return secretsEqual(derived, expected);
 }

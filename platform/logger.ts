@@ -2,7 +2,9 @@
 // outside text (repository names, user agents, key names): JSON.stringify escapes C0 controls but
 // leaves DEL, C1 controls, bidi controls and U+2028/U+2029 raw, so jsonLine escapes those as \u
 // escapes too (the same set scanner/report/terminal-safe.ts escapes for text output).
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -13,7 +15,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createLogger(level: LogLevel = DEFAULT_LOG_LEVEL, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const threshold = RANK[level] ?? RANK.info;
   const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
     if (RANK[at] < threshold) return;

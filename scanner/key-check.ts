@@ -1,14 +1,16 @@
 // `--verify` and `--revoke` over the key service's HTTP client. Which keys are sent, and how the
 // answers land on the findings, is the shared step of report-exposures.ts.
-import type { KeyServiceClient, VerifyStatus } from '../key-service/http-client.js';
+import type { KeyServiceClient } from '../key-service/http-client.js';
+import { MAX_LOCATION_LENGTH } from '../platform/limits/fields.js';
+import type { VerifyStatus } from '../platform/vocabulary.js';
 import { keysToSend, reportExposures, revocationOf } from './report-exposures.js';
-import type { Finding, KeyStatus, RevocationOutcome } from './types.js';
+import type { Finding, FoundKeyStatus, RevocationOutcome } from './types.js';
 
 export async function verifyFindings(findings: readonly Finding[], client: KeyServiceClient, revocable: ReadonlySet<string>): Promise<void> {
   const keys = keysToSend(findings, revocable);
   if (keys.length === 0) return;
   const results = await client.verifyKeys(keys);
-  const status = new Map(keys.map((key, index) => [key, toKeyStatus(results[index]!.status)]));
+  const status = new Map(keys.map((key, index) => [key, foundKeyStatus(results[index]!.status)]));
   for (const finding of findings) {
     const found = status.get(finding.secret);
     if (found) finding.status = found;
@@ -23,11 +25,11 @@ export function revokeFindings(findings: readonly Finding[], client: KeyServiceC
   );
 }
 
-/** The key service takes a location of at most 1024 characters: long paths must not make the report fail. */
+/** The key service takes a location of at most MAX_LOCATION_LENGTH characters: long paths must not make the report fail. */
 function boundedLocation(location: string): string {
-  return location.length > 1024 ? `${location.slice(0, 1023)}…` : location;
+  return location.length > MAX_LOCATION_LENGTH ? `${location.slice(0, MAX_LOCATION_LENGTH - 1)}…` : location;
 }
 
-function toKeyStatus(status: VerifyStatus): KeyStatus {
+function foundKeyStatus(status: VerifyStatus): FoundKeyStatus {
   return status === 'invalid' ? 'unknown' : status;
 }

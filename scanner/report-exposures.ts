@@ -3,6 +3,7 @@
 // valid checksum, a revocable rule, each once however often found), says where they were found,
 // sends them all in one call (the transports cut it at the service's 1000-key limit), and writes
 // each outcome back on the findings of its key.
+import type { ExposureStatus } from '../platform/vocabulary.js';
 import type { Finding, RevocationOutcome } from './types.js';
 
 /** One report: what a transport sends in one call. */
@@ -40,7 +41,7 @@ export function keysToSend(findings: readonly Finding[], revocable: ReadonlySet<
 }
 
 /** The key service's answer to a report, as a finding's outcome (a string it calls invalid it did not issue). */
-export function revocationOf(status: 'revoked' | 'already_revoked' | 'unknown' | 'invalid'): RevocationOutcome {
+export function revocationOf(status: ExposureStatus): RevocationOutcome {
   return status === 'invalid' ? 'unknown' : status;
 }
 

@@ -1,4 +1,5 @@
 // The scanner pipeline as types: Source → Fragment → detect → Finding → report.
+import type { ExposureStatus, VerifyStatus } from '../platform/vocabulary.js';
 
 /** Where a fragment came from in git, for the git sources. */
 export interface CommitInfo {
@@ -54,8 +55,10 @@ export interface Origin {
 }
 
 export type ChecksumState = 'valid' | 'invalid';
-export type KeyStatus = 'active' | 'revoked' | 'expired' | 'unknown';
-export type RevocationOutcome = 'revoked' | 'already_revoked' | 'unknown' | 'failed';
+/** What `--verify` learned of a found key: its status, or `unknown` when lfk did not issue it. */
+export type FoundKeyStatus = Exclude<VerifyStatus, 'invalid'>;
+/** What `--revoke` did with a found key (`failed` when the key service could not say). */
+export type RevocationOutcome = Exclude<ExposureStatus, 'invalid'> | 'failed';
 
 export interface Finding {
   ruleId: string;
@@ -74,7 +77,7 @@ export interface Finding {
   /** Found in decoded text: the decodings, outermost first (line and column are the encoded run's). */
   decoded?: string[];
   commit?: CommitInfo;
-  status?: KeyStatus;
+  status?: FoundKeyStatus;
   revocation?: RevocationOutcome;
   /** In a container image: a later layer deleted the file (SPEC §6.2). */
   deletedInLayer?: boolean;

@@ -2,7 +2,8 @@
 // `Timestamp` header read as Unix seconds (or milliseconds when it has 13 digits) and refused when
 // more than five minutes off (REFERENCE-gitguardian.md §1.2–1.3). The receiver checks both headers'
 // shape before it reads the body, then feeds the body to `gitguardianHmac` chunk by chunk.
-import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
+import { createHmac, type Hmac } from 'node:crypto';
+import { secretsEqual } from '../platform/constant-time.js';
 
 export const GITGUARDIAN_WINDOW_MS = 5 * 60_000;
 
@@ -27,9 +28,7 @@ export function gitguardianHmac(timestamp: string, token: string): Hmac {
 
 /** Finishes `hmac` (fed the whole body) and judges plausible headers against it. */
 export function gitguardianVerdict(hmac: Hmac, signature: string, timestamp: string, nowMs = Date.now()): GitguardianVerdict {
-  const expected = Buffer.from(hmac.digest('hex'), 'utf8');
-  const presented = Buffer.from(signature.slice('sha256='.length).toLowerCase(), 'utf8');
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return 'bad_signature';
+  if (!secretsEqual(signature.slice('sha256='.length).toLowerCase(), hmac.digest('hex'))) return 'bad_signature';
   // Checked after the signature, so the window cannot be probed without the token.
   const sentMs = timestamp.length === 13 ? Number(timestamp) : Number(timestamp) * 1000;
   return Math.abs(nowMs - sentMs) > GITGUARDIAN_WINDOW_MS ? 'stale' : 'ok';

@@ -1,7 +1,8 @@
 // `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>` (REFERENCE-github.md §2.1).
 // The receiver checks the header's shape before it reads a byte of the body, then feeds the body
 // to `githubAppHmac` chunk by chunk as it arrives and compares at the end (`matchesGithubApp`).
-import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
+import { createHmac, type Hmac } from 'node:crypto';
+import { secretsEqual } from '../platform/constant-time.js';
 
 const SIGNATURE_SHAPE = /^sha256=[0-9a-f]{64}$/i;
 
@@ -21,9 +22,7 @@ export function githubAppHmac(secret: string): Hmac {
 
 /** Finishes `hmac` (fed the whole body) and compares it with a plausible signature, in constant time. */
 export function matchesGithubApp(hmac: Hmac, signature: string): boolean {
-  const expected = Buffer.from(hmac.digest('hex'), 'utf8');
-  const presented = Buffer.from(signature.slice('sha256='.length).toLowerCase(), 'utf8');
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  return secretsEqual(signature.slice('sha256='.length).toLowerCase(), hmac.digest('hex'));
 }
 
 export function verifyGithubApp(body: Buffer, signature: string | undefined, secret: string): boolean {

@@ -19,6 +19,7 @@ import { githubPartnerReceiver } from './receivers/github-partner.js';
 import { gitguardianReceiver } from './receivers/gitguardian.js';
 import { BodyBudget, refuse } from './receivers/shared.js';
 import { RateLimiter } from '../platform/http/rate-limit.js';
+import { DEFAULT_BACKFILL_CONCURRENCY, DEFAULT_BACKFILL_LEASE_MS, DEFAULT_REPORT_RATE_LIMIT } from '../platform/defaults.js';
 import { gitlabPartnerReceiver, gitlabRevokeTokensReceiver, gitlabTokenTypesReceiver, revocableTokenTypes } from './receivers/gitlab.js';
 import { PartnerKeyCache } from './verify-partner.js';
 
@@ -130,10 +131,10 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     table: 'github_backfill_jobs',
     logger,
     handle: (row) => runBackfill(row, deps),
-    concurrency: settings.backfillConcurrency ?? 2,
+    concurrency: settings.backfillConcurrency ?? DEFAULT_BACKFILL_CONCURRENCY,
     // A clone can be long: the lease is renewed while it runs, and a dead instance's rows are
     // taken over two minutes after it stopped renewing.
-    leaseMs: settings.backfillLeaseMs ?? 120_000,
+    leaseMs: settings.backfillLeaseMs ?? DEFAULT_BACKFILL_LEASE_MS,
     ...(settings.inboxStartDelayMs !== undefined && { startDelayMs: settings.inboxStartDelayMs }),
     ...(settings.backfillPollMs !== undefined && { pollMs: settings.backfillPollMs }),
     ...(settings.inboxBaseDelayMs !== undefined && { baseDelayMs: settings.inboxBaseDelayMs }),
@@ -181,7 +182,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     ...receiverDeps,
     token: settings.gitlabRevocationToken,
     types: revocableTokenTypes(deps.rules().ruleSet.rules),
-    limiter: new RateLimiter(settings.reportRateLimit ?? 60),
+    limiter: new RateLimiter(settings.reportRateLimit ?? DEFAULT_REPORT_RATE_LIMIT),
     trustProxy: settings.trustProxy ?? false,
   };
   app.get('/webhooks/gitlab/revocable_token_types', gitlabTokenTypesReceiver(revocation));

@@ -1,12 +1,11 @@
 // lfk accounts create --name N --email E --plan P --password-stdin [--json]
 import { parseArgs } from 'node:util';
-import type { Plan } from '../../platform/database/schema.js';
-import { PLANS } from '../../key-service/service/accounts.js';
+import { PLANS, isOneOf } from '../../platform/vocabulary.js';
 import { UsageError } from '../command.js';
 import { printJson, withKeyService } from '../database-command.js';
 import { readStdin } from '../stdin.js';
 
-const USAGE = 'usage: lfk accounts create --name NAME --email EMAIL --plan free|pro|agency --password-stdin [--json]';
+const USAGE = `usage: lfk accounts create --name NAME --email EMAIL --plan ${PLANS.join('|')} --password-stdin [--json]`;
 
 export async function run(args: string[]): Promise<number> {
   const [action, ...rest] = args;
@@ -29,13 +28,13 @@ export async function run(args: string[]): Promise<number> {
   }
   const { name, email, plan } = values;
   if (!name || !email || !plan) throw new UsageError(`--name, --email and --plan are required\n${USAGE}`);
-  if (!PLANS.includes(plan as Plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
+  if (!isOneOf(PLANS, plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
   // A password on the command line would sit in shell history and `ps`; only stdin is accepted.
   if (!values['password-stdin']) throw new UsageError(`--password-stdin is required: pipe the owner's password in\n${USAGE}`);
   const password = (await readStdin()).replace(/\r?\n$/, '');
   if (!password) throw new UsageError('no password on standard input');
 
-  const created = await withKeyService((service) => service.createAccount({ name, email, plan: plan as Plan, password }));
+  const created = await withKeyService((service) => service.createAccount({ name, email, plan, password }));
   if (values.json) printJson(created);
   else {
     process.stdout.write(

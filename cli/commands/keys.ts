@@ -1,13 +1,14 @@
 // lfk keys create|list|revoke: key management on the database directly (set-up and scripts).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SCOPES, type KeyObject, type Scope } from '../../key-service/service/types.js';
+import type { KeyObject } from '../../key-service/service/types.js';
+import { KEY_STATUSES, SCOPES, isOneOf, type Scope } from '../../platform/vocabulary.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
 import { UsageError } from '../command.js';
 import { CLI_CONTEXT, printJson, withKeyService } from '../database-command.js';
 
 const USAGE = `usage:
-  lfk keys create --account ID --name NAME [--scope enrichment|keys:manage]… [--expires-in-days D] [--json]
-  lfk keys list --account ID [--status active|expired|revoked] [--json]
+  lfk keys create --account ID --name NAME [--scope ${SCOPES.join('|')}]… [--expires-in-days D] [--json]
+  lfk keys list --account ID [--status ${KEY_STATUSES.join('|')}] [--json]
   lfk keys revoke KEY_ID [--note TEXT] [--json]`;
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
@@ -35,7 +36,7 @@ async function create(args: string[]): Promise<number> {
   if (!values.account || !values.name) throw new UsageError(`--account and --name are required\n${USAGE}`);
   const scopes = values.scope as string[] | undefined;
   for (const scope of scopes ?? []) {
-    if (!SCOPES.includes(scope as Scope)) throw new UsageError(`unknown scope "${scope}" (scopes: ${SCOPES.join(', ')})`);
+    if (!isOneOf(SCOPES, scope)) throw new UsageError(`unknown scope "${scope}" (scopes: ${SCOPES.join(', ')})`);
   }
   const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
   if (days !== undefined && !(days > 0)) throw new UsageError('--expires-in-days must be a positive number');
@@ -57,8 +58,8 @@ async function create(args: string[]): Promise<number> {
 async function list(args: string[]): Promise<number> {
   const { values } = parse(args, { account: { type: 'string' }, status: { type: 'string' } });
   if (!values.account) throw new UsageError(`--account is required\n${USAGE}`);
-  const status = values.status as KeyObject['status'] | undefined;
-  if (status && !['active', 'expired', 'revoked'].includes(status)) throw new UsageError('--status must be active, expired or revoked');
+  const status = (values.status as string | undefined) || undefined;
+  if (status !== undefined && !isOneOf(KEY_STATUSES, status)) throw new UsageError(`--status must be ${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`);
   const accountId = values.account as string;
   const keys = await withKeyService(async (service) => {
     const all: KeyObject[] = [];

@@ -22,7 +22,7 @@ import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan, skipReason
 import { remoteSelection, runRemoteScan, type RemoteSelection } from './scan-remote.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
 import { LFK_VERSION } from '../version.js';
-import { loadEnvironment } from '../settings.js';
+import { githubApiUrlOf, loadEnvironment } from '../settings.js';
 
 const USAGE = `Usage: lfk scan [PATH…]        files and folders (default .), honouring .gitignore in a git work tree
        lfk scan -              standard input
@@ -152,7 +152,7 @@ async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
   const { reportInvalid, maxDecodeDepth } = parsed;
   if (parsed.remote) {
     const settings = { ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives };
-    return runRemoteScan(parsed.remote, settings, { githubApiUrl: (process.env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''), githubToken: process.env.GITHUB_TOKEN || undefined });
+    return runRemoteScan(parsed.remote, settings, { githubApiUrl: githubApiUrlOf(process.env), githubToken: process.env.GITHUB_TOKEN || undefined });
   }
   if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives });
   if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth, archives: parsed.archives });

@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import { authenticate, type AuthLimits, type AuthOptions, type SessionResolver } from './auth.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
 import { RateLimiter } from '../../platform/http/rate-limit.js';
+import { DEFAULT_AUTH_FAILURE_LIMIT } from '../../platform/defaults.js';
 import type { ApiDeps, ApiEnv } from './env.js';
 import { errorResponse, handleError, redactKeys, validationHook } from '../../platform/http/error-answer.js';
 import { registerAccount } from './routes/account.js';
@@ -41,7 +42,7 @@ export function createApiApp(deps: ApiAppOptions): OpenAPIHono<ApiEnv> {
 
   const limits: AuthLimits = {
     perKey: new KeyRateLimiter(deps.keyRateLimit),
-    failuresPerAddress: new RateLimiter(deps.authFailureLimit ?? 60, 60_000, 'failed authentications'),
+    failuresPerAddress: new RateLimiter(deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, 60_000, 'failed authentications'),
   };
   const auth = deps.authenticate ?? ((options: AuthOptions) => authenticate(deps, options));
   const enrichment = auth({ scope: 'enrichment', failures: metrics.authFailures, limits });

@@ -1,13 +1,12 @@
 // Per-key request limits: one-second windows per key on this instance. A Map lookup and two
 // integer compares, so the authenticated hot path barely notices it.
+import { DEFAULT_KEY_RATE_LIMIT } from '../../platform/defaults.js';
 import { ApiError } from '../../platform/errors.js';
 
 interface Window {
   second: number;
   count: number;
 }
-
-export const DEFAULT_KEY_RATE_LIMIT = 100;
 
 export class KeyRateLimiter {
   private readonly windows = new Map<string, Window>();

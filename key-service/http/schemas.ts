@@ -1,8 +1,29 @@
 // The request and response schemas: they validate requests and generate /openapi.json.
 import { z } from '@hono/zod-openapi';
-import { MAX_REPORTED_KEYS } from '../service/exposures.js';
+import {
+  MAX_EXPIRY_DAYS,
+  MAX_GRACE_HOURS,
+  MAX_KEY_NAME_LENGTH,
+  MAX_KEYS_PER_REPORT,
+  MAX_LOCATION_LENGTH,
+  MAX_NOTE_LENGTH,
+  MAX_ROTATION_DAYS,
+  MAX_URL_LENGTH,
+  MIN_ROTATION_DAYS,
+} from '../../platform/limits/fields.js';
+import {
+  ACTOR_TYPES,
+  EXPOSED_REASONS,
+  EXPOSURE_STATUSES,
+  JOB_STATUSES,
+  KEY_STATUSES,
+  PLANS,
+  REVOKED_REASONS,
+  SCOPES,
+  SOURCE_KINDS,
+  VERIFY_STATUSES,
+} from '../../platform/vocabulary.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../service/paging.js';
-import { SCOPES } from '../service/types.js';
 
 export const ErrorSchema = z
   .object({
@@ -37,7 +58,7 @@ export const KeyObjectSchema = z
     last4: z.string().openapi({ example: 't0Xy' }),
     display: z.string().openapi({ example: 'lfk_sk_a1b2…t0Xy' }),
     scopes: z.array(ScopeSchema),
-    status: z.enum(['active', 'expired', 'revoked']),
+    status: z.enum(KEY_STATUSES),
     created_at: z.string(),
     created_by: z.string(),
     last_used_at: z.string().nullable(),
@@ -45,7 +66,7 @@ export const KeyObjectSchema = z
     rotation_due_at: z.string(),
     rotation_overdue: z.boolean(),
     revoked_at: z.string().nullable(),
-    revoked_reason: z.string().nullable(),
+    revoked_reason: z.enum(REVOKED_REASONS).nullable(),
   })
   .openapi('Key');
 
@@ -70,31 +91,31 @@ export const PageQuerySchema = z.strictObject({
 });
 
 export const KeyListQuerySchema = PageQuerySchema.extend({
-  status: z.enum(['active', 'expired', 'revoked']).optional(),
-  q: z.string().max(100).refine(...NO_NUL).optional(),
+  status: z.enum(KEY_STATUSES).optional(),
+  q: z.string().max(MAX_KEY_NAME_LENGTH).refine(...NO_NUL).optional(),
 });
 
 const positiveDuration = z.number().positive().finite();
 
 export const CreateKeyBodySchema = z
   .strictObject({
-    name: z.string().min(1).max(100).refine(...NO_NUL).openapi({ example: 'Production CRM sync' }),
+    name: z.string().min(1).max(MAX_KEY_NAME_LENGTH).refine(...NO_NUL).openapi({ example: 'Production CRM sync' }),
     scopes: ScopeListSchema.optional(),
-    expires_in_days: positiveDuration.max(3650).optional(),
+    expires_in_days: positiveDuration.max(MAX_EXPIRY_DAYS).optional(),
   })
   .openapi('CreateKey');
 
-export const RevokeKeyBodySchema = z.strictObject({ note: z.string().max(500).optional() }).openapi('RevokeKey');
+export const RevokeKeyBodySchema = z.strictObject({ note: z.string().max(MAX_NOTE_LENGTH).optional() }).openapi('RevokeKey');
 
 export const RollKeyBodySchema = z
-  .strictObject({ grace_period_hours: z.number().min(0).max(720).finite().optional() })
+  .strictObject({ grace_period_hours: z.number().min(0).max(MAX_GRACE_HOURS).finite().optional() })
   .openapi('RollKey');
 
 export const AccountSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    plan: z.enum(['free', 'pro', 'agency']),
+    plan: z.enum(PLANS),
     rotation_period_days: z.number().int(),
     notification_url: z.string().nullable(),
     notification_secret: z.string().optional().openapi({ description: 'Returned once, when a notification URL is first set.' }),
@@ -103,7 +124,7 @@ export const AccountSchema = z
 
 const httpUrl = z
   .string()
-  .max(2048)
+  .max(MAX_URL_LENGTH)
   .refine(...NO_NUL)
   .refine((value) => {
     try {
@@ -116,7 +137,7 @@ const httpUrl = z
 
 export const UpdateAccountBodySchema = z
   .strictObject({
-    rotation_period_days: z.number().int().min(30).max(90).optional(),
+    rotation_period_days: z.number().int().min(MIN_ROTATION_DAYS).max(MAX_ROTATION_DAYS).optional(),
     notification_url: httpUrl.nullable().optional(),
   })
   .openapi('UpdateAccount');
@@ -126,7 +147,7 @@ export const AuditEventSchema = z
     id: z.string(),
     type: z.string(),
     at: z.string(),
-    actor: z.object({ type: z.enum(['user', 'key', 'system', 'github', 'gitguardian', 'gitlab', 'reporter']), id: z.string().optional() }),
+    actor: z.object({ type: z.enum(ACTOR_TYPES), id: z.string().optional() }),
     key_id: z.string().optional(),
     key_name: z.string().optional(),
     ip: z.string().optional(),
@@ -139,7 +160,7 @@ export const AuditListSchema = z.object({ data: z.array(AuditEventSchema), next_
 
 export const UsageSchema = z
   .object({
-    account: z.object({ id: z.string(), plan: z.string(), period_start: z.string(), period_end: z.string(), requests: z.number(), jobs: z.number() }),
+    account: z.object({ id: z.string(), plan: z.enum(PLANS), period_start: z.string(), period_end: z.string(), requests: z.number(), jobs: z.number() }),
     key: z.object({ id: z.string(), name: z.string(), requests: z.number(), last_used_at: z.string().nullable() }),
   })
   .openapi('Usage');
@@ -147,27 +168,27 @@ export const UsageSchema = z
 export const CreateJobBodySchema = z.strictObject({ file_url: httpUrl }).openapi('CreateJob');
 
 export const JobSchema = z
-  .object({ id: z.string(), status: z.enum(['queued', 'running', 'done', 'failed']), file_url: z.string(), created_at: z.string() })
+  .object({ id: z.string(), status: z.enum(JOB_STATUSES), file_url: z.string(), created_at: z.string() })
   .openapi('Job');
 
 
-const reportedKeys = z.array(z.string().max(200)).min(1).max(MAX_REPORTED_KEYS);
+const reportedKeys = z.array(z.string().max(200)).min(1).max(MAX_KEYS_PER_REPORT);
 
 export const ExposureSourceSchema = z.strictObject({
-  kind: z.enum(['scanner', 'github', 'gitguardian', 'gitlab', 'other']),
-  url: z.string().max(2048).optional(),
-  location: z.string().max(1024).optional(),
+  kind: z.enum(SOURCE_KINDS),
+  url: z.string().max(MAX_URL_LENGTH).optional(),
+  location: z.string().max(MAX_LOCATION_LENGTH).optional(),
 });
 
 export const ExposureBodySchema = z
   .strictObject({
     keys: reportedKeys.optional(),
-    hmsl_hashes: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
-    sha256s: z.array(z.string().max(128)).min(1).max(MAX_REPORTED_KEYS).optional(),
+    hmsl_hashes: z.array(z.string().max(128)).min(1).max(MAX_KEYS_PER_REPORT).optional(),
+    sha256s: z.array(z.string().max(128)).min(1).max(MAX_KEYS_PER_REPORT).optional(),
     source: ExposureSourceSchema.optional(),
     /** With `sha256s`: where each of them was found, in the same order (overrides `source`). */
-    sources: z.array(ExposureSourceSchema).min(1).max(MAX_REPORTED_KEYS).optional(),
-    reason: z.enum(['exposed:github-partner', 'exposed:github-app', 'exposed:gitguardian', 'exposed:gitlab', 'exposed:scanner', 'exposed:report']).optional(),
+    sources: z.array(ExposureSourceSchema).min(1).max(MAX_KEYS_PER_REPORT).optional(),
+    reason: z.enum(EXPOSED_REASONS).optional(),
   })
   .refine((body) => [body.keys, body.hmsl_hashes, body.sha256s].filter((list) => list !== undefined).length === 1, {
     message: 'send exactly one of "keys", "hmsl_hashes" or "sha256s"',
@@ -184,7 +205,7 @@ export const ExposureResultsSchema = z
         display: z.string().nullable().optional(),
         sha256: z.string().optional(),
         hmsl_hash: z.string().optional(),
-        status: z.enum(['revoked', 'already_revoked', 'unknown', 'invalid']),
+        status: z.enum(EXPOSURE_STATUSES),
       }),
     ),
   })
@@ -195,7 +216,7 @@ export const VerifyBodySchema = z.strictObject({ keys: reportedKeys }).openapi('
 export const VerifyResultsSchema = z
   .object({
     results: z.array(
-      z.object({ display: z.string().nullable(), sha256: z.string(), status: z.enum(['active', 'expired', 'revoked', 'unknown', 'invalid']) }),
+      z.object({ display: z.string().nullable(), sha256: z.string(), status: z.enum(VERIFY_STATUSES) }),
     ),
   })
   .openapi('VerifyResults');

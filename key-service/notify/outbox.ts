@@ -6,9 +6,8 @@ import type { Kysely } from 'kysely';
 import { newId } from '../../platform/ids.js';
 import { redactKeys } from '../../platform/key-format.js';
 import type { Database } from '../../platform/database/schema.js';
+import { NOTICE_CHANNELS } from '../../platform/vocabulary.js';
 import type { ExposureSource } from '../service/types.js';
-
-export const NOTICE_CHANNELS = ['email', 'webhook'] as const;
 
 /** The `key.revoked` message, as the account's notification URL receives it. Never the key. */
 export interface KeyRevokedNotice {

@@ -4,16 +4,20 @@ import type { Kysely } from 'kysely';
 import { ApiError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { hashPassword } from '../passwords.js';
-import type { AccountsTable, Database, Plan } from '../../platform/database/schema.js';
+import type { AccountsTable, Database } from '../../platform/database/schema.js';
+import {
+  DEFAULT_ROTATION_DAYS,
+  MAX_ACCOUNT_NAME_LENGTH,
+  MAX_EMAIL_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MAX_ROTATION_DAYS,
+  MIN_PASSWORD_LENGTH,
+  MIN_ROTATION_DAYS,
+} from '../../platform/limits/fields.js';
+import { PLANS, isOneOf } from '../../platform/vocabulary.js';
 import { appendAuditEvent } from './audit.js';
-import type { AccountObject, RequestContext } from './types.js';
+import type { AccountObject, Plan, RequestContext } from './types.js';
 import { refusePastedKey } from './no-pasted-keys.js';
-
-export const PLANS: readonly Plan[] = ['free', 'pro', 'agency'];
-export const KEY_PLANS: readonly Plan[] = ['pro', 'agency'];
-export const MIN_ROTATION_DAYS = 30;
-export const MAX_ROTATION_DAYS = 90;
-export const MIN_PASSWORD_LENGTH = 10;
 
 export interface NewAccount {
   name: string;
@@ -32,12 +36,15 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export async function createAccount(db: Kysely<Database>, input: NewAccount): Promise<CreatedAccount> {
   const name = input.name.trim();
   const email = input.email.trim().toLowerCase();
-  if (!name || name.length > 200) throw new ApiError('invalid_request', 'The account name must be 1 to 200 characters.');
+  if (!name || name.length > MAX_ACCOUNT_NAME_LENGTH) throw new ApiError('invalid_request', `The account name must be 1 to ${MAX_ACCOUNT_NAME_LENGTH} characters.`);
   refusePastedKey('The account name', name);
-  if (!PLANS.includes(input.plan)) throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
-  if (!EMAIL_SHAPE.test(email) || email.length > 320) throw new ApiError('invalid_request', 'The e-mail address is not valid.');
+  if (!isOneOf(PLANS, input.plan)) throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
+  if (!EMAIL_SHAPE.test(email) || email.length > MAX_EMAIL_LENGTH) throw new ApiError('invalid_request', 'The e-mail address is not valid.');
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new ApiError('invalid_request', `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`);
+  }
+  if (input.password.length > MAX_PASSWORD_LENGTH) {
+    throw new ApiError('invalid_request', `The password must be at most ${MAX_PASSWORD_LENGTH} characters.`);
   }
   const passwordHash = await hashPassword(input.password);
   const now = new Date().toISOString();
@@ -46,7 +53,7 @@ export async function createAccount(db: Kysely<Database>, input: NewAccount): Pr
   await db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
     if (taken) throw new ApiError('conflict', 'A user with that e-mail address already exists.');
-    await trx.insertInto('accounts').values({ ...account, rotation_period_days: 90, notification_url: null, notification_secret: null, created_at: now }).execute();
+    await trx.insertInto('accounts').values({ ...account, rotation_period_days: DEFAULT_ROTATION_DAYS, notification_url: null, notification_secret: null, created_at: now }).execute();
     await trx.insertInto('users').values({ ...user, account_id: account.id, password_hash: passwordHash, role: 'owner', created_at: now }).execute();
   });
   return { account, user };

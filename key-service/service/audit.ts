@@ -66,7 +66,7 @@ export function toAuditEvent(row: AuditEventsTable): AuditEvent {
     id: row.id,
     type: row.type,
     at: row.at,
-    actor: row.actor_id ? { type: row.actor_type as AuditEvent['actor']['type'], id: row.actor_id } : { type: row.actor_type as AuditEvent['actor']['type'] },
+    actor: row.actor_id ? { type: row.actor_type, id: row.actor_id } : { type: row.actor_type },
     data: JSON.parse(row.data) as Record<string, unknown>,
   };
   if (row.key_id) event.key_id = row.key_id;

@@ -2,15 +2,12 @@
 import type { Kysely } from 'kysely';
 import { displayOf, hasKeyShape, isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
 import type { ApiKeysTable, Database } from '../../platform/database/schema.js';
+import type { ExposureStatus, VerifyStatus } from '../../platform/vocabulary.js';
 import { enqueueRevocationNotices } from '../notify/outbox.js';
 import { appendAuditEvent } from './audit.js';
 import { keyStatus } from './key-objects.js';
 import { revokeKeyRow } from './keys.js';
-import type { ExposureSource, KeyStatus, RequestContext, RevokedReason } from './types.js';
-
-export const MAX_REPORTED_KEYS = 1000;
-
-export type ExposureStatus = 'revoked' | 'already_revoked' | 'unknown' | 'invalid';
+import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 
 export interface ExposureResult {
   display: string | null;
@@ -134,7 +131,7 @@ export async function reportExposedKeys(
 
 export interface HashExposureResult {
   hmsl_hash: string;
-  status: Exclude<ExposureStatus, 'invalid'> | 'invalid';
+  status: ExposureStatus;
 }
 
 /** The same report by GitGuardian HMSL hash, for a webhook server that never sees the key. */
@@ -153,7 +150,7 @@ export async function reportExposedHashes(
 
 export interface Sha256ExposureResult {
   sha256: string;
-  status: Exclude<ExposureStatus, 'invalid'> | 'invalid';
+  status: ExposureStatus;
 }
 
 /** A key's SHA-256 and where it was found: what a webhook inbox holds, since it never stores keys. */
@@ -188,16 +185,16 @@ async function reportByHash(
   now: Date,
   onCommitted: OnCommitted,
   reasonOverride?: RevokedReason,
-): Promise<ExposureOutcome<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }>> {
+): Promise<ExposureOutcome<{ hash: string; status: ExposureStatus }>> {
   const valid = (hash: string) => /^[0-9a-f]{64}$/.test(hash);
   const rows = await rowsBy(db, column, items.map((item) => item.hash).filter(valid));
-  const results: Array<{ hash: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid' }> = [];
+  const results: Array<{ hash: string; status: ExposureStatus }> = [];
   const revoked: ExposureRevocation[] = [];
   for (let start = 0; start < items.length; start += HASH_BATCH) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = items.slice(start, start + HASH_BATCH);
     const outcomes = await db.transaction().execute(async (trx) => {
-      const done: Array<{ hash: string; sha256?: string; status: Exclude<ExposureStatus, 'invalid'> | 'invalid'; revocation?: ExposureRevocation }> = [];
+      const done: Array<{ hash: string; sha256?: string; status: ExposureStatus; revocation?: ExposureRevocation }> = [];
       for (const { hash, source } of chunk) {
         const row = valid(hash) ? rows.get(hash) : undefined;
         if (!row) {
@@ -224,7 +221,7 @@ async function reportByHash(
 export interface VerifyResult {
   display: string | null;
   sha256: string;
-  status: KeyStatus | 'unknown' | 'invalid';
+  status: VerifyStatus;
 }
 
 export async function verifyKeys(db: Kysely<Database>, keys: string[], now: Date): Promise<VerifyResult[]> {

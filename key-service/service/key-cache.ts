@@ -5,7 +5,7 @@
 // revoked or were never issued: neither can become valid again (a revocation is for ever, and a new
 // key is random, so nobody holds it before it exists). A leaked, revoked key that bots keep trying
 // then costs no database lookup. Expired keys are not remembered: an expiry can still move.
-import type { Plan } from '../../platform/database/schema.js';
+import type { Plan } from './types.js';
 import type { Scope } from './types.js';
 
 export interface VerifiedKey {

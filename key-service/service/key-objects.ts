@@ -1,6 +1,6 @@
 // Stored key rows → the key objects the API shows (never the key itself).
 import type { ApiKeysTable } from '../../platform/database/schema.js';
-import type { KeyObject, KeyStatus, RevokedReason, Scope } from './types.js';
+import type { KeyObject, KeyStatus, Scope } from './types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -32,6 +32,6 @@ export function toKeyObject(row: ApiKeysTable, rotationPeriodDays: number, now: 
     rotation_due_at: rotationDue,
     rotation_overdue: status === 'active' && rotationDue <= now.toISOString(),
     revoked_at: row.revoked_at,
-    revoked_reason: row.revoked_reason as RevokedReason | null,
+    revoked_reason: row.revoked_reason,
   };
 }

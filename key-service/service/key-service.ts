@@ -5,7 +5,7 @@ import { Counter } from '../../platform/metrics.js';
 import { KEY_LENGTH, isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
 import type { RevocationBus } from '../../platform/database/revocation-bus/index.js';
 import type { Store } from '../../platform/database/database.js';
-import type { Plan } from '../../platform/database/schema.js';
+import type { Plan } from './types.js';
 import { createAccount, findAccountRow, toAccountObject, updateAccount, type AccountChanges, type NewAccount } from './accounts.js';
 import { listAuditEvents } from './audit.js';
 import {

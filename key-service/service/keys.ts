@@ -5,7 +5,9 @@ import { displayParts, generateKey, sha256Hex } from '../../platform/key-format.
 import { hmslHash } from '../../platform/hmsl-hash.js';
 import { isIdOf, newId } from '../../platform/ids.js';
 import type { ApiKeysTable, Database } from '../../platform/database/schema.js';
-import { KEY_PLANS, findAccountRow } from './accounts.js';
+import { DEFAULT_GRACE_HOURS, MAX_EXPIRY_DAYS, MAX_GRACE_HOURS, MAX_KEY_NAME_LENGTH, MAX_NOTE_LENGTH } from '../../platform/limits/fields.js';
+import { KEY_PLANS, isOneOf } from '../../platform/vocabulary.js';
+import { findAccountRow } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
 import { toKeyObject } from './key-objects.js';
 import { decodeCursor, toPage } from './paging.js';
@@ -13,8 +15,6 @@ import type { CreatedKey, KeyObject, KeyStatus, Page, RequestContext, RevokedRea
 import { refusePastedKey } from './no-pasted-keys.js';
 
 const HOUR_MS = 3_600_000;
-export const DEFAULT_GRACE_HOURS = 24;
-export const MAX_NAME_LENGTH = 100;
 
 export interface NewKey {
   name: string;
@@ -101,8 +101,8 @@ async function insertKey(
 
 function cleanName(name: string): string {
   const trimmed = name.trim();
-  if (!trimmed || trimmed.length > MAX_NAME_LENGTH) {
-    throw new ApiError('invalid_request', `The key name must be 1 to ${MAX_NAME_LENGTH} characters, for example "Production CRM sync".`);
+  if (!trimmed || trimmed.length > MAX_KEY_NAME_LENGTH) {
+    throw new ApiError('invalid_request', `The key name must be 1 to ${MAX_KEY_NAME_LENGTH} characters, for example "Production CRM sync".`);
   }
   refusePastedKey('The key name', trimmed);
   return trimmed;
@@ -114,13 +114,13 @@ export async function createKey(db: Kysely<Database>, accountId: string, input: 
   if (scopes.length === 0) throw new ApiError('invalid_request', 'A key needs at least one scope.');
   assertCanGrant(context, scopes);
   const days = input.expires_in_days;
-  if (days !== undefined && !(Number.isFinite(days) && days > 0 && days <= 3650)) {
-    throw new ApiError('invalid_request', 'expires_in_days must be a positive number of at most 3650.');
+  if (days !== undefined && !(Number.isFinite(days) && days > 0 && days <= MAX_EXPIRY_DAYS)) {
+    throw new ApiError('invalid_request', `expires_in_days must be a positive number of at most ${MAX_EXPIRY_DAYS}.`);
   }
   const material = await newKeyMaterial();
   return db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
-    if (!KEY_PLANS.includes(account.plan)) {
+    if (!isOneOf(KEY_PLANS, account.plan)) {
       throw new ApiError('plan_required', 'API keys come with the Pro and Agency plans. Upgrade this account to Pro or Agency to create keys.');
     }
     const expiresAt = days === undefined ? null : new Date(now.getTime() + days * 24 * HOUR_MS).toISOString();
@@ -216,6 +216,7 @@ export async function revokeKey(
   context: RequestContext,
   now: Date,
 ): Promise<RevokeResult> {
+  if (note !== undefined && note.length > MAX_NOTE_LENGTH) throw new ApiError('invalid_request', `The note must be at most ${MAX_NOTE_LENGTH} characters.`);
   return db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     const found = await findKeyRow(trx, accountId, keyId);
@@ -241,8 +242,8 @@ export async function rollKey(
   now: Date,
 ): Promise<RollResult> {
   const grace = graceHours ?? DEFAULT_GRACE_HOURS;
-  if (!(Number.isFinite(grace) && grace >= 0 && grace <= 720)) {
-    throw new ApiError('invalid_request', 'grace_period_hours must be a number from 0 to 720.');
+  if (!(Number.isFinite(grace) && grace >= 0 && grace <= MAX_GRACE_HOURS)) {
+    throw new ApiError('invalid_request', `grace_period_hours must be a number from 0 to ${MAX_GRACE_HOURS}.`);
   }
   const material = await newKeyMaterial();
   return db.transaction().execute(async (trx) => {

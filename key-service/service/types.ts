@@ -1,22 +1,8 @@
 // The shapes the key service hands out (SPEC §2.2, §2.5) and the context every change carries.
-import type { Plan } from '../../platform/database/schema.js';
+import type { ActorType, KeyStatus, Plan, RevokedReason, Scope, SourceKind } from '../../platform/vocabulary.js';
 
-export const SCOPES = ['enrichment', 'keys:manage'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export type KeyStatus = 'active' | 'expired' | 'revoked';
-
-export type RevokedReason =
-  | 'user'
-  | 'rolled'
-  | 'exposed:github-partner'
-  | 'exposed:github-app'
-  | 'exposed:gitguardian'
-  | 'exposed:gitlab'
-  | 'exposed:scanner'
-  | 'exposed:report';
-
-export type ActorType = 'user' | 'key' | 'system' | 'github' | 'gitguardian' | 'gitlab' | 'reporter';
+// The words these shapes use, defined in platform/vocabulary.ts.
+export type { ActorType, KeyStatus, Plan, RevokedReason, Scope };
 
 export interface Actor {
   type: ActorType;
@@ -81,8 +67,9 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** Where a reported key was found. */
 export interface ExposureSource {
-  kind: 'scanner' | 'github' | 'gitguardian' | 'gitlab' | 'other';
+  kind: SourceKind;
   url?: string | undefined;
   location?: string | undefined;
 }

@@ -4,7 +4,7 @@
 // - always: a browser's Origin / Sec-Fetch-Site must say the form came from this site.
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { timingSafeEqual } from 'node:crypto';
+import { secretsEqual } from '../../platform/constant-time.js';
 import { ApiError } from '../../platform/errors.js';
 import { randomToken } from './session-store.js';
 
@@ -13,10 +13,7 @@ const PRE_SESSION_COOKIE = 'lfk_csrf';
 const CSRF_REFUSED = 'This form has expired or did not come from this site. Reload the page and try again.';
 
 export function sameToken(sent: string | undefined, expected: string): boolean {
-  if (sent === undefined) return false;
-  const a = Buffer.from(sent);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sent !== undefined && secretsEqual(sent, expected);
 }
 
 /** True when the browser says the request came from this site (or says nothing, as non-browsers do). */

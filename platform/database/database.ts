@@ -1,6 +1,7 @@
 // Opens the store: SQLite (better-sqlite3, WAL) or PostgreSQL (pg), behind one Kysely query
 // layer. Drivers are imported on demand so neither is loaded unless used.
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { DEFAULT_POOL_SIZE } from '../defaults.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
 import { PostgresRevocationBus, SqliteRevocationBus, type RevocationBus } from './revocation-bus/index.js';
@@ -125,7 +126,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Store> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000,
   });

@@ -1,8 +1,7 @@
 // The tables, as Kysely sees them. Times are ISO-8601 UTC strings (`toISOString()`), which sort
 // and compare the same way as text on SQLite and PostgreSQL.
 import type { Generated } from 'kysely';
-
-export type Plan = 'free' | 'pro' | 'agency';
+import type { ActorType, InstallationStatus, JobStatus, NoticeChannel, Plan, QueueStatus, RevokedReason, Role, WebhookProvider } from '../vocabulary.js';
 
 export interface AccountsTable {
   id: string;
@@ -19,7 +18,7 @@ export interface UsersTable {
   account_id: string;
   email: string;
   password_hash: string;
-  role: 'owner' | 'member';
+  role: Role;
   created_at: string;
 }
 
@@ -44,7 +43,7 @@ export interface ApiKeysTable {
   /** When the `key.expired` event was written (so it is written once). */
   expiry_recorded_at: string | null;
   revoked_at: string | null;
-  revoked_reason: string | null;
+  revoked_reason: RevokedReason | null;
   /** The key a roll replaced this one with. */
   replaced_by: string | null;
 }
@@ -54,7 +53,7 @@ export interface AuditEventsTable {
   account_id: string;
   type: string;
   at: string;
-  actor_type: string;
+  actor_type: ActorType;
   actor_id: string | null;
   key_id: string | null;
   key_name: string | null;
@@ -69,7 +68,7 @@ export interface JobsTable {
   account_id: string;
   key_id: string;
   file_url: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
+  status: JobStatus;
   created_at: string;
 }
 
@@ -123,7 +122,7 @@ export interface WebLoginThrottleTable {
 export interface QueueColumns {
   id: string;
   payload: string;
-  status: 'pending' | 'processing' | 'done' | 'failed';
+  status: QueueStatus;
   attempts: number;
   next_attempt_at: string;
   locked_until: string | null;
@@ -135,7 +134,7 @@ export interface QueueColumns {
 
 /** Every accepted webhook delivery, stored before the 2xx (SPEC §4). Never holds a full key. */
 export interface WebhookDeliveriesTable extends QueueColumns {
-  provider: 'github-partner' | 'github-app' | 'gitguardian' | 'gitlab';
+  provider: WebhookProvider;
   event: string;
   dedup_key: string;
   received_at: string;
@@ -144,7 +143,7 @@ export interface WebhookDeliveriesTable extends QueueColumns {
 /** Notices to an account that a key was revoked for exposure, written with the revocation (SPEC §4.4). */
 export interface NotificationOutboxTable extends QueueColumns {
   event_id: string;
-  channel: 'email' | 'webhook';
+  channel: NoticeChannel;
   account_id: string;
   key_id: string;
   created_at: string;
@@ -169,7 +168,7 @@ export interface GithubInstallationsTable {
   account_type: string;
   repository_selection: string;
   repositories: string | null;
-  status: 'active' | 'suspended' | 'deleted';
+  status: InstallationStatus;
   created_at: string;
   updated_at: string;
 }

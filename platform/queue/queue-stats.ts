@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import { LabelledGauge, type MetricsRegistry } from '../metrics.js';
 import type { Store } from '../database/database.js';
+import { QUEUE_STATUSES } from '../vocabulary.js';
 import type { QueueTable } from './queue.js';
 
 const TIME_COLUMN: Record<QueueTable, 'received_at' | 'created_at'> = {
@@ -36,15 +37,13 @@ export async function queueStats(store: Store, table: QueueTable, now = new Date
   };
 }
 
-const BACKFILL_STATES = ['pending', 'processing', 'done', 'failed'] as const;
-
 /** `lfk_backfill_repositories{state}`: the GitHub App's history scans by state (SPEC §7.1). */
 export function registerBackfillMetrics(registry: MetricsRegistry, store: Store): void {
   registry.add(
     new LabelledGauge('lfk_backfill_repositories', 'Repositories whose history the GitHub App scans, by state of their scan.', async () => {
       const rows = await store.db.selectFrom('github_backfill_jobs').select(['status', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy('status').execute();
       const counts = new Map(rows.map((row) => [row.status, Number(row.count)]));
-      return BACKFILL_STATES.map((state) => ({ labels: { state }, value: counts.get(state) ?? 0 }));
+      return QUEUE_STATUSES.map((state) => ({ labels: { state }, value: counts.get(state) ?? 0 }));
     }),
   );
 }

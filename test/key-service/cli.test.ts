@@ -116,6 +116,32 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
     }
   });
 
+  it('refuses a revocation note over 500 characters with exit 2, as the API and the page do, and keeps the key live', async () => {
+    const account = await runLfk(['accounts', 'create', '--name', 'Note Co', '--email', `note-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin', '--json'], {
+      env,
+      input: 'a long enough password',
+    });
+    const { account: acct } = JSON.parse(account.stdout);
+    const key = JSON.parse((await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Noted', '--json'], { env })).stdout);
+    const refused = await runLfk(['keys', 'revoke', key.id, '--note', 'n'.repeat(501)], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/The note must be at most 500 characters/);
+    const listed = await runLfk(['keys', 'list', '--account', acct.id, '--json'], { env });
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: key.id, status: 'active' })]);
+    const revoked = await runLfk(['keys', 'revoke', key.id, '--note', 'n'.repeat(500), '--json'], { env });
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ id: key.id, status: 'revoked' });
+  });
+
+  it('refuses an owner password over 1024 characters with exit 2, as the setup page does (sign-in takes no longer one)', async () => {
+    const refused = await runLfk(['accounts', 'create', '--name', 'Long Co', '--email', `long-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin'], {
+      env,
+      input: 'p'.repeat(1025),
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/The password must be at most 1024 characters/);
+  });
+
   it('rejects a duplicate e-mail with exit 1', async () => {
     const args = ['accounts', 'create', '--name', 'Dup', '--email', `dup-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin'];
     expect((await runLfk(args, { env, input: 'a long enough password' })).code).toBe(0);

@@ -3,7 +3,7 @@ import { createApiApp } from '../../key-service/http/app.js';
 import type { ApiDeps } from '../../key-service/http/env.js';
 import { createLogger } from '../../platform/logger.js';
 import type { Dialect, Store } from '../../platform/database/database.js';
-import type { Plan } from '../../platform/database/schema.js';
+import type { Plan } from '../../platform/vocabulary.js';
 import { KeyService, type KeyServiceOptions } from '../../key-service/service/key-service.js';
 import type { CreatedKey, Scope } from '../../key-service/service/types.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';

@@ -1,6 +1,7 @@
 // A stored partner batch: the lfk keys GitHub's partner program (SPEC §4.1) or GitLab (§7.3, its
 // partner program or a Self-Managed instance's Token Revocation API) found, revoked in one call.
-import type { ExposedReason, ReportStatus, WebhookSource } from '../../key-service/exposure-reporter.js';
+import type { WebhookSource } from '../../key-service/exposure-reporter.js';
+import type { ExposedReason, ExposureStatus } from '../../platform/vocabulary.js';
 import type { PartnerDelivery } from '../deliveries.js';
 import type { HandlerDeps } from './deps.js';
 
@@ -12,7 +13,7 @@ const PROGRAMS = {
 export async function onPartnerBatch(delivery: PartnerDelivery, program: keyof typeof PROGRAMS, deps: HandlerDeps): Promise<unknown> {
   const { reason, kind, location } = PROGRAMS[program];
   // Each key with its own place, so its audit trail says where it was found; one call for all.
-  const statuses: ReportStatus[] = await deps.reporter.revokeBySha256(
+  const statuses: ExposureStatus[] = await deps.reporter.revokeBySha256(
     delivery.matches.map((match) => ({ sha256: match.sha256, source: { kind, ...(match.url && { url: match.url }), location: location(match.source) } })),
     reason,
   );

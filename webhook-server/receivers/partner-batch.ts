@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { displayOf, isWellFormedKey, redactKeys, sha256Hex } from '../../platform/key-format.js';
+import { MAX_KEYS_PER_REPORT } from '../../platform/limits/fields.js';
 import { errorFields } from '../../platform/logger.js';
 import type { PartnerDelivery } from '../deliveries.js';
 import {
@@ -16,7 +17,7 @@ import {
 } from '../verify-partner.js';
 import { errorResponse, isObject, parseJson, readSignedBody, refuse, tooLarge, type ReceiverDeps } from './shared.js';
 
-export const MAX_PARTNER_MATCHES = 1000;
+export const MAX_PARTNER_MATCHES = MAX_KEYS_PER_REPORT;
 // 1000 matches with long URLs can pass 1 MiB; the match count is the real limit.
 export const MAX_PARTNER_BODY_BYTES = 8 * 1024 * 1024;
 

@@ -8,8 +8,11 @@ import { readCredentials } from '../credentials.js';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { jsonBody, jsonResponse } from '../openapi-parts.js';
 import { RateLimiter } from '../../../platform/http/rate-limit.js';
+import { DEFAULT_REPORT_RATE_LIMIT } from '../../../platform/defaults.js';
+import { MAX_KEYS_PER_REPORT } from '../../../platform/limits/fields.js';
 import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
 import { requestHeader } from '../../../platform/http/request-headers.js';
+import { WEBHOOK_SOURCE_KINDS, isOneOf } from '../../../platform/vocabulary.js';
 
 /** True when the request carries LFK_SERVICE_TOKEN: a separate webhook server of ours. */
 function fromServiceToken(c: Context<ApiEnv>, serviceToken: string | undefined): boolean {
@@ -19,13 +22,13 @@ function fromServiceToken(c: Context<ApiEnv>, serviceToken: string | undefined):
 }
 
 function reporterContext(c: Context<ApiEnv>, ip: string, source: ExposureSource): RequestContext {
-  const actorType = source.kind === 'github' || source.kind === 'gitguardian' || source.kind === 'gitlab' ? source.kind : 'reporter';
+  const actorType = isOneOf(WEBHOOK_SOURCE_KINDS, source.kind) ? source.kind : 'reporter';
   return { actor: { type: actorType }, ip, userAgent: requestHeader(c, 'user-agent') };
 }
 
 export function registerExposures(app: ApiApp, deps: ApiDeps): void {
   const { service } = deps;
-  const limit = deps.reportRateLimit ?? 60;
+  const limit = deps.reportRateLimit ?? DEFAULT_REPORT_RATE_LIMIT;
   const reportLimiter = new RateLimiter(limit);
   const verifyLimiter = new RateLimiter(limit);
   const trustProxy = deps.trustProxy ?? false;
@@ -35,7 +38,8 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     path: '/v1/exposures',
     summary: 'Report leaked keys: holding a key is the proof. Live keys are revoked at once.',
     description:
-      'At most 1000 keys. Rate-limited per client address. A separate webhook server reports by `sha256s` or `hmsl_hashes`, optionally with a `reason`, with `Authorization: Bearer <LFK_SERVICE_TOKEN>` (not rate-limited).',
+      `At most ${MAX_KEYS_PER_REPORT} keys. ` +
+      'Rate-limited per client address. A separate webhook server reports by `sha256s` or `hmsl_hashes`, optionally with a `reason`, with `Authorization: Bearer <LFK_SERVICE_TOKEN>` (not rate-limited).',
     request: { body: jsonBody(ExposureBodySchema) },
     responses: { 200: jsonResponse(ExposureResultsSchema, 'One result per reported key, in order'), ...errorResponses(400, 401, 413, 429, 503) },
   });

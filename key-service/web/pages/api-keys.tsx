@@ -1,6 +1,8 @@
 // /app/api-keys: the key list, search, and the create, show-once, revoke and roll dialogs.
 import type { Child, FC } from 'hono/jsx';
-import type { AccountObject, CreatedKey, KeyObject, Page } from '../../service/types.js';
+import { DEFAULT_GRACE_HOURS, MAX_KEY_NAME_LENGTH, MAX_NOTE_LENGTH } from '../../../platform/limits/fields.js';
+import { KEY_PLANS, KEY_STATUSES, isOneOf } from '../../../platform/vocabulary.js';
+import type { AccountObject, CreatedKey, KeyObject, KeyStatus, Page } from '../../service/types.js';
 import { CsrfField, HeaderRow, Layout, Notice, SecretDialog, When, type Viewer } from '../layout.js';
 
 export const KEY_NAME_EXAMPLES = ['Production CRM sync', 'Staging environment', 'Zapier integration'];
@@ -33,10 +35,10 @@ export interface KeysPageProps {
 }
 
 export function canHoldKeys(account: AccountObject): boolean {
-  return account.plan === 'pro' || account.plan === 'agency';
+  return isOneOf(KEY_PLANS, account.plan);
 }
 
-const STATUS_LABEL = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
+const STATUS_LABEL: Record<KeyStatus, string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
 
 export const KeysPage: FC<KeysPageProps> = (props) => {
   const { viewer, account, keys, q, status, listUrl, dialog, flash, error } = props;
@@ -58,7 +60,7 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
         <form method="get" action="/app/api-keys" role="search" class="search">
           <div class="field">
             <label for="q">Search by name or prefix</label>
-            <input id="q" name="q" type="search" value={q} maxlength={100} placeholder="Name or lfk_sk_a1b2" />
+            <input id="q" name="q" type="search" value={q} maxlength={MAX_KEY_NAME_LENGTH} placeholder="Name or lfk_sk_a1b2" />
           </div>
           <div class="field">
             <label for="status">Status</label>
@@ -66,7 +68,7 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
               <option value="" selected={status === ''}>
                 All
               </option>
-              {(['active', 'expired', 'revoked'] as const).map((value) => (
+              {KEY_STATUSES.map((value) => (
                 <option value={value} selected={status === value}>
                   {STATUS_LABEL[value]}
                 </option>
@@ -171,7 +173,7 @@ const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name
           name="name"
           type="text"
           required
-          maxlength={100}
+          maxlength={MAX_KEY_NAME_LENGTH}
           autocomplete="off"
           value={name ?? ''}
           aria-describedby={error ? 'key-name-error key-name-hint' : 'key-name-hint'}
@@ -264,7 +266,7 @@ const RevokeDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
     </p>
     <div class="field">
       <label for="revoke-note">Note (optional)</label>
-      <input id="revoke-note" name="note" type="text" maxlength={500} autocomplete="off" aria-describedby="revoke-note-hint" />
+      <input id="revoke-note" name="note" type="text" maxlength={MAX_NOTE_LENGTH} autocomplete="off" aria-describedby="revoke-note-hint" />
       <p class="hint" id="revoke-note-hint">
         Kept in the audit log, for example “Leaked in a support ticket”.
       </p>
@@ -282,7 +284,7 @@ const RollDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
       <label for="grace">Keep the old key working for</label>
       <select id="grace" name="grace_period_hours">
         {GRACE_CHOICES.map(([hours, label]) => (
-          <option value={String(hours)} selected={hours === 24}>
+          <option value={String(hours)} selected={hours === DEFAULT_GRACE_HOURS}>
             {label}
           </option>
         ))}

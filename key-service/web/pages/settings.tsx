@@ -1,5 +1,6 @@
 // /app/settings: the rotation period and the notification URL (PATCH /v1/account's fields).
 import type { FC } from 'hono/jsx';
+import { MAX_ROTATION_DAYS, MAX_URL_LENGTH, MIN_ROTATION_DAYS } from '../../../platform/limits/fields.js';
 import type { AccountObject } from '../../service/types.js';
 import { CsrfField, Layout, Notice, SecretDialog, type Viewer } from '../layout.js';
 
@@ -29,14 +30,14 @@ export const SettingsPage: FC<{
         <CsrfField token={viewer.csrfToken} />
         <div class="field">
           <label for="rotation">Rotation period (days)</label>
-          <input id="rotation" name="rotation_period_days" type="number" min={30} max={90} step={1} required value={shown.rotation_period_days} aria-describedby="rotation-hint" />
+          <input id="rotation" name="rotation_period_days" type="number" min={MIN_ROTATION_DAYS} max={MAX_ROTATION_DAYS} step={1} required value={shown.rotation_period_days} aria-describedby="rotation-hint" />
           <p class="hint" id="rotation-hint">
-            From 30 to 90 days. A key is due for rotation this long after it was created.
+            From {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS} days. A key is due for rotation this long after it was created.
           </p>
         </div>
         <div class="field">
           <label for="notification-url">Notification URL</label>
-          <input id="notification-url" name="notification_url" type="url" maxlength={2048} value={shown.notification_url} placeholder="https://example.com/hooks/lfk" aria-describedby="notification-hint" />
+          <input id="notification-url" name="notification_url" type="url" maxlength={MAX_URL_LENGTH} value={shown.notification_url} placeholder="https://example.com/hooks/lfk" aria-describedby="notification-hint" />
           <p class="hint" id="notification-hint">
             lfk POSTs a signed message here when a key is revoked because it leaked. Leave empty for none.
           </p>

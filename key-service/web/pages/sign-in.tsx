@@ -1,5 +1,7 @@
 // The sign-in page and the one-time setup page of an empty installation.
 import type { FC } from 'hono/jsx';
+import { MAX_ACCOUNT_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../../platform/limits/fields.js';
+import { KEY_PLANS, PLANS, isOneOf, type Plan } from '../../../platform/vocabulary.js';
 import { CsrfField, Layout, Notice } from '../layout.js';
 
 export const LoginPage: FC<{ csrfToken: string; email?: string; error?: string | undefined; info?: string | undefined }> = ({ csrfToken, email, error, info }) => (
@@ -12,11 +14,11 @@ export const LoginPage: FC<{ csrfToken: string; email?: string; error?: string |
         <CsrfField token={csrfToken} />
         <div class="field">
           <label for="email">E-mail address</label>
-          <input id="email" name="email" type="email" autocomplete="username" required maxlength={320} value={email ?? ''} autofocus />
+          <input id="email" name="email" type="email" autocomplete="username" required maxlength={MAX_EMAIL_LENGTH} value={email ?? ''} autofocus />
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required maxlength={1024} />
+          <input id="password" name="password" type="password" autocomplete="current-password" required maxlength={MAX_PASSWORD_LENGTH} />
         </div>
         <button type="submit" class="primary">
           Sign in
@@ -25,6 +27,10 @@ export const LoginPage: FC<{ csrfToken: string; email?: string; error?: string |
     </div>
   </Layout>
 );
+
+/** The plans that come with API keys first: the first is chosen until the form says otherwise. */
+const PLAN_CHOICES: readonly Plan[] = [...KEY_PLANS, ...PLANS.filter((plan) => !isOneOf(KEY_PLANS, plan))];
+const PLAN_NAMES: Record<Plan, string> = { free: 'Free', pro: 'Pro', agency: 'Agency' };
 
 export interface SetupValues {
   account_name?: string;
@@ -43,14 +49,14 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
         <input type="hidden" name="token" value={token} />
         <div class="field">
           <label for="account_name">Account name</label>
-          <input id="account_name" name="account_name" type="text" required maxlength={200} value={values.account_name ?? ''} autofocus />
+          <input id="account_name" name="account_name" type="text" required maxlength={MAX_ACCOUNT_NAME_LENGTH} value={values.account_name ?? ''} autofocus />
         </div>
         <div class="field">
           <label for="plan">Plan</label>
           <select id="plan" name="plan" aria-describedby="plan-hint">
-            {(['pro', 'agency', 'free'] as const).map((plan) => (
-              <option value={plan} selected={(values.plan ?? 'pro') === plan}>
-                {plan === 'pro' ? 'Pro' : plan === 'agency' ? 'Agency' : 'Free'}
+            {PLAN_CHOICES.map((plan) => (
+              <option value={plan} selected={(values.plan ?? PLAN_CHOICES[0]) === plan}>
+                {PLAN_NAMES[plan]}
               </option>
             ))}
           </select>
@@ -60,13 +66,13 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
         </div>
         <div class="field">
           <label for="email">Owner's e-mail address</label>
-          <input id="email" name="email" type="email" autocomplete="username" required maxlength={320} value={values.email ?? ''} />
+          <input id="email" name="email" type="email" autocomplete="username" required maxlength={MAX_EMAIL_LENGTH} value={values.email ?? ''} />
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={10} maxlength={1024} aria-describedby="password-hint" />
+          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} maxlength={MAX_PASSWORD_LENGTH} aria-describedby="password-hint" />
           <p class="hint" id="password-hint">
-            At least 10 characters.
+            At least {MIN_PASSWORD_LENGTH} characters.
           </p>
         </div>
         <button type="submit" class="primary">

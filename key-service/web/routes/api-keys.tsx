@@ -2,13 +2,13 @@
 import type { Context, Hono } from 'hono';
 import { ApiError } from '../../../platform/errors.js';
 import { redactKeys } from '../../../platform/key-format.js';
-import type { CreatedKey, KeyObject, KeyStatus } from '../../service/types.js';
+import { DEFAULT_GRACE_HOURS, MAX_KEY_NAME_LENGTH } from '../../../platform/limits/fields.js';
+import { KEY_STATUSES, isOneOf } from '../../../platform/vocabulary.js';
+import type { CreatedKey, KeyObject } from '../../service/types.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { GRACE_CHOICES, KeysPage, withParams, type KeysDialog } from '../pages/api-keys.js';
 import { requireSession, userContext, viewerOf } from '../session-cookie.js';
-
-const STATUSES: readonly string[] = ['active', 'expired', 'revoked'];
 
 export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
   const { service } = deps;
@@ -21,7 +21,7 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
     filter: { q: string; status: string; cursor?: string | undefined } = { q: '', status: '' },
   ) => {
     const accountId = c.get('session').accountId;
-    const keys = await service.listKeys(accountId, { q: filter.q || undefined, status: (filter.status || undefined) as KeyStatus | undefined, cursor: filter.cursor, limit: 50 });
+    const keys = await service.listKeys(accountId, { q: filter.q || undefined, status: isOneOf(KEY_STATUSES, filter.status) ? filter.status : undefined, cursor: filter.cursor, limit: 50 });
     const listUrl = withParams('/app/api-keys', { q: filter.q, status: filter.status });
     return c.html(
       <KeysPage viewer={viewerOf(c)} account={c.get('account')} keys={keys} q={filter.q} status={filter.status} listUrl={listUrl} dialog={extra.dialog} flash={extra.flash} error={extra.error} />,
@@ -32,8 +32,8 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
   const postedForm = (c: Context<WebEnv>) => readSignedForm(c, deps.publicOrigin, c.get('session').csrfToken);
 
   app.get('/app/api-keys', signedIn, async (c) => {
-    const q = (c.req.query('q') ?? '').replace(/\0/g, '').trim().slice(0, 100);
-    const status = STATUSES.includes(c.req.query('status') ?? '') ? c.req.query('status')! : '';
+    const q = (c.req.query('q') ?? '').replace(/\0/g, '').trim().slice(0, MAX_KEY_NAME_LENGTH);
+    const status = isOneOf(KEY_STATUSES, c.req.query('status')) ? c.req.query('status')! : '';
     const accountId = c.get('session').accountId;
     const extra: { dialog?: KeysDialog; flash?: string; error?: string } = {};
     const dialog = c.req.query('dialog');
@@ -62,7 +62,7 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_request') {
         // What was typed comes back in the form, except a pasted key: the page never shows one it was not creating.
-        return render(c, { dialog: { kind: 'create', name: redactKeys(name.slice(0, 100)), error: error.message }, status: 400 });
+        return render(c, { dialog: { kind: 'create', name: redactKeys(name.slice(0, MAX_KEY_NAME_LENGTH)), error: error.message }, status: 400 });
       }
       if (error instanceof ApiError && error.code === 'plan_required') return render(c, { error: error.message, status: 403 });
       throw error;
@@ -73,7 +73,6 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
   app.post('/app/api-keys/:id/revoke', signedIn, async (c) => {
     const form = await postedForm(c);
     const note = (form.get('note') ?? '').trim();
-    if (note.length > 500) throw new ApiError('invalid_request', 'The note must be at most 500 characters.');
     const key = await service.revokeKey(c.get('session').accountId, c.req.param('id'), note || undefined, userContext(c, deps));
     return c.redirect(withParams('/app/api-keys', { revoked: key.id }), 303);
   });
@@ -81,7 +80,7 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
   app.post('/app/api-keys/:id/roll', signedIn, async (c) => {
     const form = await postedForm(c);
     const accountId = c.get('session').accountId;
-    const graceField = form.get('grace_period_hours') ?? '24';
+    const graceField = form.get('grace_period_hours') ?? String(DEFAULT_GRACE_HOURS);
     const grace = /^\d{1,3}$/.test(graceField) ? Number(graceField) : Number.NaN;
     const keyId = c.req.param('id');
     if (!GRACE_CHOICES.some(([hours]) => hours === grace)) {

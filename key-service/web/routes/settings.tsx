@@ -3,8 +3,9 @@
 import type { Hono } from 'hono';
 import { ApiError } from '../../../platform/errors.js';
 import { redactKeys } from '../../../platform/key-format.js';
+import { MAX_ROTATION_DAYS, MAX_URL_LENGTH, MIN_ROTATION_DAYS } from '../../../platform/limits/fields.js';
 import { privateUrlReason } from '../../../platform/outbound/private-addresses.js';
-import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, type AccountChanges } from '../../service/accounts.js';
+import type { AccountChanges } from '../../service/accounts.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { SettingsPage } from '../pages/settings.js';
@@ -37,8 +38,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
       return refuse(`The rotation period must be a whole number of days from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);
     }
     const url = values.notification_url;
-    if (url && (url.length > 2048 || url.includes('\0') || !isWebAddress(url))) {
-      return refuse('The notification URL must be an absolute http or https address of at most 2048 characters.');
+    if (url && (url.length > MAX_URL_LENGTH || url.includes('\0') || !isWebAddress(url))) {
+      return refuse(`The notification URL must be an absolute http or https address of at most ${MAX_URL_LENGTH} characters.`);
     }
     const inside = url && !deps.allowPrivateUrls ? privateUrlReason(url) : undefined;
     if (inside) return refuse(`The notification URL must be reachable from the internet: ${inside}.`);

@@ -2,10 +2,11 @@
 import type { Context, Hono } from 'hono';
 import { ApiError } from '../../../platform/errors.js';
 import { clientAddress } from '../../../platform/http/client-address.js';
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH } from '../../../platform/limits/fields.js';
+import { PLANS } from '../../../platform/vocabulary.js';
 import { hashPassword, verifyPassword } from '../../passwords.js';
-import { PLANS } from '../../service/accounts.js';
 import { appendAuditEvent } from '../../service/audit.js';
-import type { Plan } from '../../../platform/database/schema.js';
+import type { Plan } from '../../service/types.js';
 import { assertFromThisSite, assertPreSessionToken, preSessionToken, readForm, readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { MessagePage } from '../pages/message.js';
@@ -43,9 +44,9 @@ export function registerSignIn(app: Hono<WebEnv>, deps: WebDeps): void {
     const csrfToken = preSessionToken(c, deps.secure);
     const email = (form.get('email') ?? '').trim().toLowerCase();
     const password = form.get('password') ?? '';
-    const again = (status: 400 | 401 | 429, error: string) => c.html(<LoginPage csrfToken={csrfToken} email={email.slice(0, 320)} error={error} />, status);
+    const again = (status: 400 | 401 | 429, error: string) => c.html(<LoginPage csrfToken={csrfToken} email={email.slice(0, MAX_EMAIL_LENGTH)} error={error} />, status);
     if (!email || !password) return again(400, 'Enter your e-mail address and password.');
-    if (email.length > 320 || password.length > 1024) return again(400, WRONG_CREDENTIALS);
+    if (email.length > MAX_EMAIL_LENGTH || password.length > MAX_PASSWORD_LENGTH) return again(400, WRONG_CREDENTIALS);
 
     const address = clientAddress(c, deps.trustProxy);
     const user = await db.selectFrom('users').select(['id', 'account_id', 'email', 'password_hash']).where('email', '=', email).executeTakeFirst();
@@ -114,7 +115,6 @@ export function registerSignIn(app: Hono<WebEnv>, deps: WebDeps): void {
     if (!(await claimSetupToken(db, token))) return deadLink(c);
     try {
       if (!PLANS.includes(values.plan as Plan)) throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
-      if (password.length > 1024) throw new ApiError('invalid_request', 'The password must be at most 1024 characters.');
       const created = await deps.service.createAccount({ name: values.account_name, plan: values.plan as Plan, email: values.email, password });
       await retireSetupTokens(db);
       logger.info('first account set up', { account_id: created.account.id, user_id: created.user.id });
