@@ -9,7 +9,7 @@ import type { SessionResolver } from '../http/auth.js';
 import { clientAddress } from '../../platform/http/client-address.js';
 import { errorFields } from '../../platform/logger.js';
 import { redactKeys } from '../../platform/key-format.js';
-import { databaseTrouble } from '../../platform/database/database.js';
+import { databaseTrouble } from '../../platform/database-trouble.js';
 import { APP_SCRIPT, APP_STYLE, SCRIPT_PATH, STYLE_PATH } from './assets.js';
 import { fromThisSite } from './csrf.js';
 import type { WebDeps, WebEnv, WebOptions } from './env.js';
