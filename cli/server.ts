@@ -83,7 +83,7 @@ export async function startServer(
   const service = new KeyService(store);
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
   const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
-  const web = createWebApp({ service, store, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy, allowPrivateUrls: settings.allowPrivateUrls });
+  const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy, allowPrivateUrls: settings.allowPrivateUrls });
   const metrics = createApiMetrics(service);
   registerQueueMetrics(metrics.registry, store);
   registerBackfillMetrics(metrics.registry, store);

@@ -22,6 +22,7 @@ import { createJob, getJob } from './jobs.js';
 import { KeyCache, type VerifiedKey } from './key-cache.js';
 import { parseScopes } from './key-objects.js';
 import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
+import { SignIn, type SignInOptions } from './sign-in.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 import { UsageRecorder, periodOf, type Counts } from './usage.js';
 
@@ -229,6 +230,14 @@ export class KeyService {
 
   updateAccount(accountId: string, changes: AccountChanges, context: RequestContext) {
     return updateAccount(this.db, accountId, changes, context);
+  }
+
+  /**
+   * The web page's sign-in, sessions and first-account setup, within these limits (the page's
+   * options). Everything they keep is in the database, so several may share one service.
+   */
+  createSignIn(options: SignInOptions = {}): SignIn {
+    return new SignIn(this.db, options, this.now);
   }
 
   // ── keys ────────────────────────────────────────────────────────────────────

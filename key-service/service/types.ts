@@ -1,6 +1,8 @@
 // The shapes the key service hands out (SPEC §2.2, §2.5) and the context every change carries.
 import type { Plan } from '../../platform/database/schema.js';
 
+export type { Plan };
+
 export const SCOPES = ['enrichment', 'keys:manage'] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -2,9 +2,9 @@
 // creates the first account. Only the token's SHA-256 is stored; it works until an account
 // exists or it is used, whichever comes first.
 import type { Kysely } from 'kysely';
+import { randomToken } from '../../platform/ids.js';
 import { sha256Hex } from '../../platform/key-format.js';
 import type { Database } from '../../platform/database/schema.js';
-import { randomToken } from './session-store.js';
 
 export async function hasAnyUser(db: Kysely<Database>): Promise<boolean> {
   return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
