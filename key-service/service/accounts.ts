@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ApiError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { privateUrlReason } from '../../platform/outbound/private-addresses.js';
 import { hashPassword } from '../passwords.js';
 import type { AccountsTable, Database, Plan } from '../../platform/database/schema.js';
 import { appendAuditEvent } from './audit.js';
@@ -73,13 +74,27 @@ export interface AccountChanges {
   notification_url?: string | null | undefined;
 }
 
+/** A notification URL naming an address inside the network, without `LFK_ALLOW_PRIVATE_URLS=1`. */
+export class PrivateNotificationUrlError extends ApiError {
+  constructor(
+    /** Which address, and why it is not public (private-addresses.ts). */
+    readonly reason: string,
+  ) {
+    super('invalid_request', `Invalid request: notification_url must be reachable from the internet (${reason}).`);
+  }
+}
+
 /** Applies the changes; the notification secret is returned only when a URL is first set. */
 export async function updateAccount(
   db: Kysely<Database>,
   accountId: string,
   changes: AccountChanges,
   context: RequestContext,
+  urls: { allowPrivate: boolean },
 ): Promise<AccountObject & { notification_secret?: string }> {
+  // A literal address inside the network is refused now; a name is checked again after DNS at delivery.
+  const inside = changes.notification_url && !urls.allowPrivate ? privateUrlReason(changes.notification_url) : undefined;
+  if (inside) throw new PrivateNotificationUrlError(inside);
   const days = changes.rotation_period_days;
   if (days !== undefined && (!Number.isInteger(days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS)) {
     throw new ApiError('invalid_request', `rotation_period_days must be a whole number from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);

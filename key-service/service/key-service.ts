@@ -40,6 +40,8 @@ export interface KeyServiceOptions {
   flushIntervalMs?: number;
   /** How often passed expiries are recorded as `key.expired` (default 30 s). */
   expirySweepIntervalMs?: number;
+  /** `LFK_ALLOW_PRIVATE_URLS=1`: a notification URL may name an address inside the network. */
+  allowPrivateUrls?: boolean | undefined;
 }
 
 export interface UsageReport {
@@ -229,7 +231,7 @@ export class KeyService {
   }
 
   updateAccount(accountId: string, changes: AccountChanges, context: RequestContext) {
-    return updateAccount(this.db, accountId, changes, context);
+    return updateAccount(this.db, accountId, changes, context, { allowPrivate: this.options.allowPrivateUrls ?? false });
   }
 
   /**

@@ -52,7 +52,6 @@ export function createWebApp(options: WebOptions): WebApp {
     publicOrigin: new URL(options.publicUrl).origin,
     secure: options.publicUrl.startsWith('https:'),
     trustProxy: options.trustProxy ?? false,
-    allowPrivateUrls: options.allowPrivateUrls ?? false,
   };
 
   const app = new Hono<WebEnv>();

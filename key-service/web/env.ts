@@ -21,8 +21,6 @@ export interface WebOptions {
   sessionMaxMs?: number | undefined;
   /** Largest accepted form in bytes (default 16 KiB). */
   maxFormBytes?: number | undefined;
-  /** `LFK_ALLOW_PRIVATE_URLS=1`: a notification URL may name an address inside the network. */
-  allowPrivateUrls?: boolean | undefined;
 }
 
 /** What every handler of the page is built with. */
@@ -34,7 +32,6 @@ export interface WebDeps {
   /** Cookies carry `Secure` (LFK_PUBLIC_URL is https). */
   secure: boolean;
   trustProxy: boolean;
-  allowPrivateUrls: boolean;
 }
 
 export interface WebVariables {

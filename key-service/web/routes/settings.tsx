@@ -3,8 +3,7 @@
 import type { Hono } from 'hono';
 import { ApiError } from '../../../platform/errors.js';
 import { redactKeys } from '../../../platform/key-format.js';
-import { privateUrlReason } from '../../../platform/outbound/private-addresses.js';
-import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, type AccountChanges } from '../../service/accounts.js';
+import { MAX_ROTATION_DAYS, MIN_ROTATION_DAYS, PrivateNotificationUrlError, type AccountChanges } from '../../service/accounts.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { SettingsPage } from '../pages/settings.js';
@@ -40,8 +39,6 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     if (url && (url.length > 2048 || url.includes('\0') || !isWebAddress(url))) {
       return refuse('The notification URL must be an absolute http or https address of at most 2048 characters.');
     }
-    const inside = url && !deps.allowPrivateUrls ? privateUrlReason(url) : undefined;
-    if (inside) return refuse(`The notification URL must be reachable from the internet: ${inside}.`);
     const changes: AccountChanges = {};
     if (days !== account.rotation_period_days) changes.rotation_period_days = days;
     if ((url || null) !== account.notification_url) changes.notification_url = url || null;
@@ -50,6 +47,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     try {
       updated = await deps.service.updateAccount(account.id, changes, userContext(c, deps));
     } catch (error) {
+      if (error instanceof PrivateNotificationUrlError) return refuse(`The notification URL must be reachable from the internet: ${error.reason}.`);
       if (error instanceof ApiError && error.code === 'invalid_request') return refuse(error.message);
       throw error;
     }
