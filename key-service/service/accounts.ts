@@ -7,6 +7,7 @@ import { privateUrlReason } from '../../platform/outbound/private-addresses.js';
 import { hashPassword } from '../passwords.js';
 import type { AccountsTable, Database, Plan } from '../../platform/database/schema.js';
 import { appendAuditEvent } from './audit.js';
+import type { ServiceCall } from './service-call.js';
 import type { AccountObject, RequestContext } from './types.js';
 import { refusePastedKey } from './no-pasted-keys.js';
 
@@ -30,7 +31,7 @@ export interface CreatedAccount {
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function createAccount(db: Kysely<Database>, input: NewAccount): Promise<CreatedAccount> {
+export async function createAccount(call: ServiceCall, input: NewAccount): Promise<CreatedAccount> {
   const name = input.name.trim();
   const email = input.email.trim().toLowerCase();
   if (!name || name.length > 200) throw new ApiError('invalid_request', 'The account name must be 1 to 200 characters.');
@@ -41,10 +42,10 @@ export async function createAccount(db: Kysely<Database>, input: NewAccount): Pr
     throw new ApiError('invalid_request', `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`);
   }
   const passwordHash = await hashPassword(input.password);
-  const now = new Date().toISOString();
+  const now = call.now.toISOString();
   const account = { id: newId('acct'), name, plan: input.plan };
   const user = { id: newId('usr'), email };
-  await db.transaction().execute(async (trx) => {
+  await call.db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
     if (taken) throw new ApiError('conflict', 'A user with that e-mail address already exists.');
     await trx.insertInto('accounts').values({ ...account, rotation_period_days: 90, notification_url: null, notification_secret: null, created_at: now }).execute();
@@ -86,7 +87,7 @@ export class PrivateNotificationUrlError extends ApiError {
 
 /** Applies the changes; the notification secret is returned only when a URL is first set. */
 export async function updateAccount(
-  db: Kysely<Database>,
+  call: ServiceCall,
   accountId: string,
   changes: AccountChanges,
   context: RequestContext,
@@ -100,7 +101,7 @@ export async function updateAccount(
     throw new ApiError('invalid_request', `rotation_period_days must be a whole number from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);
   }
   refusePastedKey('notification_url', changes.notification_url);
-  return db.transaction().execute(async (trx) => {
+  return call.db.transaction().execute(async (trx) => {
     const row = await findAccountRow(trx, accountId);
     const update: Partial<AccountsTable> = {};
     let newSecret: string | undefined;
@@ -115,7 +116,7 @@ export async function updateAccount(
     }
     if (Object.keys(update).length > 0) {
       await trx.updateTable('accounts').set(update).where('id', '=', accountId).execute();
-      await appendAuditEvent(trx, {
+      await appendAuditEvent({ ...call, db: trx }, {
         accountId,
         type: 'account.updated',
         context,

@@ -7,6 +7,7 @@ import type { Database } from '../../platform/database/schema.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import { PLANS, createAccount, type CreatedAccount, type NewAccount } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
+import type { ServiceCall } from './service-call.js';
 import { DEFAULT_SESSION_LIMITS, Sessions, type SessionLimits, type SignedIn } from './sessions.js';
 import { claimSetupToken, hasAnyUser, isSetupTokenValid, issueSetupToken, releaseSetupToken, retireSetupTokens } from './setup-tokens.js';
 import { DEFAULT_THROTTLE, SignInThrottle, type ThrottleLimits } from './sign-in-throttle.js';
@@ -53,12 +54,16 @@ export class SignIn {
   constructor(
     private readonly db: Kysely<Database>,
     limits: SignInOptions,
-    now: () => Date,
+    private readonly now: () => Date,
   ) {
     const session = { idleMs: limits.session?.idleMs ?? DEFAULT_SESSION_LIMITS.idleMs, maxMs: limits.session?.maxMs ?? DEFAULT_SESSION_LIMITS.maxMs };
     this.limits = { session, throttle: { ...DEFAULT_THROTTLE, ...limits.throttle } };
     this.sessions = new Sessions(db, this.limits.session, now);
     this.throttle = new SignInThrottle(db, this.limits.throttle, now);
+  }
+
+  private call(): ServiceCall {
+    return { db: this.db, now: this.now() };
   }
 
   /** The live session behind a cookie's token, or null (unknown, ended, idle too long). */
@@ -72,23 +77,23 @@ export class SignIn {
 
   /** False until the first account is set up: nobody can sign in yet. */
   hasAnyUser(): Promise<boolean> {
-    return hasAnyUser(this.db);
+    return hasAnyUser(this.call());
   }
 
   /** A one-time setup link token when the database has no user yet, else null. */
   issueSetupToken(): Promise<string | null> {
-    return issueSetupToken(this.db);
+    return issueSetupToken(this.call());
   }
 
   isSetupTokenValid(token: string | undefined): Promise<boolean> {
-    return isSetupTokenValid(this.db, token);
+    return isSetupTokenValid(this.call(), token);
   }
 
   /** Checks a password within the sign-in limits; ends `previousToken`'s session when it starts a new one. */
   async withPassword(email: string, password: string, client: SignInClient, previousToken: string | undefined): Promise<PasswordSignIn> {
     const user = await this.db.selectFrom('users').select(['id', 'account_id', 'email', 'password_hash']).where('email', '=', email).executeTakeFirst();
     const failed = async (reason: 'wrong_password' | 'locked' | 'busy') => {
-      if (user) await appendAuditEvent(this.db, { accountId: user.account_id, type: 'user.login_failed', context: contextOf(client, user.id), data: { email, reason } });
+      if (user) await appendAuditEvent(this.call(), { accountId: user.account_id, type: 'user.login_failed', context: contextOf(client, user.id), data: { email, reason } });
     };
 
     // Counted before the password is checked: a burst sent at once gets no more checks than the limits.
@@ -113,16 +118,16 @@ export class SignIn {
    * dead. A mistake in the form (ApiError) gives the link back, so the person may correct it.
    */
   async setUp(setupToken: string, input: NewAccount, client: SignInClient, previousToken: string | undefined): Promise<{ token: string; created: CreatedAccount } | null> {
-    if (!(await claimSetupToken(this.db, setupToken))) return null;
+    if (!(await claimSetupToken(this.call(), setupToken))) return null;
     try {
       if (!PLANS.includes(input.plan)) throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
       if (input.password.length > 1024) throw new ApiError('invalid_request', 'The password must be at most 1024 characters.');
-      const created = await createAccount(this.db, input);
-      await retireSetupTokens(this.db);
+      const created = await createAccount(this.call(), input);
+      await retireSetupTokens(this.call());
       const token = await this.start({ id: created.user.id, account_id: created.account.id, email: created.user.email }, 'setup', client, previousToken);
       return { token, created };
     } catch (error) {
-      await releaseSetupToken(this.db, setupToken);
+      await releaseSetupToken(this.call(), setupToken);
       throw error;
     }
   }
@@ -130,7 +135,7 @@ export class SignIn {
   private async start(user: SigningIn, via: 'password' | 'setup', client: SignInClient, previousToken: string | undefined): Promise<string> {
     await this.sessions.end(previousToken);
     const token = await this.sessions.create(user, client);
-    await appendAuditEvent(this.db, { accountId: user.account_id, type: 'user.login', context: contextOf(client, user.id), data: { email: user.email, via } });
+    await appendAuditEvent(this.call(), { accountId: user.account_id, type: 'user.login', context: contextOf(client, user.id), data: { email: user.email, via } });
     return token;
   }
 }
