@@ -80,10 +80,10 @@ export async function startServer(
     poolSize: settings.poolSize,
     onPoolError: (error) => logger.warn('database connection lost', errorFields(error)),
   });
-  const service = new KeyService(store);
+  const service = new KeyService(store, { allowPrivateUrls: settings.allowPrivateUrls });
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
   const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
-  const web = createWebApp({ service, store, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy, allowPrivateUrls: settings.allowPrivateUrls });
+  const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy });
   const metrics = createApiMetrics(service);
   registerQueueMetrics(metrics.registry, store);
   registerBackfillMetrics(metrics.registry, store);
@@ -99,7 +99,6 @@ export async function startServer(
     reportRateLimit: settings.reportRateLimit,
     keyRateLimit: settings.keyRateLimit,
     authFailureLimit: settings.authFailureLimit,
-    allowPrivateUrls: settings.allowPrivateUrls,
   });
   app.route('/', web.app);
   const webhooks = await startWebhooks(settings, { store, service, logger });

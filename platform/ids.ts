@@ -1,5 +1,6 @@
 // Prefixed, time-ordered ids (`key_…`, `acct_…`): sorting by id sorts by creation, which makes
 // "newest first" and cursor paging one indexed comparison on both databases.
+import { randomBytes } from 'node:crypto';
 import { randomBase62, toBase62 } from './key-format.js';
 
 export type IdPrefix = 'acct' | 'usr' | 'key' | 'job' | 'evt' | 'ses' | 'dlv' | 'ntf' | 'bfj';
@@ -20,4 +21,9 @@ const ID_SHAPE = /^[a-z]{2,4}_[0-9A-Za-z]{22}$/;
 
 export function isIdOf(prefix: IdPrefix, value: string): boolean {
   return value.startsWith(`${prefix}_`) && ID_SHAPE.test(value);
+}
+
+/** 256 random bits, URL-safe: a session cookie, a CSRF token, a setup link. */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
 }

@@ -1,6 +1,6 @@
 // lfk serve [--port N] [--host H]: the key service (and, as they land, the web page and webhooks).
 import { parseArgs } from 'node:util';
-import { isUnavailableError } from '../../platform/database/database.js';
+import { isUnavailableError } from '../../platform/database-trouble.js';
 import { UsageError } from '../command.js';
 import { redactUrl } from '../database-command.js';
 import { loadEnvironment, serverSettings } from '../settings.js';

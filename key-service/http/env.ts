@@ -43,6 +43,4 @@ export interface ApiDeps {
   metricsToken?: string | undefined;
   /** `LFK_PUBLIC_URL`: without a metrics token, `/metrics` answers its host besides the loopback names. */
   publicUrl?: string | undefined;
-  /** `LFK_ALLOW_PRIVATE_URLS=1`: a notification URL may name an address inside the network. */
-  allowPrivateUrls?: boolean;
 }

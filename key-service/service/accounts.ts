@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ApiError, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { privateUrlReason } from '../../platform/outbound/private-addresses.js';
 import { hashPassword } from '../passwords.js';
 import type { AccountsTable, Database } from '../../platform/database/schema.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from '../../platform/limits/fields.js';
 import { PLANS, isOneOf } from '../../platform/vocabulary.js';
 import { appendAuditEvent } from './audit.js';
+import type { ServiceCall } from './service-call.js';
 import type { AccountObject, Plan, RequestContext } from './types.js';
 import { refusePastedKey } from './no-pasted-keys.js';
 
@@ -33,7 +35,7 @@ export interface CreatedAccount {
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function createAccount(db: Kysely<Database>, input: NewAccount): Promise<CreatedAccount> {
+export async function createAccount(call: ServiceCall, input: NewAccount): Promise<CreatedAccount> {
   const name = input.name.trim();
   const email = input.email.trim().toLowerCase();
   if (!name || name.length > MAX_ACCOUNT_NAME_LENGTH) throw new ApiError('invalid_request', `The account name must be 1 to ${MAX_ACCOUNT_NAME_LENGTH} characters.`);
@@ -47,10 +49,10 @@ export async function createAccount(db: Kysely<Database>, input: NewAccount): Pr
     throw new ApiError('invalid_request', `The password must be at most ${MAX_PASSWORD_LENGTH} characters.`);
   }
   const passwordHash = await hashPassword(input.password);
-  const now = new Date().toISOString();
+  const now = call.now.toISOString();
   const account = { id: newId('acct'), name, plan: input.plan };
   const user = { id: newId('usr'), email };
-  await db.transaction().execute(async (trx) => {
+  await call.db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
     if (taken) throw new ApiError('conflict', 'A user with that e-mail address already exists.');
     await trx.insertInto('accounts').values({ ...account, rotation_period_days: DEFAULT_ROTATION_DAYS, notification_url: null, notification_secret: null, created_at: now }).execute();
@@ -80,19 +82,33 @@ export interface AccountChanges {
   notification_url?: string | null | undefined;
 }
 
+/** A notification URL naming an address inside the network, without `LFK_ALLOW_PRIVATE_URLS=1`. */
+export class PrivateNotificationUrlError extends ApiError {
+  constructor(
+    /** Which address, and why it is not public (private-addresses.ts). */
+    readonly reason: string,
+  ) {
+    super('invalid_request', `Invalid request: notification_url must be reachable from the internet (${reason}).`);
+  }
+}
+
 /** Applies the changes; the notification secret is returned only when a URL is first set. */
 export async function updateAccount(
-  db: Kysely<Database>,
+  call: ServiceCall,
   accountId: string,
   changes: AccountChanges,
   context: RequestContext,
+  urls: { allowPrivate: boolean },
 ): Promise<AccountObject & { notification_secret?: string }> {
+  // A literal address inside the network is refused now; a name is checked again after DNS at delivery.
+  const inside = changes.notification_url && !urls.allowPrivate ? privateUrlReason(changes.notification_url) : undefined;
+  if (inside) throw new PrivateNotificationUrlError(inside);
   const days = changes.rotation_period_days;
   if (days !== undefined && (!Number.isInteger(days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS)) {
     throw new ApiError('invalid_request', `rotation_period_days must be a whole number from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);
   }
   refusePastedKey('notification_url', changes.notification_url);
-  return db.transaction().execute(async (trx) => {
+  return call.db.transaction().execute(async (trx) => {
     const row = await findAccountRow(trx, accountId);
     const update: Partial<AccountsTable> = {};
     let newSecret: string | undefined;
@@ -107,7 +123,7 @@ export async function updateAccount(
     }
     if (Object.keys(update).length > 0) {
       await trx.updateTable('accounts').set(update).where('id', '=', accountId).execute();
-      await appendAuditEvent(trx, {
+      await appendAuditEvent({ ...call, db: trx }, {
         accountId,
         type: 'account.updated',
         context,

@@ -1,9 +1,9 @@
 // The audit log: append-only, per account. Nothing here updates or deletes an event.
-import type { Kysely } from 'kysely';
 import { newId } from '../../platform/ids.js';
 import { redactKeys } from '../../platform/key-format.js';
-import type { AuditEventsTable, Database } from '../../platform/database/schema.js';
+import type { AuditEventsTable } from '../../platform/database/schema.js';
 import { decodeCursor, toPage } from './paging.js';
+import type { ServiceCall } from './service-call.js';
 import type { AuditEvent, Page, RequestContext } from './types.js';
 
 export type AuditEventType =
@@ -26,16 +26,16 @@ export interface NewAuditEvent {
 }
 
 /** Events never hold a full key (SPEC §2.5), not even one pasted into a note, a source or a header. */
-export async function appendAuditEvent(db: Kysely<Database>, event: NewAuditEvent): Promise<string> {
+export async function appendAuditEvent(call: ServiceCall, event: NewAuditEvent): Promise<string> {
   const id = newId('evt');
   const redact = (text: string | null | undefined) => (text == null ? null : redactKeys(text));
-  await db
+  await call.db
     .insertInto('audit_events')
     .values({
       id,
       account_id: event.accountId,
       type: event.type,
-      at: event.at ?? new Date().toISOString(),
+      at: event.at ?? call.now.toISOString(),
       actor_type: event.context.actor.type,
       actor_id: event.context.actor.id ?? null,
       key_id: event.key?.id ?? null,
@@ -49,7 +49,7 @@ export async function appendAuditEvent(db: Kysely<Database>, event: NewAuditEven
 }
 
 export async function listAuditEvents(
-  db: Kysely<Database>,
+  { db }: ServiceCall,
   accountId: string,
   options: { limit: number; cursor?: string | undefined; type?: string | undefined },
 ): Promise<Page<AuditEvent>> {

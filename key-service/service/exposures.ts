@@ -7,6 +7,7 @@ import { enqueueRevocationNotices } from '../notify/outbox.js';
 import { appendAuditEvent } from './audit.js';
 import { keyStatus } from './key-objects.js';
 import { revokeKeyRow } from './keys.js';
+import type { ServiceCall } from './service-call.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 
 export interface ExposureResult {
@@ -40,7 +41,14 @@ export interface ExposureOutcome<R> {
  */
 export type OnCommitted = (committed: { sha256s: string[]; revoked: ExposureRevocation[] }) => void;
 
-function reasonFor(source: ExposureSource, override?: RevokedReason): RevokedReason {
+/** Who reports, what hears of each commit, and the reason when it is not the source's. */
+export interface Reporting {
+  context: RequestContext;
+  onCommitted: OnCommitted;
+  reason?: RevokedReason | undefined;
+}
+
+function reasonFor(source: ExposureSource, override: RevokedReason | undefined): RevokedReason {
   if (override) return override;
   return source.kind === 'scanner' ? 'exposed:scanner' : 'exposed:report';
 }
@@ -63,17 +71,17 @@ async function rowsBy(db: Kysely<Database>, column: 'sha256' | 'hmsl_hash', valu
 
 /** Records the exposure of one stored key and revokes it if it is still live, in the caller's transaction. */
 async function exposeRowIn(
-  trx: Kysely<Database>,
+  inTrx: ServiceCall,
   row: ApiKeysTable,
   source: ExposureSource,
-  context: RequestContext,
-  now: Date,
-  reason: RevokedReason,
+  { context, reason: override }: Reporting,
 ): Promise<{ status: 'revoked' | 'already_revoked'; revocation?: ExposureRevocation }> {
+  const { db: trx, now } = inTrx;
+  const reason = reasonFor(source, override);
   const current = await trx.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   const key = { id: current.id, name: current.name };
   const display = `${current.prefix}…${current.last4}`;
-  await appendAuditEvent(trx, {
+  await appendAuditEvent(inTrx, {
     accountId: current.account_id,
     type: 'key.exposed',
     context,
@@ -81,7 +89,7 @@ async function exposeRowIn(
     data: { display, ...sourceData(source), already_revoked: current.revoked_at !== null },
     at: now.toISOString(),
   });
-  const { row: after, changed, eventId } = await revokeKeyRow(trx, current, reason, context, now, sourceData(source));
+  const { row: after, changed, eventId } = await revokeKeyRow(inTrx, current, reason, context, sourceData(source));
   if (!changed || !eventId) return { status: 'already_revoked' as const };
   const revocation: ExposureRevocation = {
     accountId: current.account_id,
@@ -99,15 +107,8 @@ async function exposeRowIn(
   return { status: 'revoked' as const, revocation };
 }
 
-export async function reportExposedKeys(
-  db: Kysely<Database>,
-  keys: string[],
-  source: ExposureSource,
-  context: RequestContext,
-  now: Date,
-  onCommitted: OnCommitted,
-  reasonOverride?: RevokedReason,
-): Promise<ExposureOutcome<ExposureResult>> {
+export async function reportExposedKeys(call: ServiceCall, keys: string[], source: ExposureSource, reporting: Reporting): Promise<ExposureOutcome<ExposureResult>> {
+  const { db } = call;
   const hashes = keys.map((key) => sha256Hex(key));
   const wellFormed = keys.map((key) => isWellFormedKey(key));
   const rows = await rowsBy(db, 'sha256', hashes.filter((_, index) => wellFormed[index]));
@@ -121,8 +122,8 @@ export async function reportExposedKeys(
       results.push({ display, sha256, status: wellFormed[index] ? 'unknown' : 'invalid' });
       continue;
     }
-    const outcome = await db.transaction().execute((trx) => exposeRowIn(trx, row, source, context, now, reasonFor(source, reasonOverride)));
-    onCommitted({ sha256s: [sha256], revoked: outcome.revocation ? [outcome.revocation] : [] });
+    const outcome = await db.transaction().execute((trx) => exposeRowIn({ ...call, db: trx }, row, source, reporting));
+    reporting.onCommitted({ sha256s: [sha256], revoked: outcome.revocation ? [outcome.revocation] : [] });
     if (outcome.revocation) revoked.push(outcome.revocation);
     results.push({ display, sha256, status: outcome.status });
   }
@@ -135,16 +136,8 @@ export interface HashExposureResult {
 }
 
 /** The same report by GitGuardian HMSL hash, for a webhook server that never sees the key. */
-export async function reportExposedHashes(
-  db: Kysely<Database>,
-  hmslHashes: string[],
-  source: ExposureSource,
-  context: RequestContext,
-  now: Date,
-  onCommitted: OnCommitted,
-  reasonOverride?: RevokedReason,
-): Promise<ExposureOutcome<HashExposureResult>> {
-  const outcome = await reportByHash(db, 'hmsl_hash', hmslHashes.map((hash) => ({ hash, source })), context, now, onCommitted, reasonOverride);
+export async function reportExposedHashes(call: ServiceCall, hmslHashes: string[], source: ExposureSource, reporting: Reporting): Promise<ExposureOutcome<HashExposureResult>> {
+  const outcome = await reportByHash(call, 'hmsl_hash', hmslHashes.map((hash) => ({ hash, source })), reporting);
   return { results: outcome.results.map(({ hash, status }) => ({ hmsl_hash: hash, status })), revoked: outcome.revoked };
 }
 
@@ -160,15 +153,8 @@ export interface FoundSha256 {
 }
 
 /** The same report by SHA-256 of the key, each with its own source (a partner batch names a URL per key). */
-export async function reportExposedSha256s(
-  db: Kysely<Database>,
-  found: FoundSha256[],
-  context: RequestContext,
-  now: Date,
-  onCommitted: OnCommitted,
-  reasonOverride?: RevokedReason,
-): Promise<ExposureOutcome<Sha256ExposureResult>> {
-  const outcome = await reportByHash(db, 'sha256', found.map((item) => ({ hash: item.sha256, source: item.source })), context, now, onCommitted, reasonOverride);
+export async function reportExposedSha256s(call: ServiceCall, found: FoundSha256[], reporting: Reporting): Promise<ExposureOutcome<Sha256ExposureResult>> {
+  const outcome = await reportByHash(call, 'sha256', found.map((item) => ({ hash: item.sha256, source: item.source })), reporting);
   return { results: outcome.results.map(({ hash, status }) => ({ sha256: hash, status })), revoked: outcome.revoked };
 }
 
@@ -178,14 +164,12 @@ export async function reportExposedSha256s(
 const HASH_BATCH = 100;
 
 async function reportByHash(
-  db: Kysely<Database>,
+  call: ServiceCall,
   column: 'sha256' | 'hmsl_hash',
   items: Array<{ hash: string; source: ExposureSource }>,
-  context: RequestContext,
-  now: Date,
-  onCommitted: OnCommitted,
-  reasonOverride?: RevokedReason,
+  reporting: Reporting,
 ): Promise<ExposureOutcome<{ hash: string; status: ExposureStatus }>> {
+  const { db } = call;
   const valid = (hash: string) => /^[0-9a-f]{64}$/.test(hash);
   const rows = await rowsBy(db, column, items.map((item) => item.hash).filter(valid));
   const results: Array<{ hash: string; status: ExposureStatus }> = [];
@@ -201,12 +185,12 @@ async function reportByHash(
           done.push({ hash, status: valid(hash) ? 'unknown' : 'invalid' });
           continue;
         }
-        const outcome = await exposeRowIn(trx, row, source, context, now, reasonFor(source, reasonOverride));
+        const outcome = await exposeRowIn({ ...call, db: trx }, row, source, reporting);
         done.push({ hash, sha256: row.sha256, status: outcome.status, ...(outcome.revocation && { revocation: outcome.revocation }) });
       }
       return done;
     });
-    onCommitted({
+    reporting.onCommitted({
       sha256s: outcomes.flatMap((outcome) => (outcome.sha256 ? [outcome.sha256] : [])),
       revoked: outcomes.flatMap((outcome) => (outcome.revocation ? [outcome.revocation] : [])),
     });
@@ -224,7 +208,7 @@ export interface VerifyResult {
   status: VerifyStatus;
 }
 
-export async function verifyKeys(db: Kysely<Database>, keys: string[], now: Date): Promise<VerifyResult[]> {
+export async function verifyKeys({ db, now }: ServiceCall, keys: string[]): Promise<VerifyResult[]> {
   const hashes = keys.map((key) => sha256Hex(key));
   const rows = await rowsBy(db, 'sha256', hashes.filter((_, index) => isWellFormedKey(keys[index]!)));
   return keys.map((key, index) => {

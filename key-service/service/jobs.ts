@@ -1,9 +1,9 @@
 // Enrichment jobs: stored for the enrichment worker, which lives outside lfk.
-import type { Kysely } from 'kysely';
 import { notFound } from '../../platform/errors.js';
 import { isIdOf, newId } from '../../platform/ids.js';
-import type { Database, JobsTable } from '../../platform/database/schema.js';
+import type { JobsTable } from '../../platform/database/schema.js';
 import { refusePastedKey } from './no-pasted-keys.js';
+import type { ServiceCall } from './service-call.js';
 
 export interface JobObject {
   id: string;
@@ -16,14 +16,14 @@ function toJobObject(row: JobsTable): JobObject {
   return { id: row.id, status: row.status, file_url: row.file_url, created_at: row.created_at };
 }
 
-export async function createJob(db: Kysely<Database>, accountId: string, keyId: string, fileUrl: string, now: Date): Promise<JobObject> {
+export async function createJob({ db, now }: ServiceCall, accountId: string, keyId: string, fileUrl: string): Promise<JobObject> {
   refusePastedKey('file_url', fileUrl);
   const row: JobsTable = { id: newId('job'), account_id: accountId, key_id: keyId, file_url: fileUrl, status: 'queued', created_at: now.toISOString() };
   await db.insertInto('jobs').values(row).execute();
   return toJobObject(row);
 }
 
-export async function getJob(db: Kysely<Database>, accountId: string, jobId: string): Promise<JobObject> {
+export async function getJob({ db }: ServiceCall, accountId: string, jobId: string): Promise<JobObject> {
   if (!isIdOf('job', jobId)) throw notFound('job');
   const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('account_id', '=', accountId).executeTakeFirst();
   if (!row) throw notFound('job');

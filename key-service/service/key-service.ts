@@ -21,7 +21,9 @@ import {
 import { createJob, getJob } from './jobs.js';
 import { KeyCache, type VerifiedKey } from './key-cache.js';
 import { parseScopes } from './key-objects.js';
+import type { ServiceCall } from './service-call.js';
 import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
+import { SignIn, type SignInOptions } from './sign-in.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 import { UsageRecorder, periodOf, type Counts } from './usage.js';
 
@@ -39,6 +41,8 @@ export interface KeyServiceOptions {
   flushIntervalMs?: number;
   /** How often passed expiries are recorded as `key.expired` (default 30 s). */
   expirySweepIntervalMs?: number;
+  /** `LFK_ALLOW_PRIVATE_URLS=1`: a notification URL may name an address inside the network. */
+  allowPrivateUrls?: boolean | undefined;
 }
 
 export interface UsageReport {
@@ -70,6 +74,11 @@ export class KeyService {
 
   private get db() {
     return this.store.db;
+  }
+
+  /** What an operation works with: the database, and this moment of the service's clock. */
+  private call(now: Date = this.now()): ServiceCall {
+    return { db: this.db, now };
   }
 
   /** Starts the background writers (counters, expiries). `stop()` ends them and writes what is left. */
@@ -220,7 +229,7 @@ export class KeyService {
   // ── accounts ────────────────────────────────────────────────────────────────
 
   createAccount(input: NewAccount) {
-    return createAccount(this.db, input);
+    return createAccount(this.call(), input);
   }
 
   async getAccount(accountId: string) {
@@ -228,21 +237,29 @@ export class KeyService {
   }
 
   updateAccount(accountId: string, changes: AccountChanges, context: RequestContext) {
-    return updateAccount(this.db, accountId, changes, context);
+    return updateAccount(this.call(), accountId, changes, context, { allowPrivate: this.options.allowPrivateUrls ?? false });
+  }
+
+  /**
+   * The web page's sign-in, sessions and first-account setup, within these limits (the page's
+   * options). Everything they keep is in the database, so several may share one service.
+   */
+  createSignIn(options: SignInOptions = {}): SignIn {
+    return new SignIn(this.db, options, this.now);
   }
 
   // ── keys ────────────────────────────────────────────────────────────────────
 
   createKey(accountId: string, input: NewKey, context: RequestContext) {
-    return createKey(this.db, accountId, input, context, this.now());
+    return createKey(this.call(), accountId, input, context);
   }
 
   listKeys(accountId: string, options: KeyListOptions) {
-    return listKeys(this.db, accountId, options, this.now());
+    return listKeys(this.call(), accountId, options);
   }
 
   getKey(accountId: string, keyId: string) {
-    return getKey(this.db, accountId, keyId, this.now());
+    return getKey(this.call(), accountId, keyId);
   }
 
   /** The account a key belongs to (for operators, who address keys by id alone). */
@@ -253,14 +270,14 @@ export class KeyService {
   }
 
   async revokeKey(accountId: string, keyId: string, note: string | undefined, context: RequestContext) {
-    const result = await revokeKey(this.db, accountId, keyId, note, context, this.now());
+    const result = await revokeKey(this.call(), accountId, keyId, note, context);
     if (result.changed) this.revocations.inc({ reason: 'user' });
     await this.forget([result.sha256]);
     return result.key;
   }
 
   async rollKey(accountId: string, keyId: string, graceHours: number | undefined, context: RequestContext) {
-    const result = await rollKey(this.db, accountId, keyId, graceHours, context, this.now());
+    const result = await rollKey(this.call(), accountId, keyId, graceHours, context);
     if (result.oldRevoked) this.revocations.inc({ reason: 'rolled' });
     // The old key's expiry moved (or it was revoked): its cached entry is stale either way.
     await this.forget([result.oldSha256]);
@@ -268,28 +285,28 @@ export class KeyService {
   }
 
   async sweepExpirations(): Promise<number> {
-    const expired = await recordExpirations(this.db, this.now());
+    const expired = await recordExpirations(this.call());
     await this.forget(expired);
     return expired.length;
   }
 
   listAuditEvents(accountId: string, options: { limit: number; cursor?: string | undefined }) {
-    return listAuditEvents(this.db, accountId, options);
+    return listAuditEvents(this.call(), accountId, options);
   }
 
   // ── exposures ───────────────────────────────────────────────────────────────
 
   async reportExposures(keys: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    return this.exposing((committed) => reportExposedKeys(this.db, keys, source, context, this.now(), committed, reason));
+    return this.exposing((onCommitted) => reportExposedKeys(this.call(), keys, source, { context, onCommitted, reason }));
   }
 
   async reportExposedHashes(hmslHashes: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    return this.exposing((committed) => reportExposedHashes(this.db, hmslHashes, source, context, this.now(), committed, reason));
+    return this.exposing((onCommitted) => reportExposedHashes(this.call(), hmslHashes, source, { context, onCommitted, reason }));
   }
 
   /** By SHA-256 of the key, each with where it was found: what a webhook inbox holds, since it never stores a key. */
   async reportExposedSha256s(found: FoundSha256[], context: RequestContext, reason?: RevokedReason) {
-    return this.exposing((committed) => reportExposedSha256s(this.db, found, context, this.now(), committed, reason));
+    return this.exposing((onCommitted) => reportExposedSha256s(this.call(), found, { context, onCommitted, reason }));
   }
 
   /**
@@ -324,19 +341,19 @@ export class KeyService {
   }
 
   verifyKeys(keys: string[]) {
-    return verifyKeys(this.db, keys, this.now());
+    return verifyKeys(this.call(), keys);
   }
 
   // ── jobs ────────────────────────────────────────────────────────────────────
 
   async createJob(key: VerifiedKey, fileUrl: string) {
     const now = this.now();
-    const job = await createJob(this.db, key.accountId, key.id, fileUrl, now);
+    const job = await createJob(this.call(now), key.accountId, key.id, fileUrl);
     this.usage.recordJob(key.id, key.accountId, now);
     return job;
   }
 
   getJob(accountId: string, jobId: string) {
-    return getJob(this.db, accountId, jobId);
+    return getJob(this.call(), accountId, jobId);
   }
 }

@@ -11,6 +11,7 @@ import { findAccountRow } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
 import { toKeyObject } from './key-objects.js';
 import { decodeCursor, toPage } from './paging.js';
+import type { ServiceCall } from './service-call.js';
 import type { CreatedKey, KeyObject, KeyStatus, Page, RequestContext, RevokedReason, Scope } from './types.js';
 import { refusePastedKey } from './no-pasted-keys.js';
 
@@ -59,12 +60,11 @@ async function newKeyMaterial(): Promise<KeyMaterial> {
 }
 
 async function insertKey(
-  db: Kysely<Database>,
+  call: ServiceCall,
   accountId: string,
   material: KeyMaterial,
   fields: { name: string; scopes: Scope[]; expiresAt: string | null },
   context: RequestContext,
-  now: Date,
 ): Promise<{ row: ApiKeysTable; key: string }> {
   const { key } = material;
   const { prefix, last4 } = displayParts(key);
@@ -77,7 +77,7 @@ async function insertKey(
     sha256: material.sha256,
     hmsl_hash: material.hmslHash,
     scopes: JSON.stringify(fields.scopes),
-    created_at: now.toISOString(),
+    created_at: call.now.toISOString(),
     created_by: createdBy(context),
     last_used_at: null,
     last_used_ip: null,
@@ -87,8 +87,8 @@ async function insertKey(
     revoked_reason: null,
     replaced_by: null,
   };
-  await db.insertInto('api_keys').values(row).execute();
-  await appendAuditEvent(db, {
+  await call.db.insertInto('api_keys').values(row).execute();
+  await appendAuditEvent(call, {
     accountId,
     type: 'key.created',
     context,
@@ -108,7 +108,7 @@ function cleanName(name: string): string {
   return trimmed;
 }
 
-export async function createKey(db: Kysely<Database>, accountId: string, input: NewKey, context: RequestContext, now: Date): Promise<CreatedKey> {
+export async function createKey(call: ServiceCall, accountId: string, input: NewKey, context: RequestContext): Promise<CreatedKey> {
   const name = cleanName(input.name);
   const scopes: Scope[] = input.scopes ? [...new Set(input.scopes)] : ['enrichment'];
   if (scopes.length === 0) throw new ApiError('invalid_request', 'A key needs at least one scope.');
@@ -118,18 +118,19 @@ export async function createKey(db: Kysely<Database>, accountId: string, input: 
     throw new ApiError('invalid_request', `expires_in_days must be a positive number of at most ${MAX_EXPIRY_DAYS}.`);
   }
   const material = await newKeyMaterial();
-  return db.transaction().execute(async (trx) => {
+  const { now } = call;
+  return call.db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     if (!isOneOf(KEY_PLANS, account.plan)) {
       throw new ApiError('plan_required', 'API keys come with the Pro and Agency plans. Upgrade this account to Pro or Agency to create keys.');
     }
     const expiresAt = days === undefined ? null : new Date(now.getTime() + days * 24 * HOUR_MS).toISOString();
-    const { row, key } = await insertKey(trx, accountId, material, { name, scopes, expiresAt }, context, now);
+    const { row, key } = await insertKey({ ...call, db: trx }, accountId, material, { name, scopes, expiresAt }, context);
     return { ...toKeyObject(row, account.rotation_period_days, now), key };
   });
 }
 
-export async function listKeys(db: Kysely<Database>, accountId: string, options: KeyListOptions, now: Date): Promise<Page<KeyObject>> {
+export async function listKeys({ db, now }: ServiceCall, accountId: string, options: KeyListOptions): Promise<Page<KeyObject>> {
   const account = await findAccountRow(db, accountId);
   const after = decodeCursor(options.cursor);
   const nowIso = now.toISOString();
@@ -163,7 +164,7 @@ async function findKeyRow(db: Kysely<Database>, accountId: string, keyId: string
   return row;
 }
 
-export async function getKey(db: Kysely<Database>, accountId: string, keyId: string, now: Date): Promise<KeyObject> {
+export async function getKey({ db, now }: ServiceCall, accountId: string, keyId: string): Promise<KeyObject> {
   const account = await findAccountRow(db, accountId);
   return toKeyObject(await findKeyRow(db, accountId, keyId), account.rotation_period_days, now);
 }
@@ -177,15 +178,15 @@ export interface RevokeResult {
 
 /** Revokes inside the caller's transaction; a key already revoked is returned unchanged. */
 export async function revokeKeyRow(
-  db: Kysely<Database>,
+  call: ServiceCall,
   row: ApiKeysTable,
   reason: RevokedReason,
   context: RequestContext,
-  now: Date,
   data: Record<string, unknown> = {},
 ): Promise<{ row: ApiKeysTable; changed: boolean; eventId?: string }> {
   if (row.revoked_at) return { row, changed: false };
-  const revokedAt = now.toISOString();
+  const { db } = call;
+  const revokedAt = call.now.toISOString();
   const result = await db
     .updateTable('api_keys')
     .set({ revoked_at: revokedAt, revoked_reason: reason })
@@ -197,7 +198,7 @@ export async function revokeKeyRow(
     const current = await db.selectFrom('api_keys').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     return { row: current, changed: false };
   }
-  const eventId = await appendAuditEvent(db, {
+  const eventId = await appendAuditEvent(call, {
     accountId: row.account_id,
     type: 'key.revoked',
     context,
@@ -208,20 +209,13 @@ export async function revokeKeyRow(
   return { row: { ...row, revoked_at: revokedAt, revoked_reason: reason }, changed: true, eventId };
 }
 
-export async function revokeKey(
-  db: Kysely<Database>,
-  accountId: string,
-  keyId: string,
-  note: string | undefined,
-  context: RequestContext,
-  now: Date,
-): Promise<RevokeResult> {
+export async function revokeKey(call: ServiceCall, accountId: string, keyId: string, note: string | undefined, context: RequestContext): Promise<RevokeResult> {
   if (note !== undefined && note.length > MAX_NOTE_LENGTH) throw new ApiError('invalid_request', `The note must be at most ${MAX_NOTE_LENGTH} characters.`);
-  return db.transaction().execute(async (trx) => {
+  return call.db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     const found = await findKeyRow(trx, accountId, keyId);
-    const { row, changed } = await revokeKeyRow(trx, found, 'user', context, now, note ? { note } : {});
-    return { key: toKeyObject(row, account.rotation_period_days, now), sha256: row.sha256, changed };
+    const { row, changed } = await revokeKeyRow({ ...call, db: trx }, found, 'user', context, note ? { note } : {});
+    return { key: toKeyObject(row, account.rotation_period_days, call.now), sha256: row.sha256, changed };
   });
 }
 
@@ -233,20 +227,15 @@ export interface RollResult {
   oldRevoked: boolean;
 }
 
-export async function rollKey(
-  db: Kysely<Database>,
-  accountId: string,
-  keyId: string,
-  graceHours: number | undefined,
-  context: RequestContext,
-  now: Date,
-): Promise<RollResult> {
+export async function rollKey(call: ServiceCall, accountId: string, keyId: string, graceHours: number | undefined, context: RequestContext): Promise<RollResult> {
   const grace = graceHours ?? DEFAULT_GRACE_HOURS;
   if (!(Number.isFinite(grace) && grace >= 0 && grace <= MAX_GRACE_HOURS)) {
     throw new ApiError('invalid_request', `grace_period_hours must be a number from 0 to ${MAX_GRACE_HOURS}.`);
   }
   const material = await newKeyMaterial();
-  return db.transaction().execute(async (trx) => {
+  const { now } = call;
+  return call.db.transaction().execute(async (trx) => {
+    const inTrx = { ...call, db: trx };
     const account = await findAccountRow(trx, accountId);
     const old = await findKeyRow(trx, accountId, keyId);
     if (old.revoked_at) throw new ApiError('key_revoked', 'A revoked key cannot be rolled. Create a new key instead.');
@@ -255,10 +244,10 @@ export async function rollKey(
     }
     const scopes = JSON.parse(old.scopes) as Scope[];
     assertCanGrant(context, scopes);
-    const { row: fresh, key } = await insertKey(trx, accountId, material, { name: old.name, scopes, expiresAt: null }, context, now);
+    const { row: fresh, key } = await insertKey(inTrx, accountId, material, { name: old.name, scopes, expiresAt: null }, context);
     let oldRow: ApiKeysTable;
     if (grace === 0) {
-      oldRow = (await revokeKeyRow(trx, { ...old, replaced_by: fresh.id }, 'rolled', context, now, { replaced_by: fresh.id })).row;
+      oldRow = (await revokeKeyRow(inTrx, { ...old, replaced_by: fresh.id }, 'rolled', context, { replaced_by: fresh.id })).row;
     } else {
       const graceEnd = new Date(now.getTime() + grace * HOUR_MS).toISOString();
       const expiresAt = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
@@ -266,7 +255,7 @@ export async function rollKey(
       await trx.updateTable('api_keys').set({ expires_at: expiresAt }).where('id', '=', old.id).execute();
     }
     await trx.updateTable('api_keys').set({ replaced_by: fresh.id }).where('id', '=', old.id).execute();
-    await appendAuditEvent(trx, {
+    await appendAuditEvent(inTrx, {
       accountId,
       type: 'key.rolled',
       context,
@@ -284,8 +273,9 @@ export async function rollKey(
 }
 
 /** Writes one `key.expired` event for each key whose expiry has passed; returns their hashes. */
-export async function recordExpirations(db: Kysely<Database>, now: Date): Promise<string[]> {
-  const nowIso = now.toISOString();
+export async function recordExpirations(call: ServiceCall): Promise<string[]> {
+  const { db } = call;
+  const nowIso = call.now.toISOString();
   const due = await db
     .selectFrom('api_keys')
     .selectAll()
@@ -304,7 +294,7 @@ export async function recordExpirations(db: Kysely<Database>, now: Date): Promis
         .where('expiry_recorded_at', 'is', null)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) return; // another instance recorded it
-      await appendAuditEvent(trx, {
+      await appendAuditEvent({ ...call, db: trx }, {
         accountId: row.account_id,
         type: 'key.expired',
         context: { actor: { type: 'system' } },

@@ -9,11 +9,10 @@ import type { SessionResolver } from '../http/auth.js';
 import { clientAddress } from '../../platform/http/client-address.js';
 import { errorFields } from '../../platform/logger.js';
 import { redactKeys } from '../../platform/key-format.js';
-import { databaseTrouble } from '../../platform/database/database.js';
+import { databaseTrouble } from '../../platform/database-trouble.js';
 import { APP_SCRIPT, APP_STYLE, SCRIPT_PATH, STYLE_PATH } from './assets.js';
 import { fromThisSite } from './csrf.js';
 import type { WebDeps, WebEnv, WebOptions } from './env.js';
-import { DEFAULT_THROTTLE, LoginThrottle } from './login-throttle.js';
 import { MessagePage } from './pages/message.js';
 import { registerApiKeys } from './routes/api-keys.js';
 import { registerAuditLog } from './routes/audit-log.js';
@@ -21,8 +20,6 @@ import { registerSettings } from './routes/settings.js';
 import { registerSignIn } from './routes/sign-in.js';
 import { securityHeaders } from './security-headers.js';
 import { sessionToken } from './session-cookie.js';
-import { DEFAULT_SESSION_LIMITS, SessionStore } from './session-store.js';
-import { issueSetupToken } from './setup-tokens.js';
 
 export const DEFAULT_MAX_FORM_BYTES = 16 * 1024;
 
@@ -47,20 +44,14 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 
 export function createWebApp(options: WebOptions): WebApp {
   const { service, logger } = options;
-  const db = options.store.db;
-  const now = () => service.now();
-  const sessionMaxMs = options.sessionMaxMs ?? DEFAULT_SESSION_LIMITS.maxMs;
+  const signIn = service.createSignIn({ session: { idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs }, throttle: options.throttle });
   const deps: WebDeps = {
     service,
     logger,
-    db,
-    sessions: new SessionStore(db, { idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_LIMITS.idleMs, maxMs: sessionMaxMs }, now),
-    throttle: new LoginThrottle(db, { ...DEFAULT_THROTTLE, ...options.throttle }, now),
+    signIn,
     publicOrigin: new URL(options.publicUrl).origin,
     secure: options.publicUrl.startsWith('https:'),
     trustProxy: options.trustProxy ?? false,
-    sessionMaxMs,
-    allowPrivateUrls: options.allowPrivateUrls ?? false,
   };
 
   const app = new Hono<WebEnv>();
@@ -100,7 +91,7 @@ export function createWebApp(options: WebOptions): WebApp {
   });
 
   const sessions: SessionResolver = async (c) => {
-    const session = await deps.sessions.resolve(sessionToken(c));
+    const session = await signIn.session(sessionToken(c));
     if (!session) return null;
     // A cookie rides along on any request a browser makes: a change through the API must come
     // from this site (browsers say where a request comes from; other clients hold no cookie).
@@ -113,7 +104,7 @@ export function createWebApp(options: WebOptions): WebApp {
     };
   };
 
-  return { app, sessions, issueSetupToken: () => issueSetupToken(db) };
+  return { app, sessions, issueSetupToken: () => signIn.issueSetupToken() };
 }
 
 function asset(c: Context, body: string, type: string): Response {

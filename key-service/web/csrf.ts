@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { secretsEqual } from '../../platform/constant-time.js';
 import { ApiError } from '../../platform/errors.js';
-import { randomToken } from './session-store.js';
+import { randomToken } from '../../platform/ids.js';
 
 export const CSRF_FIELD = 'csrf';
 const PRE_SESSION_COOKIE = 'lfk_csrf';

@@ -1,17 +1,14 @@
 // What the page's handlers find on the Hono context, and what they are built from.
-import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.js';
 import type { KeyService } from '../service/key-service.js';
+import type { SignedIn } from '../service/sessions.js';
+import type { SignIn } from '../service/sign-in.js';
+import type { ThrottleLimits } from '../service/sign-in-throttle.js';
 import type { AccountObject } from '../service/types.js';
-import type { Database } from '../../platform/database/schema.js';
-import type { Store } from '../../platform/database/database.js';
-import type { LoginThrottle, ThrottleLimits } from './login-throttle.js';
-import type { SessionStore, SignedIn } from './session-store.js';
 
 export interface WebOptions {
+  /** Also keeps the page's sessions and sign-in throttle (KeyService.createSignIn). */
   service: KeyService;
-  /** The database the page keeps its sessions and sign-in throttle in (the key service's own). */
-  store: Store;
   logger: Logger;
   /** `LFK_PUBLIC_URL`: forms may be posted from this origin, and cookies are `Secure` when it is https. */
   publicUrl: string;
@@ -24,23 +21,17 @@ export interface WebOptions {
   sessionMaxMs?: number | undefined;
   /** Largest accepted form in bytes (default 16 KiB). */
   maxFormBytes?: number | undefined;
-  /** `LFK_ALLOW_PRIVATE_URLS=1`: a notification URL may name an address inside the network. */
-  allowPrivateUrls?: boolean | undefined;
 }
 
 /** What every handler of the page is built with. */
 export interface WebDeps {
   service: KeyService;
   logger: Logger;
-  db: Kysely<Database>;
-  sessions: SessionStore;
-  throttle: LoginThrottle;
+  signIn: SignIn;
   publicOrigin: string;
   /** Cookies carry `Secure` (LFK_PUBLIC_URL is https). */
   secure: boolean;
   trustProxy: boolean;
-  sessionMaxMs: number;
-  allowPrivateUrls: boolean;
 }
 
 export interface WebVariables {

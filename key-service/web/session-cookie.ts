@@ -10,7 +10,7 @@ import type { Viewer } from './layout.js';
 export const SESSION_COOKIE = 'lfk_session';
 
 export function setSessionCookie(c: Context, deps: WebDeps, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: deps.secure, maxAge: Math.floor(deps.sessionMaxMs / 1000) });
+  setCookie(c, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: deps.secure, maxAge: Math.floor(deps.signIn.limits.session.maxMs / 1000) });
 }
 
 export function clearSessionCookie(c: Context, deps: WebDeps): void {
@@ -24,7 +24,7 @@ export function sessionToken(c: Context): string | undefined {
 /** Signed in, or sent to the sign-in page (a form posted after the session ended changes nothing). */
 export function requireSession(deps: WebDeps): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    const session = await deps.sessions.resolve(sessionToken(c));
+    const session = await deps.signIn.session(sessionToken(c));
     if (!session) return c.redirect('/app/login', 303);
     c.set('session', session);
     c.set('account', await deps.service.getAccount(session.accountId));

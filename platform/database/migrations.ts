@@ -135,7 +135,7 @@ const MIGRATIONS: Migration[] = [
   },
   { name: '0003_webhooks', up: (db) => createWebhookTables(db) },
   {
-    // Sign-in checks for one e-mail address take turns (login-throttle.ts).
+    // Sign-in checks for one e-mail address take turns (key-service/service/sign-in-throttle.ts).
     name: '0004_login_turns',
     up: (db) => db.schema.alterTable('web_login_throttle').addColumn('next_check_ms', 'bigint').execute(),
   },

@@ -5,7 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { ApiError, ERROR_STATUS, PartlyReportedError, type ErrorCode } from '../errors.js';
 import { KEY_PREFIX, redactKeys } from '../key-format.js';
-import { databaseTrouble } from '../database/database.js';
+import { databaseTrouble } from '../database-trouble.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 import { requestIdOf } from './request-slot.js';

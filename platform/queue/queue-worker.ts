@@ -2,7 +2,8 @@
 // schedules a retry with exponential backoff. Used by the webhook inbox and the notification outbox.
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
-import { isUnavailableError, type Store } from '../database/database.js';
+import { isUnavailableError } from '../database-trouble.js';
+import type { Store } from '../database/database.js';
 import { claimRows, completeRow, releaseRow, renewLease, type QueueRow, type QueueTable } from './queue.js';
 
 /** An error that retrying cannot fix (a 404 from GitHub, a malformed stored payload): fail at once. */

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../platform/ids.js';
-import { databaseTrouble, type Store } from '../../platform/database/database.js';
+import { databaseTrouble } from '../../platform/database-trouble.js';
+import type { Store } from '../../platform/database/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
 const WRITER = fileURLToPath(new URL('../support/sqlite-writer.ts', import.meta.url));

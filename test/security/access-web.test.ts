@@ -105,7 +105,7 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
   beforeAll(async () => {
     h = await createHarness(dialect, { service: { now: clock.now } });
     const logger = createLogger('debug', (line) => h.logs.push(line));
-    web = createWebApp({ service: h.service, store: h.store, logger, publicUrl: PUBLIC_URL, throttle: { perPair: 1000, perAddress: 1000, perEmail: 1000 } });
+    web = createWebApp({ service: h.service, logger, publicUrl: PUBLIC_URL, throttle: { perPair: 1000, perAddress: 1000, perEmail: 1000 } });
     site = captureErrorAnswers(createApiApp({ service: h.service, logger, sessions: web.sessions, authFailureLimit: 1e6, keyRateLimit: 1e6 }));
     site.route('/', web.app);
     const createAccount = h.createAccount.bind(h);

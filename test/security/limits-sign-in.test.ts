@@ -1,4 +1,4 @@
-// Sign-in limits (key-service/web/login-throttle.ts) beyond what test/web/forms.test.ts checks: the
+// Sign-in limits (key-service/service/sign-in-throttle.ts) beyond what test/web/forms.test.ts checks: the
 // address lock answers 429 with the lock-out message and a Retry-After that counts down; it locks
 // the address, never the account: an e-mail address guessed from everywhere only takes turns, and
 // its owner still signs in; attempts sent at once are counted before any password is checked.

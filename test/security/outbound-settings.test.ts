@@ -51,9 +51,9 @@ describe('lfk serve without LFK_ALLOW_PRIVATE_URLS', () => {
   it('refuses a 127.0.0.1 notification URL when set and when delivering, and gives up on an SMTP server that never greets', async () => {
     const databaseUrl = `sqlite:${join(dir, 'lfk.db')}`;
     const store = await openStore(databaseUrl);
-    const service = new KeyService(store);
+    // Saved by a service that allows it (as an older lfk, or one run with LFK_ALLOW_PRIVATE_URLS=1, might have stored it): delivery must refuse it.
+    const service = new KeyService(store, { allowPrivateUrls: true });
     const { account } = await service.createAccount({ name: 'Acme', plan: 'pro', email: 'owner@acme.test', password: 'correct horse battery' });
-    // Written straight to the database (as an older lfk might have stored it): delivery must refuse it.
     await service.updateAccount(account.id, { notification_url: `${receiver.origin}/lfk` }, { actor: { type: 'system' } });
     const leaked = await service.createKey(account.id, { name: 'Leaked' }, { actor: { type: 'system' } });
     const manager = await service.createKey(account.id, { name: 'Manager', scopes: ['keys:manage'] }, { actor: { type: 'system' } });

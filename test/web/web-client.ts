@@ -19,7 +19,7 @@ export interface WebHarness extends Harness {
 export async function createWebHarness(dialect: Dialect, options: Partial<WebOptions> = {}, service: KeyServiceOptions = {}): Promise<WebHarness> {
   const harness = await createHarness(dialect, { service });
   const logger = createLogger('debug', (line) => harness.logs.push(line));
-  const web = createWebApp({ service: harness.service, store: harness.store, logger, publicUrl: 'http://127.0.0.1:8080', ...options });
+  const web = createWebApp({ service: harness.service, logger, publicUrl: 'http://127.0.0.1:8080', ...options });
   const site = captureErrorAnswers(createApiApp({ service: harness.service, logger, sessions: web.sessions }));
   site.route('/', web.app);
   return Object.assign(harness, { web, site });

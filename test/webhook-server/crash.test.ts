@@ -45,7 +45,8 @@ describe('crash between accepting and processing', () => {
     const databaseUrl = `sqlite:${join(dir, 'lfk.db')}`;
     // Accounts and keys, written straight to the database the server will use.
     const store = await openStore(databaseUrl);
-    const service = new KeyService(store);
+    // The receiver listens on the loopback, as the server will be told (LFK_ALLOW_PRIVATE_URLS below).
+    const service = new KeyService(store, { allowPrivateUrls: true });
     const { account } = await service.createAccount({ name: 'Acme', plan: 'pro', email: 'owner@acme.test', password: 'correct horse battery' });
     const { notification_secret: secret } = await service.updateAccount(account.id, { notification_url: receiver.url }, { actor: { type: 'system' } });
     const keys: CreatedKey[] = [];

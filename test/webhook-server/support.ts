@@ -74,7 +74,8 @@ export async function createWebhookHarness(
   dialect: Dialect,
   options: { settings?: Partial<WebhookSettings>; reporter?: (h: Harness) => ExposureReporter } = {},
 ): Promise<WebhookHarness> {
-  const h = await createHarness(dialect);
+  // The test receivers of notices listen on the loopback: the service lets such a URL be saved.
+  const h = await createHarness(dialect, { service: { allowPrivateUrls: true } });
   const webhooks = createWebhookServer({
     store: h.store,
     logger: { debug() {}, info: (m, f) => h.logs.push(JSON.stringify({ m, ...f })), warn: (m, f) => h.logs.push(JSON.stringify({ m, ...f })), error: (m, f) => h.logs.push(JSON.stringify({ m, ...f })) },

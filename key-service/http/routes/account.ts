@@ -2,8 +2,6 @@ import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { DEFAULT_LIMIT } from '../../service/paging.js';
-import { ApiError } from '../../../platform/errors.js';
-import { privateUrlReason } from '../../../platform/outbound/private-addresses.js';
 import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
 import { AccountSchema, AuditListSchema, PageQuerySchema, UpdateAccountBodySchema, errorResponses } from '../schemas.js';
 
@@ -31,11 +29,8 @@ export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHand
   });
   app.openapi(update, async (c) => {
     const { accountId, context } = c.get('principal');
-    const changes = c.req.valid('json');
-    // A literal address inside the network is refused now; a name is checked again after DNS at delivery.
-    const inside = changes.notification_url && !deps.allowPrivateUrls ? privateUrlReason(changes.notification_url) : undefined;
-    if (inside) throw new ApiError('invalid_request', `Invalid request: notification_url must be reachable from the internet (${inside}).`);
-    return c.json(await service.updateAccount(accountId, changes, context), 200);
+    // A notification URL inside the network is refused by the service (400 invalid_request, its message).
+    return c.json(await service.updateAccount(accountId, c.req.valid('json'), context), 200);
   });
 
   const audit = createRoute({

@@ -4,8 +4,7 @@ import type { Hono } from 'hono';
 import { ApiError } from '../../../platform/errors.js';
 import { redactKeys } from '../../../platform/key-format.js';
 import { MAX_ROTATION_DAYS, MAX_URL_LENGTH, MIN_ROTATION_DAYS } from '../../../platform/limits/fields.js';
-import { privateUrlReason } from '../../../platform/outbound/private-addresses.js';
-import type { AccountChanges } from '../../service/accounts.js';
+import { PrivateNotificationUrlError, type AccountChanges } from '../../service/accounts.js';
 import { readSignedForm } from '../csrf.js';
 import type { WebDeps, WebEnv } from '../env.js';
 import { SettingsPage } from '../pages/settings.js';
@@ -41,8 +40,6 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     if (url && (url.length > MAX_URL_LENGTH || url.includes('\0') || !isWebAddress(url))) {
       return refuse(`The notification URL must be an absolute http or https address of at most ${MAX_URL_LENGTH} characters.`);
     }
-    const inside = url && !deps.allowPrivateUrls ? privateUrlReason(url) : undefined;
-    if (inside) return refuse(`The notification URL must be reachable from the internet: ${inside}.`);
     const changes: AccountChanges = {};
     if (days !== account.rotation_period_days) changes.rotation_period_days = days;
     if ((url || null) !== account.notification_url) changes.notification_url = url || null;
@@ -51,6 +48,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     try {
       updated = await deps.service.updateAccount(account.id, changes, userContext(c, deps));
     } catch (error) {
+      if (error instanceof PrivateNotificationUrlError) return refuse(`The notification URL must be reachable from the internet: ${error.reason}.`);
       if (error instanceof ApiError && error.code === 'invalid_request') return refuse(error.message);
       throw error;
     }

@@ -45,7 +45,7 @@ export interface Attempt {
   failed(): Promise<void>;
 }
 
-export class LoginThrottle {
+export class SignInThrottle {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly limits: ThrottleLimits,

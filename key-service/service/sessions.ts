@@ -1,9 +1,8 @@
 // Sessions of signed-in people, kept in the database so every instance behind a load balancer
 // knows them. The cookie carries a random token; only its SHA-256 is stored, so a copy of the
 // database does not sign anyone in.
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { newId } from '../../platform/ids.js';
+import { newId, randomToken } from '../../platform/ids.js';
 import { sha256Hex } from '../../platform/key-format.js';
 import type { Database } from '../../platform/database/schema.js';
 
@@ -25,11 +24,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 2 * 3_600_000, ma
 /** `last_seen_at` is written at most this often per session, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export class SessionStore {
+export class Sessions {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly limits: SessionLimits,
