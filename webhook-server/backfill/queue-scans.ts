@@ -5,7 +5,7 @@
 import { newId } from '../../platform/ids.js';
 import type { Store } from '../../platform/database/database.js';
 import { classifyGithubError, type GithubApps } from '../github/client.js';
-import type { InstallationPayload } from '../handlers/on-installation.js';
+import { selectionOf, type InstallationDelivery } from '../github/payloads.js';
 
 export interface QueuedScans {
   queued: number;
@@ -14,15 +14,15 @@ export interface QueuedScans {
 
 /** The repositories an event asks to scan (listing them when the selection is `all`), queued. */
 export async function queueHistoryScans(
-  event: 'installation' | 'installation_repositories',
-  payload: InstallationPayload,
+  installation: InstallationDelivery,
   delivery: string,
   deps: { store: Store; github: GithubApps | undefined; now: () => Date },
 ): Promise<QueuedScans | undefined> {
+  const { event, payload } = installation;
   const installationId = payload.installation.id;
   let repositories: string[];
   if (event === 'installation' && payload.action === 'created') {
-    const all = (payload.repository_selection ?? payload.installation.repository_selection) === 'all';
+    const all = selectionOf(installation) === 'all';
     repositories = all || !payload.repositories ? await listInstallationRepositories(deps.github, installationId) : payload.repositories.map((repo) => repo.full_name);
   } else if (event === 'installation_repositories' && payload.action === 'added') {
     repositories = (payload.repositories_added ?? []).map((repo) => repo.full_name);
