@@ -1,6 +1,6 @@
-// Benchmark: the GitHub App's history backfill (SPEC §7.1) of bench:history's generated repository,
-// served by a real git smart-HTTP server on loopback (git http-backend), against the pipeline a
-// person would run by hand in the same run: `git clone --mirror` of the same URL, then
+// Benchmark: the GitHub App's history backfill (docs/github-app.md) of bench:history's generated
+// repository, served by a real git smart-HTTP server on loopback (git http-backend), against the
+// pipeline a person would run by hand in the same run: `git clone --mirror` of the same URL, then
 // `git log -p -U0 --all | rg`. Then 50 small repositories in one installation at the default
 // concurrency: wall time and the peak RSS of this process (the backfill runs in it; git's own
 // processes are not counted). Run: npm run bench:backfill

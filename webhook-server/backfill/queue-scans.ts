@@ -1,7 +1,8 @@
-// SPEC §7.1: an installation (`installation` `created`) or repositories added to one
-// (`installation_repositories` `added`) queue one history scan per repository concerned. With the
-// selection `all` the repositories are listed through the API. Each job's dedup key is the delivery
-// and the repository, so a delivery handled again (a retry, a crash) queues nothing twice.
+// An installation (`installation` `created`) or repositories added to one
+// (`installation_repositories` `added`) queue one history scan per repository concerned
+// (docs/github-app.md#what-was-there-before-the-history-scan). With the selection `all` the
+// repositories are listed through the API. Each job's dedup key is the delivery and the repository,
+// so a delivery handled again (a retry, a crash) queues nothing twice.
 import { newId } from '../../platform/ids.js';
 import type { Store } from '../../platform/database/database.js';
 import { classifyGithubError, type GithubApps } from '../github/client.js';

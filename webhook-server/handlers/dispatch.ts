@@ -30,7 +30,8 @@ export async function handleDelivery(row: WebhookDeliveriesTable, deps: HandlerD
     case 'installation_repositories': {
       const installation = { event: row.event, payload: body } as InstallationDelivery;
       const installed = await onInstallation(installation, deps.store, deps.now());
-      // What was there before the App (SPEC §7.1): a history scan per repository, queued.
+      // What was there before the App (docs/github-app.md#what-was-there-before-the-history-scan):
+      // a history scan per repository, queued.
       const history = await queueHistoryScans(installation, row.id, deps);
       if (history && history.queued > 0) deps.wakeBackfill?.();
       return history ? { ...installed, history_scans: history } : installed;

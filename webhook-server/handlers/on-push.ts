@@ -1,6 +1,6 @@
-// `push` (SPEC §4.2): scan what the push changed as the installation, with the scanner's GitHub
-// push source, report the keys found to the key service in one batch, and report the `lfk` check
-// run on the head commit with one annotation per finding.
+// `push` (docs/github-app.md#2-install-it): scan what the push changed as the installation, with
+// the scanner's GitHub push source, report the keys found to the key service in one batch, and
+// report the `lfk` check run on the head commit with one annotation per finding.
 import { PermanentError } from '../../platform/queue/queue-worker.js';
 import { reportExposures } from '../../scanner/report-exposures.js';
 import { scanSource, type FilesResult } from '../../scanner/scan-files.js';

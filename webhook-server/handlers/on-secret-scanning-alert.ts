@@ -1,6 +1,7 @@
-// `secret_scanning_alert` created / reopened / publicly_leaked (SPEC §4.2): the webhook does not
-// carry the secret, so fetch the alert; a well-formed lfk key is revoked and the alert resolved as
-// `revoked` with a comment. Other secrets are left alone. The secret is never stored or logged.
+// `secret_scanning_alert` created / reopened / publicly_leaked (docs/github-app.md#2-install-it):
+// the webhook does not carry the secret, so fetch the alert; a well-formed lfk key is revoked and
+// the alert resolved as `revoked` with a comment. Other secrets are left alone. The secret is never
+// stored or logged.
 import { isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
 import { PermanentError } from '../../platform/queue/queue-worker.js';
 import { classifyGithubError } from '../github/client.js';
