@@ -1,6 +1,6 @@
-// Benchmark: the GitHub App's history backfill (SPEC §7.1) of bench:history's generated repository,
-// served by a real git smart-HTTP server on loopback (git http-backend), against the pipeline a
-// person would run by hand in the same run: `git clone --mirror` of the same URL, then
+// Benchmark: the GitHub App's history backfill (docs/github-app.md) of bench:history's generated
+// repository, served by a real git smart-HTTP server on loopback (git http-backend), against the
+// pipeline a person would run by hand in the same run: `git clone --mirror` of the same URL, then
 // `git log -p -U0 --all | rg`. Then 50 small repositories in one installation at the default
 // concurrency: wall time and the peak RSS of this process (the backfill runs in it; git's own
 // processes are not counted). Run: npm run bench:backfill
@@ -17,6 +17,7 @@ import { KeyService } from '../key-service/service/key-service.js';
 import { openStore, type Store } from '../platform/database/database.js';
 import { startGitHttpServer, type GitHttpServer } from '../test/support/git-http-server.js';
 import { queueHistoryScans } from '../webhook-server/backfill/queue-scans.js';
+import type { InstallationDelivery } from '../webhook-server/github/payloads.js';
 import { createWebhookServer, type WebhookServer } from '../webhook-server/webhook-server.js';
 import { historyRepository } from './history.js';
 import { median } from './scan.js';
@@ -126,7 +127,8 @@ async function timedBackfill(
     const at = new Date().toISOString();
     await store.db.insertInto('github_installations').values({ id: String(INSTALLATION), account_login: 'bench', account_type: 'Organization', repository_selection: 'selected', repositories: JSON.stringify(repositories), status: 'active', created_at: at, updated_at: at }).execute();
     const started = process.hrtime.bigint();
-    await queueHistoryScans('installation', { action: 'created', installation: { id: INSTALLATION, repository_selection: 'selected' }, repositories: repositories.map((full_name) => ({ full_name })) }, 'dlv_bench', { store, github: webhooks.deps.github, now: () => new Date() });
+    const payload = { action: 'created', installation: { id: INSTALLATION, repository_selection: 'selected' }, repositories: repositories.map((full_name) => ({ full_name })) };
+    await queueHistoryScans({ event: 'installation', payload } as InstallationDelivery, 'dlv_bench', { store, github: webhooks.deps.github, now: () => new Date() });
     await webhooks.backfill.drain();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const rows = await store.db.selectFrom('github_backfill_jobs').select(['status', 'result', 'last_error']).execute();

@@ -18,7 +18,7 @@ export interface RunningServer {
   service: KeyService;
   store: Store;
   logger: Logger;
-  /** The one-time setup link's token when the database has no user yet (SPEC §2.4). */
+  /** The one-time setup link's token when the database has no user yet (README.md#the-api-keys-page). */
   setupToken: string | null;
   close(): Promise<void>;
 }

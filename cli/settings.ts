@@ -1,5 +1,5 @@
 // Settings come from the environment, then from a `.env` file in the current directory (the
-// environment wins over it; a command-line flag wins over both). SPEC §5.
+// environment wins over it; a command-line flag wins over both): README.md#settings.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -50,7 +50,7 @@ export interface ServerSettings {
   /** Notification URLs may point inside the network (LFK_ALLOW_PRIVATE_URLS=1). */
   allowPrivateUrls: boolean;
   poolSize: number;
-  /** Webhook receivers and owner notices (SPEC §4, §5). */
+  /** Webhook receivers and owner notices (docs/webhooks.md#settings). */
   webhooks: WebhookSettings;
   /** A key service running apart (LFK_KEY_SERVICE_URL): the webhook handlers report to it over HTTP. */
   keyServiceUrl: string | undefined;

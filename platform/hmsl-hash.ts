@@ -1,4 +1,4 @@
-// GitGuardian's HasMySecretLeaked hash (REFERENCE-gitguardian.md §2.2), stored so that an
+// GitGuardian's HasMySecretLeaked hash (docs/reference/gitguardian.md §2.2), stored so that an
 // incident's `hmsl_hash` maps back to our key without GitGuardian ever sending the secret.
 import { createHash, scrypt as scryptCallback, scryptSync } from 'node:crypto';
 import { promisify } from 'node:util';

@@ -1,4 +1,4 @@
-// The lfk key format (SPEC §1.1). Dependency-free: the scanner imports this too.
+// The lfk key format (docs/key-service.md#key-format). Dependency-free: the scanner imports this too.
 import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 

@@ -37,9 +37,9 @@ export interface RuleSpec {
   /** A regex on the file path the rule is limited to, when set. */
   path?: string;
   /**
-   * lfk's own field: the regex used instead of `regex` in a binary file's bytes (SPEC §6.2), where
-   * a key sits against whatever bytes its neighbours are (a SQLite record's type byte, the column
-   * before it), so word boundaries would miss it. Same secretGroup.
+   * lfk's own field (docs/scanner.md#binary-files): the regex used instead of `regex` in a binary
+   * file's bytes, where a key sits against whatever bytes its neighbours are (a SQLite record's
+   * type byte, the column before it), so word boundaries would miss it. Same secretGroup.
    */
   binaryRegex?: string;
   tags: string[];

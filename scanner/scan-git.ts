@@ -1,7 +1,7 @@
-// The git modes of `lfk scan` (SPEC §3.1): history (`--git`), the staged diff (`--staged`) and the
-// commits a push is about to send (`--pre-push`). Git produces the patch, the parser streams its
-// added lines, the detector runs on the few that hold a keyword, here in the main thread while git
-// works in its own process.
+// The git modes of `lfk scan` (docs/git.md): history (`--git`), the staged diff (`--staged`) and
+// the commits a push is about to send (`--pre-push`). Git produces the patch, the parser streams
+// its added lines, the detector runs on the few that hold a keyword, here in the main thread while
+// git works in its own process.
 import type { RuleSet } from '../rules/types.js';
 import { createFinder, type Finder } from './finder.js';
 import { scanSource, type FilesResult } from './scan-files.js';
@@ -15,7 +15,10 @@ export type GitSelection =
   | { kind: 'history'; all: boolean; since?: string; range?: string }
   | { kind: 'staged' }
   | { kind: 'pre-push'; remote?: string; input: string }
-  /** A server's pre-receive hook (SPEC §7.4): git's `<old> <new> <ref>` lines. */
+  /**
+   * A server's pre-receive hook (docs/git.md#--pre-receive-a-git-servers-pre-receive-hook): git's
+   * `<old> <new> <ref>` lines.
+   */
   | { kind: 'pre-receive'; input: string };
 
 export interface GitScanOptions {
@@ -24,9 +27,12 @@ export interface GitScanOptions {
   reportInvalid: boolean;
   /** Added bytes of one file in one commit; 0 = no limit. */
   maxFileSize: number;
-  /** Decodings in a chain at most (SPEC §6.1); 0 turns decoding off. */
+  /** Decodings in a chain at most (docs/scanner.md#encoded-text); 0 turns decoding off. */
   maxDecodeDepth?: number;
-  /** Binary blobs that are compressed files or archives are opened (SPEC §6.2); missing opens none. */
+  /**
+   * Binary blobs that are compressed files or archives are opened
+   * (docs/scanner.md#compressed-files-and-archives); missing opens none.
+   */
   archives?: ArchiveOptions;
   /** Stops the scan (the pre-receive timeout): git is killed and what was read so far is returned. */
   signal?: AbortSignal;

@@ -25,7 +25,10 @@ export interface ScanOptions {
   maxFileSize: number;
   /** Compressed files and archives (scanner/unpack/); missing opens none. */
   archives?: ArchiveOptions;
-  /** Decodings in a chain at most (SPEC §6.1); 0 turns decoding off. Default DEFAULT_DECODE_DEPTH. */
+  /**
+   * Decodings in a chain at most (docs/scanner.md#encoded-text); 0 turns decoding off.
+   * Default DEFAULT_DECODE_DEPTH.
+   */
   maxDecodeDepth?: number;
   /** Worker threads; an explicit count is obeyed even for a few files (default: one per core). */
   workers?: number;

@@ -79,9 +79,9 @@ export interface Finding {
   commit?: CommitInfo;
   status?: FoundKeyStatus;
   revocation?: RevocationOutcome;
-  /** In a container image: a later layer deleted the file (SPEC §6.2). */
+  /** In a container image: a later layer deleted the file (docs/scanner.md#compressed-files-and-archives). */
   deletedInLayer?: boolean;
-  /** Found in a binary file's bytes: line and column count bytes (SPEC §6.2). */
+  /** Found in a binary file's bytes: line and column count bytes (docs/scanner.md#binary-files). */
   binary?: boolean;
   /** Inside a compressed file or archive: the stored file it is in (`file` is the `!` path through it). */
   archive?: string;
@@ -114,7 +114,10 @@ export function addStats(into: ScanStats, more: ScanStats): void {
 /** What a source read, returned when its fragments run out: for stats and warnings. */
 export type SourceOutcome =
   | { kind: 'text'; bytes: number }
-  /** Searched for keys as ASCII bytes (SPEC §6.2); `bytes` is missing when the file was not read to its end. */
+  /**
+   * Searched for keys as ASCII bytes (docs/scanner.md#binary-files); `bytes` is missing when the
+   * file was not read to its end.
+   */
   | { kind: 'binary'; bytes?: number }
   | { kind: 'too-large'; size: number }
   | { kind: 'unreadable'; reason: string }

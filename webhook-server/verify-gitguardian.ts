@@ -1,7 +1,7 @@
 // `Gitguardian-Signature: sha256=<hex HMAC-SHA256(key = Timestamp + token, raw body)>`, with the
 // `Timestamp` header read as Unix seconds (or milliseconds when it has 13 digits) and refused when
-// more than five minutes off (REFERENCE-gitguardian.md §1.2–1.3). The receiver checks both headers'
-// shape before it reads the body, then feeds the body to `gitguardianHmac` chunk by chunk.
+// more than five minutes off (docs/reference/gitguardian.md §1.2–1.3). The receiver checks both
+// headers' shape before it reads the body, then feeds the body to `gitguardianHmac` chunk by chunk.
 import { createHmac, type Hmac } from 'node:crypto';
 import { secretsEqual } from '../platform/constant-time.js';
 

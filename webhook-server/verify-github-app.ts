@@ -1,6 +1,7 @@
-// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>` (REFERENCE-github.md §2.1).
-// The receiver checks the header's shape before it reads a byte of the body, then feeds the body
-// to `githubAppHmac` chunk by chunk as it arrives and compares at the end (`matchesGithubApp`).
+// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`
+// (docs/reference/github.md §2.1). The receiver checks the header's shape before it reads a byte of
+// the body, then feeds the body to `githubAppHmac` chunk by chunk as it arrives and compares at the
+// end (`matchesGithubApp`).
 import { createHmac, type Hmac } from 'node:crypto';
 import { secretsEqual } from '../platform/constant-time.js';
 

@@ -1,6 +1,6 @@
 // GitHub's secret scanning partner program and GitLab's partner program for leaked-credential
 // notifications sign each batch the same way: ECDSA with SHA-256 over the raw body
-// (REFERENCE-github.md §1.3, docs/REFERENCE-gitlab.md §1). `<Issuer>-Public-Key-Signature` is
+// (docs/reference/github.md §1.3, docs/reference/gitlab.md §1). `<Issuer>-Public-Key-Signature` is
 // base64 DER, verified with the key whose `key_identifier` equals `<Issuer>-Public-Key-Identifier`.
 // Keys come from the issuer's `{"public_keys": [{key_identifier, key}]}` list (GitHub's
 // `{api}/meta/public_keys/secret_scanning`, GitLab's LFK_GITLAB_PUBLIC_KEYS_URL), cached and

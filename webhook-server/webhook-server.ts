@@ -69,7 +69,10 @@ export interface WebhookServerOptions {
 export interface WebhookServer {
   app: Hono<{ Variables: { requestId: string } }>;
   worker: QueueWorker<'webhook_deliveries'>;
-  /** The GitHub App's history scans (SPEC §7.1): started and stopped with `worker`. */
+  /**
+   * The GitHub App's history scans (docs/github-app.md#what-was-there-before-the-history-scan):
+   * started and stopped with `worker`.
+   */
   backfill: QueueWorker<'github_backfill_jobs'>;
   deps: HandlerDeps;
   /** What the receivers hold of bodies not verified yet (see BodyBudget). */

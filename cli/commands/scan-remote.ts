@@ -1,8 +1,8 @@
-// `lfk scan --git URL` and `lfk scan --github OWNER[/REPO]` (SPEC §7.2): repositories that are not
-// here are cloned (mirror, temporary: scanner/sources/git-clone.ts) and every ref is scanned as
-// `lfk scan --git --all` scans a local one. GitHub repositories are listed through
-// LFK_GITHUB_API_URL with GITHUB_TOKEN, which is also what the clones authenticate with; findings
-// carry `repository` and the blob `url`.
+// `lfk scan --git URL` and `lfk scan --github OWNER[/REPO]` (docs/git.md#remote-repositories):
+// repositories that are not here are cloned (mirror, temporary: scanner/sources/git-clone.ts) and
+// every ref is scanned as `lfk scan --git --all` scans a local one. GitHub repositories are listed
+// through LFK_GITHUB_API_URL with GITHUB_TOKEN, which is also what the clones authenticate with;
+// findings carry `repository` and the blob `url`.
 import type { GitScanResult } from '../../scanner/scan-git.js';
 import { blobUrl } from '../../scanner/report/blob-url.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';

@@ -1,5 +1,5 @@
-// `lfk scan`: find lfk keys in files or standard input (SPEC §3). Imports stay light: no web
-// server, database or zod unless a user config is read, so a pre-commit hook starts fast.
+// `lfk scan`: find lfk keys in files or standard input (docs/scanner.md). Imports stay light: no
+// web server, database or zod unless a user config is read, so a pre-commit hook starts fast.
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRuleSet } from '../../rules/load.js';
@@ -61,7 +61,7 @@ interface ScanArgs {
   config?: string;
   baseline?: string;
   verify: boolean;
-  /** SPEC §6.3: which findings make the exit code 1. */
+  /** Which findings make the exit code 1 (`--fail-on`, docs/scanner.md#use). */
   failOn: FailOn;
   revoke: boolean;
   redact: boolean;
@@ -83,7 +83,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // SPEC §5: the environment, then a .env file in the current directory.
+  // The environment, then a .env file in the current directory (README.md#settings).
   const serviceUrl = loadEnvironment().LFK_KEY_SERVICE_URL;
   if ((parsed.verify || parsed.revoke || parsed.failOn !== 'any') && !serviceUrl) {
     const flag = parsed.revoke ? '--revoke' : parsed.verify ? '--verify' : `--fail-on ${parsed.failOn}`;

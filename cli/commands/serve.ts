@@ -20,8 +20,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     server = await startServer(settings, undefined, timeouts);
   } catch (error) {
-    // Fatal (exit 2, SPEC §5), but say which setting to check instead of a bare driver error.
-    // better-sqlite3 says "Cannot open database because the directory does not exist" without a code.
+    // Fatal (exit 2, docs/key-service.md#commands), but say which setting to check instead of a
+    // bare driver error. better-sqlite3 says "Cannot open database because the directory does not
+    // exist" without a code.
     if (!isUnavailableError(error) && !/^Cannot open database/.test((error as Error).message)) throw error;
     throw new Error(`cannot reach the database (${redactUrl(settings.databaseUrl)}): ${(error as Error).message}. Check LFK_DATABASE_URL and that the database is running.`);
   }

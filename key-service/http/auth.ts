@@ -1,5 +1,5 @@
-// Authentication middleware: API keys (SPEC §2.1) and, for the management routes, a signed-in
-// person's session when the web page supplies a resolver.
+// Authentication middleware: API keys (docs/key-service.md#authentication) and, for the management
+// routes, a signed-in person's session when the web page supplies a resolver.
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError, INVALID_KEY_MESSAGE } from '../../platform/errors.js';
 import type { Counter } from '../../platform/metrics.js';

@@ -1,5 +1,5 @@
-// Reads the API key from `Authorization: Bearer` or `X-API-Key` (SPEC §2.1). Pure: headers in,
-// a verdict out.
+// Reads the API key from `Authorization: Bearer` or `X-API-Key`
+// (docs/key-service.md#authentication). Pure: headers in, a verdict out.
 
 export type Credentials =
   | { kind: 'none' }

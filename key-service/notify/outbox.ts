@@ -1,7 +1,7 @@
-// Notices that a key was revoked for exposure (SPEC §4.4), written in the same transaction as the
-// revocation: a crash after the revocation cannot lose them, and the unique (event, channel)
-// pair means one notice per key however many reports arrive (only the report that revoked the
-// key has a revocation event).
+// Notices that a key was revoked for exposure (docs/webhooks.md#telling-the-owner), written in the
+// same transaction as the revocation: a crash after the revocation cannot lose them, and the unique
+// (event, channel) pair means one notice per key however many reports arrive (only the report that
+// revoked the key has a revocation event).
 import type { Kysely } from 'kysely';
 import { newId } from '../../platform/ids.js';
 import { redactKeys } from '../../platform/key-format.js';

@@ -25,7 +25,10 @@ export interface NewAuditEvent {
   at?: string;
 }
 
-/** Events never hold a full key (SPEC §2.5), not even one pasted into a note, a source or a header. */
+/**
+ * Events never hold a full key (docs/key-service.md#audit-events), not even one pasted into a note,
+ * a source or a header.
+ */
 export async function appendAuditEvent(call: ServiceCall, event: NewAuditEvent): Promise<string> {
   const id = newId('evt');
   const redact = (text: string | null | undefined) => (text == null ? null : redactKeys(text));

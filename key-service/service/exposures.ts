@@ -1,4 +1,5 @@
-// Exposure reports (SPEC §2.3) and the side-effect-free key check behind `POST /v1/keys/verify`.
+// Exposure reports (docs/key-service.md#exposure-reports) and the side-effect-free key check behind
+// `POST /v1/keys/verify`.
 import type { Kysely } from 'kysely';
 import { displayOf, hasKeyShape, isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
 import type { ApiKeysTable, Database } from '../../platform/database/schema.js';

@@ -1,4 +1,4 @@
-// The key lifecycle (SPEC §1.2–1.4): create, list, get, revoke, roll, expire.
+// The key lifecycle (docs/key-service.md#keys): create, list, get, revoke, roll, expire.
 import { sql, type Kysely } from 'kysely';
 import { ApiError, notFound } from '../../platform/errors.js';
 import { displayParts, generateKey, sha256Hex } from '../../platform/key-format.js';

@@ -1,4 +1,5 @@
-// The shapes the key service hands out (SPEC §2.2, §2.5) and the context every change carries.
+// The shapes the key service hands out (docs/key-service.md#routes, #audit-events) and the context
+// every change carries.
 import type { ActorType, KeyStatus, Plan, RevokedReason, Scope, SourceKind } from '../../platform/vocabulary.js';
 
 // The words these shapes use, defined in platform/vocabulary.ts.

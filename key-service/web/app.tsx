@@ -1,5 +1,5 @@
-// The API Keys web page (SPEC §2.4): its table of contents, and the session resolver that lets
-// the /v1 management routes accept a signed-in person.
+// The API Keys web page (README.md#the-api-keys-page): its table of contents, and the session
+// resolver that lets the /v1 management routes accept a signed-in person.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';

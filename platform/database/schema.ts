@@ -81,7 +81,10 @@ export interface UsageCountersTable {
   jobs: number;
 }
 
-/** A signed-in person's session (SPEC §2.1): only a SHA-256 of the cookie's token is kept. */
+/**
+ * A signed-in person's session (docs/key-service.md#authentication): only a SHA-256 of the cookie's
+ * token is kept.
+ */
 export interface WebSessionsTable {
   id: string;
   /** Hex SHA-256 of the session token the cookie carries. */
@@ -132,7 +135,10 @@ export interface QueueColumns {
   processed_at: string | null;
 }
 
-/** Every accepted webhook delivery, stored before the 2xx (SPEC §4). Never holds a full key. */
+/**
+ * Every accepted webhook delivery, stored before the 2xx (docs/webhooks.md#the-inbox). Never holds
+ * a full key.
+ */
 export interface WebhookDeliveriesTable extends QueueColumns {
   provider: WebhookProvider;
   event: string;
@@ -140,7 +146,10 @@ export interface WebhookDeliveriesTable extends QueueColumns {
   received_at: string;
 }
 
-/** Notices to an account that a key was revoked for exposure, written with the revocation (SPEC §4.4). */
+/**
+ * Notices to an account that a key was revoked for exposure, written with the revocation
+ * (docs/webhooks.md#telling-the-owner).
+ */
 export interface NotificationOutboxTable extends QueueColumns {
   event_id: string;
   channel: NoticeChannel;
@@ -150,8 +159,9 @@ export interface NotificationOutboxTable extends QueueColumns {
 }
 
 /**
- * One repository's history scan after an installation event (SPEC §7.1): payload holds nothing but
- * ids and names. `dedup_key` (delivery id + repository) keeps one event from queueing a scan twice.
+ * One repository's history scan after an installation event
+ * (docs/github-app.md#what-was-there-before-the-history-scan): payload holds nothing but ids and
+ * names. `dedup_key` (delivery id + repository) keeps one event from queueing a scan twice.
  */
 export interface GithubBackfillJobsTable extends QueueColumns {
   installation_id: string;

@@ -15,7 +15,10 @@ function queueColumns<T extends string>(table: CreateTableBuilder<T>): CreateTab
     .addColumn('result', 'text');
 }
 
-/** Migration 0006: the GitHub App's history scans (SPEC §7.1), a queue like the other two. */
+/**
+ * Migration 0006: the GitHub App's history scans
+ * (docs/github-app.md#what-was-there-before-the-history-scan), a queue like the other two.
+ */
 export async function createBackfillTable(db: Kysely<Database>): Promise<void> {
   await queueColumns(db.schema.createTable('github_backfill_jobs').addColumn('id', 'text', (c) => c.primaryKey()))
     .addColumn('installation_id', 'text', (c) => c.notNull())

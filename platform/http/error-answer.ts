@@ -11,7 +11,7 @@ import { errorFields } from '../logger.js';
 import { requestIdOf } from './request-slot.js';
 
 // Request input quoted in a message or a log line passes through it, so a key pasted into a path
-// never comes back or reaches the logs (SPEC §1.2).
+// never comes back or reaches the logs (docs/key-service.md#keys).
 export { redactKeys };
 
 /** A caller's `X-Request-Id` is echoed only when it is a plain token that cannot be a key. */

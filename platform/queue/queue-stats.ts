@@ -37,7 +37,10 @@ export async function queueStats(store: Store, table: QueueTable, now = new Date
   };
 }
 
-/** `lfk_backfill_repositories{state}`: the GitHub App's history scans by state (SPEC §7.1). */
+/**
+ * `lfk_backfill_repositories{state}`: the GitHub App's history scans by state
+ * (docs/github-app.md#what-was-there-before-the-history-scan).
+ */
 export function registerBackfillMetrics(registry: MetricsRegistry, store: Store): void {
   registry.add(
     new LabelledGauge('lfk_backfill_repositories', 'Repositories whose history the GitHub App scans, by state of their scan.', async () => {

@@ -1,8 +1,9 @@
-// The decode stage (SPEC §6.1): a fragment in, the text its encoded runs stand for out, as
-// fragments the detector scans like any other. Each decoded fragment carries its origin: the place
-// where its run starts in the stored text (its findings are reported there, and its stored line is
-// the one `lfk:allow` and line allowlists see) and the decodings so far, outermost first. Decoded
-// text is searched again, up to the depth limit: base64 of gzip of JSON is decoded all the way.
+// The decode stage (docs/scanner.md#encoded-text): a fragment in, the text its encoded runs stand
+// for out, as fragments the detector scans like any other. Each decoded fragment carries its
+// origin: the place where its run starts in the stored text (its findings are reported there, and
+// its stored line is the one `lfk:allow` and line allowlists see) and the decodings so far,
+// outermost first. Decoded text is searched again, up to the depth limit: base64 of gzip of JSON is
+// decoded all the way.
 import { LineCursor } from '../line-cursor.js';
 import type { Fragment, Origin } from '../types.js';
 import { unescapeRun } from './escapes.js';

@@ -1,8 +1,9 @@
-// What a keyword looks like once encoded (SPEC §6.1), as the fixed strings every such encoding
-// holds. Base64 packs 3 bytes into 4 characters, so the characters that mix in the unknown bytes
-// around the keyword differ from one text to the next: only the characters made of keyword bits
-// alone are kept, at each of the 3 byte alignments. Escapes (`%5F`, `\x5f`, `\u005f`) are not fixed
-// strings (either case, any mix of plain and escaped characters) and are matched where they start.
+// What a keyword looks like once encoded (docs/scanner.md#encoded-text), as the fixed strings every
+// such encoding holds. Base64 packs 3 bytes into 4 characters, so the characters that mix in the
+// unknown bytes around the keyword differ from one text to the next: only the characters made of
+// keyword bits alone are kept, at each of the 3 byte alignments. Escapes (`%5F`, `\x5f`, `\u005f`)
+// are not fixed strings (either case, any mix of plain and escaped characters) and are matched
+// where they start.
 
 export type RunKind = 'base64' | 'hex' | 'escape';
 

@@ -1,4 +1,5 @@
-// The JSON report of SPEC §3.2, field by field (internal fields such as endLine stay out).
+// The JSON report (docs/scanner.md#findings), field by field (internal fields such as endLine
+// stay out).
 import type { Finding, ScanStats } from '../types.js';
 import { redactSecret } from './redact.js';
 
@@ -19,7 +20,10 @@ export interface JsonFinding {
   secret: string;
   fingerprint: string;
   checksum: Finding['checksum'];
-  /** The decodings that revealed the key, outermost first (SPEC §6.1); line and column are the encoded run's. */
+  /**
+   * The decodings that revealed the key, outermost first (docs/scanner.md#encoded-text); line and
+   * column are the encoded run's.
+   */
   decoded?: string[];
   status?: Finding['status'];
   revocation?: Finding['revocation'];

@@ -1,5 +1,5 @@
-// SARIF 2.1.0 as GitHub code scanning takes it (REFERENCE-scanners.md §5): one run, every loaded
-// rule once with a stable id, repository-relative `/` URIs, 1-based UTF-16 columns, and
+// SARIF 2.1.0 as GitHub code scanning takes it (docs/reference/scanners.md §6): one run, every
+// loaded rule once with a stable id, repository-relative `/` URIs, 1-based UTF-16 columns, and
 // partialFingerprints. A SARIF file is uploaded and shared, so it never holds a full key.
 import { createHash } from 'node:crypto';
 import { relative, resolve } from 'node:path';

@@ -108,8 +108,9 @@ const decoders = new Map<TextEncoding, TextDecoder>();
 const decoderFor = (encoding: TextEncoding) => decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
 
 /**
- * A binary file is searched as ASCII bytes (SPEC §6.2), one byte per character, so line and column
- * count bytes. Only a file whose bytes hold a keyword, plain or encoded, is turned into text.
+ * A binary file is searched as ASCII bytes (docs/scanner.md#binary-files), one byte per character,
+ * so line and column count bytes. Only a file whose bytes hold a keyword, plain or encoded, is
+ * turned into text.
  */
 function* binaryFragments(fd: number, buffer: Buffer, head: Buffer, whole: boolean, prefilter: BytePrefilter, file: string): Generator<Fragment, SourceOutcome> {
   const found = whole ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: head.length } : fileKeywordOffsets(fd, buffer, head, prefilter);

@@ -1,7 +1,8 @@
-// A repository fetched for a history scan (SPEC §7.1, §7.2): `git clone --mirror` into a temporary
-// folder that is removed whatever happens. Credentials travel as an HTTP header scoped to the
-// repository's origin, in git's environment settings (git-command.ts), never on a command line, in
-// the URL git prints, or in a log. Only HTTPS is allowed, and plain HTTP to this machine (tests).
+// A repository fetched for a history scan (docs/github-app.md, docs/git.md#remote-repositories):
+// `git clone --mirror` into a temporary folder that is removed whatever happens. Credentials travel
+// as an HTTP header scoped to the repository's origin, in git's environment settings
+// (git-command.ts), never on a command line, in the URL git prints, or in a log. Only HTTPS is
+// allowed, and plain HTTP to this machine (tests).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

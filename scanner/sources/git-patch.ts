@@ -1,10 +1,10 @@
 // Parses the output of `git log -p -U0` and `git diff -U0` as it streams, line by line, and turns
-// the ADDED lines into fragments (SPEC §3.1 git modes); GitHub's `files[].patch` (the hunks of one
-// file, with context lines and without git's headers) goes through it too, after beginFile().
-// Nothing of the history is kept: the parser holds the current commit, file and hunk, and the line
-// being read. Lines are Buffers; only an added line that may hold a keyword is ever decoded. An
-// added line longer than LONG_LINE_BYTES streams through a FragmentSplitter in bounded pieces;
-// other long lines are cut to their head.
+// the ADDED lines into fragments (the git modes, docs/git.md); GitHub's `files[].patch` (the hunks
+// of one file, with context lines and without git's headers) goes through it too, after
+// beginFile(). Nothing of the history is kept: the parser holds the current commit, file and hunk,
+// and the line being read. Lines are Buffers; only an added line that may hold a keyword is ever
+// decoded. An added line longer than LONG_LINE_BYTES streams through a FragmentSplitter in bounded
+// pieces; other long lines are cut to their head.
 //
 // Input shape (one commit):  \0<sha>\0<author>\0<email>\0<date>\0<parents>   (our --format)
 //                            diff --git a/x b/y | diff --cc x     file header lines

@@ -78,7 +78,7 @@ async function* walkFolder(folder: string, options: WalkOptions, warnings: strin
       // `.git` folders (and the `.git` files of worktrees and submodules) are never scanned.
       if (entry.name === '.git') continue;
       const rel = relBase + entry.name;
-      // Folders are walked, symbolic links are not followed (SPEC §3.4).
+      // Folders are walked, symbolic links are not followed (docs/scanner.md#ignoring).
       if (entry.isDirectory()) {
         if (!ignored?.folders.has(rel)) pending.push(rel);
       } else if (entry.isFile()) {

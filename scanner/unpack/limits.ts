@@ -1,4 +1,5 @@
-// The limits against archive bombs (SPEC §6.2), and the budget one top-level file spends.
+// The limits against archive bombs (docs/scanner.md#limits-and-warnings), and the budget one
+// top-level file spends.
 
 export interface UnpackLimits {
   /** Archives and compressed streams opened inside one another; 0 opens none. */

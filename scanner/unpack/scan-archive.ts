@@ -19,14 +19,14 @@ export function isOciLayoutMarker(path: string): boolean {
   return path.endsWith(OCI_LAYOUT_FILE) && basename(path) === OCI_LAYOUT_FILE;
 }
 
-/** The limits the CLI sets; the rest keep the SPEC's defaults. */
+/** The limits the CLI sets; the rest keep their defaults (docs/scanner.md#limits-and-warnings). */
 export interface ArchiveOptions {
   /** 0 opens no archive (they are then binary files, as before). */
   maxArchiveDepth: number;
   maxArchiveBytes: number;
 }
 
-/** SPEC §6.2's defaults: `--max-archive-depth 4`, `--max-archive-bytes` 1 GiB. */
+/** The documented defaults: `--max-archive-depth 4`, `--max-archive-bytes` 1 GiB. */
 export const DEFAULT_ARCHIVE_OPTIONS: ArchiveOptions = { maxArchiveDepth: 4, maxArchiveBytes: 1024 ** 3 };
 
 export async function scanArchive(entry: FileEntry, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {

@@ -1,6 +1,7 @@
 // The entry point: one top-level file (or OCI image-layout folder) in, its leaf entries out.
-// Limits come from the caller (the CLI's --max-archive-depth and --max-archive-bytes, the SPEC's
-// defaults for the rest); warnings go into `warnings`, one line each, naming the file.
+// Limits come from the caller (the CLI's --max-archive-depth and --max-archive-bytes, the defaults
+// of docs/scanner.md#limits-and-warnings for the rest); warnings go into `warnings`, one line each,
+// naming the file.
 import { createReadStream } from 'node:fs';
 import { PeekableStream } from './byte-stream.js';
 import { DECODERS } from './decoders.js';

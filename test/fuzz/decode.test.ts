@@ -1,7 +1,7 @@
-// Property tests of decoding (SPEC §6.1, scanner/decode/): random and needle-rich text, mutated
-// encodings, broken and bomb gzip never make a source throw or run long, and a key planted in any
-// encoding, wrapped at any width, embedded anywhere, is found exactly once at its encoded run, in
-// a file, on standard input in pieces, and in a git patch cut into chunks.
+// Property tests of decoding (docs/scanner.md#encoded-text, scanner/decode/): random and
+// needle-rich text, mutated encodings, broken and bomb gzip never make a source throw or run long,
+// and a key planted in any encoding, wrapped at any width, embedded anywhere, is found exactly once
+// at its encoded run, in a file, on standard input in pieces, and in a git patch cut into chunks.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

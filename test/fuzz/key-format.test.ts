@@ -1,5 +1,6 @@
-// Property tests of the key format (SPEC §1.1, platform/key-format.ts) and of reading the key
-// from request headers (key-service/http/credentials.ts). Fixed seed: a failure replays the same.
+// Property tests of the key format (docs/key-service.md#key-format, platform/key-format.ts) and of
+// reading the key from request headers (key-service/http/credentials.ts). Fixed seed: a failure
+// replays the same.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCredentials } from '../../key-service/http/credentials.js';

@@ -1,7 +1,7 @@
-// Keys inside compressed files, archives and binary files (SPEC §6.2) in every mode: files, standard
-// input, --git, --staged and --pre-push. Every input is built fresh around keys generated here, with
-// the real zip, tar, gzip and xz, and a real SQLite database; each key is found exactly once, at its
-// `!` path and place, and decoys are not reported.
+// Keys inside compressed files, archives and binary files (docs/scanner.md) in every mode: files,
+// standard input, --git, --staged and --pre-push. Every input is built fresh around keys generated
+// here, with the real zip, tar, gzip and xz, and a real SQLite database; each key is found exactly
+// once, at its `!` path and place, and decoys are not reported.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ interface Hidden {
   decoded?: string[];
 }
 
-/** Line and column of `needle` in bytes, counting bytes (SPEC §6.2's binary places). */
+/** Line and column of `needle` in bytes, counting bytes (docs/scanner.md#binary-files). */
 function bytePlace(bytes: Buffer, needle: string): { line: number; column: number } {
   const at = bytes.indexOf(needle);
   if (at < 0) throw new Error('needle not in bytes');
@@ -51,7 +51,7 @@ function buildInputs(root: string): { files: Record<string, Buffer>; hidden: Hid
   mkdirSync(join(work, 'k8s'));
   writeFileSync(join(work, 'k8s/secret.yaml'), secretYaml);
   sh('tar cjf manifests.tar.bz2 k8s', work);
-  // A tar.gz holding a zip holding an env file: three layers (SPEC §6.2's example path).
+  // A tar.gz holding a zip holding an env file: three layers (docs/scanner.md's example path).
   writeFileSync(join(work, 'conf/prod.env'), envText(keys.nested));
   sh('zip -q bundle/config.zip conf/prod.env && tar czf bundle.tar.gz bundle/config.zip', work);
   // A log compressed with xz.

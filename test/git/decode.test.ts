@@ -1,6 +1,6 @@
-// Encoded keys (SPEC §6.1) in the git modes: every added line of history, the staged diff and a
-// push, through PatchParser. Wrapped runs span added lines; findings point at the encoded run in
-// the file as the commit stores it.
+// Encoded keys (docs/scanner.md#encoded-text) in the git modes: every added line of history, the
+// staged diff and a push, through PatchParser. Wrapped runs span added lines; findings point at the
+// encoded run in the file as the commit stores it.
 import { describe, expect, it } from 'vitest';
 import { encodedCases, placeOf, type EncodedCase } from '../scanner/encoded-cases.js';
 import { commit, git, newRepo, scanJson, tempDir, write } from './repo.js';

@@ -1,8 +1,8 @@
-// SPEC §7.4 over the transports a git server really uses: `lfk hook install --pre-receive` in bare
-// repositories served by `git daemon` (git://) and by `git http-backend` (smart HTTP), and real
-// `git push` to them. pre-receive.test.ts covers the local transport; here the hook runs under a
-// daemon's or a CGI's environment, its words reach the pusher over the sideband, and the pushed
-// objects sit in git's quarantine until the hook says yes.
+// The pre-receive hook (docs/git.md) over the transports a git server really uses:
+// `lfk hook install --pre-receive` in bare repositories served by `git daemon` (git://) and by
+// `git http-backend` (smart HTTP), and real `git push` to them. pre-receive.test.ts covers the
+// local transport; here the hook runs under a daemon's or a CGI's environment, its words reach the
+// pusher over the sideband, and the pushed objects sit in git's quarantine until the hook says yes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';

@@ -1,4 +1,4 @@
-// SPEC §7.4: `lfk scan --pre-receive` in a server's pre-receive hook, installed with
+// `lfk scan --pre-receive` in a server's pre-receive hook (docs/git.md), installed with
 // `lfk hook install --pre-receive` in a real bare repository and run by real `git push` over the
 // local transport. During pre-receive the pushed objects are still in git's quarantine: lfk must
 // read them there (GIT_QUARANTINE_PATH, alternates), or it could not scan the push at all.

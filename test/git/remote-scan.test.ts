@@ -1,6 +1,7 @@
-// SPEC §7.2: `lfk scan --git URL` and `lfk scan --github OWNER[/REPO]` from a terminal or CI. A real
-// git smart-HTTP server on loopback serves the repositories (wanting GITHUB_TOKEN as x-access-token
-// for the private ones), and a small local server answers GitHub's listing routes.
+// `lfk scan --git URL` and `lfk scan --github OWNER[/REPO]` from a terminal or CI
+// (docs/git.md#remote-repositories). A real git smart-HTTP server on loopback serves the
+// repositories (wanting GITHUB_TOKEN as x-access-token for the private ones), and a small local
+// server answers GitHub's listing routes.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

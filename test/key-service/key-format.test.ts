@@ -11,7 +11,7 @@ import {
 } from '../../platform/key-format.js';
 import { hmslHash, hmslHashSync } from '../../platform/hmsl-hash.js';
 
-describe('key format (SPEC §1.1)', () => {
+describe('key format (docs/key-service.md#key-format)', () => {
   it('matches the checksum test vectors', () => {
     expect(checksumOf('abcdefghijklmnopqrstuvwxyz01234567')).toBe('3aayDS');
     expect(checksumOf('0'.repeat(34))).toBe('0iqUEf');

@@ -1,6 +1,7 @@
 // Every rule carries its own evidence: its true positives must be found, its false positives not,
-// plain and encoded (SPEC §6.1): each true positive is also written in every encoding the scanner
-// decodes, from a fresh key (a sample's lfk key is replaced by a new one at run time).
+// plain and encoded (docs/scanner.md#encoded-text): each true positive is also written in every
+// encoding the scanner decodes, from a fresh key (a sample's lfk key is replaced by a new one at
+// run time).
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { generateKey } from '../../platform/key-format.js';

@@ -1,5 +1,5 @@
-// Encoded keys (SPEC §6.1) through the built CLI: files and standard input, the three report
-// formats at one place, --max-decode-depth, ignores, and the worker threads of a big scan.
+// Encoded keys (docs/scanner.md#encoded-text) through the built CLI: files and standard input, the
+// three report formats at one place, --max-decode-depth, ignores, and a big scan's worker threads.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

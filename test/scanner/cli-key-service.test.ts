@@ -107,7 +107,7 @@ describe('--revoke', () => {
   });
 });
 
-describe('--fail-on (SPEC §6.3)', () => {
+describe('--fail-on (docs/scanner.md#use)', () => {
   const freePort = () =>
     new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {

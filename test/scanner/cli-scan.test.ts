@@ -81,7 +81,7 @@ describe('lfk scan: exit codes and text output', () => {
 });
 
 describe('lfk scan: reports', () => {
-  it('--format json follows SPEC §3.2', async () => {
+  it('--format json follows docs/scanner.md#findings', async () => {
     const cwd = folder({ 'k.yml': `key: ${KEY}\n` });
     const run = await runLfk(['scan', '--format', 'json'], { cwd });
     const report = JSON.parse(run.stdout);

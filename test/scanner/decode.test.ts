@@ -1,6 +1,7 @@
-// Keys hidden in encoded text (SPEC §6.1), through the file source and the standard-input source
-// in this process: found once each, at the encoded run's place in the stored file, with the chain
-// of decodings; not found past the depth limit; decoys stay quiet; the limits hold.
+// Keys hidden in encoded text (docs/scanner.md#encoded-text), through the file source and the
+// standard-input source in this process: found once each, at the encoded run's place in the stored
+// file, with the chain of decodings; not found past the depth limit; decoys stay quiet; the
+// limits hold.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
-// Keys written the encoded ways SPEC §6.1 lists, each in the kind of file it leaks in, built from
-// fresh keys at run time. Each case says where its encoded run starts in the stored text, which is
-// where a finding must point, and the decodings that reveal the key.
+// Keys written the encoded ways docs/scanner.md#encoded-text lists, each in the kind of file it
+// leaks in, built from fresh keys at run time. Each case says where its encoded run starts in the
+// stored text, which is where a finding must point, and the decodings that reveal the key.
 import { gzipSync } from 'node:zlib';
 import { generateKey } from '../../platform/key-format.js';
 

@@ -23,7 +23,7 @@ const input = (redact: boolean): ReportInput => ({
   toolVersion: '0.1.0',
 });
 
-describe('JSON report (SPEC §3.2)', () => {
+describe('JSON report (docs/scanner.md#findings)', () => {
   it('has the documented fields, redacted by default', () => {
     const report = JSON.parse(jsonReport(input(true)));
     expect(report.version).toBe(1);
@@ -133,7 +133,7 @@ describe('ignores', () => {
   });
 });
 
-describe('decoded findings (SPEC §6.1)', () => {
+describe('decoded findings (docs/scanner.md#encoded-text)', () => {
   const origin = { line: 7, column: 12, endLine: 9, endColumn: 5, storedLine: '  data: H4sI…', decoded: ['base64', 'gzip'] };
   const [decoded] = detectorFor(ruleSet).detect({ text: `{"token": "${KEY}"}`, file: 'k8s/secret.yaml', origin });
   const withDecoded = { ...input(true), findings: [decoded!] };
@@ -154,7 +154,7 @@ describe('decoded findings (SPEC §6.1)', () => {
   });
 });
 
-describe('binary findings (SPEC §6.2)', () => {
+describe('binary findings (docs/scanner.md#binary-files)', () => {
   // A key glued to the bytes around it, as in a SQLite record: found by the rule's binaryRegex.
   const bytes = Buffer.concat([Buffer.from('SQLite format 3\0\n\x01\x02k'), Buffer.from(KEY), Buffer.from('production\0')]);
   const [binary] = detectorFor(ruleSet).detect({ text: bytes.toString('latin1'), file: 'data/app.db', binary: true });

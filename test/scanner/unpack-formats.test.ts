@@ -1,5 +1,6 @@
-// lfk scan over compressed files and archives (SPEC §6.2), each built with the real tool around a
-// fresh key: the key is found once, at the `!` path, with line and column inside the entry.
+// lfk scan over compressed files and archives (docs/scanner.md#compressed-files-and-archives), each
+// built with the real tool around a fresh key: the key is found once, at the `!` path, with line
+// and column inside the entry.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
-// Container images (SPEC §6.2), built by hand the way `docker save` and OCI tools lay them out:
-// every layer is scanned, a file a later layer deleted (whiteout) is found with
-// deleted_in_layer, and the image config (Env, history) is scanned too.
+// Container images (docs/scanner.md#compressed-files-and-archives), built by hand the way
+// `docker save` and OCI tools lay them out: every layer is scanned, a file a later layer deleted
+// (whiteout) is found with deleted_in_layer, and the image config (Env, history) is scanned too.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
-// Archive bombs and broken archives (SPEC §6.2): each gets a warning naming the file and the
-// limit hit, the scan goes on to the next file, and the peak memory of the `lfk scan` process
-// (GNU time's maximum RSS) stays bounded. Inputs are generated here from zero streams.
+// Archive bombs and broken archives (docs/scanner.md#limits-and-warnings): each gets a warning
+// naming the file and the limit hit, the scan goes on to the next file, and the peak memory of the
+// `lfk scan` process (GNU time's maximum RSS) stays bounded. Inputs are made here from zero streams.
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';

@@ -1,6 +1,7 @@
-// The /v1 access table (SPEC §2.1, §2.2): every route the app serves has a row saying who may call
-// it; every protected row is tried with no, wrong, revoked, expired and under-scoped credentials and
-// with the other account's ids. A refused request changes nothing and no answer shows account B.
+// The /v1 access table (docs/key-service.md#authentication, #routes): every route the app serves
+// has a row saying who may call it; every protected row is tried with no, wrong, revoked, expired
+// and under-scoped credentials and with the other account's ids. A refused request changes nothing
+// and no answer shows account B.
 import { describe, expect, it } from 'vitest';
 import { createApiApp } from '../../key-service/http/app.js';
 import { createLogger } from '../../platform/logger.js';
@@ -56,8 +57,8 @@ const PUBLIC: Record<string, string> = {
   'GET /readyz': 'readiness (database reachable) for load balancers; no data',
   'GET /openapi.json': 'the published API description; no account data',
   'GET /metrics': 'not a key route: loopback clients, or LFK_METRICS_TOKEN (its own rule, tested below)',
-  'POST /v1/exposures': 'SPEC §2.3: holding a key is the proof; hashes need LFK_SERVICE_TOKEN',
-  'POST /v1/keys/verify': 'SPEC §2.2: anyone holding a key may ask whether it is live; no side effect',
+  'POST /v1/exposures': 'holding a key is the proof (docs/key-service.md#exposure-reports); hashes need LFK_SERVICE_TOKEN',
+  'POST /v1/keys/verify': 'anyone holding a key may ask whether it is live; no side effect',
 };
 
 /** The credential cases every protected row runs: a name, the headers, the expected refusal. */

@@ -1,7 +1,8 @@
-// The /app access table (SPEC §2.1, §2.4): every route of the web page has a row; each page and form
-// behind sign-in is tried with no session, a forged one, a signed-out one, an expired one, without
-// its CSRF token, with another session's token, from another site, and with account B's ids. The
-// /v1 management routes, which also accept a session, get the session cases too.
+// The /app access table (docs/key-service.md#authentication, README.md#the-api-keys-page): every
+// route of the web page has a row; each page and form behind sign-in is tried with no session, a
+// forged one, a signed-out one, an expired one, without its CSRF token, with another session's
+// token, from another site, and with account B's ids. The /v1 management routes, which also accept
+// a session, get the session cases too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../../key-service/http/app.js';
 import { createLogger } from '../../platform/logger.js';
@@ -62,7 +63,7 @@ const PUBLIC: Record<string, string> = {
   'POST /app/setup': 'first-run set-up, behind the one-time setup token and the pre-session CSRF token',
 };
 
-/** The /v1 management routes a session may use (SPEC §2.2 "session or keys:manage"). */
+/** The /v1 management routes a session may use ("session or keys:manage" in docs/key-service.md#routes). */
 const V1_SESSION_ROWS: Array<{ route: string; own(f: AccessFixture): { path: string; body?: unknown }; foreign?(f: AccessFixture): { path: string; body?: unknown } }> = [
   { route: 'GET /v1/keys', own: () => ({ path: '/v1/keys' }) },
   { route: 'POST /v1/keys', own: () => ({ path: '/v1/keys', body: { name: 'Session key' } }) },

@@ -1,6 +1,6 @@
-// The database unreachable when `lfk serve` starts: it exits 2 (SPEC §5, fatal error) with a
-// message that names the database (password hidden) and the setting to check, instead of
-// starting half-alive. Runs the built CLI (`npm run build`).
+// The database unreachable when `lfk serve` starts: it exits 2 (a fatal error,
+// docs/key-service.md#commands) with a message that names the database (password hidden) and the
+// setting to check, instead of starting half-alive. Runs the built CLI (`npm run build`).
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runLfk } from '../support/cli.js';

@@ -64,8 +64,9 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
 }
 
 // Into the leak check (leak-capture.ts), before a database goes: every row of every table, as JSON
-// lines. Audit events above all, but no table may hold a full key at rest either (SPEC stores a
-// hash). A database a suite broke on purpose, or never migrated, is skipped.
+// lines. Audit events above all, but no table may hold a full key at rest either (keys are stored
+// as hashes: docs/key-service.md#keys). A database a suite broke on purpose, or never migrated,
+// is skipped.
 function captureSqliteRows(file: string): void {
   if (!capturing()) return;
   let db: Database.Database | undefined;

@@ -1,6 +1,7 @@
-// In-process HTTP calls for the route suites. Every response is checked for what SPEC §2 promises
-// of all of them (an `X-Request-Id`, equal to the error body's `request_id`; `no-store` on /v1)
-// and kept, so a suite can assert at its end that no full key ever left except where allowed.
+// In-process HTTP calls for the route suites. Every response is checked for what
+// docs/key-service.md#errors-and-limits promises of all of them (an `X-Request-Id`, equal to the
+// error body's `request_id`; `no-store` on /v1) and kept, so a suite can assert at its end that no
+// full key ever left except where allowed.
 import { afterAll, beforeAll, expect } from 'vitest';
 import { generateKey } from '../../platform/key-format.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
@@ -152,10 +153,10 @@ export function unknownKey(): string {
   return generateKey();
 }
 
-/** A key-shaped string with a wrong checksum (SPEC §1.1's documentation example). */
+/** A key-shaped string with a wrong checksum (docs/key-service.md#key-format's example). */
 export const BAD_CHECKSUM_KEY = 'lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0';
 
-/** The key object fields of SPEC §2.2 (plus `rotation_overdue`, which lists flag). */
+/** The key object's fields (docs/key-service.md#routes). */
 export function expectKeyObject(object: Record<string, unknown>, fields: Partial<Record<string, unknown>> = {}): void {
   expect(Object.keys(object).filter((name) => name !== 'key').sort()).toEqual(
     [

@@ -107,8 +107,9 @@ export interface LeakScan {
 /**
  * Scans a capture folder with the built `lfk scan` and its normal rules (checksum, entropy), so
  * every finding is a well-formed key, live or revoked: a leaked revoked key is still a leak.
- * `--report-invalid` stays off; the repository's `.lfkignore` applies (it lists SPEC §1.1's public
- * test vector only). Any other outcome than "no keys" or "keys" throws: the check fails closed.
+ * `--report-invalid` stays off; the repository's `.lfkignore` applies (it lists only the public
+ * test vector of docs/key-service.md#key-format). Any other outcome than "no keys" or "keys"
+ * throws: the check fails closed.
  */
 export async function scanCapture(dir: string): Promise<LeakScan> {
   if (!existsSync(LFK_BIN)) throw new Error(`leak check: ${LFK_BIN} is missing; run npm run build first`);

@@ -1,8 +1,8 @@
-// SPEC §7.1's durability, for real: the built `lfk serve` (the GitHub App configured against a
-// local fake of GitHub's REST API) is killed with SIGKILL in the middle of an installation's history
-// scan, while git is still cloning one repository from a real `git http-backend` on loopback. A
-// second `lfk serve` on the same database takes the job over once its lease runs out and finishes:
-// every key revoked once, one e-mail per key, every repository done.
+// The history scan's durability (docs/github-app.md), for real: the built `lfk serve` (the GitHub
+// App configured against a local fake of GitHub's REST API) is killed with SIGKILL in the middle of
+// an installation's history scan, while git is still cloning one repository from a real
+// `git http-backend` on loopback. A second `lfk serve` on the same database takes the job over once
+// its lease runs out and finishes: every key revoked once, one e-mail per key, every repository done.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

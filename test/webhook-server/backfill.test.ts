@@ -1,4 +1,5 @@
-// SPEC §7.1: installing the GitHub App scans what was already there. GitHub's REST API is faked with
+// Installing the GitHub App scans what was already there
+// (docs/github-app.md#what-was-there-before-the-history-scan). GitHub's REST API is faked with
 // nock; the repository is served for real by `git http-backend` on loopback, which wants the
 // installation token as `x-access-token` credentials. Its history holds live keys (one only in a
 // deleted file, one only on a side branch, one in a zip), a key revoked before, and a bad-checksum

@@ -1,4 +1,4 @@
-// POST /webhooks/gitguardian: GitGuardian's documented event shapes (REFERENCE-gitguardian.md
+// POST /webhooks/gitguardian: GitGuardian's documented event shapes (docs/reference/gitguardian.md
 // §1.5–1.8), signed with timestamp + token; the resolve call faked with nock.
 import { describe, expect, it } from 'vitest';
 import nock from 'nock';

@@ -1,6 +1,7 @@
-// SPEC §7.3: GitLab's two ways of sending leaked lfk keys to their issuer, through the same
-// verify → store → handle path as the other receivers. Signatures are made with our own ECDSA keys
-// (GitLab's come from an address it gives partners; served here by nock), tokens are our own choice.
+// GitLab's two ways of sending leaked lfk keys to their issuer (docs/webhooks.md#gitlab), through
+// the same verify → store → handle path as the other receivers. Signatures are made with our own
+// ECDSA keys (GitLab's come from an address it gives partners; served here by nock), tokens are our
+// own choice.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,6 @@
-// SPEC §4.4: an owner is told once per key revoked for exposure, by e-mail (a local SMTP server)
-// and by a signed POST (a local receiver), however many reports arrive; retried on failure.
+// An owner is told once per key revoked for exposure (docs/webhooks.md#telling-the-owner), by
+// e-mail (a local SMTP server) and by a signed POST (a local receiver), however many reports
+// arrive; retried on failure.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { createSmtpMailer } from '../../key-service/notify/deliver-email.js';

@@ -1,5 +1,5 @@
 // `lfk scan` must start fast: nothing it imports, however indirectly, may be the webhook server,
-// Octokit, nodemailer or a database driver (ARCHITECTURE.md). Static imports only: lazy
+// Octokit, nodemailer or a database driver. Static imports only: lazy
 // `import()`s are exactly how the other commands keep it light.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

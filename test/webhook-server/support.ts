@@ -64,7 +64,10 @@ export interface WebhookHarness extends Harness {
   post(path: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; body: any }>;
   /** Processes every due delivery now; returns how many. */
   drain(): Promise<number>;
-  /** Runs every due history scan now (SPEC §7.1); returns how many. */
+  /**
+   * Runs every due history scan now (docs/github-app.md#what-was-there-before-the-history-scan);
+   * returns how many.
+   */
   drainBackfill(): Promise<number>;
   backfillJobs(): Promise<Array<{ repository: string; installation_id: string; status: string; attempts: number; result: any; last_error: string | null }>>;
   deliveries(): Promise<Array<{ provider: string; event: string; status: string; attempts: number; result: unknown; last_error: string | null; payload: string }>>;
@@ -154,7 +157,10 @@ export function installationRepositoriesPayload(action: 'added' | 'removed'): an
   return structuredClone(definition.examples.find((example: any) => example.action === action));
 }
 
-/** `secret_scanning_alert` as GitHub's webhook schema describes it (REFERENCE-github.md §2.2): no secret in it. */
+/**
+ * `secret_scanning_alert` as GitHub's webhook schema describes it (docs/reference/github.md §2.4):
+ * no secret in it.
+ */
 export function alertPayload(action: string, number = 42): any {
   const push = pushPayload();
   return {
@@ -194,7 +200,7 @@ export function expectNoKeysIn(texts: string[]): void {
   for (const text of texts) expect(keysIn(text), text.slice(0, 200)).toEqual([]);
 }
 
-/** No network but loopback for the whole file (ARCHITECTURE habit 9). */
+/** No network but loopback for the whole file: no test reaches the real network. */
 export function useNoNetwork(): void {
   beforeAll(() => {
     nock.disableNetConnect();

@@ -1,4 +1,5 @@
-// REFERENCE-github.md §0: GitHub's docs sample, signed by the key octokit.net's fixture publishes.
+// GitHub's docs sample, signed by the key octokit.net's fixture publishes
+// (docs/reference/github.md §0).
 export const DOCS_BODY = '[{"source":"commit","token":"some_token","type":"some_type","url":"https://example.com/base-repo-url/"}]';
 export const DOCS_KEY_ID = 'bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c';
 export const DOCS_SIGNATURE = 'MEQCIQDaMKqrGnE27S0kgMrEK0eYBmyG0LeZismAEz/BgZyt7AIfXt9fErtRS4XaeSt/AO1RtBY66YcAdjxji410VQV4xg==';

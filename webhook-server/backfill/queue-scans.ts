@@ -1,11 +1,12 @@
-// SPEC §7.1: an installation (`installation` `created`) or repositories added to one
-// (`installation_repositories` `added`) queue one history scan per repository concerned. With the
-// selection `all` the repositories are listed through the API. Each job's dedup key is the delivery
-// and the repository, so a delivery handled again (a retry, a crash) queues nothing twice.
+// An installation (`installation` `created`) or repositories added to one
+// (`installation_repositories` `added`) queue one history scan per repository concerned
+// (docs/github-app.md#what-was-there-before-the-history-scan). With the selection `all` the
+// repositories are listed through the API. Each job's dedup key is the delivery and the repository,
+// so a delivery handled again (a retry, a crash) queues nothing twice.
 import { newId } from '../../platform/ids.js';
 import type { Store } from '../../platform/database/database.js';
 import { classifyGithubError, type GithubApps } from '../github/client.js';
-import type { InstallationPayload } from '../handlers/on-installation.js';
+import { selectionOf, type InstallationDelivery } from '../github/payloads.js';
 
 export interface QueuedScans {
   queued: number;
@@ -14,15 +15,15 @@ export interface QueuedScans {
 
 /** The repositories an event asks to scan (listing them when the selection is `all`), queued. */
 export async function queueHistoryScans(
-  event: 'installation' | 'installation_repositories',
-  payload: InstallationPayload,
+  installation: InstallationDelivery,
   delivery: string,
   deps: { store: Store; github: GithubApps | undefined; now: () => Date },
 ): Promise<QueuedScans | undefined> {
+  const { event, payload } = installation;
   const installationId = payload.installation.id;
   let repositories: string[];
   if (event === 'installation' && payload.action === 'created') {
-    const all = (payload.repository_selection ?? payload.installation.repository_selection) === 'all';
+    const all = selectionOf(installation) === 'all';
     repositories = all || !payload.repositories ? await listInstallationRepositories(deps.github, installationId) : payload.repositories.map((repo) => repo.full_name);
   } else if (event === 'installation_repositories' && payload.action === 'added') {
     repositories = (payload.repositories_added ?? []).map((repo) => repo.full_name);

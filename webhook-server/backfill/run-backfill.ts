@@ -1,8 +1,9 @@
-// One repository's history scan (SPEC §7.1), the work of a `github_backfill_jobs` row: clone it as
-// the installation, scan every ref as `lfk scan --git --all` does (encoded text, archives and binary
-// files included), revoke the live keys found with their blob URLs (owners are told by the key
-// service's outbox, once per key), and sum it up in the `lfk history` check run on the default
-// branch's head. Running it again after a crash is harmless: revoked keys answer already_revoked.
+// One repository's history scan (docs/github-app.md#what-was-there-before-the-history-scan), the
+// work of a `github_backfill_jobs` row: clone it as the installation, scan every ref as
+// `lfk scan --git --all` does (encoded text, archives and binary files included), revoke the live
+// keys found with their blob URLs (owners are told by the key service's outbox, once per key), and
+// sum it up in the `lfk history` check run on the default branch's head. Running it again after a
+// crash is harmless: revoked keys answer already_revoked.
 import { PermanentError } from '../../platform/queue/queue-worker.js';
 import type { GithubBackfillJobsTable } from '../../platform/database/schema.js';
 import { reportExposures } from '../../scanner/report-exposures.js';

@@ -1,7 +1,8 @@
-// The files a push changed, through the REST API as the installation (REFERENCE-github.md §2.6):
-// one compare when it lists every file (under 300), otherwise each pushed commit on its own, paging
-// its files past 300; and the blobs the scanner's GitHub push source asks for. Only the I/O lives
-// here: what the files hold is read by scanner/sources/github-push.ts.
+// The files a push changed, through the REST API as the installation
+// (docs/reference/github.md §3.2): one compare when it lists every file (under 300), otherwise each
+// pushed commit on its own, paging its files past 300; and the blobs the scanner's GitHub push
+// source asks for. Only the I/O lives here: what the files hold is read by
+// scanner/sources/github-push.ts.
 import type { GithubChangedFile, GithubPushFile, ReadBlob } from '../../scanner/sources/github-push.js';
 import type { InstallationOctokit } from './client.js';
 import { classifyGithubError } from './client.js';

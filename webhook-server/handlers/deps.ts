@@ -9,7 +9,7 @@ import type { GithubApps } from '../github/client.js';
 export interface ScanRules {
   /** The rules as data: the history scan (scanGit) compiles its own finder from them. */
   ruleSet: RuleSet;
-  /** The scanner's detector with decoding at its default depth (SPEC §6.1). */
+  /** The scanner's detector with decoding at its default depth (docs/scanner.md#encoded-text). */
   finder: Finder;
   /** Ids of the rules whose findings are lfk keys the key service can revoke. */
   revocable: ReadonlySet<string>;

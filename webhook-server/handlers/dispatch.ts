@@ -2,13 +2,14 @@
 import { PermanentError } from '../../platform/queue/queue-worker.js';
 import type { WebhookDeliveriesTable } from '../../platform/database/schema.js';
 import type { EventDelivery, PartnerDelivery } from '../deliveries.js';
+import type { AlertPayload, InstallationDelivery, PushPayload } from '../github/payloads.js';
 import { queueHistoryScans } from '../backfill/queue-scans.js';
 import type { HandlerDeps } from './deps.js';
 import { onGitguardianIncident, type IncidentPayload } from './on-gitguardian-incident.js';
-import { onInstallation, type InstallationPayload } from './on-installation.js';
+import { onInstallation } from './on-installation.js';
 import { onPartnerBatch } from './on-partner-batch.js';
-import { onPush, type PushPayload } from './on-push.js';
-import { onSecretScanningAlert, type AlertPayload } from './on-secret-scanning-alert.js';
+import { onPush } from './on-push.js';
+import { onSecretScanningAlert } from './on-secret-scanning-alert.js';
 
 export async function handleDelivery(row: WebhookDeliveriesTable, deps: HandlerDeps): Promise<unknown> {
   let stored: unknown;
@@ -27,9 +28,11 @@ export async function handleDelivery(row: WebhookDeliveriesTable, deps: HandlerD
       return onSecretScanningAlert(body as AlertPayload, deps);
     case 'installation':
     case 'installation_repositories': {
-      const installed = await onInstallation(row.event, body as InstallationPayload, deps.store, deps.now());
-      // What was there before the App (SPEC §7.1): a history scan per repository, queued.
-      const history = await queueHistoryScans(row.event, body as InstallationPayload, row.id, deps);
+      const installation = { event: row.event, payload: body } as InstallationDelivery;
+      const installed = await onInstallation(installation, deps.store, deps.now());
+      // What was there before the App (docs/github-app.md#what-was-there-before-the-history-scan):
+      // a history scan per repository, queued.
+      const history = await queueHistoryScans(installation, row.id, deps);
       if (history && history.queued > 0) deps.wakeBackfill?.();
       return history ? { ...installed, history_scans: history } : installed;
     }

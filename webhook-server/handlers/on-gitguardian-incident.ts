@@ -1,5 +1,5 @@
-// GitGuardian incident events (SPEC §4.3): the key by `incident.hmsl_hash`, revoked; then, with
-// LFK_GITGUARDIAN_API_TOKEN, the incident resolved as revoked.
+// GitGuardian incident events (docs/webhooks.md#gitguardian): the key by `incident.hmsl_hash`,
+// revoked; then, with LFK_GITGUARDIAN_API_TOKEN, the incident resolved as revoked.
 import { retryAfterMs } from '../../platform/outbound/retry-after.js';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../platform/outbound/timeouts.js';
 import { PermanentError, RetryLaterError, UnavailableError } from '../../platform/queue/queue-worker.js';

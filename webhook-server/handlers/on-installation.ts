@@ -2,19 +2,7 @@
 // push from a removed or suspended installation is skipped without calling GitHub.
 import type { Store } from '../../platform/database/database.js';
 import type { GithubInstallationsTable } from '../../platform/database/schema.js';
-
-interface Repo {
-  full_name: string;
-}
-
-export interface InstallationPayload {
-  action: string;
-  installation: { id: number; account?: { login?: string; type?: string } | null; repository_selection?: string };
-  repositories?: Repo[];
-  repositories_added?: Repo[];
-  repositories_removed?: Repo[];
-  repository_selection?: string;
-}
+import { accountOf, selectionOf, type InstallationDelivery } from '../github/payloads.js';
 
 const STATUS_BY_ACTION: Record<string, GithubInstallationsTable['status']> = {
   created: 'active',
@@ -24,11 +12,12 @@ const STATUS_BY_ACTION: Record<string, GithubInstallationsTable['status']> = {
   suspend: 'suspended',
 };
 
-export async function onInstallation(event: 'installation' | 'installation_repositories', payload: InstallationPayload, store: Store, now: Date): Promise<{ installation: string; action: string; status: string }> {
+export async function onInstallation(delivery: InstallationDelivery, store: Store, now: Date): Promise<{ installation: string; action: string; status: string }> {
+  const { event, payload } = delivery;
   const id = String(payload.installation.id);
   const at = now.toISOString();
   const existing = await store.db.selectFrom('github_installations').selectAll().where('id', '=', id).executeTakeFirst();
-  const selection = payload.repository_selection ?? payload.installation.repository_selection ?? existing?.repository_selection ?? 'all';
+  const selection = selectionOf(delivery) ?? existing?.repository_selection ?? 'all';
   let repositories: string[] | null = existing?.repositories ? (JSON.parse(existing.repositories) as string[]) : null;
   let status = existing?.status ?? 'active';
   if (event === 'installation') {
@@ -38,9 +27,10 @@ export async function onInstallation(event: 'installation' | 'installation_repos
     const removed = new Set((payload.repositories_removed ?? []).map((repo) => repo.full_name));
     repositories = [...new Set([...(repositories ?? []).filter((name) => !removed.has(name)), ...(payload.repositories_added ?? []).map((repo) => repo.full_name)])];
   }
+  const account = accountOf(payload.installation);
   const row = {
-    account_login: payload.installation.account?.login ?? existing?.account_login ?? '',
-    account_type: payload.installation.account?.type ?? existing?.account_type ?? '',
+    account_login: account.login ?? existing?.account_login ?? '',
+    account_type: account.type ?? existing?.account_type ?? '',
     repository_selection: selection,
     repositories: selection === 'all' ? null : JSON.stringify(repositories ?? []),
     status,

@@ -1,5 +1,6 @@
-// A stored partner batch: the lfk keys GitHub's partner program (SPEC §4.1) or GitLab (§7.3, its
-// partner program or a Self-Managed instance's Token Revocation API) found, revoked in one call.
+// A stored partner batch: the lfk keys GitHub's partner program (docs/github-app.md) or GitLab (its
+// partner program or a Self-Managed instance's Token Revocation API, docs/webhooks.md#gitlab)
+// found, revoked in one call.
 import type { WebhookSource } from '../../key-service/exposure-reporter.js';
 import type { ExposedReason, ExposureStatus } from '../../platform/vocabulary.js';
 import type { PartnerDelivery } from '../deliveries.js';

@@ -1,6 +1,6 @@
-// `push` (SPEC §4.2): scan what the push changed as the installation, with the scanner's GitHub
-// push source, report the keys found to the key service in one batch, and report the `lfk` check
-// run on the head commit with one annotation per finding.
+// `push` (docs/github-app.md#2-install-it): scan what the push changed as the installation, with
+// the scanner's GitHub push source, report the keys found to the key service in one batch, and
+// report the `lfk` check run on the head commit with one annotation per finding.
 import { PermanentError } from '../../platform/queue/queue-worker.js';
 import { reportExposures } from '../../scanner/report-exposures.js';
 import { scanSource, type FilesResult } from '../../scanner/scan-files.js';
@@ -9,30 +9,18 @@ import { githubPushSources } from '../../scanner/sources/github-push.js';
 import { DEFAULT_ARCHIVE_OPTIONS } from '../../scanner/unpack/scan-archive.js';
 import { emptyStats, type SourceOutcome } from '../../scanner/types.js';
 import type { FoundKey } from '../redact-payload.js';
+import { ownerOf, type PushPayload } from '../github/payloads.js';
 import { blobReader, listPushedFiles, ZERO_SHA, type PushRef } from '../github/push-files.js';
 import type { HandlerDeps } from './deps.js';
 import { installationIsGone } from './on-installation.js';
 import { reportCheckRun } from './check-run.js';
 import { revokeFoundInGithub } from './github-exposures.js';
 
-export interface PushPayload {
-  ref: string;
-  before: string;
-  after: string;
-  created?: boolean;
-  deleted?: boolean;
-  forced?: boolean;
-  compare?: string;
-  commits?: Array<{ id: string; distinct?: boolean }>;
-  repository: { name: string; full_name: string; html_url?: string; owner: { login?: string; name?: string } };
-  installation: { id: number };
-}
-
 export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], deps: HandlerDeps): Promise<unknown> {
   const installationId = payload.installation.id;
   if (await installationIsGone(deps.store, installationId)) return { skipped: `installation ${installationId} was removed or suspended` };
   if (!deps.github) throw new PermanentError('LFK_GITHUB_APP_ID and LFK_GITHUB_PRIVATE_KEY are not set');
-  const owner = payload.repository.owner.login ?? payload.repository.owner.name ?? payload.repository.full_name.split('/')[0]!;
+  const owner = ownerOf(payload.repository);
   const push: PushRef = {
     owner,
     repo: payload.repository.name,

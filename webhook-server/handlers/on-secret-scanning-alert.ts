@@ -1,25 +1,20 @@
-// `secret_scanning_alert` created / reopened / publicly_leaked (SPEC §4.2): the webhook does not
-// carry the secret, so fetch the alert; a well-formed lfk key is revoked and the alert resolved as
-// `revoked` with a comment. Other secrets are left alone. The secret is never stored or logged.
+// `secret_scanning_alert` created / reopened / publicly_leaked (docs/github-app.md#2-install-it):
+// the webhook does not carry the secret, so fetch the alert; a well-formed lfk key is revoked and
+// the alert resolved as `revoked` with a comment. Other secrets are left alone. The secret is never
+// stored or logged.
 import { isWellFormedKey, sha256Hex } from '../../platform/key-format.js';
 import { PermanentError } from '../../platform/queue/queue-worker.js';
 import { classifyGithubError } from '../github/client.js';
+import { ownerOf, type AlertPayload } from '../github/payloads.js';
 import type { HandlerDeps } from './deps.js';
 import { installationIsGone } from './on-installation.js';
-
-export interface AlertPayload {
-  action: string;
-  alert: { number: number; html_url?: string; secret_type?: string };
-  repository: { name: string; full_name: string; owner: { login?: string; name?: string } };
-  installation: { id: number };
-}
 
 export async function onSecretScanningAlert(payload: AlertPayload, deps: HandlerDeps): Promise<unknown> {
   const installationId = payload.installation.id;
   if (await installationIsGone(deps.store, installationId)) return { skipped: `installation ${installationId} was removed or suspended` };
   if (!deps.github) throw new PermanentError('LFK_GITHUB_APP_ID and LFK_GITHUB_PRIVATE_KEY are not set');
   const octokit = deps.github.forInstallation(installationId);
-  const owner = payload.repository.owner.login ?? payload.repository.owner.name ?? payload.repository.full_name.split('/')[0]!;
+  const owner = ownerOf(payload.repository);
   const where = { owner, repo: payload.repository.name, alert_number: payload.alert.number };
   let alert: { secret?: string | undefined; state?: string | undefined; html_url?: string | undefined };
   try {

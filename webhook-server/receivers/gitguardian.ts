@@ -1,6 +1,6 @@
-// POST /webhooks/gitguardian (SPEC §4.3): verify the signature and the Timestamp window, store the
-// incident events that may mean a leaked lfk key, answer 202. The dashboard's test message (no
-// `action`) and other actions are answered 200 and not stored.
+// POST /webhooks/gitguardian (docs/webhooks.md#gitguardian): verify the signature and the Timestamp
+// window, store the incident events that may mean a leaked lfk key, answer 202. The dashboard's
+// test message (no `action`) and other actions are answered 200 and not stored.
 import type { Context } from 'hono';
 import { eventEnvelope } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';

@@ -1,5 +1,5 @@
-// POST /webhooks/github (SPEC §4.2): verify X-Hub-Signature-256, store the events lfk acts on,
-// answer 202; the work (GitHub API calls, scanning, revoking) happens after the answer.
+// POST /webhooks/github (docs/github-app.md#2-install-it): verify X-Hub-Signature-256, store the
+// events lfk acts on, answer 202; the work (GitHub API calls, scanning, revoking) comes after.
 import type { Context } from 'hono';
 import { eventEnvelope } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';

@@ -1,4 +1,5 @@
-// POST /webhooks/github/secret-scanning (SPEC §4.1): verify, store, answer the feedback array.
+// POST /webhooks/github/secret-scanning (docs/github-app.md#3-enrol-the-partner-endpoint): verify,
+// store, answer the feedback array.
 import type { Context } from 'hono';
 import type { ExposureReporter } from '../../key-service/exposure-reporter.js';
 import { isWellFormedKey, sha256Hex } from '../../platform/key-format.js';

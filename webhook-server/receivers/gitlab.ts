@@ -1,4 +1,5 @@
-// GitLab's two ways of sending leaked tokens to their issuer (SPEC §7.3, docs/REFERENCE-gitlab.md):
+// GitLab's two ways of sending leaked tokens to their issuer (docs/webhooks.md#gitlab,
+// docs/reference/gitlab.md):
 // - GitLab.com's partner program: POST /webhooks/gitlab/secret-detection, `[{type, token, url}]`
 //   signed with ECDSA like GitHub's partner program; answered 202 once stored.
 // - GitLab Self-Managed's Token Revocation API: GET /webhooks/gitlab/revocable_token_types and

@@ -1,5 +1,5 @@
-// What GitHub's and GitLab's partner programs share (SPEC §4.1, §7.3): a JSON array of
-// `{token, type, url}` signed with ECDSA in `<Issuer>-Public-Key-Identifier` /
+// What GitHub's and GitLab's partner programs share (docs/reference/github.md §1, gitlab.md §1): a
+// JSON array of `{token, type, url}` signed with ECDSA in `<Issuer>-Public-Key-Identifier` /
 // `<Issuer>-Public-Key-Signature`. This reads and checks one; each receiver answers its own way.
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';

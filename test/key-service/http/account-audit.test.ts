@@ -1,4 +1,4 @@
-// SPEC §2.2 and §2.5: `GET/PATCH /v1/account` and `GET /v1/audit-log`.
+// `GET/PATCH /v1/account` and `GET /v1/audit-log` (docs/key-service.md#routes, #audit-events).
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';

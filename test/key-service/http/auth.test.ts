@@ -1,4 +1,4 @@
-// SPEC §2.1: who may call the /v1 routes, and what every refusal looks like.
+// Who may call the /v1 routes, and what every refusal looks like (docs/key-service.md#authentication).
 import { describe, expect, it } from 'vitest';
 import { INVALID_KEY_MESSAGE } from '../../../platform/errors.js';
 import { DIALECTS } from '../../support/databases.js';

@@ -1,5 +1,5 @@
-// SPEC §2.3 exposure reports and `POST /v1/keys/verify`: anyone may call them, holding a key is
-// the proof, and both are rate-limited per client address.
+// Exposure reports (docs/key-service.md#exposure-reports) and `POST /v1/keys/verify`: anyone may
+// call them, holding a key is the proof, and both are rate-limited per client address.
 import { describe, expect, it } from 'vitest';
 import { hmslHashSync } from '../../../platform/hmsl-hash.js';
 import { displayOf, sha256Hex } from '../../../platform/key-format.js';

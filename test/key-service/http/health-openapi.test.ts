@@ -15,7 +15,7 @@ import {
   useRouteHarness,
 } from '../../support/http.js';
 
-/** Every /v1 route of SPEC §2.2 that lfk serves, with its methods. */
+/** Every /v1 route lfk serves (docs/key-service.md#routes), with its methods. */
 const V1_ROUTES: Record<string, string[]> = {
   '/v1/usage': ['get'],
   '/v1/jobs': ['post'],

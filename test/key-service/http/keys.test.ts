@@ -1,4 +1,5 @@
-// SPEC §1.2–1.4 and §2.2 through the key routes: create, list, get, revoke, roll.
+// The key lifecycle (docs/key-service.md#keys, #routes) through the key routes: create, list, get,
+// revoke, roll.
 import { describe, expect, it } from 'vitest';
 import { isWellFormedKey } from '../../../platform/key-format.js';
 import { DIALECTS } from '../../support/databases.js';

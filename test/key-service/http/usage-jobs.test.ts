@@ -1,5 +1,5 @@
-// SPEC §2.2: `GET /v1/usage`, `POST /v1/jobs`, `GET /v1/jobs/{id}` — the routes an ordinary
-// (enrichment) key calls.
+// `GET /v1/usage`, `POST /v1/jobs`, `GET /v1/jobs/{id}` (docs/key-service.md#routes): the routes an
+// ordinary (enrichment) key calls.
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';

@@ -1,4 +1,5 @@
-// Bad input on every write route (SPEC §2): each is refused with the right code and changes nothing.
+// Bad input on every write route (docs/key-service.md#errors-and-limits): each is refused with the
+// right code and changes nothing.
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
