@@ -56,13 +56,21 @@ export class PostgresRevocationBus implements RevocationBus {
       // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
       const next = new pg.Client({ connectionString: listenerUrl, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
       const listenerId = randomId();
+      // pg wants one query at a time per client: acknowledgements wait for the LISTEN and each other.
+      let previous: Promise<unknown> = Promise.resolve();
+      const inTurn = (text: string, values?: string[]): Promise<unknown> => {
+        const run = () => next.query(text, values);
+        const done = previous.then(run, run);
+        previous = done.catch(() => undefined);
+        return done;
+      };
       next.on('notification', (message) => {
         if (!message.payload) return;
         if (message.channel === ACK_CHANNEL) return receipts.acknowledged(message.payload);
         if (message.channel !== REVOCATION_CHANNEL) return;
         const { id, sha256s } = parseRevocationPayload(message.payload);
         follower.drop(sha256s);
-        if (id) next.query('select pg_notify($1, $2)', [ACK_CHANNEL, ackPayload(id, listenerId)]).catch(() => undefined);
+        if (id) inTurn('select pg_notify($1, $2)', [ACK_CHANNEL, ackPayload(id, listenerId)]).catch(() => undefined);
       });
       next.on('error', (error) => {
         onError(error);
@@ -71,7 +79,7 @@ export class PostgresRevocationBus implements RevocationBus {
       next.on('end', () => lost(next));
       try {
         await next.connect();
-        await next.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ACK_CHANNEL}`);
+        await inTurn(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${ACK_CHANNEL}`);
       } catch (error) {
         // A half-made connection would keep its socket, and the process, alive.
         next.end().catch(() => undefined);
