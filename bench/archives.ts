@@ -88,7 +88,7 @@ function buildCorpus(): Manifest {
     for (let line = 0; line < LOG_LINES; line++) {
       lines.push(`2026-12-03T10:${String(line % 60).padStart(2, '0')}:00Z INFO request ${line} GET /v1/usage 200 ${line % 97} ms${line === at ? ` Authorization: Bearer ${key}` : ''}`);
     }
-    writeFileSync(join(files, `app-${index}.log.gz`), gzipSync(lines.join('\n') + '\n'));
+    writeFileSync(join(files, `app-${index}.log.gz`), gzipSync(`${lines.join('\n')}\n`));
   }
   rmSync(work, { recursive: true, force: true });
   const names = readdirSync(files);

@@ -1,6 +1,6 @@
 // What `/metrics` shows about the API: request rates and latencies by route, authentication
 // failures, revocations by reason, key-cache hits. Other parts (the webhook inbox) add their own.
-import { Counter, Histogram, MetricsRegistry } from '../../platform/metrics.js';
+import { type Counter, type Histogram, MetricsRegistry } from '../../platform/metrics.js';
 import type { KeyService } from '../service/key-service.js';
 
 export interface ApiMetrics {

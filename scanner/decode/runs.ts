@@ -64,7 +64,7 @@ function alphabetRun(hay: Haystack, hit: NeedleHit, isChar: (code: number) => bo
   while (end < ceiling && isChar(hay.at(end))) end++;
   let line = lineAt(hay, start, floor);
   const firstMidLine = start > line.content;
-  let segment = lastSegment(hay, start, end, isChar);
+  const segment = lastSegment(hay, start, end, isChar);
   let indent = lineAt(hay, segment, floor).indent;
   // Backwards, over whole lines of the alphabet and one partial line (`data: AAAA…`).
   if (!firstMidLine) {

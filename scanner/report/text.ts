@@ -28,7 +28,7 @@ export function textReport(input: ReportInput, options: TextOptions): string {
       : paint('bold', `${valid} key${valid === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}: scanned ${scanned}`);
   const invalid = input.findings.length - valid;
   const notes = invalid > 0 ? [paint('dim', `${invalid} shape match${invalid === 1 ? '' : 'es'} with a bad checksum (not keys lfk issued)`)] : [];
-  return [...lines, ...(lines.length > 0 ? [''] : []), summary, ...notes].join('\n') + '\n';
+  return `${[...lines, ...(lines.length > 0 ? [''] : []), summary, ...notes].join('\n')}\n`;
 }
 
 function findingLine(finding: Finding, redact: boolean, paint: (style: Style, text: string) => string): string {

@@ -27,7 +27,7 @@ describe('detect: contexts a key can sit in', () => {
     ['header', `Authorization: Bearer ${KEY}\r\n`, 1, 23],
     ['X-API-Key header', `X-API-Key:${KEY}`, 1, 11],
     ['double quotes', `const k = "${KEY}";`, 1, 12],
-    ['backticks', 'fetch(u, {headers: {k: `' + KEY + '`}})', 1, 25],
+    ['backticks', `fetch(u, {headers: {k: \`${KEY}\`}})`, 1, 25],
     ['end of file without newline', `a\nb\nkey=${KEY}`, 3, 5],
     ['start of file', `${KEY} trailing`, 1, 1],
     ['whole file', KEY, 1, 1],

@@ -11,7 +11,7 @@ import { MAX_GITHUB_APP_BODY_BYTES } from '../../webhook-server/receivers/github
 import { MAX_PARTNER_BODY_BYTES } from '../../webhook-server/receivers/github-partner.js';
 import { MAX_GITGUARDIAN_BODY_BYTES } from '../../webhook-server/receivers/gitguardian.js';
 import { DIALECTS } from '../support/databases.js';
-import { ApiClient, type Tenant, useRouteHarness } from '../support/http.js';
+import { type ApiClient, type Tenant, useRouteHarness } from '../support/http.js';
 import { PASSWORD, WebClient, createWebHarness, type WebHarness } from '../web/web-client.js';
 import {
   GITHUB_API,
@@ -55,7 +55,7 @@ async function expectUnchanged<T>(store: Store, refused: () => Promise<T>): Prom
 /** The hostile JSON bodies: each must be refused before it is parsed. */
 const DEEP_BODIES: Record<string, string> = {
   '10,000 levels of [': '['.repeat(10_000),
-  '10,000 levels of {"a":': '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000),
+  '10,000 levels of {"a":': `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
   [`${MAX_JSON_DEPTH + 1} levels, well-formed`]: '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1),
   'deep inside an object field': `{"name":${'['.repeat(5000)}}`,
 };

@@ -51,7 +51,7 @@ export class ApiClient {
     Object.assign(headers, options.headers);
     const response = await this.harness.app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown ;
     if ((response.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
     const result: ApiResponse = { method, path, status: response.status, headers: response.headers, text, body: parsed };
     this.seen.push(result);

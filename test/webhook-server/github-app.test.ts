@@ -348,9 +348,9 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     it('refuses unsigned, wrongly signed, re-signed and truncated deliveries with 401', async () => {
       const body = JSON.stringify(pushPayload());
       const headers = githubHeaders('push', body);
-      const { ['x-hub-signature-256']: _signature, ...unsigned } = headers;
+      const { 'x-hub-signature-256': _signature, ...unsigned } = headers;
       expect((await h.post('/webhooks/github', body, unsigned)).status).toBe(401);
-      expect((await h.post('/webhooks/github', body, { ...headers, 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) })).status).toBe(401);
+      expect((await h.post('/webhooks/github', body, { ...headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` })).status).toBe(401);
       expect((await h.post('/webhooks/github', body, githubHeaders('push', body, undefined, 'another secret'))).status).toBe(401);
       const truncated = await h.post('/webhooks/github', body.slice(0, 100), headers);
       expect(truncated).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature' } } });
@@ -362,7 +362,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         expect((await h.post('/webhooks/github', body, githubHeaders('push', body))).status, body).toBe(400);
       }
       const body = JSON.stringify(pushPayload());
-      const { ['x-github-delivery']: _delivery, ...noDelivery } = githubHeaders('push', body);
+      const { 'x-github-delivery': _delivery, ...noDelivery } = githubHeaders('push', body);
       expect((await h.post('/webhooks/github', body, noDelivery)).status).toBe(400);
       const noInstallation = JSON.stringify({ ...pushPayload(), installation: undefined });
       expect((await h.post('/webhooks/github', noInstallation, githubHeaders('push', noInstallation))).status).toBe(400);

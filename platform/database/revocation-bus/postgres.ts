@@ -136,7 +136,7 @@ export class PostgresRevocationBus implements RevocationBus {
 /** The listening instances on this database, as PostgreSQL sees their connections now. */
 async function countListeners(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-    where datname = current_database() and application_name like ${LISTENER_NAME_PREFIX + '%'}`.execute(db);
+    where datname = current_database() and application_name like ${`${LISTENER_NAME_PREFIX}%`}`.execute(db);
   return rows[0]?.n ?? 0;
 }
 

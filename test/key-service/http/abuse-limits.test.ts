@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
-import { ApiClient, expectError, expectStatus, type Tenant, unknownKey, useRouteHarness } from '../../support/http.js';
+import { type ApiClient, expectError, expectStatus, type Tenant, unknownKey, useRouteHarness } from '../../support/http.js';
 
 const KEY_LIMIT = 3;
 const FAILURE_LIMIT = 5;

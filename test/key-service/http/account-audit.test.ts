@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
-import { ApiClient, expectError, expectNoChange, expectStatus, useRouteHarness } from '../../support/http.js';
+import { type ApiClient, expectError, expectNoChange, expectStatus, useRouteHarness } from '../../support/http.js';
 
 describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
   let h: Harness;

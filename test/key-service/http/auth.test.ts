@@ -4,7 +4,7 @@ import { INVALID_KEY_MESSAGE } from '../../../platform/errors.js';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {
-  ApiClient,
+  type ApiClient,
   BAD_CHECKSUM_KEY,
   expectError,
   expectNoChange,

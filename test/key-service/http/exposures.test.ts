@@ -6,7 +6,7 @@ import { displayOf, sha256Hex } from '../../../platform/key-format.js';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {
-  ApiClient,
+  type ApiClient,
   BAD_CHECKSUM_KEY,
   eventsOf,
   expectError,

@@ -5,7 +5,7 @@ import { isWellFormedKey } from '../../../platform/key-format.js';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {
-  ApiClient,
+  type ApiClient,
   eventsOf,
   expectError,
   expectKeyObject,

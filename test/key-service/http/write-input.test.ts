@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
 import {
-  ApiClient,
+  type ApiClient,
   expectError,
   expectNoChange,
   expectStatus,
