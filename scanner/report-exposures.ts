@@ -28,7 +28,9 @@ export async function reportExposures(findings: readonly Finding[], revocable: R
   const found = findings.filter((finding) => sent.has(finding.secret));
   try {
     const results = await send({ keys, location: locationOf(found), findings: found });
-    keys.forEach((key, index) => outcomes.set(key, results[index] ?? 'failed'));
+    keys.forEach((key, index) => {
+outcomes.set(key, results[index] ?? 'failed');
+});
   } finally {
     for (const finding of found) finding.revocation = outcomes.get(finding.secret) ?? 'failed';
   }

@@ -15,6 +15,10 @@ import { usableRequestId } from '../../platform/http/error-answer.js';
 import type { ApiMetrics } from './metrics.js';
 import { markRoute, SLOT, type RequestSlot } from '../../platform/http/request-slot.js';
 
+// The app's env differs between the API and its tests' twins; these helpers read only its router.
+// biome-ignore lint/suspicious/noExplicitAny: any env.
+type AnyApiApp = OpenAPIHono<any>;
+
 // Key material passes through /v1 answers: nothing may cache them.
 const API_HEADERS = [
   ['Cache-Control', 'no-store'],
@@ -33,7 +37,7 @@ type Fetch = (request: Request, env?: unknown, executionContext?: never) => Resp
  * times it. On the Node server the headers go straight onto the outgoing message, which Node
  * merges into the head it writes; in-process answers (tests) get them on the Response.
  */
-export function serveWithStamp(app: OpenAPIHono<any>, metrics: ApiMetrics): void {
+export function serveWithStamp(app: AnyApiApp, metrics: ApiMetrics): void {
   const routed = app.fetch as Fetch;
   const fetch: Fetch = (request, env, executionContext) => {
     const started = performance.now();
@@ -82,7 +86,7 @@ function isApiTarget(target: string): boolean {
 }
 
 /** The route a request matched, for answers no API route named (web pages, webhooks, 404s). */
-function routeOf(app: OpenAPIHono<any>, method: string, target: string): string {
+function routeOf(app: AnyApiApp, method: string, target: string): string {
   const path = target.startsWith('/') ? target : target.slice(Math.max(0, target.indexOf('/', target.indexOf('//') + 2)));
   const query = path.indexOf('?');
   const [matches] = app.router.match(method, query === -1 ? path : path.slice(0, query)) as unknown as [Array<[[unknown, { path: string; method: string }]]>];
@@ -103,6 +107,7 @@ function stampResponse(response: Response, requestId: string, api: boolean): Res
   return stamped;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: Hono's own handler type returns void when it calls next.
 type Handler = (c: Context, next: () => Promise<void>) => Response | Promise<Response | void> | void;
 
 /**
@@ -111,8 +116,8 @@ type Handler = (c: Context, next: () => Promise<void>) => Response | Promise<Res
  * calls without `compose`; others keep their middleware, with `guard` (the body size and depth
  * checks) first when they take a body.
  */
-export function composeRoutes(app: OpenAPIHono<any>, guard: MiddlewareHandler): void {
-  const openapi = app.openapi.bind(app) as (route: any, handler: Handler, hook?: unknown) => unknown;
+export function composeRoutes(app: AnyApiApp, guard: MiddlewareHandler): void {
+  const openapi = app.openapi.bind(app) as (route: unknown, handler: Handler, hook?: unknown) => unknown;
   (app as { openapi: unknown }).openapi = (route: { method: string; request?: unknown; middleware?: MiddlewareHandler | readonly MiddlewareHandler[] }, handler: Handler, hook?: unknown) => {
     const own = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? [...route.middleware] : [route.middleware as MiddlewareHandler];
     const takesBody = route.method !== 'get' && route.method !== 'head';

@@ -29,8 +29,8 @@ export function escapeAt(hay: Haystack, at: number): Escape | undefined {
 /** The escape that ends just before `end`, if one does. */
 export function escapeBefore(hay: Haystack, end: number): Escape | undefined {
   for (const length of [3, 4, 6]) {
-    const escape = escapeAt(hay, end - length);
-    if (escape?.length === length) return escape;
+    const found = escapeAt(hay, end - length);
+    if (found?.length === length) return found;
   }
   return undefined;
 }
@@ -62,9 +62,9 @@ export function keywordForward(hay: Haystack, at: number, keyword: string, from:
     const code = keyword.charCodeAt(i);
     if (hay.at(position) === code) position++;
     else {
-      const escape = escapeAt(hay, position);
-      if (escape?.code !== code) return position + LONGEST_ESCAPE > hay.length ? CUT : -1;
-      position += escape.length;
+      const found = escapeAt(hay, position);
+      if (found?.code !== code) return position + LONGEST_ESCAPE > hay.length ? CUT : -1;
+      position += found.length;
     }
   }
   return position;
@@ -78,9 +78,9 @@ export function keywordBackward(hay: Haystack, end: number, keyword: string, to:
     const code = keyword.charCodeAt(i);
     if (hay.at(position - 1) === code) position--;
     else {
-      const escape = escapeBefore(hay, position);
-      if (escape?.code !== code) return position < LONGEST_ESCAPE ? CUT : -1;
-      position -= escape.length;
+      const found = escapeBefore(hay, position);
+      if (found?.code !== code) return position < LONGEST_ESCAPE ? CUT : -1;
+      position -= found.length;
     }
   }
   return position;
@@ -96,16 +96,16 @@ export function escapeRun(hay: Haystack, from: number, to: number, reach: number
   let start = from;
   const floor = Math.max(0, from - reach);
   while (start > floor) {
-    const escape = escapeBefore(hay, start);
-    if (escape) start -= escape.length;
+    const found = escapeBefore(hay, start);
+    if (found) start -= found.length;
     else if (isRunChar(hay.at(start - 1))) start--;
     else break;
   }
   let end = to;
   const ceiling = Math.min(hay.length, to + reach);
   while (end < ceiling) {
-    const escape = escapeAt(hay, end);
-    if (escape) end += escape.length;
+    const found = escapeAt(hay, end);
+    if (found) end += found.length;
     else if (isRunChar(hay.at(end))) end++;
     else break;
   }
@@ -122,16 +122,16 @@ export function unescapeRun(hay: Haystack, start: number, end: number): { text: 
     bytes = [];
   };
   for (let at = start; at < end; ) {
-    const escape = escapeAt(hay, at);
-    if (escape && at + escape.length <= end) {
-      if (escape.length === 3) {
+    const found = escapeAt(hay, at);
+    if (found && at + found.length <= end) {
+      if (found.length === 3) {
         percent = true;
-        bytes.push(escape.code);
+        bytes.push(found.code);
       } else {
         flush();
-        text += String.fromCharCode(escape.code);
+        text += String.fromCharCode(found.code);
       }
-      at += escape.length;
+      at += found.length;
     } else {
       flush();
       text += String.fromCharCode(hay.at(at));

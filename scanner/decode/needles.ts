@@ -270,12 +270,12 @@ function matchEscape(hay: Haystack, p: number, form: EscapeForm): Check {
   // The anchor is the escape's first significant hex digit: 1 after `%`, 2 after `\x`, 4 after `\u`.
   for (const before of [1, 2, 4]) {
     const start = p - before;
-    const escape = escapeAt(hay, start);
-    if (escape?.code !== code || escape.length !== before + 2) {
+    const found = escapeAt(hay, start);
+    if (found?.code !== code || found.length !== before + 2) {
       if (start < 0 || start + before + 2 > hay.length) edge = true;
       continue;
     }
-    const end = keywordForward(hay, start + escape.length, form.keyword, form.index + 1);
+    const end = keywordForward(hay, start + found.length, form.keyword, form.index + 1);
     const first = end < 0 ? end : keywordBackward(hay, start, form.keyword, form.index);
     if (first >= 0) return [first, end];
     if (first === CUT) edge = true;

@@ -33,6 +33,7 @@ describe('integration files', () => {
     expect(scan.run).toContain('--format sarif --output "$LFK_SARIF"');
     expect(action.inputs.args.default).toBe('--git --all');
     expect(action.inputs['sarif-file'].default).toBe('lfk.sarif');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template.
     expect(steps.find((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))?.with.sarif_file).toBe('${{ inputs.sarif-file }}');
   });
 
@@ -40,6 +41,7 @@ describe('integration files', () => {
     const action = read('action.yml');
     const scan = (action.runs.steps as Array<Record<string, any>>).find((step) => step.id === 'scan')!;
     const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template.
     const script = String(scan.run).replaceAll('${{ github.action_path }}', root);
     const revoked = testKey('action-revoked');
     const service = await startFakeKeyService({ [revoked]: 'revoked' });

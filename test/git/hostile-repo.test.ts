@@ -43,7 +43,11 @@ const VECTORS: Vector[] = [
       write(repo, '.git/info/attributes', '* filter=my.odd\n*.env filter=My.Odd\n');
     },
   },
-  { name: 'core.pager and pager.<command>', plant: (repo, run) => (git(repo, 'config', 'core.pager', run), git(repo, 'config', 'pager.log', run), git(repo, 'config', 'pager.diff', run)) },
+  { name: 'core.pager and pager.<command>', plant: (repo, run) => {
+    git(repo, 'config', 'core.pager', run);
+    git(repo, 'config', 'pager.log', run);
+    git(repo, 'config', 'pager.diff', run);
+  } },
   {
     name: 'hooks in core.hooksPath',
     plant: (repo, run) => {

@@ -15,7 +15,7 @@ const finder = createFinder(ruleSet);
 const findingsIn = (text: string, ruleId: string): Finding[] => finder.findings({ text, file: 'sample.txt' }, []).filter((f) => f.ruleId === ruleId);
 
 /** Each character but letters and digits written as `escape(code)`. */
-const escapeAll = (text: string, escape: (code: string) => string) => text.replace(/[^0-9A-Za-z]/g, (char) => escape(char.charCodeAt(0).toString(16).padStart(2, '0')));
+const escapeAll = (text: string, write: (code: string) => string) => text.replace(/[^0-9A-Za-z]/g, (char) => write(char.charCodeAt(0).toString(16).padStart(2, '0')));
 
 const ENCODINGS: Array<{ name: string; decoded: string[]; encode: (sample: string) => string }> = [
   { name: 'base64', decoded: ['base64'], encode: (sample) => `value: ${Buffer.from(sample).toString('base64')}` },

@@ -39,7 +39,9 @@ keywords = ["tok:", "x\\u001b[2Ky"]
 function tree(): string {
   const cwd = mkdtempSync(join(tmpdir(), 'lfk-ctrl-'));
   mkdirSync(join(cwd, 'tree'));
-  NAMES.forEach(([name], i) => writeFileSync(join(cwd, 'tree', name), `KEY=${testKey(`ctrl-${i}`)}\n`));
+  NAMES.forEach(([name], i) => {
+writeFileSync(join(cwd, 'tree', name), `KEY=${testKey(`ctrl-${i}`)}\n`);
+});
   // Content with control characters, found by the custom rule: its redacted head is printed.
   writeFileSync(join(cwd, 'tree', 'content.txt'), 'tok:\x1b]0;owned-title\x07\x1b[2K \n');
   const fifo = spawnSync('mkfifo', [join(cwd, 'tree', FIFO[0])]);

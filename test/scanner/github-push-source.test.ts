@@ -13,7 +13,10 @@ const SHA = 'c0ffee'.padEnd(40, '0');
 async function scanPush(files: GithubPushFile['file'][], maxFileSize = 0) {
   const detector = createFinder(await loadRuleSet(undefined));
   const blobs: string[] = [];
-  const options = { maxFileSize, prefilter: detector, readBlob: async (sha: string) => (blobs.push(sha), Buffer.from('')) };
+  const options = { maxFileSize, prefilter: detector, readBlob: async (sha: string) => {
+    blobs.push(sha);
+    return Buffer.from('');
+  } };
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const outcomes = [];
   for (const source of githubPushSources(files.map((file) => ({ commit: SHA, file })), options)) outcomes.push([source.file, (await scanSource(source, detector, result, options)).kind]);

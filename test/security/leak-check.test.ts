@@ -19,7 +19,9 @@ function freshFolder(): string {
   folders.push(dir);
   return dir;
 }
-afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => folders.forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+}));
 
 describe('the leak check over a capture folder', () => {
   it('reports a full key with its file, line and redacted form, and not the decoys', async () => {

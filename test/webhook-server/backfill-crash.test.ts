@@ -77,7 +77,9 @@ describe('history backfill: SIGKILL mid-clone, then a restart', () => {
     for (const name of REPOSITORIES) keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));
     await service.stop();
     await store.close();
-    REPOSITORIES.forEach((name, index) => publish(join(dir, 'served'), name, keys[index]!.key));
+    REPOSITORIES.forEach((name, index) => {
+publish(join(dir, 'served'), name, keys[index]!.key);
+});
 
     const env = {
       LFK_DATABASE_URL: databaseUrl,

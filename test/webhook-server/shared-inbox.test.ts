@@ -69,7 +69,9 @@ describe.skipIf(!POSTGRES_URL)('a shared inbox on PostgreSQL', () => {
         }),
       );
     });
-    servers.forEach((server) => server.worker.start());
+    servers.forEach((server) => {
+server.worker.start();
+});
     const db = stores[0]!.db;
     for (let wait = 0; wait < 600; wait++) {
       const left = await db.selectFrom('webhook_deliveries').select(db.fn.countAll<string>().as('n')).where('status', '!=', 'done').executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@
 // inline script). It opens dialogs as modals, copies a new key, and makes sure a key shown once
 // leaves the page, the history entry and the back/forward cache when its dialog closes.
 // Every page works without it: links and forms do the same through the server.
-export const APP_SCRIPT = String.raw`'use strict';
+export const APP_SCRIPT = `'use strict';
 (function () {
   function forgetSecrets() {
     document.querySelectorAll('dialog[data-secret]').forEach(function (dialog) { dialog.remove(); });

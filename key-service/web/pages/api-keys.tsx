@@ -57,6 +57,7 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
         </Notice>
       )}
       <div class="toolbar">
+        {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the landmark every browser supports; <search> is newer. */}
         <form method="get" action="/app/api-keys" role="search" class="search">
           <div class="field">
             <label for="q">Search by name or prefix</label>
