@@ -3,7 +3,17 @@
 // packages from node_modules packed with `npm pack` (npm tarballs, .tgz), plus gzip'd logs, with
 // keys planted inside. Prints the wall-time ratio and lfk's recall. Run: npm run bench:archives
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -27,9 +37,21 @@ interface Manifest {
 
 function main(): void {
   const manifest = existsSync(MANIFEST) ? (JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest) : buildCorpus();
-  if (spawnSync('rg', ['--version']).status !== 0) throw new Error('ripgrep (rg) is not installed: apt-get install -y ripgrep');
-  console.log(`corpus: ${manifest.files} archives (npm tarballs and gzip'd logs), ${(manifest.bytes / 1e6).toFixed(1)} MB on disk, ${manifest.keys.length} planted keys`);
-  const lfkArgs = [join(ROOT, 'dist', 'cli', 'main.js'), 'scan', '--no-gitignore', '--format', 'json', '--max-file-size', '0', join(CORPUS, 'files')];
+  if (spawnSync('rg', ['--version']).status !== 0)
+    throw new Error('ripgrep (rg) is not installed: apt-get install -y ripgrep');
+  console.log(
+    `corpus: ${manifest.files} archives (npm tarballs and gzip'd logs), ${(manifest.bytes / 1e6).toFixed(1)} MB on disk, ${manifest.keys.length} planted keys`,
+  );
+  const lfkArgs = [
+    join(ROOT, 'dist', 'cli', 'main.js'),
+    'scan',
+    '--no-gitignore',
+    '--format',
+    'json',
+    '--max-file-size',
+    '0',
+    join(CORPUS, 'files'),
+  ];
   const rgArgs = ['-z', '--no-ignore', '-c', REGEX, join(CORPUS, 'files')];
   time('rg', rgArgs); // warm the page cache
   const lfkTimes: number[] = [];
@@ -46,10 +68,16 @@ function main(): void {
   const recalled = manifest.keys.filter((key) => found.has(`${RULE}:${sha256Hex(key).slice(0, 16)}`)).length;
   const lfkSeconds = median(lfkTimes);
   const rgSeconds = median(rgTimes);
-  console.log(`lfk scan  ${lfkSeconds.toFixed(2)} s  (median of ${RUNS}: ${lfkTimes.map((t) => t.toFixed(2)).join(', ')})`);
-  console.log(`rg -z     ${rgSeconds.toFixed(2)} s  (median of ${RUNS}: ${rgTimes.map((t) => t.toFixed(2)).join(', ')})`);
+  console.log(
+    `lfk scan  ${lfkSeconds.toFixed(2)} s  (median of ${RUNS}: ${lfkTimes.map((t) => t.toFixed(2)).join(', ')})`,
+  );
+  console.log(
+    `rg -z     ${rgSeconds.toFixed(2)} s  (median of ${RUNS}: ${rgTimes.map((t) => t.toFixed(2)).join(', ')})`,
+  );
   console.log(`ratio     lfk / rg -z wall time = ${(lfkSeconds / rgSeconds).toFixed(2)}`);
-  console.log(`recall    ${recalled}/${manifest.keys.length} planted keys found by lfk (${findings.length} findings, e.g. ${findings[0]?.file ?? '-'})`);
+  console.log(
+    `recall    ${recalled}/${manifest.keys.length} planted keys found by lfk (${findings.length} findings, e.g. ${findings[0]?.file ?? '-'})`,
+  );
 }
 
 /** npm tarballs of real packages with a key in each README, and gzip'd logs with keys in them. */
@@ -60,7 +88,10 @@ function buildCorpus(): Manifest {
   mkdirSync(files, { recursive: true });
   const keys: string[] = [];
   const packages = readdirSync(join(ROOT, 'node_modules'))
-    .filter((name) => !name.startsWith('.') && !name.startsWith('@') && existsSync(join(ROOT, 'node_modules', name, 'package.json')))
+    .filter(
+      (name) =>
+        !name.startsWith('.') && !name.startsWith('@') && existsSync(join(ROOT, 'node_modules', name, 'package.json')),
+    )
     .map((name) => ({ name, size: folderSize(join(ROOT, 'node_modules', name)) }))
     .sort((a, b) => b.size - a.size)
     .slice(0, PACKAGES);
@@ -77,7 +108,10 @@ function buildCorpus(): Manifest {
     delete manifest.devEngines;
     delete manifest.packageManager;
     writeFileSync(join(copy, 'package.json'), JSON.stringify(manifest));
-    const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', files], { cwd: copy, encoding: 'utf8' });
+    const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', files], {
+      cwd: copy,
+      encoding: 'utf8',
+    });
     if (packed.status !== 0) throw new Error(`npm pack ${name} failed: ${packed.stderr}`);
   }
   for (let index = 0; index < LOGS; index++) {
@@ -86,13 +120,19 @@ function buildCorpus(): Manifest {
     keys.push(key);
     const at = Math.floor(Math.random() * LOG_LINES);
     for (let line = 0; line < LOG_LINES; line++) {
-      lines.push(`2026-12-03T10:${String(line % 60).padStart(2, '0')}:00Z INFO request ${line} GET /v1/usage 200 ${line % 97} ms${line === at ? ` Authorization: Bearer ${key}` : ''}`);
+      lines.push(
+        `2026-12-03T10:${String(line % 60).padStart(2, '0')}:00Z INFO request ${line} GET /v1/usage 200 ${line % 97} ms${line === at ? ` Authorization: Bearer ${key}` : ''}`,
+      );
     }
     writeFileSync(join(files, `app-${index}.log.gz`), gzipSync(`${lines.join('\n')}\n`));
   }
   rmSync(work, { recursive: true, force: true });
   const names = readdirSync(files);
-  const manifest: Manifest = { bytes: names.reduce((sum, name) => sum + statSync(join(files, name)).size, 0), files: names.length, keys };
+  const manifest: Manifest = {
+    bytes: names.reduce((sum, name) => sum + statSync(join(files, name)).size, 0),
+    files: names.length,
+    keys,
+  };
   writeFileSync(MANIFEST, JSON.stringify(manifest));
   return manifest;
 }

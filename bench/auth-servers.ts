@@ -35,9 +35,13 @@ export interface ServersReady {
 
 const KEYS = Number(process.env.LFK_BENCH_KEYS ?? 50);
 
-function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
+function listen(
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>,
+): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve) => {
-    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ server, url: `http://127.0.0.1:${info.port}` }));
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({ server, url: `http://127.0.0.1:${info.port}` }),
+    );
   });
 }
 
@@ -54,14 +58,21 @@ const logger = createLogger('silent');
 const limits = { keyRateLimit: 1_000_000, authFailureLimit: 1_000_000 };
 const real = createApiApp({ service, logger, ...limits });
 
-const created = await service.createAccount({ name: 'Bench', plan: 'pro', email: `bench-${Date.now()}@example.com`, password: 'benchmark password' });
+const created = await service.createAccount({
+  name: 'Bench',
+  plan: 'pro',
+  email: `bench-${Date.now()}@example.com`,
+  password: 'benchmark password',
+});
 const accountId = created.account.id;
 const system = { actor: { type: 'system' as const, id: 'bench' } };
 const enrichment: string[] = [];
 const managers: string[] = [];
 for (let index = 0; index < KEYS; index++) {
   enrichment.push((await service.createKey(accountId, { name: `Bench ${index}` }, system)).key);
-  managers.push((await service.createKey(accountId, { name: `Manager ${index}`, scopes: ['keys:manage'] }, system)).key);
+  managers.push(
+    (await service.createKey(accountId, { name: `Manager ${index}`, scopes: ['keys:manage'] }, system)).key,
+  );
 }
 const revoked = await service.createKey(accountId, { name: 'Revoked' }, system);
 await service.revokeKey(accountId, revoked.id, undefined, system);
@@ -69,7 +80,11 @@ await service.revokeKey(accountId, revoked.id, undefined, system);
 // The twin: the same app with its authentication a fixed principal (one key, verified once).
 const principalOf = async (token: string): Promise<Principal> => {
   const key = (await service.authenticate(token))!;
-  return { accountId, key, context: { actor: { type: 'key', id: key.id }, ip: '127.0.0.1', userAgent: undefined, scopes: key.scopes } };
+  return {
+    accountId,
+    key,
+    context: { actor: { type: 'key', id: key.id }, ip: '127.0.0.1', userAgent: undefined, scopes: key.scopes },
+  };
 };
 const asEnrichment = await principalOf(enrichment[0]!);
 const asManager = await principalOf(managers[0]!);
@@ -88,7 +103,9 @@ const twin = createApiApp({
 
 const headers = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 const jobBody = JSON.stringify({ file_url: 'https://files.example.com/leads.csv' });
-const job = (await (await real.request('/v1/jobs', { method: 'POST', headers: headers(enrichment[0]!), body: jobBody })).json()) as { id: string };
+const job = (await (
+  await real.request('/v1/jobs', { method: 'POST', headers: headers(enrichment[0]!), body: jobBody })
+).json()) as { id: string };
 const cases: Array<Omit<RouteCase, 'bareUrl'>> = [
   { name: 'GET /v1/usage', method: 'GET', path: '/v1/usage', keys: enrichment, status: 200, twin: true },
   { name: 'POST /v1/jobs', method: 'POST', path: '/v1/jobs', body: jobBody, keys: enrichment, status: 202, twin: true },
@@ -101,10 +118,15 @@ const routes: RouteCase[] = [];
 for (const route of cases) {
   // The floor: one Hono route answering the bytes the real app answers: the same status, body and
   // headers (a request id of the same length included).
-  const sample = await real.request(route.path, { method: route.method, headers: headers(route.keys[0]!), ...(route.body !== undefined && { body: route.body }) });
+  const sample = await real.request(route.path, {
+    method: route.method,
+    headers: headers(route.keys[0]!),
+    ...(route.body !== undefined && { body: route.body }),
+  });
   const bytes = await sample.text();
   const answerHeaders: Record<string, string> = {};
-  for (const name of ['content-type', 'x-request-id', 'cache-control', 'x-content-type-options']) answerHeaders[name] = sample.headers.get(name) ?? '';
+  for (const name of ['content-type', 'x-request-id', 'cache-control', 'x-content-type-options'])
+    answerHeaders[name] = sample.headers.get(name) ?? '';
   const bare = new Hono();
   bare.on(route.method, route.path.split('?')[0]!, (c) => c.body(bytes, route.status as 200, answerHeaders));
   const listening = await listen(bare.fetch);

@@ -57,7 +57,10 @@ async function load(url: string, route: RouteCase, seconds: number): Promise<Run
         setupRequest: (request) => {
           // Rotating keys: the cache, the limits and the counters see a realistic spread.
           const key = route.keys[next++ % route.keys.length]!;
-          return { ...request, headers: { ...request.headers, authorization: `Bearer ${key}`, 'content-type': 'application/json' } };
+          return {
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          };
         },
       },
     ],
@@ -74,7 +77,10 @@ function median(values: number[]): number {
 }
 
 async function benchDialect(dialect: string, only: string[] | undefined) {
-  const child = (servers = fork(fileURLToPath(new URL('./auth-servers.ts', import.meta.url)), [dialect], { execArgv: ['--import', 'tsx', ...(process.env.LFK_BENCH_SERVER_ARGS?.split(' ') ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child = (servers = fork(fileURLToPath(new URL('./auth-servers.ts', import.meta.url)), [dialect], {
+    execArgv: ['--import', 'tsx', ...(process.env.LFK_BENCH_SERVER_ARGS?.split(' ') ?? [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  }));
   const [ready] = (await once(child, 'message')) as [ServersReady];
   const results = [];
   for (const route of ready.routes.filter((candidate) => !only || only.some((part) => candidate.name.includes(part)))) {
@@ -86,9 +92,25 @@ async function benchDialect(dialect: string, only: string[] | undefined) {
       if (route.twin) runs.twin.push(await load(servers.twin, route, SECONDS));
       runs.real.push(await load(servers.real, route, SECONDS));
     }
-    const ratio = (of: Run[], to: Run[]) => (to.length === 0 ? undefined : median(of.map((run, index) => run.rps / to[index]!.rps)));
-    const summary = (of: Run[]) => (of.length === 0 ? undefined : { rps: median(of.map((run) => run.rps)), cpuUs: median(of.map((run) => run.cpuUs)), p99: median(of.map((run) => run.p99)), unexpected: of.reduce((sum, run) => sum + run.unexpected, 0) });
-    results.push({ route: route.name, real: summary(runs.real)!, twin: summary(runs.twin), bare: summary(runs.bare)!, ofTwin: ratio(runs.real, runs.twin), ofBare: ratio(runs.real, runs.bare)! });
+    const ratio = (of: Run[], to: Run[]) =>
+      to.length === 0 ? undefined : median(of.map((run, index) => run.rps / to[index]!.rps));
+    const summary = (of: Run[]) =>
+      of.length === 0
+        ? undefined
+        : {
+            rps: median(of.map((run) => run.rps)),
+            cpuUs: median(of.map((run) => run.cpuUs)),
+            p99: median(of.map((run) => run.p99)),
+            unexpected: of.reduce((sum, run) => sum + run.unexpected, 0),
+          };
+    results.push({
+      route: route.name,
+      real: summary(runs.real)!,
+      twin: summary(runs.twin),
+      bare: summary(runs.bare)!,
+      ofTwin: ratio(runs.real, runs.twin),
+      ofBare: ratio(runs.real, runs.bare)!,
+    });
   }
   child.send('stop');
   await once(child, 'exit');
@@ -97,14 +119,17 @@ async function benchDialect(dialect: string, only: string[] | undefined) {
 
 const only = process.env.LFK_BENCH_ROUTES?.split(',');
 const all = [];
-for (const dialect of process.env.LFK_BENCH_DIALECTS?.split(',') ?? ['sqlite', 'postgres']) all.push(await benchDialect(dialect, only));
+for (const dialect of process.env.LFK_BENCH_DIALECTS?.split(',') ?? ['sqlite', 'postgres'])
+  all.push(await benchDialect(dialect, only));
 
 const percent = (value: number | undefined) => (value === undefined ? 'n/a' : `${(value * 100).toFixed(1)} %`);
 const count = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(0));
 console.log(
   `\nauth benchmark: ${CONNECTIONS} connections × ${PIPELINING} pipelined, ${ROUNDS} alternating rounds × ${SECONDS} s per server (medians; ratios are medians of per-round ratios), servers in their own process, Node ${process.version}, ${cpus().length} cores\n`,
 );
-console.log('| store | route | real req/s | twin req/s | bare req/s | real/twin | real/bare | real p99 ms | twin p99 ms | bare p99 ms | server CPU µs/request real / twin / bare | unexpected |');
+console.log(
+  '| store | route | real req/s | twin req/s | bare req/s | real/twin | real/bare | real p99 ms | twin p99 ms | bare p99 ms | server CPU µs/request real / twin / bare | unexpected |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const { dialect, results } of all) {
   for (const r of results) {
@@ -115,9 +140,19 @@ for (const { dialect, results } of all) {
 }
 const missed = all.flatMap(({ dialect, results }) =>
   results.flatMap((r) => [
-    ...(r.ofTwin !== undefined && r.ofTwin < 0.9 ? [`${dialect} ${r.route}: ${percent(r.ofTwin)} of the twin (target 90 %)`] : []),
-    ...(r.route === 'GET /v1/usage' && r.ofBare < 0.8 ? [`${dialect} ${r.route}: ${percent(r.ofBare)} of the bare route (target 80 %)`] : []),
-    ...(r.real.unexpected + (r.twin?.unexpected ?? 0) > 0 ? [`${dialect} ${r.route}: answers with another status than expected`] : []),
+    ...(r.ofTwin !== undefined && r.ofTwin < 0.9
+      ? [`${dialect} ${r.route}: ${percent(r.ofTwin)} of the twin (target 90 %)`]
+      : []),
+    ...(r.route === 'GET /v1/usage' && r.ofBare < 0.8
+      ? [`${dialect} ${r.route}: ${percent(r.ofBare)} of the bare route (target 80 %)`]
+      : []),
+    ...(r.real.unexpected + (r.twin?.unexpected ?? 0) > 0
+      ? [`${dialect} ${r.route}: answers with another status than expected`]
+      : []),
   ]),
 );
-console.log(missed.length === 0 ? '\ntargets met: authenticated ≥ 90 % of the twin on every route, GET /v1/usage ≥ 80 % of the bare route' : `\ntargets MISSED:\n${missed.map((line) => `  ${line}`).join('\n')}`);
+console.log(
+  missed.length === 0
+    ? '\ntargets met: authenticated ≥ 90 % of the twin on every route, GET /v1/usage ≥ 80 % of the bare route'
+    : `\ntargets MISSED:\n${missed.map((line) => `  ${line}`).join('\n')}`,
+);

@@ -30,7 +30,8 @@ const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '
 const INSTALLATION = 7;
 
 async function main(): Promise<void> {
-  for (const tool of ['rg', 'git']) if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed`);
+  for (const tool of ['rg', 'git'])
+    if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed`);
   const { repo, manifest } = historyRepository();
   const served = mkdtempSync(join(tmpdir(), 'lfk-bench-served-'));
   mkdirSync(join(served, 'bench'));
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
   const git = await startGitHttpServer(served, (token) => token === TOKEN);
   const github = await fakeGithub(git);
   try {
-    console.log(`history: ${manifest.commits} commits, ${(manifest.bytes / 1e6).toFixed(1)} MB of patch, served at ${git.url}/bench/history.git`);
+    console.log(
+      `history: ${manifest.commits} commits, ${(manifest.bytes / 1e6).toFixed(1)} MB of patch, served at ${git.url}/bench/history.git`,
+    );
     const backfill: number[] = [];
     const pipeline: number[] = [];
     let result: unknown;
@@ -69,12 +72,24 @@ async function main(): Promise<void> {
     const names = Array.from({ length: SMALL_REPOSITORIES }, (_, i) => `bench/small-${String(i).padStart(2, '0')}`);
     // Each small repository holds one key the key service issued (made in the run's fresh database).
     const prepare = async (service: KeyService) => {
-      const { account } = await service.createAccount({ name: 'Bench', plan: 'pro', email: 'owner@bench.test', password: 'correct horse battery' });
-      for (const name of names) makeSmallRepository(served, name, (await service.createKey(account.id, { name }, { actor: { type: 'system' } })).key);
+      const { account } = await service.createAccount({
+        name: 'Bench',
+        plan: 'pro',
+        email: 'owner@bench.test',
+        password: 'correct horse battery',
+      });
+      for (const name of names)
+        makeSmallRepository(
+          served,
+          name,
+          (await service.createKey(account.id, { name }, { actor: { type: 'system' } })).key,
+        );
     };
     const many = await timedBackfill(github.url, names, { sampleRss: true, prepare });
     const found = many.results.reduce((sum: number, r) => sum + Number((r as { revoked?: number }).revoked ?? 0), 0);
-    console.log(`${SMALL_REPOSITORIES} small repositories   ${many.seconds.toFixed(2)} s wall at LFK_BACKFILL_CONCURRENCY 2, peak RSS ${many.peakRssMb} MB (this process), ${found}/${SMALL_REPOSITORIES} planted keys revoked`);
+    console.log(
+      `${SMALL_REPOSITORIES} small repositories   ${many.seconds.toFixed(2)} s wall at LFK_BACKFILL_CONCURRENCY 2, peak RSS ${many.peakRssMb} MB (this process), ${found}/${SMALL_REPOSITORIES} planted keys revoked`,
+    );
     if (ratio > 1.5 || found !== SMALL_REPOSITORIES) process.exitCode = 1;
   } finally {
     await git.close();
@@ -92,7 +107,11 @@ async function handPipeline(url: string): Promise<number> {
   const header = `Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`;
   const started = process.hrtime.bigint();
   try {
-    await run('git', ['-c', `http.extraHeader=${header}`, 'clone', '-q', '--mirror', url, join(dir, 'r.git')], tmpdir());
+    await run(
+      'git',
+      ['-c', `http.extraHeader=${header}`, 'clone', '-q', '--mirror', url, join(dir, 'r.git')],
+      tmpdir(),
+    );
     await run('sh', ['-c', `git log -p -U0 --all | rg -o '${REGEX}' > /dev/null; test $? -le 1`], join(dir, 'r.git'));
     return Number(process.hrtime.bigint() - started) / 1e9;
   } finally {
@@ -106,7 +125,9 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} failed (${code}): ${stderr.slice(0, 500)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args[0]} failed (${code}): ${stderr.slice(0, 500)}`)),
+    );
   });
 }
 
@@ -121,20 +142,46 @@ async function timedBackfill(
   const service = new KeyService(store);
   const webhooks = serverFor(store, service, apiUrl);
   let peak = process.memoryUsage().rss;
-  const sampler = options.sampleRss ? setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20) : undefined;
+  const sampler = options.sampleRss
+    ? setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
+    : undefined;
   try {
     await options.prepare?.(service);
     const at = new Date().toISOString();
-    await store.db.insertInto('github_installations').values({ id: String(INSTALLATION), account_login: 'bench', account_type: 'Organization', repository_selection: 'selected', repositories: JSON.stringify(repositories), status: 'active', created_at: at, updated_at: at }).execute();
+    await store.db
+      .insertInto('github_installations')
+      .values({
+        id: String(INSTALLATION),
+        account_login: 'bench',
+        account_type: 'Organization',
+        repository_selection: 'selected',
+        repositories: JSON.stringify(repositories),
+        status: 'active',
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
     const started = process.hrtime.bigint();
-    const payload = { action: 'created', installation: { id: INSTALLATION, repository_selection: 'selected' }, repositories: repositories.map((full_name) => ({ full_name })) };
-    await queueHistoryScans({ event: 'installation', payload } as InstallationDelivery, 'dlv_bench', { store, github: webhooks.deps.github, now: () => new Date() });
+    const payload = {
+      action: 'created',
+      installation: { id: INSTALLATION, repository_selection: 'selected' },
+      repositories: repositories.map((full_name) => ({ full_name })),
+    };
+    await queueHistoryScans({ event: 'installation', payload } as InstallationDelivery, 'dlv_bench', {
+      store,
+      github: webhooks.deps.github,
+      now: () => new Date(),
+    });
     await webhooks.backfill.drain();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const rows = await store.db.selectFrom('github_backfill_jobs').select(['status', 'result', 'last_error']).execute();
     const failed = rows.filter((row) => row.status !== 'done');
     if (failed.length > 0) throw new Error(`backfill jobs not done: ${JSON.stringify(failed.slice(0, 3))}`);
-    return { seconds, results: rows.map((row) => JSON.parse(row.result ?? 'null')), peakRssMb: Math.round(peak / 2 ** 20) };
+    return {
+      seconds,
+      results: rows.map((row) => JSON.parse(row.result ?? 'null')),
+      peakRssMb: Math.round(peak / 2 ** 20),
+    };
   } finally {
     if (sampler) clearInterval(sampler);
     await service.stop();
@@ -144,18 +191,37 @@ async function timedBackfill(
 }
 
 function serverFor(store: Store, service: KeyService, apiUrl: string): WebhookServer {
-  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   return createWebhookServer({
     store,
     logger: createLogger('silent'),
     reporter: inProcessReporter(service),
-    settings: { githubApiUrl: apiUrl, githubAppId: '1', githubPrivateKey: privateKey, githubWebhookSecret: 'bench', gitguardianApiUrl: 'http://127.0.0.1:9', backfillPollMs: 10 },
+    settings: {
+      githubApiUrl: apiUrl,
+      githubAppId: '1',
+      githubPrivateKey: privateKey,
+      githubWebhookSecret: 'bench',
+      gitguardianApiUrl: 'http://127.0.0.1:9',
+      backfillPollMs: 10,
+    },
   });
 }
 
 function makeSmallRepository(served: string, name: string, key: string): void {
   const work = mkdtempSync(join(tmpdir(), 'lfk-bench-small-'));
-  const gitIn = (...args: string[]) => spawnSync('git', args, { cwd: work, env: { ...GIT_ENV, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } });
+  const gitIn = (...args: string[]) =>
+    spawnSync('git', args, {
+      cwd: work,
+      env: {
+        ...GIT_ENV,
+        GIT_AUTHOR_NAME: 'b',
+        GIT_AUTHOR_EMAIL: 'b@b',
+        GIT_COMMITTER_NAME: 'b',
+        GIT_COMMITTER_EMAIL: 'b@b',
+      },
+    });
   gitIn('init', '-q', '-b', 'main');
   for (let c = 0; c < 5; c++) {
     writeFileSync(join(work, `file-${c}.ts`), `export const value${c} = ${c};\n`.repeat(200));
@@ -172,10 +238,18 @@ async function fakeGithub(git: GitHttpServer): Promise<{ url: string; server: Se
   const server = createServer((request, response) => {
     request.resume();
     const url = new URL(request.url ?? '/', 'http://x');
-    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (request.method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return json(201, { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname))
+      return json(201, { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
     const repo = /^\/repos\/(bench\/[a-z0-9-]+)$/.exec(url.pathname);
-    if (request.method === 'GET' && repo) return json(200, { full_name: repo[1], default_branch: 'main', clone_url: `${git.url}/${repo[1]}.git`, html_url: `https://github.com/${repo[1]}` });
+    if (request.method === 'GET' && repo)
+      return json(200, {
+        full_name: repo[1],
+        default_branch: 'main',
+        clone_url: `${git.url}/${repo[1]}.git`,
+        html_url: `https://github.com/${repo[1]}`,
+      });
     if (request.method === 'POST' && /\/check-runs$/.test(url.pathname)) return json(201, { id: 1 });
     json(404, { message: 'Not Found' });
   });

@@ -90,7 +90,20 @@ writeFileSync(script, ROTATE_KEYS);
 /** wrk for `seconds` on one instance with `connections` connections over `threads` threads. */
 function load(url: string, connections: number, threads: number, seconds: number): Promise<Load> {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, `${url}/v1/usage`, '--', keyFile]);
+    const child = spawn('wrk', [
+      '-t',
+      String(threads),
+      '-c',
+      String(connections),
+      '-d',
+      `${seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      `${url}/v1/usage`,
+      '--',
+      keyFile,
+    ]);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -135,7 +148,8 @@ async function probeRevocations(servers: ServerProcess[], revoked: Map<string, n
           else if (response.status === 401) refused.add(key);
         }
       }
-      if (refused.size !== revoked.size) throw new Error(`instance ${instance + 1} never refused ${revoked.size - refused.size} revoked keys`);
+      if (refused.size !== revoked.size)
+        throw new Error(`instance ${instance + 1} never refused ${revoked.size - refused.size} revoked keys`);
     }),
   );
   return acceptedFor;
@@ -144,17 +158,28 @@ async function probeRevocations(servers: ServerProcess[], revoked: Map<string, n
 const database = await createTestDatabase('postgres');
 const store = await database.open();
 const service = new KeyService(store);
-const { account } = await service.createAccount({ name: 'Cluster bench', plan: 'agency', email: `cluster-${Date.now()}@example.com`, password: 'benchmark password' });
+const { account } = await service.createAccount({
+  name: 'Cluster bench',
+  plan: 'agency',
+  email: `cluster-${Date.now()}@example.com`,
+  password: 'benchmark password',
+});
 const context = { actor: { type: 'system' as const, id: 'bench' } };
 const created = [];
-for (let index = 0; index < KEYS; index++) created.push(await service.createKey(account.id, { name: `Load ${index}` }, context));
+for (let index = 0; index < KEYS; index++)
+  created.push(await service.createKey(account.id, { name: `Load ${index}` }, context));
 const manager = await service.createKey(account.id, { name: 'Revoker', scopes: ['keys:manage'] }, context);
 // Throwaway keys of a schema dropped at the end, in a private temporary folder.
 writeFileSync(keyFile, `${created.map((key) => key.key).join('\n')}\n`, { mode: 0o600 });
 
 // All load comes from one address, and every request with a revoked key is a failed
 // authentication: the per-address failure limit is raised so that it does not cut in.
-const env = { LFK_DATABASE_URL: database.url, LFK_LOG_LEVEL: 'warn', LFK_DATABASE_POOL_SIZE: '8', LFK_AUTH_FAILURE_LIMIT: '1000000' };
+const env = {
+  LFK_DATABASE_URL: database.url,
+  LFK_LOG_LEVEL: 'warn',
+  LFK_DATABASE_POOL_SIZE: '8',
+  LFK_AUTH_FAILURE_LIMIT: '1000000',
+};
 const servers: ServerProcess[] = await Promise.all([startLfkServer(env), startLfkServer(env)]);
 try {
   await load(servers[0]!.url, CONNECTIONS, 2, 3); // warm-up
@@ -170,14 +195,22 @@ try {
     await new Promise((resolve) => setTimeout(resolve, (SECONDS * 1000) / 2));
     await Promise.all(
       targets.map(async (key) => {
-        const response = await fetch(`${servers[0]!.url}/v1/keys/${key.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${manager.key}` } });
+        const response = await fetch(`${servers[0]!.url}/v1/keys/${key.id}/revoke`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${manager.key}` },
+        });
         if (response.status !== 200) throw new Error(`revoke answered ${response.status}`);
         revokedAt.set(key.key, Date.now());
       }),
     );
     return probeRevocations(servers, revokedAt, endMs);
   })();
-  const bothRun = await withCpu(() => Promise.all([load(servers[0]!.url, CONNECTIONS / 2, 1, SECONDS), load(servers[1]!.url, CONNECTIONS / 2, 1, SECONDS)]));
+  const bothRun = await withCpu(() =>
+    Promise.all([
+      load(servers[0]!.url, CONNECTIONS / 2, 1, SECONDS),
+      load(servers[1]!.url, CONNECTIONS / 2, 1, SECONDS),
+    ]),
+  );
   const [one, two] = bothRun.result;
   const acceptedFor = await revoking;
 
@@ -191,17 +224,24 @@ try {
   }
 
   const aggregate = one!.rps + two!.rps;
-  console.log(`\ncluster benchmark: wrk, ${CONNECTIONS} connections, ${SECONDS} s, ${KEYS} keys, ${REVOKED} revoked mid-run, PostgreSQL\n`);
+  console.log(
+    `\ncluster benchmark: wrk, ${CONNECTIONS} connections, ${SECONDS} s, ${KEYS} keys, ${REVOKED} revoked mid-run, PostgreSQL\n`,
+  );
   console.log('| setup | req/s | p50 ms | p99 ms | non-2xx |');
   console.log('|---|---|---|---|---|');
   console.log(`| one instance | ${single.rps.toFixed(0)} | ${single.p50} | ${single.p99} | ${single.non2xx} |`);
-  console.log(`| two instances (sum) | ${aggregate.toFixed(0)} | ${Math.max(one!.p50, two!.p50)} | ${Math.max(one!.p99, two!.p99)} | ${one!.non2xx + two!.non2xx} |`);
+  console.log(
+    `| two instances (sum) | ${aggregate.toFixed(0)} | ${Math.max(one!.p50, two!.p50)} | ${Math.max(one!.p99, two!.p99)} | ${one!.non2xx + two!.non2xx} |`,
+  );
   console.log(`\naggregate / single: ${(aggregate / single.rps).toFixed(2)}×`);
   const cores = (await import('node:os')).availableParallelism();
-  const usage = (run: { machineBusy: number; serverCores: number[] }) => `machine ${run.machineBusy.toFixed(2)} of ${cores} cores busy; lfk instances ${run.serverCores.map((used) => used.toFixed(2)).join(' + ')} cores`;
+  const usage = (run: { machineBusy: number; serverCores: number[] }) =>
+    `machine ${run.machineBusy.toFixed(2)} of ${cores} cores busy; lfk instances ${run.serverCores.map((used) => used.toFixed(2)).join(' + ')} cores`;
   console.log(`CPU, one instance loaded: ${usage(singleRun)}`);
   console.log(`CPU, both loaded:         ${usage(bothRun)}`);
-  console.log(`longest time a revoked key was still accepted: instance one ${acceptedFor[0]} ms, instance two ${acceptedFor[1]} ms`);
+  console.log(
+    `longest time a revoked key was still accepted: instance one ${acceptedFor[0]} ms, instance two ${acceptedFor[1]} ms`,
+  );
   console.log(`revoked keys accepted after the run: ${stillAccepted}`);
   // Scale-out counts when it clears the run-to-run noise (a few per cent here), not by a hair.
   const met = Math.max(...acceptedFor) < 1000 && aggregate > 1.05 * single.rps && stillAccepted === 0;

@@ -7,7 +7,17 @@
 // real lines), packages installed in several versions are committed version after version at the
 // same paths (real changes), one branch is merged back, and keys are planted in a few commits.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateKey } from '../platform/key-format.js';
@@ -34,10 +44,13 @@ export interface Manifest {
 }
 
 function main(): void {
-  for (const tool of ['rg', 'git']) if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed`);
+  for (const tool of ['rg', 'git'])
+    if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed`);
   const { manifest } = historyRepository();
   const logBytes = manifest.bytes;
-  console.log(`history: ${manifest.commits} commits, git log -p -U0 --all = ${(logBytes / 1e6).toFixed(1)} MB, ${Object.keys(manifest.planted).length} planted keys`);
+  console.log(
+    `history: ${manifest.commits} commits, git log -p -U0 --all = ${(logBytes / 1e6).toFixed(1)} MB, ${Object.keys(manifest.planted).length} planted keys`,
+  );
   benchHistory(manifest);
   benchStaged();
 }
@@ -46,15 +59,30 @@ function benchHistory(manifest: Manifest): void {
   const lfkArgs = [LFK, 'scan', '--git', '--all', '--format', 'json', '--no-redact'];
   const pipeline = `git log -p -U0 --all | rg -o '${REGEX}'`;
   time('warm-up (page cache)', 'sh', ['-c', pipeline], REPO);
-  const [lfk, rg] = alternate(RUNS, REPO, ['lfk scan --git --all', process.execPath, lfkArgs], ['git log | rg', 'sh', ['-c', pipeline]]);
-  const findings = (JSON.parse(lfk.stdout) as { findings: Array<{ secret: string; commit: string }>; stats: { commits: number } }).findings;
-  const right = Object.entries(manifest.planted).filter(([key, commit]) => findings.some((f) => f.secret === key && f.commit === commit)).length;
+  const [lfk, rg] = alternate(
+    RUNS,
+    REPO,
+    ['lfk scan --git --all', process.execPath, lfkArgs],
+    ['git log | rg', 'sh', ['-c', pipeline]],
+  );
+  const findings = (
+    JSON.parse(lfk.stdout) as { findings: Array<{ secret: string; commit: string }>; stats: { commits: number } }
+  ).findings;
+  const right = Object.entries(manifest.planted).filter(([key, commit]) =>
+    findings.some((f) => f.secret === key && f.commit === commit),
+  ).length;
   const mb = manifest.bytes / 1e6;
   console.log('');
-  console.log(`lfk scan --git --all     ${median(lfk.wall).toFixed(2)} s  ${(mb / median(lfk.wall)).toFixed(0)} MB/s of patch  ${median(lfk.cpu).toFixed(2)} s CPU (medians of ${RUNS})`);
-  console.log(`git log -p -U0 | rg      ${median(rg.wall).toFixed(2)} s  ${(mb / median(rg.wall)).toFixed(0)} MB/s of patch  ${median(rg.cpu).toFixed(2)} s CPU (medians of ${RUNS})`);
+  console.log(
+    `lfk scan --git --all     ${median(lfk.wall).toFixed(2)} s  ${(mb / median(lfk.wall)).toFixed(0)} MB/s of patch  ${median(lfk.cpu).toFixed(2)} s CPU (medians of ${RUNS})`,
+  );
+  console.log(
+    `git log -p -U0 | rg      ${median(rg.wall).toFixed(2)} s  ${(mb / median(rg.wall)).toFixed(0)} MB/s of patch  ${median(rg.cpu).toFixed(2)} s CPU (medians of ${RUNS})`,
+  );
   console.log(`ratio                    ${ratios(lfk, rg)} (target ≤ 1.5)`);
-  console.log(`recall                   ${right}/${Object.keys(manifest.planted).length} planted keys found with the commit that added them; ${findings.length} findings in all`);
+  console.log(
+    `recall                   ${right}/${Object.keys(manifest.planted).length} planted keys found with the commit that added them; ${findings.length} findings in all`,
+  );
   if (right !== Object.keys(manifest.planted).length || findings.length !== right) process.exitCode = 1;
 }
 
@@ -80,7 +108,8 @@ function benchStaged(): void {
   git('secrets', '--add', 'lfk_sk_[0-9A-Za-z]{40}');
   const sources = textFiles(join(ROOT, 'node_modules')).filter((file) => file.size > 2000 && file.size < 200_000);
   const pick = (n: number, from: number) => sources.slice(from, from + n);
-  for (const [i, file] of pick(200, 0).entries()) writeAt(repo, `base/${i}-${baseName(file.path)}`, readFileSync(file.path));
+  for (const [i, file] of pick(200, 0).entries())
+    writeAt(repo, `base/${i}-${baseName(file.path)}`, readFileSync(file.path));
   git('add', '-A');
   git('commit', '-q', '-m', 'base');
   const ten = pick(10, 500);
@@ -88,21 +117,38 @@ function benchStaged(): void {
   git('add', '-A');
   const stagedBytes = ten.reduce((sum, file) => sum + file.size, 0);
   console.log(`\nstaged: 10 files, ${(stagedBytes / 1024).toFixed(0)} KiB, in a repository of 200 committed files`);
-  const [lfk, secrets] = alternate(RUNS * 2, repo, ['lfk scan --staged', process.execPath, [LFK, 'scan', '--staged']], ['git secrets --pre_commit_hook', 'git', ['secrets', '--pre_commit_hook', '--']]);
+  const [lfk, secrets] = alternate(
+    RUNS * 2,
+    repo,
+    ['lfk scan --staged', process.execPath, [LFK, 'scan', '--staged']],
+    ['git secrets --pre_commit_hook', 'git', ['secrets', '--pre_commit_hook', '--']],
+  );
   // Both block a staged key.
   writeAt(repo, 'change/leak.env', `KEY=${generateKey()}\n`);
   git('add', '-A');
   const lfkBlocks = spawnSync(process.execPath, [LFK, 'scan', '--staged'], { cwd: repo, env: GIT_ENV }).status === 1;
-  const secretsBlocks = spawnSync('git', ['secrets', '--pre_commit_hook', '--'], { cwd: repo, env: GIT_ENV }).status !== 0;
+  const secretsBlocks =
+    spawnSync('git', ['secrets', '--pre_commit_hook', '--'], { cwd: repo, env: GIT_ENV }).status !== 0;
   console.log('');
-  console.log(`lfk scan --staged                 ${(median(lfk.wall) * 1000).toFixed(0)} ms wall  ${(median(lfk.cpu) * 1000).toFixed(0)} ms CPU (medians of ${RUNS * 2})`);
-  console.log(`git secrets --pre_commit_hook     ${(median(secrets.wall) * 1000).toFixed(0)} ms wall  ${(median(secrets.cpu) * 1000).toFixed(0)} ms CPU (medians of ${RUNS * 2})`);
+  console.log(
+    `lfk scan --staged                 ${(median(lfk.wall) * 1000).toFixed(0)} ms wall  ${(median(lfk.cpu) * 1000).toFixed(0)} ms CPU (medians of ${RUNS * 2})`,
+  );
+  console.log(
+    `git secrets --pre_commit_hook     ${(median(secrets.wall) * 1000).toFixed(0)} ms wall  ${(median(secrets.cpu) * 1000).toFixed(0)} ms CPU (medians of ${RUNS * 2})`,
+  );
   console.log(`ratio                             ${ratios(lfk, secrets)}`);
-  console.log(`a staged key blocks the commit:   lfk ${lfkBlocks ? 'yes' : 'NO'}, git-secrets ${secretsBlocks ? 'yes' : 'NO'}`);
+  console.log(
+    `a staged key blocks the commit:   lfk ${lfkBlocks ? 'yes' : 'NO'}, git-secrets ${secretsBlocks ? 'yes' : 'NO'}`,
+  );
 }
 
 /** bench/scan.ts's timer (GNU time adds CPU seconds, git's and rg's included), here in `cwd` with git's test config. */
-function time(label: string, command: string, args: string[], cwd: string): { seconds: number; cpu: number; stdout: string } {
+function time(
+  label: string,
+  command: string,
+  args: string[],
+  cwd: string,
+): { seconds: number; cpu: number; stdout: string } {
   return timeRun(label, command, args, { cwd, env: GIT_ENV });
 }
 
@@ -114,7 +160,11 @@ interface Runs {
 }
 
 /** Runs two commands alternately, `runs` times each, in `cwd`. */
-function alternate(runs: number, cwd: string, ...commands: Array<[label: string, command: string, args: string[]]>): Runs[] {
+function alternate(
+  runs: number,
+  cwd: string,
+  ...commands: Array<[label: string, command: string, args: string[]]>
+): Runs[] {
   const results = commands.map((): Runs => ({ wall: [], cpu: [], stdout: '' }));
   for (let run = 0; run < runs; run++) {
     commands.forEach(([label, command, args], index) => {
@@ -148,10 +198,18 @@ function buildHistory(): Manifest {
   let parent: number | undefined;
   const plantAt = new Map<number, string>();
   const emit = (text: string | Buffer) => writeSync(out, typeof text === 'string' ? Buffer.from(text) : text);
-  const commit = (branch: string, message: string, files: Array<[string, Buffer]>, from: number | undefined, merge?: number): number => {
+  const commit = (
+    branch: string,
+    message: string,
+    files: Array<[string, Buffer]>,
+    from: number | undefined,
+    merge?: number,
+  ): number => {
     const id = ++mark;
     time += 60;
-    emit(`commit refs/heads/${branch}\nmark :${id}\nauthor Bench Author <author@example.com> ${time} +0000\ncommitter Bench Author <author@example.com> ${time} +0000\n`);
+    emit(
+      `commit refs/heads/${branch}\nmark :${id}\nauthor Bench Author <author@example.com> ${time} +0000\ncommitter Bench Author <author@example.com> ${time} +0000\n`,
+    );
     const msg = Buffer.from(message);
     emit(`data ${msg.length}\n`);
     emit(msg);
@@ -203,7 +261,12 @@ function buildHistory(): Manifest {
           // A key added in its own commit to a real file, as a developer would.
           const [path, content] = changed[Math.floor(Math.random() * changed.length)]!;
           const key = generateKey();
-          head = commit(branch, `${name}: configure the API`, [[path, Buffer.concat([content, Buffer.from(`\nconst apiKey = "${key}";\n`)])]], head);
+          head = commit(
+            branch,
+            `${name}: configure the API`,
+            [[path, Buffer.concat([content, Buffer.from(`\nconst apiKey = "${key}";\n`)])]],
+            head,
+          );
           plantAt.set(head, key);
           // and removed again in the next commit (history still has it).
           head = commit(branch, `${name}: remove the key`, [[path, content]], head);
@@ -215,7 +278,11 @@ function buildHistory(): Manifest {
   }
   closeSync(out);
   const input = openSync(streamFile, 'r');
-  const imported = spawnSync('git', ['fast-import', '--quiet', `--export-marks=${marksFile}`], { cwd: REPO, env: GIT_ENV, stdio: [input, 'pipe', 'pipe'] });
+  const imported = spawnSync('git', ['fast-import', '--quiet', `--export-marks=${marksFile}`], {
+    cwd: REPO,
+    env: GIT_ENV,
+    stdio: [input, 'pipe', 'pipe'],
+  });
   closeSync(input);
   rmSync(streamFile);
   if (imported.status !== 0) throw new Error(`git fast-import failed: ${imported.stderr}`);
@@ -260,7 +327,9 @@ function packageDirs(modules: string): string[] {
 
 function packageName(dir: string): string {
   try {
-    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name ?? relative(ROOT, dir);
+    return (
+      (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name ?? relative(ROOT, dir)
+    );
   } catch {
     return relative(ROOT, dir);
   }

@@ -39,10 +39,15 @@ interface Manifest {
 }
 
 function main(): void {
-  for (const tool of ['rg', 'git']) if (spawnSync(tool, ['--version']).status !== 0) throw new Error(`${tool} is not installed (apt-get install -y ripgrep)`);
+  for (const tool of ['rg', 'git'])
+    if (spawnSync(tool, ['--version']).status !== 0)
+      throw new Error(`${tool} is not installed (apt-get install -y ripgrep)`);
   const manifest = history();
-  const patch = spawnSync('git', ['log', '-p', 'main..bench'], { cwd: SOURCE, env: GIT_ENV, maxBuffer: 1 << 30 }).stdout.length;
-  console.log(`history: ${COMMITS} commits on bench over main, git log -p main..bench = ${(patch / 1e6).toFixed(1)} MB`);
+  const patch = spawnSync('git', ['log', '-p', 'main..bench'], { cwd: SOURCE, env: GIT_ENV, maxBuffer: 1 << 30 }).stdout
+    .length;
+  console.log(
+    `history: ${COMMITS} commits on bench over main, git log -p main..bench = ${(patch / 1e6).toFixed(1)} MB`,
+  );
 
   const peer = `git log -p main..bench | rg lfk_sk_`;
   time('warm-up (page cache)', 'sh', ['-c', peer], { cwd: SOURCE, env: GIT_ENV });
@@ -65,17 +70,34 @@ function main(): void {
   const hookSeconds = median(withHook) - median(withoutHook);
   const hookCpu = median(cpu.withHook) - median(cpu.withoutHook);
   console.log('');
-  console.log(`git push, hook installed   ${median(withHook).toFixed(2)} s wall  ${median(cpu.withHook).toFixed(2)} s CPU (medians of ${RUNS})`);
-  console.log(`git push, no hook          ${median(withoutHook).toFixed(2)} s wall  ${median(cpu.withoutHook).toFixed(2)} s CPU`);
-  console.log(`the hook's own time        ${hookSeconds.toFixed(2)} s wall  ${hookCpu.toFixed(2)} s CPU (difference of the medians)`);
+  console.log(
+    `git push, hook installed   ${median(withHook).toFixed(2)} s wall  ${median(cpu.withHook).toFixed(2)} s CPU (medians of ${RUNS})`,
+  );
+  console.log(
+    `git push, no hook          ${median(withoutHook).toFixed(2)} s wall  ${median(cpu.withoutHook).toFixed(2)} s CPU`,
+  );
+  console.log(
+    `the hook's own time        ${hookSeconds.toFixed(2)} s wall  ${hookCpu.toFixed(2)} s CPU (difference of the medians)`,
+  );
   console.log(`git log -p | rg lfk_sk_    ${median(peers).toFixed(2)} s wall  ${median(cpu.peer).toFixed(2)} s CPU`);
-  console.log(`ratio hook / peer          ${(hookSeconds / median(peers)).toFixed(2)} wall; CPU ${(hookCpu / median(cpu.peer)).toFixed(2)}`);
+  console.log(
+    `ratio hook / peer          ${(hookSeconds / median(peers)).toFixed(2)} wall; CPU ${(hookCpu / median(cpu.peer)).toFixed(2)}`,
+  );
 
   // The leak branch with the default deadline (10 s): refused at its oldest commit, not let through late.
-  const leak = spawnSync('git', ['push', server('leak', true), `${manifest.leak}:refs/heads/leak`], { cwd: SOURCE, env: GIT_ENV, encoding: 'utf8' });
-  const refused = leak.status !== 0 && leak.stderr.includes('lfk: push refused: 1 Trust Leads API key') && leak.stderr.includes(`(commit ${manifest.leakRoot.slice(0, 12)})`);
+  const leak = spawnSync('git', ['push', server('leak', true), `${manifest.leak}:refs/heads/leak`], {
+    cwd: SOURCE,
+    env: GIT_ENV,
+    encoding: 'utf8',
+  });
+  const refused =
+    leak.status !== 0 &&
+    leak.stderr.includes('lfk: push refused: 1 Trust Leads API key') &&
+    leak.stderr.includes(`(commit ${manifest.leakRoot.slice(0, 12)})`);
   const late = leak.stderr.includes('LFK_PRE_RECEIVE_TIMEOUT');
-  console.log(`key at the oldest of ${COMMITS + 1} commits, default LFK_PRE_RECEIVE_TIMEOUT: ${refused ? 'refused' : 'NOT refused'}${late ? ', the 10 s deadline was hit' : ', within the 10 s deadline'}`);
+  console.log(
+    `key at the oldest of ${COMMITS + 1} commits, default LFK_PRE_RECEIVE_TIMEOUT: ${refused ? 'refused' : 'NOT refused'}${late ? ', the 10 s deadline was hit' : ', within the 10 s deadline'}`,
+  );
   if (!refused || late) process.exitCode = 1;
   breakdown(manifest);
 }
@@ -94,12 +116,26 @@ function breakdown(manifest: Manifest): void {
   };
   const input = `${'0'.repeat(40)} ${manifest.bench} refs/heads/bench\n`;
   for (let round = 1; round <= RUNS; round++) {
-    phases.start.push(time(`node lfk --version #${round}`, process.execPath, [LFK, '--version'], { cwd: bare, env: GIT_ENV }).seconds);
+    phases.start.push(
+      time(`node lfk --version #${round}`, process.execPath, [LFK, '--version'], { cwd: bare, env: GIT_ENV }).seconds,
+    );
     // lfk's own git command (scanner/sources/git.ts), output thrown away.
     const args = ['--no-pager', ...logArgs([manifest.bench], ['--not', '--all', '--not'])];
     args.splice(2, 0, '--no-ext-diff', '--no-textconv');
-    phases.git.push(time(`lfk's git log #${round}`, 'sh', ['-c', `git ${args.map(quote).join(' ')} >/dev/null`], { cwd: bare, env: GIT_ENV }).seconds);
-    phases.scan.push(time(`lfk scan --pre-receive #${round}`, 'sh', ['-c', `printf '%s' ${quote(input)} | ${quote(process.execPath)} ${quote(LFK)} scan --pre-receive`], { cwd: bare, env: HOOK_ENV }).seconds);
+    phases.git.push(
+      time(`lfk's git log #${round}`, 'sh', ['-c', `git ${args.map(quote).join(' ')} >/dev/null`], {
+        cwd: bare,
+        env: GIT_ENV,
+      }).seconds,
+    );
+    phases.scan.push(
+      time(
+        `lfk scan --pre-receive #${round}`,
+        'sh',
+        ['-c', `printf '%s' ${quote(input)} | ${quote(process.execPath)} ${quote(LFK)} scan --pre-receive`],
+        { cwd: bare, env: HOOK_ENV },
+      ).seconds,
+    );
   }
   console.log(`node + lfk start           ${median(phases.start).toFixed(2)} s`);
   console.log(`lfk's git log alone        ${median(phases.git).toFixed(2)} s`);
@@ -109,7 +145,11 @@ function breakdown(manifest: Manifest): void {
 function timedPush(label: string, bare: string, tip: string): { seconds: number; cpu: number } {
   const timed = time(label, 'git', ['push', '-q', bare, `${tip}:refs/heads/bench`], { cwd: SOURCE, env: HOOK_ENV });
   // time() lets exit 1 through: a push must really have gone in.
-  const head = spawnSync('git', ['rev-parse', '--verify', '--quiet', 'refs/heads/bench'], { cwd: bare, env: GIT_ENV, encoding: 'utf8' }).stdout.trim();
+  const head = spawnSync('git', ['rev-parse', '--verify', '--quiet', 'refs/heads/bench'], {
+    cwd: bare,
+    env: GIT_ENV,
+    encoding: 'utf8',
+  }).stdout.trim();
   if (head !== tip) throw new Error(`${label}: the branch did not reach the server`);
   return timed;
 }
@@ -126,7 +166,13 @@ function server(name: string, hook: boolean): string {
 }
 
 function run(command: string, args: string[], cwd: string, input?: string): string {
-  const done = spawnSync(command, args, { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 1 << 30, ...(input !== undefined && { input }) });
+  const done = spawnSync(command, args, {
+    cwd,
+    env: GIT_ENV,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    ...(input !== undefined && { input }),
+  });
   if (done.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${done.stderr}`);
   return done.stdout.trim();
 }
@@ -146,7 +192,12 @@ function history(): Manifest {
   run('git', ['init', '-q', '--bare', '-b', 'main', SOURCE], WORK);
   const started = Date.now();
   run('git', ['fast-import', '--quiet', `--export-marks=${join(WORK, 'marks')}`], SOURCE, fastImportStream());
-  const marks = new Map(readFileSync(join(WORK, 'marks'), 'utf8').trim().split('\n').map((line) => line.slice(1).split(' ') as [string, string]));
+  const marks = new Map(
+    readFileSync(join(WORK, 'marks'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.slice(1).split(' ') as [string, string]),
+  );
   const manifest: Manifest = {
     version: 1,
     main: run('git', ['rev-parse', 'main'], SOURCE),
@@ -182,10 +233,24 @@ function fastImportStream(): string {
   const commit = (branch: string, mark: number, message: string, from: number | undefined, changes: string) => {
     date += 600;
     const who = `Bench Author <author@example.com> ${date} +0000`;
-    out.push(`commit refs/heads/${branch}\nmark :${mark}\nauthor ${who}\ncommitter ${who}\n${data(message)}${from === undefined ? '' : `from :${from}\n`}${changes}\n`);
+    out.push(
+      `commit refs/heads/${branch}\nmark :${mark}\nauthor ${who}\ncommitter ${who}\n${data(message)}${from === undefined ? '' : `from :${from}\n`}${changes}\n`,
+    );
   };
-  commit('main', MAIN_MARK, 'Initial commit', undefined, `M 100644 inline README.md\n${data('# crm-sync\n\nSyncs leads between the CRM and Trust Leads.\n')}`);
-  commit('leak', LEAK_ROOT_MARK, 'Add CRM settings', MAIN_MARK, `M 100644 inline config/crm.env\n${data(`CRM_URL=https://crm.example.com\nTRUSTLEADS_API_KEY=${generateKey()}\n`)}`);
+  commit(
+    'main',
+    MAIN_MARK,
+    'Initial commit',
+    undefined,
+    `M 100644 inline README.md\n${data('# crm-sync\n\nSyncs leads between the CRM and Trust Leads.\n')}`,
+  );
+  commit(
+    'leak',
+    LEAK_ROOT_MARK,
+    'Add CRM settings',
+    MAIN_MARK,
+    `M 100644 inline config/crm.env\n${data(`CRM_URL=https://crm.example.com\nTRUSTLEADS_API_KEY=${generateKey()}\n`)}`,
+  );
 
   const files: string[][] = Array.from({ length: FILES }, () => []);
   const changes: Array<{ path: string; blob: number; message: string }> = [];
@@ -201,9 +266,18 @@ function fastImportStream(): string {
     const path = `src/${['leads', 'sync', 'crm', 'util', 'api'][which % 5]}/module-${which}.ts`;
     changes.push({ path, blob, message: `Update ${path}: ${lines[random(lines.length)]!.slice(0, 60)}` });
   }
-  for (const [branch, base] of [['bench', MAIN_MARK], ['leak', LEAK_ROOT_MARK]] as const) {
+  for (const [branch, base] of [
+    ['bench', MAIN_MARK],
+    ['leak', LEAK_ROOT_MARK],
+  ] as const) {
     changes.forEach((change, index) => {
-      commit(branch, ++mark, change.message, index === 0 ? base : undefined, `M 100644 :${change.blob} ${change.path}\n`);
+      commit(
+        branch,
+        ++mark,
+        change.message,
+        index === 0 ? base : undefined,
+        `M 100644 :${change.blob} ${change.path}\n`,
+      );
     });
   }
   return out.join('');

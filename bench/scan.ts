@@ -5,7 +5,19 @@
 // lfk in the same rounds (the two builds alternate going first), then prints lfk / REF and PASS or
 // FAIL for "at most 1.10× REF's wall time".
 import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,7 +35,8 @@ const MAX_SLOWDOWN = 1.1;
 const RULE = 'trustleads-api-key';
 const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
 // Formats lfk skips by name (rules/trustleads-api-key.toml): not used as corpus, so both tools see the same files.
-const SKIPPED_NAMES = /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(?:png|jpe?g|gif|ico|woff2?|ttf|node|wasm|gz|zip|tgz|o|a|so|pyc)$/i;
+const SKIPPED_NAMES =
+  /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(?:png|jpe?g|gif|ico|woff2?|ttf|node|wasm|gz|zip|tgz|o|a|so|pyc)$/i;
 
 interface Manifest {
   bytes: number;
@@ -56,10 +69,18 @@ function bench(against: Worktree | undefined): void {
   const rg = spawnSync('rg', ['--version'], { encoding: 'utf8' });
   if (rg.status !== 0) throw new Error('ripgrep (rg) is not installed: apt-get install -y ripgrep');
   const mb = manifest.bytes / 1e6;
-  console.log(`corpus: ${manifest.files} files, ${mb.toFixed(1)} MB, ${manifest.keys.length} planted keys, ${manifest.decoys.length} decoys`);
+  console.log(
+    `corpus: ${manifest.files} files, ${mb.toFixed(1)} MB, ${manifest.keys.length} planted keys, ${manifest.decoys.length} decoys`,
+  );
 
   const scanArgs = ['scan', '--no-gitignore', '--format', 'json', '--max-file-size', '0', CORPUS];
-  const build = (label: string, dir: string): Build => ({ label, args: [join(dir, 'dist', 'cli', 'main.js'), ...scanArgs], times: [], cpu: [], report: '' });
+  const build = (label: string, dir: string): Build => ({
+    label,
+    args: [join(dir, 'dist', 'cli', 'main.js'), ...scanArgs],
+    times: [],
+    cpu: [],
+    report: '',
+  });
   const current = build('lfk', ROOT);
   const previous = against && build(`lfk ${against.commit}`, against.dir);
   if (against) console.log(`against: ${against.ref} (${against.commit}), built in ${against.dir}`);
@@ -98,7 +119,12 @@ function bench(against: Worktree | undefined): void {
     const recalled = manifest.keys.filter((key) => found.has(fingerprint(key))).length;
     const decoysReported = manifest.decoys.filter((decoy) => found.has(fingerprint(decoy))).length;
     const unexpected = findings.filter((finding) => !planted.has(finding.fingerprint)).length;
-    return { recalled, decoysReported, unexpected, ok: recalled === manifest.keys.length && decoysReported === 0 && unexpected === 0 };
+    return {
+      recalled,
+      decoysReported,
+      unexpected,
+      ok: recalled === manifest.keys.length && decoysReported === 0 && unexpected === 0,
+    };
   };
   const lfkSeconds = median(current.times);
   const rgSeconds = median(rgTimes);
@@ -108,23 +134,37 @@ function bench(against: Worktree | undefined): void {
   console.log('');
   console.log(line(current));
   if (previous) console.log(line(previous));
-  console.log(`ripgrep    ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s  ${median(rgCpu).toFixed(2)} s CPU  (medians of ${RUNS})`);
-  console.log(`node floor ${median(floorTimes).toFixed(2)} s  ${(mb / median(floorTimes)).toFixed(0)} MB/s  ${median(floorCpu).toFixed(2)} s CPU  (walk + open/read/keyword search/close on 2 threads, nothing else)`);
+  console.log(
+    `ripgrep    ${rgSeconds.toFixed(2)} s  ${(mb / rgSeconds).toFixed(0)} MB/s  ${median(rgCpu).toFixed(2)} s CPU  (medians of ${RUNS})`,
+  );
+  console.log(
+    `node floor ${median(floorTimes).toFixed(2)} s  ${(mb / median(floorTimes)).toFixed(0)} MB/s  ${median(floorCpu).toFixed(2)} s CPU  (walk + open/read/keyword search/close on 2 threads, nothing else)`,
+  );
   // Node 20 reads and parses the whole CA bundle at start when NODE_EXTRA_CA_CERTS is set.
-  const extraCa = process.env.NODE_EXTRA_CA_CERTS ? `NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS})` : 'NODE_EXTRA_CA_CERTS is not set';
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS
+    ? `NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS})`
+    : 'NODE_EXTRA_CA_CERTS is not set';
   console.log(`node start ${median(nodeStarts).toFixed(2)} s  (node -e 0, paid by lfk and the floor; ${extraCa})`);
-  console.log(`ratio      lfk / rg wall time = ${(lfkSeconds / rgSeconds).toFixed(2)} (target ≤ 2); best runs ${(Math.min(...current.times) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(current.cpu) / median(rgCpu)).toFixed(2)}`);
+  console.log(
+    `ratio      lfk / rg wall time = ${(lfkSeconds / rgSeconds).toFixed(2)} (target ≤ 2); best runs ${(Math.min(...current.times) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(current.cpu) / median(rgCpu)).toFixed(2)}`,
+  );
   if (previous) {
     const previousSeconds = median(previous.times);
-    console.log(`           ${previous.label} / rg wall time = ${(previousSeconds / rgSeconds).toFixed(2)}; best runs ${(Math.min(...previous.times) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(previous.cpu) / median(rgCpu)).toFixed(2)}`);
+    console.log(
+      `           ${previous.label} / rg wall time = ${(previousSeconds / rgSeconds).toFixed(2)}; best runs ${(Math.min(...previous.times) / Math.min(...rgTimes)).toFixed(2)}; CPU ${(median(previous.cpu) / median(rgCpu)).toFixed(2)}`,
+    );
   }
-  console.log(`           node floor / rg = ${(median(floorTimes) / rgSeconds).toFixed(2)}; lfk / node floor = ${(lfkSeconds / median(floorTimes)).toFixed(2)}`);
+  console.log(
+    `           node floor / rg = ${(median(floorTimes) / rgSeconds).toFixed(2)}; lfk / node floor = ${(lfkSeconds / median(floorTimes)).toFixed(2)}`,
+  );
   let ok = true;
   for (const lfk of previous ? [current, previous] : [current]) {
     const { recalled, decoysReported, unexpected, ok: right } = check(lfk);
     const who = previous ? ` (${lfk.label})` : '';
     console.log(`recall     ${recalled}/${manifest.keys.length} planted keys found${who}`);
-    console.log(`decoys     ${decoysReported}/${manifest.decoys.length} reported; ${unexpected} findings that are not planted keys${who}`);
+    console.log(
+      `decoys     ${decoysReported}/${manifest.decoys.length} reported; ${unexpected} findings that are not planted keys${who}`,
+    );
     // REF's findings are printed, not judged: only the build in dist/ must be right.
     if (lfk === current) ok = right;
   }
@@ -135,7 +175,9 @@ function bench(against: Worktree | undefined): void {
       `against    lfk / ${previous.label} wall time = ${ratio.toFixed(3)} (median of per-round ratios ${perRound.toFixed(3)}); CPU ${(median(current.cpu) / median(previous.cpu)).toFixed(3)}`,
     );
     const pass = ratio <= MAX_SLOWDOWN;
-    console.log(`${pass ? 'PASS' : 'FAIL'}       lfk is ${ratio.toFixed(2)}× ${against!.ref} (${against!.commit}) on medians of ${RUNS}; at most ${MAX_SLOWDOWN.toFixed(2)}× allowed`);
+    console.log(
+      `${pass ? 'PASS' : 'FAIL'}       lfk is ${ratio.toFixed(2)}× ${against!.ref} (${against!.commit}) on medians of ${RUNS}; at most ${MAX_SLOWDOWN.toFixed(2)}× allowed`,
+    );
     ok &&= pass;
   }
   process.exitCode = ok ? 0 : 1;
@@ -145,13 +187,24 @@ function bench(against: Worktree | undefined): void {
 // time follows the work.
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-export function time(label: string, command: string, args: string[], where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { seconds: number; cpu: number; stdout: string } {
+export function time(
+  label: string,
+  command: string,
+  args: string[],
+  where: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { seconds: number; cpu: number; stdout: string } {
   const started = process.hrtime.bigint();
   const run = GNU_TIME
-    ? spawnSync(GNU_TIME, ['-f', 'cpu %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...where })
+    ? spawnSync(GNU_TIME, ['-f', 'cpu %U %S', command, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 512 * 1024 * 1024,
+        ...where,
+      })
     : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...where });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const status = GNU_TIME ? Number(/exited with non-zero status (\d+)/.exec(run.stderr)?.[1] ?? run.status) : run.status;
+  const status = GNU_TIME
+    ? Number(/exited with non-zero status (\d+)/.exec(run.stderr)?.[1] ?? run.status)
+    : run.status;
   // lfk exits 1 and rg 0 when they find something; anything else is a failure.
   if (status === null || status > 1) throw new Error(`${label} failed (${status}): ${run.stderr}`);
   const times = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);

@@ -24,19 +24,42 @@ const KEY_ID = 'b'.repeat(64);
 const APP_SECRET = 'bench-app-secret';
 
 const partnerSigner = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const appKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 async function fakeGithub(): Promise<{ url: string; close(): void }> {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
       const url = request.url ?? '/';
-      const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const json = (status: number, body: unknown) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (url.startsWith('/meta/public_keys/secret_scanning')) {
-        return json(200, { public_keys: [{ key_identifier: KEY_ID, key: partnerSigner.publicKey.export({ type: 'spki', format: 'pem' }), is_current: true }] });
+        return json(200, {
+          public_keys: [
+            {
+              key_identifier: KEY_ID,
+              key: partnerSigner.publicKey.export({ type: 'spki', format: 'pem' }),
+              is_current: true,
+            },
+          ],
+        });
       }
-      if (url.startsWith('/app/installations/')) return json(201, { token: 'ghs_benchtoken', expires_at: new Date(Date.now() + 3_600_000).toISOString() });
-      if (url.includes('/commits/')) return json(200, { files: [{ filename: 'src/app.ts', status: 'modified', sha: 'x', additions: 2, patch: '@@ -1,1 +1,2 @@\n context\n+const x = 1;' }] });
+      if (url.startsWith('/app/installations/'))
+        return json(201, { token: 'ghs_benchtoken', expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+      if (url.includes('/commits/'))
+        return json(200, {
+          files: [
+            {
+              filename: 'src/app.ts',
+              status: 'modified',
+              sha: 'x',
+              additions: 2,
+              patch: '@@ -1,1 +1,2 @@\n context\n+const x = 1;',
+            },
+          ],
+        });
       if (url.includes('/check-runs')) return json(201, { id: 1 });
       json(404, { message: 'Not Found' });
     });
@@ -49,7 +72,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function round(github: string): Promise<{ revokeMs: number; partnerAnswerMs: number; pushP50: number; pushP99: number; pushMax: number }> {
+async function round(
+  github: string,
+): Promise<{ revokeMs: number; partnerAnswerMs: number; pushP50: number; pushP99: number; pushMax: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'lfk-bench-webhooks-'));
   const settings = serverSettings(
     {
@@ -64,26 +89,53 @@ async function round(github: string): Promise<{ revokeMs: number; partnerAnswerM
   );
   const server = await startServer(settings, createLogger('silent'));
   try {
-    const { account } = await server.service.createAccount({ name: 'Bench', plan: 'pro', email: 'bench@example.com', password: 'correct horse battery' });
+    const { account } = await server.service.createAccount({
+      name: 'Bench',
+      plan: 'pro',
+      email: 'bench@example.com',
+      password: 'correct horse battery',
+    });
     const keys: string[] = [];
     for (let index = 0; index < KEYS; index++) {
-      keys.push((await server.service.createKey(account.id, { name: `key ${index}` }, { actor: { type: 'system' } })).key);
+      keys.push(
+        (await server.service.createKey(account.id, { name: `key ${index}` }, { actor: { type: 'system' } })).key,
+      );
     }
-    const body = JSON.stringify(keys.map((key, index) => ({ token: key, type: 'trustleads_api_key', url: `https://github.com/acme/app/blob/abc/file${index}.ts`, source: 'content' })));
+    const body = JSON.stringify(
+      keys.map((key, index) => ({
+        token: key,
+        type: 'trustleads_api_key',
+        url: `https://github.com/acme/app/blob/abc/file${index}.ts`,
+        source: 'content',
+      })),
+    );
     const signature = createSign('sha256').update(body).sign(partnerSigner.privateKey).toString('base64');
     const revokedCount = async () =>
-      Number((await server.store.db.selectFrom('api_keys').select((eb) => eb.fn.countAll().as('n')).where('revoked_at', 'is not', null).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await server.store.db
+            .selectFrom('api_keys')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('revoked_at', 'is not', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     const started = performance.now();
     const response = await fetch(`${server.url}/webhooks/github/secret-scanning`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'github-public-key-identifier': KEY_ID, 'github-public-key-signature': signature },
+      headers: {
+        'content-type': 'application/json',
+        'github-public-key-identifier': KEY_ID,
+        'github-public-key-signature': signature,
+      },
     });
     const partnerAnswerMs = performance.now() - started;
     if (response.status !== 200) throw new Error(`partner answer ${response.status}: ${await response.text()}`);
     const feedback = (await response.json()) as Array<{ label: string }>;
-    if (feedback.filter((item) => item.label === 'true_positive').length !== KEYS) throw new Error('feedback does not label every key true_positive');
+    if (feedback.filter((item) => item.label === 'true_positive').length !== KEYS)
+      throw new Error('feedback does not label every key true_positive');
     while ((await revokedCount()) < KEYS) await new Promise((resolve) => setTimeout(resolve, 2));
     const revokeMs = performance.now() - started;
 
@@ -95,7 +147,12 @@ async function round(github: string): Promise<{ revokeMs: number; partnerAnswerM
       deleted: false,
       forced: false,
       commits: [{ id: 'c'.repeat(40), distinct: true, message: 'change' }],
-      repository: { name: 'app', full_name: 'acme/app', html_url: 'https://github.com/acme/app', owner: { login: 'acme' } },
+      repository: {
+        name: 'app',
+        full_name: 'acme/app',
+        html_url: 'https://github.com/acme/app',
+        owner: { login: 'acme' },
+      },
       installation: { id: 7 },
     };
     const pushBody = JSON.stringify(push);
@@ -117,7 +174,13 @@ async function round(github: string): Promise<{ revokeMs: number; partnerAnswerM
       if (answer.status !== 202) throw new Error(`push answer ${answer.status}`);
     }
     times.sort((a, b) => a - b);
-    return { revokeMs, partnerAnswerMs, pushP50: percentile(times, 50), pushP99: percentile(times, 99), pushMax: times[times.length - 1]! };
+    return {
+      revokeMs,
+      partnerAnswerMs,
+      pushP50: percentile(times, 50),
+      pushP99: percentile(times, 99),
+      pushMax: times[times.length - 1]!,
+    };
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -14,8 +14,13 @@ export interface Worktree {
 }
 
 function run(command: string, args: string[], cwd: string, quiet = false): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr ?? ''}`);
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'inherit'],
+  });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr ?? ''}`);
   return result.stdout.trim();
 }
 

@@ -13,7 +13,10 @@ export const CLI_CONTEXT: RequestContext = { actor: { type: 'system', id: 'cli' 
  * `revokes`, the command listens for revocations like a server does, so a revocation it makes
  * returns only once every running instance has dropped the key (bounded at 1 s; PostgreSQL).
  */
-export async function withKeyService<T>(work: (service: KeyService) => Promise<T>, options: { revokes?: boolean } = {}): Promise<T> {
+export async function withKeyService<T>(
+  work: (service: KeyService) => Promise<T>,
+  options: { revokes?: boolean } = {},
+): Promise<T> {
   const url = databaseUrlOf(loadEnvironment());
   let store;
   try {

@@ -42,13 +42,19 @@ export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, r
 function wholeMs(name: string, value: string | undefined, fallback: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) throw new UsageError(`${name} must be a whole number from 1 to ${max} (got "${value}")`);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max)
+    throw new UsageError(`${name} must be a whole number from 1 to ${max} (got "${value}")`);
   return parsed;
 }
 
 /** LFK_HTTP_HEADERS_TIMEOUT_MS and LFK_HTTP_REQUEST_TIMEOUT_MS, checked like the other settings (cli/settings.ts). */
 export function httpTimeouts(env: Environment): HttpTimeouts {
-  const requestTimeoutMs = wholeMs('LFK_HTTP_REQUEST_TIMEOUT_MS', env.LFK_HTTP_REQUEST_TIMEOUT_MS, DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs, 3_600_000);
+  const requestTimeoutMs = wholeMs(
+    'LFK_HTTP_REQUEST_TIMEOUT_MS',
+    env.LFK_HTTP_REQUEST_TIMEOUT_MS,
+    DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs,
+    3_600_000,
+  );
   const headersTimeoutMs = wholeMs(
     'LFK_HTTP_HEADERS_TIMEOUT_MS',
     env.LFK_HTTP_HEADERS_TIMEOUT_MS,
@@ -57,7 +63,9 @@ export function httpTimeouts(env: Environment): HttpTimeouts {
   );
   // Node refuses a header timeout longer than the request timeout.
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new UsageError(`LFK_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than LFK_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+    throw new UsageError(
+      `LFK_HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than LFK_HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
   }
   return { headersTimeoutMs, requestTimeoutMs };
 }
@@ -82,7 +90,9 @@ export async function startServer(
   });
   const service = new KeyService(store, { allowPrivateUrls: settings.allowPrivateUrls });
   service.start((error) => logger.warn('background write failed; will retry', errorFields(error)));
-  const stopFollowing = await service.followRevocations((error) => logger.warn('revocation listener lost; reconnecting', errorFields(error)));
+  const stopFollowing = await service.followRevocations((error) =>
+    logger.warn('revocation listener lost; reconnecting', errorFields(error)),
+  );
   const web = createWebApp({ service, logger, publicUrl: settings.publicUrl, trustProxy: settings.trustProxy });
   const metrics = createApiMetrics(service);
   registerQueueMetrics(metrics.registry, store);
@@ -106,7 +116,10 @@ export async function startServer(
   const setupToken = await web.issueSetupToken();
 
   const server: ServerType = await new Promise((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host, serverOptions: httpServerOptions(timeouts) }, () => resolve(listening));
+    const listening = serve(
+      { fetch: app.fetch, port: settings.port, hostname: settings.host, serverOptions: httpServerOptions(timeouts) },
+      () => resolve(listening),
+    );
     listening.once('error', reject);
   });
   const address = server.address();

@@ -61,7 +61,8 @@ export interface ServerSettings {
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
   return parsed;
 }
 
@@ -74,14 +75,29 @@ export function githubApiUrlOf(env: Environment): string {
   return (env.LFK_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
 }
 
-export function serverSettings(env: Environment, flags: { port?: string | undefined; host?: string | undefined } = {}): ServerSettings {
+export function serverSettings(
+  env: Environment,
+  flags: { port?: string | undefined; host?: string | undefined } = {},
+): ServerSettings {
   const port = integer('--port / LFK_PORT', flags.port ?? env.LFK_PORT, 8080, 0, 65535);
   const host = flags.host ?? env.LFK_HOST ?? '127.0.0.1';
   const logLevel = (env.LFK_LOG_LEVEL ?? DEFAULT_LOG_LEVEL) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`LFK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const outboundTimeoutMs = integer('LFK_OUTBOUND_TIMEOUT_MS', env.LFK_OUTBOUND_TIMEOUT_MS, DEFAULT_OUTBOUND_TIMEOUT_MS, 1, 600_000);
+  const outboundTimeoutMs = integer(
+    'LFK_OUTBOUND_TIMEOUT_MS',
+    env.LFK_OUTBOUND_TIMEOUT_MS,
+    DEFAULT_OUTBOUND_TIMEOUT_MS,
+    1,
+    600_000,
+  );
   const trustProxy = env.LFK_TRUST_PROXY === '1' || env.LFK_TRUST_PROXY === 'true';
-  const reportRateLimit = integer('LFK_REPORT_RATE_LIMIT', env.LFK_REPORT_RATE_LIMIT, DEFAULT_REPORT_RATE_LIMIT, 1, 1_000_000);
+  const reportRateLimit = integer(
+    'LFK_REPORT_RATE_LIMIT',
+    env.LFK_REPORT_RATE_LIMIT,
+    DEFAULT_REPORT_RATE_LIMIT,
+    1,
+    1_000_000,
+  );
   return {
     databaseUrl: databaseUrlOf(env),
     port,
@@ -93,7 +109,13 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
     trustProxy,
     reportRateLimit,
     keyRateLimit: integer('LFK_KEY_RATE_LIMIT', env.LFK_KEY_RATE_LIMIT, DEFAULT_KEY_RATE_LIMIT, 1, 1_000_000),
-    authFailureLimit: integer('LFK_AUTH_FAILURE_LIMIT', env.LFK_AUTH_FAILURE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT, 1, 1_000_000),
+    authFailureLimit: integer(
+      'LFK_AUTH_FAILURE_LIMIT',
+      env.LFK_AUTH_FAILURE_LIMIT,
+      DEFAULT_AUTH_FAILURE_LIMIT,
+      1,
+      1_000_000,
+    ),
     outboundTimeoutMs,
     allowPrivateUrls: env.LFK_ALLOW_PRIVATE_URLS === '1' || env.LFK_ALLOW_PRIVATE_URLS === 'true',
     poolSize: integer('LFK_DATABASE_POOL_SIZE', env.LFK_DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE, 1, 1000),
@@ -108,8 +130,20 @@ export function serverSettings(env: Environment, flags: { port?: string | undefi
       gitlabPublicKeysUrl: env.LFK_GITLAB_PUBLIC_KEYS_URL || undefined,
       gitlabRevocationToken: env.LFK_GITLAB_REVOCATION_TOKEN || undefined,
       inboxStartDelayMs: integer('LFK_INBOX_START_DELAY_MS', env.LFK_INBOX_START_DELAY_MS, 0, 0, 3_600_000),
-      backfillConcurrency: integer('LFK_BACKFILL_CONCURRENCY', env.LFK_BACKFILL_CONCURRENCY, DEFAULT_BACKFILL_CONCURRENCY, 1, 64),
-      backfillLeaseMs: integer('LFK_BACKFILL_LEASE_MS', env.LFK_BACKFILL_LEASE_MS, DEFAULT_BACKFILL_LEASE_MS, 1000, 3_600_000),
+      backfillConcurrency: integer(
+        'LFK_BACKFILL_CONCURRENCY',
+        env.LFK_BACKFILL_CONCURRENCY,
+        DEFAULT_BACKFILL_CONCURRENCY,
+        1,
+        64,
+      ),
+      backfillLeaseMs: integer(
+        'LFK_BACKFILL_LEASE_MS',
+        env.LFK_BACKFILL_LEASE_MS,
+        DEFAULT_BACKFILL_LEASE_MS,
+        1000,
+        3_600_000,
+      ),
       outboundTimeoutMs,
       reportRateLimit,
       trustProxy,

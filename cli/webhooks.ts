@@ -10,15 +10,24 @@ import type { Store } from '../platform/database/database.js';
 import { createWebhookServer } from '../webhook-server/webhook-server.js';
 import type { ServerSettings } from './settings.js';
 
-export async function startWebhooks(settings: ServerSettings, parts: { store: Store; service: KeyService; logger: Logger }) {
+export async function startWebhooks(
+  settings: ServerSettings,
+  parts: { store: Store; service: KeyService; logger: Logger },
+) {
   const { store, service, logger } = parts;
   if (settings.keyServiceUrl && !settings.serviceToken) {
-    logger.warn('LFK_KEY_SERVICE_URL is set without LFK_SERVICE_TOKEN: webhooks report to this server\'s own key service');
+    logger.warn(
+      "LFK_KEY_SERVICE_URL is set without LFK_SERVICE_TOKEN: webhooks report to this server's own key service",
+    );
   }
   const reporter =
-    settings.keyServiceUrl && settings.serviceToken ? httpReporter(settings.keyServiceUrl, settings.serviceToken) : inProcessReporter(service);
+    settings.keyServiceUrl && settings.serviceToken
+      ? httpReporter(settings.keyServiceUrl, settings.serviceToken)
+      : inProcessReporter(service);
   const webhooks = createWebhookServer({ store, logger, reporter, settings: settings.webhooks });
-  const mailer = settings.smtpUrl ? await createSmtpMailer(settings.smtpUrl, { timeoutMs: settings.outboundTimeoutMs }) : undefined;
+  const mailer = settings.smtpUrl
+    ? await createSmtpMailer(settings.smtpUrl, { timeoutMs: settings.outboundTimeoutMs })
+    : undefined;
   const notifier = createNotifyWorker({
     store,
     logger,

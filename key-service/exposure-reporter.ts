@@ -2,10 +2,22 @@
 // implementations: in-process over KeyService (same database), and HTTP over the key service's
 // client (`LFK_KEY_SERVICE_URL` + `LFK_SERVICE_TOKEN`). Handlers hold hashes, never keys, once a
 // delivery is stored; only the partner receiver sees keys, and only to label them.
-import { createHttpKeyServiceClient, KeyServiceError, type HttpClientOptions, type KeyServiceClient } from './http-client.js';
+import {
+  createHttpKeyServiceClient,
+  KeyServiceError,
+  type HttpClientOptions,
+  type KeyServiceClient,
+} from './http-client.js';
 import { MAX_LOCATION_LENGTH, MAX_URL_LENGTH } from '../platform/limits/fields.js';
 import { UnavailableError } from '../platform/queue/queue-worker.js';
-import { KEY_STATUSES, isOneOf, type ExposedReason, type ExposureStatus, type VerifyStatus, type WebhookSourceKind } from '../platform/vocabulary.js';
+import {
+  KEY_STATUSES,
+  isOneOf,
+  type ExposedReason,
+  type ExposureStatus,
+  type VerifyStatus,
+  type WebhookSourceKind,
+} from '../platform/vocabulary.js';
 import type { KeyService } from './service/key-service.js';
 import type { ExposureSource, RequestContext } from './service/types.js';
 
@@ -50,7 +62,12 @@ export function inProcessReporter(service: KeyService): ExposureReporter {
       return outcome.results.map((result) => result.status);
     },
     async revokeByHmsl(hashes, report) {
-      const outcome = await service.reportExposedHashes([...hashes], report.source, contextOf(report.source), report.reason);
+      const outcome = await service.reportExposedHashes(
+        [...hashes],
+        report.source,
+        contextOf(report.source),
+        report.reason,
+      );
       return outcome.results.map((result) => result.status);
     },
   };
@@ -66,7 +83,10 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
     try {
       return await call();
     } catch (error) {
-      if (error instanceof KeyServiceError && (error.status === undefined || error.status >= 500 || error.status === 429)) {
+      if (
+        error instanceof KeyServiceError &&
+        (error.status === undefined || error.status >= 500 || error.status === 429)
+      ) {
         throw new UnavailableError(error.message);
       }
       throw error;
@@ -78,12 +98,22 @@ export function httpReporter(baseUrl: string, serviceToken: string, options: Htt
     ...(report.source.location && { location: report.source.location.slice(0, MAX_LOCATION_LENGTH) }),
   });
   return {
-    issued: (keys) =>
-      unavailable(async () => (await client.verifyKeys(keys)).map((result) => issued(result.status))),
+    issued: (keys) => unavailable(async () => (await client.verifyKeys(keys)).map((result) => issued(result.status))),
     // One request for all of them (per 1000), each hash with its own source.
     revokeBySha256: (found, reason) =>
-      unavailable(async () => (await client.reportFoundSha256s(found.map((item) => ({ sha256: item.sha256, source: source(item) })), reason)).map((result) => result.status)),
+      unavailable(async () =>
+        (
+          await client.reportFoundSha256s(
+            found.map((item) => ({ sha256: item.sha256, source: source(item) })),
+            reason,
+          )
+        ).map((result) => result.status),
+      ),
     revokeByHmsl: (hashes, report) =>
-      unavailable(async () => (await client.reportExposedHashes('hmsl_hashes', hashes, { source: source(report), reason: report.reason })).map((r) => r.status)),
+      unavailable(async () =>
+        (
+          await client.reportExposedHashes('hmsl_hashes', hashes, { source: source(report), reason: report.reason })
+        ).map((r) => r.status),
+      ),
   };
 }

@@ -38,9 +38,16 @@ export interface KeyServiceClient {
   /** `POST /v1/exposures`: revokes each live key. Results in the order sent. */
   reportExposures(keys: readonly string[], source: ScannerSource): Promise<Array<KeyResult<ExposureStatus>>>;
   /** `POST /v1/exposures` with `sha256s` or `hmsl_hashes` and a reason (`serviceToken` required). */
-  reportExposedHashes(kind: 'sha256s' | 'hmsl_hashes', hashes: readonly string[], report: ServiceReport): Promise<HashResult[]>;
+  reportExposedHashes(
+    kind: 'sha256s' | 'hmsl_hashes',
+    hashes: readonly string[],
+    report: ServiceReport,
+  ): Promise<HashResult[]>;
   /** `POST /v1/exposures` with `sha256s`, each with its own source (`serviceToken` required). */
-  reportFoundSha256s(found: ReadonlyArray<{ sha256: string; source: ServiceReport['source'] }>, reason: ServiceReport['reason']): Promise<HashResult[]>;
+  reportFoundSha256s(
+    found: ReadonlyArray<{ sha256: string; source: ServiceReport['source'] }>,
+    reason: ServiceReport['reason'],
+  ): Promise<HashResult[]>;
 }
 
 /** The key service could not be reached or did not answer as it should. Never holds a full key. */
@@ -75,7 +82,11 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const base = baseUrl.replace(/\/+$/, '');
 
-  async function post<Status, R = KeyResult<Status>>(path: string, body: Record<string, unknown>, expected: number): Promise<R[]> {
+  async function post<Status, R = KeyResult<Status>>(
+    path: string,
+    body: Record<string, unknown>,
+    expected: number,
+  ): Promise<R[]> {
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -90,7 +101,9 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
+        const cause =
+          (error as { cause?: { code?: string } }).cause?.code ??
+          (error instanceof Error ? error.message : String(error));
         throw new KeyServiceError(`the key service at ${base} cannot be reached (${cause})`);
       }
       if (response.status === 429 && attempt < maxRetries) {
@@ -101,7 +114,10 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
       const text = await response.text();
       if (!response.ok) {
         const message = errorMessage(text);
-        throw new KeyServiceError(`the key service answered ${response.status} to POST ${path}${message ? `: ${message}` : ''}`, response.status);
+        throw new KeyServiceError(
+          `the key service answered ${response.status} to POST ${path}${message ? `: ${message}` : ''}`,
+          response.status,
+        );
       }
       const results = parseResults<R>(text);
       if (!results || results.length !== expected) {
@@ -120,14 +136,21 @@ export function createHttpKeyServiceClient(baseUrl: string, options: HttpClientO
   }
 
   return {
-    verifyKeys: (keys) => inBatches(keys, (batch) => post<VerifyStatus>('/v1/keys/verify', { keys: batch }, batch.length)),
+    verifyKeys: (keys) =>
+      inBatches(keys, (batch) => post<VerifyStatus>('/v1/keys/verify', { keys: batch }, batch.length)),
     reportExposures: (keys, source) =>
       inBatches(keys, (batch) => post<ExposureStatus>('/v1/exposures', { keys: batch, source }, batch.length)),
     reportExposedHashes: (kind, hashes, report) =>
-      inBatches(hashes, (batch) => post<ExposureStatus, HashResult>('/v1/exposures', { [kind]: batch, ...report }, batch.length)),
+      inBatches(hashes, (batch) =>
+        post<ExposureStatus, HashResult>('/v1/exposures', { [kind]: batch, ...report }, batch.length),
+      ),
     reportFoundSha256s: (found, reason) =>
       inBatches(found, (batch) =>
-        post<ExposureStatus, HashResult>('/v1/exposures', { sha256s: batch.map((item) => item.sha256), sources: batch.map((item) => item.source), reason }, batch.length),
+        post<ExposureStatus, HashResult>(
+          '/v1/exposures',
+          { sha256s: batch.map((item) => item.sha256), sources: batch.map((item) => item.source), reason },
+          batch.length,
+        ),
       ),
   };
 }

@@ -15,12 +15,17 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel = DEFAULT_LOG_LEVEL, write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createLogger(
+  level: LogLevel = DEFAULT_LOG_LEVEL,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
   const threshold = RANK[level] ?? RANK.info;
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[at] < threshold) return;
-    write(`${jsonLine({ time: new Date().toISOString(), level: at, msg: message, ...fields })}\n`);
-  };
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (RANK[at] < threshold) return;
+      write(`${jsonLine({ time: new Date().toISOString(), level: at, msg: message, ...fields })}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 

@@ -4,7 +4,9 @@
 type Labels = Record<string, string>;
 
 function labelText(labels: Labels): string {
-  const parts = Object.entries(labels).map(([name, value]) => `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  const parts = Object.entries(labels).map(
+    ([name, value]) => `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  );
   return parts.length > 0 ? `{${parts.join(',')}}` : '';
 }
 
@@ -54,7 +56,9 @@ export class Gauge implements Metric {
   }
 
   render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, `${this.name} ${this.last}`].join('\n');
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, `${this.name} ${this.last}`].join(
+      '\n',
+    );
   }
 }
 
@@ -73,7 +77,11 @@ export class LabelledGauge implements Metric {
   }
 
   render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, ...this.last.map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`)].join('\n');
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      ...this.last.map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`),
+    ].join('\n');
   }
 }
 
@@ -95,7 +103,8 @@ export class Histogram implements Metric {
       entry = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(id, entry);
     }
-    for (let index = 0; index < this.buckets.length; index++) if (seconds <= this.buckets[index]!) entry.counts[index]!++;
+    for (let index = 0; index < this.buckets.length; index++)
+      if (seconds <= this.buckets[index]!) entry.counts[index]!++;
     entry.sum += seconds;
     entry.count++;
   }
@@ -104,8 +113,8 @@ export class Histogram implements Metric {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const { labels, counts, sum, count } of this.series.values()) {
       this.buckets.forEach((bound, index) => {
-lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[index]}`);
-});
+        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${counts[index]}`);
+      });
       lines.push(`${this.name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}`);
       lines.push(`${this.name}_sum${labelText(labels)} ${sum}`);
       lines.push(`${this.name}_count${labelText(labels)} ${count}`);
@@ -136,7 +145,13 @@ export class MetricsRegistry {
   }
 
   async render(): Promise<string> {
-    await Promise.all(this.metrics.map((metric) => (metric instanceof Gauge || metric instanceof LabelledGauge ? metric.refresh().catch(() => undefined) : undefined)));
+    await Promise.all(
+      this.metrics.map((metric) =>
+        metric instanceof Gauge || metric instanceof LabelledGauge
+          ? metric.refresh().catch(() => undefined)
+          : undefined,
+      ),
+    );
     return `${this.metrics.map((metric) => metric.render()).join('\n')}\n`;
   }
 }

@@ -40,7 +40,14 @@ export const WEBHOOK_SOURCE_KINDS = ['github', 'gitguardian', 'gitlab'] as const
 export type WebhookSourceKind = (typeof WEBHOOK_SOURCE_KINDS)[number];
 
 /** Why a key was revoked because it leaked: who found it. */
-export const EXPOSED_REASONS = ['exposed:github-partner', 'exposed:github-app', 'exposed:gitguardian', 'exposed:gitlab', 'exposed:scanner', 'exposed:report'] as const;
+export const EXPOSED_REASONS = [
+  'exposed:github-partner',
+  'exposed:github-app',
+  'exposed:gitguardian',
+  'exposed:gitlab',
+  'exposed:scanner',
+  'exposed:report',
+] as const;
 export type ExposedReason = (typeof EXPOSED_REASONS)[number];
 /** Why a key was revoked: by its owner (`user`), by a roll with no grace period (`rolled`), or because it leaked. */
 export const REVOKED_REASONS = ['user', 'rolled', ...EXPOSED_REASONS] as const;

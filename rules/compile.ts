@@ -9,7 +9,10 @@ export function compileRuleSet(set: RuleSet): CompiledRuleSet {
   return {
     rules: set.rules.map(compileRule),
     allowlists: set.allowlists.map((allowlist, index) =>
-      compileAllowlist(allowlist, (field, error) => `${allowlist.origin ?? `global allowlists[${index}]`}: field "${field}": ${error}`),
+      compileAllowlist(
+        allowlist,
+        (field, error) => `${allowlist.origin ?? `global allowlists[${index}]`}: field "${field}": ${error}`,
+      ),
     ),
   };
 }
@@ -22,7 +25,12 @@ function compileRule(spec: RuleSpec): CompiledRule {
   }
   const binaryRegex = spec.binaryRegex === undefined ? regex : compile(spec.binaryRegex, 'binaryRegex', where);
   if (spec.secretGroup > binaryRegex.groupCount) {
-    throw new Error(where('binaryRegex', `secretGroup is ${spec.secretGroup} but binaryRegex has ${binaryRegex.groupCount} capture group(s)`));
+    throw new Error(
+      where(
+        'binaryRegex',
+        `secretGroup is ${spec.secretGroup} but binaryRegex has ${binaryRegex.groupCount} capture group(s)`,
+      ),
+    );
   }
   const caseInsensitive = CASE_INSENSITIVE.test(spec.regex);
   return {

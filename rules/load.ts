@@ -51,7 +51,8 @@ async function loadConfig(file: string, depth: number): Promise<RuleSet> {
   // The top config builds on the built-in rules unless it opts out; an extended file does not.
   let set: RuleSet = (config.extend?.useDefault ?? depth === 0) ? loadBuiltinRuleSet() : { rules: [], allowlists: [] };
   if (config.extend?.path !== undefined) {
-    if (depth >= MAX_EXTEND_DEPTH) throw new Error(`${file}: field "extend.path": [extend] goes deeper than ${MAX_EXTEND_DEPTH} files`);
+    if (depth >= MAX_EXTEND_DEPTH)
+      throw new Error(`${file}: field "extend.path": [extend] goes deeper than ${MAX_EXTEND_DEPTH} files`);
     const extended = await loadConfig(resolve(dirname(file), config.extend.path), depth + 1);
     set = { rules: mergeById(set.rules, extended.rules), allowlists: [...set.allowlists, ...extended.allowlists] };
   }
@@ -69,7 +70,8 @@ async function loadConfig(file: string, depth: number): Promise<RuleSet> {
 
 function addRuleFile(set: RuleSet, raw: RawRuleFile, file: string): void {
   for (const rule of raw.rules ?? []) {
-    if (set.rules.some((known) => known.id === rule.id)) throw new Error(`${file}: rule "${rule.id}": field "id": already defined`);
+    if (set.rules.some((known) => known.id === rule.id))
+      throw new Error(`${file}: rule "${rule.id}": field "id": already defined`);
     set.rules.push(toRuleSpec(rule, file));
   }
   set.allowlists.push(...globalAllowlists(raw.allowlists, file));
@@ -95,7 +97,9 @@ function readToml(file: string): unknown {
     return parse(text);
   } catch (error) {
     const { line, column, message } = error as { line?: number; column?: number; message?: string };
-    const reason = String(message ?? error).split('\n')[0]?.replace(/^Invalid TOML document: /, '');
+    const reason = String(message ?? error)
+      .split('\n')[0]
+      ?.replace(/^Invalid TOML document: /, '');
     const where = line === undefined ? '' : ` line ${line}, column ${column ?? 1}:`;
     throw new Error(`${file}:${where} not valid TOML: ${reason}`);
   }

@@ -20,9 +20,7 @@ const ruleFields = {
   description: z.string().optional(),
   regex: z.string().min(1),
   secretGroup: z.number().int().min(0).optional(),
-  keywords: z
-    .array(z.string().min(1))
-    .min(1, 'at least one keyword is required (the regex only runs near a keyword)'),
+  keywords: z.array(z.string().min(1)).min(1, 'at least one keyword is required (the regex only runs near a keyword)'),
   entropy: z.number().min(0).max(8).optional(),
   path: z.string().min(1).optional(),
   binaryRegex: z.string().min(1).optional(),
@@ -41,7 +39,11 @@ const ruleFields = {
 const rule = z.strictObject(ruleFields);
 // In `.lfk.toml` a rule may re-declare a built-in id with only the fields it changes; a new rule
 // still needs regex and keywords (checked after merging, see load.ts).
-const configRule = z.strictObject({ ...ruleFields, regex: ruleFields.regex.optional(), keywords: ruleFields.keywords.optional() });
+const configRule = z.strictObject({
+  ...ruleFields,
+  regex: ruleFields.regex.optional(),
+  keywords: ruleFields.keywords.optional(),
+});
 
 const fileFields = {
   title: z.string().optional(),

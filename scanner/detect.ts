@@ -58,11 +58,14 @@ export function createDetector(ruleSet: CompiledRuleSet, options: DetectorOption
       throw new Error(`${rule.spec.file}: rule "${rule.spec.id}": field "validate": unknown validator "${name}"`);
     }
   }
-  const keywordBytes = [...new Set(ruleSet.rules.flatMap((rule) => rule.keywords))].map((word) => new KeywordBytes(Buffer.from(word, 'utf8')));
+  const keywordBytes = [...new Set(ruleSet.rules.flatMap((rule) => rule.keywords))].map(
+    (word) => new KeywordBytes(Buffer.from(word, 'utf8')),
+  );
   const anyCaseInsensitive = ruleSet.rules.some((rule) => rule.caseInsensitive);
   // One regex for all of them: a path test costs about the same whatever the pattern, and it runs per file.
   const skipSources = ruleSet.allowlists.filter(isPathOnly).flatMap((list) => list.spec.paths);
-  const skipPath = skipSources.length > 0 ? compileRegex(skipSources.map((source) => `(?:${source})`).join('|')) : undefined;
+  const skipPath =
+    skipSources.length > 0 ? compileRegex(skipSources.map((source) => `(?:${source})`).join('|')) : undefined;
   const skipPaths = skipPath && pathsMatcher(skipPath, skipSources);
 
   return {
@@ -139,7 +142,10 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
     }
     for (const [from, to] of windows) {
       // A window edge inside the text is artificial, and so is a text edge that cuts the scanned text.
-      const edges = { before: from > 0 || fragment.cutBefore === true, after: to < text.length || fragment.cutAfter === true };
+      const edges = {
+        before: from > 0 || fragment.cutBefore === true,
+        after: to < text.length || fragment.cutAfter === true,
+      };
       for (const found of matchesIn(rule, fragment.binary ? rule.binaryRegex : rule.regex, text, from, to, edges)) {
         if (found.start >= ownFrom && found.start < ownTo) candidates.push(found);
       }
@@ -172,7 +178,9 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
     findings.push({
       ruleId: rule.spec.id,
       file,
-      ...(origin ? { line: origin.line, column: origin.column, endLine: origin.endLine, endColumn: origin.endColumn } : placeOf(cursor, candidate.start, secret)),
+      ...(origin
+        ? { line: origin.line, column: origin.column, endLine: origin.endLine, endColumn: origin.endColumn }
+        : placeOf(cursor, candidate.start, secret)),
       secret,
       fingerprint: fingerprintOf(rule.spec.id, secret),
       checksum,
@@ -185,10 +193,19 @@ function detectIn(fragment: Fragment, ruleSet: CompiledRuleSet, options: Detecto
 }
 
 /** Where a secret found at `offset` starts and ends in the text's own lines and columns. */
-function placeOf(cursor: LineCursor, offset: number, secret: string): Pick<Finding, 'line' | 'column' | 'endLine' | 'endColumn'> {
+function placeOf(
+  cursor: LineCursor,
+  offset: number,
+  secret: string,
+): Pick<Finding, 'line' | 'column' | 'endLine' | 'endColumn'> {
   const { line, column } = cursor.at(offset);
   const lastNewline = secret.lastIndexOf('\n');
-  return { line, column, endLine: line + countNewlines(secret), endColumn: lastNewline === -1 ? column + secret.length : secret.length - lastNewline };
+  return {
+    line,
+    column,
+    endLine: line + countNewlines(secret),
+    endColumn: lastNewline === -1 ? column + secret.length : secret.length - lastNewline,
+  };
 }
 
 export function fingerprintOf(ruleId: string, secret: string): string {
@@ -225,7 +242,14 @@ interface CutEdges {
  * may be false, and a greedy part may go on past it. Any other match sees exactly the characters
  * the whole text shows around it, so it matches there too.
  */
-function* matchesIn(rule: CompiledRule, regex: SafeRegex, text: string, from: number, to: number, cut: CutEdges): Generator<Candidate> {
+function* matchesIn(
+  rule: CompiledRule,
+  regex: SafeRegex,
+  text: string,
+  from: number,
+  to: number,
+  cut: CutEdges,
+): Generator<Candidate> {
   const window = from === 0 && to === text.length ? text : text.slice(from, to);
   for (let next = 0; next <= window.length; ) {
     const match = regex.exec(window, next);
@@ -239,7 +263,8 @@ function* matchesIn(rule: CompiledRule, regex: SafeRegex, text: string, from: nu
     // Resume at the secret's end, not the match's: a boundary character may start the next match.
     next = Math.max(end, match.start + 1);
     if (match.start === 0 && cut.before) continue;
-    if (end > start) yield { rule, start: from + start, end: from + end, matchStart: from + match.start, matchEnd: from + match.end };
+    if (end > start)
+      yield { rule, start: from + start, end: from + end, matchStart: from + match.start, matchEnd: from + match.end };
   }
 }
 
@@ -257,10 +282,16 @@ interface AllowSubject {
 
 function allows(list: CompiledAllowlist, subject: AllowSubject): boolean {
   const checks: boolean[] = [];
-  if (list.spec.commits.length > 0) checks.push(subject.commit !== undefined && list.spec.commits.includes(subject.commit.commit));
+  if (list.spec.commits.length > 0)
+    checks.push(subject.commit !== undefined && list.spec.commits.includes(subject.commit.commit));
   if (list.paths.length > 0) checks.push(list.paths.some((path) => path.test(subject.file)));
   if (list.regexes.length > 0) {
-    const target = list.spec.regexTarget === 'secret' ? subject.secret : list.spec.regexTarget === 'match' ? subject.match() : subject.line();
+    const target =
+      list.spec.regexTarget === 'secret'
+        ? subject.secret
+        : list.spec.regexTarget === 'match'
+          ? subject.match()
+          : subject.line();
     checks.push(list.regexes.some((regex) => regex.test(target)));
   }
   if (list.stopwords.length > 0) {
@@ -278,7 +309,11 @@ function targets(list: CompiledAllowlist, rule: CompiledRule): boolean {
 /** A global allowlist whose path match alone allows everything in the file: the file is not read. */
 function isPathOnly(list: CompiledAllowlist): boolean {
   const { spec } = list;
-  return spec.targetRules.length === 0 && list.paths.length > 0 && (spec.condition === 'OR' || (list.regexes.length === 0 && list.stopwords.length === 0 && spec.commits.length === 0));
+  return (
+    spec.targetRules.length === 0 &&
+    list.paths.length > 0 &&
+    (spec.condition === 'OR' || (list.regexes.length === 0 && list.stopwords.length === 0 && spec.commits.length === 0))
+  );
 }
 
 function countNewlines(text: string): number {

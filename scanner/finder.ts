@@ -20,7 +20,11 @@ export interface FinderOptions {
   maxDecodeDepth?: number;
 }
 
-export interface Finder extends Pick<Detector, 'skipsPath' | 'skipsPaths' | 'bytesMayMatch' | 'keywordOffsets' | 'maxKeywordBytes' | 'detect'> {
+export interface Finder
+  extends Pick<
+    Detector,
+    'skipsPath' | 'skipsPaths' | 'bytesMayMatch' | 'keywordOffsets' | 'maxKeywordBytes' | 'detect'
+  > {
   /** Where encoded keywords start in whole bytes (none when decoding is off). */
   encodedOffsets(bytes: Buffer): number[];
   /** False when the bytes cannot hold an encoded keyword (one cut by their edges counts). */

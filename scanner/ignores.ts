@@ -39,7 +39,9 @@ export function readBaseline(file: string): IgnoreEntry[] {
   try {
     report = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`--baseline ${file}: cannot read it as a JSON report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new Error(
+      `--baseline ${file}: cannot read it as a JSON report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   // `null` is valid JSON too: read it as "no findings array", not as a crash.
   const findings = (report as { findings?: unknown } | null)?.findings;
@@ -77,7 +79,9 @@ export function staleNotes(stale: readonly IgnoreEntry[]): string[] {
   const bySource = new Map<string, IgnoreEntry[]>();
   for (const entry of stale) bySource.set(entry.source, [...(bySource.get(entry.source) ?? []), entry]);
   return [...bySource].map(([source, entries]) => {
-    const shown = entries.slice(0, 5).map((entry) => (entry.line === undefined ? entry.fingerprint : `line ${entry.line}`));
+    const shown = entries
+      .slice(0, 5)
+      .map((entry) => (entry.line === undefined ? entry.fingerprint : `line ${entry.line}`));
     const more = entries.length > shown.length ? `, and ${entries.length - shown.length} more` : '';
     return `${source}: ${entries.length} ${entries.length === 1 ? 'entry matches' : 'entries match'} no finding of this scan (${shown.join(', ')}${more})`;
   });

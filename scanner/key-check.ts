@@ -6,7 +6,11 @@ import type { VerifyStatus } from '../platform/vocabulary.js';
 import { keysToSend, reportExposures, revocationOf } from './report-exposures.js';
 import type { Finding, FoundKeyStatus, RevocationOutcome } from './types.js';
 
-export async function verifyFindings(findings: readonly Finding[], client: KeyServiceClient, revocable: ReadonlySet<string>): Promise<void> {
+export async function verifyFindings(
+  findings: readonly Finding[],
+  client: KeyServiceClient,
+  revocable: ReadonlySet<string>,
+): Promise<void> {
   const keys = keysToSend(findings, revocable);
   if (keys.length === 0) return;
   const results = await client.verifyKeys(keys);
@@ -19,9 +23,19 @@ export async function verifyFindings(findings: readonly Finding[], client: KeySe
 
 /** One exposure report for every key found; sets `revocation` on the findings. */
 /** `note` goes in front of the places (a pre-receive hook's `lfk.skip` reason, for the audit trail). */
-export function revokeFindings(findings: readonly Finding[], client: KeyServiceClient, revocable: ReadonlySet<string>, note?: string): Promise<Map<string, RevocationOutcome>> {
+export function revokeFindings(
+  findings: readonly Finding[],
+  client: KeyServiceClient,
+  revocable: ReadonlySet<string>,
+  note?: string,
+): Promise<Map<string, RevocationOutcome>> {
   return reportExposures(findings, revocable, async ({ keys, location }) =>
-    (await client.reportExposures(keys, { kind: 'scanner', location: boundedLocation(note ? `${note}; ${location}` : location) })).map((result) => revocationOf(result.status)),
+    (
+      await client.reportExposures(keys, {
+        kind: 'scanner',
+        location: boundedLocation(note ? `${note}; ${location}` : location),
+      })
+    ).map((result) => revocationOf(result.status)),
   );
 }
 

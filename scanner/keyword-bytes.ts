@@ -5,7 +5,8 @@
 
 // Printable ASCII bytes by how often they appear in source code and docs, most frequent first
 // (counted over the bench corpus, the text of node_modules); bytes not listed count as rarest.
-const FREQUENT = ' etrosnial\ncdpumh/,f"*.g_)(:b;Ay=vET-CS{}xwI0kOR1PN\tL2DF`>\'M[]3Bz|q\\&4U?jH6WG5<8QKV9@7#+!$XYZJ%^~';
+const FREQUENT =
+  ' etrosnial\ncdpumh/,f"*.g_)(:b;Ay=vET-CS{}xwI0kOR1PN\tL2DF`>\'M[]3Bz|q\\&4U?jH6WG5<8QKV9@7#+!$XYZJ%^~';
 // Needles under 7 bytes take Node's memchr path; longer ones a Boyer–Moore–Horspool search.
 const NEEDLE_MAX = 6;
 
@@ -38,7 +39,12 @@ export class KeywordBytes {
     const { word, needle, offset } = this;
     for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + 1)) {
       const start = at - offset;
-      if (start >= 0 && start + word.length <= bytes.length && bytes.compare(word, 0, word.length, start, start + word.length) === 0) into.push(start);
+      if (
+        start >= 0 &&
+        start + word.length <= bytes.length &&
+        bytes.compare(word, 0, word.length, start, start + word.length) === 0
+      )
+        into.push(start);
     }
   }
 }

@@ -51,7 +51,12 @@ export interface EncodedHits {
  * The windows around keywords starting at `offsets` (in any order), each `longest` bytes at most,
  * and around encoded keywords (decode/), far enough for the encoded run around each.
  */
-export function keywordWindows(source: ByteSource, offsets: number[], longest: number, encoded?: EncodedHits): KeywordWindow[] {
+export function keywordWindows(
+  source: ByteSource,
+  offsets: number[],
+  longest: number,
+  encoded?: EncodedHits,
+): KeywordWindow[] {
   offsets.sort((a, b) => a - b);
   const span = spanBytes(longest);
   const spans: Array<readonly [number, number]> = offsets.map((offset) => [offset - span, offset + longest + span]);
@@ -70,7 +75,9 @@ export function keywordWindows(source: ByteSource, offsets: number[], longest: n
     const newline = from > floor ? source.lastNewline(floor, from) : -1;
     const lineStart = newline === -1 ? floor : newline + 1;
     if (!current || lineStart > current.end) {
-      const line = current ? current.line + source.countNewlines(current.start, lineStart) : 1 + source.countNewlines(0, lineStart);
+      const line = current
+        ? current.line + source.countNewlines(current.start, lineStart)
+        : 1 + source.countNewlines(0, lineStart);
       current = { start: lineStart, end: lineStart, line };
       windows.push(current);
     }
@@ -98,7 +105,13 @@ export function windowFragment(source: ByteSource, window: KeywordWindow, file: 
 }
 
 /** The fragments of a whole file in memory around keywords starting at `offsets` (and encoded ones). */
-export function keywordFragments(bytes: Buffer, offsets: number[], longest: number, file: string, encoded?: EncodedHits): Fragment[] {
+export function keywordFragments(
+  bytes: Buffer,
+  offsets: number[],
+  longest: number,
+  file: string,
+  encoded?: EncodedHits,
+): Fragment[] {
   const source = bufferSource(bytes);
   return keywordWindows(source, offsets, longest, encoded).map((window) => windowFragment(source, window, file));
 }

@@ -101,8 +101,8 @@ export class ScanPool {
     try {
       for (let batch = await this.take(); batch; batch = await this.take()) {
         const files = batch.length;
-        const answered = new Promise<FilesResult>((resolve, reject) => answers.push({ resolve, reject })).then((result) =>
-          this.collect(result, files),
+        const answered = new Promise<FilesResult>((resolve, reject) => answers.push({ resolve, reject })).then(
+          (result) => this.collect(result, files),
         );
         worker.postMessage(encodeEntries(batch));
         const tracked = answered.finally(() => inFlight.delete(tracked));
@@ -125,5 +125,7 @@ function readOptions(options: Pick<PoolOptions, 'maxFileSize' | 'archives'>): Re
  * this code sits one folder under dist/ (cli/, scanner/ or chunks/), so `../scanner/` is the worker's.
  */
 function workerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('../dist/scanner/worker.cjs', import.meta.url) : new URL('../scanner/worker.cjs', import.meta.url);
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../dist/scanner/worker.cjs', import.meta.url)
+    : new URL('../scanner/worker.cjs', import.meta.url);
 }

@@ -20,7 +20,11 @@ export interface ExposureBatch {
 export type SendExposures = (batch: ExposureBatch) => Promise<RevocationOutcome[]>;
 
 /** Sets `revocation` on every sent finding ("failed" for all of them when sending fails); the outcome per key. */
-export async function reportExposures(findings: readonly Finding[], revocable: ReadonlySet<string>, send: SendExposures): Promise<Map<string, RevocationOutcome>> {
+export async function reportExposures(
+  findings: readonly Finding[],
+  revocable: ReadonlySet<string>,
+  send: SendExposures,
+): Promise<Map<string, RevocationOutcome>> {
   const keys = keysToSend(findings, revocable);
   const outcomes = new Map<string, RevocationOutcome>();
   if (keys.length === 0) return outcomes;
@@ -29,8 +33,8 @@ export async function reportExposures(findings: readonly Finding[], revocable: R
   try {
     const results = await send({ keys, location: locationOf(found), findings: found });
     keys.forEach((key, index) => {
-outcomes.set(key, results[index] ?? 'failed');
-});
+      outcomes.set(key, results[index] ?? 'failed');
+    });
   } finally {
     for (const finding of found) finding.revocation = outcomes.get(finding.secret) ?? 'failed';
   }
@@ -48,7 +52,9 @@ export function revocationOf(status: ExposureStatus): RevocationOutcome {
 }
 
 function locationOf(findings: readonly Finding[]): string {
-  const places = [...new Set(findings.map((f) => `${f.file}:${f.line}${f.commit ? ` (${f.commit.commit.slice(0, 7)})` : ''}`))];
+  const places = [
+    ...new Set(findings.map((f) => `${f.file}:${f.line}${f.commit ? ` (${f.commit.commit.slice(0, 7)})` : ''}`)),
+  ];
   const shown = places.slice(0, 20).join(', ');
   return places.length > 20 ? `${shown} and ${places.length - 20} more` : shown;
 }

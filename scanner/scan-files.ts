@@ -11,14 +11,19 @@ export interface FilesResult {
   stats: ScanStats;
 }
 
-export async function scanFiles(entries: readonly FileEntry[], finder: Finder, options: ReadOptions): Promise<FilesResult> {
+export async function scanFiles(
+  entries: readonly FileEntry[],
+  finder: Finder,
+  options: ReadOptions,
+): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const skipped = finder.skipsPaths(entries.map((entry) => entry.file));
   for (let index = 0; index < entries.length; index++) {
     const entry = entries[index]!;
     // Lock files and media formats (global path allowlists) are not even opened.
     if (skipped[index]) {
-      if (entry.explicit) result.warnings.push(`${entry.file}: lock file or media format (a path allowlist), not scanned`);
+      if (entry.explicit)
+        result.warnings.push(`${entry.file}: lock file or media format (a path allowlist), not scanned`);
       continue;
     }
     if (options.archives && options.archives.maxArchiveDepth > 0 && isOciLayoutMarker(entry.path)) {
@@ -37,7 +42,12 @@ export async function scanFiles(entries: readonly FileEntry[], finder: Finder, o
 }
 
 /** Scans one source into `result`; returns what it read (the push check run names what was not scanned). */
-export async function scanSource(source: Source, finder: Finder, result: FilesResult, options: ReadOptions): Promise<SourceOutcome> {
+export async function scanSource(
+  source: Source,
+  finder: Finder,
+  result: FilesResult,
+  options: ReadOptions,
+): Promise<SourceOutcome> {
   const fragments = source.fragments();
   let step = await fragments.next();
   while (!step.done) {
@@ -45,7 +55,8 @@ export async function scanSource(source: Source, finder: Finder, result: FilesRe
     step = await fragments.next();
   }
   // A stream that is an archive (standard input, a git or GitHub blob) hands its bytes on.
-  if (step.value.kind === 'archive' && step.value.stream) await scanArchiveStream(source.file, step.value.stream, finder, options, result);
+  if (step.value.kind === 'archive' && step.value.stream)
+    await scanArchiveStream(source.file, step.value.stream, finder, options, result);
   else addOutcome(result, source, step.value, options.maxFileSize);
   return step.value;
 }

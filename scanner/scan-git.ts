@@ -5,7 +5,19 @@
 import type { RuleSet } from '../rules/types.js';
 import { createFinder, type Finder } from './finder.js';
 import { scanSource, type FilesResult } from './scan-files.js';
-import { GitError, gitOutput, isCommit, logArgs, openRepo, parsePushLines, parseReceiveLines, pushRevisions, receiveRevisions, stagedArgs, type Repo } from './sources/git.js';
+import {
+  GitError,
+  gitOutput,
+  isCommit,
+  logArgs,
+  openRepo,
+  parsePushLines,
+  parseReceiveLines,
+  pushRevisions,
+  receiveRevisions,
+  stagedArgs,
+  type Repo,
+} from './sources/git.js';
 import { PatchParser, type BinaryBlob } from './sources/git-patch.js';
 import { streamSource } from './sources/stdin-fragments.js';
 import { emptyStats, type CommitInfo } from './types.js';
@@ -82,7 +94,13 @@ export async function scanGit(selection: GitSelection, options: GitScanOptions):
  * is. A key is reported once per file: at the oldest commit whose version of the file holds it,
  * as a text key is at the commit that added its line.
  */
-async function scanBinaryBlobs(blobs: readonly BinaryBlob[], repo: Repo, finder: Finder, options: GitScanOptions, result: GitScanResult): Promise<void> {
+async function scanBinaryBlobs(
+  blobs: readonly BinaryBlob[],
+  repo: Repo,
+  finder: Finder,
+  options: GitScanOptions,
+  result: GitScanResult,
+): Promise<void> {
   const read = { maxFileSize: options.maxFileSize, ...(options.archives && { archives: options.archives }) };
   const opensArchives = (options.archives?.maxArchiveDepth ?? 0) > 0;
   const blobStats: FilesResult = { findings: [], warnings: result.warnings, stats: emptyStats() };
@@ -92,7 +110,17 @@ async function scanBinaryBlobs(blobs: readonly BinaryBlob[], repo: Repo, finder:
     const found: FilesResult = { findings: [], warnings: result.warnings, stats: blobStats.stats };
     const chunks = gitOutput(repo.root, ['cat-file', 'blob', blob], result.warnings, repo.run);
     const tags = commit ? { commit } : {};
-    await scanSource(streamSource(chunks, file, { maxBytes: options.maxFileSize, onWarning: (message) => result.warnings.push(message), tags, opensArchives }), finder, found, read);
+    await scanSource(
+      streamSource(chunks, file, {
+        maxBytes: options.maxFileSize,
+        onWarning: (message) => result.warnings.push(message),
+        tags,
+        opensArchives,
+      }),
+      finder,
+      found,
+      read,
+    );
     for (const finding of found.findings) {
       const key = `${finding.file}\0${finding.fingerprint}\0${finding.decoded?.join(',') ?? ''}`;
       if (reported.has(key)) continue;
@@ -108,7 +136,10 @@ async function scanBinaryBlobs(blobs: readonly BinaryBlob[], repo: Repo, finder:
 /** The git command for a selection, or undefined when there is nothing to scan. */
 function gitArgs(selection: GitSelection, repo: Repo, warnings: string[]): string[] | undefined {
   if (selection.kind === 'staged') return stagedArgs();
-  if (repo.shallow) warnings.push('shallow clone: commits before its oldest one are not here; that commit is scanned as if it added every file');
+  if (repo.shallow)
+    warnings.push(
+      'shallow clone: commits before its oldest one are not here; that commit is scanned as if it added every file',
+    );
   if (selection.kind === 'pre-receive') {
     const { revisions, options, notes } = receiveRevisions(parseReceiveLines(selection.input));
     warnings.push(...notes);
@@ -121,12 +152,16 @@ function gitArgs(selection: GitSelection, repo: Repo, warnings: string[]): strin
   }
   if (selection.range !== undefined) {
     const ends = selection.range.split(/\.\.\.?/);
-    if (ends.length !== 2 || !selection.range.includes('..')) throw new GitError(`--range must be A..B, not "${selection.range}"`);
-    for (const end of ends) if (end !== '' && !isCommit(repo, end)) throw new GitError(`--range ${selection.range}: "${end}" is not a commit in this repository`);
+    if (ends.length !== 2 || !selection.range.includes('..'))
+      throw new GitError(`--range must be A..B, not "${selection.range}"`);
+    for (const end of ends)
+      if (end !== '' && !isCommit(repo, end))
+        throw new GitError(`--range ${selection.range}: "${end}" is not a commit in this repository`);
     return logArgs([selection.range]);
   }
   if (selection.since !== undefined) {
-    if (!isCommit(repo, selection.since)) throw new GitError(`--since ${selection.since}: not a commit in this repository`);
+    if (!isCommit(repo, selection.since))
+      throw new GitError(`--since ${selection.since}: not a commit in this repository`);
     if (selection.all) return logArgs([`^${selection.since}`], ['--all']);
     return logArgs([`${selection.since}..HEAD`]);
   }

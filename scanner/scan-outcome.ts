@@ -8,7 +8,12 @@ export interface OutcomeInto {
 }
 
 /** Counts a source by what reading it gave, with a warning where one is due. */
-export function addOutcome(result: OutcomeInto, source: Pick<Source, 'file'>, outcome: SourceOutcome, maxFileSize: number): void {
+export function addOutcome(
+  result: OutcomeInto,
+  source: Pick<Source, 'file'>,
+  outcome: SourceOutcome,
+  maxFileSize: number,
+): void {
   if (outcome.kind === 'text' || outcome.kind === 'binary') {
     // Binary files are searched too (as ASCII bytes): they count as files, and `binary` says how many.
     result.stats.files++;

@@ -53,7 +53,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     });
   const forcePool = options.workers !== undefined && options.workers > 1;
   const flush = (into: ScanPool) => {
-    for (let start = 0; start < pending.length; start += BATCH_FILES) into.push(pending.slice(start, start + BATCH_FILES));
+    for (let start = 0; start < pending.length; start += BATCH_FILES)
+      into.push(pending.slice(start, start + BATCH_FILES));
     pending.length = 0;
   };
   try {
@@ -72,7 +73,8 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
     await pool?.finish();
     throw error;
   }
-  if (!pool && options.workers === undefined && pending.length > 1 && totalSize(pending) > INLINE_MAX_BYTES) pool = await startPool();
+  if (!pool && options.workers === undefined && pending.length > 1 && totalSize(pending) > INLINE_MAX_BYTES)
+    pool = await startPool();
   let result: FilesResult;
   if (pool) {
     flush(pool);
@@ -89,11 +91,19 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
 }
 
 /** `lfk scan -`: standard input as one file named `-`. */
-export async function scanStream(input: AsyncIterable<Buffer | string>, options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid' | 'maxDecodeDepth' | 'archives'>): Promise<FilesResult> {
+export async function scanStream(
+  input: AsyncIterable<Buffer | string>,
+  options: Pick<ScanOptions, 'ruleSet' | 'reportInvalid' | 'maxDecodeDepth' | 'archives'>,
+): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const opensArchives = (options.archives?.maxArchiveDepth ?? 0) > 0;
   const read = { maxFileSize: 0, ...(options.archives && { archives: options.archives }) };
-  await scanSource(streamSource(input, STDIN_FILE, { opensArchives }), createFinder(options.ruleSet, options), result, read);
+  await scanSource(
+    streamSource(input, STDIN_FILE, { opensArchives }),
+    createFinder(options.ruleSet, options),
+    result,
+    read,
+  );
   return result;
 }
 

@@ -9,5 +9,8 @@ export const VALIDATORS: Record<string, Validator> = {
 };
 
 export function detectorFor(ruleSet: RuleSet, options: { reportInvalid?: boolean } = {}): Detector {
-  return createDetector(compileRuleSet(ruleSet), { validators: VALIDATORS, reportInvalid: options.reportInvalid ?? false });
+  return createDetector(compileRuleSet(ruleSet), {
+    validators: VALIDATORS,
+    reportInvalid: options.reportInvalid ?? false,
+  });
 }

@@ -7,5 +7,10 @@ import { decodeEntries, type WorkerInit } from './worker-messages.js';
 const init = workerData as WorkerInit;
 const finder = createFinder(init.ruleSet, init);
 parentPort?.on('message', async (batch: string) => {
-  parentPort?.postMessage(await scanFiles(decodeEntries(batch), finder, { maxFileSize: init.maxFileSize, ...(init.archives && { archives: init.archives }) }));
+  parentPort?.postMessage(
+    await scanFiles(decodeEntries(batch), finder, {
+      maxFileSize: init.maxFileSize,
+      ...(init.archives && { archives: init.archives }),
+    }),
+  );
 });

@@ -11,7 +11,9 @@ import { readFileSync, rmSync } from 'node:fs';
 // rules with it, and bundled it is one file read instead of nine.
 const BUNDLED = new Set(['smol-toml']);
 const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8'));
-const external = Object.keys(dependencies).filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
+const external = Object.keys(dependencies)
+  .filter((name) => !BUNDLED.has(name))
+  .flatMap((name) => [name, `${name}/*`]);
 
 rmSync('dist', { recursive: true, force: true });
 await build({

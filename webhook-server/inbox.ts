@@ -13,7 +13,11 @@ export interface NewDelivery {
   payload: string;
 }
 
-export async function storeDelivery(store: Store, delivery: NewDelivery, now = new Date()): Promise<{ id: string; duplicate: boolean }> {
+export async function storeDelivery(
+  store: Store,
+  delivery: NewDelivery,
+  now = new Date(),
+): Promise<{ id: string; duplicate: boolean }> {
   const id = newId('dlv');
   const at = now.toISOString();
   const inserted = await store.db
@@ -36,6 +40,10 @@ export async function storeDelivery(store: Store, delivery: NewDelivery, now = n
     .onConflict((conflict) => conflict.column('dedup_key').doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { id, duplicate: false };
-  const existing = await store.db.selectFrom('webhook_deliveries').select('id').where('dedup_key', '=', delivery.dedupKey).executeTakeFirstOrThrow();
+  const existing = await store.db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('dedup_key', '=', delivery.dedupKey)
+    .executeTakeFirstOrThrow();
   return { id: existing.id, duplicate: true };
 }

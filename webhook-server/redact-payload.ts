@@ -17,7 +17,8 @@ export function redactPayload(text: string): { text: string; keys: FoundKey[] } 
     const before = text[match.index - 1];
     const after = text[match.index + candidate.length];
     if ((before && /[0-9A-Za-z]/.test(before)) || (after && /[0-9A-Za-z]/.test(after))) continue;
-    if (isWellFormedKey(candidate)) keys.set(candidate, { sha256: sha256Hex(candidate), display: displayOf(candidate) });
+    if (isWellFormedKey(candidate))
+      keys.set(candidate, { sha256: sha256Hex(candidate), display: displayOf(candidate) });
   }
   return { text: redactKeys(text), keys: [...keys.values()] };
 }

@@ -11,14 +11,21 @@ const SIGNATURE_SHAPE = /^sha256=[0-9a-f]{64}$/i;
 const TIMESTAMP_SHAPE = /^\d{1,13}$/;
 
 export function signGitguardian(body: Buffer | string, timestamp: string, token: string): string {
-  return `sha256=${createHmac('sha256', timestamp + token).update(body).digest('hex')}`;
+  return `sha256=${createHmac('sha256', timestamp + token)
+    .update(body)
+    .digest('hex')}`;
 }
 
 export type GitguardianVerdict = 'ok' | 'bad_signature' | 'stale';
 
 /** True when the headers can be a signature at all: `sha256=` and 64 hex digits, a Timestamp of 1–13 digits. */
 export function isPlausibleGitguardianSignature(signature: string | undefined, timestamp: string | undefined): boolean {
-  return signature !== undefined && timestamp !== undefined && SIGNATURE_SHAPE.test(signature) && TIMESTAMP_SHAPE.test(timestamp);
+  return (
+    signature !== undefined &&
+    timestamp !== undefined &&
+    SIGNATURE_SHAPE.test(signature) &&
+    TIMESTAMP_SHAPE.test(timestamp)
+  );
 }
 
 /** The HMAC to update with each chunk of the body. */
@@ -27,7 +34,12 @@ export function gitguardianHmac(timestamp: string, token: string): Hmac {
 }
 
 /** Finishes `hmac` (fed the whole body) and judges plausible headers against it. */
-export function gitguardianVerdict(hmac: Hmac, signature: string, timestamp: string, nowMs = Date.now()): GitguardianVerdict {
+export function gitguardianVerdict(
+  hmac: Hmac,
+  signature: string,
+  timestamp: string,
+  nowMs = Date.now(),
+): GitguardianVerdict {
   if (!secretsEqual(signature.slice('sha256='.length).toLowerCase(), hmac.digest('hex'))) return 'bad_signature';
   // Checked after the signature, so the window cannot be probed without the token.
   const sentMs = timestamp.length === 13 ? Number(timestamp) : Number(timestamp) * 1000;

@@ -57,7 +57,10 @@ export class PartnerKeyCache {
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let response: Response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS) });
+      response = await (this.options.fetch ?? fetch)(url, {
+        headers,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS),
+      });
     } catch (error) {
       throw new PublicKeysUnavailable(`${issuer}'s public keys cannot be fetched (${(error as Error).message})`);
     }
@@ -67,7 +70,9 @@ export class PartnerKeyCache {
       await response.body?.cancel();
       throw new PublicKeysUnavailable(`${issuer} answered ${response.status} for its public keys`);
     }
-    const body = (await response.json().catch(() => null)) as { public_keys?: Array<{ key_identifier?: unknown; key?: unknown }> } | null;
+    const body = (await response.json().catch(() => null)) as {
+      public_keys?: Array<{ key_identifier?: unknown; key?: unknown }>;
+    } | null;
     const keys = new Map<string, KeyObject>();
     for (const entry of body?.public_keys ?? []) {
       if (typeof entry.key_identifier !== 'string' || typeof entry.key !== 'string') continue;
@@ -91,13 +96,24 @@ const MAX_IDENTIFIER_CHARS = 256;
 
 /** True when the header can be a signature at all: base64 of a DER SEQUENCE, not too long. */
 export function isPlausiblePartnerSignature(signature: string | undefined): signature is string {
-  if (signature === undefined || signature.length < 12 || signature.length > MAX_SIGNATURE_CHARS || !BASE64.test(signature)) return false;
+  if (
+    signature === undefined ||
+    signature.length < 12 ||
+    signature.length > MAX_SIGNATURE_CHARS ||
+    !BASE64.test(signature)
+  )
+    return false;
   return Buffer.from(signature.slice(0, 4), 'base64')[0] === 0x30;
 }
 
 /** True when the header can be a key identifier (GitHub's are 64 hex digits, GitLab's 40): short, visible ASCII. */
 export function isPlausibleKeyIdentifier(identifier: string | undefined): identifier is string {
-  return identifier !== undefined && identifier.length > 0 && identifier.length <= MAX_IDENTIFIER_CHARS && /^[\x21-\x7e]+$/.test(identifier);
+  return (
+    identifier !== undefined &&
+    identifier.length > 0 &&
+    identifier.length <= MAX_IDENTIFIER_CHARS &&
+    /^[\x21-\x7e]+$/.test(identifier)
+  );
 }
 
 /** The verifier to update with each chunk of the body. */

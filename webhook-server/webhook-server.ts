@@ -19,8 +19,17 @@ import { githubPartnerReceiver } from './receivers/github-partner.js';
 import { gitguardianReceiver } from './receivers/gitguardian.js';
 import { BodyBudget, refuse } from './receivers/shared.js';
 import { RateLimiter } from '../platform/http/rate-limit.js';
-import { DEFAULT_BACKFILL_CONCURRENCY, DEFAULT_BACKFILL_LEASE_MS, DEFAULT_REPORT_RATE_LIMIT } from '../platform/defaults.js';
-import { gitlabPartnerReceiver, gitlabRevokeTokensReceiver, gitlabTokenTypesReceiver, revocableTokenTypes } from './receivers/gitlab.js';
+import {
+  DEFAULT_BACKFILL_CONCURRENCY,
+  DEFAULT_BACKFILL_LEASE_MS,
+  DEFAULT_REPORT_RATE_LIMIT,
+} from '../platform/defaults.js';
+import {
+  gitlabPartnerReceiver,
+  gitlabRevokeTokensReceiver,
+  gitlabTokenTypesReceiver,
+  revocableTokenTypes,
+} from './receivers/gitlab.js';
 import { PartnerKeyCache } from './verify-partner.js';
 
 export interface WebhookSettings {
@@ -111,7 +120,11 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     rules() {
       if (!rules) {
         const ruleSet = loadBuiltinRuleSet();
-        rules = { ruleSet, finder: createFinder(ruleSet), revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)) };
+        rules = {
+          ruleSet,
+          finder: createFinder(ruleSet),
+          revocable: new Set(ruleSet.rules.filter((rule) => rule.revocable).map((rule) => rule.id)),
+        };
       }
       return rules;
     },
@@ -178,9 +191,21 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       keys: partnerKeys('GitHub', `${settings.githubApiUrl}/meta/public_keys/secret_scanning`),
     }),
   );
-  app.post('/webhooks/github', githubAppReceiver({ ...receiverDeps, webhookSecret: settings.githubWebhookSecret, missingSettings: missingApp }));
-  app.post('/webhooks/gitguardian', gitguardianReceiver({ ...receiverDeps, webhookSecret: settings.gitguardianWebhookSecret }));
-  app.post('/webhooks/gitlab/secret-detection', gitlabPartnerReceiver({ ...receiverDeps, keys: settings.gitlabPublicKeysUrl ? partnerKeys('GitLab', settings.gitlabPublicKeysUrl) : undefined }));
+  app.post(
+    '/webhooks/github',
+    githubAppReceiver({ ...receiverDeps, webhookSecret: settings.githubWebhookSecret, missingSettings: missingApp }),
+  );
+  app.post(
+    '/webhooks/gitguardian',
+    gitguardianReceiver({ ...receiverDeps, webhookSecret: settings.gitguardianWebhookSecret }),
+  );
+  app.post(
+    '/webhooks/gitlab/secret-detection',
+    gitlabPartnerReceiver({
+      ...receiverDeps,
+      keys: settings.gitlabPublicKeysUrl ? partnerKeys('GitLab', settings.gitlabPublicKeysUrl) : undefined,
+    }),
+  );
   const revocation = {
     ...receiverDeps,
     token: settings.gitlabRevocationToken,
@@ -192,7 +217,11 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   app.post('/webhooks/gitlab/revoke_tokens', gitlabRevokeTokensReceiver(revocation));
   // Any other method on a receiver's path is 405 with the one it takes, as GitLab's API documents.
   for (const route of app.routes.filter((route) => route.method !== 'ALL' && route.path.startsWith('/webhooks/'))) {
-    app.all(route.path, (c) => refuse(c, 'method_not_allowed', `${c.req.method} is not allowed here; use ${route.method}.`, { Allow: route.method }));
+    app.all(route.path, (c) =>
+      refuse(c, 'method_not_allowed', `${c.req.method} is not allowed here; use ${route.method}.`, {
+        Allow: route.method,
+      }),
+    );
   }
   app.onError(handleError(logger));
   return { app, worker, backfill, deps, bodies };

@@ -30,7 +30,8 @@ export async function run(args: string[]): Promise<number> {
   if (!name || !email || !plan) throw new UsageError(`--name, --email and --plan are required\n${USAGE}`);
   if (!isOneOf(PLANS, plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);
   // A password on the command line would sit in shell history and `ps`; only stdin is accepted.
-  if (!values['password-stdin']) throw new UsageError(`--password-stdin is required: pipe the owner's password in\n${USAGE}`);
+  if (!values['password-stdin'])
+    throw new UsageError(`--password-stdin is required: pipe the owner's password in\n${USAGE}`);
   const password = (await readStdin()).replace(/\r?\n$/, '');
   if (!password) throw new UsageError('no password on standard input');
 

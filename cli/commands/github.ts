@@ -36,13 +36,19 @@ export async function run(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: { org: { type: 'string' }, port: { type: 'string' }, manifest: { type: 'string' }, 'webhook-url': { type: 'string' } },
+      options: {
+        org: { type: 'string' },
+        port: { type: 'string' },
+        manifest: { type: 'string' },
+        'webhook-url': { type: 'string' },
+      },
       strict: true,
     }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  if (values.org !== undefined && !/^[A-Za-z0-9-]{1,39}$/.test(values.org)) throw new UsageError(`--org must be a GitHub organization login (got "${values.org}")`);
+  if (values.org !== undefined && !/^[A-Za-z0-9-]{1,39}$/.test(values.org))
+    throw new UsageError(`--org must be a GitHub organization login (got "${values.org}")`);
   const env = loadEnvironment();
   const settings = serverSettings(env);
   const apiUrl = settings.webhooks.githubApiUrl;
@@ -53,12 +59,20 @@ export async function run(args: string[]): Promise<number> {
   const { promise: done, resolve: finish, reject: fail } = withResolvers<Conversion>();
   const server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => {
-      respond(response, 500, page('Registration failed', `<p>${escapeHtml(error.message)}</p><p>Run <code>lfk github register</code> again.</p>`));
+      respond(
+        response,
+        500,
+        page(
+          'Registration failed',
+          `<p>${escapeHtml(error.message)}</p><p>Run <code>lfk github register</code> again.</p>`,
+        ),
+      );
       fail(error);
     });
   });
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${values.port}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number (got "${values.port}")`);
   await new Promise<void>((ready, refuse) => {
     server.once('error', refuse);
     server.listen(port, '127.0.0.1', ready);
@@ -85,18 +99,36 @@ export async function run(args: string[]): Promise<number> {
     if (request.method === 'GET' && url.pathname === '/callback') {
       const code = url.searchParams.get('code');
       if (url.searchParams.get('state') !== state || !code || !/^[\w-]{1,100}$/.test(code)) {
-        return respond(response, 400, page('Registration refused', '<p>The answer from GitHub does not belong to this registration.</p>'));
+        return respond(
+          response,
+          400,
+          page('Registration refused', '<p>The answer from GitHub does not belong to this registration.</p>'),
+        );
       }
       const conversion = await convert(apiUrl, code, settings.outboundTimeoutMs);
-      const installUrl = conversion.html_url ? `${conversion.html_url}/installations/new` : `${webUrl}/apps/${conversion.slug ?? ''}/installations/new`;
-      respond(response, 200, page('lfk GitHub App created', `<p>Saved its credentials to <code>.env</code>.</p><p><a href="${escapeHtml(installUrl)}">Install it on your repositories</a>.</p>`));
+      const installUrl = conversion.html_url
+        ? `${conversion.html_url}/installations/new`
+        : `${webUrl}/apps/${conversion.slug ?? ''}/installations/new`;
+      respond(
+        response,
+        200,
+        page(
+          'lfk GitHub App created',
+          `<p>Saved its credentials to <code>.env</code>.</p><p><a href="${escapeHtml(installUrl)}">Install it on your repositories</a>.</p>`,
+        ),
+      );
       return finish(conversion);
     }
     respond(response, 404, page('Not found', ''));
   }
 
-  process.stdout.write(`Open ${local}/ in a browser signed in to GitHub to create the lfk GitHub App${values.org ? ` for ${values.org}` : ''}.\n`);
-  const timer = setTimeout(() => fail(new Error('the GitHub manifest flow was not finished within an hour')), FLOW_TIMEOUT_MS);
+  process.stdout.write(
+    `Open ${local}/ in a browser signed in to GitHub to create the lfk GitHub App${values.org ? ` for ${values.org}` : ''}.\n`,
+  );
+  const timer = setTimeout(
+    () => fail(new Error('the GitHub manifest flow was not finished within an hour')),
+    FLOW_TIMEOUT_MS,
+  );
   try {
     const conversion = await done;
     const envFile = resolve('.env');
@@ -128,7 +160,8 @@ function readManifest(file: string | undefined): Record<string, unknown> {
   const path = candidates.find((candidate) => existsSync(candidate));
   if (!path) throw new UsageError(`cannot find the App manifest (${candidates.join(' or ')})`);
   const manifest: unknown = parseYaml(readFileSync(path, 'utf8'));
-  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new UsageError(`${path}: the manifest must be a YAML mapping`);
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))
+    throw new UsageError(`${path}: the manifest must be a YAML mapping`);
   return manifest as Record<string, unknown>;
 }
 
@@ -139,10 +172,11 @@ async function convert(apiUrl: string, code: string, timeoutMs: number): Promise
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
-  if (response.status !== 201 && response.status !== 200) throw new Error(`GitHub answered ${response.status} to the manifest conversion: ${text.slice(0, 300)}`);
+  if (response.status !== 201 && response.status !== 200)
+    throw new Error(`GitHub answered ${response.status} to the manifest conversion: ${text.slice(0, 300)}`);
   const body = JSON.parse(text) as Partial<Conversion>;
   if (typeof body.id !== 'number' || typeof body.pem !== 'string' || typeof body.webhook_secret !== 'string') {
-    throw new Error('GitHub\'s manifest conversion did not include the App id, private key and webhook secret');
+    throw new Error("GitHub's manifest conversion did not include the App id, private key and webhook secret");
   }
   return body as Conversion;
 }
@@ -152,7 +186,8 @@ export function writeEnv(path: string, values: Record<string, string>): void {
   const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
   const kept = lines.filter((line) => !Object.keys(values).some((name) => line.startsWith(`${name}=`)));
   while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop();
-  for (const [name, value] of Object.entries(values)) kept.push(`${name}="${value.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/"/g, '\\"')}"`);
+  for (const [name, value] of Object.entries(values))
+    kept.push(`${name}="${value.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/"/g, '\\"')}"`);
   writeFileSync(path, `${kept.join('\n')}\n`, { mode: 0o600 });
   // It now holds a private key: only its owner may read it (also when it existed before).
   chmodSync(path, 0o600);

@@ -29,7 +29,18 @@ type HookName = (typeof HOOKS)[number];
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { 'pre-commit': { type: 'boolean' }, 'pre-push': { type: 'boolean' }, 'pre-receive': { type: 'boolean' }, revoke: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'pre-commit': { type: 'boolean' },
+        'pre-push': { type: 'boolean' },
+        'pre-receive': { type: 'boolean' },
+        revoke: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (lfk hook --help)`);
   }
@@ -44,12 +55,15 @@ export async function run(args: string[]): Promise<number> {
     const wanted: HookName[] = HOOKS.filter((hook) => parsed.values[hook]);
     // Before a commit or a push from a laptop the key has not leaked yet: only a server revokes.
     const revoke = parsed.values.revoke ?? false;
-    if (revoke && (!parsed.values['pre-receive'] || wanted.length > 1)) throw new UsageError('--revoke goes with --pre-receive alone: on a laptop the key has not left the machine yet');
-    for (const hook of wanted.length > 0 ? wanted : ['pre-commit' as const]) process.stdout.write(`${install(folder, hook, { revoke })}\n`);
+    if (revoke && (!parsed.values['pre-receive'] || wanted.length > 1))
+      throw new UsageError('--revoke goes with --pre-receive alone: on a laptop the key has not left the machine yet');
+    for (const hook of wanted.length > 0 ? wanted : ['pre-commit' as const])
+      process.stdout.write(`${install(folder, hook, { revoke })}\n`);
     return 0;
   }
   if (action === 'uninstall') {
-    if (Object.values(parsed.values).some(Boolean)) throw new UsageError('lfk hook uninstall takes no options: it removes every lfk hook');
+    if (Object.values(parsed.values).some(Boolean))
+      throw new UsageError('lfk hook uninstall takes no options: it removes every lfk hook');
     for (const line of uninstall(folder)) process.stdout.write(`${line}\n`);
     return 0;
   }
@@ -70,7 +84,10 @@ export function install(folder: string, hook: HookName, options: HookOptions = {
   const chained = path + CHAINED;
   let kept = '';
   if (existsSync(path) && !isOurs(path)) {
-    if (existsSync(chained)) throw new RefusedError(`${path} is not lfk's and ${chained} exists already: merge them by hand, then run lfk hook install again`);
+    if (existsSync(chained))
+      throw new RefusedError(
+        `${path} is not lfk's and ${chained} exists already: merge them by hand, then run lfk hook install again`,
+      );
     renameSync(path, chained);
     kept = ` (the existing hook is kept as ${chained} and runs first)`;
   } else if (existsSync(chained)) kept = ` (chained: ${chained})`;
@@ -122,14 +139,22 @@ export interface HookOptions {
 
 /** A POSIX sh hook: the chained hook first, then lfk found by absolute path, PATH or npx. */
 export function hookScript(hook: HookName, options: HookOptions = {}): string {
-  const scan = hook === 'pre-commit' ? 'scan --staged' : hook === 'pre-push' ? 'scan --pre-push "$1"' : `scan --pre-receive${options.revoke ? ' --revoke' : ''}`;
+  const scan =
+    hook === 'pre-commit'
+      ? 'scan --staged'
+      : hook === 'pre-push'
+        ? 'scan --pre-push "$1"'
+        : `scan --pre-receive${options.revoke ? ' --revoke' : ''}`;
   // A scan that makes no network connection needs no CA bundle: Node 20 parses the one
   // NODE_EXTRA_CA_CERTS names before running anything, 80 ms or more on every commit.
   const node = options.revoke ? 'node' : 'NODE_EXTRA_CA_CERTS= node';
   const bin = options.revoke ? 'lfk' : 'NODE_EXTRA_CA_CERTS= lfk';
   const what = hook === 'pre-commit' ? 'commit' : 'push';
   // pre-push and pre-receive get their ref lines on stdin: both the chained hook and lfk need them.
-  const feed = hook !== 'pre-commit' ? `lfk_input=$(cat)\nfeed() { if [ -n "$lfk_input" ]; then printf '%s\\n' "$lfk_input"; fi; }\n` : 'feed() { cat </dev/null; }\n';
+  const feed =
+    hook !== 'pre-commit'
+      ? `lfk_input=$(cat)\nfeed() { if [ -n "$lfk_input" ]; then printf '%s\\n' "$lfk_input"; fi; }\n`
+      : 'feed() { cat </dev/null; }\n';
   return `#!/bin/sh
 ${HOOK_MARKER}
 # Runs \`lfk ${scan.replace(' "$1"', ' REMOTE')}\`. \`lfk hook uninstall\` removes it (and restores a chained hook).

@@ -13,7 +13,12 @@ const USAGE = `usage:
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options: { ...options, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args,
+      options: { ...options, json: { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
@@ -59,7 +64,8 @@ async function list(args: string[]): Promise<number> {
   const { values } = parse(args, { account: { type: 'string' }, status: { type: 'string' } });
   if (!values.account) throw new UsageError(`--account is required\n${USAGE}`);
   const status = (values.status as string | undefined) || undefined;
-  if (status !== undefined && !isOneOf(KEY_STATUSES, status)) throw new UsageError(`--status must be ${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`);
+  if (status !== undefined && !isOneOf(KEY_STATUSES, status))
+    throw new UsageError(`--status must be ${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`);
   const accountId = values.account as string;
   const keys = await withKeyService(async (service) => {
     const all: KeyObject[] = [];
@@ -81,7 +87,10 @@ async function revoke(args: string[]): Promise<number> {
   const [keyId, ...extra] = positionals;
   if (!keyId || extra.length > 0) throw new UsageError(`give exactly one key id\n${USAGE}`);
   const note = values.note as string | undefined;
-  const key = await withKeyService(async (service) => service.revokeKey(await service.accountOfKey(keyId), keyId, note, CLI_CONTEXT), { revokes: true });
+  const key = await withKeyService(
+    async (service) => service.revokeKey(await service.accountOfKey(keyId), keyId, note, CLI_CONTEXT),
+    { revokes: true },
+  );
   if (values.json) printJson(key);
   else process.stdout.write(`Revoked ${key.id} ${key.display} "${terminalSafe(key.name)}" at ${key.revoked_at}.\n`);
   return 0;

@@ -27,7 +27,12 @@ export async function run(args: string[]): Promise<number> {
       args,
       allowPositionals: true,
       strict: true,
-      options: { to: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        to: { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (lfk rules --help)`);
@@ -38,16 +43,26 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const [action, ...extra] = positionals;
-  if (extra.length > 0 || (action !== 'list' && action !== 'export')) throw new UsageError(`lfk rules list | export --to FORMAT (lfk rules --help)`);
+  if (extra.length > 0 || (action !== 'list' && action !== 'export'))
+    throw new UsageError(`lfk rules list | export --to FORMAT (lfk rules --help)`);
   const set = await loadRuleSet(values.config ?? (existsSync('.lfk.toml') ? '.lfk.toml' : undefined));
   // Compiling checks every regex, so a listed or exported rule set is one lfk accepts.
   compileRuleSet(set);
   if (action === 'list') {
-    process.stdout.write(values.json ? `${JSON.stringify(set.rules.map(({ samples: _samples, ...rule }) => rule), null, 2)}\n` : listText(set));
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(
+            set.rules.map(({ samples: _samples, ...rule }) => rule),
+            null,
+            2,
+          )}\n`
+        : listText(set),
+    );
     return 0;
   }
   const format = values.to;
-  if (format === undefined || !(format in EXPORTERS)) throw new UsageError(`--to must be gitleaks, github or trufflehog${format ? `, not "${format}"` : ''}`);
+  if (format === undefined || !(format in EXPORTERS))
+    throw new UsageError(`--to must be gitleaks, github or trufflehog${format ? `, not "${format}"` : ''}`);
   process.stdout.write(await EXPORTERS[format as keyof typeof EXPORTERS](set));
   return 0;
 }
@@ -56,7 +71,9 @@ export async function run(args: string[]): Promise<number> {
 function listText(set: RuleSet): string {
   return set.rules
     .map((rule) => {
-      const traits = [rule.validate && `validate ${rule.validate}`, rule.revocable && 'revocable'].filter(Boolean).join(', ');
+      const traits = [rule.validate && `validate ${rule.validate}`, rule.revocable && 'revocable']
+        .filter(Boolean)
+        .join(', ');
       return [
         `${rule.id}: ${rule.description}`,
         `  keywords ${rule.keywords.join(', ')}${traits ? `; ${traits}` : ''}`,

@@ -44,25 +44,38 @@ export interface GitFlags {
 
 /** The git selection the flags ask for (the pre-push input is read later), or undefined for files. */
 export function gitSelection(values: GitFlags, positionals: readonly string[]): GitSelection | undefined {
-  const modes = [values.git && '--git', values.staged && '--staged', values['pre-push'] && '--pre-push', values['pre-receive'] && '--pre-receive'].filter(Boolean);
+  const modes = [
+    values.git && '--git',
+    values.staged && '--staged',
+    values['pre-push'] && '--pre-push',
+    values['pre-receive'] && '--pre-receive',
+  ].filter(Boolean);
   if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined`);
-  const historyOnly = [values.all && '--all', values.since !== undefined && '--since', values.range !== undefined && '--range'].filter(Boolean);
+  const historyOnly = [
+    values.all && '--all',
+    values.since !== undefined && '--since',
+    values.range !== undefined && '--range',
+  ].filter(Boolean);
   if (!values.git && historyOnly.length > 0) throw new UsageError(`${historyOnly.join(', ')} go with --git`);
   if (modes.length === 0) return undefined;
   if (values.staged && values.revoke) {
-    throw new UsageError('--staged never revokes: the key has not left this machine yet. Take it out of the commit instead (lfk scan --staged says how)');
+    throw new UsageError(
+      '--staged never revokes: the key has not left this machine yet. Take it out of the commit instead (lfk scan --staged says how)',
+    );
   }
   if (values['pre-receive']) {
-    if (positionals.length > 0) throw new UsageError('--pre-receive reads git\'s lines on stdin: no paths');
+    if (positionals.length > 0) throw new UsageError("--pre-receive reads git's lines on stdin: no paths");
     return { kind: 'pre-receive', input: '' };
   }
   if (values['pre-push']) {
     if (positionals.length > 2) throw new UsageError('--pre-push takes at most the remote name and its URL');
     return { kind: 'pre-push', ...(positionals[0] !== undefined && { remote: positionals[0] }), input: '' };
   }
-  if (positionals.length > 0) throw new UsageError(`${modes[0]} scans the repository: paths ("${positionals[0]}") cannot be given`);
+  if (positionals.length > 0)
+    throw new UsageError(`${modes[0]} scans the repository: paths ("${positionals[0]}") cannot be given`);
   if (values.staged) return { kind: 'staged' };
-  if (values.since !== undefined && values.range !== undefined) throw new UsageError('--since and --range cannot be combined');
+  if (values.since !== undefined && values.range !== undefined)
+    throw new UsageError('--since and --range cannot be combined');
   return {
     kind: 'history',
     all: values.all ?? false,
@@ -84,12 +97,24 @@ export async function runGitScan(selection: GitSelection, settings: GitScanSetti
   const { scanGit, GitError } = await import('../../scanner/scan-git.js');
   if (selection.kind === 'pre-push') selection = prePushInput(selection, await readStdin(), process.env);
   if (selection.kind === 'pre-receive') selection = { kind: 'pre-receive', input: await readStdin() };
-  const progress = process.stderr.isTTY && selection.kind !== 'staged' && selection.kind !== 'pre-receive' ? commitCounter() : undefined;
+  const progress =
+    process.stderr.isTTY && selection.kind !== 'staged' && selection.kind !== 'pre-receive'
+      ? commitCounter()
+      : undefined;
   // A server must not hold pushes for ever: past LFK_PRE_RECEIVE_TIMEOUT the push goes through.
   const deadline = selection.kind === 'pre-receive' ? preReceiveDeadline(process.env) : undefined;
-  const late = (seconds: number) => ({ findings: [], warnings: [`the scan took longer than LFK_PRE_RECEIVE_TIMEOUT (${seconds} s): the push is let through unscanned`], stats: emptyStats(), root: settings.cwd });
+  const late = (seconds: number) => ({
+    findings: [],
+    warnings: [`the scan took longer than LFK_PRE_RECEIVE_TIMEOUT (${seconds} s): the push is let through unscanned`],
+    stats: emptyStats(),
+    root: settings.cwd,
+  });
   try {
-    const result = await scanGit(selection, { ...settings, ...(progress && { onCommit: progress.update }), ...(deadline && { signal: deadline.signal }) });
+    const result = await scanGit(selection, {
+      ...settings,
+      ...(progress && { onCommit: progress.update }),
+      ...(deadline && { signal: deadline.signal }),
+    });
     // A scan that ended past the deadline, before the timer could fire, is late all the same.
     return deadline?.passed() ? late(deadline.seconds) : result;
   } catch (error) {
@@ -103,13 +128,26 @@ export async function runGitScan(selection: GitSelection, settings: GitScanSetti
   }
 }
 
-function preReceiveDeadline(env: NodeJS.ProcessEnv): { signal: AbortSignal; seconds: number; passed(): boolean; clear(): void } {
+function preReceiveDeadline(env: NodeJS.ProcessEnv): {
+  signal: AbortSignal;
+  seconds: number;
+  passed(): boolean;
+  clear(): void;
+} {
   const seconds = Number(env.LFK_PRE_RECEIVE_TIMEOUT ?? 10);
-  if (!(Number.isFinite(seconds) && seconds > 0)) throw new UsageError(`LFK_PRE_RECEIVE_TIMEOUT must be a number of seconds above 0, not "${env.LFK_PRE_RECEIVE_TIMEOUT}"`);
+  if (!(Number.isFinite(seconds) && seconds > 0))
+    throw new UsageError(
+      `LFK_PRE_RECEIVE_TIMEOUT must be a number of seconds above 0, not "${env.LFK_PRE_RECEIVE_TIMEOUT}"`,
+    );
   const controller = new AbortController();
   const ends = Date.now() + seconds * 1000;
   const timer = setTimeout(() => controller.abort(), seconds * 1000);
-  return { signal: controller.signal, seconds, passed: () => controller.signal.aborted || Date.now() >= ends, clear: () => clearTimeout(timer) };
+  return {
+    signal: controller.signal,
+    seconds,
+    passed: () => controller.signal.aborted || Date.now() >= ends,
+    clear: () => clearTimeout(timer),
+  };
 }
 
 /** `lfk.skip=<reason>` among the push options (`git push -o`; git passes them as GIT_PUSH_OPTION_<n>). */
@@ -126,7 +164,11 @@ export function skipReason(env: NodeJS.ProcessEnv): string | undefined {
  * Git's lines from stdin; under the pre-commit framework (stage pre-push), which passes no stdin,
  * the one update it describes in PRE_COMMIT_FROM_REF/TO_REF and the remote in PRE_COMMIT_REMOTE_NAME.
  */
-export function prePushInput(selection: Extract<GitSelection, { kind: 'pre-push' }>, stdin: string, env: NodeJS.ProcessEnv): GitSelection {
+export function prePushInput(
+  selection: Extract<GitSelection, { kind: 'pre-push' }>,
+  stdin: string,
+  env: NodeJS.ProcessEnv,
+): GitSelection {
   const remote = selection.remote ?? env.PRE_COMMIT_REMOTE_NAME;
   let input = stdin;
   if (input.trim() === '' && env.PRE_COMMIT_TO_REF) {
@@ -144,7 +186,9 @@ export function gitAdvice(selection: GitSelection, findings: readonly Finding[])
   const keys = findings.filter((finding) => finding.checksum === 'valid');
   if (keys.length === 0 || selection.kind === 'history') return '';
   const where = (finding: Finding) =>
-    terminalSafe(`  ${finding.file}:${finding.line}  ${redactSecret(finding.secret)}${finding.commit ? `  (commit ${finding.commit.commit.slice(0, 12)})` : ''}`);
+    terminalSafe(
+      `  ${finding.file}:${finding.line}  ${redactSecret(finding.secret)}${finding.commit ? `  (commit ${finding.commit.commit.slice(0, 12)})` : ''}`,
+    );
   const count = `${keys.length} Trust Leads API key${keys.length === 1 ? '' : 's'}`;
   // A head line, each key found, then what to do.
   const message = (head: string, advice: string[]) => [head, ...keys.map(where), ...advice, ''].join('\n');

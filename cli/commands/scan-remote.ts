@@ -21,15 +21,23 @@ interface RemoteTarget {
 }
 
 /** The remote selection the flags make: `--git URL` or `--github OWNER[/REPO]`. */
-export function remoteSelection(values: { git?: boolean | undefined; github?: string | undefined }, positionals: readonly string[]): RemoteSelection | undefined {
+export function remoteSelection(
+  values: { git?: boolean | undefined; github?: string | undefined },
+  positionals: readonly string[],
+): RemoteSelection | undefined {
   if (values.github !== undefined) {
-    if (values.git) throw new UsageError('--github and --git cannot be combined (--github scans every ref of each repository already)');
-    if (positionals.length > 0) throw new UsageError(`--github scans repositories on GitHub: paths ("${positionals[0]}") cannot be given`);
+    if (values.git)
+      throw new UsageError(
+        '--github and --git cannot be combined (--github scans every ref of each repository already)',
+      );
+    if (positionals.length > 0)
+      throw new UsageError(`--github scans repositories on GitHub: paths ("${positionals[0]}") cannot be given`);
     const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:\/([A-Za-z0-9._-]{1,100}))?$/.exec(values.github);
     if (!match) throw new UsageError(`--github takes OWNER or OWNER/REPO, not "${values.github}"`);
     return { kind: 'github', owner: match[1]!, ...(match[2] !== undefined && { repo: match[2] }) };
   }
-  if (values.git && positionals.length === 1 && /^[a-z][a-z0-9+.-]*:\/\//i.test(positionals[0]!)) return { kind: 'url', url: positionals[0]! };
+  if (values.git && positionals.length === 1 && /^[a-z][a-z0-9+.-]*:\/\//i.test(positionals[0]!))
+    return { kind: 'url', url: positionals[0]! };
   return undefined;
 }
 
@@ -39,12 +47,21 @@ export interface RemoteEnvironment {
   fetch?: typeof fetch;
 }
 
-export async function runRemoteScan(selection: RemoteSelection, settings: Omit<GitScanSettings, 'cwd'>, env: RemoteEnvironment): Promise<GitScanResult> {
+export async function runRemoteScan(
+  selection: RemoteSelection,
+  settings: Omit<GitScanSettings, 'cwd'>,
+  env: RemoteEnvironment,
+): Promise<GitScanResult> {
   const { scanGit, GitError } = await import('../../scanner/scan-git.js');
   const { withMirror } = await import('../../scanner/sources/git-clone.js');
   const targets = selection.kind === 'url' ? [urlTarget(selection.url)] : await githubTargets(selection, env);
   const auth = env.githubToken ? { username: 'x-access-token', password: env.githubToken } : undefined;
-  const result: GitScanResult = { findings: [], warnings: [], stats: { ...emptyStats(), commits: 0 }, root: process.cwd() };
+  const result: GitScanResult = {
+    findings: [],
+    warnings: [],
+    stats: { ...emptyStats(), commits: 0 },
+    root: process.cwd(),
+  };
   const progress = process.stderr.isTTY ? remoteProgress(targets.length) : undefined;
   try {
     for (const [index, target] of targets.entries()) {
@@ -53,7 +70,10 @@ export async function runRemoteScan(selection: RemoteSelection, settings: Omit<G
       const useAuth = selection.kind === 'github' || isGithubUrl(target.cloneUrl) ? auth : undefined;
       try {
         const scanned = await withMirror(target.cloneUrl, { ...(useAuth && { auth: useAuth }) }, (gitDir) =>
-          scanGit({ kind: 'history', all: true }, { ...settings, cwd: gitDir, ...(progress && { onCommit: progress.commits }) }),
+          scanGit(
+            { kind: 'history', all: true },
+            { ...settings, cwd: gitDir, ...(progress && { onCommit: progress.commits }) },
+          ),
         );
         for (const finding of scanned.findings) result.findings.push(withPlace(finding, target));
         result.warnings.push(...scanned.warnings.map((warning) => `${target.repository}: ${warning}`));
@@ -62,7 +82,8 @@ export async function runRemoteScan(selection: RemoteSelection, settings: Omit<G
         progress?.done(index + 1);
       } catch (error) {
         // One repository that cannot be cloned does not stop an owner's scan; a single one is an error.
-        if (!(error instanceof GitError) || targets.length === 1) throw error instanceof GitError ? new UsageError(terminalSafe(error.message)) : error;
+        if (!(error instanceof GitError) || targets.length === 1)
+          throw error instanceof GitError ? new UsageError(terminalSafe(error.message)) : error;
         result.warnings.push(`${target.repository}: ${error.message}; not scanned`);
       }
     }
@@ -84,7 +105,9 @@ function isGithubUrl(url: string): boolean {
 
 function urlTarget(url: string): RemoteTarget {
   const github = /^https:\/\/github\.com\/([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
-  return github ? { cloneUrl: url, repository: github[1]!, htmlUrl: `https://github.com/${github[1]}` } : { cloneUrl: url, repository: url };
+  return github
+    ? { cloneUrl: url, repository: github[1]!, htmlUrl: `https://github.com/${github[1]}` }
+    : { cloneUrl: url, repository: url };
 }
 
 interface GithubRepository {
@@ -95,15 +118,26 @@ interface GithubRepository {
 }
 
 /** OWNER/REPO, or every repository of OWNER (an organisation's, else a user's), through the REST API. */
-async function githubTargets(selection: Extract<RemoteSelection, { kind: 'github' }>, env: RemoteEnvironment): Promise<RemoteTarget[]> {
+async function githubTargets(
+  selection: Extract<RemoteSelection, { kind: 'github' }>,
+  env: RemoteEnvironment,
+): Promise<RemoteTarget[]> {
   const get = async (path: string) => {
     const response = await (env.fetch ?? fetch)(`${env.githubApiUrl}${path}`, {
-      headers: { accept: 'application/vnd.github+json', 'user-agent': 'lfk', ...(env.githubToken && { authorization: `Bearer ${env.githubToken}` }) },
+      headers: {
+        accept: 'application/vnd.github+json',
+        'user-agent': 'lfk',
+        ...(env.githubToken && { authorization: `Bearer ${env.githubToken}` }),
+      },
       signal: AbortSignal.timeout(30_000),
     });
     return response;
   };
-  const toTarget = (repo: GithubRepository): RemoteTarget => ({ cloneUrl: repo.clone_url, repository: repo.full_name, htmlUrl: repo.html_url });
+  const toTarget = (repo: GithubRepository): RemoteTarget => ({
+    cloneUrl: repo.clone_url,
+    repository: repo.full_name,
+    htmlUrl: repo.html_url,
+  });
   if (selection.repo !== undefined) {
     const response = await get(`/repos/${selection.owner}/${selection.repo}`);
     if (!response.ok) throw new UsageError(githubRefusal(response.status, `${selection.owner}/${selection.repo}`, env));
@@ -124,9 +158,11 @@ async function githubTargets(selection: Extract<RemoteSelection, { kind: 'github
 }
 
 function githubRefusal(status: number, what: string, env: RemoteEnvironment): string {
-  if (status === 404) return `GitHub has no repository or owner ${what}${env.githubToken ? '' : ' (or it is private: set GITHUB_TOKEN)'}`;
+  if (status === 404)
+    return `GitHub has no repository or owner ${what}${env.githubToken ? '' : ' (or it is private: set GITHUB_TOKEN)'}`;
   if (status === 401) return 'GitHub refused GITHUB_TOKEN (401): it is wrong or expired';
-  if (status === 403 || status === 429) return `GitHub refused the listing of ${what} (${status}: a rate limit or a missing permission)`;
+  if (status === 403 || status === 429)
+    return `GitHub refused the listing of ${what} (${status}: a rate limit or a missing permission)`;
   return `GitHub answered ${status} to the listing of ${what}`;
 }
 

@@ -4,7 +4,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
-import { applyIgnores, ignoreFileFor, readBaseline, readIgnoreFile, staleNotes, type IgnoreEntry } from '../../scanner/ignores.js';
+import {
+  applyIgnores,
+  ignoreFileFor,
+  readBaseline,
+  readIgnoreFile,
+  staleNotes,
+  type IgnoreEntry,
+} from '../../scanner/ignores.js';
 import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
 import { redactKeys } from '../../platform/key-format.js';
 import { redactSecret } from '../../scanner/report/redact.js';
@@ -93,7 +100,10 @@ export async function run(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const ruleSet = await loadRuleSet(parsed.config ?? (existsSync('.lfk.toml') ? '.lfk.toml' : undefined));
   const ignoreFile = ignoreFileFor(cwd);
-  const ignoreEntries: IgnoreEntry[] = [...readIgnoreFile(ignoreFile, displayPath(ignoreFile, cwd)), ...(parsed.baseline ? readBaseline(parsed.baseline) : [])];
+  const ignoreEntries: IgnoreEntry[] = [
+    ...readIgnoreFile(ignoreFile, displayPath(ignoreFile, cwd)),
+    ...(parsed.baseline ? readBaseline(parsed.baseline) : []),
+  ];
 
   const scanned = await scan(parsed, ruleSet, cwd);
   // Warnings and notes name files of the scanned tree (and archive entries): printMessage escapes them.
@@ -108,7 +118,10 @@ export async function run(args: string[]): Promise<number> {
   // --fail-on live|active checks every valid key as --verify does (before a revocation changes it).
   const verify = parsed.verify || parsed.failOn !== 'any';
   if (serviceUrl && (verify || parsed.revoke)) {
-    const note = skipped === undefined ? undefined : `pushed past the pre-receive hook with lfk.skip: ${redactKeys(skipped).slice(0, 200)}`;
+    const note =
+      skipped === undefined
+        ? undefined
+        : `pushed past the pre-receive hook with lfk.skip: ${redactKeys(skipped).slice(0, 200)}`;
     serviceFailed = !(await checkWithService(findings, ruleSet, serviceUrl, { ...parsed, verify }, note));
   }
 
@@ -124,7 +137,9 @@ export async function run(args: string[]): Promise<number> {
   // Said on stderr, which git shows the pusher as remote: lines.
   if (skipped !== undefined) {
     const keys = findings.filter((finding) => finding.checksum === 'valid').length;
-    printMessage(`lfk: push let through by lfk.skip (${skipped}): ${keys} Trust Leads API key${keys === 1 ? '' : 's'} not blocked`);
+    printMessage(
+      `lfk: push let through by lfk.skip (${skipped}): ${keys} Trust Leads API key${keys === 1 ? '' : 's'} not blocked`,
+    );
     return serviceFailed ? 2 : 0;
   }
   // Several lines on purpose; gitAdvice escapes the file names in them.
@@ -143,7 +158,12 @@ type FailOn = (typeof FAIL_ON)[number];
 function exitCode(findings: readonly Finding[], failOn: FailOn, serviceFailed: boolean): number {
   const valid = findings.filter((finding) => finding.checksum === 'valid');
   if (failOn === 'any') return serviceFailed ? 2 : valid.length > 0 ? 1 : 0;
-  if (failOn === 'live') return valid.some((finding) => finding.status === 'active' || finding.status === undefined) ? 1 : serviceFailed ? 2 : 0;
+  if (failOn === 'live')
+    return valid.some((finding) => finding.status === 'active' || finding.status === undefined)
+      ? 1
+      : serviceFailed
+        ? 2
+        : 0;
   if (valid.some((finding) => finding.status === 'active')) return 1;
   return serviceFailed ? 2 : 0;
 }
@@ -151,11 +171,29 @@ function exitCode(findings: readonly Finding[], failOn: FailOn, serviceFailed: b
 async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
   const { reportInvalid, maxDecodeDepth } = parsed;
   if (parsed.remote) {
-    const settings = { ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives };
-    return runRemoteScan(parsed.remote, settings, { githubApiUrl: githubApiUrlOf(process.env), githubToken: process.env.GITHUB_TOKEN || undefined });
+    const settings = {
+      ruleSet,
+      reportInvalid,
+      maxFileSize: parsed.maxFileSize,
+      maxDecodeDepth,
+      archives: parsed.archives,
+    };
+    return runRemoteScan(parsed.remote, settings, {
+      githubApiUrl: githubApiUrlOf(process.env),
+      githubToken: process.env.GITHUB_TOKEN || undefined,
+    });
   }
-  if (parsed.git) return runGitScan(parsed.git, { cwd, ruleSet, reportInvalid, maxFileSize: parsed.maxFileSize, maxDecodeDepth, archives: parsed.archives });
-  if (parsed.paths.length === 1 && parsed.paths[0] === '-') return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth, archives: parsed.archives });
+  if (parsed.git)
+    return runGitScan(parsed.git, {
+      cwd,
+      ruleSet,
+      reportInvalid,
+      maxFileSize: parsed.maxFileSize,
+      maxDecodeDepth,
+      archives: parsed.archives,
+    });
+  if (parsed.paths.length === 1 && parsed.paths[0] === '-')
+    return scanStream(process.stdin, { ruleSet, reportInvalid, maxDecodeDepth, archives: parsed.archives });
   if (parsed.paths.includes('-')) throw new UsageError('"-" (standard input) cannot be mixed with paths');
   const progress = process.stderr.isTTY ? progressBar() : undefined;
   try {
@@ -180,7 +218,13 @@ async function scan(parsed: ScanArgs, ruleSet: RuleSet, cwd: string) {
 }
 
 /** Verifies and/or revokes; false when the key service failed (the findings are still reported). */
-async function checkWithService(findings: Finding[], ruleSet: RuleSet, serviceUrl: string, parsed: ScanArgs, note?: string): Promise<boolean> {
+async function checkWithService(
+  findings: Finding[],
+  ruleSet: RuleSet,
+  serviceUrl: string,
+  parsed: ScanArgs,
+  note?: string,
+): Promise<boolean> {
   const { createHttpKeyServiceClient, KeyServiceError } = await import('../../key-service/http-client.js');
   const { revokeFindings, verifyFindings } = await import('../../scanner/key-check.js');
   const client = createHttpKeyServiceClient(serviceUrl);
@@ -205,7 +249,13 @@ async function writeReport(parsed: ScanArgs, input: ReportInput, ruleSet: RuleSe
   else if (parsed.format === 'sarif') {
     const { sarifReport } = await import('../../scanner/report/sarif.js');
     const repoRoot = findRepoRoot(cwd);
-    report = sarifReport({ findings: input.findings, rules: ruleSet.rules, toolVersion: LFK_VERSION, cwd, ...(repoRoot && { repoRoot }) });
+    report = sarifReport({
+      findings: input.findings,
+      rules: ruleSet.rules,
+      toolVersion: LFK_VERSION,
+      cwd,
+      ...(repoRoot && { repoRoot }),
+    });
   } else report = textReport(input, { color: parsed.output === undefined && wantsColor(process.stdout, process.env) });
   if (parsed.output === undefined) process.stdout.write(report);
   else writeFileSync(parsed.output, report);
@@ -247,20 +297,29 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
   const git = remote ? undefined : gitSelection(values, positionals);
   const format = values.format ?? 'text';
   const failOn = values['fail-on'] ?? 'any';
-  if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be any, live or active, not "${failOn}"`);
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
+  if (!(FAIL_ON as readonly string[]).includes(failOn))
+    throw new UsageError(`--fail-on must be any, live or active, not "${failOn}"`);
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers must be a whole number of at least 1`);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))
+    throw new UsageError(`--workers must be a whole number of at least 1`);
   const depthText = values['max-archive-depth'];
   if (depthText !== undefined && !/^\d{1,3}$/.test(depthText.trim())) {
     throw new UsageError(`--max-archive-depth must be a whole number (0 opens no archive), not "${depthText}"`);
   }
-  const archiveBytes = values['max-archive-bytes'] === undefined ? DEFAULT_ARCHIVE_OPTIONS.maxArchiveBytes : parseSize(values['max-archive-bytes'], '--max-archive-bytes');
-  if (archiveBytes <= 0) throw new UsageError('--max-archive-bytes must be more than 0 (--max-archive-depth 0 opens no archive)');
+  const archiveBytes =
+    values['max-archive-bytes'] === undefined
+      ? DEFAULT_ARCHIVE_OPTIONS.maxArchiveBytes
+      : parseSize(values['max-archive-bytes'], '--max-archive-bytes');
+  if (archiveBytes <= 0)
+    throw new UsageError('--max-archive-bytes must be more than 0 (--max-archive-depth 0 opens no archive)');
   const decodeDepthText = values['max-decode-depth'];
   const maxDecodeDepth = decodeDepthText === undefined ? DEFAULT_DECODE_DEPTH : Number(decodeDepthText);
   if (decodeDepthText !== undefined && !(/^\d+$/.test(decodeDepthText.trim()) && maxDecodeDepth <= MAX_DECODE_DEPTH)) {
-    throw new UsageError(`--max-decode-depth must be a whole number from 0 (no decoding) to ${MAX_DECODE_DEPTH}, not "${decodeDepthText}"`);
+    throw new UsageError(
+      `--max-decode-depth must be a whole number from 0 (no decoding) to ${MAX_DECODE_DEPTH}, not "${decodeDepthText}"`,
+    );
   }
   return {
     paths: positionals.length > 0 ? positionals : ['.'],
@@ -273,8 +332,14 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
     revoke: values.revoke ?? false,
     redact: !values['no-redact'],
     gitignore: !values['no-gitignore'],
-    maxFileSize: values['max-file-size'] === undefined ? DEFAULT_MAX_FILE_SIZE : parseSize(values['max-file-size'], '--max-file-size'),
-    archives: { maxArchiveDepth: depthText === undefined ? DEFAULT_ARCHIVE_OPTIONS.maxArchiveDepth : Number(depthText), maxArchiveBytes: archiveBytes },
+    maxFileSize:
+      values['max-file-size'] === undefined
+        ? DEFAULT_MAX_FILE_SIZE
+        : parseSize(values['max-file-size'], '--max-file-size'),
+    archives: {
+      maxArchiveDepth: depthText === undefined ? DEFAULT_ARCHIVE_OPTIONS.maxArchiveDepth : Number(depthText),
+      maxArchiveBytes: archiveBytes,
+    },
     reportInvalid: values['report-invalid'] ?? false,
     maxDecodeDepth,
     ...(workers !== undefined && { workers }),
@@ -286,7 +351,10 @@ function parseScanArgs(args: string[]): ScanArgs | 'help' {
 /** Bytes, optionally with K, M or G (binary units): `0`, `1048576`, `100M`. */
 function parseSize(text: string, option: string): number {
   const match = /^(\d+)\s*([kmg])?(?:i?b)?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`${option} must be a number of bytes${option === '--max-file-size' ? ' (0 for no limit)' : ''}, not "${text}"`);
+  if (!match)
+    throw new UsageError(
+      `${option} must be a number of bytes${option === '--max-file-size' ? ' (0 for no limit)' : ''}, not "${text}"`,
+    );
   const scale = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
   return Number(match[1]) * scale;
 }

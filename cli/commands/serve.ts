@@ -24,13 +24,17 @@ export async function run(args: string[]): Promise<number> {
     // bare driver error. better-sqlite3 says "Cannot open database because the directory does not
     // exist" without a code.
     if (!isUnavailableError(error) && !/^Cannot open database/.test((error as Error).message)) throw error;
-    throw new Error(`cannot reach the database (${redactUrl(settings.databaseUrl)}): ${(error as Error).message}. Check LFK_DATABASE_URL and that the database is running.`);
+    throw new Error(
+      `cannot reach the database (${redactUrl(settings.databaseUrl)}): ${(error as Error).message}. Check LFK_DATABASE_URL and that the database is running.`,
+    );
   }
   process.stdout.write(`lfk listening on ${server.url}\n`);
   if (server.setupToken) {
     // Without LFK_PUBLIC_URL the link points where the server really listens (--port 0 included).
     const publicUrl = env.LFK_PUBLIC_URL ? settings.publicUrl : server.url;
-    process.stdout.write(`No account yet. Set up the first one (this link works once):\n  ${publicUrl}/app/setup?token=${server.setupToken}\n`);
+    process.stdout.write(
+      `No account yet. Set up the first one (this link works once):\n  ${publicUrl}/app/setup?token=${server.setupToken}\n`,
+    );
   }
 
   return new Promise<number>((resolve) => {

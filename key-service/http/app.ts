@@ -35,14 +35,21 @@ export function createApiApp(deps: ApiAppOptions): OpenAPIHono<ApiEnv> {
   const metrics = deps.metrics ?? createApiMetrics(deps.service);
 
   const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limitBody = bodyLimit({ maxSize, onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`) });
+  const limitBody = bodyLimit({
+    maxSize,
+    onError: (c) => errorResponse(c, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`),
+  });
   // In front of the validators of every route that takes a body: the size, then the JSON depth.
   const guardBody: MiddlewareHandler<ApiEnv> = (c, next) => limitBody(c, () => refuseDeepJson(c).then(next));
   composeRoutes(app, guardBody);
 
   const limits: AuthLimits = {
     perKey: new KeyRateLimiter(deps.keyRateLimit),
-    failuresPerAddress: new RateLimiter(deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, 60_000, 'failed authentications'),
+    failuresPerAddress: new RateLimiter(
+      deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT,
+      60_000,
+      'failed authentications',
+    ),
   };
   const auth = deps.authenticate ?? ((options: AuthOptions) => authenticate(deps, options));
   const enrichment = auth({ scope: 'enrichment', failures: metrics.authFailures, limits });
@@ -57,12 +64,28 @@ export function createApiApp(deps: ApiAppOptions): OpenAPIHono<ApiEnv> {
   registerKeys(app, deps, manager);
   registerAccount(app, deps, manager);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer lfk_sk_…' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyHeader', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'lfk_session' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Authorization: Bearer lfk_sk_…',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyHeader', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'lfk_session',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'lfk key service', version: LFK_API_VERSION, description: 'Trust Leads API keys: create, list, roll, revoke, report leaks.' },
+    info: {
+      title: 'lfk key service',
+      version: LFK_API_VERSION,
+      description: 'Trust Leads API keys: create, list, roll, revoke, report leaks.',
+    },
   });
 
   app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${redactKeys(c.req.path)}.`));

@@ -38,7 +38,10 @@ export interface AuthLimits {
 
 export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHandler<ApiEnv> {
   const trustProxy = deps.trustProxy ?? false;
-  const refuse = (code: 'missing_api_key' | 'conflicting_credentials' | 'invalid_api_key' | 'insufficient_scope', message: string): never => {
+  const refuse = (
+    code: 'missing_api_key' | 'conflicting_credentials' | 'invalid_api_key' | 'insufficient_scope',
+    message: string,
+  ): never => {
     options.failures?.inc({ code });
     throw new ApiError(code, message);
   };
@@ -61,11 +64,17 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     }
     const ip = clientAddress(c, trustProxy);
     deps.service.recordUse(key!, ip, now);
-    if (!key!.scopes.includes(options.scope)) refuse('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
+    if (!key!.scopes.includes(options.scope))
+      refuse('insufficient_scope', `This key lacks the "${options.scope}" scope needed here.`);
     c.set('principal', {
       accountId: key!.accountId,
       key: key!,
-      context: { actor: { type: 'key', id: key!.id }, ip, userAgent: requestHeader(c, 'user-agent'), scopes: key!.scopes },
+      context: {
+        actor: { type: 'key', id: key!.id },
+        ip,
+        userAgent: requestHeader(c, 'user-agent'),
+        scopes: key!.scopes,
+      },
     });
   };
   // Not an async function: a key found in the cache costs no promise of its own (the hot path).
@@ -82,7 +91,8 @@ export function authenticate(deps: ApiDeps, options: AuthOptions): MiddlewareHan
     }
     const credentials = readCredentials(authorization, apiKeyHeader);
     if (credentials.kind === 'none') refuse('missing_api_key', MISSING_KEY_MESSAGE);
-    if (credentials.kind === 'conflict') refuse('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
+    if (credentials.kind === 'conflict')
+      refuse('conflicting_credentials', 'The Authorization and X-API-Key headers carry different keys. Send one key.');
     const now = deps.service.now();
     const cached = credentials.kind === 'token' ? deps.service.authenticateFromCache(credentials.token, now) : null;
     if (cached) {

@@ -17,7 +17,8 @@ export function readCredentials(authorization: string | undefined, apiKeyHeader:
   if (authorization === undefined && apiKeyHeader === undefined) return { kind: 'none' };
   const fromAuthorization = authorization === undefined ? undefined : bearerToken(authorization);
   const fromApiKey = apiKeyHeader?.trim();
-  if (authorization !== undefined && apiKeyHeader !== undefined && fromAuthorization !== fromApiKey) return { kind: 'conflict' };
+  if (authorization !== undefined && apiKeyHeader !== undefined && fromAuthorization !== fromApiKey)
+    return { kind: 'conflict' };
   const token = fromAuthorization ?? fromApiKey;
   if (!token) return { kind: 'malformed' };
   return { kind: 'token', token };

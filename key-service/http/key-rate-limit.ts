@@ -31,12 +31,16 @@ export class KeyRateLimiter {
   /** The 429 a key over its limit gets, with the limit in its headers. */
   refusal(nowMs: number): ApiError {
     const resetSeconds = Math.floor(nowMs / 1000) + 1;
-    return new ApiError('rate_limited', `This key made more than ${this.perSecond} requests in one second. Retry in 1 s.`, {
-      'Retry-After': '1',
-      'RateLimit-Limit': String(this.perSecond),
-      'RateLimit-Remaining': '0',
-      'RateLimit-Reset': String(resetSeconds),
-    });
+    return new ApiError(
+      'rate_limited',
+      `This key made more than ${this.perSecond} requests in one second. Retry in 1 s.`,
+      {
+        'Retry-After': '1',
+        'RateLimit-Limit': String(this.perSecond),
+        'RateLimit-Remaining': '0',
+        'RateLimit-Reset': String(resetSeconds),
+      },
+    );
   }
 
   private prune(second: number): void {

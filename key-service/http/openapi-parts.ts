@@ -12,4 +12,8 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 type SecurityRequirement = Record<string, string[]>;
 
 export const KEY_SECURITY: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
-export const MANAGER_SECURITY: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }];
+export const MANAGER_SECURITY: SecurityRequirement[] = [
+  { bearerAuth: [] },
+  { apiKeyHeader: [] },
+  { sessionCookie: [] },
+];

@@ -44,7 +44,9 @@ export function serveWithStamp(app: AnyApiApp, metrics: ApiMetrics): void {
     const environment = (env ?? {}) as Environment & { [SLOT]?: RequestSlot };
     // A test may pass a partial `incoming` (a socket only): Node's parsed headers only when there.
     const incoming = environment.incoming?.headers ? environment.incoming : undefined;
-    const sent = incoming ? firstHeader(incoming.headers['x-request-id']) : (request.headers.get('x-request-id') ?? undefined);
+    const sent = incoming
+      ? firstHeader(incoming.headers['x-request-id'])
+      : (request.headers.get('x-request-id') ?? undefined);
     const slot: RequestSlot = { requestId: usableRequestId(sent) ? sent : newRequestId() };
     environment[SLOT] = slot;
     const api = isApiTarget(incoming?.url ?? request.url);
@@ -57,7 +59,11 @@ export function serveWithStamp(app: AnyApiApp, metrics: ApiMetrics): void {
       const stamped = outgoing ? response : stampResponse(response, slot.requestId, api);
       const route = slot.route ?? routeOf(app, request.method, incoming?.url ?? request.url);
       const status = String(stamped.status);
-      metrics.requests.observe({ method: request.method, route, status }, (performance.now() - started) / 1000, `${request.method} ${route} ${status}`);
+      metrics.requests.observe(
+        { method: request.method, route, status },
+        (performance.now() - started) / 1000,
+        `${request.method} ${route} ${status}`,
+      );
       return stamped;
     };
     const response = routed(request, environment, executionContext);
@@ -87,9 +93,13 @@ function isApiTarget(target: string): boolean {
 
 /** The route a request matched, for answers no API route named (web pages, webhooks, 404s). */
 function routeOf(app: AnyApiApp, method: string, target: string): string {
-  const path = target.startsWith('/') ? target : target.slice(Math.max(0, target.indexOf('/', target.indexOf('//') + 2)));
+  const path = target.startsWith('/')
+    ? target
+    : target.slice(Math.max(0, target.indexOf('/', target.indexOf('//') + 2)));
   const query = path.indexOf('?');
-  const [matches] = app.router.match(method, query === -1 ? path : path.slice(0, query)) as unknown as [Array<[[unknown, { path: string; method: string }]]>];
+  const [matches] = app.router.match(method, query === -1 ? path : path.slice(0, query)) as unknown as [
+    Array<[[unknown, { path: string; method: string }]]>,
+  ];
   const handlers = matches.filter(([[, route]]) => route.method !== 'ALL');
   return handlers.at(-1)?.[0][1].path ?? 'unmatched';
 }
@@ -118,8 +128,17 @@ type Handler = (c: Context, next: () => Promise<void>) => Response | Promise<Res
  */
 export function composeRoutes(app: AnyApiApp, guard: MiddlewareHandler): void {
   const openapi = app.openapi.bind(app) as (route: unknown, handler: Handler, hook?: unknown) => unknown;
-  (app as { openapi: unknown }).openapi = (route: { method: string; request?: unknown; middleware?: MiddlewareHandler | readonly MiddlewareHandler[] }, handler: Handler, hook?: unknown) => {
-    const own = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? [...route.middleware] : [route.middleware as MiddlewareHandler];
+  (app as { openapi: unknown }).openapi = (
+    route: { method: string; request?: unknown; middleware?: MiddlewareHandler | readonly MiddlewareHandler[] },
+    handler: Handler,
+    hook?: unknown,
+  ) => {
+    const own =
+      route.middleware === undefined
+        ? []
+        : Array.isArray(route.middleware)
+          ? [...route.middleware]
+          : [route.middleware as MiddlewareHandler];
     const takesBody = route.method !== 'get' && route.method !== 'head';
     const middleware = takesBody ? [guard, ...own] : own;
     const named: Handler = (c, next) => {
@@ -127,7 +146,11 @@ export function composeRoutes(app: AnyApiApp, guard: MiddlewareHandler): void {
       return handler(c, next);
     };
     if (route.request === undefined && middleware.length <= 1) {
-      return openapi({ ...route, middleware: undefined }, middleware.length === 0 ? named : folded(middleware[0]!, named), hook);
+      return openapi(
+        { ...route, middleware: undefined },
+        middleware.length === 0 ? named : folded(middleware[0]!, named),
+        hook,
+      );
     }
     return openapi({ ...route, middleware }, named, hook);
   };

@@ -74,14 +74,22 @@ export const CreatedKeySchema = KeyObjectSchema.extend({
   key: z.string().openapi({ description: 'The full key. Shown only in this response: store it now.' }),
 }).openapi('CreatedKey');
 
-export const KeyListSchema = z.object({ data: z.array(KeyObjectSchema), next_cursor: z.string().nullable() }).openapi('KeyList');
+export const KeyListSchema = z
+  .object({ data: z.array(KeyObjectSchema), next_cursor: z.string().nullable() })
+  .openapi('KeyList');
 
 export const IdParamSchema = z.object({
-  id: z.string().max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'key_0Q5bX2c9Lk3mN8pR4sT6vW' }),
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'key_0Q5bX2c9Lk3mN8pR4sT6vW' }),
 });
 
 /** PostgreSQL text cannot hold the NUL character: refuse it as bad input rather than fail later. */
-const NO_NUL: [(value: string) => boolean, string] = [(value) => !value.includes('\u0000'), 'must not contain the NUL character'];
+const NO_NUL: [(value: string) => boolean, string] = [
+  (value) => !value.includes('\u0000'),
+  'must not contain the NUL character',
+];
 
 const limitSchema = z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT);
 
@@ -92,20 +100,31 @@ export const PageQuerySchema = z.strictObject({
 
 export const KeyListQuerySchema = PageQuerySchema.extend({
   status: z.enum(KEY_STATUSES).optional(),
-  q: z.string().max(MAX_KEY_NAME_LENGTH).refine(...NO_NUL).optional(),
+  q: z
+    .string()
+    .max(MAX_KEY_NAME_LENGTH)
+    .refine(...NO_NUL)
+    .optional(),
 });
 
 const positiveDuration = z.number().positive().finite();
 
 export const CreateKeyBodySchema = z
   .strictObject({
-    name: z.string().min(1).max(MAX_KEY_NAME_LENGTH).refine(...NO_NUL).openapi({ example: 'Production CRM sync' }),
+    name: z
+      .string()
+      .min(1)
+      .max(MAX_KEY_NAME_LENGTH)
+      .refine(...NO_NUL)
+      .openapi({ example: 'Production CRM sync' }),
     scopes: ScopeListSchema.optional(),
     expires_in_days: positiveDuration.max(MAX_EXPIRY_DAYS).optional(),
   })
   .openapi('CreateKey');
 
-export const RevokeKeyBodySchema = z.strictObject({ note: z.string().max(MAX_NOTE_LENGTH).optional() }).openapi('RevokeKey');
+export const RevokeKeyBodySchema = z
+  .strictObject({ note: z.string().max(MAX_NOTE_LENGTH).optional() })
+  .openapi('RevokeKey');
 
 export const RollKeyBodySchema = z
   .strictObject({ grace_period_hours: z.number().min(0).max(MAX_GRACE_HOURS).finite().optional() })
@@ -118,7 +137,10 @@ export const AccountSchema = z
     plan: z.enum(PLANS),
     rotation_period_days: z.number().int(),
     notification_url: z.string().nullable(),
-    notification_secret: z.string().optional().openapi({ description: 'Returned once, when a notification URL is first set.' }),
+    notification_secret: z
+      .string()
+      .optional()
+      .openapi({ description: 'Returned once, when a notification URL is first set.' }),
   })
   .openapi('Account');
 
@@ -156,11 +178,20 @@ export const AuditEventSchema = z
   })
   .openapi('AuditEvent');
 
-export const AuditListSchema = z.object({ data: z.array(AuditEventSchema), next_cursor: z.string().nullable() }).openapi('AuditEventList');
+export const AuditListSchema = z
+  .object({ data: z.array(AuditEventSchema), next_cursor: z.string().nullable() })
+  .openapi('AuditEventList');
 
 export const UsageSchema = z
   .object({
-    account: z.object({ id: z.string(), plan: z.enum(PLANS), period_start: z.string(), period_end: z.string(), requests: z.number(), jobs: z.number() }),
+    account: z.object({
+      id: z.string(),
+      plan: z.enum(PLANS),
+      period_start: z.string(),
+      period_end: z.string(),
+      requests: z.number(),
+      jobs: z.number(),
+    }),
     key: z.object({ id: z.string(), name: z.string(), requests: z.number(), last_used_at: z.string().nullable() }),
   })
   .openapi('Usage');
@@ -170,7 +201,6 @@ export const CreateJobBodySchema = z.strictObject({ file_url: httpUrl }).openapi
 export const JobSchema = z
   .object({ id: z.string(), status: z.enum(JOB_STATUSES), file_url: z.string(), created_at: z.string() })
   .openapi('Job');
-
 
 const reportedKeys = z.array(z.string().max(200)).min(1).max(MAX_KEYS_PER_REPORT);
 
@@ -215,9 +245,7 @@ export const VerifyBodySchema = z.strictObject({ keys: reportedKeys }).openapi('
 
 export const VerifyResultsSchema = z
   .object({
-    results: z.array(
-      z.object({ display: z.string().nullable(), sha256: z.string(), status: z.enum(VERIFY_STATUSES) }),
-    ),
+    results: z.array(z.object({ display: z.string().nullable(), sha256: z.string(), status: z.enum(VERIFY_STATUSES) })),
   })
   .openapi('VerifyResults');
 
@@ -234,6 +262,9 @@ export function errorResponses(...statuses: number[]) {
     503: 'Service unavailable',
   };
   return Object.fromEntries(
-    statuses.map((status) => [status, { description: descriptions[status] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]),
+    statuses.map((status) => [
+      status,
+      { description: descriptions[status] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } },
+    ]),
   );
 }

@@ -15,7 +15,12 @@ export async function createSmtpMailer(url: string, options: { timeoutMs?: numbe
   const { default: nodemailer } = await import('nodemailer');
   const timeoutMs = options.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS;
   // Options given beside `url` apply where the URL does not set them.
-  const transport = nodemailer.createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  const transport = nodemailer.createTransport({
+    url,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
   return {
     async send(message) {
       await transport.sendMail(message);
@@ -32,7 +37,11 @@ const SOURCE_NAMES: Record<string, string> = {
   other: 'a leak report',
 };
 
-export function revocationEmail(notice: KeyRevokedNotice, accountName: string, publicUrl: string): { subject: string; text: string } {
+export function revocationEmail(
+  notice: KeyRevokedNotice,
+  accountName: string,
+  publicUrl: string,
+): { subject: string; text: string } {
   const where = [notice.exposure.url, notice.exposure.location].filter(Boolean).join('\n  ');
   const subject = `Your Trust Leads API key "${notice.key.name}" was leaked and has been revoked`;
   const text = [

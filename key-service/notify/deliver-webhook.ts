@@ -9,7 +9,11 @@ export interface WebhookTarget {
   secret: string;
 }
 
-export async function postNotice(target: WebhookTarget, body: string, options: { fetch?: typeof fetch; timeoutMs?: number } = {}): Promise<{ status: number }> {
+export async function postNotice(
+  target: WebhookTarget,
+  body: string,
+  options: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): Promise<{ status: number }> {
   const doFetch = options.fetch ?? fetch;
   let response: Response;
   try {
@@ -28,7 +32,9 @@ export async function postNotice(target: WebhookTarget, body: string, options: {
     const inside = (error as { cause?: unknown }).cause;
     if (inside instanceof PrivateAddressError) {
       // Retrying cannot help: the owner must change the URL (or the operator allow private ones).
-      throw new PermanentError(`the notification URL is refused: ${inside.message} (set LFK_ALLOW_PRIVATE_URLS=1 to allow it)`);
+      throw new PermanentError(
+        `the notification URL is refused: ${inside.message} (set LFK_ALLOW_PRIVATE_URLS=1 to allow it)`,
+      );
     }
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new Error(`the notification URL cannot be reached (${cause})`);

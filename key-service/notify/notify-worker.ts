@@ -28,7 +28,10 @@ export interface NotifyOptions {
 }
 
 export function createNotifyWorker(given: NotifyOptions): QueueWorker<'notification_outbox'> {
-  const options: NotifyOptions = { ...given, fetch: given.fetch ?? notificationFetch({ allowPrivate: given.allowPrivateUrls ?? false }) };
+  const options: NotifyOptions = {
+    ...given,
+    fetch: given.fetch ?? notificationFetch({ allowPrivate: given.allowPrivateUrls ?? false }),
+  };
   return new QueueWorker({
     store: options.store,
     table: 'notification_outbox',
@@ -44,21 +47,44 @@ export function createNotifyWorker(given: NotifyOptions): QueueWorker<'notificat
 export async function deliverNotice(row: NotificationOutboxTable, options: NotifyOptions): Promise<unknown> {
   const { db } = options.store;
   const notice = JSON.parse(row.payload) as KeyRevokedNotice;
-  const account = await db.selectFrom('accounts').selectAll().where('id', '=', row.account_id).executeTakeFirstOrThrow();
+  const account = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', row.account_id)
+    .executeTakeFirstOrThrow();
   if (row.channel === 'email') {
     if (!options.mailer) return { skipped: 'LFK_SMTP_URL is not set' };
-    const owners = await db.selectFrom('users').select('email').where('account_id', '=', row.account_id).where('role', '=', 'owner').execute();
+    const owners = await db
+      .selectFrom('users')
+      .select('email')
+      .where('account_id', '=', row.account_id)
+      .where('role', '=', 'owner')
+      .execute();
     if (owners.length === 0) return { skipped: 'the account has no owner' };
     const { subject, text } = revocationEmail(notice, account.name, options.publicUrl);
-    await options.mailer.send({ from: options.mailFrom ?? 'lfk <lfk@localhost>', to: owners.map((owner) => owner.email), subject, text });
-    options.logger.info('owner told by e-mail', { event_id: notice.id, key_id: notice.key.id, recipients: owners.length });
+    await options.mailer.send({
+      from: options.mailFrom ?? 'lfk <lfk@localhost>',
+      to: owners.map((owner) => owner.email),
+      subject,
+      text,
+    });
+    options.logger.info('owner told by e-mail', {
+      event_id: notice.id,
+      key_id: notice.key.id,
+      recipients: owners.length,
+    });
     return { sent: 'email', recipients: owners.length };
   }
-  if (!account.notification_url || !account.notification_secret) return { skipped: 'the account has no notification_url' };
-  const { status } = await postNotice({ url: account.notification_url, secret: account.notification_secret }, row.payload, {
-    fetch: options.fetch ?? notificationFetch({ allowPrivate: options.allowPrivateUrls ?? false }),
-    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-  });
+  if (!account.notification_url || !account.notification_secret)
+    return { skipped: 'the account has no notification_url' };
+  const { status } = await postNotice(
+    { url: account.notification_url, secret: account.notification_secret },
+    row.payload,
+    {
+      fetch: options.fetch ?? notificationFetch({ allowPrivate: options.allowPrivateUrls ?? false }),
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    },
+  );
   options.logger.info('owner told by webhook', { event_id: notice.id, key_id: notice.key.id, status });
   return { sent: 'webhook', status };
 }

@@ -38,10 +38,13 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export async function createAccount(call: ServiceCall, input: NewAccount): Promise<CreatedAccount> {
   const name = input.name.trim();
   const email = input.email.trim().toLowerCase();
-  if (!name || name.length > MAX_ACCOUNT_NAME_LENGTH) throw new ApiError('invalid_request', `The account name must be 1 to ${MAX_ACCOUNT_NAME_LENGTH} characters.`);
+  if (!name || name.length > MAX_ACCOUNT_NAME_LENGTH)
+    throw new ApiError('invalid_request', `The account name must be 1 to ${MAX_ACCOUNT_NAME_LENGTH} characters.`);
   refusePastedKey('The account name', name);
-  if (!isOneOf(PLANS, input.plan)) throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
-  if (!EMAIL_SHAPE.test(email) || email.length > MAX_EMAIL_LENGTH) throw new ApiError('invalid_request', 'The e-mail address is not valid.');
+  if (!isOneOf(PLANS, input.plan))
+    throw new ApiError('invalid_request', `The plan must be one of ${PLANS.join(', ')}.`);
+  if (!EMAIL_SHAPE.test(email) || email.length > MAX_EMAIL_LENGTH)
+    throw new ApiError('invalid_request', 'The e-mail address is not valid.');
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new ApiError('invalid_request', `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`);
   }
@@ -55,8 +58,20 @@ export async function createAccount(call: ServiceCall, input: NewAccount): Promi
   await call.db.transaction().execute(async (trx) => {
     const taken = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
     if (taken) throw new ApiError('conflict', 'A user with that e-mail address already exists.');
-    await trx.insertInto('accounts').values({ ...account, rotation_period_days: DEFAULT_ROTATION_DAYS, notification_url: null, notification_secret: null, created_at: now }).execute();
-    await trx.insertInto('users').values({ ...user, account_id: account.id, password_hash: passwordHash, role: 'owner', created_at: now }).execute();
+    await trx
+      .insertInto('accounts')
+      .values({
+        ...account,
+        rotation_period_days: DEFAULT_ROTATION_DAYS,
+        notification_url: null,
+        notification_secret: null,
+        created_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('users')
+      .values({ ...user, account_id: account.id, password_hash: passwordHash, role: 'owner', created_at: now })
+      .execute();
   });
   return { account, user };
 }
@@ -101,11 +116,15 @@ export async function updateAccount(
   urls: { allowPrivate: boolean },
 ): Promise<AccountObject & { notification_secret?: string }> {
   // A literal address inside the network is refused now; a name is checked again after DNS at delivery.
-  const inside = changes.notification_url && !urls.allowPrivate ? privateUrlReason(changes.notification_url) : undefined;
+  const inside =
+    changes.notification_url && !urls.allowPrivate ? privateUrlReason(changes.notification_url) : undefined;
   if (inside) throw new PrivateNotificationUrlError(inside);
   const days = changes.rotation_period_days;
   if (days !== undefined && (!Number.isInteger(days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS)) {
-    throw new ApiError('invalid_request', `rotation_period_days must be a whole number from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);
+    throw new ApiError(
+      'invalid_request',
+      `rotation_period_days must be a whole number from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`,
+    );
   }
   refusePastedKey('notification_url', changes.notification_url);
   return call.db.transaction().execute(async (trx) => {
@@ -123,12 +142,15 @@ export async function updateAccount(
     }
     if (Object.keys(update).length > 0) {
       await trx.updateTable('accounts').set(update).where('id', '=', accountId).execute();
-      await appendAuditEvent({ ...call, db: trx }, {
-        accountId,
-        type: 'account.updated',
-        context,
-        data: { changed: Object.keys(update).filter((field) => field !== 'notification_secret') },
-      });
+      await appendAuditEvent(
+        { ...call, db: trx },
+        {
+          accountId,
+          type: 'account.updated',
+          context,
+          data: { changed: Object.keys(update).filter((field) => field !== 'notification_secret') },
+        },
+      );
     }
     const object = toAccountObject({ ...row, ...update });
     return newSecret ? { ...object, notification_secret: newSecret } : object;

@@ -60,7 +60,10 @@ export async function listAuditEvents(
   let query = db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId);
   if (after) query = query.where('id', '<', after);
   if (options.type) query = query.where('type', '=', options.type);
-  const rows = await query.orderBy('id', 'desc').limit(options.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(options.limit + 1)
+    .execute();
   return toPage(rows, options.limit, toAuditEvent);
 }
 

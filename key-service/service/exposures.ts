@@ -58,7 +58,11 @@ function sourceData(source: ExposureSource): Record<string, unknown> {
   return { source: source.kind, url: source.url ?? null, location: source.location ?? null };
 }
 
-async function rowsBy(db: Kysely<Database>, column: 'sha256' | 'hmsl_hash', values: string[]): Promise<Map<string, ApiKeysTable>> {
+async function rowsBy(
+  db: Kysely<Database>,
+  column: 'sha256' | 'hmsl_hash',
+  values: string[],
+): Promise<Map<string, ApiKeysTable>> {
   const byValue = new Map<string, ApiKeysTable>();
   const unique = [...new Set(values)];
   // Chunks keep each statement well under SQLite's bound-parameter limit.
@@ -108,11 +112,20 @@ async function exposeRowIn(
   return { status: 'revoked' as const, revocation };
 }
 
-export async function reportExposedKeys(call: ServiceCall, keys: string[], source: ExposureSource, reporting: Reporting): Promise<ExposureOutcome<ExposureResult>> {
+export async function reportExposedKeys(
+  call: ServiceCall,
+  keys: string[],
+  source: ExposureSource,
+  reporting: Reporting,
+): Promise<ExposureOutcome<ExposureResult>> {
   const { db } = call;
   const hashes = keys.map((key) => sha256Hex(key));
   const wellFormed = keys.map((key) => isWellFormedKey(key));
-  const rows = await rowsBy(db, 'sha256', hashes.filter((_, index) => wellFormed[index]));
+  const rows = await rowsBy(
+    db,
+    'sha256',
+    hashes.filter((_, index) => wellFormed[index]),
+  );
   const results: ExposureResult[] = [];
   const revoked: ExposureRevocation[] = [];
   for (const [index, key] of keys.entries()) {
@@ -137,9 +150,22 @@ export interface HashExposureResult {
 }
 
 /** The same report by GitGuardian HMSL hash, for a webhook server that never sees the key. */
-export async function reportExposedHashes(call: ServiceCall, hmslHashes: string[], source: ExposureSource, reporting: Reporting): Promise<ExposureOutcome<HashExposureResult>> {
-  const outcome = await reportByHash(call, 'hmsl_hash', hmslHashes.map((hash) => ({ hash, source })), reporting);
-  return { results: outcome.results.map(({ hash, status }) => ({ hmsl_hash: hash, status })), revoked: outcome.revoked };
+export async function reportExposedHashes(
+  call: ServiceCall,
+  hmslHashes: string[],
+  source: ExposureSource,
+  reporting: Reporting,
+): Promise<ExposureOutcome<HashExposureResult>> {
+  const outcome = await reportByHash(
+    call,
+    'hmsl_hash',
+    hmslHashes.map((hash) => ({ hash, source })),
+    reporting,
+  );
+  return {
+    results: outcome.results.map(({ hash, status }) => ({ hmsl_hash: hash, status })),
+    revoked: outcome.revoked,
+  };
 }
 
 export interface Sha256ExposureResult {
@@ -154,8 +180,17 @@ export interface FoundSha256 {
 }
 
 /** The same report by SHA-256 of the key, each with its own source (a partner batch names a URL per key). */
-export async function reportExposedSha256s(call: ServiceCall, found: FoundSha256[], reporting: Reporting): Promise<ExposureOutcome<Sha256ExposureResult>> {
-  const outcome = await reportByHash(call, 'sha256', found.map((item) => ({ hash: item.sha256, source: item.source })), reporting);
+export async function reportExposedSha256s(
+  call: ServiceCall,
+  found: FoundSha256[],
+  reporting: Reporting,
+): Promise<ExposureOutcome<Sha256ExposureResult>> {
+  const outcome = await reportByHash(
+    call,
+    'sha256',
+    found.map((item) => ({ hash: item.sha256, source: item.source })),
+    reporting,
+  );
   return { results: outcome.results.map(({ hash, status }) => ({ sha256: hash, status })), revoked: outcome.revoked };
 }
 
@@ -179,7 +214,8 @@ async function reportByHash(
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const chunk = items.slice(start, start + HASH_BATCH);
     const outcomes = await db.transaction().execute(async (trx) => {
-      const done: Array<{ hash: string; sha256?: string; status: ExposureStatus; revocation?: ExposureRevocation }> = [];
+      const done: Array<{ hash: string; sha256?: string; status: ExposureStatus; revocation?: ExposureRevocation }> =
+        [];
       for (const { hash, source } of chunk) {
         const row = valid(hash) ? rows.get(hash) : undefined;
         if (!row) {
@@ -187,7 +223,12 @@ async function reportByHash(
           continue;
         }
         const outcome = await exposeRowIn({ ...call, db: trx }, row, source, reporting);
-        done.push({ hash, sha256: row.sha256, status: outcome.status, ...(outcome.revocation && { revocation: outcome.revocation }) });
+        done.push({
+          hash,
+          sha256: row.sha256,
+          status: outcome.status,
+          ...(outcome.revocation && { revocation: outcome.revocation }),
+        });
       }
       return done;
     });
@@ -211,7 +252,11 @@ export interface VerifyResult {
 
 export async function verifyKeys({ db, now }: ServiceCall, keys: string[]): Promise<VerifyResult[]> {
   const hashes = keys.map((key) => sha256Hex(key));
-  const rows = await rowsBy(db, 'sha256', hashes.filter((_, index) => isWellFormedKey(keys[index]!)));
+  const rows = await rowsBy(
+    db,
+    'sha256',
+    hashes.filter((_, index) => isWellFormedKey(keys[index]!)),
+  );
   return keys.map((key, index) => {
     const sha256 = hashes[index]!;
     const display = hasKeyShape(key) ? displayOf(key) : null;

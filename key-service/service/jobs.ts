@@ -16,16 +16,33 @@ function toJobObject(row: JobsTable): JobObject {
   return { id: row.id, status: row.status, file_url: row.file_url, created_at: row.created_at };
 }
 
-export async function createJob({ db, now }: ServiceCall, accountId: string, keyId: string, fileUrl: string): Promise<JobObject> {
+export async function createJob(
+  { db, now }: ServiceCall,
+  accountId: string,
+  keyId: string,
+  fileUrl: string,
+): Promise<JobObject> {
   refusePastedKey('file_url', fileUrl);
-  const row: JobsTable = { id: newId('job'), account_id: accountId, key_id: keyId, file_url: fileUrl, status: 'queued', created_at: now.toISOString() };
+  const row: JobsTable = {
+    id: newId('job'),
+    account_id: accountId,
+    key_id: keyId,
+    file_url: fileUrl,
+    status: 'queued',
+    created_at: now.toISOString(),
+  };
   await db.insertInto('jobs').values(row).execute();
   return toJobObject(row);
 }
 
 export async function getJob({ db }: ServiceCall, accountId: string, jobId: string): Promise<JobObject> {
   if (!isIdOf('job', jobId)) throw notFound('job');
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('id', '=', jobId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   if (!row) throw notFound('job');
   return toJobObject(row);
 }

@@ -6,7 +6,14 @@ import { KEY_LENGTH, isWellFormedKey, sha256Hex } from '../../platform/key-forma
 import type { RevocationBus } from '../../platform/database/revocation-bus/index.js';
 import type { Store } from '../../platform/database/database.js';
 import type { Plan } from './types.js';
-import { createAccount, findAccountRow, toAccountObject, updateAccount, type AccountChanges, type NewAccount } from './accounts.js';
+import {
+  createAccount,
+  findAccountRow,
+  toAccountObject,
+  updateAccount,
+  type AccountChanges,
+  type NewAccount,
+} from './accounts.js';
 import { listAuditEvents } from './audit.js';
 import {
   reportExposedHashes,
@@ -22,7 +29,16 @@ import { createJob, getJob } from './jobs.js';
 import { KeyCache, type VerifiedKey } from './key-cache.js';
 import { parseScopes } from './key-objects.js';
 import type { ServiceCall } from './service-call.js';
-import { createKey, getKey, listKeys, recordExpirations, revokeKey, rollKey, type KeyListOptions, type NewKey } from './keys.js';
+import {
+  createKey,
+  getKey,
+  listKeys,
+  recordExpirations,
+  revokeKey,
+  rollKey,
+  type KeyListOptions,
+  type NewKey,
+} from './keys.js';
 import { SignIn, type SignInOptions } from './sign-in.js';
 import type { ExposureSource, RequestContext, RevokedReason } from './types.js';
 import { UsageRecorder, periodOf, type Counts } from './usage.js';
@@ -163,7 +179,16 @@ export class KeyService {
     const row = await this.db
       .selectFrom('api_keys')
       .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
-      .select(['api_keys.id', 'api_keys.account_id', 'api_keys.name', 'api_keys.scopes', 'api_keys.expires_at', 'api_keys.revoked_at', 'api_keys.last_used_at', 'accounts.plan'])
+      .select([
+        'api_keys.id',
+        'api_keys.account_id',
+        'api_keys.name',
+        'api_keys.scopes',
+        'api_keys.expires_at',
+        'api_keys.revoked_at',
+        'api_keys.last_used_at',
+        'accounts.plan',
+      ])
       .where('api_keys.sha256', '=', sha256)
       .executeTakeFirst();
     if (!row || row.revoked_at) {
@@ -221,8 +246,20 @@ export class KeyService {
   private usageReport(key: VerifiedKey, now: Date, counts: { key: Counts; account: Counts }): UsageReport {
     const { start, end } = periodOf(now);
     return {
-      account: { id: key.accountId, plan: key.accountPlan, period_start: start, period_end: end, requests: counts.account.requests, jobs: counts.account.jobs },
-      key: { id: key.id, name: key.name, requests: counts.key.requests, last_used_at: this.usage.lastUsedAt(key.id) ?? key.lastUsedAt },
+      account: {
+        id: key.accountId,
+        plan: key.accountPlan,
+        period_start: start,
+        period_end: end,
+        requests: counts.account.requests,
+        jobs: counts.account.jobs,
+      },
+      key: {
+        id: key.id,
+        name: key.name,
+        requests: counts.key.requests,
+        last_used_at: this.usage.lastUsedAt(key.id) ?? key.lastUsedAt,
+      },
     };
   }
 
@@ -237,7 +274,9 @@ export class KeyService {
   }
 
   updateAccount(accountId: string, changes: AccountChanges, context: RequestContext) {
-    return updateAccount(this.call(), accountId, changes, context, { allowPrivate: this.options.allowPrivateUrls ?? false });
+    return updateAccount(this.call(), accountId, changes, context, {
+      allowPrivate: this.options.allowPrivateUrls ?? false,
+    });
   }
 
   /**
@@ -297,11 +336,20 @@ export class KeyService {
   // ── exposures ───────────────────────────────────────────────────────────────
 
   async reportExposures(keys: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    return this.exposing((onCommitted) => reportExposedKeys(this.call(), keys, source, { context, onCommitted, reason }));
+    return this.exposing((onCommitted) =>
+      reportExposedKeys(this.call(), keys, source, { context, onCommitted, reason }),
+    );
   }
 
-  async reportExposedHashes(hmslHashes: string[], source: ExposureSource, context: RequestContext, reason?: RevokedReason) {
-    return this.exposing((onCommitted) => reportExposedHashes(this.call(), hmslHashes, source, { context, onCommitted, reason }));
+  async reportExposedHashes(
+    hmslHashes: string[],
+    source: ExposureSource,
+    context: RequestContext,
+    reason?: RevokedReason,
+  ) {
+    return this.exposing((onCommitted) =>
+      reportExposedHashes(this.call(), hmslHashes, source, { context, onCommitted, reason }),
+    );
   }
 
   /** By SHA-256 of the key, each with where it was found: what a webhook inbox holds, since it never stores a key. */
@@ -315,7 +363,9 @@ export class KeyService {
    * another instance, may still hold one after an earlier report failed half-way); every other
    * instance is told at the end, also when a later transaction fails.
    */
-  private async exposing<R>(report: (committed: OnCommitted) => Promise<ExposureOutcome<R>>): Promise<ExposureOutcome<R>> {
+  private async exposing<R>(
+    report: (committed: OnCommitted) => Promise<ExposureOutcome<R>>,
+  ): Promise<ExposureOutcome<R>> {
     const dropped: string[] = [];
     const revoked: ExposureRevocation[] = [];
     const committed: OnCommitted = (batch) => {

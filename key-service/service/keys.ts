@@ -5,7 +5,13 @@ import { displayParts, generateKey, sha256Hex } from '../../platform/key-format.
 import { hmslHash } from '../../platform/hmsl-hash.js';
 import { isIdOf, newId } from '../../platform/ids.js';
 import type { ApiKeysTable, Database } from '../../platform/database/schema.js';
-import { DEFAULT_GRACE_HOURS, MAX_EXPIRY_DAYS, MAX_GRACE_HOURS, MAX_KEY_NAME_LENGTH, MAX_NOTE_LENGTH } from '../../platform/limits/fields.js';
+import {
+  DEFAULT_GRACE_HOURS,
+  MAX_EXPIRY_DAYS,
+  MAX_GRACE_HOURS,
+  MAX_KEY_NAME_LENGTH,
+  MAX_NOTE_LENGTH,
+} from '../../platform/limits/fields.js';
 import { KEY_PLANS, isOneOf } from '../../platform/vocabulary.js';
 import { findAccountRow } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
@@ -102,13 +108,21 @@ async function insertKey(
 function cleanName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed || trimmed.length > MAX_KEY_NAME_LENGTH) {
-    throw new ApiError('invalid_request', `The key name must be 1 to ${MAX_KEY_NAME_LENGTH} characters, for example "Production CRM sync".`);
+    throw new ApiError(
+      'invalid_request',
+      `The key name must be 1 to ${MAX_KEY_NAME_LENGTH} characters, for example "Production CRM sync".`,
+    );
   }
   refusePastedKey('The key name', trimmed);
   return trimmed;
 }
 
-export async function createKey(call: ServiceCall, accountId: string, input: NewKey, context: RequestContext): Promise<CreatedKey> {
+export async function createKey(
+  call: ServiceCall,
+  accountId: string,
+  input: NewKey,
+  context: RequestContext,
+): Promise<CreatedKey> {
   const name = cleanName(input.name);
   const scopes: Scope[] = input.scopes ? [...new Set(input.scopes)] : ['enrichment'];
   if (scopes.length === 0) throw new ApiError('invalid_request', 'A key needs at least one scope.');
@@ -122,15 +136,28 @@ export async function createKey(call: ServiceCall, accountId: string, input: New
   return call.db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     if (!isOneOf(KEY_PLANS, account.plan)) {
-      throw new ApiError('plan_required', 'API keys come with the Pro and Agency plans. Upgrade this account to Pro or Agency to create keys.');
+      throw new ApiError(
+        'plan_required',
+        'API keys come with the Pro and Agency plans. Upgrade this account to Pro or Agency to create keys.',
+      );
     }
     const expiresAt = days === undefined ? null : new Date(now.getTime() + days * 24 * HOUR_MS).toISOString();
-    const { row, key } = await insertKey({ ...call, db: trx }, accountId, material, { name, scopes, expiresAt }, context);
+    const { row, key } = await insertKey(
+      { ...call, db: trx },
+      accountId,
+      material,
+      { name, scopes, expiresAt },
+      context,
+    );
     return { ...toKeyObject(row, account.rotation_period_days, now), key };
   });
 }
 
-export async function listKeys({ db, now }: ServiceCall, accountId: string, options: KeyListOptions): Promise<Page<KeyObject>> {
+export async function listKeys(
+  { db, now }: ServiceCall,
+  accountId: string,
+  options: KeyListOptions,
+): Promise<Page<KeyObject>> {
   const account = await findAccountRow(db, accountId);
   const after = decodeCursor(options.cursor);
   const nowIso = now.toISOString();
@@ -139,7 +166,9 @@ export async function listKeys({ db, now }: ServiceCall, accountId: string, opti
   if (options.status === 'revoked') query = query.where('revoked_at', 'is not', null);
   if (options.status === 'expired') query = query.where('revoked_at', 'is', null).where('expires_at', '<=', nowIso);
   if (options.status === 'active') {
-    query = query.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]));
+    query = query
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]));
   }
   const q = options.q?.trim();
   if (q) {
@@ -152,14 +181,22 @@ export async function listKeys({ db, now }: ServiceCall, accountId: string, opti
       ]),
     );
   }
-  const rows = await query.orderBy('id', 'desc').limit(options.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(options.limit + 1)
+    .execute();
   return toPage(rows, options.limit, (row) => toKeyObject(row, account.rotation_period_days, now));
 }
 
 async function findKeyRow(db: Kysely<Database>, accountId: string, keyId: string): Promise<ApiKeysTable> {
   // Not an id we issue: no such key (and nothing the database would choke on reaches it).
   if (!isIdOf('key', keyId)) throw notFound('key');
-  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('id', '=', keyId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   if (!row) throw notFound('key');
   return row;
 }
@@ -209,8 +246,15 @@ export async function revokeKeyRow(
   return { row: { ...row, revoked_at: revokedAt, revoked_reason: reason }, changed: true, eventId };
 }
 
-export async function revokeKey(call: ServiceCall, accountId: string, keyId: string, note: string | undefined, context: RequestContext): Promise<RevokeResult> {
-  if (note !== undefined && note.length > MAX_NOTE_LENGTH) throw new ApiError('invalid_request', `The note must be at most ${MAX_NOTE_LENGTH} characters.`);
+export async function revokeKey(
+  call: ServiceCall,
+  accountId: string,
+  keyId: string,
+  note: string | undefined,
+  context: RequestContext,
+): Promise<RevokeResult> {
+  if (note !== undefined && note.length > MAX_NOTE_LENGTH)
+    throw new ApiError('invalid_request', `The note must be at most ${MAX_NOTE_LENGTH} characters.`);
   return call.db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
     const found = await findKeyRow(trx, accountId, keyId);
@@ -227,7 +271,13 @@ export interface RollResult {
   oldRevoked: boolean;
 }
 
-export async function rollKey(call: ServiceCall, accountId: string, keyId: string, graceHours: number | undefined, context: RequestContext): Promise<RollResult> {
+export async function rollKey(
+  call: ServiceCall,
+  accountId: string,
+  keyId: string,
+  graceHours: number | undefined,
+  context: RequestContext,
+): Promise<RollResult> {
   const grace = graceHours ?? DEFAULT_GRACE_HOURS;
   if (!(Number.isFinite(grace) && grace >= 0 && grace <= MAX_GRACE_HOURS)) {
     throw new ApiError('invalid_request', `grace_period_hours must be a number from 0 to ${MAX_GRACE_HOURS}.`);
@@ -244,10 +294,18 @@ export async function rollKey(call: ServiceCall, accountId: string, keyId: strin
     }
     const scopes = JSON.parse(old.scopes) as Scope[];
     assertCanGrant(context, scopes);
-    const { row: fresh, key } = await insertKey(inTrx, accountId, material, { name: old.name, scopes, expiresAt: null }, context);
+    const { row: fresh, key } = await insertKey(
+      inTrx,
+      accountId,
+      material,
+      { name: old.name, scopes, expiresAt: null },
+      context,
+    );
     let oldRow: ApiKeysTable;
     if (grace === 0) {
-      oldRow = (await revokeKeyRow(inTrx, { ...old, replaced_by: fresh.id }, 'rolled', context, { replaced_by: fresh.id })).row;
+      oldRow = (
+        await revokeKeyRow(inTrx, { ...old, replaced_by: fresh.id }, 'rolled', context, { replaced_by: fresh.id })
+      ).row;
     } else {
       const graceEnd = new Date(now.getTime() + grace * HOUR_MS).toISOString();
       const expiresAt = old.expires_at && old.expires_at < graceEnd ? old.expires_at : graceEnd;
@@ -260,7 +318,11 @@ export async function rollKey(call: ServiceCall, accountId: string, keyId: strin
       type: 'key.rolled',
       context,
       key: { id: old.id, name: old.name },
-      data: { replaced_by: fresh.id, grace_period_hours: grace, old_key_expires_at: grace === 0 ? null : oldRow.expires_at },
+      data: {
+        replaced_by: fresh.id,
+        grace_period_hours: grace,
+        old_key_expires_at: grace === 0 ? null : oldRow.expires_at,
+      },
       at: now.toISOString(),
     });
     return {
@@ -294,14 +356,17 @@ export async function recordExpirations(call: ServiceCall): Promise<string[]> {
         .where('expiry_recorded_at', 'is', null)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) return; // another instance recorded it
-      await appendAuditEvent({ ...call, db: trx }, {
-        accountId: row.account_id,
-        type: 'key.expired',
-        context: { actor: { type: 'system' } },
-        key: { id: row.id, name: row.name },
-        data: { display: `${row.prefix}…${row.last4}`, expires_at: row.expires_at, replaced_by: row.replaced_by },
-        at: row.expires_at ?? nowIso,
-      });
+      await appendAuditEvent(
+        { ...call, db: trx },
+        {
+          accountId: row.account_id,
+          type: 'key.expired',
+          context: { actor: { type: 'system' } },
+          key: { id: row.id, name: row.name },
+          data: { display: `${row.prefix}…${row.last4}`, expires_at: row.expires_at, replaced_by: row.replaced_by },
+          at: row.expires_at ?? nowIso,
+        },
+      );
       expired.push(row.sha256);
     });
   }

@@ -32,7 +32,10 @@ export class Sessions {
   ) {}
 
   /** Starts a session; returns the token for the cookie (never stored). */
-  async create(user: { id: string; account_id: string }, client: { ip: string | null; userAgent: string | undefined }): Promise<string> {
+  async create(
+    user: { id: string; account_id: string },
+    client: { ip: string | null; userAgent: string | undefined },
+  ): Promise<string> {
     const token = randomToken();
     const now = this.now();
     await this.db.deleteFrom('web_sessions').where('expires_at', '<=', now.toISOString()).execute();
@@ -61,7 +64,15 @@ export class Sessions {
     const row = await this.db
       .selectFrom('web_sessions')
       .innerJoin('users', 'users.id', 'web_sessions.user_id')
-      .select(['web_sessions.id', 'web_sessions.user_id', 'web_sessions.account_id', 'web_sessions.csrf_token', 'web_sessions.last_seen_at', 'web_sessions.expires_at', 'users.email'])
+      .select([
+        'web_sessions.id',
+        'web_sessions.user_id',
+        'web_sessions.account_id',
+        'web_sessions.csrf_token',
+        'web_sessions.last_seen_at',
+        'web_sessions.expires_at',
+        'users.email',
+      ])
       .where('web_sessions.token_sha256', '=', sha256Hex(token))
       .executeTakeFirst();
     if (!row) return null;
@@ -71,9 +82,19 @@ export class Sessions {
       return null;
     }
     if (idleSince > TOUCH_EVERY_MS) {
-      await this.db.updateTable('web_sessions').set({ last_seen_at: now.toISOString() }).where('id', '=', row.id).execute();
+      await this.db
+        .updateTable('web_sessions')
+        .set({ last_seen_at: now.toISOString() })
+        .where('id', '=', row.id)
+        .execute();
     }
-    return { sessionId: row.id, userId: row.user_id, email: row.email, accountId: row.account_id, csrfToken: row.csrf_token };
+    return {
+      sessionId: row.id,
+      userId: row.user_id,
+      email: row.email,
+      accountId: row.account_id,
+      csrfToken: row.csrf_token,
+    };
   }
 
   async end(token: string | undefined): Promise<void> {

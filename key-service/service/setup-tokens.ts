@@ -13,14 +13,21 @@ export async function hasAnyUser({ db }: ServiceCall): Promise<boolean> {
 export async function issueSetupToken(call: ServiceCall): Promise<string | null> {
   if (await hasAnyUser(call)) return null;
   const token = randomToken();
-  await call.db.insertInto('web_setup_tokens').values({ token_sha256: sha256Hex(token), created_at: call.now.toISOString(), used_at: null }).execute();
+  await call.db
+    .insertInto('web_setup_tokens')
+    .values({ token_sha256: sha256Hex(token), created_at: call.now.toISOString(), used_at: null })
+    .execute();
   return token;
 }
 
 /** True when the token opens setup: issued, unused, and still no user. */
 export async function isSetupTokenValid(call: ServiceCall, token: string | undefined): Promise<boolean> {
   if (!token || token.length > 100) return false;
-  const row = await call.db.selectFrom('web_setup_tokens').select('used_at').where('token_sha256', '=', sha256Hex(token)).executeTakeFirst();
+  const row = await call.db
+    .selectFrom('web_setup_tokens')
+    .select('used_at')
+    .where('token_sha256', '=', sha256Hex(token))
+    .executeTakeFirst();
   return row !== undefined && row.used_at === null && !(await hasAnyUser(call));
 }
 
@@ -38,7 +45,11 @@ export async function claimSetupToken(call: ServiceCall, token: string): Promise
 
 /** Gives a claimed token back (the form had a mistake: the person may correct it and retry). */
 export async function releaseSetupToken({ db }: ServiceCall, token: string): Promise<void> {
-  await db.updateTable('web_setup_tokens').set({ used_at: null }).where('token_sha256', '=', sha256Hex(token)).execute();
+  await db
+    .updateTable('web_setup_tokens')
+    .set({ used_at: null })
+    .where('token_sha256', '=', sha256Hex(token))
+    .execute();
 }
 
 /** Once the first account exists, every other setup link is dead too. */

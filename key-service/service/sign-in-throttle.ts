@@ -37,7 +37,9 @@ export const DEFAULT_THROTTLE: ThrottleLimits = {
 };
 
 /** What an attempt may do: have its password checked (after `waitMs`), or be refused for `retryMs`. */
-export type Admission = { kind: 'check'; waitMs: number; attempt: Attempt } | { kind: 'locked' | 'busy'; retryMs: number };
+export type Admission =
+  | { kind: 'check'; waitMs: number; attempt: Attempt }
+  | { kind: 'locked' | 'busy'; retryMs: number };
 
 /** The counted attempt; its outcome settles the counts. */
 export interface Attempt {
@@ -115,7 +117,11 @@ export class SignInThrottle {
    * One atomic upsert: the attempt counts when the subject is not locked and has attempts left in
    * its window (a window that ended starts again at 1). Otherwise says why not and for how long.
    */
-  private async reserve(subject: string, limit: number, now: Date): Promise<true | { locked: boolean; retryMs: number }> {
+  private async reserve(
+    subject: string,
+    limit: number,
+    now: Date,
+  ): Promise<true | { locked: boolean; retryMs: number }> {
     const nowIso = now.toISOString();
     const stale = sql<boolean>`web_login_throttle.window_started_at < ${this.windowStart(now)}`;
     const row = await this.db
@@ -128,12 +134,24 @@ export class SignInThrottle {
             failures: sql<number>`case when ${stale} then 1 else web_login_throttle.failures + 1 end`,
             window_started_at: sql<string>`case when ${stale} then ${nowIso} else web_login_throttle.window_started_at end`,
           })
-          .where((eb) => eb.and([eb.or([eb('web_login_throttle.locked_until', 'is', null), eb('web_login_throttle.locked_until', '<=', nowIso)]), eb.or([stale, eb('web_login_throttle.failures', '<', limit)])])),
+          .where((eb) =>
+            eb.and([
+              eb.or([
+                eb('web_login_throttle.locked_until', 'is', null),
+                eb('web_login_throttle.locked_until', '<=', nowIso),
+              ]),
+              eb.or([stale, eb('web_login_throttle.failures', '<', limit)]),
+            ]),
+          ),
       )
       .returning('failures')
       .executeTakeFirst();
     if (row) return true;
-    const current = await this.db.selectFrom('web_login_throttle').select('locked_until').where('subject', '=', subject).executeTakeFirst();
+    const current = await this.db
+      .selectFrom('web_login_throttle')
+      .select('locked_until')
+      .where('subject', '=', subject)
+      .executeTakeFirst();
     const lockedMs = current?.locked_until ? Date.parse(current.locked_until) - now.getTime() : 0;
     // Not locked yet: the attempts left are all being checked right now; one of them may lock it.
     return lockedMs > 0 ? { locked: true, retryMs: lockedMs } : { locked: false, retryMs: 5000 };
@@ -141,14 +159,20 @@ export class SignInThrottle {
 
   /** Milliseconds until this attempt's password check for the e-mail address, or undefined for "too many waiting". */
   private async turnFor(subject: string, now: Date): Promise<number | undefined> {
-    const row = await this.db.selectFrom('web_login_throttle').select('failures').where('subject', '=', subject).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('web_login_throttle')
+      .select('failures')
+      .where('subject', '=', subject)
+      .executeTakeFirst();
     if (!row || Number(row.failures) <= this.limits.perEmail) return 0;
     const nowMs = now.getTime();
     const { emailSpacingMs: spacing, maxEmailWaitMs } = this.limits;
     // Take the next turn: the first free moment from now on, one spacing after the last taken.
     const taken = await this.db
       .updateTable('web_login_throttle')
-      .set({ next_check_ms: sql<number>`case when coalesce(next_check_ms, 0) < ${nowMs} then ${nowMs + spacing} else next_check_ms + ${spacing} end` })
+      .set({
+        next_check_ms: sql<number>`case when coalesce(next_check_ms, 0) < ${nowMs} then ${nowMs + spacing} else next_check_ms + ${spacing} end`,
+      })
       .where('subject', '=', subject)
       .where(sql<boolean>`coalesce(next_check_ms, 0) <= ${nowMs + maxEmailWaitMs}`)
       .returning('next_check_ms')
@@ -162,7 +186,11 @@ export class SignInThrottle {
     const now = this.now();
     await this.db
       .updateTable('web_login_throttle')
-      .set({ failures: 0, window_started_at: now.toISOString(), locked_until: new Date(now.getTime() + this.limits.lockMs).toISOString() })
+      .set({
+        failures: 0,
+        window_started_at: now.toISOString(),
+        locked_until: new Date(now.getTime() + this.limits.lockMs).toISOString(),
+      })
       .where('subject', '=', subject)
       .where('failures', '>=', limit)
       .execute();

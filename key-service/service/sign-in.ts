@@ -8,7 +8,14 @@ import { createAccount, type CreatedAccount, type NewAccount } from './accounts.
 import { appendAuditEvent } from './audit.js';
 import type { ServiceCall } from './service-call.js';
 import { DEFAULT_SESSION_LIMITS, Sessions, type SessionLimits, type SignedIn } from './sessions.js';
-import { claimSetupToken, hasAnyUser, isSetupTokenValid, issueSetupToken, releaseSetupToken, retireSetupTokens } from './setup-tokens.js';
+import {
+  claimSetupToken,
+  hasAnyUser,
+  isSetupTokenValid,
+  issueSetupToken,
+  releaseSetupToken,
+  retireSetupTokens,
+} from './setup-tokens.js';
 import { DEFAULT_THROTTLE, SignInThrottle, type ThrottleLimits } from './sign-in-throttle.js';
 import type { RequestContext } from './types.js';
 
@@ -55,7 +62,10 @@ export class SignIn {
     limits: SignInOptions,
     private readonly now: () => Date,
   ) {
-    const session = { idleMs: limits.session?.idleMs ?? DEFAULT_SESSION_LIMITS.idleMs, maxMs: limits.session?.maxMs ?? DEFAULT_SESSION_LIMITS.maxMs };
+    const session = {
+      idleMs: limits.session?.idleMs ?? DEFAULT_SESSION_LIMITS.idleMs,
+      maxMs: limits.session?.maxMs ?? DEFAULT_SESSION_LIMITS.maxMs,
+    };
     this.limits = { session, throttle: { ...DEFAULT_THROTTLE, ...limits.throttle } };
     this.sessions = new Sessions(db, this.limits.session, now);
     this.throttle = new SignInThrottle(db, this.limits.throttle, now);
@@ -89,10 +99,25 @@ export class SignIn {
   }
 
   /** Checks a password within the sign-in limits; ends `previousToken`'s session when it starts a new one. */
-  async withPassword(email: string, password: string, client: SignInClient, previousToken: string | undefined): Promise<PasswordSignIn> {
-    const user = await this.db.selectFrom('users').select(['id', 'account_id', 'email', 'password_hash']).where('email', '=', email).executeTakeFirst();
+  async withPassword(
+    email: string,
+    password: string,
+    client: SignInClient,
+    previousToken: string | undefined,
+  ): Promise<PasswordSignIn> {
+    const user = await this.db
+      .selectFrom('users')
+      .select(['id', 'account_id', 'email', 'password_hash'])
+      .where('email', '=', email)
+      .executeTakeFirst();
     const failed = async (reason: 'wrong_password' | 'locked' | 'busy') => {
-      if (user) await appendAuditEvent(this.call(), { accountId: user.account_id, type: 'user.login_failed', context: contextOf(client, user.id), data: { email, reason } });
+      if (user)
+        await appendAuditEvent(this.call(), {
+          accountId: user.account_id,
+          type: 'user.login_failed',
+          context: contextOf(client, user.id),
+          data: { email, reason },
+        });
     };
 
     // Counted before the password is checked: a burst sent at once gets no more checks than the limits.
@@ -116,12 +141,22 @@ export class SignIn {
    * Creates the first account through a setup link, and signs its owner in; null when the link is
    * dead. A mistake in the form (ApiError) gives the link back, so the person may correct it.
    */
-  async setUp(setupToken: string, input: NewAccount, client: SignInClient, previousToken: string | undefined): Promise<{ token: string; created: CreatedAccount } | null> {
+  async setUp(
+    setupToken: string,
+    input: NewAccount,
+    client: SignInClient,
+    previousToken: string | undefined,
+  ): Promise<{ token: string; created: CreatedAccount } | null> {
     if (!(await claimSetupToken(this.call(), setupToken))) return null;
     try {
       const created = await createAccount(this.call(), input);
       await retireSetupTokens(this.call());
-      const token = await this.start({ id: created.user.id, account_id: created.account.id, email: created.user.email }, 'setup', client, previousToken);
+      const token = await this.start(
+        { id: created.user.id, account_id: created.account.id, email: created.user.email },
+        'setup',
+        client,
+        previousToken,
+      );
       return { token, created };
     } catch (error) {
       await releaseSetupToken(this.call(), setupToken);
@@ -129,10 +164,20 @@ export class SignIn {
     }
   }
 
-  private async start(user: SigningIn, via: 'password' | 'setup', client: SignInClient, previousToken: string | undefined): Promise<string> {
+  private async start(
+    user: SigningIn,
+    via: 'password' | 'setup',
+    client: SignInClient,
+    previousToken: string | undefined,
+  ): Promise<string> {
     await this.sessions.end(previousToken);
     const token = await this.sessions.create(user, client);
-    await appendAuditEvent(this.call(), { accountId: user.account_id, type: 'user.login', context: contextOf(client, user.id), data: { email: user.email, via } });
+    await appendAuditEvent(this.call(), {
+      accountId: user.account_id,
+      type: 'user.login',
+      context: contextOf(client, user.id),
+      data: { email: user.email, via },
+    });
     return token;
   }
 }

@@ -168,7 +168,12 @@ export class UsageRecorder {
 
   private loadKeyTotals(keyId: string, period: string, now: Date): Promise<Counts> {
     return this.snapshot(this.keySnapshots, period, keyId, now, () =>
-      this.db.selectFrom('usage_counters').select(['requests', 'jobs']).where('key_id', '=', keyId).where('period', '=', period).executeTakeFirst(),
+      this.db
+        .selectFrom('usage_counters')
+        .select(['requests', 'jobs'])
+        .where('key_id', '=', keyId)
+        .where('period', '=', period)
+        .executeTakeFirst(),
     );
   }
 
@@ -176,7 +181,10 @@ export class UsageRecorder {
     return this.snapshot(this.accountSnapshots, period, accountId, now, () =>
       this.db
         .selectFrom('usage_counters')
-        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('requests'), sql<number>`0`).as('requests'), eb.fn.coalesce(eb.fn.sum<number>('jobs'), sql<number>`0`).as('jobs')])
+        .select((eb) => [
+          eb.fn.coalesce(eb.fn.sum<number>('requests'), sql<number>`0`).as('requests'),
+          eb.fn.coalesce(eb.fn.sum<number>('jobs'), sql<number>`0`).as('jobs'),
+        ])
         .where('account_id', '=', accountId)
         .where('period', '=', period)
         .executeTakeFirst(),
@@ -229,14 +237,23 @@ export class UsageRecorder {
             .execute();
         }
         for (const [keyId, used] of lastUsed) {
-          await trx.updateTable('api_keys').set({ last_used_at: used.at, last_used_ip: used.ip }).where('id', '=', keyId).execute();
+          await trx
+            .updateTable('api_keys')
+            .set({ last_used_at: used.at, last_used_ip: used.ip })
+            .where('id', '=', keyId)
+            .execute();
         }
       });
     } catch (error) {
       this.writing = undefined;
       // Keep what could not be written for the next flush rather than lose it.
       for (const [period, keyId, entry] of counts.entries()) {
-        const now = this.pending.take(period, keyId, () => ({ accountId: entry.accountId, period, requests: 0, jobs: 0 }));
+        const now = this.pending.take(period, keyId, () => ({
+          accountId: entry.accountId,
+          period,
+          requests: 0,
+          jobs: 0,
+        }));
         now.requests += entry.requests;
         now.jobs += entry.jobs;
       }

@@ -44,7 +44,10 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 
 export function createWebApp(options: WebOptions): WebApp {
   const { service, logger } = options;
-  const signIn = service.createSignIn({ session: { idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs }, throttle: options.throttle });
+  const signIn = service.createSignIn({
+    session: { idleMs: options.sessionIdleMs, maxMs: options.sessionMaxMs },
+    throttle: options.throttle,
+  });
   const deps: WebDeps = {
     service,
     logger,
@@ -56,12 +59,18 @@ export function createWebApp(options: WebOptions): WebApp {
 
   const app = new Hono<WebEnv>();
   const page = (c: Context, status: ContentfulStatusCode, title: string, message: string) =>
-    c.html(<MessagePage title={title} message={message} link={{ href: '/app/api-keys', text: 'Back to API Keys' }} />, status);
+    c.html(
+      <MessagePage title={title} message={message} link={{ href: '/app/api-keys', text: 'Back to API Keys' }} />,
+      status,
+    );
 
   app.use('/app/*', securityHeaders());
   app.use('/app', securityHeaders());
   const maxSize = options.maxFormBytes ?? DEFAULT_MAX_FORM_BYTES;
-  const limit = bodyLimit({ maxSize, onError: (c) => page(c, 413, 'Form too large', `A form may hold at most ${maxSize} bytes.`) });
+  const limit = bodyLimit({
+    maxSize,
+    onError: (c) => page(c, 413, 'Form too large', `A form may hold at most ${maxSize} bytes.`),
+  });
   app.use('/app/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next)));
 
   app.get('/', (c) => c.redirect('/app/api-keys', 302));
@@ -76,15 +85,30 @@ export function createWebApp(options: WebOptions): WebApp {
 
   app.all('/app/*', (c) => page(c, 404, 'Not found', 'There is no page at this address.'));
   app.onError((error, c) => {
-    if (error instanceof ApiError) return page(c, error.status as ContentfulStatusCode, TITLES[error.code] ?? 'Refused', error.message);
-    if (error instanceof HTTPException) return page(c, error.status as ContentfulStatusCode, 'Refused', error.message || 'The request was not understood.');
+    if (error instanceof ApiError)
+      return page(c, error.status as ContentfulStatusCode, TITLES[error.code] ?? 'Refused', error.message);
+    if (error instanceof HTTPException)
+      return page(
+        c,
+        error.status as ContentfulStatusCode,
+        'Refused',
+        error.message || 'The request was not understood.',
+      );
     const trouble = databaseTrouble(error);
     if (trouble) {
       // The database is down or full: nothing was changed, and trying again later may work.
-      (trouble.full ? logger.error : logger.warn)(trouble.full ? 'database full' : 'database unavailable', { path: redactKeys(c.req.path), ...errorFields(error) });
+      (trouble.full ? logger.error : logger.warn)(trouble.full ? 'database full' : 'database unavailable', {
+        path: redactKeys(c.req.path),
+        ...errorFields(error),
+      });
       c.header('Retry-After', trouble.retryAfter);
       const why = trouble.full ? 'The database is out of space' : 'The service cannot reach its database right now';
-      return page(c, 503, 'Try again shortly', `${why}, so nothing was saved. Try again ${trouble.full ? 'later' : 'in a moment'}.`);
+      return page(
+        c,
+        503,
+        'Try again shortly',
+        `${why}, so nothing was saved. Try again ${trouble.full ? 'later' : 'in a moment'}.`,
+      );
     }
     logger.error('web page error', { path: redactKeys(c.req.path), ...errorFields(error) });
     return page(c, 500, 'Something went wrong', 'Something went wrong on our side. Try again in a moment.');
@@ -100,7 +124,11 @@ export function createWebApp(options: WebOptions): WebApp {
     }
     return {
       accountId: session.accountId,
-      context: { actor: { type: 'user', id: session.userId }, ip: clientAddress(c, deps.trustProxy), userAgent: c.req.header('user-agent') },
+      context: {
+        actor: { type: 'user', id: session.userId },
+        ip: clientAddress(c, deps.trustProxy),
+        userAgent: c.req.header('user-agent'),
+      },
     };
   };
 

@@ -12,7 +12,12 @@ export interface Viewer {
 
 export type Section = 'keys' | 'audit' | 'settings';
 
-export const Layout: FC<{ title: string; viewer?: Viewer | undefined; section?: Section; children?: Child }> = ({ title, viewer, section, children }) => (
+export const Layout: FC<{ title: string; viewer?: Viewer | undefined; section?: Section; children?: Child }> = ({
+  title,
+  viewer,
+  section,
+  children,
+}) => (
   <>
     {raw('<!doctype html>')}
     <html lang="en">
@@ -79,10 +84,25 @@ export const When: FC<{ at: string | null; empty?: string }> = ({ at, empty = 'N
  * A key or secret shown once, with Copy. `data-secret`: the page script removes the whole dialog
  * when it closes or the page is left, and puts `closeUrl` in history in place of the POST.
  */
-export const SecretDialog: FC<{ id: string; title: string; warning: string; secretId: string; value: string; closeUrl: string; returnFocus?: string; children?: Child }> = (
-  props,
-) => (
-  <dialog id={props.id} aria-labelledby={`${props.id}-title`} aria-describedby={`${props.id}-warning`} open data-secret data-close-url={props.closeUrl} data-return-focus={props.returnFocus}>
+export const SecretDialog: FC<{
+  id: string;
+  title: string;
+  warning: string;
+  secretId: string;
+  value: string;
+  closeUrl: string;
+  returnFocus?: string;
+  children?: Child;
+}> = (props) => (
+  <dialog
+    id={props.id}
+    aria-labelledby={`${props.id}-title`}
+    aria-describedby={`${props.id}-warning`}
+    open
+    data-secret
+    data-close-url={props.closeUrl}
+    data-return-focus={props.returnFocus}
+  >
     <h2 id={`${props.id}-title`}>{props.title}</h2>
     <p id={`${props.id}-warning`} class="warning">
       {props.warning}

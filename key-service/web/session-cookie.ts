@@ -10,7 +10,13 @@ import type { Viewer } from './layout.js';
 export const SESSION_COOKIE = 'lfk_session';
 
 export function setSessionCookie(c: Context, deps: WebDeps, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: deps.secure, maxAge: Math.floor(deps.signIn.limits.session.maxMs / 1000) });
+  setCookie(c, SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: deps.secure,
+    maxAge: Math.floor(deps.signIn.limits.session.maxMs / 1000),
+  });
 }
 
 export function clearSessionCookie(c: Context, deps: WebDeps): void {
@@ -37,6 +43,14 @@ export function viewerOf(c: Context<WebEnv>): Viewer {
 }
 
 /** Who is acting, for the audit log: the signed-in person, from their address and browser. */
-export function userContext(c: Context<WebEnv>, deps: WebDeps, userId: string = c.get('session').userId): RequestContext {
-  return { actor: { type: 'user', id: userId }, ip: clientAddress(c, deps.trustProxy), userAgent: c.req.header('user-agent') };
+export function userContext(
+  c: Context<WebEnv>,
+  deps: WebDeps,
+  userId: string = c.get('session').userId,
+): RequestContext {
+  return {
+    actor: { type: 'user', id: userId },
+    ip: clientAddress(c, deps.trustProxy),
+    userAgent: c.req.header('user-agent'),
+  };
 }

@@ -111,7 +111,9 @@ function sqliteDialect(raw: import('better-sqlite3').Database): SqliteDialect {
     // A transaction that only reads may say so (db.transaction().setAccessMode('read only'), which
     // PostgreSQL enforces): it begins deferred and waits for no writer. None does so far.
     driver.beginTransaction = async (connection, settings) => {
-      await connection.executeQuery(CompiledQuery.raw(settings.accessMode === 'read only' ? 'begin' : 'begin immediate'));
+      await connection.executeQuery(
+        CompiledQuery.raw(settings.accessMode === 'read only' ? 'begin' : 'begin immediate'),
+      );
     };
     const rollback = driver.rollbackTransaction.bind(driver);
     driver.rollbackTransaction = async (...args) => {

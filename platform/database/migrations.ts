@@ -59,7 +59,11 @@ const MIGRATIONS: Migration[] = [
         .execute();
       await db.schema.createIndex('api_keys_account').on('api_keys').columns(['account_id', 'id']).execute();
       await db.schema.createIndex('api_keys_hmsl').on('api_keys').column('hmsl_hash').execute();
-      await db.schema.createIndex('api_keys_expiry').on('api_keys').columns(['expiry_recorded_at', 'expires_at']).execute();
+      await db.schema
+        .createIndex('api_keys_expiry')
+        .on('api_keys')
+        .columns(['expiry_recorded_at', 'expires_at'])
+        .execute();
       await db.schema
         .createTable('audit_events')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -153,9 +157,17 @@ const CUSTOMER_TEXT = [
 
 async function redactPastedKeys(db: Kysely<Database>): Promise<void> {
   for (const [table, column] of CUSTOMER_TEXT) {
-    const rows = await sql<{ id: string; text: string }>`select id, ${sql.ref(column)} as text from ${sql.table(table)} where ${sql.ref(column)} like ${'%lfk_sk_%'}`.execute(db);
+    const rows = await sql<{
+      id: string;
+      text: string;
+    }>`select id, ${sql.ref(column)} as text from ${sql.table(table)} where ${sql.ref(column)} like ${'%lfk_sk_%'}`.execute(
+      db,
+    );
     for (const row of rows.rows) {
-      if (holdsKeyShape(row.text)) await sql`update ${sql.table(table)} set ${sql.ref(column)} = ${redactKeys(row.text)} where id = ${row.id}`.execute(db);
+      if (holdsKeyShape(row.text))
+        await sql`update ${sql.table(table)} set ${sql.ref(column)} = ${redactKeys(row.text)} where id = ${row.id}`.execute(
+          db,
+        );
     }
   }
 }
@@ -172,7 +184,15 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<s
     .execute()
     .catch(async (error: unknown) => {
       // Two instances creating the table at once: the loser sees a duplicate; the table exists.
-      const exists = await db.selectFrom('lfk_migrations').select('name').limit(1).execute().then(() => true, () => false);
+      const exists = await db
+        .selectFrom('lfk_migrations')
+        .select('name')
+        .limit(1)
+        .execute()
+        .then(
+          () => true,
+          () => false,
+        );
       if (!exists) throw error;
     });
   return db.transaction().execute(async (trx) => {
@@ -182,7 +202,10 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<s
     for (const migration of MIGRATIONS) {
       if (done.has(migration.name)) continue;
       await migration.up(trx, dialect);
-      await trx.insertInto('lfk_migrations').values({ name: migration.name, applied_at: new Date().toISOString() }).execute();
+      await trx
+        .insertInto('lfk_migrations')
+        .values({ name: migration.name, applied_at: new Date().toISOString() })
+        .execute();
       applied.push(migration.name);
     }
     return applied;

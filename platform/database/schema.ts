@@ -1,7 +1,17 @@
 // The tables, as Kysely sees them. Times are ISO-8601 UTC strings (`toISOString()`), which sort
 // and compare the same way as text on SQLite and PostgreSQL.
 import type { Generated } from 'kysely';
-import type { ActorType, InstallationStatus, JobStatus, NoticeChannel, Plan, QueueStatus, RevokedReason, Role, WebhookProvider } from '../vocabulary.js';
+import type {
+  ActorType,
+  InstallationStatus,
+  JobStatus,
+  NoticeChannel,
+  Plan,
+  QueueStatus,
+  RevokedReason,
+  Role,
+  WebhookProvider,
+} from '../vocabulary.js';
 
 export interface AccountsTable {
   id: string;

@@ -28,7 +28,11 @@ export async function createBackfillTable(db: Kysely<Database>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('processed_at', 'text')
     .execute();
-  await db.schema.createIndex('github_backfill_jobs_due').on('github_backfill_jobs').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('github_backfill_jobs_due')
+    .on('github_backfill_jobs')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
 }
 
 export async function createWebhookTables(db: Kysely<Database>): Promise<void> {
@@ -41,7 +45,11 @@ export async function createWebhookTables(db: Kysely<Database>): Promise<void> {
     .addColumn('received_at', 'text', (c) => c.notNull())
     .addColumn('processed_at', 'text')
     .execute();
-  await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_due')
+    .on('webhook_deliveries')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
   await queueColumns(db.schema.createTable('notification_outbox').addColumn('id', 'text', (c) => c.primaryKey()))
     // The `key.revoked` audit event the notice is about: one notice per event and channel.
     .addColumn('event_id', 'text', (c) => c.notNull())
@@ -53,7 +61,11 @@ export async function createWebhookTables(db: Kysely<Database>): Promise<void> {
     .addColumn('processed_at', 'text')
     .addUniqueConstraint('notification_outbox_event_channel', ['event_id', 'channel'])
     .execute();
-  await db.schema.createIndex('notification_outbox_due').on('notification_outbox').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('notification_outbox_due')
+    .on('notification_outbox')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
   await db.schema
     .createTable('github_installations')
     .addColumn('id', 'text', (c) => c.primaryKey())

@@ -19,7 +19,12 @@ export function usableRequestId(sent: string | undefined): sent is string {
   return sent !== undefined && /^[\w\-=]{1,64}$/.test(sent) && !sent.includes(KEY_PREFIX);
 }
 
-export function errorResponse(c: Context, code: ErrorCode, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   const requestId = requestIdOf(c);
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   if (ERROR_STATUS[code] === 401) c.header('WWW-Authenticate', 'Bearer');
@@ -45,26 +50,51 @@ export function handleError(logger: Logger) {
     if (trouble?.full) {
       // An operator must act (free space): an error, not a warning. The transaction was rolled back.
       logger.error('database full', { request_id: requestIdOf(c), ...errorFields(error) });
-      return errorResponse(c, 'service_unavailable', 'The database is out of space, so nothing was written. Retry later.', { 'Retry-After': trouble.retryAfter });
+      return errorResponse(
+        c,
+        'service_unavailable',
+        'The database is out of space, so nothing was written. Retry later.',
+        { 'Retry-After': trouble.retryAfter },
+      );
     }
     if (trouble) {
       logger.warn('database unavailable', { request_id: requestIdOf(c), ...errorFields(error) });
-      return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { 'Retry-After': trouble.retryAfter });
+      return errorResponse(c, 'service_unavailable', 'The service is temporarily unavailable. Retry shortly.', {
+        'Retry-After': trouble.retryAfter,
+      });
     }
-    logger.error('unhandled error', { request_id: requestIdOf(c), path: redactKeys(c.req.path), ...errorFields(error) });
-    return errorResponse(c, 'internal_error', 'Something went wrong on our side. Quote the request id if you contact support.');
+    logger.error('unhandled error', {
+      request_id: requestIdOf(c),
+      path: redactKeys(c.req.path),
+      ...errorFields(error),
+    });
+    return errorResponse(
+      c,
+      'internal_error',
+      'Something went wrong on our side. Quote the request id if you contact support.',
+    );
   };
 }
 
 /** A multi-key report that failed after some of its keys were revoked: it says so, never "nothing was written". */
 function partlyReported(c: Context, logger: Logger, error: PartlyReportedError): Response {
   const trouble = databaseTrouble(error.cause);
-  const why = trouble?.full ? 'The database ran out of space' : trouble ? 'The database became unavailable' : 'Something went wrong on our side';
-  logger.error('exposure report failed part-way', { request_id: requestIdOf(c), committed_keys: error.committedKeys, ...errorFields(error.cause) });
+  const why = trouble?.full
+    ? 'The database ran out of space'
+    : trouble
+      ? 'The database became unavailable'
+      : 'Something went wrong on our side';
+  logger.error('exposure report failed part-way', {
+    request_id: requestIdOf(c),
+    committed_keys: error.committedKeys,
+    ...errorFields(error.cause),
+  });
   const message =
     `${why} part-way through this report: ${error.committedKeys} of the reported keys were revoked (or were already) before it did, and stay revoked. ` +
     'The rest were not looked at. Send the report again: the revoked ones will be answered already_revoked.';
-  return errorResponse(c, trouble ? 'service_unavailable' : 'internal_error', message, { 'Retry-After': trouble?.retryAfter ?? '5' });
+  return errorResponse(c, trouble ? 'service_unavailable' : 'internal_error', message, {
+    'Retry-After': trouble?.retryAfter ?? '5',
+  });
 }
 
 /** Zod issues as one readable sentence naming each field. */
@@ -83,7 +113,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** The hook every validated route uses: a failed validation is a 400 `invalid_request`. */
-export function validationHook(result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }, c: Context): Response | undefined {
+export function validationHook(
+  result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } },
+  c: Context,
+): Response | undefined {
   if (result.success || !result.error) return undefined;
   return errorResponse(c, 'invalid_request', `Invalid request: ${describeIssues(result.error.issues)}.`);
 }

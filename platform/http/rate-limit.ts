@@ -54,6 +54,7 @@ export class RateLimiter {
   }
 
   private prune(nowMs: number): void {
-    for (const [bucket, window] of this.windows) if (nowMs - window.startMs >= this.windowMs) this.windows.delete(bucket);
+    for (const [bucket, window] of this.windows)
+      if (nowMs - window.startMs >= this.windowMs) this.windows.delete(bucket);
   }
 }

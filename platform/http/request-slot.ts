@@ -13,7 +13,11 @@ export interface RequestSlot {
 
 /** The request's id: the caller's `X-Request-Id` when usable, else the one lfk gave it. */
 export function requestIdOf(c: Context): string {
-  return (c.env as { [SLOT]?: RequestSlot } | undefined)?.[SLOT]?.requestId ?? (c.get('requestId') as string | undefined) ?? '';
+  return (
+    (c.env as { [SLOT]?: RequestSlot } | undefined)?.[SLOT]?.requestId ??
+    (c.get('requestId') as string | undefined) ??
+    ''
+  );
 }
 
 /** Names the route in the latency metric (the wrapper cannot see which route matched). */
@@ -21,4 +25,3 @@ export function markRoute(c: Context): void {
   const slot = (c.env as { [SLOT]?: RequestSlot } | undefined)?.[SLOT];
   if (slot) slot.route = c.req.routePath;
 }
-

@@ -54,7 +54,11 @@ function ipv4Of(high: number, low: number): string {
  */
 function embeddedIpv4(parts: number[]): string[] {
   const [, p1 = 0, p2 = 0, p3 = 0, , , p6 = 0, p7 = 0] = parts;
-  if (startsWith(parts, [0, 0, 0, 0, 0, 0xffff]) || startsWith(parts, [0, 0, 0, 0, 0xffff, 0]) || startsWith(parts, [0x64, 0xff9b, 0, 0, 0, 0])) {
+  if (
+    startsWith(parts, [0, 0, 0, 0, 0, 0xffff]) ||
+    startsWith(parts, [0, 0, 0, 0, 0xffff, 0]) ||
+    startsWith(parts, [0x64, 0xff9b, 0, 0, 0, 0])
+  ) {
     return [ipv4Of(p6, p7)];
   }
   if (startsWith(parts, [0x2002])) return [ipv4Of(p1, p2)];

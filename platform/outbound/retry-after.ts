@@ -7,7 +7,10 @@ export const MAX_RETRY_AFTER_MS = 60 * 60_000;
  * `Retry-After` in seconds or as an HTTP date; else GitHub's `x-ratelimit-reset` (Unix seconds)
  * when `x-ratelimit-remaining` is 0; else undefined.
  */
-export function retryAfterMs(headers: Record<string, string | number | undefined> | Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string | number | undefined> | Headers,
+  now = Date.now(),
+): number | undefined {
   const get = (name: string) => {
     const value = headers instanceof Headers ? headers.get(name) : headers[name];
     return value === undefined || value === null ? undefined : String(value);

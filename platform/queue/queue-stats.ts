@@ -43,11 +43,19 @@ export async function queueStats(store: Store, table: QueueTable, now = new Date
  */
 export function registerBackfillMetrics(registry: MetricsRegistry, store: Store): void {
   registry.add(
-    new LabelledGauge('lfk_backfill_repositories', 'Repositories whose history the GitHub App scans, by state of their scan.', async () => {
-      const rows = await store.db.selectFrom('github_backfill_jobs').select(['status', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy('status').execute();
-      const counts = new Map(rows.map((row) => [row.status, Number(row.count)]));
-      return QUEUE_STATUSES.map((state) => ({ labels: { state }, value: counts.get(state) ?? 0 }));
-    }),
+    new LabelledGauge(
+      'lfk_backfill_repositories',
+      'Repositories whose history the GitHub App scans, by state of their scan.',
+      async () => {
+        const rows = await store.db
+          .selectFrom('github_backfill_jobs')
+          .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+          .groupBy('status')
+          .execute();
+        const counts = new Map(rows.map((row) => [row.status, Number(row.count)]));
+        return QUEUE_STATUSES.map((state) => ({ labels: { state }, value: counts.get(state) ?? 0 }));
+      },
+    ),
   );
 }
 
@@ -57,8 +65,20 @@ export function registerQueueMetrics(registry: MetricsRegistry, store: Store): v
     ['webhook_deliveries', 'inbox', 'webhook deliveries'],
     ['notification_outbox', 'outbox', 'owner notices'],
   ] as const) {
-    registry.gauge(`lfk_${name}_depth`, `${label} waiting or in progress.`, async () => (await queueStats(store, table)).depth);
-    registry.gauge(`lfk_${name}_oldest_age_seconds`, `Age in seconds of the oldest of the ${label} not yet done.`, async () => (await queueStats(store, table)).oldestAgeSeconds);
-    registry.gauge(`lfk_${name}_failed`, `${label} that failed for good.`, async () => (await queueStats(store, table)).failed);
+    registry.gauge(
+      `lfk_${name}_depth`,
+      `${label} waiting or in progress.`,
+      async () => (await queueStats(store, table)).depth,
+    );
+    registry.gauge(
+      `lfk_${name}_oldest_age_seconds`,
+      `Age in seconds of the oldest of the ${label} not yet done.`,
+      async () => (await queueStats(store, table)).oldestAgeSeconds,
+    );
+    registry.gauge(
+      `lfk_${name}_failed`,
+      `${label} that failed for good.`,
+      async () => (await queueStats(store, table)).failed,
+    );
   }
 }

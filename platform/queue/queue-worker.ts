@@ -96,7 +96,10 @@ export class QueueWorker<T extends QueueTable> {
         handled = await this.tick();
       } catch (error) {
         // The database itself is unreachable: wait a poll interval and try again.
-        this.options.logger.warn('queue claim failed; will retry', { queue: this.options.table, ...errorFields(error) });
+        this.options.logger.warn('queue claim failed; will retry', {
+          queue: this.options.table,
+          ...errorFields(error),
+        });
       }
       if (handled === 0 && this.running) await this.sleep(this.options.pollMs ?? 500);
     }
@@ -169,7 +172,11 @@ export class QueueWorker<T extends QueueTable> {
         ...errorFields(error),
       });
       await releaseRow(store, table, row, message, retryAt).catch((releaseError) =>
-        logger.warn('could not release a queue item; its lease will run out', { queue: table, id: row.id, ...errorFields(releaseError) }),
+        logger.warn('could not release a queue item; its lease will run out', {
+          queue: table,
+          id: row.id,
+          ...errorFields(releaseError),
+        }),
       );
     }
   }

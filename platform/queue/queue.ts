@@ -14,7 +14,13 @@ export type QueueRow<T extends QueueTable> = T extends 'webhook_deliveries'
     ? NotificationOutboxTable
     : GithubBackfillJobsTable;
 
-export async function claimRows<T extends QueueTable>(store: Store, table: T, limit: number, leaseMs: number, now = new Date()): Promise<Array<QueueRow<T>>> {
+export async function claimRows<T extends QueueTable>(
+  store: Store,
+  table: T,
+  limit: number,
+  leaseMs: number,
+  now = new Date(),
+): Promise<Array<QueueRow<T>>> {
   const nowIso = now.toISOString();
   const leaseIso = new Date(now.getTime() + leaseMs).toISOString();
   const due = sql`(status = 'pending' and next_attempt_at <= ${nowIso}) or (status = 'processing' and locked_until <= ${nowIso})`;
@@ -41,7 +47,13 @@ export async function claimRows<T extends QueueTable>(store: Store, table: T, li
 }
 
 /** Keeps a claim alive while long work goes on (a clone may take longer than a lease); false when it was lost. */
-export async function renewLease(store: Store, table: QueueTable, row: { id: string; attempts: number }, leaseMs: number, now = new Date()): Promise<boolean> {
+export async function renewLease(
+  store: Store,
+  table: QueueTable,
+  row: { id: string; attempts: number },
+  leaseMs: number,
+  now = new Date(),
+): Promise<boolean> {
   const update = await store.db
     .updateTable(table)
     .set({ locked_until: new Date(now.getTime() + leaseMs).toISOString() })
@@ -53,10 +65,22 @@ export async function renewLease(store: Store, table: QueueTable, row: { id: str
 }
 
 /** Marks a claimed row done, unless its lease was lost and someone else claimed it since. */
-export async function completeRow(store: Store, table: QueueTable, row: { id: string; attempts: number }, result: unknown, now = new Date()): Promise<boolean> {
+export async function completeRow(
+  store: Store,
+  table: QueueTable,
+  row: { id: string; attempts: number },
+  result: unknown,
+  now = new Date(),
+): Promise<boolean> {
   const update = await store.db
     .updateTable(table)
-    .set({ status: 'done', result: JSON.stringify(result ?? null), processed_at: now.toISOString(), locked_until: null, last_error: null })
+    .set({
+      status: 'done',
+      result: JSON.stringify(result ?? null),
+      processed_at: now.toISOString(),
+      locked_until: null,
+      last_error: null,
+    })
     .where('id', '=', row.id)
     .where('status', '=', 'processing')
     .where('attempts', '=', row.attempts)
@@ -77,7 +101,12 @@ export async function releaseRow(
     .updateTable(table)
     .set(
       retryAt
-        ? { status: 'pending', next_attempt_at: retryAt.toISOString(), locked_until: null, last_error: error.slice(0, 2000) }
+        ? {
+            status: 'pending',
+            next_attempt_at: retryAt.toISOString(),
+            locked_until: null,
+            last_error: error.slice(0, 2000),
+          }
         : { status: 'failed', processed_at: now.toISOString(), locked_until: null, last_error: error.slice(0, 2000) },
     )
     .where('id', '=', row.id)

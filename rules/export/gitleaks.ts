@@ -30,6 +30,7 @@ function allowlist(spec: AllowlistSpec): Record<string, unknown> {
     out.regexes = spec.regexes;
     if (spec.regexTarget !== 'secret') out.regexTarget = spec.regexTarget;
   }
-  for (const field of ['stopwords', 'paths', 'commits', 'targetRules'] as const) if (spec[field].length > 0) out[field] = spec[field];
+  for (const field of ['stopwords', 'paths', 'commits', 'targetRules'] as const)
+    if (spec[field].length > 0) out[field] = spec[field];
   return out;
 }

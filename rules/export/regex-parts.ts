@@ -28,7 +28,10 @@ export function splitAtGroup(regex: string, group: number): RegexParts | undefin
     if (char === '[') inClass = true;
     else if (char === '(') {
       depth++;
-      const capturing = regex[i + 1] !== '?' || regex.startsWith('(?P<', i) || (regex.startsWith('(?<', i) && regex[i + 3] !== '=' && regex[i + 3] !== '!');
+      const capturing =
+        regex[i + 1] !== '?' ||
+        regex.startsWith('(?P<', i) ||
+        (regex.startsWith('(?<', i) && regex[i + 3] !== '=' && regex[i + 3] !== '!');
       if (capturing && ++count === group) {
         start = i;
         targetDepth = depth;

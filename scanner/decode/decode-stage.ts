@@ -64,7 +64,9 @@ export class DecodeStage {
         const inflated = gunzipCapped(bytes);
         if (!inflated) return;
         if (inflated.cut) {
-          warnings.push(`${where(parent, origin)}: gzip data in ${chain.join(' → ')} decompresses to more than ${INFLATE_CAP} bytes; only the first ${INFLATE_CAP} are scanned`);
+          warnings.push(
+            `${where(parent, origin)}: gzip data in ${chain.join(' → ')} decompresses to more than ${INFLATE_CAP} bytes; only the first ${INFLATE_CAP} are scanned`,
+          );
           cutAfter = true;
         }
         bytes = inflated.bytes;
@@ -73,7 +75,9 @@ export class DecodeStage {
       }
       const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
       if (text.length > budget.left) {
-        warnings.push(`${where(parent, origin)}: more than ${DECODE_BUDGET} characters of decoded text; the rest of it is not decoded`);
+        warnings.push(
+          `${where(parent, origin)}: more than ${DECODE_BUDGET} characters of decoded text; the rest of it is not decoded`,
+        );
         budget.left = 0;
         return;
       }
@@ -111,7 +115,9 @@ function piecesOf(hay: Haystack, run: Run, hits: readonly NeedleHit[], parent: F
   const cutAfter = run.end === hay.length && parent.cutAfter === true;
   if (run.kind === 'escape') {
     const { text, percent } = unescapeRun(hay, run.start, run.end);
-    return [{ start: run.start, end: run.end, encoding: percent ? 'percent' : 'escape', decoded: text, cutBefore, cutAfter }];
+    return [
+      { start: run.start, end: run.end, encoding: percent ? 'percent' : 'escape', decoded: text, cutBefore, cutAfter },
+    ];
   }
   const kind = run.kind;
   // The run's characters without wraps and indentation, and where each one sits.
@@ -179,7 +185,14 @@ function originsOf(parent: Fragment, pieces: readonly Piece[]): Origin[] {
   return pieces.map((piece) => {
     const start = places.get(piece.start)!;
     const end = places.get(piece.end)!;
-    return { line: start.line, column: start.column, endLine: end.line, endColumn: end.column, storedLine: lineAround(parent.text, piece.start), decoded: [] };
+    return {
+      line: start.line,
+      column: start.column,
+      endLine: end.line,
+      endColumn: end.column,
+      storedLine: lineAround(parent.text, piece.start),
+      decoded: [],
+    };
   });
 }
 

@@ -88,7 +88,14 @@ export function keywordBackward(hay: Haystack, end: number, keyword: string, to:
 
 /** Characters a run of escapes may hold unescaped: letters, digits and URL-safe punctuation. */
 export function isRunChar(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a) || code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e;
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a) ||
+    code === 0x2d ||
+    code === 0x2e ||
+    code === 0x5f ||
+    code === 0x7e
+  );
 }
 
 /** [start, end) of the run of plain and escaped characters around [from, to), at most `reach` either side. */

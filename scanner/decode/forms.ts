@@ -35,11 +35,13 @@ export function formsOf(keywords: readonly string[]): Form[] {
   const forms: Form[] = [];
   for (const keyword of keywords) {
     const bytes = Buffer.from(keyword, 'utf8');
-    for (const text of [bytes.toString('hex'), bytes.toString('hex').toUpperCase()]) forms.push({ kind: 'hex', text, phase: 0, magic: false });
+    for (const text of [bytes.toString('hex'), bytes.toString('hex').toUpperCase()])
+      forms.push({ kind: 'hex', text, phase: 0, magic: false });
     forms.push(...base64Cores(bytes, false));
     for (let index = 0; index < keyword.length; index++) {
       // Encoders escape punctuation, not letters and digits; an escape here is one of two hex digits.
-      if (keyword.charCodeAt(index) < 0x80 && !/[0-9A-Za-z]/.test(keyword[index]!)) forms.push({ kind: 'escape', keyword, index });
+      if (keyword.charCodeAt(index) < 0x80 && !/[0-9A-Za-z]/.test(keyword[index]!))
+        forms.push({ kind: 'escape', keyword, index });
     }
   }
   forms.push(...base64Cores(GZIP_MAGIC, true).filter((form) => form.phase === 0));
@@ -65,7 +67,8 @@ function base64Cores(bytes: Buffer, magic: boolean): ExactForm[] {
 function dedupe(forms: Form[]): Form[] {
   const seen = new Set<string>();
   return forms.filter((form) => {
-    const key = form.kind === 'escape' ? `escape:${form.keyword}:${form.index}` : `${form.kind}:${form.text}:${form.magic}`;
+    const key =
+      form.kind === 'escape' ? `escape:${form.keyword}:${form.index}` : `${form.kind}:${form.text}:${form.magic}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

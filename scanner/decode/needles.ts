@@ -58,7 +58,13 @@ export class Needles {
       for (const form of forms) {
         if (form.kind === 'escape') {
           if (anchorOfEscape(form) === anchor) probes.push({ form, at: -1 });
-        } else for (let at = form.text.indexOf(String.fromCharCode(anchor)); at !== -1; at = form.text.indexOf(String.fromCharCode(anchor), at + 1)) probes.push({ form, at });
+        } else
+          for (
+            let at = form.text.indexOf(String.fromCharCode(anchor));
+            at !== -1;
+            at = form.text.indexOf(String.fromCharCode(anchor), at + 1)
+          )
+            probes.push({ form, at });
       }
       this.searches.push({ anchor, probes });
     }
@@ -102,7 +108,8 @@ export class Needles {
       const precede = precedes[i]!;
       for (let p = bytes.indexOf(anchor); p !== -1; p = bytes.indexOf(anchor, p + 1)) {
         // Most anchor bytes are ordinary text: the bytes either side rule them out.
-        if (follow[bytes[p + 1] ?? EDGE_CODE] === 1 && precede[bytes[p - 1] ?? EDGE_CODE] === 1) (candidates ??= []).push(i, p);
+        if (follow[bytes[p + 1] ?? EDGE_CODE] === 1 && precede[bytes[p - 1] ?? EDGE_CODE] === 1)
+          (candidates ??= []).push(i, p);
       }
     }
     return candidates ? this.startsAt(bytes, candidates) : NONE;
@@ -139,7 +146,12 @@ export class Needles {
         if (follow[codeOrEdge(hay.at(p + 1))] !== 1 || precede[codeOrEdge(hay.at(p - 1))] !== 1) continue;
         for (const probe of probes) {
           const span = check(hay, p, probe);
-          if (typeof span === 'number' ? span === EDGE && edgesCount && onHit({ form: probe.form, start: p, end: p + 1 }) : onHit({ form: probe.form, start: span[0], end: span[1] })) return;
+          if (
+            typeof span === 'number'
+              ? span === EDGE && edgesCount && onHit({ form: probe.form, start: p, end: p + 1 })
+              : onHit({ form: probe.form, start: span[0], end: span[1] })
+          )
+            return;
         }
       }
     }
@@ -196,7 +208,11 @@ function neighbours(probes: readonly Probe[], side: 1 | -1): Uint8Array {
   for (const { form, at } of probes) {
     if (form.kind === 'escape') {
       // After the anchor, the escape's last hex digit; before it, `%`, `\x` or `\u00`.
-      if (side === 1) allow(((form.keyword.charCodeAt(form.index) & 15).toString(16) + (form.keyword.charCodeAt(form.index) & 15).toString(16).toUpperCase()));
+      if (side === 1)
+        allow(
+          (form.keyword.charCodeAt(form.index) & 15).toString(16) +
+            (form.keyword.charCodeAt(form.index) & 15).toString(16).toUpperCase(),
+        );
       else allow('%x0');
       continue;
     }

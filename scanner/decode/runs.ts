@@ -56,7 +56,14 @@ interface Line {
   indent: number;
 }
 
-function alphabetRun(hay: Haystack, hit: NeedleHit, isChar: (code: number) => boolean, padded: boolean, floor: number, ceiling: number): { start: number; end: number } {
+function alphabetRun(
+  hay: Haystack,
+  hit: NeedleHit,
+  isChar: (code: number) => boolean,
+  padded: boolean,
+  floor: number,
+  ceiling: number,
+): { start: number; end: number } {
   // The hit may span a wrap: its first and last characters' segments bound the run so far.
   let start = hit.start;
   while (start > floor && isChar(hay.at(start - 1))) start--;

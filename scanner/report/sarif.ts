@@ -95,7 +95,11 @@ function sarifRule(rule: RuleSpec) {
     fullDescription: { text: `${rule.description} (lfk rule ${rule.id}).` },
     help: { text: help, markdown: help },
     defaultConfiguration: { level: 'error' },
-    properties: { tags: ['security', 'secret', ...rule.tags].slice(0, 20), precision: 'very-high', 'security-severity': '9.0' },
+    properties: {
+      tags: ['security', 'secret', ...rule.tags].slice(0, 20),
+      precision: 'very-high',
+      'security-severity': '9.0',
+    },
   };
 }
 

@@ -20,14 +20,21 @@ export function textReport(input: ReportInput, options: TextOptions): string {
   };
   const lines = input.findings.map((finding) => findingLine(finding, input.redact, paint));
   const valid = input.findings.filter((finding) => finding.checksum === 'valid').length;
-  const files = new Set(input.findings.filter((finding) => finding.checksum === 'valid').map((finding) => finding.file)).size;
+  const files = new Set(input.findings.filter((finding) => finding.checksum === 'valid').map((finding) => finding.file))
+    .size;
   const scanned = `${input.stats.files} file${input.stats.files === 1 ? '' : 's'} (${formatBytes(input.stats.bytes)}) in ${Math.round(input.durationMs)} ms`;
   const summary =
     valid === 0
       ? paint('green', `no keys found: scanned ${scanned}`)
-      : paint('bold', `${valid} key${valid === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}: scanned ${scanned}`);
+      : paint(
+          'bold',
+          `${valid} key${valid === 1 ? '' : 's'} found in ${files} file${files === 1 ? '' : 's'}: scanned ${scanned}`,
+        );
   const invalid = input.findings.length - valid;
-  const notes = invalid > 0 ? [paint('dim', `${invalid} shape match${invalid === 1 ? '' : 'es'} with a bad checksum (not keys lfk issued)`)] : [];
+  const notes =
+    invalid > 0
+      ? [paint('dim', `${invalid} shape match${invalid === 1 ? '' : 'es'} with a bad checksum (not keys lfk issued)`)]
+      : [];
   return `${[...lines, ...(lines.length > 0 ? [''] : []), summary, ...notes].join('\n')}\n`;
 }
 

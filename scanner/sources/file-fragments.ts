@@ -33,7 +33,8 @@ export interface FileEntry {
 }
 
 /** The byte checks of the rules: keywords, and encoded keywords when decoding is on (finder.ts). */
-export type BytePrefilter = Pick<Finder, 'keywordOffsets' | 'maxKeywordBytes'> & Partial<Pick<Finder, 'encodedOffsets' | 'encodedReach'>>;
+export type BytePrefilter = Pick<Finder, 'keywordOffsets' | 'maxKeywordBytes'> &
+  Partial<Pick<Finder, 'encodedOffsets' | 'encodedReach'>>;
 
 /** `--max-file-size` unless told otherwise, and the limit of the GitHub App's push scan. */
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
@@ -51,7 +52,11 @@ export interface ReadOptions {
 let shared: Buffer | undefined;
 
 /** Yields the fragments of a file worth running the detector on, and returns what the file was. */
-export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, options: ReadOptions): Generator<Fragment, SourceOutcome> {
+export function* fileFragments(
+  entry: FileEntry,
+  prefilter: BytePrefilter,
+  options: ReadOptions,
+): Generator<Fragment, SourceOutcome> {
   const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
   let fd: number;
   try {
@@ -60,12 +65,14 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     return { kind: 'unreadable', reason: errorCode(error) };
   }
   try {
-    const buffer = chunkBytes === CHUNK_BYTES ? (shared ??= Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(chunkBytes);
+    const buffer =
+      chunkBytes === CHUNK_BYTES ? (shared ??= Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(chunkBytes);
     const first = readSync(fd, buffer, 0, buffer.length, 0);
     // A file that fit in one read is its size; only bigger ones need an fstat for the limit.
     // Archives are told by their first bytes, before any size or text check: their limits are their own.
     // With --max-archive-depth 0 they are skipped as before: counted as binary, their bytes not searched.
-    if (detectFormat(buffer.subarray(0, first))) return options.archives && options.archives.maxArchiveDepth > 0 ? { kind: 'archive' } : { kind: 'binary' };
+    if (detectFormat(buffer.subarray(0, first)))
+      return options.archives && options.archives.maxArchiveDepth > 0 ? { kind: 'archive' } : { kind: 'binary' };
     const size = first < buffer.length ? first : fstatSync(fd).size;
     if (options.maxFileSize > 0 && size > options.maxFileSize) return { kind: 'too-large', size };
     const head = buffer.subarray(0, first);
@@ -75,14 +82,17 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
     if (encoding === 'utf-8') {
       // Only the text around keywords is decoded (keyword-fragments.ts), when bytes can tell where they are.
       // Encoded keywords (base64, hex, escapes of them) get windows of their own, wide enough for their runs.
-      const found = whole ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: first } : fileKeywordOffsets(fd, buffer, head, prefilter);
+      const found = whole
+        ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: first }
+        : fileKeywordOffsets(fd, buffer, head, prefilter);
       if (found.offsets?.length === 0 && found.encoded.length === 0) return { kind: 'text', bytes: found.bytes };
       const encoded = { offsets: found.encoded, reach: prefilter.encodedReach ?? 0 };
       if (found.offsets && whole) {
         yield* keywordFragments(head, found.offsets, prefilter.maxKeywordBytes, entry.file, encoded);
         return { kind: 'text', bytes: first };
       }
-      const windows = found.offsets && fileWindows(fd, found.bytes, buffer, found.offsets, prefilter.maxKeywordBytes, encoded);
+      const windows =
+        found.offsets && fileWindows(fd, found.bytes, buffer, found.offsets, prefilter.maxKeywordBytes, encoded);
       if (windows) {
         for (const window of windows.list) yield windowFragment(windows.source, window, entry.file);
         return { kind: 'text', bytes: found.bytes };
@@ -105,15 +115,25 @@ export function* fileFragments(entry: FileEntry, prefilter: BytePrefilter, optio
 
 // Decoding a whole file at once keeps no state between calls, so one decoder per encoding serves all.
 const decoders = new Map<TextEncoding, TextDecoder>();
-const decoderFor = (encoding: TextEncoding) => decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
+const decoderFor = (encoding: TextEncoding) =>
+  decoders.get(encoding) ?? decoders.set(encoding, new TextDecoder(encoding)).get(encoding)!;
 
 /**
  * A binary file is searched as ASCII bytes (docs/scanner.md#binary-files), one byte per character,
  * so line and column count bytes. Only a file whose bytes hold a keyword, plain or encoded, is
  * turned into text.
  */
-function* binaryFragments(fd: number, buffer: Buffer, head: Buffer, whole: boolean, prefilter: BytePrefilter, file: string): Generator<Fragment, SourceOutcome> {
-  const found = whole ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: head.length } : fileKeywordOffsets(fd, buffer, head, prefilter);
+function* binaryFragments(
+  fd: number,
+  buffer: Buffer,
+  head: Buffer,
+  whole: boolean,
+  prefilter: BytePrefilter,
+  file: string,
+): Generator<Fragment, SourceOutcome> {
+  const found = whole
+    ? { offsets: prefilter.keywordOffsets(head), encoded: prefilter.encodedOffsets?.(head) ?? [], bytes: head.length }
+    : fileKeywordOffsets(fd, buffer, head, prefilter);
   if (found.offsets?.length === 0 && found.encoded.length === 0) return { kind: 'binary', bytes: found.bytes };
   if (whole) {
     yield { text: head.toString('latin1'), file, startLine: 1, startColumn: 1, binary: true };
@@ -122,7 +142,12 @@ function* binaryFragments(fd: number, buffer: Buffer, head: Buffer, whole: boole
   return { kind: 'binary', bytes: yield* decodedFragments(fd, buffer, 'binary', file) };
 }
 
-function* decodedFragments(fd: number, buffer: Buffer, encoding: TextEncoding | 'binary', file: string): Generator<Fragment, number> {
+function* decodedFragments(
+  fd: number,
+  buffer: Buffer,
+  encoding: TextEncoding | 'binary',
+  file: string,
+): Generator<Fragment, number> {
   const splitter = new FragmentSplitter(encoding, file);
   for (let read = 0; ; ) {
     const n = readSync(fd, buffer, 0, buffer.length, read);

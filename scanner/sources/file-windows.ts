@@ -1,7 +1,14 @@
 // The keyword windows of a file bigger than one read: one pass collects where its keywords start,
 // then positional reads find the lines around them and read them back, so memory stays flat.
 import { readSync } from 'node:fs';
-import { NEWLINE, keywordWindows, newlinesIn, type ByteSource, type EncodedHits, type KeywordWindow } from '../keyword-fragments.js';
+import {
+  NEWLINE,
+  keywordWindows,
+  newlinesIn,
+  type ByteSource,
+  type EncodedHits,
+  type KeywordWindow,
+} from '../keyword-fragments.js';
 import type { BytePrefilter } from './file-fragments.js';
 
 /**
@@ -19,7 +26,12 @@ const ENCODED_SEAM = 256;
  * Where keywords (and encoded keywords) start in a file bigger than one read, reading it through
  * once: undefined offsets when bytes cannot tell (case-insensitive rules) or there are too many to keep.
  */
-export function fileKeywordOffsets(fd: number, buffer: Buffer, head: Buffer, prefilter: BytePrefilter): { offsets: number[] | undefined; encoded: number[]; bytes: number } {
+export function fileKeywordOffsets(
+  fd: number,
+  buffer: Buffer,
+  head: Buffer,
+  prefilter: BytePrefilter,
+): { offsets: number[] | undefined; encoded: number[]; bytes: number } {
   const seam = Math.max(0, prefilter.maxKeywordBytes - 1, prefilter.encodedOffsets ? ENCODED_SEAM : 0);
   const offsets = new Set<number>();
   const encoded = new Set<number>();
@@ -39,12 +51,20 @@ export function fileKeywordOffsets(fd: number, buffer: Buffer, head: Buffer, pre
     const n = readSync(fd, buffer, 0, buffer.length, read);
     if (n === 0) return { offsets: [...offsets], encoded: [...encoded], bytes: read };
     chunk = buffer.subarray(0, n);
-    if (!add(Buffer.concat([tail, chunk.subarray(0, seam)]), read - tail.length)) return { offsets: undefined, encoded: [], bytes: read + chunk.length };
+    if (!add(Buffer.concat([tail, chunk.subarray(0, seam)]), read - tail.length))
+      return { offsets: undefined, encoded: [], bytes: read + chunk.length };
   }
 }
 
 /** The keyword windows of a file on disk, or undefined when a line or a window is too long to hold. */
-export function fileWindows(fd: number, size: number, buffer: Buffer, offsets: number[], longest: number, encoded?: EncodedHits): { source: ByteSource; list: KeywordWindow[] } | undefined {
+export function fileWindows(
+  fd: number,
+  size: number,
+  buffer: Buffer,
+  offsets: number[],
+  longest: number,
+  encoded?: EncodedHits,
+): { source: ByteSource; list: KeywordWindow[] } | undefined {
   const source = fileSource(fd, size, buffer);
   try {
     const list = keywordWindows(source, offsets, longest, encoded);
@@ -59,7 +79,8 @@ class LongLine extends Error {}
 
 /** Positional reads through the shared buffer; lines are looked along for LINE_LIMIT bytes at most. */
 function fileSource(fd: number, size: number, buffer: Buffer): ByteSource {
-  const read = (position: number, length: number) => buffer.subarray(0, readSync(fd, buffer, 0, Math.min(length, buffer.length), position));
+  const read = (position: number, length: number) =>
+    buffer.subarray(0, readSync(fd, buffer, 0, Math.min(length, buffer.length), position));
   return {
     length: size,
     lastNewline(from, to) {

@@ -26,7 +26,11 @@ export interface MirrorOptions {
  * Clones `url` as a bare mirror and runs `work` on its folder, then removes the folder, also when
  * the clone or the work fails.
  */
-export async function withMirror<T>(url: string, options: MirrorOptions, work: (gitDir: string) => Promise<T>): Promise<T> {
+export async function withMirror<T>(
+  url: string,
+  options: MirrorOptions,
+  work: (gitDir: string) => Promise<T>,
+): Promise<T> {
   const target = cloneTarget(url);
   const parent = mkdtempSync(join(tmpdir(), 'lfk-clone-'));
   try {
@@ -46,10 +50,13 @@ export function cloneTarget(url: string): URL {
   } catch {
     throw new GitError(`not a repository URL: "${url}" (https://host/owner/repo.git)`);
   }
-  if (parsed.username || parsed.password) throw new GitError('put no credentials in the repository URL: set GITHUB_TOKEN (or the App does it for itself)');
+  if (parsed.username || parsed.password)
+    throw new GitError('put no credentials in the repository URL: set GITHUB_TOKEN (or the App does it for itself)');
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    throw new GitError(`only https:// repositories can be cloned (plain http only on this machine), not ${parsed.protocol}//${parsed.host}`);
+    throw new GitError(
+      `only https:// repositories can be cloned (plain http only on this machine), not ${parsed.protocol}//${parsed.host}`,
+    );
   }
   return parsed;
 }
@@ -62,14 +69,18 @@ async function cloneMirror(url: URL, gitDir: string, options: MirrorOptions): Pr
     const basic = Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64');
     config.push([`http.${url.origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
   }
-  const child = spawnGit(tmpdir(), ['clone', '--mirror', '--no-hardlinks', '--progress', '--', url.href, gitDir], { network, config });
+  const child = spawnGit(tmpdir(), ['clone', '--mirror', '--no-hardlinks', '--progress', '--', url.href, gitDir], {
+    network,
+    config,
+  });
   child.stdin.end();
   const abort = () => child.kill();
   options.signal?.addEventListener('abort', abort, { once: true });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     if (stderr.length < 16 << 10) stderr += text;
-    if (options.onProgress) for (const line of text.split(/[\r\n]+/)) if (line.trim() !== '') options.onProgress(line.trim());
+    if (options.onProgress)
+      for (const line of text.split(/[\r\n]+/)) if (line.trim() !== '') options.onProgress(line.trim());
   });
   child.stdout.resume();
   const code = await new Promise<number>((resolve, reject) => {

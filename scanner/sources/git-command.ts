@@ -55,9 +55,31 @@ const DIFF_COMMANDS = new Set(['log', 'show', 'diff', 'diff-tree', 'diff-index',
 const DIFF_SAFETY = ['--no-ext-diff', '--no-textconv'];
 
 // Kept from the caller's environment: the user's own config files and identity, never a program.
-const KEPT = new Set(['GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM', 'GIT_CEILING_DIRECTORIES', 'GIT_DISCOVERY_ACROSS_FILESYSTEM', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_AUTHOR_DATE', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_COMMITTER_DATE']);
+const KEPT = new Set([
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_SYSTEM',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_COMMITTER_DATE',
+]);
 // Kept only inside a hook: where git put the repository, its index and a push's quarantined objects.
-const KEPT_IN_HOOK = new Set(['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_QUARANTINE_PATH', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX']);
+const KEPT_IN_HOOK = new Set([
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_QUARANTINE_PATH',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+]);
 // Not git's own names, yet git runs them.
 const DROPPED = ['PAGER', 'SSH_ASKPASS', 'EDITOR', 'VISUAL'];
 
@@ -69,7 +91,8 @@ export interface GitInvocation {
 /** The arguments and environment for `git <args>` in `cwd`: args[0] must be the subcommand. */
 export function gitInvocation(cwd: string, args: readonly string[], options: GitRunOptions = {}): GitInvocation {
   const [command, ...rest] = args;
-  if (command === undefined || command.startsWith('-')) throw new Error(`git: the subcommand must come first, not "${command ?? ''}"`);
+  if (command === undefined || command.startsWith('-'))
+    throw new Error(`git: the subcommand must come first, not "${command ?? ''}"`);
   const env = baseEnvironment(options.inHook === true);
   const settings = [...FIXED, ...repositorySettings(cwd, env), ...networkSettings(options.network ?? 'none')];
   if (!options.readHooksPath) settings.push(['core.hooksPath', '/dev/null']);
@@ -83,13 +106,27 @@ export function gitInvocation(cwd: string, args: readonly string[], options: Git
 }
 
 /** `git <args>` to completion. */
-export function runGitSync(cwd: string, args: readonly string[], options: GitRunOptions = {}): SpawnSyncReturns<string> {
+export function runGitSync(
+  cwd: string,
+  args: readonly string[],
+  options: GitRunOptions = {},
+): SpawnSyncReturns<string> {
   const call = gitInvocation(cwd, args, options);
-  return spawnSync('git', call.args, { cwd, env: call.env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnSync('git', call.args, {
+    cwd,
+    env: call.env,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** `git <args>` as a child whose output the caller streams. */
-export function spawnGit(cwd: string, args: readonly string[], options: GitRunOptions = {}): ChildProcessWithoutNullStreams {
+export function spawnGit(
+  cwd: string,
+  args: readonly string[],
+  options: GitRunOptions = {},
+): ChildProcessWithoutNullStreams {
   const call = gitInvocation(cwd, args, options);
   return spawn('git', call.args, { cwd, env: call.env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
@@ -112,7 +149,11 @@ function baseEnvironment(inHook: boolean): NodeJS.ProcessEnv {
 function networkSettings(network: NonNullable<GitRunOptions['network']>): Array<readonly [string, string]> {
   if (network === 'https') return [['protocol.https.allow', 'always']];
   // The caller checked the host is loopback (git-clone.ts); git follows no redirect to elsewhere.
-  if (network === 'http-loopback') return [['protocol.http.allow', 'always'], ['http.followRedirects', 'false']];
+  if (network === 'http-loopback')
+    return [
+      ['protocol.http.allow', 'always'],
+      ['http.followRedirects', 'false'],
+    ];
   return [];
 }
 
@@ -123,7 +164,13 @@ const perFolder = new Map<string, Array<readonly [string, string]>>();
 function repositorySettings(cwd: string, env: NodeJS.ProcessEnv): Array<readonly [string, string]> {
   const cached = perFolder.get(cwd);
   if (cached) return cached;
-  const listed = spawnSync('git', ['--no-pager', 'config', '--list', '--name-only', '-z'], { cwd, env, encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  const listed = spawnSync('git', ['--no-pager', 'config', '--list', '--name-only', '-z'], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const settings: Array<readonly [string, string]> = [];
   for (const name of new Set(listed.status === 0 ? listed.stdout.split('\0') : [])) {
     const pattern = BY_PATTERN.find(([test]) => test.test(sectionAndKeyLowered(name)));

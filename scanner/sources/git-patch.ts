@@ -133,7 +133,8 @@ export class PatchParser {
     // A chunk without keyword bytes: no line wholly inside it needs decoding.
     const chunkMayMatch = this.prefilter.bytesMayMatch(chunk);
     // Added lines go on being held while the lines held so far may be part of an encoded run.
-    this.holding = this.prefilter.encodedMayMatch?.(chunk) === true || (this.block !== undefined && this.blockMayMatch());
+    this.holding =
+      this.prefilter.encodedMayMatch?.(chunk) === true || (this.block !== undefined && this.blockMayMatch());
     // A line still open may go on the block once whole (endPendingLine looks at it then).
     if (!this.holding && this.pendingBytes === 0) this.block = undefined;
     let start = 0;
@@ -141,7 +142,14 @@ export class PatchParser {
       const nl = chunk.indexOf(NL, start);
       if (nl === -1) break;
       // The common case, without making a Buffer per line: a hunk line in a chunk with no keyword.
-      if (!chunkMayMatch && !this.holding && this.state === 'hunk' && this.columns === 1 && this.pendingBytes === 0 && this.longMode === 'none') {
+      if (
+        !chunkMayMatch &&
+        !this.holding &&
+        this.state === 'hunk' &&
+        this.columns === 1 &&
+        this.pendingBytes === 0 &&
+        this.longMode === 'none'
+      ) {
         const first = chunk[start];
         if (first === PLUS) {
           const lineNo = this.nextLine++;
@@ -168,7 +176,13 @@ export class PatchParser {
       start = nl + 1;
     }
     // Copied once per chunk at most: the chunk's memory is reused.
-    if (this.fastLine && this.prefilter.encodedOffsets) this.previous = { lineNo: this.fastLine.lineNo, content: Buffer.from(chunk.subarray(this.fastLine.start, this.fastLine.end)), file: this.file!, commit: this.commit };
+    if (this.fastLine && this.prefilter.encodedOffsets)
+      this.previous = {
+        lineNo: this.fastLine.lineNo,
+        content: Buffer.from(chunk.subarray(this.fastLine.start, this.fastLine.end)),
+        file: this.file!,
+        commit: this.commit,
+      };
     this.fastLine = undefined;
     if (start < chunk.length) this.addPending(chunk.subarray(start));
   }
@@ -269,7 +283,10 @@ export class PatchParser {
       return;
     }
     if (line.length === 0) return;
-    if (first === 0x64 /* d */ && (startsWith(line, 'diff --git ') || startsWith(line, 'diff --cc ') || startsWith(line, 'diff --combined '))) {
+    if (
+      first === 0x64 /* d */ &&
+      (startsWith(line, 'diff --git ') || startsWith(line, 'diff --cc ') || startsWith(line, 'diff --combined '))
+    ) {
       this.resetFile();
       this.diffPath = diffGitPath(line.toString('utf8'));
       return;
@@ -350,7 +367,8 @@ export class PatchParser {
     if (!this.count(content.length + 1)) return;
     this.fastLine = undefined;
     if (this.holding) this.hold(lineNo, content);
-    else if (this.prefilter.encodedOffsets) this.previous = { lineNo, content: Buffer.from(content), file: this.file!, commit: this.commit };
+    else if (this.prefilter.encodedOffsets)
+      this.previous = { lineNo, content: Buffer.from(content), file: this.file!, commit: this.commit };
     // mayMatch is false only for a line wholly inside a chunk that holds no keyword.
     if (!mayMatch || !this.prefilter.bytesMayMatch(content)) return;
     this.emit({ text: content.toString('utf8'), file: this.file!, startLine: lineNo, startColumn: 1 }, lineNo);
@@ -359,16 +377,35 @@ export class PatchParser {
   /** Adds an added line to the block of consecutive added lines, starting a new one where they break. */
   private hold(lineNo: number, content: Buffer): void {
     let cutBefore = false;
-    if (this.block && (this.block.next !== lineNo || this.block.file !== this.file || this.block.commit !== this.commit)) this.flushBlock();
+    if (
+      this.block &&
+      (this.block.next !== lineNo || this.block.file !== this.file || this.block.commit !== this.commit)
+    )
+      this.flushBlock();
     else if (this.block && this.block.bytes + content.length + 1 > BLOCK_BYTES) {
       this.flushBlock();
       cutBefore = true;
     }
     if (!this.block) {
-      this.block = { lines: [], bytes: 0, first: lineNo, next: lineNo, file: this.file!, commit: this.commit, cutBefore, mayMatch: false, checked: 0 };
+      this.block = {
+        lines: [],
+        bytes: 0,
+        first: lineNo,
+        next: lineNo,
+        file: this.file!,
+        commit: this.commit,
+        cutBefore,
+        mayMatch: false,
+        checked: 0,
+      };
       // The line before, not held then, may hold the start of a form wrapped onto this one.
       const previous = this.previous;
-      if (previous && previous.lineNo === lineNo - 1 && previous.file === this.file && previous.commit === this.commit) {
+      if (
+        previous &&
+        previous.lineNo === lineNo - 1 &&
+        previous.file === this.file &&
+        previous.commit === this.commit
+      ) {
         this.block.first = previous.lineNo;
         this.block.lines.push(Buffer.concat([previous.content, NEWLINE]));
         this.block.bytes = previous.content.length + 1;
@@ -440,7 +477,9 @@ export class PatchParser {
       this.fileCut = true;
       this.stats.skipped++;
       const where = this.commit ? `${this.commit.commit.slice(0, 12)}:${this.file}` : `${this.file}`;
-      this.options.onWarning?.(`${where}: adds more than --max-file-size ${limit} bytes; the rest of this file's diff is skipped`);
+      this.options.onWarning?.(
+        `${where}: adds more than --max-file-size ${limit} bytes; the rest of this file's diff is skipped`,
+      );
       return false;
     }
     this.stats.bytes += bytes;
@@ -476,7 +515,8 @@ export function diffGitPath(line: string): string | undefined {
   }
   const half = (rest.length - 1) / 2;
   const [left, right] = [rest.slice(0, half), rest.slice(half + 1)];
-  if (Number.isInteger(half) && left.startsWith('a/') && right.startsWith('b/') && left.slice(2) === right.slice(2)) return right.slice(2);
+  if (Number.isInteger(half) && left.startsWith('a/') && right.startsWith('b/') && left.slice(2) === right.slice(2))
+    return right.slice(2);
   // Renamed: `rename to` names it. A path with " b/" in it is ambiguous here, and rare.
   const at = rest.indexOf(' b/');
   return at === -1 ? undefined : rest.slice(at + 3);

@@ -29,7 +29,11 @@ export interface Repo {
   run: GitRunOptions;
 }
 
-export function git(cwd: string, args: readonly string[], options: GitRunOptions = {}): { status: number; stdout: string; stderr: string } {
+export function git(
+  cwd: string,
+  args: readonly string[],
+  options: GitRunOptions = {},
+): { status: number; stdout: string; stderr: string } {
   const run = runGitSync(cwd, args, { ...options, config: [...CONFIG, ...(options.config ?? [])] });
   if (run.error) throw new GitError(`cannot run git: ${run.error.message}`);
   return { status: run.status ?? 128, stdout: run.stdout, stderr: run.stderr };
@@ -37,7 +41,8 @@ export function git(cwd: string, args: readonly string[], options: GitRunOptions
 
 export function openRepo(cwd: string, run: GitRunOptions = {}): Repo {
   const probe = git(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--absolute-git-dir'], run);
-  if (probe.status !== 0) throw new GitError(`not a git repository: ${cwd} (run lfk scan --git, --staged or --pre-push inside one)`);
+  if (probe.status !== 0)
+    throw new GitError(`not a git repository: ${cwd} (run lfk scan --git, --staged or --pre-push inside one)`);
   const [bare, shallow, gitDir] = probe.stdout.trim().split('\n');
   let root = gitDir!;
   if (bare !== 'true') {
@@ -49,14 +54,26 @@ export function openRepo(cwd: string, run: GitRunOptions = {}): Repo {
 
 /** True when `rev` names a commit here. */
 export function isCommit(repo: Repo, rev: string): boolean {
-  return git(repo.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], repo.run).status === 0;
+  return (
+    git(repo.root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], repo.run).status === 0
+  );
 }
 
 /** `git log -p` over the given revisions (`--all`, ranges, `^excluded`…), merges as combined diffs. */
 export function logArgs(revisions: readonly string[], options: readonly string[] = []): string[] {
   // Merges: a dense combined diff (--cc) shows only what the merge itself brought (conflict
   // resolutions, "evil" merges); everything else of a merged branch is in that branch's commits.
-  return ['log', '-p', ...DIFF_OPTIONS, '--diff-merges=dense-combined', FORMAT, ...options, '--end-of-options', ...revisions, '--'];
+  return [
+    'log',
+    '-p',
+    ...DIFF_OPTIONS,
+    '--diff-merges=dense-combined',
+    FORMAT,
+    ...options,
+    '--end-of-options',
+    ...revisions,
+    '--',
+  ];
 }
 
 export function stagedArgs(): string[] {
@@ -64,7 +81,13 @@ export function stagedArgs(): string[] {
 }
 
 /** Streams git's standard output; throws GitError with git's message when it fails. */
-export async function* gitOutput(cwd: string, args: readonly string[], warnings: string[], options: GitRunOptions = {}, signal?: AbortSignal): AsyncGenerator<Buffer> {
+export async function* gitOutput(
+  cwd: string,
+  args: readonly string[],
+  warnings: string[],
+  options: GitRunOptions = {},
+  signal?: AbortSignal,
+): AsyncGenerator<Buffer> {
   const child = spawnGit(cwd, args, { ...options, config: [...CONFIG, ...(options.config ?? [])] });
   // A deadline (the pre-receive timeout) stops git; its output then ends.
   signal?.addEventListener('abort', () => child.kill(), { once: true });
@@ -84,7 +107,10 @@ export async function* gitOutput(cwd: string, args: readonly string[], warnings:
     const code = await exit;
     finished = true;
     const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-    if (code !== 0) throw new GitError(`git ${args.find((arg) => !arg.startsWith('-') && !arg.includes('=')) ?? ''} failed: ${lines.join(' ') || `exit ${code}`}`);
+    if (code !== 0)
+      throw new GitError(
+        `git ${args.find((arg) => !arg.startsWith('-') && !arg.includes('=')) ?? ''} failed: ${lines.join(' ') || `exit ${code}`}`,
+      );
     // Rename-limit notices and the like: worth a word, not a failure.
     for (const line of lines) warnings.push(`git: ${line.replace(/^warning: /, '')}`);
   } finally {
@@ -107,7 +133,13 @@ export interface ReceiveLine {
 
 /** Git's pre-receive lines: `<old sha> <new sha> <ref>`. */
 export function parseReceiveLines(input: string): ReceiveLine[] {
-  return hookLines(input, { mode: '--pre-receive', hook: 'pre-receive', shape: '<old sha> <new sha> <ref>', fields: 3, shas: [0, 1] }).map((parts) => ({
+  return hookLines(input, {
+    mode: '--pre-receive',
+    hook: 'pre-receive',
+    shape: '<old sha> <new sha> <ref>',
+    fields: 3,
+    shas: [0, 1],
+  }).map((parts) => ({
     oldSha: parts[0]!,
     newSha: parts[1]!,
     ref: parts[2]!,
@@ -115,14 +147,19 @@ export function parseReceiveLines(input: string): ReceiveLine[] {
 }
 
 /** The fields of each non-empty line a git hook reads on stdin, checked: so many, shas where shas go. */
-function hookLines(input: string, expected: { mode: string; hook: string; shape: string; fields: number; shas: number[] }): string[][] {
+function hookLines(
+  input: string,
+  expected: { mode: string; hook: string; shape: string; fields: number; shas: number[] },
+): string[][] {
   const lines: string[][] = [];
   for (const raw of input.split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
     const parts = line.split(/\s+/);
     if (parts.length !== expected.fields || expected.shas.some((at) => !/^[0-9a-f]{40,64}$/i.test(parts[at]!))) {
-      throw new GitError(`${expected.mode}: not a line git's ${expected.hook} hook sends: "${line}" (expected ${expected.shape})`);
+      throw new GitError(
+        `${expected.mode}: not a line git's ${expected.hook} hook sends: "${line}" (expected ${expected.shape})`,
+      );
     }
     lines.push(parts);
   }
@@ -134,8 +171,14 @@ function hookLines(input: string, expected: { mode: string; hook: string; shape:
  * pre-receive hook no ref is updated yet, so `--all` is what the repository had before the push;
  * a new branch is scanned from where it leaves existing history, a deletion brings nothing.
  */
-export function receiveRevisions(lines: readonly ReceiveLine[]): { revisions: string[]; options: string[]; notes: string[] } {
-  const notes = lines.filter((line) => ZERO_SHA.test(line.newSha)).map((line) => `${line.ref}: deleted, nothing to scan`);
+export function receiveRevisions(lines: readonly ReceiveLine[]): {
+  revisions: string[];
+  options: string[];
+  notes: string[];
+} {
+  const notes = lines
+    .filter((line) => ZERO_SHA.test(line.newSha))
+    .map((line) => `${line.ref}: deleted, nothing to scan`);
   const revisions = [...new Set(lines.filter((line) => !ZERO_SHA.test(line.newSha)).map((line) => line.newSha))];
   // `--not` flips every following revision until the next `--not`: so it comes in a pair.
   return { revisions, options: revisions.length === 0 ? [] : ['--not', '--all', '--not'], notes };
@@ -157,7 +200,11 @@ export function parsePushLines(input: string): PushLine[] {
  * minus what the remote has (the old remote sha when we have it, every remote-tracking ref of the
  * remote). Deletions push no commits.
  */
-export function pushRevisions(repo: Repo, lines: readonly PushLine[], remote: string | undefined): { revisions: string[]; options: string[]; notes: string[] } {
+export function pushRevisions(
+  repo: Repo,
+  lines: readonly PushLine[],
+  remote: string | undefined,
+): { revisions: string[]; options: string[]; notes: string[] } {
   const include: string[] = [];
   const exclude: string[] = [];
   const notes: string[] = [];
@@ -182,5 +229,11 @@ export function pushRevisions(repo: Repo, lines: readonly PushLine[], remote: st
 function hasRemoteRefs(repo: Repo, remote: string): boolean {
   // A URL (git push file:///…) names no remote-tracking refs; a name without refs excludes nothing.
   if (remote.includes('/') || remote.includes(':')) return false;
-  return git(repo.root, ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/${remote}/`], repo.run).stdout.trim() !== '';
+  return (
+    git(
+      repo.root,
+      ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/${remote}/`],
+      repo.run,
+    ).stdout.trim() !== ''
+  );
 }

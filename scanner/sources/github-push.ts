@@ -60,9 +60,16 @@ function isCut(patch: string, additions: number): boolean {
   return added < additions;
 }
 
-function* patchFragments({ commit, file }: GithubPushFile, patch: string, options: GithubPushOptions): Generator<Fragment, SourceOutcome> {
+function* patchFragments(
+  { commit, file }: GithubPushFile,
+  patch: string,
+  options: GithubPushOptions,
+): Generator<Fragment, SourceOutcome> {
   const fragments: Fragment[] = [];
-  const parser = new PatchParser(options.prefilter, { maxFileSize: options.maxFileSize, onFragment: (fragment) => fragments.push(fragment) });
+  const parser = new PatchParser(options.prefilter, {
+    maxFileSize: options.maxFileSize,
+    onFragment: (fragment) => fragments.push(fragment),
+  });
   parser.beginFile(file.filename, { commit });
   const bytes = Buffer.from(patch);
   parser.push(bytes);
@@ -72,13 +79,20 @@ function* patchFragments({ commit, file }: GithubPushFile, patch: string, option
   return stats.skipped > 0 ? { kind: 'too-large', size: bytes.length } : { kind: 'text', bytes: stats.bytes };
 }
 
-async function* blobFragments({ commit, file }: GithubPushFile, options: GithubPushOptions): AsyncGenerator<Fragment, SourceOutcome> {
+async function* blobFragments(
+  { commit, file }: GithubPushFile,
+  options: GithubPushOptions,
+): AsyncGenerator<Fragment, SourceOutcome> {
   if (!file.sha) return { kind: 'unreadable', reason: 'no patch and no blob' };
   const bytes = await options.readBlob(file.sha, file.filename);
   const opensArchives = (options.archives?.maxArchiveDepth ?? 0) > 0;
   // An archive has limits of its own (--max-archive-bytes, the ratio): the file limit is for the rest.
-  if (!(opensArchives && detectFormat(bytes)) && options.maxFileSize > 0 && bytes.length > options.maxFileSize) return { kind: 'too-large', size: bytes.length };
-  return yield* streamFragments(chunks(bytes, options.chunkBytes ?? CHUNK_BYTES), file.filename, { tags: { commit: { commit } }, opensArchives });
+  if (!(opensArchives && detectFormat(bytes)) && options.maxFileSize > 0 && bytes.length > options.maxFileSize)
+    return { kind: 'too-large', size: bytes.length };
+  return yield* streamFragments(chunks(bytes, options.chunkBytes ?? CHUNK_BYTES), file.filename, {
+    tags: { commit: { commit } },
+    opensArchives,
+  });
 }
 
 function* chunks(bytes: Buffer, size: number): Generator<Buffer> {

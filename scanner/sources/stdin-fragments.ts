@@ -26,7 +26,11 @@ export function streamSource(input: ByteInput, file = STDIN_FILE, options: Strea
   return { file, explicit: true, fragments: () => streamFragments(input, file, options) };
 }
 
-export async function* streamFragments(input: ByteInput, file = STDIN_FILE, options: StreamReadOptions = {}): AsyncGenerator<Fragment, SourceOutcome> {
+export async function* streamFragments(
+  input: ByteInput,
+  file = STDIN_FILE,
+  options: StreamReadOptions = {},
+): AsyncGenerator<Fragment, SourceOutcome> {
   const chunks = asBuffers(input)[Symbol.asyncIterator]();
   let handedOn = false;
   try {
@@ -35,7 +39,10 @@ export async function* streamFragments(input: ByteInput, file = STDIN_FILE, opti
       // Not opened (--max-archive-depth 0): skipped as before, counted as binary.
       if (!options.opensArchives) return { kind: 'binary' };
       handedOn = true;
-      return { kind: 'archive', stream: { chunks: rest(head, chunks, ended), ...(options.tags?.commit && { commit: options.tags.commit }) } };
+      return {
+        kind: 'archive',
+        stream: { chunks: rest(head, chunks, ended), ...(options.tags?.commit && { commit: options.tags.commit }) },
+      };
     }
     const encoding = sniffEncoding(head);
     const splitter = new FragmentSplitter(encoding, file, options.tags);

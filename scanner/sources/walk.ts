@@ -25,19 +25,26 @@ export class MissingPathError extends Error {
  * The files under `paths`, in batches as the walk finds them (so scanning can start before it
  * ends). Every path is checked first: a missing one throws before anything is yielded.
  */
-export async function* walkFiles(paths: readonly string[], options: WalkOptions, warnings: string[]): AsyncGenerator<FileEntry[]> {
+export async function* walkFiles(
+  paths: readonly string[],
+  options: WalkOptions,
+  warnings: string[],
+): AsyncGenerator<FileEntry[]> {
   const targets = paths.map((path) => {
     const absolute = resolve(options.cwd, path);
     try {
       return { path, absolute, stats: lstatSync(absolute) };
     } catch (error) {
-      throw new MissingPathError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(error)}`);
+      throw new MissingPathError(
+        `${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(error)}`,
+      );
     }
   });
   for (const { path, absolute, stats } of targets) {
     if (stats.isDirectory()) yield* walkFolder(absolute, options, warnings);
     else if (stats.isSymbolicLink()) warnings.push(`${path}: symbolic link, not followed`);
-    else if (!stats.isFile()) warnings.push(`${displayPath(absolute, options.cwd)}: not a regular file (${kindOf(stats)}), skipped`);
+    else if (!stats.isFile())
+      warnings.push(`${displayPath(absolute, options.cwd)}: not a regular file (${kindOf(stats)}), skipped`);
     else yield [{ path: absolute, file: displayPath(absolute, options.cwd), explicit: true }];
   }
 }
@@ -71,7 +78,8 @@ async function* walkFolder(folder: string, options: WalkOptions, warnings: strin
     const relBase = relFolder === '' ? '' : `${relFolder}/`;
     // An OCI image layout is one image (scanner/unpack/): its marker file stands for the folder.
     if (isOciImageLayout(entries)) {
-      if (!ignored?.files.has(`${relBase}oci-layout`)) batch.push({ path: `${absolute}${sep}oci-layout`, file: `${prefix}${relBase}oci-layout` });
+      if (!ignored?.files.has(`${relBase}oci-layout`))
+        batch.push({ path: `${absolute}${sep}oci-layout`, file: `${prefix}${relBase}oci-layout` });
       continue;
     }
     for (const entry of entries) {
@@ -115,7 +123,16 @@ async function gitIgnored(folder: string): Promise<Ignored | undefined> {
   const root = findRepoRoot(folder);
   if (!root) return undefined;
   const { runGitSync } = await import('./git-command.js');
-  const listed = runGitSync(root, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory', '--', relative(root, folder) || '.']);
+  const listed = runGitSync(root, [
+    'ls-files',
+    '-z',
+    '--others',
+    '--ignored',
+    '--exclude-standard',
+    '--directory',
+    '--',
+    relative(root, folder) || '.',
+  ]);
   if (listed.status !== 0) return undefined;
   const ignored: Ignored = { files: new Set(), folders: new Set() };
   for (const path of listed.stdout.split('\0')) {

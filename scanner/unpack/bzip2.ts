@@ -10,7 +10,10 @@ const lookahead = (blockSize: number) => 25_000 + 100_000 * blockSize;
 
 export async function* bunzip2(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   // Loaded when first needed, as every unpacking library.
-  const [{ default: bitIterator }, { default: bzip2 }] = await Promise.all([import('unbzip2-stream/lib/bit_iterator.js'), import('unbzip2-stream/lib/bzip2.js')]);
+  const [{ default: bitIterator }, { default: bzip2 }] = await Promise.all([
+    import('unbzip2-stream/lib/bit_iterator.js'),
+    import('unbzip2-stream/lib/bzip2.js'),
+  ]);
   const queue: Buffer[] = [];
   let received = 0;
   let inputDone = false;

@@ -18,7 +18,12 @@ export const DECODERS: Record<Compression, Decoder> = { gzip: gunzip, bzip2: bun
  * entry whose output passes `maxRatio` times the input it has read. A limit hit ends the stream
  * normally and calls `onLimit` once, so the scan keeps what it has.
  */
-export async function* metered(decoder: Decoder, input: AsyncIterable<Buffer>, budget: Budget, onLimit: (message: string) => void): AsyncGenerator<Buffer> {
+export async function* metered(
+  decoder: Decoder,
+  input: AsyncIterable<Buffer>,
+  budget: Budget,
+  onLimit: (message: string) => void,
+): AsyncGenerator<Buffer> {
   let consumed = 0;
   let produced = 0;
   // Counted in 16 KiB steps: a reader that hands over a whole compressed entry at once must not
@@ -42,7 +47,9 @@ export async function* metered(decoder: Decoder, input: AsyncIterable<Buffer>, b
     }
     if (produced > RATIO_FLOOR_BYTES && produced > maxRatio * consumed) {
       budget.cuts++;
-      onLimit(`compression ratio over ${maxRatio}:1 (${produced} bytes from ${consumed}); the rest of it is not scanned`);
+      onLimit(
+        `compression ratio over ${maxRatio}:1 (${produced} bytes from ${consumed}); the rest of it is not scanned`,
+      );
       return;
     }
   }

@@ -18,7 +18,12 @@ export class ImageLayers {
     const base = path.slice(slash + 1);
     if (!base.startsWith(WHITEOUT)) return false;
     if (base === OPAQUE) this.deleted.push({ index, path: folder, opaque: true });
-    else this.deleted.push({ index, path: folder === '' ? base.slice(WHITEOUT.length) : `${folder}/${base.slice(WHITEOUT.length)}`, opaque: false });
+    else
+      this.deleted.push({
+        index,
+        path: folder === '' ? base.slice(WHITEOUT.length) : `${folder}/${base.slice(WHITEOUT.length)}`,
+        opaque: false,
+      });
     return true;
   }
 

@@ -29,7 +29,9 @@ interface ImagePlan {
 /** The first entry's name says "container image": worth the first pass. */
 export function looksLikeImageEntry(name: string): boolean {
   const path = normalizeLayerPath(name);
-  return /^(?:manifest\.json|index\.json|oci-layout|repositories|blobs(?:\/.*)?|[0-9a-f]{64}(?:\/.*|\.json)?)$/.test(path);
+  return /^(?:manifest\.json|index\.json|oci-layout|repositories|blobs(?:\/.*)?|[0-9a-f]{64}(?:\/.*|\.json)?)$/.test(
+    path,
+  );
 }
 
 /** The first entry name of a tar header block (no long-name extensions: those are never image parts). */
@@ -43,11 +45,17 @@ async function openTarBytes(path: string, context: WalkContext, display: string)
   const file = new PeekableStream(createReadStream(path, { highWaterMark: 64 * 1024 }));
   const format = detectFormat(await file.peek(SNIFF_HEAD_BYTES));
   if (!format || !isCompression(format)) return file;
-  return new PeekableStream(metered(DECODERS[format], file, context.budget, (message) => context.warn(`${display}: ${message}`)));
+  return new PeekableStream(
+    metered(DECODERS[format], file, context.budget, (message) => context.warn(`${display}: ${message}`)),
+  );
 }
 
 /** An image tarball's leaves, or undefined when it does not resolve as an image (walk it as a tar). */
-export async function imageTarball(path: string, display: string, context: WalkContext): Promise<AsyncGenerator<UnpackedEntry> | undefined> {
+export async function imageTarball(
+  path: string,
+  display: string,
+  context: WalkContext,
+): Promise<AsyncGenerator<UnpackedEntry> | undefined> {
   const parts = new Map<string, Buffer>();
   let kept = 0;
   let count = 0;
@@ -57,7 +65,13 @@ export async function imageTarball(path: string, display: string, context: WalkC
     for await (const entry of tarEntries(await openTarBytes(path, firstPass, display))) {
       if (++count > context.budget.limits.maxEntries || firstPass.budget.exhausted) break;
       const name = normalizeLayerPath(entry.name);
-      if (entry.type !== 'file' || entry.size > JSON_PART_BYTES || kept + entry.size > JSON_PARTS_TOTAL || !isJsonPart(name)) continue;
+      if (
+        entry.type !== 'file' ||
+        entry.size > JSON_PART_BYTES ||
+        kept + entry.size > JSON_PARTS_TOTAL ||
+        !isJsonPart(name)
+      )
+        continue;
       const chunks: Buffer[] = [];
       for await (const chunk of entry.body) chunks.push(chunk);
       const bytes = Buffer.concat(chunks);
@@ -76,7 +90,12 @@ function isJsonPart(name: string): boolean {
   return name.endsWith('.json') || name.startsWith('blobs/') || name === 'oci-layout' || name === 'repositories';
 }
 
-async function* walkImageTar(path: string, display: string, plan: ImagePlan, context: WalkContext): AsyncGenerator<UnpackedEntry> {
+async function* walkImageTar(
+  path: string,
+  display: string,
+  plan: ImagePlan,
+  context: WalkContext,
+): AsyncGenerator<UnpackedEntry> {
   const image = new ImageLayers();
   yield* configLeaves(display, plan);
   try {
@@ -85,9 +104,16 @@ async function* walkImageTar(path: string, display: string, plan: ImagePlan, con
       const layer = plan.layers.get(normalizeLayerPath(entry.name));
       if (!layer) continue;
       const layerPath = `${display}!${layer.digest}`;
-      yield* walkStream(new PeekableStream(entry.body), layerPath, 1, context, (error) => context.warn(corruptMessage(layerPath, error, 'layer')), {
-        layer: { image, index: layer.index, digest: layer.digest },
-      });
+      yield* walkStream(
+        new PeekableStream(entry.body),
+        layerPath,
+        1,
+        context,
+        (error) => context.warn(corruptMessage(layerPath, error, 'layer')),
+        {
+          layer: { image, index: layer.index, digest: layer.digest },
+        },
+      );
     }
   } catch (error) {
     context.warn(corruptMessage(display, error, 'tar'));
@@ -95,7 +121,11 @@ async function* walkImageTar(path: string, display: string, plan: ImagePlan, con
 }
 
 /** An OCI image-layout folder (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`). */
-export async function* imageFolder(folder: string, display: string, context: WalkContext): AsyncGenerator<UnpackedEntry> {
+export async function* imageFolder(
+  folder: string,
+  display: string,
+  context: WalkContext,
+): AsyncGenerator<UnpackedEntry> {
   const read = (name: string) => {
     try {
       const full = join(folder, name);
@@ -115,17 +145,28 @@ export async function* imageFolder(folder: string, display: string, context: Wal
     if (context.budget.exhausted) return;
     const layerPath = `${display}!${layer.digest}`;
     const stream = new PeekableStream(createReadStream(join(folder, blob), { highWaterMark: 64 * 1024 }));
-    yield* walkStream(stream, layerPath, 1, context, (error) => context.warn(corruptMessage(layerPath, error, 'layer')), {
-      layer: { image, index: layer.index, digest: layer.digest },
-    });
+    yield* walkStream(
+      stream,
+      layerPath,
+      1,
+      context,
+      (error) => context.warn(corruptMessage(layerPath, error, 'layer')),
+      {
+        layer: { image, index: layer.index, digest: layer.digest },
+      },
+    );
   }
 }
 
 function* configLeaves(display: string, plan: ImagePlan): Generator<UnpackedEntry> {
   for (const { digest, bytes } of plan.configs.values()) {
-    yield { path: `${display}!${digest}`, size: bytes.length, chunks: (async function* () {
+    yield {
+      path: `${display}!${digest}`,
+      size: bytes.length,
+      chunks: (async function* () {
         yield bytes;
-      })() };
+      })(),
+    };
   }
 }
 
@@ -145,7 +186,11 @@ function planImage(read: (name: string) => Buffer | undefined): ImagePlan | unde
       item.Layers.forEach((layer: unknown, index: number) => {
         if (typeof layer !== 'string') return;
         const name = normalizeLayerPath(layer);
-        const digest = blobDigest(name) ?? (Array.isArray(diffIds) && typeof diffIds[index] === 'string' ? (diffIds[index] as string) : `layer-${index + 1}`);
+        const digest =
+          blobDigest(name) ??
+          (Array.isArray(diffIds) && typeof diffIds[index] === 'string'
+            ? (diffIds[index] as string)
+            : `layer-${index + 1}`);
         if (!plan.layers.has(name)) plan.layers.set(name, { digest, index });
       });
     }

@@ -16,7 +16,13 @@ declare module 'unbzip2-stream/lib/bzip2.js' {
     /** Reads `BZh` and the level; returns the block size in 100 kB. */
     header(bits: Bits): number;
     /** Decodes one block into `write`; returns the running stream CRC, or null at the stream's end. */
-    decompress(bits: Bits, write: (byte: number) => void, buffer: Int32Array, bufferSize: number, streamCrc: number): number | null;
+    decompress(
+      bits: Bits,
+      write: (byte: number) => void,
+      buffer: Int32Array,
+      bufferSize: number,
+      streamCrc: number,
+    ): number | null;
   };
   export default bzip2;
 }

@@ -29,7 +29,12 @@ export interface ArchiveOptions {
 /** The documented defaults: `--max-archive-depth 4`, `--max-archive-bytes` 1 GiB. */
 export const DEFAULT_ARCHIVE_OPTIONS: ArchiveOptions = { maxArchiveDepth: 4, maxArchiveBytes: 1024 ** 3 };
 
-export async function scanArchive(entry: FileEntry, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {
+export async function scanArchive(
+  entry: FileEntry,
+  finder: Finder,
+  options: ReadOptions,
+  result: FilesResult,
+): Promise<void> {
   const leaves = isOciLayoutMarker(entry.path)
     ? unpackImageFolder(dirname(entry.path), folderDisplay(entry.file), limitsOf(options), result.warnings)
     : unpack({ path: entry.path, file: entry.file }, limitsOf(options), result.warnings);
@@ -37,16 +42,36 @@ export async function scanArchive(entry: FileEntry, finder: Finder, options: Rea
 }
 
 /** A compressed file or archive read as a stream (standard input, a git or GitHub blob). */
-export async function scanArchiveStream(file: string, stream: ArchiveStream, finder: Finder, options: ReadOptions, result: FilesResult): Promise<void> {
+export async function scanArchiveStream(
+  file: string,
+  stream: ArchiveStream,
+  finder: Finder,
+  options: ReadOptions,
+  result: FilesResult,
+): Promise<void> {
   const tags: FragmentTags = stream.commit ? { commit: stream.commit } : {};
-  await scanLeaves(unpackStream(stream.chunks, file, limitsOf(options), result.warnings), file, finder, options, result, tags);
+  await scanLeaves(
+    unpackStream(stream.chunks, file, limitsOf(options), result.warnings),
+    file,
+    finder,
+    options,
+    result,
+    tags,
+  );
 }
 
 function limitsOf(options: ReadOptions): Partial<UnpackLimits> {
   return { maxDepth: options.archives?.maxArchiveDepth ?? 0, maxBytes: options.archives?.maxArchiveBytes ?? Infinity };
 }
 
-async function scanLeaves(leaves: AsyncIterable<UnpackedEntry>, archive: string, finder: Finder, options: ReadOptions, result: FilesResult, tags: FragmentTags): Promise<void> {
+async function scanLeaves(
+  leaves: AsyncIterable<UnpackedEntry>,
+  archive: string,
+  finder: Finder,
+  options: ReadOptions,
+  result: FilesResult,
+  tags: FragmentTags,
+): Promise<void> {
   // Whether a later image layer deleted a file is known only once every layer has been read.
   const inLayers: Array<{ finding: Finding; leaf: UnpackedEntry }> = [];
   for await (const leaf of leaves) {
@@ -58,9 +83,19 @@ async function scanLeaves(leaves: AsyncIterable<UnpackedEntry>, archive: string,
 }
 
 /** A leaf is read as a stream is: text or binary by its first bytes, cut at --max-file-size (the size an archive claims is not trusted). */
-async function scanLeaf(leaf: UnpackedEntry, finder: Finder, options: ReadOptions, result: FilesResult, tags: FragmentTags): Promise<Finding[]> {
+async function scanLeaf(
+  leaf: UnpackedEntry,
+  finder: Finder,
+  options: ReadOptions,
+  result: FilesResult,
+  tags: FragmentTags,
+): Promise<Finding[]> {
   const found: Finding[] = [];
-  const fragments = streamFragments(leaf.chunks, leaf.path, { maxBytes: options.maxFileSize, onWarning: (message) => result.warnings.push(message), tags });
+  const fragments = streamFragments(leaf.chunks, leaf.path, {
+    maxBytes: options.maxFileSize,
+    onWarning: (message) => result.warnings.push(message),
+    tags,
+  });
   try {
     let step = await fragments.next();
     for (; !step.done; step = await fragments.next()) found.push(...finder.findings(step.value, result.warnings));

@@ -24,7 +24,8 @@ export async function* tarEntries(input: AsyncIterable<Buffer>): AsyncGenerator<
   const writer = (async () => {
     try {
       for (let step = await iterator.next(); !step.done && !stopped; step = await iterator.next()) {
-        if (!extract.write(step.value)) await new Promise<void>((resolve) => extract.once('drain', resolve).once('close', resolve));
+        if (!extract.write(step.value))
+          await new Promise<void>((resolve) => extract.once('drain', resolve).once('close', resolve));
         if (extract.destroyed) return;
       }
       (extract as unknown as NodeJS.WritableStream).end();

@@ -9,7 +9,11 @@ import { sliced } from './byte-stream.js';
 /** Output held before the stream is paused. */
 const HELD_BYTES = 1 << 20;
 
-export async function* pumpTransform(input: AsyncIterable<Buffer>, stream: Transform, sliceBytes: number): AsyncGenerator<Buffer> {
+export async function* pumpTransform(
+  input: AsyncIterable<Buffer>,
+  stream: Transform,
+  sliceBytes: number,
+): AsyncGenerator<Buffer> {
   const out: Buffer[] = [];
   let held = 0;
   let ended = false;

@@ -24,7 +24,11 @@ export interface UnpackTarget {
  * The leaf entries of a compressed file or archive, depth first, in archive order. Never throws:
  * an unreadable part is a warning, and the walk goes on with what follows it.
  */
-export async function* unpack(target: UnpackTarget, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
+export async function* unpack(
+  target: UnpackTarget,
+  limits: Partial<UnpackLimits>,
+  warnings: string[],
+): AsyncGenerator<UnpackedEntry> {
   const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
   if (context.budget.limits.maxDepth <= 0) return;
   try {
@@ -43,10 +47,18 @@ export async function* unpack(target: UnpackTarget, limits: Partial<UnpackLimits
         yield* image;
         return;
       }
-      yield* walkStream(new PeekableStream(createReadStream(target.path, { highWaterMark: 64 * 1024 })), target.file, 0, context, (error) => context.warn(corruptMessage(target.file, error, format)));
+      yield* walkStream(
+        new PeekableStream(createReadStream(target.path, { highWaterMark: 64 * 1024 })),
+        target.file,
+        0,
+        context,
+        (error) => context.warn(corruptMessage(target.file, error, format)),
+      );
       return;
     }
-    yield* walkStream(file, target.file, 0, context, (error) => context.warn(corruptMessage(target.file, error, format ?? 'file')));
+    yield* walkStream(file, target.file, 0, context, (error) =>
+      context.warn(corruptMessage(target.file, error, format ?? 'file')),
+    );
   } catch (error) {
     context.warn(corruptMessage(target.file, error, 'archive'));
   }
@@ -58,18 +70,30 @@ export async function* unpack(target: UnpackTarget, limits: Partial<UnpackLimits
  * directory is at its end, and an image tarball is walked as the tar it is (its layers are opened
  * as archives; naming them by digest and telling deleted files needs the file on disk).
  */
-export async function* unpackStream(chunks: AsyncIterable<Buffer>, file: string, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
+export async function* unpackStream(
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+  limits: Partial<UnpackLimits>,
+  warnings: string[],
+): AsyncGenerator<UnpackedEntry> {
   const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
   if (context.budget.limits.maxDepth <= 0) return;
   try {
-    yield* walkStream(new PeekableStream(chunks), file, 0, context, (error) => context.warn(corruptMessage(file, error, 'file')));
+    yield* walkStream(new PeekableStream(chunks), file, 0, context, (error) =>
+      context.warn(corruptMessage(file, error, 'file')),
+    );
   } catch (error) {
     context.warn(corruptMessage(file, error, 'archive'));
   }
 }
 
 /** An OCI image-layout folder, given its `oci-layout` file's folder. */
-export async function* unpackImageFolder(folder: string, display: string, limits: Partial<UnpackLimits>, warnings: string[]): AsyncGenerator<UnpackedEntry> {
+export async function* unpackImageFolder(
+  folder: string,
+  display: string,
+  limits: Partial<UnpackLimits>,
+  warnings: string[],
+): AsyncGenerator<UnpackedEntry> {
   const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
   if (context.budget.limits.maxDepth <= 0) return;
   try {

@@ -52,8 +52,10 @@ class FormatError extends Error {
   }
 }
 
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
-const asFormatError = (format: string, error: unknown) => (error instanceof FormatError ? error : new FormatError(format, reasonOf(error)));
+const reasonOf = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+const asFormatError = (format: string, error: unknown) =>
+  error instanceof FormatError ? error : new FormatError(format, reasonOf(error));
 
 /** A decoder whose failures say their format. */
 function named(format: string, decoder: Decoder): Decoder {
@@ -108,7 +110,11 @@ export async function* walkStream(
   }
   try {
     if (isCompression(format)) {
-      const decoded = new PeekableStream(metered(named(format, DECODERS[format]), stream, context.budget, (message) => context.warn(`${path}: ${message}`)));
+      const decoded = new PeekableStream(
+        metered(named(format, DECODERS[format]), stream, context.budget, (message) =>
+          context.warn(`${path}: ${message}`),
+        ),
+      );
       const inner = detectFormat(await decoded.peek(SNIFF_HEAD_BYTES));
       const innerError = (error: unknown) => context.warn(corruptMessage(path, error, format));
       // A compressed tar is one archive (tar.gz, tgz, tar.zst…); anything else in it is a level further.
@@ -127,7 +133,12 @@ export async function* walkStream(
 }
 
 /** The leaf: its chunks never throw (a failure is reported through `onError` and ends them). */
-function leaf(path: string, stream: PeekableStream, onError: (error: unknown) => void, extra: { size?: number; layer?: LayerScope; entryPath?: string }): UnpackedEntry {
+function leaf(
+  path: string,
+  stream: PeekableStream,
+  onError: (error: unknown) => void,
+  extra: { size?: number; layer?: LayerScope; entryPath?: string },
+): UnpackedEntry {
   const entry: UnpackedEntry = {
     path,
     chunks: {
@@ -150,7 +161,13 @@ function leaf(path: string, stream: PeekableStream, onError: (error: unknown) =>
   return entry;
 }
 
-export async function* walkTar(stream: AsyncIterable<Buffer>, path: string, depth: number, context: WalkContext, layer?: LayerScope): AsyncGenerator<UnpackedEntry> {
+export async function* walkTar(
+  stream: AsyncIterable<Buffer>,
+  path: string,
+  depth: number,
+  context: WalkContext,
+  layer?: LayerScope,
+): AsyncGenerator<UnpackedEntry> {
   const { limits } = context.budget;
   const cutsBefore = context.budget.cuts;
   let count = 0;
@@ -166,10 +183,17 @@ export async function* walkTar(stream: AsyncIterable<Buffer>, path: string, dept
       const name = layer ? normalizeLayerPath(entry.name) : entry.name;
       if (layer && !layer.within && layer.image.recordWhiteout(layer.index, name)) continue;
       const scope = layer && { ...layer, within: layer.within ?? name };
-      yield* walkStream(new PeekableStream(entry.body), `${path}!${entry.name}`, depth, context, (error) => (entryFailure ??= error), {
-        size: entry.size,
-        ...(scope && { layer: scope, entryPath: name }),
-      });
+      yield* walkStream(
+        new PeekableStream(entry.body),
+        `${path}!${entry.name}`,
+        depth,
+        context,
+        (error) => (entryFailure ??= error),
+        {
+          size: entry.size,
+          ...(scope && { layer: scope, entryPath: name }),
+        },
+      );
     }
     if (entryFailure) throw entryFailure;
   } catch (error) {
@@ -180,13 +204,22 @@ export async function* walkTar(stream: AsyncIterable<Buffer>, path: string, dept
 
 /** Raw zip entry bytes to plain bytes, by compression method. */
 const ZIP_METHODS: Record<number, { format: string; decoder: Decoder }> = {
-  8: { format: 'deflate', decoder: (input) => pumpTransform(input, createInflateRaw({ chunkSize: 64 * 1024 }), 16 * 1024) },
+  8: {
+    format: 'deflate',
+    decoder: (input) => pumpTransform(input, createInflateRaw({ chunkSize: 64 * 1024 }), 16 * 1024),
+  },
   12: { format: 'bzip2', decoder: DECODERS.bzip2 },
   93: { format: 'zstd', decoder: DECODERS.zstd },
 };
 
 /** A zip inside another archive: held in memory (bounded), then read like a file. */
-async function* walkNestedZip(stream: PeekableStream, path: string, depth: number, context: WalkContext, layer?: LayerScope): AsyncGenerator<UnpackedEntry> {
+async function* walkNestedZip(
+  stream: PeekableStream,
+  path: string,
+  depth: number,
+  context: WalkContext,
+  layer?: LayerScope,
+): AsyncGenerator<UnpackedEntry> {
   const { budget } = context;
   const room = budget.limits.maxNestedZipBytes - budget.heldZipBytes;
   const parts: Buffer[] = [];
@@ -194,7 +227,9 @@ async function* walkNestedZip(stream: PeekableStream, path: string, depth: numbe
   for await (const chunk of stream) {
     held += chunk.length;
     if (held > room) {
-      context.warn(`${path}: zip inside an archive over ${budget.limits.maxNestedZipBytes} bytes (it is read from memory), not opened`);
+      context.warn(
+        `${path}: zip inside an archive over ${budget.limits.maxNestedZipBytes} bytes (it is read from memory), not opened`,
+      );
       return;
     }
     parts.push(chunk);
@@ -207,7 +242,13 @@ async function* walkNestedZip(stream: PeekableStream, path: string, depth: numbe
   }
 }
 
-export async function* walkZip(source: { path: string } | { buffer: Buffer }, path: string, depth: number, context: WalkContext, layer?: LayerScope): AsyncGenerator<UnpackedEntry> {
+export async function* walkZip(
+  source: { path: string } | { buffer: Buffer },
+  path: string,
+  depth: number,
+  context: WalkContext,
+  layer?: LayerScope,
+): AsyncGenerator<UnpackedEntry> {
   const { limits } = context.budget;
   let zip;
   try {
@@ -217,7 +258,8 @@ export async function* walkZip(source: { path: string } | { buffer: Buffer }, pa
     return;
   }
   try {
-    if (zip.entryCount > limits.maxEntries) context.warn(`${path}: ${zip.entryCount} entries, more than ${limits.maxEntries}; the rest are not scanned`);
+    if (zip.entryCount > limits.maxEntries)
+      context.warn(`${path}: ${zip.entryCount} entries, more than ${limits.maxEntries}; the rest are not scanned`);
     let count = 0;
     for await (const entry of zip.entries()) {
       if (context.budget.exhausted || ++count > limits.maxEntries) return;
@@ -240,9 +282,16 @@ export async function* walkZip(source: { path: string } | { buffer: Buffer }, pa
         report(error);
         continue;
       }
-      const bytes = method ? metered(named(method.format, method.decoder), raw, context.budget, (message) => context.warn(`${entryPath}: ${message}`)) : raw;
+      const bytes = method
+        ? metered(named(method.format, method.decoder), raw, context.budget, (message) =>
+            context.warn(`${entryPath}: ${message}`),
+          )
+        : raw;
       const scope = layer && { ...layer, within: layer.within ?? entry.name };
-      yield* walkStream(new PeekableStream(bytes), entryPath, depth, context, report, { size: entry.size, ...(scope && { layer: scope }) });
+      yield* walkStream(new PeekableStream(bytes), entryPath, depth, context, report, {
+        size: entry.size,
+        ...(scope && { layer: scope }),
+      });
     }
   } catch (error) {
     context.warn(corruptMessage(path, error, 'zip'));

@@ -34,7 +34,13 @@ export interface ZipArchive {
   close(): void;
 }
 
-const OPTIONS: Options = { lazyEntries: true, decodeStrings: false, autoClose: false, validateEntrySizes: false, strictFileNames: false };
+const OPTIONS: Options = {
+  lazyEntries: true,
+  decodeStrings: false,
+  autoClose: false,
+  validateEntrySizes: false,
+  strictFileNames: false,
+};
 
 type Bytes = { fd: number } | { buffer: Buffer };
 
@@ -45,7 +51,8 @@ export async function openZip(source: { path: string } | { buffer: Buffer }): Pr
     // Loaded when first needed, as every unpacking library.
     const { default: yauzl } = await import('yauzl');
     zip = await new Promise<ZipFile>((resolve, reject) => {
-      const done = (error: Error | null, file?: ZipFile) => (error || !file ? reject(error ?? new Error('no zip file')) : resolve(file));
+      const done = (error: Error | null, file?: ZipFile) =>
+        error || !file ? reject(error ?? new Error('no zip file')) : resolve(file);
       if ('fd' in bytes) yauzl.fromFd(bytes.fd, OPTIONS, done);
       else yauzl.fromBuffer(bytes.buffer, OPTIONS, done);
     });
@@ -101,7 +108,12 @@ async function* entries(zip: ZipFile, bytes: Bytes): AsyncGenerator<ZipEntry> {
       method: entry.compressionMethod,
       encrypted: entry.isEncrypted(),
       directory: name.endsWith('/'),
-      raw: async () => byteRange(bytes, (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart, entry.compressedSize),
+      raw: async () =>
+        byteRange(
+          bytes,
+          (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart,
+          entry.compressedSize,
+        ),
     };
   }
 }

@@ -27,7 +27,11 @@ function importsOf(file: string): Import[] {
   const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
   return importedFiles.map(({ fileName }) => ({
     from: file,
-    to: fileName.startsWith('.') ? relative(ROOT, join(ROOT, dirname(file), fileName)).split('\\').join('/') : fileName,
+    to: fileName.startsWith('.')
+      ? relative(ROOT, join(ROOT, dirname(file), fileName))
+          .split('\\')
+          .join('/')
+      : fileName,
   }));
 }
 
@@ -39,7 +43,12 @@ function inside(path: string, ...folders: string[]): boolean {
 
 /** The imports of files in `from` that reach into `to`, except the allowed targets. */
 function crossing(from: string[], to: string[], allowed: string[] = []): string[] {
-  return ALL.filter((edge) => inside(edge.from, ...from) && inside(edge.to, ...to) && !allowed.some((target) => edge.to.replace(/\.js$/, '') === target))
+  return ALL.filter(
+    (edge) =>
+      inside(edge.from, ...from) &&
+      inside(edge.to, ...to) &&
+      !allowed.some((target) => edge.to.replace(/\.js$/, '') === target),
+  )
     .map((edge) => `${edge.from} imports ${edge.to}`)
     .sort();
 }

@@ -50,11 +50,16 @@ describe('key format properties', () => {
     // CRC-32 detects every single-byte error and the base62 checksum is one-to-one on 32 bits,
     // so no change of one character can keep a valid checksum, whatever the character.
     fc.assert(
-      fc.property(wellFormedKey, fc.nat(KEY_LENGTH - 1), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), (key, at, replacement) => {
-        fc.pre(key[at] !== replacement);
-        const changed = key.slice(0, at) + replacement + key.slice(at + 1);
-        expect(isWellFormedKey(changed), changed).toBe(false);
-      }),
+      fc.property(
+        wellFormedKey,
+        fc.nat(KEY_LENGTH - 1),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+        (key, at, replacement) => {
+          fc.pre(key[at] !== replacement);
+          const changed = key.slice(0, at) + replacement + key.slice(at + 1);
+          expect(isWellFormedKey(changed), changed).toBe(false);
+        },
+      ),
       RUNS,
     );
   });
@@ -134,10 +139,18 @@ describe('reading the key from request headers', () => {
     const spaces = fc.string({ unit: fc.constantFrom(' ', '\t'), maxLength: 3 });
     const bearer = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'BeArEr');
     fc.assert(
-      fc.property(wellFormedKey, bearer, spaces, spaces, spaces, fc.boolean(), (key, word, lead, gap, trail, alsoApiKey) => {
-        const verdict = readCredentials(`${lead}${word} ${gap}${key}${trail}`, alsoApiKey ? key : undefined);
-        expect(verdict).toEqual({ kind: 'token', token: key });
-      }),
+      fc.property(
+        wellFormedKey,
+        bearer,
+        spaces,
+        spaces,
+        spaces,
+        fc.boolean(),
+        (key, word, lead, gap, trail, alsoApiKey) => {
+          const verdict = readCredentials(`${lead}${word} ${gap}${key}${trail}`, alsoApiKey ? key : undefined);
+          expect(verdict).toEqual({ kind: 'token', token: key });
+        },
+      ),
       RUNS,
     );
   });

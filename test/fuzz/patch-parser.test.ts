@@ -19,7 +19,11 @@ beforeAll(async () => {
 function parse(patch: Buffer, chunkSizes: number[]): { findings: Finding[]; warnings: string[] } {
   const findings: Finding[] = [];
   const warnings: string[] = [];
-  const parser = new PatchParser(detector, { maxFileSize: 0, onFragment: (f) => findings.push(...detector.detect(f)), onWarning: (w) => warnings.push(w) });
+  const parser = new PatchParser(detector, {
+    maxFileSize: 0,
+    onFragment: (f) => findings.push(...detector.detect(f)),
+    onWarning: (w) => warnings.push(w),
+  });
   let at = 0;
   for (let turn = 0; at < patch.length; turn++) {
     const size = chunkSizes[turn % chunkSizes.length]!;
@@ -31,17 +35,39 @@ function parse(patch: Buffer, chunkSizes: number[]): { findings: Finding[]; warn
 }
 
 // Small chunks most of the time: cuts inside lines, keys and headers are what can go wrong.
-const chunkSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 5000 })), { minLength: 1, maxLength: 5 });
+const chunkSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 5000 })), {
+  minLength: 1,
+  maxLength: 5,
+});
 
 // Lines a patch stream is made of, well-formed or not, plus noise.
 const patchLine = fc.oneof(
-  fc.constantFrom('diff --git a/x b/x', 'diff --cc m.txt', 'diff --combined m.txt', '--- a/x', '+++ b/x', '+++ /dev/null', '+++ "b/q\\"\\303\\274"', '+++ "b/unterminated\\',
-    'Binary files a/x and b/x differ', 'GIT binary patch', '\\ No newline at end of file', '@@ -1 +1 @@', '@@@ -1,2 -1,2 +1,3 @@@', '@@ -0,0 +99999999999999999999 @@', '@@ broken', '@@@@ -1 +2 @@@@', ''),
+  fc.constantFrom(
+    'diff --git a/x b/x',
+    'diff --cc m.txt',
+    'diff --combined m.txt',
+    '--- a/x',
+    '+++ b/x',
+    '+++ /dev/null',
+    '+++ "b/q\\"\\303\\274"',
+    '+++ "b/unterminated\\',
+    'Binary files a/x and b/x differ',
+    'GIT binary patch',
+    '\\ No newline at end of file',
+    '@@ -1 +1 @@',
+    '@@@ -1,2 -1,2 +1,3 @@@',
+    '@@ -0,0 +99999999999999999999 @@',
+    '@@ broken',
+    '@@@@ -1 +2 @@@@',
+    '',
+  ),
   fc.string({ unit: 'binary', maxLength: 60 }).map((text) => `+${text}`),
   fc.string({ unit: 'binary', maxLength: 60 }).map((text) => `++${text}`),
   fc.string({ unit: 'binary', maxLength: 60 }).map((text) => `-${text}`),
   fc.string({ unit: 'binary', maxLength: 60 }),
-  fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 10 })).map(([sha, author]) => `\0${sha}\0${author}\0a@b.c\x002026-01-01T00:00:00+00:00`),
+  fc
+    .tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 10 }))
+    .map(([sha, author]) => `\0${sha}\0${author}\0a@b.c\x002026-01-01T00:00:00+00:00`),
   fc.constant(`+key=${generateKey()}`),
 );
 
@@ -90,7 +116,13 @@ describe('git patch parser properties', () => {
           const key = generateKey();
           const target = pickHunk % hunks.length;
           const targetLine = pickLine % hunks[target]!.added.length;
-          const lines = [`\0${sha}\0Ada\0ada@example.com\x002026-01-01T00:00:00+00:00`, '', `diff --git a/${path}.txt b/${path}.txt`, `--- a/${path}.txt`, `+++ b/${path}.txt`];
+          const lines = [
+            `\0${sha}\0Ada\0ada@example.com\x002026-01-01T00:00:00+00:00`,
+            '',
+            `diff --git a/${path}.txt b/${path}.txt`,
+            `--- a/${path}.txt`,
+            `+++ b/${path}.txt`,
+          ];
           let expected: { line: number; column: number } | undefined;
           hunks.forEach((h, index) => {
             lines.push(`@@ -${h.start},${h.removed.length} +${h.start},${h.added.length} @@`);
@@ -103,9 +135,15 @@ describe('git patch parser properties', () => {
             });
           });
           const { findings } = parse(Buffer.from(`${lines.join('\n')}\n`), sizes);
-          expect(findings.map((f) => ({ file: f.file, line: f.line, column: f.column, secret: f.secret, commit: f.commit?.commit }))).toEqual([
-            { file: `${path}.txt`, ...expected, secret: key, commit: sha },
-          ]);
+          expect(
+            findings.map((f) => ({
+              file: f.file,
+              line: f.line,
+              column: f.column,
+              secret: f.secret,
+              commit: f.commit?.commit,
+            })),
+          ).toEqual([{ file: `${path}.txt`, ...expected, secret: key, commit: sha }]);
         },
       ),
       { seed: FUZZ_SEED, numRuns: 1000 },
@@ -114,14 +152,21 @@ describe('git patch parser properties', () => {
 
   it('a key anywhere in an added line longer than LONG_LINE_BYTES (streamed in pieces) is found (25 runs: 1–2 MiB each)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: LONG_LINE_BYTES - 100, max: 2 * LONG_LINE_BYTES }), fc.nat(), fc.integer({ min: 1000, max: 300_000 }), (length, offset, chunk) => {
-        const key = generateKey();
-        const before = offset % length;
-        const line = `${'a'.repeat(before)} ${key} ${'b'.repeat(length - before)}`;
-        const patch = Buffer.from(`\0${'c'.repeat(40)}\0Ada\0ada@example.com\x002026-01-01T00:00:00+00:00\ndiff --git a/big.txt b/big.txt\n+++ b/big.txt\n@@ -0,0 +7 @@\n+${line}\n+after\n`);
-        const { findings } = parse(patch, [chunk]);
-        expect(findings.map((f) => [f.file, f.line, f.column, f.secret])).toEqual([['big.txt', 7, before + 2, key]]);
-      }),
+      fc.property(
+        fc.integer({ min: LONG_LINE_BYTES - 100, max: 2 * LONG_LINE_BYTES }),
+        fc.nat(),
+        fc.integer({ min: 1000, max: 300_000 }),
+        (length, offset, chunk) => {
+          const key = generateKey();
+          const before = offset % length;
+          const line = `${'a'.repeat(before)} ${key} ${'b'.repeat(length - before)}`;
+          const patch = Buffer.from(
+            `\0${'c'.repeat(40)}\0Ada\0ada@example.com\x002026-01-01T00:00:00+00:00\ndiff --git a/big.txt b/big.txt\n+++ b/big.txt\n@@ -0,0 +7 @@\n+${line}\n+after\n`,
+          );
+          const { findings } = parse(patch, [chunk]);
+          expect(findings.map((f) => [f.file, f.line, f.column, f.secret])).toEqual([['big.txt', 7, before + 2, key]]);
+        },
+      ),
       { seed: FUZZ_SEED, numRuns: 25 },
     );
   });

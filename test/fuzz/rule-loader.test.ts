@@ -36,11 +36,58 @@ async function loadError(text: string): Promise<string | null> {
 // Pieces of regex syntax, RE2's and others' (look-around, backreferences, possessive and
 // atomic groups, named groups of other flavours, unbalanced brackets, bad ranges, huge counts).
 const regexPiece = fc.constantFrom(
-  'lfk_sk_', '[0-9A-Za-z]', '{40}', '{2,}', '{1001}', '(', ')', '(?:', '(?i)', '(?P<name>', '(?<name>', '(?=', '(?!', '(?<=', '(?<!',
-  '(?>', '\\1', '\\k<name>', '*', '+', '?', '*+', '++', '|', '^', '$', '\\b', '\\d', '\\p{L}', '\\p{Nope}', '\\Q', '\\E', '[', ']',
-  '[z-a]', '[^', '\\', '.', '\\x{110000}', '\\C', '\\z', '\\Z', '(?m)', '(?s)', '(?U)', '(?x)', 'a',
+  'lfk_sk_',
+  '[0-9A-Za-z]',
+  '{40}',
+  '{2,}',
+  '{1001}',
+  '(',
+  ')',
+  '(?:',
+  '(?i)',
+  '(?P<name>',
+  '(?<name>',
+  '(?=',
+  '(?!',
+  '(?<=',
+  '(?<!',
+  '(?>',
+  '\\1',
+  '\\k<name>',
+  '*',
+  '+',
+  '?',
+  '*+',
+  '++',
+  '|',
+  '^',
+  '$',
+  '\\b',
+  '\\d',
+  '\\p{L}',
+  '\\p{Nope}',
+  '\\Q',
+  '\\E',
+  '[',
+  ']',
+  '[z-a]',
+  '[^',
+  '\\',
+  '.',
+  '\\x{110000}',
+  '\\C',
+  '\\z',
+  '\\Z',
+  '(?m)',
+  '(?s)',
+  '(?U)',
+  '(?x)',
+  'a',
 );
-const regex = fc.oneof(fc.array(regexPiece, { minLength: 1, maxLength: 8 }).map((pieces) => pieces.join('')), fc.string({ unit: 'binary', minLength: 1 }));
+const regex = fc.oneof(
+  fc.array(regexPiece, { minLength: 1, maxLength: 8 }).map((pieces) => pieces.join('')),
+  fc.string({ unit: 'binary', minLength: 1 }),
+);
 
 describe('rule loader properties', () => {
   it('garbled bytes and mutations of the built-in rule file load or fail naming the file (1000 runs)', async () => {
@@ -50,9 +97,14 @@ describe('rule loader properties', () => {
         fc.oneof(
           fc.string({ unit: 'binary' }),
           fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
-          fc.array(mutation, { minLength: 1, maxLength: 4 }).map((cuts) =>
-            cuts.reduce((text, [at, remove, insert]) => text.slice(0, at) + insert + text.slice(at + remove), BUILTIN_TEXT),
-          ),
+          fc
+            .array(mutation, { minLength: 1, maxLength: 4 })
+            .map((cuts) =>
+              cuts.reduce(
+                (text, [at, remove, insert]) => text.slice(0, at) + insert + text.slice(at + remove),
+                BUILTIN_TEXT,
+              ),
+            ),
         ),
         async (text) => {
           await loadError(text);
@@ -87,10 +139,28 @@ describe('rule loader properties', () => {
       fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), { maxLength: 3 }),
       fc.dictionary(fc.constantFrom('regexes', 'paths', 'x'), fc.array(fc.string({ maxLength: 6 }), { maxLength: 2 })),
     );
-    const field = fc.constantFrom('id', 'regex', 'keywords', 'secretGroup', 'entropy', 'path', 'tags', 'allowlists', 'validate', 'revocable', 'samples', 'bogus');
+    const field = fc.constantFrom(
+      'id',
+      'regex',
+      'keywords',
+      'secretGroup',
+      'entropy',
+      'path',
+      'tags',
+      'allowlists',
+      'validate',
+      'revocable',
+      'samples',
+      'bogus',
+    );
     await fc.assert(
       fc.asyncProperty(field, value, async (name, fieldValue) => {
-        const rule: Record<string, unknown> = { id: 'typed', regex: 'typed_([a-z]{8})', keywords: ['typed_'], [name]: fieldValue };
+        const rule: Record<string, unknown> = {
+          id: 'typed',
+          regex: 'typed_([a-z]{8})',
+          keywords: ['typed_'],
+          [name]: fieldValue,
+        };
         const message = await loadError(stringify({ rules: [rule] }));
         if (message === null) return;
         // The rule is named by its id, or by its place when the id itself is the problem.
@@ -103,6 +173,8 @@ describe('rule loader properties', () => {
   it('regression (found by the first property): a bad regex in a global allowlist names its file', async () => {
     // Before: "global allowlists[1]: field …", without the file, and counting the built-in lists.
     const message = await loadError(`[[allowlists]]\npaths = ['''Cargo\\E.lock''']\n`);
-    expect(message).toBe(`${file}: allowlists[0]: field "paths[0]": not a valid RE2 regex (invalid escape sequence: \\E)`);
+    expect(message).toBe(
+      `${file}: allowlists[0]: field "paths[0]": not a valid RE2 regex (invalid escape sequence: \\E)`,
+    );
   });
 });

@@ -34,28 +34,48 @@ function* cutInto(bytes: Buffer, cuts: readonly number[]): Generator<Buffer> {
 async function scanStreamed(bytes: Buffer, cuts: readonly number[]): Promise<FilesResult> {
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`scan of ${bytes.length} bytes did not end within ${SCAN_MS} ms`)), SCAN_MS)));
+  const timeout = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(
+        () => reject(new Error(`scan of ${bytes.length} bytes did not end within ${SCAN_MS} ms`)),
+        SCAN_MS,
+      )),
+  );
   try {
-    await Promise.race([scanSource(streamSource(cutInto(bytes, cuts), 'input', { opensArchives: true }), finder, result, { maxFileSize: 0, archives }), timeout]);
+    await Promise.race([
+      scanSource(streamSource(cutInto(bytes, cuts), 'input', { opensArchives: true }), finder, result, {
+        maxFileSize: 0,
+        archives,
+      }),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
   return result;
 }
 
-const places = (result: FilesResult) => result.findings.map((f) => [f.file, f.line, f.column, f.secret, f.binary ?? false]);
+const places = (result: FilesResult) =>
+  result.findings.map((f) => [f.file, f.line, f.column, f.secret, f.binary ?? false]);
 
 it('a key in random binary bytes: found once, at its byte place, however the stream is cut', async () => {
   const key = generateKey();
   await fc.assert(
     fc.asyncProperty(
       // Bytes that cannot touch the key as letters or digits, so the key is the only match.
-      fc.uint8Array({ minLength: 1, maxLength: 20_000 }).map((bytes) => Buffer.from(bytes.map((byte) => (/[0-9A-Za-z]/.test(String.fromCharCode(byte)) ? 0 : byte)))),
+      fc
+        .uint8Array({ minLength: 1, maxLength: 20_000 })
+        .map((bytes) => Buffer.from(bytes.map((byte) => (/[0-9A-Za-z]/.test(String.fromCharCode(byte)) ? 0 : byte)))),
       fc.nat(),
       fc.array(fc.nat(), { maxLength: 8 }),
       async (noise, at, cuts) => {
         const offset = at % (noise.length + 1);
-        const bytes = Buffer.concat([Buffer.from([0]), noise.subarray(0, offset), Buffer.from(key), noise.subarray(offset)]);
+        const bytes = Buffer.concat([
+          Buffer.from([0]),
+          noise.subarray(0, offset),
+          Buffer.from(key),
+          noise.subarray(offset),
+        ]);
         const before = bytes.subarray(0, offset + 1);
         const line = before.filter((byte) => byte === 0x0a).length + 1;
         const column = before.length - (before.lastIndexOf(0x0a) + 1) + 1;
@@ -76,20 +96,29 @@ describeWithTools('fuzz: archives as streams', { timeout: 300_000 }, () => {
   beforeAll(() => {
     write(dir, { 'src/conf/prod.env': envText(key), 'src/readme.md': '# readme\n'.repeat(50) });
     const src = join(dir, 'src');
-    sh('tar czf ../s.tgz conf readme.md && tar cJf ../s.txz conf readme.md && zip -q -r ../s.zip conf readme.md && gzip -c conf/prod.env > ../s.gz', src);
+    sh(
+      'tar czf ../s.tgz conf readme.md && tar cJf ../s.txz conf readme.md && zip -q -r ../s.zip conf readme.md && gzip -c conf/prod.env > ../s.gz',
+      src,
+    );
     sh('cp ../s.zip conf/inner.zip && tar cjf ../nested.tbz conf && rm conf/inner.zip', src);
-    samples = Object.fromEntries(['s.tgz', 's.txz', 's.zip', 's.gz', 'nested.tbz'].map((name) => [name, readFileSync(join(dir, name))]));
+    samples = Object.fromEntries(
+      ['s.tgz', 's.txz', 's.zip', 's.gz', 'nested.tbz'].map((name) => [name, readFileSync(join(dir, name))]),
+    );
   });
 
   it('an archive read as a stream gives the same findings however it is cut', async () => {
     const whole = new Map<string, unknown>();
     for (const [name, bytes] of Object.entries(samples)) whole.set(name, places(await scanStreamed(bytes, [])));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...Object.keys(samples)), fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), async (name, cuts) => {
-        const result = await scanStreamed(samples[name]!, cuts);
-        expect(places(result)).toEqual(whole.get(name));
-        expect(result.warnings).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(samples)),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+        async (name, cuts) => {
+          const result = await scanStreamed(samples[name]!, cuts);
+          expect(places(result)).toEqual(whole.get(name));
+          expect(result.warnings).toEqual([]);
+        },
+      ),
       { seed: FUZZ_SEED, numRuns: 150 },
     );
     expect(whole.get('nested.tbz')).toEqual([

@@ -31,7 +31,11 @@ let samples: Record<string, Buffer> = {};
 const key = generateKey();
 
 /** Walks `bytes` as a top-level file to the end, reading (some chunks of) every leaf; the warnings it gave. */
-async function walk(bytes: Buffer, name = 'input', chunksPerLeaf = Infinity): Promise<{ warnings: string[]; leaves: number }> {
+async function walk(
+  bytes: Buffer,
+  name = 'input',
+  chunksPerLeaf = Infinity,
+): Promise<{ warnings: string[]; leaves: number }> {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   const warnings: string[] = [];
@@ -48,7 +52,13 @@ async function walk(bytes: Buffer, name = 'input', chunksPerLeaf = Infinity): Pr
       }
     }
   })();
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`walk of ${bytes.length} bytes did not end within ${WALK_MS} ms`)), WALK_MS)));
+  const timeout = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(
+        () => reject(new Error(`walk of ${bytes.length} bytes did not end within ${WALK_MS} ms`)),
+        WALK_MS,
+      )),
+  );
   try {
     await Promise.race([done, timeout]);
   } finally {
@@ -63,17 +73,31 @@ describeWithTools('fuzz: decoders and archive readers', { timeout: 300_000 }, ()
     write(dir, { 'src/conf/prod.env': envText(key), 'src/readme.md': '# readme\n'.repeat(50) });
     const src = join(dir, 'src');
     sh('tar cf ../s.tar conf readme.md && tar czf ../s.tgz conf readme.md && tar cjf ../s.tbz conf readme.md', src);
-    sh('tar cJf ../s.txz conf readme.md && tar --zstd -cf ../s.tzst conf readme.md && zip -q -r ../s.zip conf readme.md', src);
-    sh('gzip -c conf/prod.env > ../s.gz && bzip2 -c conf/prod.env > ../s.bz2 && xz -c conf/prod.env > ../s.xz && zstd -q -c conf/prod.env > ../s.zst', src);
+    sh(
+      'tar cJf ../s.txz conf readme.md && tar --zstd -cf ../s.tzst conf readme.md && zip -q -r ../s.zip conf readme.md',
+      src,
+    );
+    sh(
+      'gzip -c conf/prod.env > ../s.gz && bzip2 -c conf/prod.env > ../s.bz2 && xz -c conf/prod.env > ../s.xz && zstd -q -c conf/prod.env > ../s.zst',
+      src,
+    );
     sh('cp ../s.zip conf/inner.zip && tar czf ../nested.tgz conf && rm conf/inner.zip', src);
-    samples = Object.fromEntries(['s.tar', 's.tgz', 's.tbz', 's.txz', 's.tzst', 's.zip', 's.gz', 's.bz2', 's.xz', 's.zst', 'nested.tgz'].map((name) => [name, readFileSync(join(dir, name))]));
+    samples = Object.fromEntries(
+      ['s.tar', 's.tgz', 's.tbz', 's.txz', 's.tzst', 's.zip', 's.gz', 's.bz2', 's.xz', 's.zst', 'nested.tgz'].map(
+        (name) => [name, readFileSync(join(dir, name))],
+      ),
+    );
   });
 
   it('random bytes behind each magic number never throw and always end', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...Object.values(MAGICS)), fc.uint8Array({ maxLength: 4096 }), async (magic, rest) => {
-        await walk(Buffer.concat([Buffer.from(magic), rest]));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...Object.values(MAGICS)),
+        fc.uint8Array({ maxLength: 4096 }),
+        async (magic, rest) => {
+          await walk(Buffer.concat([Buffer.from(magic), rest]));
+        },
+      ),
       { seed: FUZZ_SEED, numRuns: 300 },
     );
   });
@@ -81,7 +105,11 @@ describeWithTools('fuzz: decoders and archive readers', { timeout: 300_000 }, ()
   const mutation = fc.oneof(
     fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
     fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    }),
     fc.record({ kind: fc.constant('drop' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 512 }) }),
   );
 
@@ -92,7 +120,8 @@ describeWithTools('fuzz: decoders and archive readers', { timeout: 300_000 }, ()
       const at = out.length === 0 ? 0 : change.at % out.length;
       if (change.kind === 'flip') out[at] = change.byte!;
       else if (change.kind === 'cut') out = out.subarray(0, at);
-      else if (change.kind === 'insert') out = Buffer.concat([out.subarray(0, at), Buffer.from(change.bytes!), out.subarray(at)]);
+      else if (change.kind === 'insert')
+        out = Buffer.concat([out.subarray(0, at), Buffer.from(change.bytes!), out.subarray(at)]);
       else out = Buffer.concat([out.subarray(0, at), out.subarray(at + change.length!)]);
     }
     return out;
@@ -117,10 +146,16 @@ describeWithTools('fuzz: decoders and archive readers', { timeout: 300_000 }, ()
     for (const [name, bytes] of Object.entries(samples)) {
       const path = join(dir, `scan-${name}`);
       writeFileSync(path, bytes);
-      const result = await scanFiles([{ path, file: name }], detector, { maxFileSize: 0, archives: { maxArchiveDepth: 4, maxArchiveBytes: 1 << 30 } });
+      const result = await scanFiles([{ path, file: name }], detector, {
+        maxFileSize: 0,
+        archives: { maxArchiveDepth: 4, maxArchiveBytes: 1 << 30 },
+      });
       expect(result.warnings, name).toEqual([]);
       // nested.tgz holds the key twice: in conf/prod.env and in conf/inner.zip.
-      expect(result.findings.map((finding) => finding.secret), name).toEqual(name === 'nested.tgz' ? [key, key] : [key]);
+      expect(
+        result.findings.map((finding) => finding.secret),
+        name,
+      ).toEqual(name === 'nested.tgz' ? [key, key] : [key]);
     }
   });
 });

@@ -35,9 +35,19 @@ const HTTP = { seed: FUZZ_SEED, numRuns: 300 };
 const bytes = fc.uint8Array({ maxLength: 500 }).map((array) => Buffer.from(array));
 const hex64 = fc.stringMatching(/^[0-9a-fA-F]{64}$/);
 /** Printable ASCII: what an HTTP header can carry. */
-const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 100 });
+const headerText = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+  maxLength: 100,
+});
 const optionalHeader = fc.option(headerText, { nil: undefined });
-const anySignature = fc.option(fc.oneof(headerText, hex64.map((hex) => `sha256=${hex}`), fc.base64String({ maxLength: 120 })), { nil: undefined });
+const anySignature = fc.option(
+  fc.oneof(
+    headerText,
+    hex64.map((hex) => `sha256=${hex}`),
+    fc.base64String({ maxLength: 120 }),
+  ),
+  { nil: undefined },
+);
 /** One character of a string changed (to a different one). */
 function mutate(text: string, at: number, to: string): string {
   const index = at % text.length;
@@ -51,10 +61,14 @@ describe('signature checks', () => {
   it(`partner ECDSA: random bodies and signatures never verify or throw; one changed character of the documented sample fails (${CHEAP.numRuns} runs each)`, () => {
     expect(verifyPartnerSignature(Buffer.from(DOCS_BODY), DOCS_SIGNATURE, docsKey)).toBe(true);
     fc.assert(
-      fc.property(fc.oneof(bytes, fc.constant(Buffer.from(DOCS_BODY))), fc.oneof(headerText, fc.base64String({ maxLength: 120 })), (body, signature) => {
-        fc.pre(signature !== DOCS_SIGNATURE);
-        expect(verifyPartnerSignature(body, signature, docsKey)).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(bytes, fc.constant(Buffer.from(DOCS_BODY))),
+        fc.oneof(headerText, fc.base64String({ maxLength: 120 })),
+        (body, signature) => {
+          fc.pre(signature !== DOCS_SIGNATURE);
+          expect(verifyPartnerSignature(body, signature, docsKey)).toBe(false);
+        },
+      ),
       CHEAP,
     );
     fc.assert(
@@ -114,18 +128,52 @@ describe('signature checks', () => {
 });
 
 // JSON a sender might post: anything, or the real payload shapes with fields swapped for noise.
-const noise = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string({ maxLength: 20 }), fc.constant(generateKey()), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }));
+const noise = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.string({ maxLength: 20 }),
+  fc.constant(generateKey()),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
+);
 function withNoise(base: () => Record<string, unknown>) {
-  return fc.tuple(fc.dictionary(fc.constantFrom('action', 'installation', 'repository', 'commits', 'ref', 'after', 'before', 'alert', 'incident', 'sender'), noise)).map(([changes]) => ({ ...base(), ...changes }));
+  return fc
+    .tuple(
+      fc.dictionary(
+        fc.constantFrom(
+          'action',
+          'installation',
+          'repository',
+          'commits',
+          'ref',
+          'after',
+          'before',
+          'alert',
+          'incident',
+          'sender',
+        ),
+        noise,
+      ),
+    )
+    .map(([changes]) => ({ ...base(), ...changes }));
 }
-const ggIncident = () => ({ action: 'incident_triggered', incident: { id: 7, hmsl_hash: 'a'.repeat(64), detector: { name: 'Trust Leads API key' } } });
+const ggIncident = () => ({
+  action: 'incident_triggered',
+  incident: { id: 7, hmsl_hash: 'a'.repeat(64), detector: { name: 'Trust Leads API key' } },
+});
 const signedBody = fc
   .oneof(
     fc.jsonValue({ maxDepth: 4 }),
     withNoise(() => pushPayload()),
     withNoise(() => alertPayload('created')),
     withNoise(ggIncident),
-    fc.array(fc.record({ token: fc.oneof(noise, fc.constant(generateKey())), type: noise, url: noise, source: noise }, { requiredKeys: [] }), { maxLength: 5 }),
+    fc.array(
+      fc.record(
+        { token: fc.oneof(noise, fc.constant(generateKey())), type: noise, url: noise, source: noise },
+        { requiredKeys: [] },
+      ),
+      { maxLength: 5 },
+    ),
   )
   .map((value) => JSON.stringify(value) ?? 'null');
 const rawBody = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), signedBody, fc.constant('{'.repeat(5000)));
@@ -136,12 +184,26 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
   const signer = partnerKeyPair();
   let h: WebhookHarness;
   beforeAll(async () => {
-    h = await createWebhookHarness(dialect, { settings: { gitlabPublicKeysUrl: `${GITLAB_KEYS}/keys`, gitlabRevocationToken: GITLAB_TOKEN, reportRateLimit: 1_000_000 } });
-    nock(GITLAB_KEYS).persist().get('/keys').reply(200, { public_keys: [{ key_identifier: 'gitlab-key-1', key: signer.publicPem, is_current: true }] });
+    h = await createWebhookHarness(dialect, {
+      settings: {
+        gitlabPublicKeysUrl: `${GITLAB_KEYS}/keys`,
+        gitlabRevocationToken: GITLAB_TOKEN,
+        reportRateLimit: 1_000_000,
+      },
+    });
+    nock(GITLAB_KEYS)
+      .persist()
+      .get('/keys')
+      .reply(200, { public_keys: [{ key_identifier: 'gitlab-key-1', key: signer.publicPem, is_current: true }] });
     nock(GITHUB_API)
       .persist()
       .get('/meta/public_keys/secret_scanning')
-      .reply(200, { public_keys: [{ key_identifier: PARTNER_KEY_ID, key: signer.publicPem, is_current: true }, { key_identifier: DOCS_KEY_ID, key: DOCS_PUBLIC_KEY, is_current: false }] });
+      .reply(200, {
+        public_keys: [
+          { key_identifier: PARTNER_KEY_ID, key: signer.publicPem, is_current: true },
+          { key_identifier: DOCS_KEY_ID, key: DOCS_PUBLIC_KEY, is_current: false },
+        ],
+      });
   });
   afterAll(async () => {
     nock.cleanAll();
@@ -166,24 +228,54 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
 
   it(`unsigned or wrongly signed: 4xx on each receiver, never 5xx (${HTTP.numRuns} runs)`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...(Object.keys(routes) as Array<keyof typeof routes>)), rawBody, anySignature, optionalHeader, optionalHeader, async (route, body, signature, extra, event) => {
-        const headers: Record<string, string> = {};
-        if (signature !== undefined) {
-          Object.assign(headers, { 'x-hub-signature-256': signature, 'gitguardian-signature': signature, 'github-public-key-signature': signature, 'gitlab-public-key-signature': signature, authorization: signature });
-        }
-        if (extra !== undefined) Object.assign(headers, { timestamp: extra, 'github-public-key-identifier': extra, 'gitlab-public-key-identifier': extra, 'x-github-delivery': extra });
-        if (event !== undefined) headers['x-github-event'] = event;
-        expectAnswer(await h.post(routes[route], body, headers), /^4\d\d$/);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...(Object.keys(routes) as Array<keyof typeof routes>)),
+        rawBody,
+        anySignature,
+        optionalHeader,
+        optionalHeader,
+        async (route, body, signature, extra, event) => {
+          const headers: Record<string, string> = {};
+          if (signature !== undefined) {
+            Object.assign(headers, {
+              'x-hub-signature-256': signature,
+              'gitguardian-signature': signature,
+              'github-public-key-signature': signature,
+              'gitlab-public-key-signature': signature,
+              authorization: signature,
+            });
+          }
+          if (extra !== undefined)
+            Object.assign(headers, {
+              timestamp: extra,
+              'github-public-key-identifier': extra,
+              'gitlab-public-key-identifier': extra,
+              'x-github-delivery': extra,
+            });
+          if (event !== undefined) headers['x-github-event'] = event;
+          expectAnswer(await h.post(routes[route], body, headers), /^4\d\d$/);
+        },
+      ),
       HTTP,
     );
   });
 
   it(`signed noise: 2xx or 4xx on each receiver, never 5xx (${HTTP.numRuns} runs per receiver)`, async () => {
-    const event = fc.constantFrom('push', 'installation', 'installation_repositories', 'secret_scanning_alert', 'ping', 'issues');
+    const event = fc.constantFrom(
+      'push',
+      'installation',
+      'installation_repositories',
+      'secret_scanning_alert',
+      'ping',
+      'issues',
+    );
     await fc.assert(
       fc.asyncProperty(rawBody, event, fc.oneof(fc.uuid(), headerText), async (body, name, delivery) => {
-        const response = await h.post(routes.app, body, { 'x-github-event': name, 'x-github-delivery': delivery, 'x-hub-signature-256': signGithubApp(body, APP_SECRET) });
+        const response = await h.post(routes.app, body, {
+          'x-github-event': name,
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': signGithubApp(body, APP_SECRET),
+        });
         expectAnswer(response, /^[24]\d\d$/, 'app');
       }),
       HTTP,
@@ -191,29 +283,61 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
     await fc.assert(
       fc.asyncProperty(rawBody, async (body) => {
         const timestamp = String(Math.floor(Date.now() / 1000));
-        expectAnswer(await h.post(routes.gitguardian, body, { timestamp, 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET) }), /^[24]\d\d$/, 'gitguardian');
+        expectAnswer(
+          await h.post(routes.gitguardian, body, {
+            timestamp,
+            'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET),
+          }),
+          /^[24]\d\d$/,
+          'gitguardian',
+        );
       }),
       HTTP,
     );
     await fc.assert(
       fc.asyncProperty(rawBody, async (body) => {
-        const headers = { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signPartner(body, signer.privateKey) };
+        const headers = {
+          'github-public-key-identifier': PARTNER_KEY_ID,
+          'github-public-key-signature': signPartner(body, signer.privateKey),
+        };
         expectAnswer(await h.post(routes.partner, body, headers), /^[24]\d\d$/, 'partner');
       }),
       HTTP,
     );
     await fc.assert(
       fc.asyncProperty(rawBody, async (body) => {
-        const headers = { 'gitlab-public-key-identifier': 'gitlab-key-1', 'gitlab-public-key-signature': signPartner(body, signer.privateKey) };
+        const headers = {
+          'gitlab-public-key-identifier': 'gitlab-key-1',
+          'gitlab-public-key-signature': signPartner(body, signer.privateKey),
+        };
         expectAnswer(await h.post(routes.gitlabPartner, body, headers), /^[24]\d\d$/, 'gitlabPartner');
       }),
       HTTP,
     );
     // GitLab Self-Managed's requests carry the token, not a signature: noise with it is 2xx or 4xx.
-    const gitlabBody = fc.oneof(rawBody, fc.array(fc.record({ type: fc.oneof(noise, fc.constant('gitleaks_rule_id_trustleads-api-key')), token: fc.oneof(noise, fc.constant(generateKey())), location: noise }, { requiredKeys: [] }), { maxLength: 5 }).map((value) => JSON.stringify(value)));
+    const gitlabBody = fc.oneof(
+      rawBody,
+      fc
+        .array(
+          fc.record(
+            {
+              type: fc.oneof(noise, fc.constant('gitleaks_rule_id_trustleads-api-key')),
+              token: fc.oneof(noise, fc.constant(generateKey())),
+              location: noise,
+            },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 5 },
+        )
+        .map((value) => JSON.stringify(value)),
+    );
     await fc.assert(
       fc.asyncProperty(gitlabBody, async (body) => {
-        expectAnswer(await h.post(routes.gitlabRevoke, body, { authorization: GITLAB_TOKEN }), /^[24]\d\d$/, 'gitlabRevoke');
+        expectAnswer(
+          await h.post(routes.gitlabRevoke, body, { authorization: GITLAB_TOKEN }),
+          /^[24]\d\d$/,
+          'gitlabRevoke',
+        );
       }),
       HTTP,
     );
@@ -222,20 +346,35 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
     expect(stored.length).toBeGreaterThan(10);
     for (const route of ['app', 'gitguardian', 'partner', 'gitlabPartner', 'gitlabRevoke']) {
       const statuses = [...seen[route]!];
-      expect(statuses.some((status) => status < 300), `${route}: ${statuses}`).toBe(true);
-      expect(statuses.some((status) => status >= 400), `${route}: ${statuses}`).toBe(true);
+      expect(
+        statuses.some((status) => status < 300),
+        `${route}: ${statuses}`,
+      ).toBe(true);
+      expect(
+        statuses.some((status) => status >= 400),
+        `${route}: ${statuses}`,
+      ).toBe(true);
     }
   });
 
-  it('regression (found by the leak check over the signed-noise runs): a key in a match\'s type, url or source is not stored', async () => {
+  it("regression (found by the leak check over the signed-noise runs): a key in a match's type, url or source is not stored", async () => {
     const key = generateKey();
-    const body = JSON.stringify([{ token: generateKey(), type: key, url: `https://example.com/x?key=${key}`, source: `pasted ${key}` }]);
-    const headers = { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signPartner(body, signer.privateKey) };
+    const body = JSON.stringify([
+      { token: generateKey(), type: key, url: `https://example.com/x?key=${key}`, source: `pasted ${key}` },
+    ]);
+    const headers = {
+      'github-public-key-identifier': PARTNER_KEY_ID,
+      'github-public-key-signature': signPartner(body, signer.privateKey),
+    };
     expect((await h.post(routes.partner, body, headers)).status).toBe(200);
     const stored = (await h.deliveries()).find((delivery) => delivery.payload.includes(key.slice(0, 11)));
     expect(stored?.payload).toBeDefined();
     expect(stored!.payload).not.toContain(key);
-    expect(JSON.parse(stored!.payload).matches[0]).toMatchObject({ type: `${key.slice(0, 11)}…`, url: `https://example.com/x?key=${key.slice(0, 11)}…`, source: `pasted ${key.slice(0, 11)}…` });
+    expect(JSON.parse(stored!.payload).matches[0]).toMatchObject({
+      type: `${key.slice(0, 11)}…`,
+      url: `https://example.com/x?key=${key.slice(0, 11)}…`,
+      source: `pasted ${key.slice(0, 11)}…`,
+    });
   });
 
   it('the documented partner sample, signed by GitHub, is taken (200) and one changed byte is refused (401)', async () => {

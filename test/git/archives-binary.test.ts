@@ -63,7 +63,11 @@ function buildInputs(root: string): { files: Record<string, Buffer>; hidden: Hid
   db.prepare('INSERT INTO settings VALUES (?, ?)').run('production', keys.sqlite);
   db.close();
   // A jar (a zip) holding a compiled class: binary bytes inside an archive.
-  const classBytes = Buffer.concat([Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 0x34, 0, 0x2f, 1, 0, 0x2f]), Buffer.from(keys.jar), Buffer.from([0, 1, 0, 0x0a])]);
+  const classBytes = Buffer.concat([
+    Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 0x34, 0, 0x2f, 1, 0, 0x2f]),
+    Buffer.from(keys.jar),
+    Buffer.from([0, 1, 0, 0x0a]),
+  ]);
   writeFileSync(join(work, 'app/Config.class'), classBytes);
   sh('zip -q app.jar app/Config.class', work);
   // Decoys: a bad-checksum key in a binary file, and the same shape in a gzip'd log.
@@ -84,23 +88,58 @@ function buildInputs(root: string): { files: Record<string, Buffer>; hidden: Hid
     'logs/decoy.log.gz': read('decoy.log.gz'),
   };
   const hidden: Hidden[] = [
-    { path: 'release/bundle.tar.gz', inner: '!bundle/config.zip!conf/prod.env', line: KEY_LINE, column: KEY_COLUMN, key: keys.nested },
+    {
+      path: 'release/bundle.tar.gz',
+      inner: '!bundle/config.zip!conf/prod.env',
+      line: KEY_LINE,
+      column: KEY_COLUMN,
+      key: keys.nested,
+    },
     { path: 'logs/app.log.xz', inner: '', line: KEY_LINE, column: KEY_COLUMN, key: keys.xz },
     { path: 'data/app.db', inner: '', ...bytePlace(sqliteBytes, keys.sqlite), key: keys.sqlite, binary: true },
-    { path: 'lib/app.jar', inner: '!app/Config.class', ...bytePlace(classBytes, keys.jar), key: keys.jar, binary: true },
-    { path: 'deploy/manifests.tar.bz2', inner: '!k8s/secret.yaml', line: 4, column: 12, key: keys.secret, decoded: ['base64'] },
+    {
+      path: 'lib/app.jar',
+      inner: '!app/Config.class',
+      ...bytePlace(classBytes, keys.jar),
+      key: keys.jar,
+      binary: true,
+    },
+    {
+      path: 'deploy/manifests.tar.bz2',
+      inner: '!k8s/secret.yaml',
+      line: 4,
+      column: 12,
+      key: keys.secret,
+      decoded: ['base64'],
+    },
   ];
   return { files, hidden };
 }
 
 const shape = (findings: readonly JsonFinding[], withCommit = false) =>
   findings
-    .map((f) => ({ file: f.file, line: f.line, column: f.column, secret: f.secret, binary: f.binary ?? false, decoded: f.decoded ?? [], ...(withCommit && { commit: f.commit }) }))
+    .map((f) => ({
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      secret: f.secret,
+      binary: f.binary ?? false,
+      decoded: f.decoded ?? [],
+      ...(withCommit && { commit: f.commit }),
+    }))
     .sort((a, b) => a.file.localeCompare(b.file));
 
 const expected = (hidden: readonly Hidden[], extra: Record<string, unknown> = {}, prefix = (h: Hidden) => h.path) =>
   hidden
-    .map((h) => ({ file: `${prefix(h)}${h.inner}`, line: h.line, column: h.column, secret: h.key, binary: h.binary ?? false, decoded: h.decoded ?? [], ...extra }))
+    .map((h) => ({
+      file: `${prefix(h)}${h.inner}`,
+      line: h.line,
+      column: h.column,
+      secret: h.key,
+      binary: h.binary ?? false,
+      decoded: h.decoded ?? [],
+      ...extra,
+    }))
     .sort((a, b) => a.file.localeCompare(b.file));
 
 function writeAll(repo: string, files: Record<string, Buffer>): void {
@@ -127,7 +166,8 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
       const run = await runWithInput(cwd, files[h.path]!);
       expect(shape(run), h.path).toEqual(expected([h], {}, () => '-'));
     }
-    for (const decoy of ['data/decoy.bin', 'logs/decoy.log.gz']) expect(await runWithInput(cwd, files[decoy]!), decoy).toEqual([]);
+    for (const decoy of ['data/decoy.bin', 'logs/decoy.log.gz'])
+      expect(await runWithInput(cwd, files[decoy]!), decoy).toEqual([]);
   });
 
   it('--git: each key once, at the commit that added the file, after the file was deleted again', async () => {
@@ -136,7 +176,8 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
     writeAll(repo, files);
     const added = commit(repo, 'add build output');
     // The same files again with one byte more: new blobs holding the same keys, not reported twice.
-    for (const [name, bytes] of Object.entries(files)) if (name.endsWith('.db')) writeFileSync(join(repo, name), Buffer.concat([bytes, Buffer.from([0])]));
+    for (const [name, bytes] of Object.entries(files))
+      if (name.endsWith('.db')) writeFileSync(join(repo, name), Buffer.concat([bytes, Buffer.from([0])]));
     commit(repo, 'touch the database');
     git(repo, 'rm', '-q', '-r', 'release', 'logs', 'data', 'lib', 'deploy');
     commit(repo, 'remove them');
@@ -166,7 +207,9 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
     const base = git(repo, 'rev-parse', 'HEAD');
     writeAll(repo, files);
     const tip = commit(repo, 'add build output');
-    const { run, report } = await scanJson(repo, ['--pre-push', 'origin'], { input: `refs/heads/main ${tip} refs/heads/main ${base}\n` });
+    const { run, report } = await scanJson(repo, ['--pre-push', 'origin'], {
+      input: `refs/heads/main ${tip} refs/heads/main ${base}\n`,
+    });
     expect(run.code).toBe(1);
     expect(shape(report.findings, true)).toEqual(expected(hidden, { commit: tip }));
     expect(run.stderr).toContain('push blocked');
@@ -193,7 +236,9 @@ it('a binary blob bigger than --max-file-size is read up to the limit, with a wa
   const repo = newRepo();
   const key = newKey();
   const late = newKey();
-  commit(repo, 'big', { 'core.dump': Buffer.concat([Buffer.from([0, 0, 0, 0]), Buffer.from(key), Buffer.alloc(4096), Buffer.from(late)]) });
+  commit(repo, 'big', {
+    'core.dump': Buffer.concat([Buffer.from([0, 0, 0, 0]), Buffer.from(key), Buffer.alloc(4096), Buffer.from(late)]),
+  });
   const run = await lfk(repo, ['scan', '--git', '--max-file-size', '2048', '--format', 'json', '--no-redact']);
   const report = JSON.parse(run.stdout) as { findings: JsonFinding[] };
   expect(report.findings.map((f) => f.secret)).toEqual([key]);

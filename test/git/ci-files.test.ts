@@ -16,11 +16,20 @@ describe('integration files', () => {
   it('.pre-commit-hooks.yaml: a staged-diff hook, a files hook and a pre-push hook, with pre-commit ≥ 3.2 stage names', () => {
     const hooks = read('.pre-commit-hooks.yaml') as Array<Record<string, unknown>>;
     const byId = Object.fromEntries(hooks.map((hook) => [hook.id, hook]));
-    expect(byId.lfk).toMatchObject({ entry: 'lfk scan --staged', language: 'node', pass_filenames: false, stages: ['pre-commit'] });
+    expect(byId.lfk).toMatchObject({
+      entry: 'lfk scan --staged',
+      language: 'node',
+      pass_filenames: false,
+      stages: ['pre-commit'],
+    });
     // Files are passed (the default), so `pre-commit run --all-files` scans them.
     expect(byId['lfk-files']).toMatchObject({ entry: 'lfk scan', language: 'node', types: ['text'] });
     expect(byId['lfk-files']!.pass_filenames).toBeUndefined();
-    expect(byId['lfk-pre-push']).toMatchObject({ entry: 'lfk scan --pre-push', pass_filenames: false, stages: ['pre-push'] });
+    expect(byId['lfk-pre-push']).toMatchObject({
+      entry: 'lfk scan --pre-push',
+      pass_filenames: false,
+      stages: ['pre-push'],
+    });
     for (const hook of hooks) expect(hook.minimum_pre_commit_version).toBe('3.2.0');
   });
 
@@ -33,8 +42,10 @@ describe('integration files', () => {
     expect(scan.run).toContain('--format sarif --output "$LFK_SARIF"');
     expect(action.inputs.args.default).toBe('--git --all');
     expect(action.inputs['sarif-file'].default).toBe('lfk.sarif');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template.
-    expect(steps.find((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))?.with.sarif_file).toBe('${{ inputs.sarif-file }}');
+    expect(steps.find((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))?.with.sarif_file).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template.
+      '${{ inputs.sarif-file }}',
+    );
   });
 
   it("action.yml's scan step: with a key service a key revoked long ago passes (--fail-on live), without one it fails", async () => {
@@ -52,13 +63,28 @@ describe('integration files', () => {
         writeFileSync(join(cwd, 'old.env'), `KEY=${revoked}\n`);
         const output = join(cwd, 'github-output');
         writeFileSync(output, '');
-        const child = spawn('bash', ['-c', script], { cwd, env: { ...process.env, LFK_ARGS: '.', LFK_REVOKE: 'false', LFK_SARIF: 'lfk.sarif', LFK_FAIL_ON: '', GITHUB_OUTPUT: output, ...env }, stdio: 'ignore' });
+        const child = spawn('bash', ['-c', script], {
+          cwd,
+          env: {
+            ...process.env,
+            LFK_ARGS: '.',
+            LFK_REVOKE: 'false',
+            LFK_SARIF: 'lfk.sarif',
+            LFK_FAIL_ON: '',
+            GITHUB_OUTPUT: output,
+            ...env,
+          },
+          stdio: 'ignore',
+        });
         const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
         return { status, output: readFileSync(output, 'utf8').trim() };
       };
       expect(await runStep({ LFK_KEY_SERVICE_URL: service.url })).toEqual({ status: 0, output: 'exit-code=0' });
       expect(await runStep({ LFK_KEY_SERVICE_URL: '' })).toEqual({ status: 0, output: 'exit-code=1' });
-      expect(await runStep({ LFK_KEY_SERVICE_URL: service.url, LFK_FAIL_ON: 'any' })).toEqual({ status: 0, output: 'exit-code=1' });
+      expect(await runStep({ LFK_KEY_SERVICE_URL: service.url, LFK_FAIL_ON: 'any' })).toEqual({
+        status: 0,
+        output: 'exit-code=1',
+      });
       expect(action.inputs['fail-on'].default).toBe('');
     } finally {
       await service.close();

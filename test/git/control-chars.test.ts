@@ -13,14 +13,21 @@ const AUTHOR = 'Eve \x1b[2K\x1b]0;pwned\x07\u009b31m';
 
 function expectNoRawControl(text: string, what: string): void {
   const found = RAW_CONTROL.exec(text);
-  expect(found && `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 30), found.index + 30))}`, what).toBeNull();
+  expect(
+    found &&
+      `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 30), found.index + 30))}`,
+    what,
+  ).toBeNull();
 }
 
 /** Stages PATH with a key and commits it as AUTHOR, with control characters in the message too. */
 function hostileCommit(repo: string): string {
   write(repo, PATH, `K=${newKey()}\n`);
   git(repo, 'add', '-A');
-  const made = tryGit(repo, ['commit', '-q', '-m', 'msg \x1b[2J\x1b[H\u202e'], { GIT_AUTHOR_NAME: AUTHOR, GIT_AUTHOR_EMAIL: 'eve\x1b[5m@example.com' });
+  const made = tryGit(repo, ['commit', '-q', '-m', 'msg \x1b[2J\x1b[H\u202e'], {
+    GIT_AUTHOR_NAME: AUTHOR,
+    GIT_AUTHOR_EMAIL: 'eve\x1b[5m@example.com',
+  });
   if (made.status !== 0) throw new Error(`git commit failed: ${made.stderr}`);
   return git(repo, 'rev-parse', 'HEAD');
 }
@@ -62,7 +69,9 @@ describe('lfk scan --git: control characters from commits are escaped', () => {
     git(repo, 'remote', 'add', 'origin', remote);
     commit(repo, 'start', { 'README.md': 'hi\n' });
     const sha = hostileCommit(repo);
-    const run = await lfk(repo, ['scan', '--pre-push', 'origin', remote], { input: `refs/heads/main ${sha} refs/heads/main ${'0'.repeat(40)}\n` });
+    const run = await lfk(repo, ['scan', '--pre-push', 'origin', remote], {
+      input: `refs/heads/main ${sha} refs/heads/main ${'0'.repeat(40)}\n`,
+    });
     expect(run.code).toBe(1);
     expectNoRawControl(run.stdout, 'stdout');
     expectNoRawControl(run.stderr, 'stderr');

@@ -17,9 +17,26 @@ function expected(samples: readonly EncodedCase[], extra: Record<string, unknown
     .sort((a, b) => a.file.localeCompare(b.file));
 }
 
-const found = (findings: ReadonlyArray<{ file: string; line: number; column: number; secret: string; decoded?: string[]; commit?: string }>, withCommit = false) =>
+const found = (
+  findings: ReadonlyArray<{
+    file: string;
+    line: number;
+    column: number;
+    secret: string;
+    decoded?: string[];
+    commit?: string;
+  }>,
+  withCommit = false,
+) =>
   findings
-    .map((f) => ({ file: f.file, line: f.line, column: f.column, secret: f.secret, decoded: f.decoded, ...(withCommit && { commit: f.commit }) }))
+    .map((f) => ({
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      secret: f.secret,
+      decoded: f.decoded,
+      ...(withCommit && { commit: f.commit }),
+    }))
     .sort((a, b) => a.file.localeCompare(b.file));
 
 describe('encoded keys in the git modes', () => {
@@ -33,7 +50,11 @@ describe('encoded keys in the git modes', () => {
 
   it('--git: each key once, at its run, with the commit that added it', async () => {
     const repo = repoWithOldLines();
-    const added = commit(repo, 'add settings', Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])));
+    const added = commit(
+      repo,
+      'add settings',
+      Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])),
+    );
     commit(repo, 'take them out again', Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES])));
     const { run, report } = await scanJson(repo, ['--git']);
     expect(run.code).toBe(1);
@@ -57,8 +78,14 @@ describe('encoded keys in the git modes', () => {
     git(repo, 'remote', 'add', 'origin', remote);
     git(repo, 'push', '-q', 'origin', 'main');
     const base = git(repo, 'rev-parse', 'HEAD');
-    const tip = commit(repo, 'add settings', Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])));
-    const { run, report } = await scanJson(repo, ['--pre-push', 'origin'], { input: `refs/heads/main ${tip} refs/heads/main ${base}\n` });
+    const tip = commit(
+      repo,
+      'add settings',
+      Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])),
+    );
+    const { run, report } = await scanJson(repo, ['--pre-push', 'origin'], {
+      input: `refs/heads/main ${tip} refs/heads/main ${base}\n`,
+    });
     expect(run.code).toBe(1);
     expect(found(report.findings, true)).toEqual(expected(samples, { commit: tip }));
     expect(run.stderr).toContain('push blocked');

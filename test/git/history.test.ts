@@ -9,8 +9,12 @@ describe('lfk scan --git: history', () => {
     const repo = newRepo();
     const key = newKey();
     commit(repo, 'start', { 'README.md': 'hello\n' });
-    const added = commit(repo, 'add config', { 'src/config.ts': `export const a = 1;\nexport const key = '${key}';\n` });
-    commit(repo, 'edit around it', { 'src/config.ts': `// header\nexport const a = 1;\nexport const key = '${key}';\n` });
+    const added = commit(repo, 'add config', {
+      'src/config.ts': `export const a = 1;\nexport const key = '${key}';\n`,
+    });
+    commit(repo, 'edit around it', {
+      'src/config.ts': `// header\nexport const a = 1;\nexport const key = '${key}';\n`,
+    });
     commit(repo, 'remove it', { 'src/config.ts': 'export const a = 1;\n' });
     // The working tree is clean: only history has the key.
     expect((await lfk(repo, ['scan'])).code).toBe(0);
@@ -19,7 +23,16 @@ describe('lfk scan --git: history', () => {
     expect(run.code).toBe(1);
     expect(report.findings).toHaveLength(1);
     const [finding] = report.findings;
-    expect(finding).toMatchObject({ file: 'src/config.ts', line: 2, column: 21, secret: key, checksum: 'valid', commit: added, author: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(finding).toMatchObject({
+      file: 'src/config.ts',
+      line: 2,
+      column: 21,
+      secret: key,
+      checksum: 'valid',
+      commit: added,
+      author: 'Ada Lovelace',
+      email: 'ada@example.com',
+    });
     expect(finding!.date).toBe(git(repo, 'log', '-1', '--format=%aI', added));
     expect(report.stats.commits).toBe(4);
 
@@ -90,7 +103,9 @@ describe('lfk scan --git: history', () => {
     const repo = newRepo();
     const k1 = newKey();
     const k2 = newKey();
-    const body = Array.from({ length: 30 }, (_, i) => `line ${i} of a file long enough to keep its identity`).join('\n');
+    const body = Array.from({ length: 30 }, (_, i) => `line ${i} of a file long enough to keep its identity`).join(
+      '\n',
+    );
     const first = commit(repo, 'add', { 'old/name.txt': `${body}\nK=${k1}\n` });
     mkdirSync(`${repo}/new`);
     git(repo, 'mv', 'old/name.txt', 'new/name.txt');
@@ -106,7 +121,8 @@ describe('lfk scan --git: history', () => {
     const repo = newRepo();
     const key = newKey();
     const later = newKey();
-    const bytes = (...keys: string[]) => Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(`${keys.join('\n')}\n`)]);
+    const bytes = (...keys: string[]) =>
+      Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(`${keys.join('\n')}\n`)]);
     const first = commit(repo, 'bin', { 'blob.bin': bytes(key) });
     const second = commit(repo, 'bin again', { 'blob.bin': bytes(key, later) });
     commit(repo, 'gone', {});
@@ -128,7 +144,9 @@ describe('lfk scan --git: history', () => {
     const keys = names.map(() => newKey());
     commit(repo, 'odd names', Object.fromEntries(names.map((name, i) => [name, `x\n${keys[i]}\n`])));
     const { report } = await scanJson(repo, ['--git']);
-    expect(report.findings.map((f) => [f.file, f.line, f.secret]).sort()).toEqual(names.map((name, i) => [name, 2, keys[i]]).sort());
+    expect(report.findings.map((f) => [f.file, f.line, f.secret]).sort()).toEqual(
+      names.map((name, i) => [name, 2, keys[i]]).sort(),
+    );
   });
 
   it('lfk:allow and .lfkignore work on history as on files', async () => {
@@ -136,7 +154,9 @@ describe('lfk scan --git: history', () => {
     const allowed = newKey();
     const ignored = newKey();
     commit(repo, 'fixtures', { 'test/f.ts': `const k = '${allowed}'; // lfk:allow\nconst j = '${ignored}';\n` });
-    const fingerprint = (await scanJson(repo, ['--git'])).report.findings.map((f) => (f as unknown as { fingerprint: string }).fingerprint);
+    const fingerprint = (await scanJson(repo, ['--git'])).report.findings.map(
+      (f) => (f as unknown as { fingerprint: string }).fingerprint,
+    );
     expect(fingerprint).toHaveLength(1);
     commit(repo, 'ignore', { '.lfkignore': `# test fixture\n${fingerprint[0]}\n` });
     const run = await lfk(repo, ['scan', '--git']);
@@ -176,7 +196,13 @@ describe('lfk scan --git: unusual repositories', () => {
 
   it('usage mistakes: modes combined, history options without --git, paths with --git', async () => {
     const repo = newRepo();
-    for (const args of [['--git', '--staged'], ['--all'], ['--since', 'HEAD'], ['--git', 'src'], ['--git', '--since', 'a', '--range', 'a..b']]) {
+    for (const args of [
+      ['--git', '--staged'],
+      ['--all'],
+      ['--since', 'HEAD'],
+      ['--git', 'src'],
+      ['--git', '--since', 'a', '--range', 'a..b'],
+    ]) {
       const run = await lfk(repo, ['scan', ...args]);
       expect(run.code, args.join(' ')).toBe(2);
     }
@@ -193,7 +219,9 @@ describe('lfk scan --git: unusual repositories', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('shallow clone');
     expect(report.stats.commits).toBe(1);
-    expect(report.findings.map((f) => [f.file, f.secret, f.commit])).toEqual([['k.env', key, git(origin, 'rev-parse', 'HEAD')]]);
+    expect(report.findings.map((f) => [f.file, f.secret, f.commit])).toEqual([
+      ['k.env', key, git(origin, 'rev-parse', 'HEAD')],
+    ]);
   });
 
   it('a detached HEAD scans the history of that commit', async () => {
@@ -229,10 +257,14 @@ describe('lfk scan --git: unusual repositories', () => {
     git(repo, 'add', 'sparse.img');
     git(repo, 'commit', '-q', '-m', 'sparse');
 
-    const run = await lfk(repo, ['scan', '--git', '--format', 'json', '--no-redact'], { wrapper: ['/usr/bin/time', '-f', 'maxrss_kb=%M'] });
+    const run = await lfk(repo, ['scan', '--git', '--format', 'json', '--no-redact'], {
+      wrapper: ['/usr/bin/time', '-f', 'maxrss_kb=%M'],
+    });
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
-    expect(report.findings.map((f: { secret: string; line: number; column: number }) => [f.secret, f.line, f.column])).toEqual([
+    expect(
+      report.findings.map((f: { secret: string; line: number; column: number }) => [f.secret, f.line, f.column]),
+    ).toEqual([
       [early, 1, 1],
       [key, half + 2, 3_000_002],
     ]);

@@ -34,7 +34,9 @@ describe('lfk scan --staged', () => {
     write(repo, 'app.ts', `export const k = "${unstaged}";\n`);
     const { run, report } = await scanJson(repo, ['--staged']);
     expect(run.code).toBe(1);
-    expect(report.findings.map((f) => [f.file, f.line, f.column, f.secret, f.commit])).toEqual([['src/settings.ts', 2, 14, staged, undefined]]);
+    expect(report.findings.map((f) => [f.file, f.line, f.column, f.secret, f.commit])).toEqual([
+      ['src/settings.ts', 2, 14, staged, undefined],
+    ]);
     expect(report.stats.commits).toBeUndefined();
     expect(run.stderr).toContain('src/settings.ts:2');
     expect(run.stderr).toContain('has not left this machine');
@@ -77,7 +79,10 @@ describe('lfk scan --git --revoke', () => {
     commit(repo, 'two', { 'a.env': `B=${revoked}\n` });
     const { run, report } = await scanJson(repo, ['--git', '--revoke'], { env: { LFK_KEY_SERVICE_URL: service.url } });
     expect(run.code).toBe(1);
-    expect(Object.fromEntries(report.findings.map((f) => [f.secret, f.revocation]))).toEqual({ [live]: 'revoked', [revoked]: 'already_revoked' });
+    expect(Object.fromEntries(report.findings.map((f) => [f.secret, f.revocation]))).toEqual({
+      [live]: 'revoked',
+      [revoked]: 'already_revoked',
+    });
     expect(service.requests.map((r) => r.path)).toEqual(['/v1/exposures']);
     expect(service.requests[0]!.body.keys.sort()).toEqual([live, revoked].sort());
     expect(service.requests[0]!.body.source).toMatchObject({ kind: 'scanner' });
@@ -91,7 +96,10 @@ describe('lfk scan --git --revoke', () => {
     const one = commit(repo, 'one', { 'a.env': `A=${a}\n`, 'b.env': `B=${b}\n` });
     const two = commit(repo, 'two', { 'c.env': `x=1\nC=${c}\nA=${a}\n` });
     const input = `refs/heads/main ${two} refs/heads/main ${base}\n`;
-    const { report } = await scanJson(repo, ['--pre-push', 'origin', '--revoke'], { input, env: { LFK_KEY_SERVICE_URL: service.url } });
+    const { report } = await scanJson(repo, ['--pre-push', 'origin', '--revoke'], {
+      input,
+      env: { LFK_KEY_SERVICE_URL: service.url },
+    });
     expect(report.findings.map((f) => [f.file, f.revocation])).toEqual([
       ['c.env', 'unknown'],
       ['c.env', 'revoked'],
@@ -101,7 +109,10 @@ describe('lfk scan --git --revoke', () => {
     expect(service.requests).toHaveLength(1);
     expect(service.requests[0]!.body).toEqual({
       keys: [c, a, b],
-      source: { kind: 'scanner', location: `c.env:2 (${two.slice(0, 7)}), c.env:3 (${two.slice(0, 7)}), a.env:1 (${one.slice(0, 7)}), b.env:1 (${one.slice(0, 7)})` },
+      source: {
+        kind: 'scanner',
+        location: `c.env:2 (${two.slice(0, 7)}), c.env:3 (${two.slice(0, 7)}), a.env:1 (${one.slice(0, 7)}), b.env:1 (${one.slice(0, 7)})`,
+      },
     });
   });
 });
@@ -130,7 +141,9 @@ describe('lfk hook install / uninstall', () => {
     const head = git(repo, 'rev-parse', 'HEAD');
     // A machine-wide CA bundle for a TLS proxy is common: the hook's scan, which makes no network
     // connection, does not make Node load it at start (a missing file would make Node warn).
-    const blocked = tryGit(repo, ['commit', '-m', 'with key'], { NODE_EXTRA_CA_CERTS: join(tempDir(), 'missing-ca.pem') });
+    const blocked = tryGit(repo, ['commit', '-m', 'with key'], {
+      NODE_EXTRA_CA_CERTS: join(tempDir(), 'missing-ca.pem'),
+    });
     expect(blocked.stderr).not.toContain('extra certs');
     expect(blocked.status).not.toBe(0);
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
@@ -234,33 +247,49 @@ describe('pre-push', () => {
     expect(tryGit(repo, ['push', '-q', 'origin', '--delete', 'feature']).status).toBe(0);
   });
 
-  it('lfk scan --pre-push reads git\'s lines: exactly the commits being pushed', async () => {
+  it("lfk scan --pre-push reads git's lines: exactly the commits being pushed", async () => {
     const { repo } = pushedRepo();
     const remoteSha = git(repo, 'rev-parse', 'origin/main');
     const key = newKey();
     const leak = commit(repo, 'leak', { 'k.env': `K=${key}\n` });
     const tip = commit(repo, 'tip', { 'c.txt': 'c\n' });
 
-    const update = await scanJson(repo, ['--pre-push', 'origin'], { input: `refs/heads/main ${tip} refs/heads/main ${remoteSha}\n` });
+    const update = await scanJson(repo, ['--pre-push', 'origin'], {
+      input: `refs/heads/main ${tip} refs/heads/main ${remoteSha}\n`,
+    });
     expect(update.run.code).toBe(1);
     expect(update.report.stats.commits).toBe(2);
     expect(update.report.findings.map((f) => [f.secret, f.commit])).toEqual([[key, leak]]);
 
     // A new branch (remote sha all zeros): the commits no ref of origin has.
-    const fresh = await scanJson(repo, ['--pre-push', 'origin'], { input: `refs/heads/main ${tip} refs/heads/topic ${ZERO}\n` });
+    const fresh = await scanJson(repo, ['--pre-push', 'origin'], {
+      input: `refs/heads/main ${tip} refs/heads/topic ${ZERO}\n`,
+    });
     expect(fresh.report.stats.commits).toBe(2);
 
     // A force push over a remote sha we never fetched: remote-tracking refs still bound it.
-    const forced = await scanJson(repo, ['--pre-push', 'origin'], { input: `refs/heads/main ${tip} refs/heads/main ${'f'.repeat(40)}\n` });
+    const forced = await scanJson(repo, ['--pre-push', 'origin'], {
+      input: `refs/heads/main ${tip} refs/heads/main ${'f'.repeat(40)}\n`,
+    });
     expect(forced.report.stats.commits).toBe(2);
 
     // A deleted branch: nothing to scan, exit 0 with a note.
-    const deleted = await lfk(repo, ['scan', '--pre-push', 'origin'], { input: `(delete) ${ZERO} refs/heads/old ${remoteSha}\n` });
+    const deleted = await lfk(repo, ['scan', '--pre-push', 'origin'], {
+      input: `(delete) ${ZERO} refs/heads/old ${remoteSha}\n`,
+    });
     expect(deleted.code).toBe(0);
     expect(deleted.stderr).toContain('refs/heads/old: deleted on the remote, nothing to scan');
 
     // The pre-commit framework passes no stdin but PRE_COMMIT_* variables.
-    const framework = await scanJson(repo, ['--pre-push'], { env: { PRE_COMMIT_FROM_REF: remoteSha, PRE_COMMIT_TO_REF: tip, PRE_COMMIT_REMOTE_NAME: 'origin', PRE_COMMIT_REMOTE_BRANCH: 'refs/heads/main', PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/main' } });
+    const framework = await scanJson(repo, ['--pre-push'], {
+      env: {
+        PRE_COMMIT_FROM_REF: remoteSha,
+        PRE_COMMIT_TO_REF: tip,
+        PRE_COMMIT_REMOTE_NAME: 'origin',
+        PRE_COMMIT_REMOTE_BRANCH: 'refs/heads/main',
+        PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/main',
+      },
+    });
     expect(framework.report.stats.commits).toBe(2);
     expect(framework.report.findings.map((f) => f.commit)).toEqual([leak]);
 

@@ -43,16 +43,25 @@ const VECTORS: Vector[] = [
       write(repo, '.git/info/attributes', '* filter=my.odd\n*.env filter=My.Odd\n');
     },
   },
-  { name: 'core.pager and pager.<command>', plant: (repo, run) => {
-    git(repo, 'config', 'core.pager', run);
-    git(repo, 'config', 'pager.log', run);
-    git(repo, 'config', 'pager.diff', run);
-  } },
+  {
+    name: 'core.pager and pager.<command>',
+    plant: (repo, run) => {
+      git(repo, 'config', 'core.pager', run);
+      git(repo, 'config', 'pager.log', run);
+      git(repo, 'config', 'pager.diff', run);
+    },
+  },
   {
     name: 'hooks in core.hooksPath',
     plant: (repo, run) => {
       const hooks = join(repo, '.evil-hooks');
-      for (const hook of ['pre-auto-gc', 'post-checkout', 'reference-transaction', 'post-index-change', 'fsmonitor-watchman']) {
+      for (const hook of [
+        'pre-auto-gc',
+        'post-checkout',
+        'reference-transaction',
+        'post-index-change',
+        'fsmonitor-watchman',
+      ]) {
         write(repo, `.evil-hooks/${hook}`, `#!/bin/sh\n${run}\n`);
         chmodSync(join(hooks, hook), 0o755);
       }
@@ -104,7 +113,9 @@ describe('a hostile repository runs nothing when lfk scans it', () => {
       it('lfk scan --pre-push', async () => {
         const { repo, marker, committed } = hostileRepo(vector);
         const tip = git(repo, 'rev-parse', 'HEAD');
-        const { report } = await scanJson(repo, ['--pre-push', 'origin'], { input: `refs/heads/main ${tip} refs/heads/main ${ZERO}\n` });
+        const { report } = await scanJson(repo, ['--pre-push', 'origin'], {
+          input: `refs/heads/main ${tip} refs/heads/main ${ZERO}\n`,
+        });
         expect(existsSync(marker)).toBe(false);
         expect(report.findings.map((finding) => finding.secret)).toEqual([committed]);
       });
@@ -133,7 +144,11 @@ describe('a partial clone whose remote is a command', () => {
   }
 
   it('an ext:: transport the repository allows is not run: the scan fails clearly instead', async () => {
-    const { repo, marker } = partialClone((m) => ({ 'remote.origin.url': `ext::sh -c touch% ${m}`, 'protocol.ext.allow': 'always', 'protocol.allow': 'always' }));
+    const { repo, marker } = partialClone((m) => ({
+      'remote.origin.url': `ext::sh -c touch% ${m}`,
+      'protocol.ext.allow': 'always',
+      'protocol.allow': 'always',
+    }));
     const run = await lfk(repo, ['scan', '--git']);
     expect(existsSync(marker)).toBe(false);
     expect(run.code).toBe(2);
@@ -141,7 +156,10 @@ describe('a partial clone whose remote is a command', () => {
   });
 
   it('an upload-pack command of a local remote is not run either', async () => {
-    const { repo, marker } = partialClone((m) => ({ 'remote.origin.uploadpack': `touch '${m}'; git-upload-pack`, 'protocol.file.allow': 'always' }));
+    const { repo, marker } = partialClone((m) => ({
+      'remote.origin.uploadpack': `touch '${m}'; git-upload-pack`,
+      'protocol.file.allow': 'always',
+    }));
     const run = await lfk(repo, ['scan', '--git']);
     expect(existsSync(marker)).toBe(false);
     expect(run.code).toBe(2);
@@ -179,7 +197,7 @@ describe('git variables from the environment', () => {
     expect(report.findings.map((finding) => finding.secret)).toEqual([here]);
   });
 
-  it('inside a hook, git\'s own GIT_INDEX_FILE is honoured: git commit of one path scans that path\'s index', async () => {
+  it("inside a hook, git's own GIT_INDEX_FILE is honoured: git commit of one path scans that path's index", async () => {
     const repo = newRepo();
     commit(repo, 'one', { 'README.md': 'hi\n' });
     expect((await lfk(repo, ['hook', 'install'])).code).toBe(0);

@@ -11,7 +11,11 @@ async function parse(patch: Buffer, chunk: number, maxFileSize = 0) {
   const detector = detectorFor(await loadRuleSet(undefined));
   const findings: Finding[] = [];
   const warnings: string[] = [];
-  const parser = new PatchParser(detector, { maxFileSize, onFragment: (f) => findings.push(...detector.detect(f)), onWarning: (w) => warnings.push(w) });
+  const parser = new PatchParser(detector, {
+    maxFileSize,
+    onFragment: (f) => findings.push(...detector.detect(f)),
+    onWarning: (w) => warnings.push(w),
+  });
   for (let at = 0; at < patch.length; at += chunk) parser.push(patch.subarray(at, at + chunk));
   const stats = parser.end();
   return { findings: findings.map((f) => [f.file, f.line, f.column, f.secret, f.commit?.commit]), stats, warnings };
@@ -68,7 +72,11 @@ describe('PatchParser', () => {
 
   it('streams an added line longer than the long-line limit in pieces', async () => {
     const long = Buffer.from(`+${'y'.repeat(LONG_LINE_BYTES * 2 + 123)} ${k1} ${'z'.repeat(5000)}\n`);
-    const input = Buffer.concat([Buffer.from('diff --git a/l b/l\n--- a/l\n+++ b/l\n@@ -0,0 +7,2 @@\n'), long, Buffer.from(`+${k2}\n`)]);
+    const input = Buffer.concat([
+      Buffer.from('diff --git a/l b/l\n--- a/l\n+++ b/l\n@@ -0,0 +7,2 @@\n'),
+      long,
+      Buffer.from(`+${k2}\n`),
+    ]);
     const { findings } = await parse(input, 65536);
     expect(findings).toEqual([
       ['l', 7, LONG_LINE_BYTES * 2 + 125, k1, undefined],
@@ -77,11 +85,13 @@ describe('PatchParser', () => {
   });
 
   it('drops the rest of a file diff past maxFileSize, with a warning', async () => {
-    const input = Buffer.from(`diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -0,0 +1,3 @@\n+${k1}\n+${'p'.repeat(100)}\n+${k2}\n`);
+    const input = Buffer.from(
+      `diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -0,0 +1,3 @@\n+${k1}\n+${'p'.repeat(100)}\n+${k2}\n`,
+    );
     const { findings, stats, warnings } = await parse(input, 10, 80);
     expect(findings.map((f) => f[3])).toEqual([k1]);
     expect(stats.skipped).toBe(1);
-    expect(warnings).toEqual(['m: adds more than --max-file-size 80 bytes; the rest of this file\'s diff is skipped']);
+    expect(warnings).toEqual(["m: adds more than --max-file-size 80 bytes; the rest of this file's diff is skipped"]);
   });
 
   it('unquotes git paths', () => {

@@ -22,7 +22,11 @@ interface Transport {
 /** `git push` in a child, never spawnSync: the smart-HTTP server answers from this process. */
 function push(repo: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['push', ...args], { cwd: repo, env: { ...process.env, ...GIT_ENV, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('git', ['push', ...args], {
+      cwd: repo,
+      env: { ...process.env, ...GIT_ENV, GIT_TERMINAL_PROMPT: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
@@ -56,10 +60,23 @@ async function gitDaemon(): Promise<Transport> {
   const root = tempDir('lfk-daemon-');
   const port = await freePort();
   // The hooks run under the daemon's environment: the test's own git settings, node on PATH.
-  const daemon = spawn('git', ['daemon', '--reuseaddr', `--base-path=${root}`, '--export-all', '--enable=receive-pack', '--listen=127.0.0.1', `--port=${port}`, root], {
-    env: { ...process.env, ...GIT_ENV },
-    stdio: 'ignore',
-  });
+  const daemon = spawn(
+    'git',
+    [
+      'daemon',
+      '--reuseaddr',
+      `--base-path=${root}`,
+      '--export-all',
+      '--enable=receive-pack',
+      '--listen=127.0.0.1',
+      `--port=${port}`,
+      root,
+    ],
+    {
+      env: { ...process.env, ...GIT_ENV },
+      stdio: 'ignore',
+    },
+  );
   await listening(port, daemon);
   return {
     root,
@@ -82,7 +99,8 @@ async function smartHttp(): Promise<Transport> {
 }
 
 const headOf = (bare: string, ref: string) => tryGit(bare, ['rev-parse', '--verify', '--quiet', ref]).stdout.trim();
-const branchesOf = (bare: string) => git(bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
+const branchesOf = (bare: string) =>
+  git(bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/').split('\n').filter(Boolean);
 const redacted = (key: string) => `${key.slice(0, 11)}…${key.slice(-4)}`;
 
 let served = 0;
@@ -100,7 +118,9 @@ describe.each([
   });
 
   /** A served bare repository, with `before` run in it before lfk's hook goes in, and a clone that pushed main. */
-  async function serverAndClone(options: { pushOptions?: boolean; before?: (bare: string) => void } = {}): Promise<{ bare: string; repo: string }> {
+  async function serverAndClone(
+    options: { pushOptions?: boolean; before?: (bare: string) => void } = {},
+  ): Promise<{ bare: string; repo: string }> {
     const name = `app-${++served}.git`;
     const bare = join(transport.root, name);
     git(transport.root, 'init', '-q', '--bare', '-b', 'main', name);
@@ -160,10 +180,17 @@ done >>${JSON.stringify(log)}
     writeFileSync(log, '');
     git(repo, 'checkout', '-q', '-b', 'leak');
     const key = newKey();
-    const added = commit(repo, 'leak', { 'deploy.sh': `curl -H "Authorization: Bearer ${key}" https://api.example.com\n` });
+    const added = commit(repo, 'leak', {
+      'deploy.sh': `curl -H "Authorization: Bearer ${key}" https://api.example.com\n`,
+    });
     const refused = await push(repo, ['origin', 'leak']);
 
-    const seen = Object.fromEntries(readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
+    const seen = Object.fromEntries(
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=', 2) as [string, string]),
+    );
     // Git names it `<repo>/./objects/tmp_objdir-incoming-XXXXXX`.
     expect(resolve(seen.quarantine ?? '')).toContain(join(bare, 'objects', 'tmp_objdir-incoming-'));
     expect(seen.main).toBe('absent');

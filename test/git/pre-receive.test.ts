@@ -15,9 +15,17 @@ function server(): string {
 }
 
 /** `git push` without blocking the event loop: the hook reaches a key service in this process. */
-function pushAsync(repo: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+function pushAsync(
+  repo: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['push', ...args], { cwd: repo, env: { ...process.env, ...GIT_ENV, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('git', ['push', ...args], {
+      cwd: repo,
+      env: { ...process.env, ...GIT_ENV, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', reject);
@@ -25,7 +33,10 @@ function pushAsync(repo: string, args: string[], env: Record<string, string>): P
   });
 }
 
-async function withHook(installArgs: string[] = [], env: Record<string, string> = {}): Promise<{ bare: string; repo: string }> {
+async function withHook(
+  installArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ bare: string; repo: string }> {
   const bare = server();
   const installed = await lfk(bare, ['hook', 'install', '--pre-receive', ...installArgs]);
   expect(installed.code, installed.stderr).toBe(0);
@@ -49,7 +60,9 @@ describe('lfk scan --pre-receive', () => {
     const push = tryGit(repo, ['push', 'origin', 'feature']);
     expect(push.status).not.toBe(0);
     expect(push.stderr).toContain('remote: lfk: push refused: 1 Trust Leads API key in the commits you pushed:');
-    expect(push.stderr).toContain(`remote:   config/app.env:2  ${key.slice(0, 11)}…${key.slice(-4)}  (commit ${added.slice(0, 12)})`);
+    expect(push.stderr).toContain(
+      `remote:   config/app.env:2  ${key.slice(0, 11)}…${key.slice(-4)}  (commit ${added.slice(0, 12)})`,
+    );
     expect(push.stderr).toContain('git push -o lfk.skip=');
     expect(push.stderr).not.toContain(key);
     expect(headOf(bare, 'refs/heads/feature')).toBe('');
@@ -85,13 +98,17 @@ describe('lfk scan --pre-receive', () => {
     commit(repo, 'fixture', { 'test/key.txt': `${newKey()}\n` });
     const skipped = tryGit(repo, ['push', '-o', 'lfk.skip=a test fixture, not a real key', 'origin', 'fixture']);
     expect(skipped.status, skipped.stderr).toBe(0);
-    expect(skipped.stderr).toContain('remote: lfk: push let through by lfk.skip (a test fixture, not a real key): 1 Trust Leads API key not blocked');
+    expect(skipped.stderr).toContain(
+      'remote: lfk: push let through by lfk.skip (a test fixture, not a real key): 1 Trust Leads API key not blocked',
+    );
     expect(headOf(bare, 'refs/heads/fixture')).not.toBe('');
     git(repo, 'checkout', '-q', '-b', 'slow');
     commit(repo, 'slow', { 'k.txt': `${newKey()}\n` });
     const late = tryGit(repo, ['push', 'origin', 'slow'], { LFK_PRE_RECEIVE_TIMEOUT: '0.001' });
     expect(late.status, late.stderr).toBe(0);
-    expect(late.stderr).toContain('the scan took longer than LFK_PRE_RECEIVE_TIMEOUT (0.001 s): the push is let through unscanned');
+    expect(late.stderr).toContain(
+      'the scan took longer than LFK_PRE_RECEIVE_TIMEOUT (0.001 s): the push is let through unscanned',
+    );
   });
 
   it('installed with --revoke, revokes what it refuses, and reports a skipped push with its reason', async () => {
@@ -114,8 +131,16 @@ describe('lfk scan --pre-receive', () => {
         ['/v1/exposures', [refused]],
         ['/v1/exposures', [skipped]],
       ]);
-      expect(service.requests[0]!.body.source).toEqual({ kind: 'scanner', location: expect.stringMatching(/^a\.env:1 \([0-9a-f]{7}\)$/) });
-      expect(service.requests[1]!.body.source).toEqual({ kind: 'scanner', location: expect.stringMatching(/^pushed past the pre-receive hook with lfk\.skip: fixture for the CRM tests; test\/fixture\.env:1 /) });
+      expect(service.requests[0]!.body.source).toEqual({
+        kind: 'scanner',
+        location: expect.stringMatching(/^a\.env:1 \([0-9a-f]{7}\)$/),
+      });
+      expect(service.requests[1]!.body.source).toEqual({
+        kind: 'scanner',
+        location: expect.stringMatching(
+          /^pushed past the pre-receive hook with lfk\.skip: fixture for the CRM tests; test\/fixture\.env:1 /,
+        ),
+      });
       expect(`${first.stderr}${second.stderr}`).not.toContain(refused);
     } finally {
       await service.close();

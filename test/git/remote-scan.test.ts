@@ -20,7 +20,9 @@ let apiUrl = '';
 const listings: string[] = [];
 
 function run(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
+    .toString()
+    .trim();
 }
 
 /** A bare repository `owner/name` under the served folder, with `files` in one commit on main and `side` on a branch. */
@@ -52,11 +54,20 @@ beforeAll(async () => {
   git = await startGitHttpServer(served, (token, path) => path.startsWith('/public/') || token === TOKEN);
   api = createServer((request, response) => {
     listings.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
-    const repo = (name: string) => ({ full_name: name, clone_url: `${git.url}/${name}.git`, html_url: `https://github.com/${name}` });
+    const repo = (name: string) => ({
+      full_name: name,
+      clone_url: `${git.url}/${name}.git`,
+      html_url: `https://github.com/${name}`,
+    });
     const url = new URL(request.url ?? '/', 'http://x');
-    if (request.headers.authorization !== `Bearer ${TOKEN}`) return void response.writeHead(401).end('{"message":"Bad credentials"}');
-    if (url.pathname === '/orgs/acme/repos') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify([repo('acme/one'), repo('acme/two'), repo('acme/gone')]));
-    if (url.pathname === '/repos/acme/one') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(repo('acme/one')));
+    if (request.headers.authorization !== `Bearer ${TOKEN}`)
+      return void response.writeHead(401).end('{"message":"Bad credentials"}');
+    if (url.pathname === '/orgs/acme/repos')
+      return void response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify([repo('acme/one'), repo('acme/two'), repo('acme/gone')]));
+    if (url.pathname === '/repos/acme/one')
+      return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(repo('acme/one')));
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
@@ -72,8 +83,19 @@ const cloneRoot = mkdtempSync(join(tmpdir(), 'lfk-remote-tmp-'));
 const clonesLeft = () => readdirSync(cloneRoot).filter((name) => name.startsWith('lfk-clone-'));
 
 async function scan(args: string[], env: Record<string, string> = {}) {
-  const run = await lfk(tmpdir(), ['scan', ...args, '--format', 'json', '--no-redact'], { env: { LFK_GITHUB_API_URL: apiUrl, GITHUB_TOKEN: TOKEN, TMPDIR: cloneRoot, ...env } });
-  return { run, report: run.code === 2 ? undefined : (JSON.parse(run.stdout) as { findings: Array<JsonFinding & { repository?: string; url?: string }>; stats: { commits?: number } }) };
+  const run = await lfk(tmpdir(), ['scan', ...args, '--format', 'json', '--no-redact'], {
+    env: { LFK_GITHUB_API_URL: apiUrl, GITHUB_TOKEN: TOKEN, TMPDIR: cloneRoot, ...env },
+  });
+  return {
+    run,
+    report:
+      run.code === 2
+        ? undefined
+        : (JSON.parse(run.stdout) as {
+            findings: Array<JsonFinding & { repository?: string; url?: string }>;
+            stats: { commits?: number };
+          }),
+  };
 }
 
 describe('remote scans', () => {
@@ -81,7 +103,9 @@ describe('remote scans', () => {
     const before = clonesLeft();
     const { run, report } = await scan(['--git', `${git.url}/public/open.git`]);
     expect(run.code).toBe(1);
-    expect(report!.findings.map((f) => [f.repository, f.file, f.line, f.secret])).toEqual([[`${git.url}/public/open.git`, 'notes.txt', 1, keys.side]]);
+    expect(report!.findings.map((f) => [f.repository, f.file, f.line, f.secret])).toEqual([
+      [`${git.url}/public/open.git`, 'notes.txt', 1, keys.side],
+    ]);
     expect(clonesLeft()).toEqual(before);
   });
 
@@ -89,12 +113,21 @@ describe('remote scans', () => {
     const { run, report } = await scan(['--github', 'acme']);
     expect(run.code).toBe(1);
     expect(report!.findings.map((f) => [f.repository, f.file, f.secret, f.url])).toEqual([
-      ['acme/one', 'app.env', keys.one, expect.stringMatching(/^https:\/\/github\.com\/acme\/one\/blob\/[0-9a-f]{40}\/app\.env#L1$/)],
+      [
+        'acme/one',
+        'app.env',
+        keys.one,
+        expect.stringMatching(/^https:\/\/github\.com\/acme\/one\/blob\/[0-9a-f]{40}\/app\.env#L1$/),
+      ],
       ['acme/two', 'ci.yml', keys.two, `https://github.com/acme/two/blob/${sideCommit}/ci.yml#L1`],
     ]);
     expect(run.stderr).toMatch(/acme\/gone: git clone .* failed/);
     // The listing used the token, and the org listing was tried first.
-    expect(listings.some((line) => line.startsWith('GET /orgs/acme/repos?per_page=100&page=1') && line.endsWith(`Bearer ${TOKEN}`))).toBe(true);
+    expect(
+      listings.some(
+        (line) => line.startsWith('GET /orgs/acme/repos?per_page=100&page=1') && line.endsWith(`Bearer ${TOKEN}`),
+      ),
+    ).toBe(true);
     expect(run.stderr).not.toContain(TOKEN);
     // Without the token the private clones are refused: a warning each, nothing found.
     const refused = git.refused;

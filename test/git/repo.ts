@@ -20,11 +20,20 @@ export const GIT_ENV = {
 };
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV }, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...GIT_ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 /** git that may fail: status and output. */
-export function tryGit(cwd: string, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+export function tryGit(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, ...env } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -75,12 +84,25 @@ export interface JsonReport {
   stats: { files: number; bytes: number; skipped: number; binary: number; commits?: number };
 }
 
-export async function lfk(cwd: string, args: string[], options: { input?: string; env?: Record<string, string | undefined>; wrapper?: string[] } = {}): Promise<LfkRun> {
-  return runLfk(args, { cwd, env: { ...GIT_ENV, ...options.env }, ...(options.input !== undefined && { input: options.input }), ...(options.wrapper && { wrapper: options.wrapper }) });
+export async function lfk(
+  cwd: string,
+  args: string[],
+  options: { input?: string; env?: Record<string, string | undefined>; wrapper?: string[] } = {},
+): Promise<LfkRun> {
+  return runLfk(args, {
+    cwd,
+    env: { ...GIT_ENV, ...options.env },
+    ...(options.input !== undefined && { input: options.input }),
+    ...(options.wrapper && { wrapper: options.wrapper }),
+  });
 }
 
 /** `lfk scan … --format json --no-redact`, parsed. */
-export async function scanJson(cwd: string, args: string[], options: { input?: string; env?: Record<string, string | undefined> } = {}): Promise<{ run: LfkRun; report: JsonReport }> {
+export async function scanJson(
+  cwd: string,
+  args: string[],
+  options: { input?: string; env?: Record<string, string | undefined> } = {},
+): Promise<{ run: LfkRun; report: JsonReport }> {
   const run = await lfk(cwd, ['scan', ...args, '--format', 'json', '--no-redact'], options);
   if (run.code === 2) throw new Error(`lfk failed: ${run.stderr}`);
   return { run, report: JSON.parse(run.stdout) as JsonReport };

@@ -15,7 +15,11 @@ describe.skipIf(!existsSync(SCRIPT))('lfk scan --git on a terminal', () => {
   commit(repo, 'two', { 'b.txt': 'b\n' });
 
   it('counts commits on the terminal and clears the line', () => {
-    const run = spawnSync(SCRIPT, ['-qec', `${process.execPath} ${LFK_BIN} scan --git`, '/dev/null'], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' } });
+    const run = spawnSync(SCRIPT, ['-qec', `${process.execPath} ${LFK_BIN} scan --git`, '/dev/null'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' },
+    });
     captureLfkRun(['scan', '--git'], repo, run);
     expect(run.stdout).toMatch(/\rscanning history: \d+ commits?/);
     expect(run.stdout).toContain('\r\x1b[K');
@@ -23,7 +27,11 @@ describe.skipIf(!existsSync(SCRIPT))('lfk scan --git on a terminal', () => {
   });
 
   it('draws nothing when stderr is not a terminal', () => {
-    const run = spawnSync(process.execPath, [LFK_BIN, 'scan', '--git'], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+    const run = spawnSync(process.execPath, [LFK_BIN, 'scan', '--git'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, ...GIT_ENV },
+    });
     captureLfkRun(['scan', '--git'], repo, run);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('');

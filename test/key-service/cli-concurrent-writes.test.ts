@@ -30,14 +30,45 @@ describe.each(DIALECTS)('the CLI writing while the server writes, on %s', (diale
     await database.drop();
   });
 
-  it(`${ROUNDS} keys create and ${ROUNDS} keys revoke from the CLI all succeed, and so does every request to the server`, { timeout: 180_000 }, async () => {
-    const account = await runLfk(['accounts', 'create', '--name', 'Busy Co', '--email', `busy-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password\n',
-    });
+  it(`${ROUNDS} keys create and ${ROUNDS} keys revoke from the CLI all succeed, and so does every request to the server`, {
+    timeout: 180_000,
+  }, async () => {
+    const account = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Busy Co',
+        '--email',
+        `busy-${dialect}@acme.test`,
+        '--plan',
+        'pro',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password\n',
+      },
+    );
     expect(account.code, account.stderr).toBe(0);
     const accountId: string = JSON.parse(account.stdout).account.id;
-    const manager = await runLfk(['keys', 'create', '--account', accountId, '--name', 'Ops', '--scope', 'keys:manage', '--scope', 'enrichment', '--json'], { env });
+    const manager = await runLfk(
+      [
+        'keys',
+        'create',
+        '--account',
+        accountId,
+        '--name',
+        'Ops',
+        '--scope',
+        'keys:manage',
+        '--scope',
+        'enrichment',
+        '--json',
+      ],
+      { env },
+    );
     expect(manager.code, manager.stderr).toBe(0);
     const managerKey: string = JSON.parse(manager.stdout).key;
 
@@ -74,7 +105,9 @@ describe.each(DIALECTS)('the CLI writing while the server writes, on %s', (diale
       // Let the loops get going first, so every CLI command meets them.
       while (answers.length < 20 && failures.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       for (let index = 0; index < ROUNDS; index++) {
-        creates.push(await runLfk(['keys', 'create', '--account', accountId, '--name', `cli ${index}`, '--json'], { env }));
+        creates.push(
+          await runLfk(['keys', 'create', '--account', accountId, '--name', `cli ${index}`, '--json'], { env }),
+        );
         revokes.push(await runLfk(['keys', 'revoke', targets[index]!, '--note', 'contention test', '--json'], { env }));
       }
     } finally {
@@ -100,7 +133,8 @@ describe.each(DIALECTS)('the CLI writing while the server writes, on %s', (diale
     expect(failures).toEqual([]);
     expect(creates.map((result) => result.stderr).join('')).toBe('');
     expect(revokes.map((result) => result.stderr).join('')).toBe('');
-    for (const result of revokes) expect(JSON.parse(result.stdout)).toMatchObject({ status: 'revoked', revoked_reason: 'user' });
+    for (const result of revokes)
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'revoked', revoked_reason: 'user' });
     expect(server.output()).not.toMatch(/database is locked|SQLITE_BUSY/);
 
     // Everything the CLI and the server said they made is there.

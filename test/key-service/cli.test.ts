@@ -27,10 +27,24 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('walks the newcomer path: account, key, both headers, revoke, 401 on the very next call', async () => {
-    const account = await runLfk(['accounts', 'create', '--name', 'Acme Corp', '--email', `dev-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password\n',
-    });
+    const account = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Acme Corp',
+        '--email',
+        `dev-${dialect}@acme.test`,
+        '--plan',
+        'pro',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password\n',
+      },
+    );
     expect(account.stderr).toBe('');
     expect(account.code).toBe(0);
     const { account: acct, user } = JSON.parse(account.stdout);
@@ -67,10 +81,24 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('refuses keys on the free plan with exit 1 and a message naming the plans', async () => {
-    const account = await runLfk(['accounts', 'create', '--name', 'Free Co', '--email', `free-${dialect}@acme.test`, '--plan', 'free', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password',
-    });
+    const account = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Free Co',
+        '--email',
+        `free-${dialect}@acme.test`,
+        '--plan',
+        'free',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password',
+      },
+    );
     const { account: acct } = JSON.parse(account.stdout);
     const refused = await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Nope'], { env });
     expect(refused.code).toBe(1);
@@ -81,12 +109,29 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('prints the key once in text mode, with the warning', async () => {
-    const account = await runLfk(['accounts', 'create', '--name', 'Text Co', '--email', `text-${dialect}@acme.test`, '--plan', 'agency', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password',
-    });
+    const account = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Text Co',
+        '--email',
+        `text-${dialect}@acme.test`,
+        '--plan',
+        'agency',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password',
+      },
+    );
     const { account: acct } = JSON.parse(account.stdout);
-    const created = await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Ops', '--scope', 'keys:manage', '--scope', 'enrichment'], { env });
+    const created = await runLfk(
+      ['keys', 'create', '--account', acct.id, '--name', 'Ops', '--scope', 'keys:manage', '--scope', 'enrichment'],
+      { env },
+    );
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/lfk_sk_[0-9A-Za-z]{40}/);
     expect(created.stdout).toMatch(/shown this once/);
@@ -96,20 +141,44 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
 
   it('writes counted usage on SIGTERM before exiting', async () => {
     const own = await startLfkServer(env);
-    const account = await runLfk(['accounts', 'create', '--name', 'Stop Co', '--email', `stop-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password',
-    });
+    const account = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Stop Co',
+        '--email',
+        `stop-${dialect}@acme.test`,
+        '--plan',
+        'pro',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password',
+      },
+    );
     const { account: acct } = JSON.parse(account.stdout);
-    const key = JSON.parse((await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Counted', '--json'], { env })).stdout);
+    const key = JSON.parse(
+      (await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Counted', '--json'], { env })).stdout,
+    );
     const calls = await Promise.all(Array.from({ length: 20 }, () => usage(own.url, { 'x-api-key': key.key })));
     expect(calls.every((call) => call.status === 200)).toBe(true);
     expect(await own.stop('SIGTERM')).toBe(0);
     const store = await database.open();
     try {
-      const row = await store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
+      const row = await store.db
+        .selectFrom('usage_counters')
+        .selectAll()
+        .where('key_id', '=', key.id)
+        .executeTakeFirstOrThrow();
       expect(row.requests).toBe(20);
-      const used = await store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', key.id).executeTakeFirstOrThrow();
+      const used = await store.db
+        .selectFrom('api_keys')
+        .select('last_used_at')
+        .where('id', '=', key.id)
+        .executeTakeFirstOrThrow();
       expect(used.last_used_at).not.toBeNull();
     } finally {
       await store.close();
@@ -117,12 +186,28 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('refuses a revocation note over 500 characters with exit 2, as the API and the page do, and keeps the key live', async () => {
-    const account = await runLfk(['accounts', 'create', '--name', 'Note Co', '--email', `note-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password',
-    });
+    const account = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Note Co',
+        '--email',
+        `note-${dialect}@acme.test`,
+        '--plan',
+        'pro',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password',
+      },
+    );
     const { account: acct } = JSON.parse(account.stdout);
-    const key = JSON.parse((await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Noted', '--json'], { env })).stdout);
+    const key = JSON.parse(
+      (await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Noted', '--json'], { env })).stdout,
+    );
     const refused = await runLfk(['keys', 'revoke', key.id, '--note', 'n'.repeat(501)], { env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/The note must be at most 500 characters/);
@@ -134,16 +219,39 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('refuses an owner password over 1024 characters with exit 2, as the setup page does (sign-in takes no longer one)', async () => {
-    const refused = await runLfk(['accounts', 'create', '--name', 'Long Co', '--email', `long-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin'], {
-      env,
-      input: 'p'.repeat(1025),
-    });
+    const refused = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Long Co',
+        '--email',
+        `long-${dialect}@acme.test`,
+        '--plan',
+        'pro',
+        '--password-stdin',
+      ],
+      {
+        env,
+        input: 'p'.repeat(1025),
+      },
+    );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/The password must be at most 1024 characters/);
   });
 
   it('rejects a duplicate e-mail with exit 1', async () => {
-    const args = ['accounts', 'create', '--name', 'Dup', '--email', `dup-${dialect}@acme.test`, '--plan', 'pro', '--password-stdin'];
+    const args = [
+      'accounts',
+      'create',
+      '--name',
+      'Dup',
+      '--email',
+      `dup-${dialect}@acme.test`,
+      '--plan',
+      'pro',
+      '--password-stdin',
+    ];
     expect((await runLfk(args, { env, input: 'a long enough password' })).code).toBe(0);
     const again = await runLfk(args, { env, input: 'a long enough password' });
     expect(again.code).toBe(1);
@@ -165,14 +273,34 @@ describe('lfk command-line errors', () => {
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
     ['accounts without an action', ['accounts'], /usage: lfk accounts create/],
     ['accounts with missing flags', ['accounts', 'create', '--name', 'X'], /--name, --email and --plan are required/],
-    ['a bad plan', ['accounts', 'create', '--name', 'X', '--email', 'x@y.z', '--plan', 'gold', '--password-stdin'], /--plan must be one of free, pro, agency/],
-    ['a password flag instead of stdin', ['accounts', 'create', '--name', 'X', '--email', 'x@y.z', '--plan', 'pro', '--password', 'hunter2'], /Unknown option '--password'/],
-    ['no --password-stdin', ['accounts', 'create', '--name', 'X', '--email', 'x@y.z', '--plan', 'pro'], /--password-stdin is required/],
+    [
+      'a bad plan',
+      ['accounts', 'create', '--name', 'X', '--email', 'x@y.z', '--plan', 'gold', '--password-stdin'],
+      /--plan must be one of free, pro, agency/,
+    ],
+    [
+      'a password flag instead of stdin',
+      ['accounts', 'create', '--name', 'X', '--email', 'x@y.z', '--plan', 'pro', '--password', 'hunter2'],
+      /Unknown option '--password'/,
+    ],
+    [
+      'no --password-stdin',
+      ['accounts', 'create', '--name', 'X', '--email', 'x@y.z', '--plan', 'pro'],
+      /--password-stdin is required/,
+    ],
     ['keys without an action', ['keys'], /usage:/],
-    ['an unknown scope', ['keys', 'create', '--account', 'acct_x', '--name', 'N', '--scope', 'admin'], /unknown scope "admin"/],
+    [
+      'an unknown scope',
+      ['keys', 'create', '--account', 'acct_x', '--name', 'N', '--scope', 'admin'],
+      /unknown scope "admin"/,
+    ],
     ['a revoke without an id', ['keys', 'revoke'], /give exactly one key id/],
     ['a revoke of an unknown key', ['keys', 'revoke', 'key_08DvPHU9EOjcJP0bCBc0w4'], /No key with that id/],
-    ['keys for an unknown account', ['keys', 'create', '--account', 'acct_nope', '--name', 'N'], /No account with that id/],
+    [
+      'keys for an unknown account',
+      ['keys', 'create', '--account', 'acct_nope', '--name', 'N'],
+      /No account with that id/,
+    ],
     ['a bad --port', ['serve', '--port', 'eighty'], /--port/],
   ];
   it.each(usageErrors)('exits 2 on %s', async (_name, args, message) => {
@@ -188,24 +316,43 @@ describe('lfk command-line errors', () => {
   });
 
   it('exits 2 and hides the password when PostgreSQL does not answer', async () => {
-    const result = await runLfk(['keys', 'list', '--account', 'acct_x'], { env: { LFK_DATABASE_URL: 'postgres://lfk:s3cret@127.0.0.1:1/none' } });
+    const result = await runLfk(['keys', 'list', '--account', 'acct_x'], {
+      env: { LFK_DATABASE_URL: 'postgres://lfk:s3cret@127.0.0.1:1/none' },
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/cannot open the database \(postgres:\/\/lfk:\*\*\*@127\.0\.0\.1:1\/none\)/);
     expect(result.stderr).not.toContain('s3cret');
   });
 
-  it.skipIf(process.env.LFK_DATABASE_URL !== undefined)('reads settings from .env in the current directory, the environment winning', async () => {
-    writeFileSync(join(dir, '.env'), `LFK_DATABASE_URL=sqlite:${join(dir, 'from-dotenv.db')}\n`);
-    const created = await runLfk(['accounts', 'create', '--name', 'Dotenv', '--email', 'dotenv@acme.test', '--plan', 'pro', '--password-stdin', '--json'], {
-      cwd: dir,
-      input: 'a long enough password',
-    });
-    expect(created.code).toBe(0);
-    const { account } = JSON.parse(created.stdout);
-    const fromFile = await runLfk(['keys', 'list', '--account', account.id, '--json'], { cwd: dir });
-    expect(fromFile.code).toBe(0);
-    const overridden = await runLfk(['keys', 'list', '--account', account.id], { cwd: dir, env });
-    expect(overridden.code).toBe(2);
-    expect(overridden.stderr).toMatch(/No account with that id/);
-  });
+  it.skipIf(process.env.LFK_DATABASE_URL !== undefined)(
+    'reads settings from .env in the current directory, the environment winning',
+    async () => {
+      writeFileSync(join(dir, '.env'), `LFK_DATABASE_URL=sqlite:${join(dir, 'from-dotenv.db')}\n`);
+      const created = await runLfk(
+        [
+          'accounts',
+          'create',
+          '--name',
+          'Dotenv',
+          '--email',
+          'dotenv@acme.test',
+          '--plan',
+          'pro',
+          '--password-stdin',
+          '--json',
+        ],
+        {
+          cwd: dir,
+          input: 'a long enough password',
+        },
+      );
+      expect(created.code).toBe(0);
+      const { account } = JSON.parse(created.stdout);
+      const fromFile = await runLfk(['keys', 'list', '--account', account.id, '--json'], { cwd: dir });
+      expect(fromFile.code).toBe(0);
+      const overridden = await runLfk(['keys', 'list', '--account', account.id], { cwd: dir, env });
+      expect(overridden.code).toBe(2);
+      expect(overridden.stderr).toMatch(/No account with that id/);
+    },
+  );
 });

@@ -29,7 +29,9 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
 
 const listenerOf = (server: ServerProcess) => `lfk-listener-${server.child.pid}`;
 const listenerPids = async (server: ServerProcess) =>
-  (await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [listenerOf(server)])).map((row) => row.pid);
+  (
+    await sql<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [listenerOf(server)])
+  ).map((row) => row.pid);
 const listening = async (server: ServerProcess) => (await listenerPids(server)).length === 1;
 
 describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () => {
@@ -44,12 +46,45 @@ describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () =
     database = await createTestDatabase('postgres');
     env = { LFK_DATABASE_URL: database.url };
     [one, two] = await Promise.all([startLfkServer(env), startLfkServer(env)]);
-    const created = await runLfk(['accounts', 'create', '--name', 'Cluster', '--email', 'cluster@acme.test', '--plan', 'agency', '--password-stdin', '--json'], {
-      env,
-      input: 'a long enough password',
-    });
+    const created = await runLfk(
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Cluster',
+        '--email',
+        'cluster@acme.test',
+        '--plan',
+        'agency',
+        '--password-stdin',
+        '--json',
+      ],
+      {
+        env,
+        input: 'a long enough password',
+      },
+    );
     accountId = JSON.parse(created.stdout).account.id;
-    manager = JSON.parse((await runLfk(['keys', 'create', '--account', accountId, '--name', 'Ops', '--scope', 'keys:manage', '--scope', 'enrichment', '--json'], { env })).stdout).key;
+    manager = JSON.parse(
+      (
+        await runLfk(
+          [
+            'keys',
+            'create',
+            '--account',
+            accountId,
+            '--name',
+            'Ops',
+            '--scope',
+            'keys:manage',
+            '--scope',
+            'enrichment',
+            '--json',
+          ],
+          { env },
+        )
+      ).stdout,
+    ).key;
     await waitFor(async () => (await listening(one)) && (await listening(two)), 'both listeners');
   });
   afterAll(async () => {
@@ -73,7 +108,10 @@ describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () =
       const key = await newKey(`Shared ${round}`);
       expect(await status(one, key.key)).toBe(200);
       expect(await status(two, key.key)).toBe(200); // now cached on both
-      const revoke = await fetch(`${one.url}/v1/keys/${key.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${manager}` } });
+      const revoke = await fetch(`${one.url}/v1/keys/${key.id}/revoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${manager}` },
+      });
       expect(revoke.status).toBe(200);
       expect(await status(two, key.key)).toBe(401);
       expect(await status(one, key.key)).toBe(401);
@@ -120,7 +158,10 @@ describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () =
     // And the new connection carries the next revocation.
     const next = await newKey('After reconnect');
     expect(await status(two, next.key)).toBe(200);
-    await fetch(`${one.url}/v1/keys/${next.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${manager}` } });
+    await fetch(`${one.url}/v1/keys/${next.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${manager}` },
+    });
     expect(await status(two, next.key)).toBe(401);
   });
 });

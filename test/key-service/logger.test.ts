@@ -15,15 +15,27 @@ function logged(message: string, fields: Record<string, unknown>): string {
 describe('logger', () => {
   it('escapes C1 controls, DEL, bidi controls and line separators as JSON \\u escapes', () => {
     const hostile = 'evil\u009b2J\u202egpj.exe\u2028\u2029\u007f\u061c\u200e\u200f\u2066\u2069\u0085';
-    const line = logged(`webhook from ${hostile}`, { repository: hostile, nested: { name: hostile, list: [hostile] }, esc: '\x1b[31m\r\n\t' });
+    const line = logged(`webhook from ${hostile}`, {
+      repository: hostile,
+      nested: { name: hostile, list: [hostile] },
+      esc: '\x1b[31m\r\n\t',
+    });
     expect(line.endsWith('\n')).toBe(true);
     const body = line.slice(0, -1);
     expect(body).not.toMatch(RAW_CONTROL);
-    expect(body).toContain('evil\\u009b2J\\u202egpj.exe\\u2028\\u2029\\u007f\\u061c\\u200e\\u200f\\u2066\\u2069\\u0085');
+    expect(body).toContain(
+      'evil\\u009b2J\\u202egpj.exe\\u2028\\u2029\\u007f\\u061c\\u200e\\u200f\\u2066\\u2069\\u0085',
+    );
     expect(body).toContain('"esc":"\\u001b[31m\\r\\n\\t"');
     // Still one valid JSON object, with the exact strings back.
     const parsed = JSON.parse(body);
-    expect(parsed).toMatchObject({ level: 'warn', msg: `webhook from ${hostile}`, repository: hostile, nested: { name: hostile, list: [hostile] }, esc: '\x1b[31m\r\n\t' });
+    expect(parsed).toMatchObject({
+      level: 'warn',
+      msg: `webhook from ${hostile}`,
+      repository: hostile,
+      nested: { name: hostile, list: [hostile] },
+      esc: '\x1b[31m\r\n\t',
+    });
   });
 
   it('leaves ordinary text, accents and emoji alone', () => {

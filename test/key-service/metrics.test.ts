@@ -31,7 +31,13 @@ describe('GET /metrics', () => {
     expect((await h.app.request('/v1/usage', { headers: auth })).status).toBe(200);
     expect((await h.app.request('/v1/usage', { headers: auth })).status).toBe(200);
     expect((await h.app.request('/v1/usage')).status).toBe(401);
-    expect((await h.app.request('/v1/usage', { headers: { authorization: 'Bearer lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0' } })).status).toBe(401);
+    expect(
+      (
+        await h.app.request('/v1/usage', {
+          headers: { authorization: 'Bearer lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0' },
+        })
+      ).status,
+    ).toBe(401);
     const revoke = await h.app.request(`/v1/keys/${tenant.enrichment.id}/revoke`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.manager.key}` },
@@ -58,7 +64,11 @@ describe('GET /metrics without a token', () => {
     try {
       const response = await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '203.0.113.5' } } });
       expect(response.status).toBe(403);
-      const forwarded = await h.app.request('/metrics', { headers: { 'x-forwarded-for': '127.0.0.1' } }, { incoming: { socket: { remoteAddress: '203.0.113.5' } } });
+      const forwarded = await h.app.request(
+        '/metrics',
+        { headers: { 'x-forwarded-for': '127.0.0.1' } },
+        { incoming: { socket: { remoteAddress: '203.0.113.5' } } },
+      );
       expect(forwarded.status).toBe(403);
       const local = await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
       expect(local.status).toBe(200);
@@ -81,39 +91,64 @@ describe('GET /metrics without a token, by Host', () => {
   });
   const withHost = (host: string) => h.app.request('/metrics', { headers: { host } }, LOCAL);
 
-  it.each(['evil.example', 'evil.example:8080', 'localhost.evil.example', '127.0.0.1.nip.io', 'keys.example.com.evil.example', 'example.com', 'not a host', ''])(
-    'refuses Host: %j from loopback with 403 forbidden',
-    async (host) => {
-      const refused = await withHost(host);
-      expect(refused.status).toBe(403);
-      const body = (await refused.json()) as any;
-      expect(body.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/Host/) });
-      expect(JSON.stringify(body)).not.toContain('lfk_http_request_duration_seconds');
-    },
-  );
+  it.each([
+    'evil.example',
+    'evil.example:8080',
+    'localhost.evil.example',
+    '127.0.0.1.nip.io',
+    'keys.example.com.evil.example',
+    'example.com',
+    'not a host',
+    '',
+  ])('refuses Host: %j from loopback with 403 forbidden', async (host) => {
+    const refused = await withHost(host);
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as any;
+    expect(body.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/Host/) });
+    expect(JSON.stringify(body)).not.toContain('lfk_http_request_duration_seconds');
+  });
 
   it('refuses a request whose URL names another host, whatever its Host header', async () => {
     expect((await h.app.request('http://evil.example/metrics', {}, LOCAL)).status).toBe(403);
-    expect((await h.app.request('http://evil.example/metrics', { headers: { host: 'localhost' } }, LOCAL)).status).toBe(403);
+    expect((await h.app.request('http://evil.example/metrics', { headers: { host: 'localhost' } }, LOCAL)).status).toBe(
+      403,
+    );
   });
 
-  it.each(['127.0.0.1:8080', '127.0.0.1', 'localhost', 'localhost:8080', 'LOCALHOST:9', '[::1]:8080', '[::1]', 'keys.example.com', 'Keys.Example.com:443'])(
-    'answers Host: %s from loopback',
-    async (host) => {
-      const answered = await withHost(host);
-      expect(answered.status).toBe(200);
-      expect(await answered.text()).toContain('lfk_http_request_duration_seconds');
-    },
-  );
+  it.each([
+    '127.0.0.1:8080',
+    '127.0.0.1',
+    'localhost',
+    'localhost:8080',
+    'LOCALHOST:9',
+    '[::1]:8080',
+    '[::1]',
+    'keys.example.com',
+    'Keys.Example.com:443',
+  ])('answers Host: %s from loopback', async (host) => {
+    const answered = await withHost(host);
+    expect(answered.status).toBe(200);
+    expect(await answered.text()).toContain('lfk_http_request_duration_seconds');
+  });
 
   it('still refuses a client that is not on loopback, whatever its Host', async () => {
-    expect((await h.app.request('/metrics', { headers: { host: 'localhost' } }, { incoming: { socket: { remoteAddress: '203.0.113.5' } } })).status).toBe(403);
+    expect(
+      (
+        await h.app.request(
+          '/metrics',
+          { headers: { host: 'localhost' } },
+          { incoming: { socket: { remoteAddress: '203.0.113.5' } } },
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('with a metrics token, answers a scraper under any name (a rebinding page cannot know the token)', async () => {
     const tokened = await createHarness('sqlite', { api: { metricsToken: 'metrics-secret-token' } });
     try {
-      const scraped = await tokened.app.request('/metrics', { headers: { host: 'lfk-1.internal:8080', authorization: 'Bearer metrics-secret-token' } });
+      const scraped = await tokened.app.request('/metrics', {
+        headers: { host: 'lfk-1.internal:8080', authorization: 'Bearer metrics-secret-token' },
+      });
       expect(scraped.status).toBe(200);
       expect((await tokened.app.request('/metrics', { headers: { host: 'evil.example' } })).status).toBe(401);
     } finally {
@@ -127,7 +162,10 @@ describe('GET /metrics on `lfk serve`, by the Host header sent over the socket',
   let server: RunningServer;
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    const settings = serverSettings({ LFK_DATABASE_URL: database.url, LFK_PUBLIC_URL: 'https://keys.example.com/' }, { port: '0', host: '127.0.0.1' });
+    const settings = serverSettings(
+      { LFK_DATABASE_URL: database.url, LFK_PUBLIC_URL: 'https://keys.example.com/' },
+      { port: '0', host: '127.0.0.1' },
+    );
     server = await startServer(settings, createLogger('silent'));
   });
   afterAll(async () => {
@@ -138,12 +176,15 @@ describe('GET /metrics on `lfk serve`, by the Host header sent over the socket',
   /** A GET over a real connection with this exact Host header (fetch would send the URL's). */
   const get = (host: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const sent = httpRequest({ host: '127.0.0.1', port: server.port, path: '/metrics', headers: { host } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      });
+      const sent = httpRequest(
+        { host: '127.0.0.1', port: server.port, path: '/metrics', headers: { host } },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
       sent.on('error', reject);
       sent.end();
     });
@@ -156,7 +197,14 @@ describe('GET /metrics on `lfk serve`, by the Host header sent over the socket',
   });
 
   it('answers Host: 127.0.0.1:<port>, localhost and the host of LFK_PUBLIC_URL', async () => {
-    for (const host of [`127.0.0.1:${server.port}`, '127.0.0.1:8080', 'localhost', `localhost:${server.port}`, `[::1]:${server.port}`, 'keys.example.com']) {
+    for (const host of [
+      `127.0.0.1:${server.port}`,
+      '127.0.0.1:8080',
+      'localhost',
+      `localhost:${server.port}`,
+      `[::1]:${server.port}`,
+      'keys.example.com',
+    ]) {
       const answered = await get(host);
       expect(answered.status, host).toBe(200);
       expect(answered.body).toContain('lfk_http_request_duration_seconds');
@@ -173,7 +221,16 @@ describe('queue metrics', () => {
       const empty = await registry.render();
       expect(empty).toContain('lfk_inbox_depth 0');
       expect(empty).toContain('lfk_outbox_oldest_age_seconds 0');
-      const base = { provider: 'github', event: 'push', payload: '{}', attempts: 0, locked_until: null, last_error: null, result: null, processed_at: null };
+      const base = {
+        provider: 'github',
+        event: 'push',
+        payload: '{}',
+        attempts: 0,
+        locked_until: null,
+        last_error: null,
+        result: null,
+        processed_at: null,
+      };
       const old = new Date(Date.now() - 120_000).toISOString();
       await h.store.db
         .insertInto('webhook_deliveries')
@@ -202,11 +259,30 @@ describe('backfill metrics', () => {
       registerBackfillMetrics(registry, h.store);
       expect(await registry.render()).toContain('lfk_backfill_repositories{state="pending"} 0');
       const at = new Date().toISOString();
-      const row = (id: string, status: string) => ({ id, status, installation_id: '1', repository: `o/${id}`, dedup_key: id, payload: '{}', attempts: 0, next_attempt_at: at, created_at: at });
-      await h.store.db.insertInto('github_backfill_jobs').values([row('a', 'pending'), row('b', 'pending'), row('c', 'done'), row('d', 'failed')] as never).execute();
+      const row = (id: string, status: string) => ({
+        id,
+        status,
+        installation_id: '1',
+        repository: `o/${id}`,
+        dedup_key: id,
+        payload: '{}',
+        attempts: 0,
+        next_attempt_at: at,
+        created_at: at,
+      });
+      await h.store.db
+        .insertInto('github_backfill_jobs')
+        .values([row('a', 'pending'), row('b', 'pending'), row('c', 'done'), row('d', 'failed')] as never)
+        .execute();
       const text = await registry.render();
       expect(text).toContain('# TYPE lfk_backfill_repositories gauge');
-      for (const [state, count] of [['pending', 2], ['processing', 0], ['done', 1], ['failed', 1]]) expect(text).toContain(`lfk_backfill_repositories{state="${state}"} ${count}`);
+      for (const [state, count] of [
+        ['pending', 2],
+        ['processing', 0],
+        ['done', 1],
+        ['failed', 1],
+      ])
+        expect(text).toContain(`lfk_backfill_repositories{state="${state}"} ${count}`);
     } finally {
       await h.close();
     }

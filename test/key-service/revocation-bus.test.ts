@@ -5,7 +5,11 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../platform/key-format.js';
-import { RECEIPT_WAIT_MS, type RevocationBus, type RevocationFollower } from '../../platform/database/revocation-bus/index.js';
+import {
+  RECEIPT_WAIT_MS,
+  type RevocationBus,
+  type RevocationFollower,
+} from '../../platform/database/revocation-bus/index.js';
 import { KeyService } from '../../key-service/service/key-service.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import type { Store } from '../../platform/database/database.js';
@@ -43,7 +47,12 @@ describe.each(DIALECTS)('the revocation bus on %s', (dialect) => {
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     [storeA, storeB] = [await database.open(), await database.open()];
-    const created = await new KeyService(storeB).createAccount({ name: 'Bus', plan: 'pro', email: `bus-${Date.now()}@example.com`, password: 'correct horse battery' });
+    const created = await new KeyService(storeB).createAccount({
+      name: 'Bus',
+      plan: 'pro',
+      email: `bus-${Date.now()}@example.com`,
+      password: 'correct horse battery',
+    });
     accountId = created.account.id;
   });
   afterEach(async () => {
@@ -56,7 +65,8 @@ describe.each(DIALECTS)('the revocation bus on %s', (dialect) => {
   });
 
   /** Instance A and instance B, each a KeyService with an empty cache on its own store. */
-  const instances = () => [new KeyService(storeA, { cacheTtlMs: LONG_TTL_MS }), new KeyService(storeB, { cacheTtlMs: LONG_TTL_MS })] as const;
+  const instances = () =>
+    [new KeyService(storeA, { cacheTtlMs: LONG_TTL_MS }), new KeyService(storeB, { cacheTtlMs: LONG_TTL_MS })] as const;
 
   async function follow(service: KeyService): Promise<() => Promise<void>> {
     // A lost listener is reported here; the tests below cut one on purpose.
@@ -73,14 +83,17 @@ describe.each(DIALECTS)('the revocation bus on %s', (dialect) => {
     expect(service.authenticateFromCache(key.key)?.id).toBe(key.id);
   }
 
-  const answersFromCache = (service: KeyService, key: CreatedKey) => service.authenticateFromCache(key.key) !== undefined;
+  const answersFromCache = (service: KeyService, key: CreatedKey) =>
+    service.authenticateFromCache(key.key) !== undefined;
 
   /**
    * This process's listener backends on PostgreSQL that have run their LISTEN: the last query one
    * shows is that, or an acknowledgement it sent since. A terminated one can linger a while.
    */
   async function listenerPids(): Promise<Set<number>> {
-    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${`lfk-listener-${process.pid}`}
+    const { rows } = await sql<{
+      pid: number;
+    }>`select pid from pg_stat_activity where application_name = ${`lfk-listener-${process.pid}`}
       and (query ilike 'listen%' or query ilike 'select pg_notify%')`.execute(storeB.db);
     return new Set(rows.map((row) => row.pid));
   }
@@ -88,7 +101,10 @@ describe.each(DIALECTS)('the revocation bus on %s', (dialect) => {
   /** The pid of a listener backend not among `known`, once there is one. */
   async function newListener(known: Set<number>): Promise<number> {
     let found: number | undefined;
-    await until(async () => (found = [...(await listenerPids())].find((pid) => !known.has(pid))) !== undefined, 'a new listener connection');
+    await until(
+      async () => (found = [...(await listenerPids())].find((pid) => !known.has(pid))) !== undefined,
+      'a new listener connection',
+    );
     return found!;
   }
 
@@ -191,7 +207,10 @@ describe.each(DIALECTS)('the revocation bus on %s', (dialect) => {
     };
     const t0 = Date.now();
     const service = new KeyService(storeA, { revocationBus: bus, now: () => new Date(t0) });
-    const [one, two] = [await service.createKey(accountId, { name: 'One' }, CONTEXT), await service.createKey(accountId, { name: 'Two' }, CONTEXT)];
+    const [one, two] = [
+      await service.createKey(accountId, { name: 'One' }, CONTEXT),
+      await service.createKey(accountId, { name: 'Two' }, CONTEXT),
+    ];
     expect(await service.authenticate(one.key)).not.toBeNull();
     expect(await service.authenticate(two.key)).not.toBeNull();
     expect(reads).toBeGreaterThan(0);

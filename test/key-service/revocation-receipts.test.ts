@@ -89,7 +89,11 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
     client.on('notification', (message) => {
       if (message.channel !== REVOCATION_CHANNEL || !message.payload) return;
       const { id, sha256s } = parseRevocationPayload(message.payload);
-      if (id) ack(async () => void (await client.query('select pg_notify($1, $2)', [ACK_CHANNEL, ackPayload(id, 'test')])), sha256s);
+      if (id)
+        ack(
+          async () => void (await client.query('select pg_notify($1, $2)', [ACK_CHANNEL, ackPayload(id, 'test')])),
+          sha256s,
+        );
     });
     await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
   }
@@ -114,7 +118,10 @@ describe.skipIf(!POSTGRES_URL)('revocations on PostgreSQL wait for every listene
       const { default: pg } = await import('pg');
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
-      const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where application_name = $1', [`lfk-listener-${process.pid}`]);
+      const { rows } = await client.query(
+        'select count(*)::int as n from pg_stat_activity where application_name = $1',
+        [`lfk-listener-${process.pid}`],
+      );
       await client.end();
       return rows[0].n as number;
     };

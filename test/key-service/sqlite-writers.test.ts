@@ -64,10 +64,19 @@ async function startWriter(args: string[]): Promise<Writer> {
 const insertAccount = (db: Store['db'], name: string) =>
   db
     .insertInto('accounts')
-    .values({ id: newId('acct'), name, plan: 'pro', rotation_period_days: 90, notification_url: null, notification_secret: null, created_at: new Date().toISOString() })
+    .values({
+      id: newId('acct'),
+      name,
+      plan: 'pro',
+      rotation_period_days: 90,
+      notification_url: null,
+      notification_secret: null,
+      created_at: new Date().toISOString(),
+    })
     .execute();
 
-const accountNames = async (db: Store['db']) => (await db.selectFrom('accounts').select('name').orderBy('name').execute()).map((row) => row.name);
+const accountNames = async (db: Store['db']) =>
+  (await db.selectFrom('accounts').select('name').orderBy('name').execute()).map((row) => row.name);
 
 describe('two processes writing one SQLite file', () => {
   let database: TestDatabase;
@@ -103,7 +112,10 @@ describe('two processes writing one SQLite file', () => {
       await insertAccount(trx, 'first');
       // Holding the write lock now. The other process reads and then writes: it must wait.
       other.go();
-      early = await Promise.race([finished, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000))]);
+      early = await Promise.race([
+        finished,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000)),
+      ]);
     });
     // Before the fix it failed at once with SQLITE_BUSY, while this transaction was still open.
     expect(early).toBeUndefined();
@@ -140,7 +152,10 @@ describe('two processes writing one SQLite file', () => {
     const holder = await startWriter(['hold', database.url, 'held', '1500']);
     holder.go();
     await holder.next('holding');
-    const seen = await store.db.transaction().setAccessMode('read only').execute((trx) => accountNames(trx));
+    const seen = await store.db
+      .transaction()
+      .setAccessMode('read only')
+      .execute((trx) => accountNames(trx));
     expect(seen).toEqual([]);
     expect(await holder.next('done')).toMatchObject({ ok: true });
     expect(await accountNames(store.db)).toEqual(['held']);

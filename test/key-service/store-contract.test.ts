@@ -31,33 +31,49 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   it('stores only hashes and a display fragment of a key', async () => {
     const { accountId } = await h.createAccount();
     const created = await h.createKey(accountId, { name: 'Stored' });
-    const row = await h.store.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    const row = await h.store.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
     expect(row.sha256).toBe(sha256Hex(created.key));
     expect(row.hmsl_hash).toBe(hmslHashSync(created.key));
     expect(row.prefix).toBe(created.key.slice(0, 11));
     expect(row.last4).toBe(created.key.slice(-4));
     expect(JSON.stringify(row)).not.toContain(created.key.slice(11, -4));
-    const events = await h.store.db.selectFrom('audit_events').selectAll().where('account_id', '=', accountId).execute();
+    const events = await h.store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .execute();
     expect(JSON.stringify(events)).not.toContain(created.key);
   });
 
   it('rejects duplicate e-mail addresses', async () => {
     const { email } = await h.createAccount();
-    await expect(h.service.createAccount({ name: 'Other', plan: 'pro', email, password: 'long enough pw' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(
+      h.service.createAccount({ name: 'Other', plan: 'pro', email, password: 'long enough pw' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('refuses keys on the free plan and names the plans', async () => {
     const { accountId } = await h.createAccount('free');
     const attempt = h.createKey(accountId);
     await expect(attempt).rejects.toBeInstanceOf(ApiError);
-    await expect(attempt).rejects.toMatchObject({ code: 'plan_required', message: expect.stringMatching(/Pro and Agency/) });
-    expect(await h.store.db.selectFrom('api_keys').select('id').where('account_id', '=', accountId).execute()).toEqual([]);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'plan_required',
+      message: expect.stringMatching(/Pro and Agency/),
+    });
+    expect(await h.store.db.selectFrom('api_keys').select('id').where('account_id', '=', accountId).execute()).toEqual(
+      [],
+    );
   });
 
   it('lists newest first with cursor paging, search and status filter', async () => {
     const { accountId } = await h.createAccount('agency');
     const made = [];
-    for (let index = 0; index < 5; index++) made.push(await h.createKey(accountId, { name: `Key ${index} ${index % 2 ? 'odd' : 'even'}` }));
+    for (let index = 0; index < 5; index++)
+      made.push(await h.createKey(accountId, { name: `Key ${index} ${index % 2 ? 'odd' : 'even'}` }));
     const first = await h.service.listKeys(accountId, { limit: 2 });
     expect(first.data.map((key) => key.id)).toEqual([made[4]!.id, made[3]!.id]);
     expect(first.next_cursor).not.toBeNull();
@@ -94,7 +110,10 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect(again).toEqual(revoked);
     const events = await h.service.listAuditEvents(accountId, { limit: 50 });
     expect(events.data.filter((event) => event.type === 'key.revoked')).toHaveLength(1);
-    expect(events.data.find((event) => event.type === 'key.revoked')?.data).toMatchObject({ reason: 'user', note: 'rotated out' });
+    expect(events.data.find((event) => event.type === 'key.revoked')?.data).toMatchObject({
+      reason: 'user',
+      note: 'rotated out',
+    });
     await expect(h.service.rollKey(accountId, created.id, 1, CLI)).rejects.toMatchObject({ code: 'key_revoked' });
   });
 
@@ -137,7 +156,9 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect(key.rotation_overdue).toBe(false);
     now = new Date('2026-02-01T00:00:00.000Z');
     expect((await service.getKey(accountId, key.id)).rotation_overdue).toBe(true);
-    await expect(service.updateAccount(accountId, { rotation_period_days: 29 }, CLI)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.updateAccount(accountId, { rotation_period_days: 29 }, CLI)).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
   });
 
   it('expires keys created with expires_in_days, fractional ones included', async () => {
@@ -149,13 +170,17 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect(await service.authenticate(key.key)).not.toBeNull();
     now = new Date('2026-05-01T12:00:00.000Z');
     expect(await service.authenticate(key.key)).toBeNull();
-    expect((await service.listKeys(accountId, { limit: 10, status: 'expired' })).data.map((k) => k.id)).toEqual([key.id]);
+    expect((await service.listKeys(accountId, { limit: 10, status: 'expired' })).data.map((k) => k.id)).toEqual([
+      key.id,
+    ]);
   });
 
   it('never lets a key grant a scope it lacks', async () => {
     const { accountId } = await h.createAccount();
     const managerOnly = { actor: { type: 'key' as const, id: 'key_x' }, scopes: ['keys:manage' as const] };
-    await expect(h.service.createKey(accountId, { name: 'x' }, managerOnly)).rejects.toMatchObject({ code: 'insufficient_scope' });
+    await expect(h.service.createKey(accountId, { name: 'x' }, managerOnly)).rejects.toMatchObject({
+      code: 'insufficient_scope',
+    });
     const made = await h.service.createKey(accountId, { name: 'x', scopes: ['keys:manage'] }, managerOnly);
     expect(made.scopes).toEqual(['keys:manage']);
   });
@@ -168,12 +193,21 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     const decoy = 'lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0';
     const unknown = 'lfk_sk_abcdefghijklmnopqrstuvwxyz012345673aayDS';
     const first = await h.service.reportExposures([live.key, decoy, 'not a key', unknown, live.key], source, context);
-    expect(first.results.map((result) => result.status)).toEqual(['revoked', 'invalid', 'invalid', 'unknown', 'already_revoked']);
+    expect(first.results.map((result) => result.status)).toEqual([
+      'revoked',
+      'invalid',
+      'invalid',
+      'unknown',
+      'already_revoked',
+    ]);
     expect(first.results[0]).toEqual({ display: live.display, sha256: sha256Hex(live.key), status: 'revoked' });
     expect(first.results[2]!.display).toBeNull();
     expect(first.revoked).toHaveLength(1);
     expect(JSON.stringify(first)).not.toContain(live.key);
-    expect(await h.service.getKey(accountId, live.id)).toMatchObject({ status: 'revoked', revoked_reason: 'exposed:scanner' });
+    expect(await h.service.getKey(accountId, live.id)).toMatchObject({
+      status: 'revoked',
+      revoked_reason: 'exposed:scanner',
+    });
     const second = await h.service.reportExposures([live.key], { kind: 'other' }, context);
     expect(second.results[0]!.status).toBe('already_revoked');
     const events = (await h.service.listAuditEvents(accountId, { limit: 50 })).data;
@@ -191,7 +225,12 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   it('reports exposures by HMSL hash with the GitGuardian reason', async () => {
     const { accountId } = await h.createAccount();
     const live = await h.createKey(accountId);
-    const outcome = await h.service.reportExposedHashes([hmslHashSync(live.key), 'f'.repeat(64), 'zz'], { kind: 'gitguardian' }, { actor: { type: 'gitguardian' } }, 'exposed:gitguardian');
+    const outcome = await h.service.reportExposedHashes(
+      [hmslHashSync(live.key), 'f'.repeat(64), 'zz'],
+      { kind: 'gitguardian' },
+      { actor: { type: 'gitguardian' } },
+      'exposed:gitguardian',
+    );
     expect(outcome.results.map((result) => result.status)).toEqual(['revoked', 'unknown', 'invalid']);
     expect(await h.service.getKey(accountId, live.id)).toMatchObject({ revoked_reason: 'exposed:gitguardian' });
   });
@@ -201,7 +240,12 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     const live = await h.createKey(accountId);
     const gone = await h.createKey(accountId);
     await h.service.revokeKey(accountId, gone.id, undefined, CLI);
-    const results = await h.service.verifyKeys([live.key, gone.key, 'lfk_sk_abcdefghijklmnopqrstuvwxyz012345673aayDS', 'nope']);
+    const results = await h.service.verifyKeys([
+      live.key,
+      gone.key,
+      'lfk_sk_abcdefghijklmnopqrstuvwxyz012345673aayDS',
+      'nope',
+    ]);
     expect(results.map((result) => result.status)).toEqual(['active', 'revoked', 'unknown', 'invalid']);
     expect((await h.service.getKey(accountId, live.id)).status).toBe('active');
   });
@@ -215,24 +259,50 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     for (let index = 0; index < 25; index++) service.recordUse(verified, '198.51.100.7');
     expect((await service.usageOf(verified)).key.requests).toBe(25);
     await service.flushUsage();
-    const row = await h.store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
+    const row = await h.store.db
+      .selectFrom('usage_counters')
+      .selectAll()
+      .where('key_id', '=', key.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ requests: 25, period: '2026-07' });
-    const stored = await h.store.db.selectFrom('api_keys').select(['last_used_at', 'last_used_ip']).where('id', '=', key.id).executeTakeFirstOrThrow();
+    const stored = await h.store.db
+      .selectFrom('api_keys')
+      .select(['last_used_at', 'last_used_ip'])
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
     expect(stored).toEqual({ last_used_at: '2026-07-10T08:00:00.000Z', last_used_ip: '198.51.100.7' });
     now = new Date('2026-07-10T08:00:30.000Z');
     service.recordUse(verified, '198.51.100.8');
     await service.flushUsage();
-    expect((await h.store.db.selectFrom('api_keys').select('last_used_at').where('id', '=', key.id).executeTakeFirstOrThrow()).last_used_at).toBe('2026-07-10T08:00:00.000Z');
+    expect(
+      (
+        await h.store.db
+          .selectFrom('api_keys')
+          .select('last_used_at')
+          .where('id', '=', key.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at,
+    ).toBe('2026-07-10T08:00:00.000Z');
     now = new Date('2026-07-10T08:01:01.000Z');
     service.recordUse(verified, '198.51.100.9');
     await service.flushUsage();
-    expect(await h.store.db.selectFrom('api_keys').select(['last_used_at', 'last_used_ip']).where('id', '=', key.id).executeTakeFirstOrThrow()).toEqual({
+    expect(
+      await h.store.db
+        .selectFrom('api_keys')
+        .select(['last_used_at', 'last_used_ip'])
+        .where('id', '=', key.id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({
       last_used_at: '2026-07-10T08:01:01.000Z',
       last_used_ip: '198.51.100.9',
     });
     const usage = await service.usageOf(verified);
     expect(usage.key.requests).toBe(27);
-    expect(usage.account).toMatchObject({ requests: 27, period_start: '2026-07-01T00:00:00.000Z', period_end: '2026-08-01T00:00:00.000Z' });
+    expect(usage.account).toMatchObject({
+      requests: 27,
+      period_start: '2026-07-01T00:00:00.000Z',
+      period_end: '2026-08-01T00:00:00.000Z',
+    });
   });
 
   it('counts uses being written in every usage answer while the write runs, once', async () => {
@@ -261,7 +331,11 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
 
   it('keeps counters right with several instances writing at once', async () => {
     const now = () => new Date('2026-08-15T12:00:00.000Z');
-    const instances = [new KeyService(h.store, { now }), new KeyService(h.store, { now }), new KeyService(h.store, { now })];
+    const instances = [
+      new KeyService(h.store, { now }),
+      new KeyService(h.store, { now }),
+      new KeyService(h.store, { now }),
+    ];
     const { accountId } = await h.createAccount();
     const key = await instances[0]!.createKey(accountId, { name: 'Shared' }, CLI);
     const verified = await Promise.all(instances.map(async (instance) => (await instance.authenticate(key.key))!));
@@ -271,7 +345,11 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
       });
       await Promise.all(instances.map((instance) => instance.flushUsage()));
     }
-    const row = await h.store.db.selectFrom('usage_counters').selectAll().where('key_id', '=', key.id).executeTakeFirstOrThrow();
+    const row = await h.store.db
+      .selectFrom('usage_counters')
+      .selectAll()
+      .where('key_id', '=', key.id)
+      .executeTakeFirstOrThrow();
     expect(row.requests).toBe(5 * (1 + 2 + 3));
   });
 
@@ -291,9 +369,14 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     const mine = await h.createTenant();
     const theirs = await h.createTenant();
     await expect(h.service.getKey(mine.accountId, theirs.enrichment.id)).rejects.toMatchObject({ code: 'not_found' });
-    await expect(h.service.revokeKey(mine.accountId, theirs.enrichment.id, undefined, CLI)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(h.service.revokeKey(mine.accountId, theirs.enrichment.id, undefined, CLI)).rejects.toMatchObject({
+      code: 'not_found',
+    });
     expect(await h.service.authenticate(theirs.enrichment.key)).not.toBeNull();
-    const job = await h.service.createJob((await h.service.authenticate(theirs.enrichment.key))!, 'https://example.com/leads.csv');
+    const job = await h.service.createJob(
+      (await h.service.authenticate(theirs.enrichment.key))!,
+      'https://example.com/leads.csv',
+    );
     await expect(h.service.getJob(mine.accountId, job.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -301,8 +384,14 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     const { accountId } = await h.createAccount();
     const first = await h.service.updateAccount(accountId, { notification_url: 'https://hooks.example.com/lfk' }, CLI);
     expect(first.notification_secret).toMatch(/^whsec_/);
-    const second = await h.service.updateAccount(accountId, { notification_url: 'https://hooks.example.com/other' }, CLI);
+    const second = await h.service.updateAccount(
+      accountId,
+      { notification_url: 'https://hooks.example.com/other' },
+      CLI,
+    );
     expect(second.notification_secret).toBeUndefined();
-    expect(await h.service.getAccount(accountId)).toMatchObject({ notification_url: 'https://hooks.example.com/other' });
+    expect(await h.service.getAccount(accountId)).toMatchObject({
+      notification_url: 'https://hooks.example.com/other',
+    });
   });
 });

@@ -88,9 +88,17 @@ describe('invalid rules: the message names file, rule and field', () => {
     expect(await loadError(unknown)).toMatch(/rule "unk": unknown field\(s\) secretgroup/);
     const group = config('group.toml', `[[rules]]\nid = "grp"\nregex = 'a(b)'\nkeywords = ["a"]\nsecretGroup = 2\n`);
     expect(await loadError(group)).toMatch(/rule "grp": field "secretGroup": 2 but the regex has 1 capture group/);
-    const binary = config('binary.toml', `[[rules]]\nid = "bin"\nregex = 'x(ab)x'\nbinaryRegex = 'ab'\nkeywords = ["ab"]\nsecretGroup = 1\n`);
-    expect(await loadError(binary)).toMatch(/rule "bin": field "binaryRegex": secretGroup is 1 but binaryRegex has 0 capture group/);
-    const badBinary = config('badbinary.toml', `[[rules]]\nid = "bad"\nregex = 'ab'\nbinaryRegex = '(ab'\nkeywords = ["ab"]\n`);
+    const binary = config(
+      'binary.toml',
+      `[[rules]]\nid = "bin"\nregex = 'x(ab)x'\nbinaryRegex = 'ab'\nkeywords = ["ab"]\nsecretGroup = 1\n`,
+    );
+    expect(await loadError(binary)).toMatch(
+      /rule "bin": field "binaryRegex": secretGroup is 1 but binaryRegex has 0 capture group/,
+    );
+    const badBinary = config(
+      'badbinary.toml',
+      `[[rules]]\nid = "bad"\nregex = 'ab'\nbinaryRegex = '(ab'\nkeywords = ["ab"]\n`,
+    );
     expect(await loadError(badBinary)).toMatch(/rule "bad": field "binaryRegex": /);
   });
 

@@ -12,19 +12,37 @@ import { wrapLines } from '../scanner/encoded-cases.js';
 
 const ruleSet = loadBuiltinRuleSet();
 const finder = createFinder(ruleSet);
-const findingsIn = (text: string, ruleId: string): Finding[] => finder.findings({ text, file: 'sample.txt' }, []).filter((f) => f.ruleId === ruleId);
+const findingsIn = (text: string, ruleId: string): Finding[] =>
+  finder.findings({ text, file: 'sample.txt' }, []).filter((f) => f.ruleId === ruleId);
 
 /** Each character but letters and digits written as `escape(code)`. */
-const escapeAll = (text: string, write: (code: string) => string) => text.replace(/[^0-9A-Za-z]/g, (char) => write(char.charCodeAt(0).toString(16).padStart(2, '0')));
+const escapeAll = (text: string, write: (code: string) => string) =>
+  text.replace(/[^0-9A-Za-z]/g, (char) => write(char.charCodeAt(0).toString(16).padStart(2, '0')));
 
 const ENCODINGS: Array<{ name: string; decoded: string[]; encode: (sample: string) => string }> = [
   { name: 'base64', decoded: ['base64'], encode: (sample) => `value: ${Buffer.from(sample).toString('base64')}` },
-  { name: 'URL-safe base64 without padding', decoded: ['base64'], encode: (sample) => `value=${Buffer.from(`\xfe${sample}`, 'latin1').toString('base64url')}` },
-  { name: 'base64 wrapped at 76', decoded: ['base64'], encode: (sample) => `\n${wrapLines(Buffer.from(`${'-'.repeat(70)} ${sample}`).toString('base64'), 76)}\n` },
+  {
+    name: 'URL-safe base64 without padding',
+    decoded: ['base64'],
+    encode: (sample) => `value=${Buffer.from(`\xfe${sample}`, 'latin1').toString('base64url')}`,
+  },
+  {
+    name: 'base64 wrapped at 76',
+    decoded: ['base64'],
+    encode: (sample) => `\n${wrapLines(Buffer.from(`${'-'.repeat(70)} ${sample}`).toString('base64'), 76)}\n`,
+  },
   { name: 'hex', decoded: ['hex'], encode: (sample) => `0x${Buffer.from(sample).toString('hex')}` },
-  { name: 'percent-encoding', decoded: ['percent'], encode: (sample) => `q=${escapeAll(sample, (hex) => `%${hex.toUpperCase()}`)}&x=1` },
+  {
+    name: 'percent-encoding',
+    decoded: ['percent'],
+    encode: (sample) => `q=${escapeAll(sample, (hex) => `%${hex.toUpperCase()}`)}&x=1`,
+  },
   { name: '\\u escapes', decoded: ['escape'], encode: (sample) => `"${escapeAll(sample, (hex) => `\\u00${hex}`)}"` },
-  { name: 'base64 of gzip', decoded: ['base64', 'gzip'], encode: (sample) => `gz: ${gzipSync(sample).toString('base64')}` },
+  {
+    name: 'base64 of gzip',
+    decoded: ['base64', 'gzip'],
+    encode: (sample) => `gz: ${gzipSync(sample).toString('base64')}`,
+  },
 ];
 
 describe('built-in rule files', () => {

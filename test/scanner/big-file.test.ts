@@ -29,7 +29,10 @@ describe('a 1 GB file', () => {
 
   it('is scanned with --max-file-size 0 in bounded memory', async () => {
     // GNU time reports the child's peak resident set size in KiB on its last stderr line.
-    const run = await runLfk(['scan', '--format', 'json', '--max-file-size', '0', 'huge.log'], { cwd, wrapper: ['/usr/bin/time', '-f', 'maxrss=%M'] });
+    const run = await runLfk(['scan', '--format', 'json', '--max-file-size', '0', 'huge.log'], {
+      cwd,
+      wrapper: ['/usr/bin/time', '-f', 'maxrss=%M'],
+    });
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.findings.map((f: Record<string, unknown>) => [f.line, f.column])).toEqual([[302, 5]]);

@@ -40,20 +40,27 @@ function tree(): string {
   const cwd = mkdtempSync(join(tmpdir(), 'lfk-ctrl-'));
   mkdirSync(join(cwd, 'tree'));
   NAMES.forEach(([name], i) => {
-writeFileSync(join(cwd, 'tree', name), `KEY=${testKey(`ctrl-${i}`)}\n`);
-});
+    writeFileSync(join(cwd, 'tree', name), `KEY=${testKey(`ctrl-${i}`)}\n`);
+  });
   // Content with control characters, found by the custom rule: its redacted head is printed.
   writeFileSync(join(cwd, 'tree', 'content.txt'), 'tok:\x1b]0;owned-title\x07\x1b[2K \n');
   const fifo = spawnSync('mkfifo', [join(cwd, 'tree', FIFO[0])]);
   if (fifo.status !== 0) throw new Error(`mkfifo failed: ${fifo.stderr}`);
-  writeFileSync(join(cwd, BASELINE[0]), JSON.stringify({ findings: [{ fingerprint: 'trustleads-api-key:00000000deadbeef' }] }));
+  writeFileSync(
+    join(cwd, BASELINE[0]),
+    JSON.stringify({ findings: [{ fingerprint: 'trustleads-api-key:00000000deadbeef' }] }),
+  );
   writeFileSync(join(cwd, '.lfk.toml'), CONFIG);
   return cwd;
 }
 
 function expectNoRawControl(text: string, what: string): void {
   const found = RAW_CONTROL.exec(text);
-  expect(found && `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 30), found.index + 30))}`, what).toBeNull();
+  expect(
+    found &&
+      `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 30), found.index + 30))}`,
+    what,
+  ).toBeNull();
 }
 
 describe('lfk scan: control characters from the scanned tree are escaped', () => {
@@ -98,9 +105,13 @@ describe('lfk scan: control characters from the scanned tree are escaped', () =>
 
   // With colour on (stdout a terminal: `script` gives a pseudo-terminal, util-linux), the only
   // escape sequences are lfk's own SGR codes. stderr goes to a file, so no progress bar.
-  it.skipIf(!existsSync('/usr/bin/script'))('with colour, the only ESC bytes are lfk\'s own SGR codes', () => {
+  it.skipIf(!existsSync('/usr/bin/script'))("with colour, the only ESC bytes are lfk's own SGR codes", () => {
     const command = `${process.execPath} ${LFK_BIN} scan tree 2>stderr.txt`;
-    const run = spawnSync('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', LFK_KEY_SERVICE_URL: '' } });
+    const run = spawnSync('/usr/bin/script', ['-qec', command, '/dev/null'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '', LFK_KEY_SERVICE_URL: '' },
+    });
     captureLfkRun(['scan', 'tree'], cwd, run);
     // The terminal turns each line end into CR LF.
     const stdout = run.stdout.replace(/\r\n/g, '\n');

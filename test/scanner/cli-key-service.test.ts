@@ -30,10 +30,17 @@ describe('--verify', () => {
   it('asks once per distinct key and reports each status', async () => {
     service = await startFakeKeyService({ [LIVE]: 'active', [REVOKED]: 'revoked' });
     const cwd = project();
-    const run = await runLfk(['scan', '--verify', '--format', 'json', '--report-invalid'], { cwd, env: { LFK_KEY_SERVICE_URL: service.url } });
+    const run = await runLfk(['scan', '--verify', '--format', 'json', '--report-invalid'], {
+      cwd,
+      env: { LFK_KEY_SERVICE_URL: service.url },
+    });
     expect(run.code).toBe(1);
     expect(service.requests).toEqual([{ path: '/v1/keys/verify', body: { keys: [LIVE, REVOKED, STRANGER] } }]);
-    const statuses = JSON.parse(run.stdout).findings.map((f: Record<string, unknown>) => [f.file, f.line, f.status ?? null]);
+    const statuses = JSON.parse(run.stdout).findings.map((f: Record<string, unknown>) => [
+      f.file,
+      f.line,
+      f.status ?? null,
+    ]);
     expect(statuses).toEqual([
       ['a.env', 1, 'active'],
       ['a.env', 2, 'revoked'],
@@ -64,7 +71,10 @@ describe('--revoke', () => {
     expect(service.requests).toHaveLength(1);
     expect(service.requests[0]?.path).toBe('/v1/exposures');
     expect(service.requests[0]?.body.keys).toEqual([LIVE, REVOKED, STRANGER]);
-    expect(service.requests[0]?.body.source).toEqual({ kind: 'scanner', location: 'a.env:1, a.env:2, b.env:1, b.env:2' });
+    expect(service.requests[0]?.body.source).toEqual({
+      kind: 'scanner',
+      location: 'a.env:1, a.env:2, b.env:1, b.env:2',
+    });
     expect(run.stderr).toContain(`lfk: revoke: ${display(LIVE)}: revoked`);
     expect(run.stderr).toContain(`lfk: revoke: ${display(REVOKED)}: already_revoked`);
     expect(run.stderr).toContain(`lfk: revoke: ${display(STRANGER)}: unknown`);
@@ -75,7 +85,10 @@ describe('--revoke', () => {
   it('waits out a 429 and tries again', async () => {
     service = await startFakeKeyService({ [LIVE]: 'active' });
     service.rateLimitNext(1);
-    const run = await runLfk(['scan', '--revoke', 'a.env'], { cwd: project(), env: { LFK_KEY_SERVICE_URL: service.url } });
+    const run = await runLfk(['scan', '--revoke', 'a.env'], {
+      cwd: project(),
+      env: { LFK_KEY_SERVICE_URL: service.url },
+    });
     expect(run.code).toBe(1);
     expect(service.requests.map((r) => r.path)).toEqual(['/v1/exposures', '/v1/exposures']);
     expect(run.stderr).toContain(`${display(LIVE)}: revoked`);
@@ -89,9 +102,14 @@ describe('--revoke', () => {
         probe.close(() => resolve(free));
       });
     });
-    const run = await runLfk(['scan', '--revoke', '--format', 'json'], { cwd: project(), env: { LFK_KEY_SERVICE_URL: `http://127.0.0.1:${port}` } });
+    const run = await runLfk(['scan', '--revoke', '--format', 'json'], {
+      cwd: project(),
+      env: { LFK_KEY_SERVICE_URL: `http://127.0.0.1:${port}` },
+    });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/lfk: error: the key service at http:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\)/);
+    expect(run.stderr).toMatch(
+      /lfk: error: the key service at http:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\)/,
+    );
     const findings = JSON.parse(run.stdout).findings;
     expect(findings).toHaveLength(4);
     expect(findings.every((f: { revocation: string }) => f.revocation === 'failed')).toBe(true);
@@ -127,7 +145,10 @@ describe('--fail-on (docs/scanner.md#use)', () => {
     for (const failOn of ['live', 'active']) {
       const passing = await runLfk(['scan', '--fail-on', failOn, '--format', 'json'], { cwd: onlyRevoked(), env });
       expect(passing.code, failOn).toBe(0);
-      expect(JSON.parse(passing.stdout).findings.map((f: { status: string }) => f.status)).toEqual(['revoked', 'unknown']);
+      expect(JSON.parse(passing.stdout).findings.map((f: { status: string }) => f.status)).toEqual([
+        'revoked',
+        'unknown',
+      ]);
       const failing = await runLfk(['scan', '--fail-on', failOn, '--format', 'json'], { cwd: project(), env });
       expect(failing.code, failOn).toBe(1);
     }
@@ -149,7 +170,10 @@ describe('--fail-on (docs/scanner.md#use)', () => {
     const bad = await runLfk(['scan', '--fail-on', 'verified'], { cwd: onlyRevoked() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--fail-on must be any, live or active, not "verified"');
-    const missing = await runLfk(['scan', '--fail-on', 'live'], { cwd: onlyRevoked(), env: { LFK_KEY_SERVICE_URL: '' } });
+    const missing = await runLfk(['scan', '--fail-on', 'live'], {
+      cwd: onlyRevoked(),
+      env: { LFK_KEY_SERVICE_URL: '' },
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--fail-on live needs the key service: set LFK_KEY_SERVICE_URL');
   });

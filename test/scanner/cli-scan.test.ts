@@ -85,7 +85,11 @@ describe('lfk scan: reports', () => {
     const cwd = folder({ 'k.yml': `key: ${KEY}\n` });
     const run = await runLfk(['scan', '--format', 'json'], { cwd });
     const report = JSON.parse(run.stdout);
-    expect(report).toMatchObject({ version: 1, tool: { name: 'lfk' }, stats: { files: 1, bytes: KEY.length + 6, skipped: 0 } });
+    expect(report).toMatchObject({
+      version: 1,
+      tool: { name: 'lfk' },
+      stats: { files: 1, bytes: KEY.length + 6, skipped: 0 },
+    });
     expect(report.findings).toEqual([
       {
         rule_id: 'trustleads-api-key',
@@ -126,7 +130,11 @@ describe('lfk scan: ignoring', () => {
   });
 
   it('.lfkignore is read at the repository root when scanning from a sub-folder', async () => {
-    const cwd = folder({ 'sub/a.env': `K=${KEY}\n`, '.lfkignore': `trustleads-api-key:${sha256Hex(KEY).slice(0, 16)}\n`, '.git/HEAD': 'ref: refs/heads/main\n' });
+    const cwd = folder({
+      'sub/a.env': `K=${KEY}\n`,
+      '.lfkignore': `trustleads-api-key:${sha256Hex(KEY).slice(0, 16)}\n`,
+      '.git/HEAD': 'ref: refs/heads/main\n',
+    });
     expect((await runLfk(['scan', '.'], { cwd: join(cwd, 'sub') })).code).toBe(0);
   });
 
@@ -142,7 +150,9 @@ describe('lfk scan: ignoring', () => {
     expect(run.stdout).not.toContain('a.env:1:3');
     writeFileSync(join(cwd, 'a.env'), 'rotated\n');
     const stale = await runLfk(['scan', '--baseline', 'baseline.json', 'a.env'], { cwd });
-    expect(stale.stderr).toMatch(/note: baseline\.json: 1 entry matches no finding of this scan \(trustleads-api-key:[0-9a-f]{16}\)/);
+    expect(stale.stderr).toMatch(
+      /note: baseline\.json: 1 entry matches no finding of this scan \(trustleads-api-key:[0-9a-f]{16}\)/,
+    );
     expect((await runLfk(['scan', '--baseline', 'missing.json'], { cwd })).code).toBe(2);
   });
 
@@ -154,7 +164,10 @@ describe('lfk scan: ignoring', () => {
 
 describe('lfk scan: rules and config', () => {
   it('a user rule from .lfk.toml', async () => {
-    const cwd = folder({ '.lfk.toml': `[[rules]]\nid = "acme"\nregex = '''acme_[0-9]{6}'''\nkeywords = ["acme_"]\n`, 'x.txt': 'token acme_123456' });
+    const cwd = folder({
+      '.lfk.toml': `[[rules]]\nid = "acme"\nregex = '''acme_[0-9]{6}'''\nkeywords = ["acme_"]\n`,
+      'x.txt': 'token acme_123456',
+    });
     const run = await runLfk(['scan', 'x.txt'], { cwd });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('x.txt:1:7  acme');
@@ -174,14 +187,19 @@ describe('lfk scan: rules and config', () => {
 
 describe('lfk scan: bad input', () => {
   it('binary files: their bytes are searched, line and column in bytes, binary: true', async () => {
-    const cwd = folder({ 'blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0, 0x6b]), Buffer.from(KEY)]), 'clean.bin': Buffer.from([0, 1, 2, 3]) });
+    const cwd = folder({
+      'blob.bin': Buffer.concat([Buffer.from([0, 1, 2, 0, 0x6b]), Buffer.from(KEY)]),
+      'clean.bin': Buffer.from([0, 1, 2, 3]),
+    });
     const named = await runLfk(['scan', 'blob.bin'], { cwd });
     expect(named.code).toBe(1);
     expect(named.stdout).toContain('blob.bin:1:6');
     expect(named.stdout).toContain('binary (line and column in bytes)');
     const walked = await runLfk(['scan', '--format', 'json'], { cwd });
     const report = JSON.parse(walked.stdout);
-    expect(report.findings.map((f: Record<string, unknown>) => [f.file, f.line, f.column, f.binary])).toEqual([['blob.bin', 1, 6, true]]);
+    expect(report.findings.map((f: Record<string, unknown>) => [f.file, f.line, f.column, f.binary])).toEqual([
+      ['blob.bin', 1, 6, true],
+    ]);
     expect(report.stats).toMatchObject({ files: 2, binary: 2 });
   });
 
@@ -212,7 +230,9 @@ describe('lfk scan: bad input', () => {
     const cwd = folder({ 'min.js': `${head}k="${KEY}";${'b=2;'.repeat(1000)}` });
     const run = await runLfk(['scan', '--format', 'json', 'min.js'], { cwd });
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout).findings.map((f: Record<string, unknown>) => [f.line, f.column])).toEqual([[1, head.length + 4]]);
+    expect(JSON.parse(run.stdout).findings.map((f: Record<string, unknown>) => [f.line, f.column])).toEqual([
+      [1, head.length + 4],
+    ]);
   });
 
   it('decoys in files are not reported', async () => {
@@ -234,9 +254,14 @@ describe('lfk scan: worker threads', () => {
   it('the pool (with or without the main thread helping) finds what one thread finds', async () => {
     // Over 256 files, so the default run uses the pool too.
     const files: Record<string, string> = {};
-    for (let i = 0; i < 300; i++) files[`d${i % 4}/f${i}.txt`] = i % 7 === 0 ? `n=${i}\nkey=${testKey(`pool-${i}`)}\n` : `nothing ${i}\n`;
+    for (let i = 0; i < 300; i++)
+      files[`d${i % 4}/f${i}.txt`] = i % 7 === 0 ? `n=${i}\nkey=${testKey(`pool-${i}`)}\n` : `nothing ${i}\n`;
     const cwd = folder(files);
-    const runs = await Promise.all([[], ['--workers', '2'], ['--workers', '1']].map((extra) => runLfk(['scan', '--format', 'json', ...extra], { cwd })));
+    const runs = await Promise.all(
+      [[], ['--workers', '2'], ['--workers', '1']].map((extra) =>
+        runLfk(['scan', '--format', 'json', ...extra], { cwd }),
+      ),
+    );
     const [byDefault, two, one] = runs.map((run) => JSON.parse(run.stdout));
     expect(runs.map((run) => run.code)).toEqual([1, 1, 1]);
     expect(byDefault.findings).toHaveLength(43);

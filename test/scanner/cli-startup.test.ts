@@ -19,11 +19,19 @@ function loadedModules(args: string[], cwd: string): string[] {
     join(hooks, 'hook.mjs'),
     `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
   );
-  writeFileSync(join(hooks, 'register.mjs'), `import { register } from 'node:module'; register('./hook.mjs', import.meta.url);\n`);
+  writeFileSync(
+    join(hooks, 'register.mjs'),
+    `import { register } from 'node:module'; register('./hook.mjs', import.meta.url);\n`,
+  );
   writeFileSync(log, '');
-  const run = spawnSync(process.execPath, ['--import', join(hooks, 'register.mjs'), LFK_BIN, ...args], { cwd, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', join(hooks, 'register.mjs'), LFK_BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   expect(run.status).toBe(1);
-  return readFileSync(log, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 describe('lfk scan start-up', () => {
@@ -36,6 +44,10 @@ describe('lfk scan start-up', () => {
     const own = [...new Set(modules.filter((url) => url.includes('/dist/')))];
     expect(own[0]).toMatch(/\/dist\/cli\/main\.js$/);
     expect(own.length).toBeLessThanOrEqual(16);
-    for (const name of HEAVY) expect(modules.filter((url) => url.includes(`/node_modules/${name}/`)), name).toEqual([]);
+    for (const name of HEAVY)
+      expect(
+        modules.filter((url) => url.includes(`/node_modules/${name}/`)),
+        name,
+      ).toEqual([]);
   });
 });

@@ -44,7 +44,11 @@ describe.skipIf(!existsSync(SCRIPT))('lfk scan on a terminal', () => {
   });
 
   it('draws nothing on stderr when it is not a terminal', () => {
-    const run = spawnSync(process.execPath, [LFK_BIN, 'scan', '--workers', '2', '.'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    const run = spawnSync(process.execPath, [LFK_BIN, 'scan', '--workers', '2', '.'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '' },
+    });
     captureLfkRun(['scan', '--workers', '2', '.'], cwd, run);
     expect(run.stderr).toBe('');
     expect(run.stdout).not.toContain('\x1b[');

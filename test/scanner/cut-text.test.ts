@@ -17,9 +17,17 @@ import { runLfk } from './run-lfk.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lfk-cut-'));
 
-async function rules(name: string, regex: string, keyword: string, secretGroup = 0): Promise<{ file: string; ruleSet: RuleSet }> {
+async function rules(
+  name: string,
+  regex: string,
+  keyword: string,
+  secretGroup = 0,
+): Promise<{ file: string; ruleSet: RuleSet }> {
   const file = join(dir, `${name}.toml`);
-  writeFileSync(file, `[extend]\nuseDefault = false\n[[rules]]\nid = "${name}"\nregex = '''${regex}'''\nsecretGroup = ${secretGroup}\nkeywords = ["${keyword}"]\n`);
+  writeFileSync(
+    file,
+    `[extend]\nuseDefault = false\n[[rules]]\nid = "${name}"\nregex = '''${regex}'''\nsecretGroup = ${secretGroup}\nkeywords = ["${keyword}"]\n`,
+  );
   return { file, ruleSet: await loadRuleSet(file) };
 }
 
@@ -46,7 +54,13 @@ describe('cut text: the user report, (a+)+$ on 1 MiB of a then !', () => {
   });
 
   it('through scanPaths and standard input: no finding; a real end of text still matches', async () => {
-    const options = { cwd: dir, ruleSet: TAIL_ANCHORED.ruleSet, reportInvalid: false, gitignore: false, maxFileSize: 0 };
+    const options = {
+      cwd: dir,
+      ruleSet: TAIL_ANCHORED.ruleSet,
+      reportInvalid: false,
+      gitignore: false,
+      maxFileSize: 0,
+    };
     expect((await scanPaths([bigFile], options)).findings).toEqual([]);
     async function* pieces(text: string) {
       for (let at = 0; at < text.length; at += 65_536) yield Buffer.from(text.slice(at, at + 65_536));
@@ -62,7 +76,9 @@ describe('cut text: the user report, (a+)+$ on 1 MiB of a then !', () => {
   it('a one-character secret does not make the search quadratic (it took over 10 minutes)', () => {
     const detector = detectorFor(ONE_CHAR_SECRET.ruleSet);
     const started = performance.now();
-    const findings = [...fileFragments({ path: bigFile, file: 'big.txt' }, detector, { maxFileSize: 0 })].flatMap((f) => detector.detect(f));
+    const findings = [...fileFragments({ path: bigFile, file: 'big.txt' }, detector, { maxFileSize: 0 })].flatMap((f) =>
+      detector.detect(f),
+    );
     expect(findings).toEqual([]);
     // About 0.1 s: one search to the cut, not one per character before it.
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -71,8 +87,13 @@ describe('cut text: the user report, (a+)+$ on 1 MiB of a then !', () => {
   it('an added line over the long-line limit in a git patch, streamed in pieces', () => {
     const detector = detectorFor(TAIL_ANCHORED.ruleSet);
     const findings: Finding[] = [];
-    const parser = new PatchParser(detector, { maxFileSize: 0, onFragment: (f) => findings.push(...detector.detect(f)) });
-    const patch = Buffer.from(`diff --git a/l b/l\n--- a/l\n+++ b/l\n@@ -0,0 +1,2 @@\n+${'a'.repeat(2 * LONG_LINE_BYTES)}!\n+x aaa\n`);
+    const parser = new PatchParser(detector, {
+      maxFileSize: 0,
+      onFragment: (f) => findings.push(...detector.detect(f)),
+    });
+    const patch = Buffer.from(
+      `diff --git a/l b/l\n--- a/l\n+++ b/l\n@@ -0,0 +1,2 @@\n+${'a'.repeat(2 * LONG_LINE_BYTES)}!\n+x aaa\n`,
+    );
     // In pieces, as git's output comes: the long line then spans pieces and is streamed.
     for (let at = 0; at < patch.length; at += 65_536) parser.push(patch.subarray(at, at + 65_536));
     parser.end();
@@ -118,8 +139,17 @@ describe('cut text: lfk scan with a custom rule file (built CLI)', () => {
     expect(clean.stderr).toBe('');
     expect(JSON.parse(clean.stdout).findings).toEqual([]);
     expect(clean.code).toBe(0);
-    const ending = await runLfk(['scan', '--config', TAIL_ANCHORED.file, '--format', 'json', '-'], { cwd: dir, input: `${BIG}!\naaa` });
-    expect(JSON.parse(ending.stdout).findings.map((f: { rule_id: string; line: number; column: number }) => [f.rule_id, f.line, f.column])).toEqual([['tail-anchored', 2, 1]]);
+    const ending = await runLfk(['scan', '--config', TAIL_ANCHORED.file, '--format', 'json', '-'], {
+      cwd: dir,
+      input: `${BIG}!\naaa`,
+    });
+    expect(
+      JSON.parse(ending.stdout).findings.map((f: { rule_id: string; line: number; column: number }) => [
+        f.rule_id,
+        f.line,
+        f.column,
+      ]),
+    ).toEqual([['tail-anchored', 2, 1]]);
     expect(ending.code).toBe(1);
   });
 });

@@ -34,7 +34,13 @@ async function* pieces(text: string, size: number): AsyncGenerator<Buffer> {
 
 function expectFoundOnce(found: Awaited<ReturnType<typeof scanText>>, sample: EncodedCase, file = sample.file): void {
   expect(found.findings, sample.name).toHaveLength(1);
-  expect(found.findings[0], sample.name).toMatchObject({ file, ...placeOf(sample.text, sample.at), secret: sample.key, checksum: 'valid', decoded: sample.decoded });
+  expect(found.findings[0], sample.name).toMatchObject({
+    file,
+    ...placeOf(sample.text, sample.at),
+    secret: sample.key,
+    checksum: 'valid',
+    decoded: sample.decoded,
+  });
 }
 
 describe('encoded keys in files and standard input', () => {
@@ -52,7 +58,7 @@ describe('encoded keys in files and standard input', () => {
     expect(cores.some((core) => pem.text.includes(core))).toBe(false);
   });
 
-  it('the fingerprint is the key\'s, as for a plain finding', async () => {
+  it("the fingerprint is the key's, as for a plain finding", async () => {
     const sample = encodedCases()[0]!;
     const plain = await scanText(`k=${sample.key}\n`);
     const decoded = await scanText(sample.text);
@@ -80,7 +86,8 @@ describe('encoded keys in files and standard input', () => {
     const flat = samples.find((sample) => sample.decoded.join() === 'base64')!;
     const gzipped = samples.find((sample) => sample.decoded.join() === 'base64,gzip')!;
     const text = `${flat.text}\n${gzipped.text}`;
-    const secrets = async (depth: number) => (await scanText(text, 'depth.txt', { maxDecodeDepth: depth })).findings.map((finding) => finding.secret);
+    const secrets = async (depth: number) =>
+      (await scanText(text, 'depth.txt', { maxDecodeDepth: depth })).findings.map((finding) => finding.secret);
     expect(await secrets(2)).toEqual([flat.key, gzipped.key]);
     expect(await secrets(1)).toEqual([flat.key]);
     expect(await secrets(0)).toEqual([]);
@@ -128,12 +135,17 @@ describe('ignoring decoded findings', () => {
   it('a line allowlist sees the stored line, a secret allowlist the key', async () => {
     const key = generateKey();
     const config = join(dir, 'allow.toml');
-    writeFileSync(config, `[[allowlists]]\nregexTarget = "line"\nregexes = ['''FIXTURE''']\n[[allowlists]]\nregexTarget = "secret"\nregexes = ['''${key.slice(-8)}$''']\n`);
+    writeFileSync(
+      config,
+      `[[allowlists]]\nregexTarget = "line"\nregexes = ['''FIXTURE''']\n[[allowlists]]\nregexTarget = "secret"\nregexes = ['''${key.slice(-8)}$''']\n`,
+    );
     const rules = await loadRuleSet(config);
     const encoded = (text: string) => Buffer.from(text).toString('base64');
     expect((await scanText(`FIXTURE=${encoded(` ${generateKey()} `)}\n`, 'f.txt', {}, rules)).findings).toEqual([]);
     expect((await scanText(`K=${encoded(` ${key} `)}\n`, 'f.txt', {}, rules)).findings).toEqual([]);
-    expect((await scanText(`K=${encoded(` FIXTURE ${generateKey()} `)}\n`, 'f.txt', {}, rules)).findings).toHaveLength(1);
+    expect((await scanText(`K=${encoded(` FIXTURE ${generateKey()} `)}\n`, 'f.txt', {}, rules)).findings).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -141,7 +153,9 @@ describe('limits', () => {
   it('a gzip bomb inside base64 is cut at the cap with a warning naming the file, memory bounded', async () => {
     const key = generateKey();
     // 100 MB of zeros with a key in front: about 100 KB of gzip, 130 KB of base64.
-    const bomb = gzipSync(Buffer.concat([Buffer.from(`{"token": "${key}", "pad": "`), Buffer.alloc(100 << 20)]), { level: 9 });
+    const bomb = gzipSync(Buffer.concat([Buffer.from(`{"token": "${key}", "pad": "`), Buffer.alloc(100 << 20)]), {
+      level: 9,
+    });
     expect(bomb.length).toBeLessThan(200_000);
     const before = process.memoryUsage().rss;
     const started = performance.now();
@@ -149,13 +163,17 @@ describe('limits', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(process.memoryUsage().rss - before).toBeLessThan(200 << 20);
     expect(found.findings.map((finding) => [finding.secret, finding.line, finding.column])).toEqual([[key, 2, 7]]);
-    expect(found.warnings).toEqual([`bomb.txt:2: gzip data in base64 decompresses to more than ${INFLATE_CAP} bytes; only the first ${INFLATE_CAP} are scanned`]);
+    expect(found.warnings).toEqual([
+      `bomb.txt:2: gzip data in base64 decompresses to more than ${INFLATE_CAP} bytes; only the first ${INFLATE_CAP} are scanned`,
+    ]);
   });
 
   it('truncated and corrupt gzip give what they hold, or nothing, without an error', async () => {
     const key = generateKey();
     // Numbers that compress poorly, so that half the stream still holds the key at its front.
-    const gzipped = gzipSync(`{"token": "${key}", "more": "${Array.from({ length: 2000 }, (_, i) => (i * 7919) % 10007).join(',')}"}`);
+    const gzipped = gzipSync(
+      `{"token": "${key}", "more": "${Array.from({ length: 2000 }, (_, i) => (i * 7919) % 10007).join(',')}"}`,
+    );
     const truncated = gzipped.subarray(0, Math.floor(gzipped.length / 2));
     const corrupt = Buffer.concat([gzipped.subarray(0, 12), Buffer.alloc(40, 0xff), gzipped.subarray(52)]);
     const found = await scanText(`a: ${truncated.toString('base64')}\nb: ${corrupt.toString('base64')}\n`);

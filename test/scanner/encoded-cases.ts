@@ -40,7 +40,8 @@ function wrappedAround(key: string, width: number, splitCore: boolean): string {
 }
 
 function mime(key: string): { text: string; at: number } {
-  const head = 'From: ada@example.com\nSubject: staging\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n';
+  const head =
+    'From: ada@example.com\nSubject: staging\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n';
   return { text: `${head}${wrapLines(base64(wrappedAround(key, 76, false)), 76)}\n`, at: head.length };
 }
 
@@ -52,8 +53,13 @@ function pem(key: string): { text: string; at: number } {
 
 /** Bytes around the key that base64url writes with `-` and `_`, without padding. */
 function urlSafe(key: string): string {
-  const encoded = Buffer.concat([Buffer.from([0xfb, 0xff, 0xbf, 0x20]), Buffer.from(`${key}\n`), Buffer.from([0xfe, 0xff])]).toString('base64url');
-  if (!/[-_]/.test(encoded) || encoded.endsWith('=')) throw new Error(`not URL-safe base64 without padding: ${encoded.length}`);
+  const encoded = Buffer.concat([
+    Buffer.from([0xfb, 0xff, 0xbf, 0x20]),
+    Buffer.from(`${key}\n`),
+    Buffer.from([0xfe, 0xff]),
+  ]).toString('base64url');
+  if (!/[-_]/.test(encoded) || encoded.endsWith('='))
+    throw new Error(`not URL-safe base64 without padding: ${encoded.length}`);
   return encoded;
 }
 
@@ -63,12 +69,23 @@ export function encodedCases(): EncodedCase[] {
     const key = generateKey();
     cases.push({ name, file, key, decoded, ...build(key) });
   };
-  const around = (head: string, encoded: string, tail: string) => ({ text: `${head}${encoded}${tail}`, at: head.length });
+  const around = (head: string, encoded: string, tail: string) => ({
+    text: `${head}${encoded}${tail}`,
+    at: head.length,
+  });
   add('a Kubernetes Secret (base64)', 'secret.yaml', ['base64'], (key) =>
-    around('apiVersion: v1\nkind: Secret\nmetadata:\n  name: trustleads\ntype: Opaque\ndata:\n  API_KEY: ', base64(key), '\n'),
+    around(
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: trustleads\ntype: Opaque\ndata:\n  API_KEY: ',
+      base64(key),
+      '\n',
+    ),
   );
   add('HTTP Basic credentials in a log', 'access.log', ['base64'], (key) =>
-    around('10.0.0.7 - - [27/Nov/2026:10:00:00 +0000] "GET /v1/usage HTTP/1.1" 200\n  Authorization: Basic ', base64(`ada:${key}`), '\n'),
+    around(
+      '10.0.0.7 - - [27/Nov/2026:10:00:00 +0000] "GET /v1/usage HTTP/1.1" 200\n  Authorization: Basic ',
+      base64(`ada:${key}`),
+      '\n',
+    ),
   );
   add('a docker config.json auth', 'config.json', ['base64'], (key) => {
     const auth = base64(`ada:${key}`);
@@ -77,12 +94,22 @@ export function encodedCases(): EncodedCase[] {
   });
   add('MIME base64 wrapped at 76, the key across a wrap', 'message.eml', ['base64'], mime);
   add('PEM base64 wrapped at 64 and indented, the keyword across a wrap', 'bundle.yaml', ['base64'], pem);
-  add('URL-safe base64 without padding', 'token.txt', ['base64'], (key) => around('session token=', urlSafe(key), '\n'));
+  add('URL-safe base64 without padding', 'token.txt', ['base64'], (key) =>
+    around('session token=', urlSafe(key), '\n'),
+  );
   add('hex', 'dump.txt', ['hex'], (key) => around('blob: ', Buffer.from(key).toString('hex'), '\n'));
-  add('%5F in a URL query', 'urls.txt', ['percent'], (key) => around('curl "https://api.trustleads.example/v1/usage?key=', key.replaceAll('_', '%5F'), '&limit=10"\n'));
-  add('\\u005f in JSON', 'settings.json', ['escape'], (key) => around('{\n  "apiKey": "', key.replaceAll('_', '\\u005f'), '"\n}\n'));
-  add('\\x5f in a C string', 'key.c', ['escape'], (key) => around('static const char *key = "', key.replaceAll('_', '\\x5f'), '";\n'));
-  add('base64 of gzip of JSON', 'payload.txt', ['base64', 'gzip'], (key) => around('payload: ', gzipSync(JSON.stringify({ token: key, plan: 'pro' })).toString('base64'), '\n'));
+  add('%5F in a URL query', 'urls.txt', ['percent'], (key) =>
+    around('curl "https://api.trustleads.example/v1/usage?key=', key.replaceAll('_', '%5F'), '&limit=10"\n'),
+  );
+  add('\\u005f in JSON', 'settings.json', ['escape'], (key) =>
+    around('{\n  "apiKey": "', key.replaceAll('_', '\\u005f'), '"\n}\n'),
+  );
+  add('\\x5f in a C string', 'key.c', ['escape'], (key) =>
+    around('static const char *key = "', key.replaceAll('_', '\\x5f'), '";\n'),
+  );
+  add('base64 of gzip of JSON', 'payload.txt', ['base64', 'gzip'], (key) =>
+    around('payload: ', gzipSync(JSON.stringify({ token: key, plan: 'pro' })).toString('base64'), '\n'),
+  );
   return cases;
 }
 

@@ -25,7 +25,10 @@ function write(name: string, content: string | Buffer): FileEntry {
 
 // With a case-insensitive rule, bytes cannot say where keywords are: files take the streaming way.
 const rulesDir = mkdtempSync(join(tmpdir(), 'lfk-files-rules-'));
-writeFileSync(join(rulesDir, 'nocase.toml'), `[[rules]]\nid = "any-case"\nregex = '''(?i)acme_[a-f0-9]{8}'''\nkeywords = ["acme_"]\n`);
+writeFileSync(
+  join(rulesDir, 'nocase.toml'),
+  `[[rules]]\nid = "any-case"\nregex = '''(?i)acme_[a-f0-9]{8}'''\nkeywords = ["acme_"]\n`,
+);
 const streaming = detectorFor(await loadRuleSet(join(rulesDir, 'nocase.toml')));
 
 function scanWithChunks(entry: FileEntry, chunkBytes: number, using = detector) {
@@ -97,12 +100,18 @@ describe('file source: encodings and odd files', () => {
       ['be.txt', be],
     ] as const) {
       const { findings } = scanWithChunks(write(name, bytes), 1 << 20);
-      expect(findings.map((f) => [f.secret, f.line, f.column]), name).toEqual([[KEY, 2, 9]]);
+      expect(
+        findings.map((f) => [f.secret, f.line, f.column]),
+        name,
+      ).toEqual([[KEY, 2, 9]]);
     }
   });
 
   it('a UTF-8 byte-order mark is not a column', () => {
-    const { findings } = scanWithChunks(write('bom.txt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`k=${KEY}`)])), 1 << 20);
+    const { findings } = scanWithChunks(
+      write('bom.txt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`k=${KEY}`)])),
+      1 << 20,
+    );
     expect(findings.map((f) => f.column)).toEqual([3]);
   });
 
@@ -126,7 +135,10 @@ describe('file source: encodings and odd files', () => {
       ]);
     }
     const clean = Buffer.concat([head, Buffer.alloc(3000, 0x61)]);
-    expect(scanWithChunks(write('clean.dat', clean), 1000)).toMatchObject({ fragments: 0, outcome: { kind: 'binary', bytes: clean.length } });
+    expect(scanWithChunks(write('clean.dat', clean), 1000)).toMatchObject({
+      fragments: 0,
+      outcome: { kind: 'binary', bytes: clean.length },
+    });
     expect(scanWithChunks(write('empty.txt', ''), 1 << 20).outcome).toEqual({ kind: 'text', bytes: 0 });
     expect(sniffEncoding(Buffer.alloc(0))).toBe('utf-8');
   });
@@ -151,7 +163,9 @@ describe('file source: encodings and odd files', () => {
   });
 
   it('lock files and binary formats are not opened', async () => {
-    const result = await scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], finder, { maxFileSize: 0 });
+    const result = await scanFiles([write('yarn.lock', KEY), write('logo.png', KEY), write('ok.txt', KEY2)], finder, {
+      maxFileSize: 0,
+    });
     expect(result.findings.map((f) => f.file)).toEqual(['ok.txt']);
     expect(result.stats.files).toBe(1);
   });

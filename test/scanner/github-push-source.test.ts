@@ -13,14 +13,27 @@ const SHA = 'c0ffee'.padEnd(40, '0');
 async function scanPush(files: GithubPushFile['file'][], maxFileSize = 0) {
   const detector = createFinder(await loadRuleSet(undefined));
   const blobs: string[] = [];
-  const options = { maxFileSize, prefilter: detector, readBlob: async (sha: string) => {
-    blobs.push(sha);
-    return Buffer.from('');
-  } };
+  const options = {
+    maxFileSize,
+    prefilter: detector,
+    readBlob: async (sha: string) => {
+      blobs.push(sha);
+      return Buffer.from('');
+    },
+  };
   const result: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const outcomes = [];
-  for (const source of githubPushSources(files.map((file) => ({ commit: SHA, file })), options)) outcomes.push([source.file, (await scanSource(source, detector, result, options)).kind]);
-  return { findings: result.findings.map((f) => [f.file, f.line, f.column, f.secret, f.commit?.commit]), stats: result.stats, outcomes, blobs };
+  for (const source of githubPushSources(
+    files.map((file) => ({ commit: SHA, file })),
+    options,
+  ))
+    outcomes.push([source.file, (await scanSource(source, detector, result, options)).kind]);
+  return {
+    findings: result.findings.map((f) => [f.file, f.line, f.column, f.secret, f.commit?.commit]),
+    stats: result.stats,
+    outcomes,
+    blobs,
+  };
 }
 
 describe('GitHub push source', () => {
@@ -39,7 +52,9 @@ describe('GitHub push source', () => {
       `+four ${k3}`,
       '\\ No newline at end of file',
     ].join('\n');
-    const { findings, stats, blobs } = await scanPush([{ filename: 'src/a.txt', status: 'modified', sha: 'b', additions: 3, patch }]);
+    const { findings, stats, blobs } = await scanPush([
+      { filename: 'src/a.txt', status: 'modified', sha: 'b', additions: 3, patch },
+    ]);
     expect(findings).toEqual([
       ['src/a.txt', 2, 3, k1, SHA],
       ['src/a.txt', 3, 3, k2, SHA],
@@ -62,7 +77,10 @@ describe('GitHub push source', () => {
 
   it('drops the rest of a patch past the size limit, as for a git patch', async () => {
     const patch = `@@ -0,0 +1,3 @@\n+${k1}\n+${'p'.repeat(100)}\n+${k2}`;
-    const { findings, outcomes, stats } = await scanPush([{ filename: 'm', status: 'added', sha: 'm', additions: 3, patch }], 80);
+    const { findings, outcomes, stats } = await scanPush(
+      [{ filename: 'm', status: 'added', sha: 'm', additions: 3, patch }],
+      80,
+    );
     expect(findings.map((f) => f[3])).toEqual([k1]);
     expect(outcomes).toEqual([['m', 'too-large']]);
     expect(stats.skipped).toBe(1);

@@ -13,7 +13,8 @@ function fakeFetch(answer: (call: Call, index: number) => Response) {
   return { calls, fetch };
 }
 
-const ok = (call: Call) => Response.json({ results: call.body.keys.map((key) => ({ display: null, sha256: key, status: 'unknown' })) });
+const ok = (call: Call) =>
+  Response.json({ results: call.body.keys.map((key) => ({ display: null, sha256: key, status: 'unknown' })) });
 
 describe('key service HTTP client', () => {
   it('sends at most 1000 keys a request and keeps the order', async () => {
@@ -31,19 +32,27 @@ describe('key service HTTP client', () => {
   it('retries after 429 using Retry-After, then gives up with an error', async () => {
     const waits: number[] = [];
     const { calls, fetch } = fakeFetch(() => new Response('{}', { status: 429, headers: { 'retry-after': '2' } }));
-    const client = createHttpKeyServiceClient('http://svc', { fetch, maxRetries: 2, sleep: async (ms) => void waits.push(ms) });
+    const client = createHttpKeyServiceClient('http://svc', {
+      fetch,
+      maxRetries: 2,
+      sleep: async (ms) => void waits.push(ms),
+    });
     await expect(client.reportExposures(['k'], { kind: 'scanner' })).rejects.toThrow(KeyServiceError);
     expect(calls).toHaveLength(3);
     expect(waits).toEqual([2000, 2000]);
   });
 
   it('an error answer or a malformed body is a KeyServiceError with the message', async () => {
-    const failing = fakeFetch(() => Response.json({ error: { code: 'boom', message: 'database down' } }, { status: 503 }));
+    const failing = fakeFetch(() =>
+      Response.json({ error: { code: 'boom', message: 'database down' } }, { status: 503 }),
+    );
     await expect(createHttpKeyServiceClient('http://svc', { fetch: failing.fetch }).verifyKeys(['k'])).rejects.toThrow(
       'the key service answered 503 to POST /v1/keys/verify: database down',
     );
     const short = fakeFetch(() => Response.json({ results: [] }));
-    await expect(createHttpKeyServiceClient('http://svc', { fetch: short.fetch }).verifyKeys(['k'])).rejects.toThrow('unexpected answer');
+    await expect(createHttpKeyServiceClient('http://svc', { fetch: short.fetch }).verifyKeys(['k'])).rejects.toThrow(
+      'unexpected answer',
+    );
   });
 
   it('sends nothing for no keys', async () => {

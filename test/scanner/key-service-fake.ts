@@ -35,7 +35,15 @@ export async function startFakeKeyService(statuses: Record<string, string>): Pro
       const revoking = request.url === '/v1/exposures';
       const results = body.keys.map((key) => {
         let status = hasKeyShape(key) ? (statuses[key] ?? 'unknown') : 'invalid';
-        if (revoking) status = status === 'active' ? 'revoked' : status === 'revoked' ? 'already_revoked' : status === 'expired' ? 'revoked' : status;
+        if (revoking)
+          status =
+            status === 'active'
+              ? 'revoked'
+              : status === 'revoked'
+                ? 'already_revoked'
+                : status === 'expired'
+                  ? 'revoked'
+                  : status;
         return { display: hasKeyShape(key) ? displayOf(key) : null, sha256: sha256Hex(key), status };
       });
       response.writeHead(200, { 'content-type': 'application/json' });

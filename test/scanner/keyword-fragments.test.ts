@@ -111,7 +111,7 @@ describe('keyword fragments: the same findings as the whole file', () => {
     expect(findings).toEqual(wholeFile(detectors.plain, bytes));
   });
 
-  it('keeps a U+FEFF that starts a line inside the file (only the file\'s own byte-order mark is dropped)', () => {
+  it("keeps a U+FEFF that starts a line inside the file (only the file's own byte-order mark is dropped)", () => {
     const key = KEYS[2]!;
     // The line is longer than the span before the key, so the window starts where the line does.
     const bytes = Buffer.from(`${'x\n'.repeat(1000)}\ufeff${'y'.repeat(2000)} key=${key}\n`);
@@ -131,7 +131,11 @@ describe('keyword fragments: the same findings as the whole file', () => {
         for (const detector of Object.values(detectors)) {
           const fragments = [...fileFragments({ path, file: 'f' }, detector, { maxFileSize: 0, chunkBytes })];
           const expected = wholeFile(detector, bytes);
-          expect({ seed, chunkBytes, findings: fragments.flatMap((fragment) => detector.detect(fragment)) }).toEqual({ seed, chunkBytes, findings: expected });
+          expect({ seed, chunkBytes, findings: fragments.flatMap((fragment) => detector.detect(fragment)) }).toEqual({
+            seed,
+            chunkBytes,
+            findings: expected,
+          });
           compared += expected.length;
         }
       }
@@ -141,7 +145,9 @@ describe('keyword fragments: the same findings as the whole file', () => {
     const key = KEYS[0]!;
     writeFileSync(path, `${'y'.repeat(1019)} ${key}\n${'z\n'.repeat(2000)}`);
     const fragments = [...fileFragments({ path, file: 'f' }, detectors.plain, { maxFileSize: 0, chunkBytes: 1024 })];
-    expect(fragments.flatMap((f) => detectors.plain.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([[key, 1, 1021]]);
+    expect(fragments.flatMap((f) => detectors.plain.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([
+      [key, 1, 1021],
+    ]);
     expect(fragments.reduce((total, f) => total + f.text.length, 0)).toBeLessThan(3000);
   });
 
@@ -155,7 +161,9 @@ describe('keyword fragments: the same findings as the whole file', () => {
     for (const { lines, chunkBytes } of cases) {
       const bytes = Buffer.from(`${lines}key: ${key}\n`);
       writeFileSync(path, bytes);
-      const fragments = [...fileFragments({ path, file: 'f' }, detectors.plain, { maxFileSize: 0, ...(chunkBytes && { chunkBytes }) })];
+      const fragments = [
+        ...fileFragments({ path, file: 'f' }, detectors.plain, { maxFileSize: 0, ...(chunkBytes && { chunkBytes }) }),
+      ];
       // Overlapping fragments of the streaming way, where windows would have made a single one.
       expect(fragments.length).toBeGreaterThan(1);
       expect(fragments.flatMap((f) => detectors.plain.detect(f))).toEqual(wholeFile(detectors.plain, bytes));
@@ -204,7 +212,9 @@ describe('keyword fragments: the same findings as the whole file', () => {
     const path = join(dir, 'upper.txt');
     writeFileSync(path, 'x\nkey = ACME_DEADBEEF\n');
     const fragments = [...fileFragments({ path, file: 'upper.txt' }, detector, { maxFileSize: 0 })];
-    expect(fragments.flatMap((f) => detector.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([['ACME_DEADBEEF', 2, 7]]);
+    expect(fragments.flatMap((f) => detector.detect(f)).map((f) => [f.secret, f.line, f.column])).toEqual([
+      ['ACME_DEADBEEF', 2, 7],
+    ]);
   });
 });
 
@@ -234,7 +244,10 @@ writeFileSync(
 );
 // A case-insensitive rule (that never matches here) sends every file the streaming way.
 const streamingConfig = join(dir, 'anchors-streaming.toml');
-writeFileSync(streamingConfig, `[extend]\npath = "anchors.toml"\n[[rules]]\nid = "nocase"\nregex = '''(?i)zz_never_[0-9]{9}'''\nkeywords = ["zz_never_"]\n`);
+writeFileSync(
+  streamingConfig,
+  `[extend]\npath = "anchors.toml"\n[[rules]]\nid = "nocase"\nregex = '''(?i)zz_never_[0-9]{9}'''\nkeywords = ["zz_never_"]\n`,
+);
 const anchored = {
   bytes: detectorFor(await loadRuleSet(anchorsConfig)),
   streaming: detectorFor(await loadRuleSet(streamingConfig)),
@@ -249,7 +262,21 @@ const anchoredRecipe = fc.record({
   start: fc.constantFrom('', 'far_1234', 'qqqq', 'far_12345', '\n'),
   body: fc.array(
     fc.oneof(
-      fc.constantFrom('far_1234', 'far_5678 ', ' far_9012\n', 'xfar_1234', '\n', '\r\n', ' ', 'é漢字😀', 'q', ' q ', '\ufeff', 'lorem ipsum ', '\nfar_4242\n'),
+      fc.constantFrom(
+        'far_1234',
+        'far_5678 ',
+        ' far_9012\n',
+        'xfar_1234',
+        '\n',
+        '\r\n',
+        ' ',
+        'é漢字😀',
+        'q',
+        ' q ',
+        '\ufeff',
+        'lorem ipsum ',
+        '\nfar_4242\n',
+      ),
       fc.integer({ min: 1, max: 12_000 }).map((n) => `q*${n}`),
       fc.integer({ min: 1, max: 6_000 }).map((n) => `ü*${n}`),
       fc.integer({ min: 1, max: 6_000 }).map((n) => `b*${n}`),
@@ -259,9 +286,25 @@ const anchoredRecipe = fc.record({
   end: fc.constantFrom('', 'far_1234', 'qqqq', 'far_1234\n', 'q!', ' far_4321'),
   invalid: fc.boolean(),
 });
-function anchoredBytes({ start, body, end, invalid }: { start: string; body: string[]; end: string; invalid: boolean }): Buffer {
-  const text = body.map((piece) => (/^.\*\d+$/u.test(piece) ? piece[0]!.repeat(Number(piece.slice(2))) : piece)).join('');
-  return Buffer.concat([Buffer.from(start + text), invalid ? Buffer.from([0xff, 0xc3]) : Buffer.alloc(0), Buffer.from(end)]);
+function anchoredBytes({
+  start,
+  body,
+  end,
+  invalid,
+}: {
+  start: string;
+  body: string[];
+  end: string;
+  invalid: boolean;
+}): Buffer {
+  const text = body
+    .map((piece) => (/^.\*\d+$/u.test(piece) ? piece[0]!.repeat(Number(piece.slice(2))) : piece))
+    .join('');
+  return Buffer.concat([
+    Buffer.from(start + text),
+    invalid ? Buffer.from([0xff, 0xc3]) : Buffer.alloc(0),
+    Buffer.from(end),
+  ]);
 }
 
 /** The detector over a splitter fed `bytes` in pieces of the given sizes (the way of standard input). */
@@ -297,32 +340,48 @@ describe('cut text: anchors and long lines never give a finding the whole text l
     const path = join(dir, 'anchored.txt');
     const seen = { whole: new Set<string>(), cut: 0 };
     fc.assert(
-      fc.property(anchoredRecipe, fc.constantFrom(1024, 1500, 4096), fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 5 }), (recipe, chunkBytes, pieces) => {
-        const bytes = anchoredBytes(recipe);
-        writeFileSync(path, bytes);
-        const whole = wholeFile(anchored.bytes, bytes);
-        const read = (detector: Detector) => {
-          const fragments = [...fileFragments({ path, file: 'f' }, detector, { maxFileSize: 0, chunkBytes })];
-          if (detector === anchored.streaming && fragments.length > 1) seen.cut++;
-          return fragments.flatMap((fragment) => detector.detect(fragment));
-        };
-        const ways: Record<string, Finding[]> = {
-          'keyword windows in memory': windowed(anchored.bytes, bytes).findings,
-          'keyword windows from disk': read(anchored.bytes),
-          'streamed from disk': read(anchored.streaming),
-          'streamed in pieces': splitterFindings(anchored.streaming, bytes, pieces),
-        };
-        expectWithinWhole(ways, whole);
-        // Keyword windows hold every run of q whole (each q is a keyword): the same findings there.
-        expect(ways['keyword windows in memory']).toEqual(whole);
-        expect(ways['keyword windows from disk']).toEqual(whole);
-        for (const finding of whole) seen.whole.add(finding.ruleId);
-      }),
+      fc.property(
+        anchoredRecipe,
+        fc.constantFrom(1024, 1500, 4096),
+        fc.array(fc.integer({ min: 1, max: 9000 }), { minLength: 1, maxLength: 5 }),
+        (recipe, chunkBytes, pieces) => {
+          const bytes = anchoredBytes(recipe);
+          writeFileSync(path, bytes);
+          const whole = wholeFile(anchored.bytes, bytes);
+          const read = (detector: Detector) => {
+            const fragments = [...fileFragments({ path, file: 'f' }, detector, { maxFileSize: 0, chunkBytes })];
+            if (detector === anchored.streaming && fragments.length > 1) seen.cut++;
+            return fragments.flatMap((fragment) => detector.detect(fragment));
+          };
+          const ways: Record<string, Finding[]> = {
+            'keyword windows in memory': windowed(anchored.bytes, bytes).findings,
+            'keyword windows from disk': read(anchored.bytes),
+            'streamed from disk': read(anchored.streaming),
+            'streamed in pieces': splitterFindings(anchored.streaming, bytes, pieces),
+          };
+          expectWithinWhole(ways, whole);
+          // Keyword windows hold every run of q whole (each q is a keyword): the same findings there.
+          expect(ways['keyword windows in memory']).toEqual(whole);
+          expect(ways['keyword windows from disk']).toEqual(whole);
+          for (const finding of whole) seen.whole.add(finding.ruleId);
+        },
+      ),
       { seed: 20_260_501, numRuns: 120 },
     );
     // Every rule must have been found somewhere for the comparison to mean something.
     expect([...seen.whole].sort()).toEqual(
-      ['key-alone-on-line', 'key-as-word', 'key-at-end', 'key-at-start', 'key-at-text-end', 'key-at-text-start', 'run-as-word', 'run-at-end', 'run-at-start', 'run-at-text-end'].sort(),
+      [
+        'key-alone-on-line',
+        'key-as-word',
+        'key-at-end',
+        'key-at-start',
+        'key-at-text-end',
+        'key-at-text-start',
+        'run-as-word',
+        'run-at-end',
+        'run-at-start',
+        'run-at-text-end',
+      ].sort(),
     );
     // And many files must have been streamed in several fragments, for the cuts to be tested.
     expect(seen.cut).toBeGreaterThan(30);

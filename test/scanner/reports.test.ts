@@ -12,7 +12,10 @@ const ruleSet = loadBuiltinRuleSet();
 const KEY = testKey('report-1');
 const KEY2 = testKey('report-2');
 const findings = [
-  ...detectorFor(ruleSet, { reportInvalid: true }).detect({ text: `a: ${KEY}\nb: lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0`, file: 'src/conf.yml' }),
+  ...detectorFor(ruleSet, { reportInvalid: true }).detect({
+    text: `a: ${KEY}\nb: lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0`,
+    file: 'src/conf.yml',
+  }),
   ...detectorFor(ruleSet).detect({ text: `x ${KEY2} ${KEY2}`, file: 'dir with space/#1.txt' }),
 ];
 const input = (redact: boolean): ReportInput => ({
@@ -49,7 +52,9 @@ describe('JSON report (docs/scanner.md#findings)', () => {
 });
 
 describe('SARIF report', () => {
-  const sarif = JSON.parse(sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo/sub', repoRoot: '/repo' }));
+  const sarif = JSON.parse(
+    sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo/sub', repoRoot: '/repo' }),
+  );
   const run = sarif.runs[0];
 
   it('is SARIF 2.1.0 with one run and each rule once', () => {
@@ -105,7 +110,9 @@ describe('text report', () => {
   });
 
   it('says so when nothing is found', () => {
-    expect(textReport({ ...input(true), findings: [] }, { color: false })).toMatch(/^no keys found: scanned 2 files \(300 B\)/);
+    expect(textReport({ ...input(true), findings: [] }, { color: false })).toMatch(
+      /^no keys found: scanned 2 files \(300 B\)/,
+    );
   });
 
   it('colour on a terminal unless NO_COLOR is set', () => {
@@ -134,39 +141,89 @@ describe('ignores', () => {
 });
 
 describe('decoded findings (docs/scanner.md#encoded-text)', () => {
-  const origin = { line: 7, column: 12, endLine: 9, endColumn: 5, storedLine: '  data: H4sI…', decoded: ['base64', 'gzip'] };
+  const origin = {
+    line: 7,
+    column: 12,
+    endLine: 9,
+    endColumn: 5,
+    storedLine: '  data: H4sI…',
+    decoded: ['base64', 'gzip'],
+  };
   const [decoded] = detectorFor(ruleSet).detect({ text: `{"token": "${KEY}"}`, file: 'k8s/secret.yaml', origin });
   const withDecoded = { ...input(true), findings: [decoded!] };
 
-  it('take the encoded run\'s place and carry the chain in every format', () => {
+  it("take the encoded run's place and carry the chain in every format", () => {
     expect(decoded).toMatchObject({ line: 7, column: 12, endLine: 9, endColumn: 5, decoded: ['base64', 'gzip'] });
-    expect(JSON.parse(jsonReport(withDecoded)).findings[0]).toMatchObject({ line: 7, column: 12, end_column: 5, decoded: ['base64', 'gzip'] });
-    const [result] = JSON.parse(sarifReport({ findings: [decoded!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results;
-    expect(result.locations[0].physicalLocation.region).toEqual({ startLine: 7, startColumn: 12, endLine: 9, endColumn: 5 });
+    expect(JSON.parse(jsonReport(withDecoded)).findings[0]).toMatchObject({
+      line: 7,
+      column: 12,
+      end_column: 5,
+      decoded: ['base64', 'gzip'],
+    });
+    const [result] = JSON.parse(
+      sarifReport({ findings: [decoded!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' }),
+    ).runs[0].results;
+    expect(result.locations[0].physicalLocation.region).toEqual({
+      startLine: 7,
+      startColumn: 12,
+      endLine: 9,
+      endColumn: 5,
+    });
     expect(result.properties).toEqual({ decoded: ['base64', 'gzip'] });
-    expect(textReport(withDecoded, { color: false })).toContain(`k8s/secret.yaml:7:12  trustleads-api-key  ${KEY.slice(0, 11)}…${KEY.slice(-4)}  decoded base64 → gzip  `);
+    expect(textReport(withDecoded, { color: false })).toContain(
+      `k8s/secret.yaml:7:12  trustleads-api-key  ${KEY.slice(0, 11)}…${KEY.slice(-4)}  decoded base64 → gzip  `,
+    );
   });
 
   it('plain findings say nothing of decoding', () => {
     expect(findings.every((finding) => finding.decoded === undefined)).toBe(true);
     expect(JSON.parse(jsonReport(input(true))).findings.every((finding: object) => !('decoded' in finding))).toBe(true);
-    expect(JSON.parse(sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results.every((result: object) => !('properties' in result))).toBe(true);
+    expect(
+      JSON.parse(
+        sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' }),
+      ).runs[0].results.every((result: object) => !('properties' in result)),
+    ).toBe(true);
   });
 });
 
 describe('binary findings (docs/scanner.md#binary-files)', () => {
   // A key glued to the bytes around it, as in a SQLite record: found by the rule's binaryRegex.
-  const bytes = Buffer.concat([Buffer.from('SQLite format 3\0\n\x01\x02k'), Buffer.from(KEY), Buffer.from('production\0')]);
+  const bytes = Buffer.concat([
+    Buffer.from('SQLite format 3\0\n\x01\x02k'),
+    Buffer.from(KEY),
+    Buffer.from('production\0'),
+  ]);
   const [binary] = detectorFor(ruleSet).detect({ text: bytes.toString('latin1'), file: 'data/app.db', binary: true });
   const withBinary = { ...input(true), findings: [binary!] };
 
   it('place the key in bytes and say binary in every format', () => {
-    expect(binary).toMatchObject({ line: 2, column: 4, endLine: 2, endColumn: 4 + KEY.length, binary: true, secret: KEY });
-    expect(JSON.parse(jsonReport(withBinary)).findings[0]).toMatchObject({ file: 'data/app.db', line: 2, column: 4, binary: true });
-    const [result] = JSON.parse(sarifReport({ findings: [binary!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0].results;
-    expect(result.locations[0].physicalLocation.region).toEqual({ startLine: 2, startColumn: 4, endLine: 2, endColumn: 4 + KEY.length });
+    expect(binary).toMatchObject({
+      line: 2,
+      column: 4,
+      endLine: 2,
+      endColumn: 4 + KEY.length,
+      binary: true,
+      secret: KEY,
+    });
+    expect(JSON.parse(jsonReport(withBinary)).findings[0]).toMatchObject({
+      file: 'data/app.db',
+      line: 2,
+      column: 4,
+      binary: true,
+    });
+    const [result] = JSON.parse(
+      sarifReport({ findings: [binary!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' }),
+    ).runs[0].results;
+    expect(result.locations[0].physicalLocation.region).toEqual({
+      startLine: 2,
+      startColumn: 4,
+      endLine: 2,
+      endColumn: 4 + KEY.length,
+    });
     expect(result.properties).toEqual({ binary: true });
-    expect(textReport(withBinary, { color: false })).toContain(`data/app.db:2:4  trustleads-api-key  ${KEY.slice(0, 11)}…${KEY.slice(-4)}  binary (line and column in bytes)  `);
+    expect(textReport(withBinary, { color: false })).toContain(
+      `data/app.db:2:4  trustleads-api-key  ${KEY.slice(0, 11)}…${KEY.slice(-4)}  binary (line and column in bytes)  `,
+    );
   });
 
   it('the same bytes read as text keep the word boundaries: no finding', () => {

@@ -12,7 +12,10 @@ export interface LfkRun {
   stderr: string;
 }
 
-export function runLfk(args: string[], options: { cwd: string; input?: string | Buffer; env?: Record<string, string | undefined>; wrapper?: string[] }): Promise<LfkRun> {
+export function runLfk(
+  args: string[],
+  options: { cwd: string; input?: string | Buffer; env?: Record<string, string | undefined>; wrapper?: string[] },
+): Promise<LfkRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', LFK_KEY_SERVICE_URL: undefined, ...options.env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const command = [...(options.wrapper ?? []), process.execPath, LFK_BIN, ...args];

@@ -57,7 +57,17 @@ describe('terminalSafe', () => {
   });
 
   it('keeps ordinary printable Unicode as it is', () => {
-    for (const text of ['naïve ß.txt', 'ü dir/café', '日本語/ファイル.ts', '😀 emoji 👍🏽.md', 'עברית.txt', 'عربي.js', 'NBSP\u00a0and\u00ad', 'zero\u200bwidth', '€ £ ¥']) {
+    for (const text of [
+      'naïve ß.txt',
+      'ü dir/café',
+      '日本語/ファイル.ts',
+      '😀 emoji 👍🏽.md',
+      'עברית.txt',
+      'عربي.js',
+      'NBSP\u00a0and\u00ad',
+      'zero\u200bwidth',
+      '€ £ ¥',
+    ]) {
       expect(terminalSafe(text)).toBe(text);
     }
   });
@@ -79,11 +89,24 @@ describe('terminalSafe', () => {
 describe('reports escape what they print', () => {
   const ruleSet = loadBuiltinRuleSet();
   const key = testKey('terminal-safe-report');
-  const names = ['\x1b[31mred\x1b[0m.js', '\x1b]0;owned\x07.js', 'a\rb.js', 'evil\u202egpj.js', 'new\nline.js', 'c1\x9b2J.js'];
+  const names = [
+    '\x1b[31mred\x1b[0m.js',
+    '\x1b]0;owned\x07.js',
+    'a\rb.js',
+    'evil\u202egpj.js',
+    'new\nline.js',
+    'c1\x9b2J.js',
+  ];
   const findings: Finding[] = names.flatMap((file) => detectorFor(ruleSet).detect({ text: `k=${key}\n`, file }));
-  const input = { findings, stats: { ...emptyStats(), files: names.length, bytes: 100 }, durationMs: 1, redact: true, toolVersion: '0.1.0' };
+  const input = {
+    findings,
+    stats: { ...emptyStats(), files: names.length, bytes: 100 },
+    durationMs: 1,
+    redact: true,
+    toolVersion: '0.1.0',
+  };
 
-  it('text report: escaped names without colour, and only lfk\'s own SGR codes with colour', () => {
+  it("text report: escaped names without colour, and only lfk's own SGR codes with colour", () => {
     expect(findings).toHaveLength(names.length);
     const plain = textReport(input, { color: false });
     expect(plain.replace(/\n/g, '')).not.toMatch(RAW_CONTROL);

@@ -8,7 +8,9 @@ import { describe } from 'vitest';
 import { runLfk, type LfkRun } from './run-lfk.js';
 
 export const TOOLS = ['zip', 'tar', 'gzip', 'bzip2', 'xz', 'zstd'] as const;
-export const MISSING_TOOLS = TOOLS.filter((tool) => !['/usr/bin', '/bin', '/usr/local/bin'].some((dir) => existsSync(join(dir, tool))));
+export const MISSING_TOOLS = TOOLS.filter(
+  (tool) => !['/usr/bin', '/bin', '/usr/local/bin'].some((dir) => existsSync(join(dir, tool))),
+);
 if (MISSING_TOOLS.length > 0) console.warn(`unpack tests skipped: ${MISSING_TOOLS.join(', ')} not installed`);
 
 /** describe, skipped loudly when one of the archive tools is missing. */
@@ -65,4 +67,5 @@ export async function scanJson(args: string[], cwd: string, wrapper?: string[]):
   return { run, findings: report.findings, warnings, stats: report.stats };
 }
 
-export const where = (findings: readonly JsonFinding[]) => findings.map((finding) => [finding.file, finding.line, finding.column]);
+export const where = (findings: readonly JsonFinding[]) =>
+  findings.map((finding) => [finding.file, finding.line, finding.column]);

@@ -5,7 +5,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { generateKey } from '../../platform/key-format.js';
-import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, scanJson, sh, where, write } from './unpack-fixtures.js';
+import {
+  describeWithTools,
+  envText,
+  folder,
+  KEY_COLUMN,
+  KEY_LINE,
+  scanJson,
+  sh,
+  where,
+  write,
+} from './unpack-fixtures.js';
 import { runLfk } from './run-lfk.js';
 
 describeWithTools('lfk scan: compressed files and archives', { timeout: 60_000 }, () => {
@@ -63,10 +73,14 @@ describeWithTools('lfk scan: compressed files and archives', { timeout: 60_000 }
     sh('cd b/bundle && zip -q -r config.zip conf && rm -r conf', cwd);
     sh('mkdir release && tar czf release/bundle.tar.gz -C b bundle && rm -r b', cwd);
     const scan = await scanJson([], cwd);
-    expect(where(scan.findings)).toEqual([['release/bundle.tar.gz!bundle/config.zip!conf/prod.env', KEY_LINE, KEY_COLUMN]]);
+    expect(where(scan.findings)).toEqual([
+      ['release/bundle.tar.gz!bundle/config.zip!conf/prod.env', KEY_LINE, KEY_COLUMN],
+    ]);
     // SARIF: the same path as the artifact URI; text: the same path on the finding's line.
     const sarif = JSON.parse((await runLfk(['scan', '--format', 'sarif'], { cwd })).stdout);
-    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('release/bundle.tar.gz!bundle/config.zip!conf/prod.env');
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe(
+      'release/bundle.tar.gz!bundle/config.zip!conf/prod.env',
+    );
     const text = await runLfk(['scan'], { cwd });
     expect(text.stdout).toContain(`release/bundle.tar.gz!bundle/config.zip!conf/prod.env:${KEY_LINE}:${KEY_COLUMN}`);
   });
@@ -147,10 +161,20 @@ describeWithTools('lfk scan: compressed files and archives', { timeout: 60_000 }
   it('tar in v7, GNU and pax formats (long names), concatenated gzip and bzip2 streams, bzip2 in a zip', async () => {
     const long = `${'deep/'.repeat(30)}prod.env`;
     const filler = '# padding so zip compresses it\n'.repeat(200);
-    const cwd = folder({ 'v7/prod.env': envText(key), [`long/${long}`]: envText(key), 'z/prod.env': `${envText(key)}${filler}` });
-    sh('tar --format=v7 -cf v7.tar -C v7 prod.env && tar --format=gnu -cf gnu.tar -C long deep && tar --format=pax -cf pax.tar -C long deep', cwd);
+    const cwd = folder({
+      'v7/prod.env': envText(key),
+      [`long/${long}`]: envText(key),
+      'z/prod.env': `${envText(key)}${filler}`,
+    });
+    sh(
+      'tar --format=v7 -cf v7.tar -C v7 prod.env && tar --format=gnu -cf gnu.tar -C long deep && tar --format=pax -cf pax.tar -C long deep',
+      cwd,
+    );
     sh('printf "first\\n" | gzip > a.gz && gzip -c v7/prod.env > b.gz && cat a.gz b.gz > two.gz && rm a.gz b.gz', cwd);
-    sh('printf "first\\n" | bzip2 > a.bz2 && bzip2 -c v7/prod.env > b.bz2 && cat a.bz2 b.bz2 > two.bz2 && rm a.bz2 b.bz2', cwd);
+    sh(
+      'printf "first\\n" | bzip2 > a.bz2 && bzip2 -c v7/prod.env > b.bz2 && cat a.bz2 b.bz2 > two.bz2 && rm a.bz2 b.bz2',
+      cwd,
+    );
     sh('cd z && zip -q -Z bzip2 ../bz.zip prod.env && cd .. && rm -r v7 long z', cwd);
     const scan = await scanJson([], cwd);
     expect(scan.warnings).toEqual([]);

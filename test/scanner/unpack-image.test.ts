@@ -36,17 +36,38 @@ describeWithTools('lfk scan: container images', { timeout: 60_000 }, () => {
         os: 'linux',
         config: { Env: ['PATH=/usr/bin', `TRUSTLEADS_KEY=${envKey}`] },
         rootfs: { type: 'layers', diff_ids: layers.map((digest) => `sha256:${digest}`) },
-        history: [{ created_by: 'COPY app /app' }, { created_by: `RUN curl -H "x-api-key: ${historyKey}" https://example.test/` }],
+        history: [
+          { created_by: 'COPY app /app' },
+          { created_by: `RUN curl -H "x-api-key: ${historyKey}" https://example.test/` },
+        ],
       },
       null,
       2,
     )}\n`;
   });
 
-  function expectImageFindings(findings: Awaited<ReturnType<typeof scanJson>>['findings'], image: string, layerIds: string[], config: string) {
+  function expectImageFindings(
+    findings: Awaited<ReturnType<typeof scanJson>>['findings'],
+    image: string,
+    layerIds: string[],
+    config: string,
+  ) {
     const by = (secret: string) => findings.filter((finding) => finding.secret === secret);
-    expect(by(deletedKey)).toEqual([expect.objectContaining({ file: `${image}!sha256:${layerIds[0]}!app/.env`, line: KEY_LINE, column: KEY_COLUMN, deleted_in_layer: true })]);
-    expect(by(layerKey)).toEqual([expect.objectContaining({ file: `${image}!sha256:${layerIds[1]}!app/new.env`, line: KEY_LINE, column: KEY_COLUMN })]);
+    expect(by(deletedKey)).toEqual([
+      expect.objectContaining({
+        file: `${image}!sha256:${layerIds[0]}!app/.env`,
+        line: KEY_LINE,
+        column: KEY_COLUMN,
+        deleted_in_layer: true,
+      }),
+    ]);
+    expect(by(layerKey)).toEqual([
+      expect.objectContaining({
+        file: `${image}!sha256:${layerIds[1]}!app/new.env`,
+        line: KEY_LINE,
+        column: KEY_COLUMN,
+      }),
+    ]);
     expect(by(layerKey)[0]!.deleted_in_layer).toBeUndefined();
     const lines = configText.split('\n');
     const envLine = lines.findIndex((line) => line.includes(envKey)) + 1;
@@ -67,7 +88,9 @@ describeWithTools('lfk scan: container images', { timeout: 60_000 }, () => {
     });
     write(cwd, {
       [`img/${configDigest}.json`]: configText,
-      'img/manifest.json': JSON.stringify([{ Config: `${configDigest}.json`, RepoTags: ['leak:latest'], Layers: ids.map((id) => `${id}/layer.tar`) }]),
+      'img/manifest.json': JSON.stringify([
+        { Config: `${configDigest}.json`, RepoTags: ['leak:latest'], Layers: ids.map((id) => `${id}/layer.tar`) },
+      ]),
       'img/repositories': JSON.stringify({ leak: { latest: ids[1] } }),
     });
     // Named like anything: the content says "image".
@@ -76,10 +99,15 @@ describeWithTools('lfk scan: container images', { timeout: 60_000 }, () => {
     expect(scan.warnings).toEqual([]);
     expectImageFindings(scan.findings, 'image.tar', layers, configDigest);
     const sarif = JSON.parse((await runLfk(['scan', '--format', 'sarif'], { cwd })).stdout);
-    const deleted = sarif.runs[0].results.filter((result: { properties?: { deletedInLayer?: boolean } }) => result.properties?.deletedInLayer);
-    expect(deleted.map((result: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) => result.locations[0]!.physicalLocation.artifactLocation.uri)).toEqual([
-      `image.tar!sha256%3A${layers[0]}!app/.env`,
-    ]);
+    const deleted = sarif.runs[0].results.filter(
+      (result: { properties?: { deletedInLayer?: boolean } }) => result.properties?.deletedInLayer,
+    );
+    expect(
+      deleted.map(
+        (result: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
+          result.locations[0]!.physicalLocation.artifactLocation.uri,
+      ),
+    ).toEqual([`image.tar!sha256%3A${layers[0]}!app/.env`]);
     // gzip'd as `docker save | gzip` writes it: the same.
     sh('gzip image.tar', cwd);
     expectImageFindings((await scanJson([], cwd)).findings, 'image.tar.gz', layers, configDigest);
@@ -102,13 +130,23 @@ describeWithTools('lfk scan: container images', { timeout: 60_000 }, () => {
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: configText.length },
-        layers: layerDigests.map((digest) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${digest}` })),
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: `sha256:${configDigest}`,
+          size: configText.length,
+        },
+        layers: layerDigests.map((digest) => ({
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: `sha256:${digest}`,
+        })),
       }),
     );
     write(cwd, {
       'img/oci-layout': '{"imageLayoutVersion": "1.0.0"}',
-      'img/index.json': JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifest}` }] }),
+      'img/index.json': JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifest}` }],
+      }),
     });
     return { layerDigests, configDigest };
   }
@@ -128,6 +166,8 @@ describeWithTools('lfk scan: container images', { timeout: 60_000 }, () => {
     const cwd = folder({ 'x/manifest.json': '{"not": "an image"}', 'x/app.env': envText(layerKey) });
     sh('tar cf fake.tar -C x manifest.json app.env && rm -r x', cwd);
     const scan = await scanJson([], cwd);
-    expect(scan.findings.map((finding) => [finding.file, finding.line, finding.column, finding.deleted_in_layer])).toEqual([['fake.tar!app.env', KEY_LINE, KEY_COLUMN, undefined]]);
+    expect(
+      scan.findings.map((finding) => [finding.file, finding.line, finding.column, finding.deleted_in_layer]),
+    ).toEqual([['fake.tar!app.env', KEY_LINE, KEY_COLUMN, undefined]]);
   });
 });

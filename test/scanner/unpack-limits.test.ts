@@ -7,7 +7,17 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { beforeAll, expect, it } from 'vitest';
 import { generateKey } from '../../platform/key-format.js';
-import { describeWithTools, envText, folder, KEY_COLUMN, KEY_LINE, scanJson, sh, where, type JsonScan } from './unpack-fixtures.js';
+import {
+  describeWithTools,
+  envText,
+  folder,
+  KEY_COLUMN,
+  KEY_LINE,
+  scanJson,
+  sh,
+  where,
+  type JsonScan,
+} from './unpack-fixtures.js';
 
 const GNU_TIME = '/usr/bin/time';
 const MiB = 1024 * 1024;
@@ -47,7 +57,10 @@ describeWithTools('lfk scan: archive bombs and broken archives', { timeout: 180_
     const bomb = join(root, 'bomb');
     mkdirSync(bomb);
     sh(`head -c ${1024 * MiB} /dev/zero | tr '\\0' 'a' | zip -q inner.zip -`, bomb);
-    sh('for i in $(seq -w 1 16); do cp inner.zip i$i.zip; done && zip -q mid.zip i[0-9]*.zip && rm i[0-9]*.zip inner.zip', bomb);
+    sh(
+      'for i in $(seq -w 1 16); do cp inner.zip i$i.zip; done && zip -q mid.zip i[0-9]*.zip && rm i[0-9]*.zip inner.zip',
+      bomb,
+    );
     sh('for i in $(seq -w 1 16); do cp mid.zip m$i.zip; done && zip -q ../42.zip m*.zip && cd .. && rm -r bomb', bomb);
     // 4 GiB of zeros and 1 GiB of 'a', gzip'd.
     await gzipOf(join(root, 'zeros.gz'), 0, 4096);
@@ -57,16 +70,27 @@ describeWithTools('lfk scan: archive bombs and broken archives', { timeout: 180_
   it('a 42.zip: cut off by the ratio, then by --max-archive-bytes, and the scan goes on', async () => {
     const scan = await measured(['42.zip', 'after.env'], root);
     expect(where(scan.findings)).toEqual([['after.env', KEY_LINE, KEY_COLUMN]]);
-    expect(scan.warnings.some((warning) => /^42\.zip!m01\.zip!i01\.zip!-: compression ratio over 1000:1 \(\d+ bytes from \d+\)/.test(warning))).toBe(true);
-    expect(scan.warnings.some((warning) => /^42\.zip!.*: more than --max-archive-bytes 1073741824 bytes decompressed/.test(warning))).toBe(true);
+    expect(
+      scan.warnings.some((warning) =>
+        /^42\.zip!m01\.zip!i01\.zip!-: compression ratio over 1000:1 \(\d+ bytes from \d+\)/.test(warning),
+      ),
+    ).toBe(true);
+    expect(
+      scan.warnings.some((warning) =>
+        /^42\.zip!.*: more than --max-archive-bytes 1073741824 bytes decompressed/.test(warning),
+      ),
+    ).toBe(true);
     expectBounded(scan);
   });
 
-  it('4 GiB of zeros gzip\'d (binary, its bytes searched) and 1 GiB of text: both cut by the ratio', async () => {
+  it("4 GiB of zeros gzip'd (binary, its bytes searched) and 1 GiB of text: both cut by the ratio", async () => {
     const scan = await measured(['zeros.gz', 'text.gz', 'after.env'], root);
     expect(where(scan.findings)).toEqual([['after.env', KEY_LINE, KEY_COLUMN]]);
     expect(scan.stats.binary).toBe(1);
-    expect(scan.warnings).toEqual([expect.stringMatching(/^zeros\.gz: compression ratio over 1000:1/), expect.stringMatching(/^text\.gz: compression ratio over 1000:1/)]);
+    expect(scan.warnings).toEqual([
+      expect.stringMatching(/^zeros\.gz: compression ratio over 1000:1/),
+      expect.stringMatching(/^text\.gz: compression ratio over 1000:1/),
+    ]);
     expectBounded(scan);
   });
 
@@ -118,16 +142,26 @@ describeWithTools('lfk scan: archive bombs and broken archives', { timeout: 180_
       ['after.env', KEY_LINE, KEY_COLUMN],
       ['shallow/l2.zip!l3.zip!l4.zip!l5.zip!prod.env', KEY_LINE, KEY_COLUMN],
     ]);
-    expect(scan.warnings).toEqual(['deep/l1.zip!l2.zip!l3.zip!l4.zip!l5.zip: zip nested deeper than --max-archive-depth 4, not opened']);
+    expect(scan.warnings).toEqual([
+      'deep/l1.zip!l2.zip!l3.zip!l4.zip!l5.zip: zip nested deeper than --max-archive-depth 4, not opened',
+    ]);
     const deeper = await scanJson(['deep', '--max-archive-depth', '5'], cwd);
-    expect(where(deeper.findings)).toEqual([['deep/l1.zip!l2.zip!l3.zip!l4.zip!l5.zip!prod.env', KEY_LINE, KEY_COLUMN]]);
+    expect(where(deeper.findings)).toEqual([
+      ['deep/l1.zip!l2.zip!l3.zip!l4.zip!l5.zip!prod.env', KEY_LINE, KEY_COLUMN],
+    ]);
   });
 
   it('an encrypted zip entry, a truncated gzip and zip, a corrupt xz: warnings, and the scan goes on', async () => {
     const cwd = folder({ 'src/prod.env': envText(key), 'src/open.env': envText(key), 'after.env': envText(key) });
-    sh('cd src && zip -q -P pass ../enc.zip prod.env && zip -q -0 ../mixed.zip open.env && zip -q -P pass ../mixed.zip prod.env', cwd);
+    sh(
+      'cd src && zip -q -P pass ../enc.zip prod.env && zip -q -0 ../mixed.zip open.env && zip -q -P pass ../mixed.zip prod.env',
+      cwd,
+    );
     sh('gzip -c src/prod.env > full.gz && head -c 20 full.gz > trunc.gz && rm full.gz', cwd);
-    sh('cd src && zip -q ../full.zip prod.env open.env && cd .. && head -c 100 full.zip > trunc.zip && rm full.zip', cwd);
+    sh(
+      'cd src && zip -q ../full.zip prod.env open.env && cd .. && head -c 100 full.zip > trunc.zip && rm full.zip',
+      cwd,
+    );
     sh('xz -c src/prod.env > bad.xz && rm -r src', cwd);
     const xz = readFileSync(join(cwd, 'bad.xz'));
     xz.write('CORRUPT!', 24, 'latin1');
@@ -142,7 +176,9 @@ describeWithTools('lfk scan: archive bombs and broken archives', { timeout: 180_
       'enc.zip!prod.env: encrypted zip entry, not scanned',
       'mixed.zip!prod.env: encrypted zip entry, not scanned',
       expect.stringMatching(/^trunc\.gz: corrupt or truncated gzip data \(unexpected end of file\)/),
-      expect.stringMatching(/^trunc\.zip: corrupt or truncated zip data \(End of central directory record signature not found/),
+      expect.stringMatching(
+        /^trunc\.zip: corrupt or truncated zip data \(End of central directory record signature not found/,
+      ),
     ]);
   });
 });

@@ -36,12 +36,20 @@ describeWithTools('the unpacking walk', () => {
   });
 
   it('a zip inside a tar over maxNestedZipBytes is not opened; the tar goes on', async () => {
-    const cwd = folder({ 'd/conf/prod.env': `${envText(key)}${randomBytes(3000).toString('base64')}\n`, 'd/after.env': envText(key) });
+    const cwd = folder({
+      'd/conf/prod.env': `${envText(key)}${randomBytes(3000).toString('base64')}\n`,
+      'd/after.env': envText(key),
+    });
     sh('cd d && zip -q -0 inner.zip conf/prod.env && tar cf ../t.tar inner.zip after.env', cwd);
     const walk = await leaves(join(cwd, 't.tar'), 't.tar', { maxNestedZipBytes: 1000 });
     expect(walk.found.map((leaf) => leaf.path)).toEqual(['t.tar!after.env']);
-    expect(walk.warnings).toEqual(['t.tar!inner.zip: zip inside an archive over 1000 bytes (it is read from memory), not opened']);
-    expect((await leaves(join(cwd, 't.tar'), 't.tar')).found.map((leaf) => leaf.path)).toEqual(['t.tar!inner.zip!conf/prod.env', 't.tar!after.env']);
+    expect(walk.warnings).toEqual([
+      't.tar!inner.zip: zip inside an archive over 1000 bytes (it is read from memory), not opened',
+    ]);
+    expect((await leaves(join(cwd, 't.tar'), 't.tar')).found.map((leaf) => leaf.path)).toEqual([
+      't.tar!inner.zip!conf/prod.env',
+      't.tar!after.env',
+    ]);
   });
 
   it('a small file that compresses very well is not cut by the ratio (judged past 1 MiB only)', async () => {
@@ -56,12 +64,17 @@ describeWithTools('the unpacking walk', () => {
 
   it('the scanner searches a binary entry as bytes to its end, and the next entry is whole', async () => {
     // The key sits 3 MiB into random bytes, past the sniff and across the 1 MiB reads.
-    const blob = Buffer.concat([randomBytes(3 << 20).map((byte) => (byte === 0x0a ? 0 : byte)), Buffer.from(`\n\0${key}\0`)]);
+    const blob = Buffer.concat([
+      randomBytes(3 << 20).map((byte) => (byte === 0x0a ? 0 : byte)),
+      Buffer.from(`\n\0${key}\0`),
+    ]);
     const cwd = folder({ 'd/blob.bin': blob, 'd/z.env': envText(key) });
     sh('cd d && tar czf ../mixed.tgz blob.bin z.env && zip -q ../mixed.zip blob.bin z.env', cwd);
     for (const name of ['mixed.tgz', 'mixed.zip']) {
       const result = await scanFiles([{ path: join(cwd, name), file: name }], detector, { maxFileSize: 0, archives });
-      expect(result.findings.map((finding) => [finding.file, finding.line, finding.column, finding.binary ?? false])).toEqual([
+      expect(
+        result.findings.map((finding) => [finding.file, finding.line, finding.column, finding.binary ?? false]),
+      ).toEqual([
         [`${name}!blob.bin`, 2, 2, true],
         [`${name}!z.env`, KEY_LINE, KEY_COLUMN, false],
       ]);
@@ -74,7 +87,10 @@ describeWithTools('the unpacking walk', () => {
     const cwd = folder();
     writeFileSync(join(cwd, 'log.txt'), `${envText(key)}${'x'.repeat(2 << 20)}\n`);
     sh('gzip log.txt', cwd);
-    const result = await scanFiles([{ path: join(cwd, 'log.txt.gz'), file: 'log.txt.gz' }], detector, { maxFileSize: 1 << 20, archives });
+    const result = await scanFiles([{ path: join(cwd, 'log.txt.gz'), file: 'log.txt.gz' }], detector, {
+      maxFileSize: 1 << 20,
+      archives,
+    });
     expect(result.findings.map((finding) => finding.file)).toEqual(['log.txt.gz']);
     expect(result.warnings).toEqual([`log.txt.gz: over --max-file-size ${1 << 20} bytes; the rest is not scanned`]);
   });

@@ -47,7 +47,17 @@ describe('walk', () => {
     const honoured = await files(root, ['.']);
     expect(honoured.names).toEqual(['.env', '.gitignore', 'keep.log', 'src/.gitignore', 'src/a.ts']);
     const all = await files(root, ['.'], { gitignore: false });
-    expect(all.names).toEqual(['.env', '.gitignore', 'build/out.js', 'ignored.txt', 'keep.log', 'src/.gitignore', 'src/a.ts', 'src/local.txt', 'x.log']);
+    expect(all.names).toEqual([
+      '.env',
+      '.gitignore',
+      'build/out.js',
+      'ignored.txt',
+      'keep.log',
+      'src/.gitignore',
+      'src/a.ts',
+      'src/local.txt',
+      'x.log',
+    ]);
     // A file named on the command line is scanned even when ignored.
     expect((await files(root, ['ignored.txt'])).names).toEqual(['ignored.txt']);
   });

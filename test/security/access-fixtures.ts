@@ -31,22 +31,41 @@ export interface AccessFixture {
 }
 
 /** Makes the two accounts; `useOnce` sends one request with a key so that it is cached before it is revoked or expires. */
-export async function makeAccessFixture(h: Harness, clock: TestClock, useOnce: (key: string) => Promise<void>): Promise<AccessFixture> {
+export async function makeAccessFixture(
+  h: Harness,
+  clock: TestClock,
+  useOnce: (key: string) => Promise<void>,
+): Promise<AccessFixture> {
   const a = await h.createTenant();
   const b = await h.createTenant();
   const { accountId: bAccount } = b;
-  await h.service.updateAccount(bAccount, { notification_url: 'https://bravo-hidden.example/hook' }, { actor: { type: 'system', id: 'test' } });
+  await h.service.updateAccount(
+    bAccount,
+    { notification_url: 'https://bravo-hidden.example/hook' },
+    { actor: { type: 'system', id: 'test' } },
+  );
   const targetA = await h.createKey(a.accountId, { name: 'Alpha target', scopes: ['enrichment'] });
   const targetB = await h.createKey(bAccount, { name: 'Bravo hidden target', scopes: ['enrichment', 'keys:manage'] });
   const revoked = await h.createKey(a.accountId, { name: 'Alpha revoked', scopes: ['enrichment', 'keys:manage'] });
   await useOnce(revoked.key);
   await h.service.revokeKey(a.accountId, revoked.id, 'access test', { actor: { type: 'system', id: 'test' } });
-  const expired = await h.createKey(a.accountId, { name: 'Alpha expiring', scopes: ['enrichment', 'keys:manage'], expires_in_days: 1 });
+  const expired = await h.createKey(a.accountId, {
+    name: 'Alpha expiring',
+    scopes: ['enrichment', 'keys:manage'],
+    expires_in_days: 1,
+  });
   // Used (and so cached) while still live: expiry must hold for a key the cache already trusts.
   await useOnce(expired.key);
   clock.ms += 2 * DAY_MS;
-  const jobB = (await h.service.createJob((await h.service.authenticate(b.enrichment.key))!, 'https://bravo-hidden.example/file.csv')).id;
-  const jobA = (await h.service.createJob((await h.service.authenticate(a.enrichment.key))!, 'https://alpha.example/file.csv')).id;
+  const jobB = (
+    await h.service.createJob(
+      (await h.service.authenticate(b.enrichment.key))!,
+      'https://bravo-hidden.example/file.csv',
+    )
+  ).id;
+  const jobA = (
+    await h.service.createJob((await h.service.authenticate(a.enrichment.key))!, 'https://alpha.example/file.csv')
+  ).id;
   const bKeys = [b.manager, b.enrichment, b.admin, targetB];
   const secretsOfB = [
     bAccount,
@@ -60,7 +79,8 @@ export async function makeAccessFixture(h: Harness, clock: TestClock, useOnce: (
 
 /** No text holds any of B's ids, names or keys. */
 export function expectNothingOf(secrets: string[], text: string, where: string): void {
-  for (const secret of secrets) expect(text.includes(secret), `${where} reveals "${secret.slice(0, 12)}…" of account B`).toBe(false);
+  for (const secret of secrets)
+    expect(text.includes(secret), `${where} reveals "${secret.slice(0, 12)}…" of account B`).toBe(false);
 }
 
 /** The rows a request could change, minus `last_used_*` (a refused request may still count as a use). */

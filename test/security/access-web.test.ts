@@ -11,7 +11,14 @@ import { DIALECTS } from '../support/databases.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { captureErrorAnswers } from '../support/leak-capture.js';
 import { WebClient, type PageResponse } from '../web/web-client.js';
-import { accessState, DAY_MS, expectNothingOf, makeAccessFixture, TestClock, type AccessFixture } from './access-fixtures.js';
+import {
+  accessState,
+  DAY_MS,
+  expectNothingOf,
+  makeAccessFixture,
+  TestClock,
+  type AccessFixture,
+} from './access-fixtures.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:8080';
 
@@ -28,7 +35,10 @@ const SESSION_ROWS: SessionRow[] = [
   {
     route: 'GET /app/api-keys',
     own: () => ({ path: '/app/api-keys' }),
-    foreign: (f) => ['dialog=revoke&key=', 'dialog=roll&key=', 'revoked='].map((query) => ({ path: `/app/api-keys?${query}${f.targetB.id}` })),
+    foreign: (f) =>
+      ['dialog=revoke&key=', 'dialog=roll&key=', 'revoked='].map((query) => ({
+        path: `/app/api-keys?${query}${f.targetB.id}`,
+      })),
   },
   { route: 'POST /app/api-keys', own: () => ({ path: '/app/api-keys', form: { name: 'Alpha from the page' } }) },
   {
@@ -47,7 +57,10 @@ const SESSION_ROWS: SessionRow[] = [
   },
   { route: 'GET /app/audit-log', own: () => ({ path: '/app/audit-log' }) },
   { route: 'GET /app/settings', own: () => ({ path: '/app/settings' }) },
-  { route: 'POST /app/settings', own: () => ({ path: '/app/settings', form: { rotation_period_days: '45', notification_url: '' } }) },
+  {
+    route: 'POST /app/settings',
+    own: () => ({ path: '/app/settings', form: { rotation_period_days: '45', notification_url: '' } }),
+  },
   { route: 'POST /app/logout', own: () => ({ path: '/app/logout', form: {} }) },
 ];
 
@@ -64,12 +77,28 @@ const PUBLIC: Record<string, string> = {
 };
 
 /** The /v1 management routes a session may use ("session or keys:manage" in docs/key-service.md#routes). */
-const V1_SESSION_ROWS: Array<{ route: string; own(f: AccessFixture): { path: string; body?: unknown }; foreign?(f: AccessFixture): { path: string; body?: unknown } }> = [
+const V1_SESSION_ROWS: Array<{
+  route: string;
+  own(f: AccessFixture): { path: string; body?: unknown };
+  foreign?(f: AccessFixture): { path: string; body?: unknown };
+}> = [
   { route: 'GET /v1/keys', own: () => ({ path: '/v1/keys' }) },
   { route: 'POST /v1/keys', own: () => ({ path: '/v1/keys', body: { name: 'Session key' } }) },
-  { route: 'GET /v1/keys/{id}', own: (f) => ({ path: `/v1/keys/${f.targetA.id}` }), foreign: (f) => ({ path: `/v1/keys/${f.targetB.id}` }) },
-  { route: 'POST /v1/keys/{id}/revoke', own: (f) => ({ path: `/v1/keys/${f.targetA.id}/revoke`, body: {} }), foreign: (f) => ({ path: `/v1/keys/${f.targetB.id}/revoke`, body: {} }) },
-  { route: 'POST /v1/keys/{id}/roll', own: (f) => ({ path: `/v1/keys/${f.targetA.id}/roll`, body: {} }), foreign: (f) => ({ path: `/v1/keys/${f.targetB.id}/roll`, body: {} }) },
+  {
+    route: 'GET /v1/keys/{id}',
+    own: (f) => ({ path: `/v1/keys/${f.targetA.id}` }),
+    foreign: (f) => ({ path: `/v1/keys/${f.targetB.id}` }),
+  },
+  {
+    route: 'POST /v1/keys/{id}/revoke',
+    own: (f) => ({ path: `/v1/keys/${f.targetA.id}/revoke`, body: {} }),
+    foreign: (f) => ({ path: `/v1/keys/${f.targetB.id}/revoke`, body: {} }),
+  },
+  {
+    route: 'POST /v1/keys/{id}/roll',
+    own: (f) => ({ path: `/v1/keys/${f.targetA.id}/roll`, body: {} }),
+    foreign: (f) => ({ path: `/v1/keys/${f.targetB.id}/roll`, body: {} }),
+  },
   { route: 'GET /v1/account', own: () => ({ path: '/v1/account' }) },
   { route: 'PATCH /v1/account', own: () => ({ path: '/v1/account', body: { rotation_period_days: 45 } }) },
   { route: 'GET /v1/audit-log', own: () => ({ path: '/v1/audit-log' }) },
@@ -106,8 +135,15 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
   beforeAll(async () => {
     h = await createHarness(dialect, { service: { now: clock.now } });
     const logger = createLogger('debug', (line) => h.logs.push(line));
-    web = createWebApp({ service: h.service, logger, publicUrl: PUBLIC_URL, throttle: { perPair: 1000, perAddress: 1000, perEmail: 1000 } });
-    site = captureErrorAnswers(createApiApp({ service: h.service, logger, sessions: web.sessions, authFailureLimit: 1e6, keyRateLimit: 1e6 }));
+    web = createWebApp({
+      service: h.service,
+      logger,
+      publicUrl: PUBLIC_URL,
+      throttle: { perPair: 1000, perAddress: 1000, perEmail: 1000 },
+    });
+    site = captureErrorAnswers(
+      createApiApp({ service: h.service, logger, sessions: web.sessions, authFailureLimit: 1e6, keyRateLimit: 1e6 }),
+    );
     site.route('/', web.app);
     const createAccount = h.createAccount.bind(h);
     // Remember each account's owner e-mail, to sign its owner in.
@@ -138,7 +174,13 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
     return client;
   }
 
-  async function send(client: WebClient, row: SessionRow, call: { path: string; form?: Record<string, string> }, csrf?: string, headers?: Record<string, string>) {
+  async function send(
+    client: WebClient,
+    row: SessionRow,
+    call: { path: string; form?: Record<string, string> },
+    csrf?: string,
+    headers?: Record<string, string>,
+  ) {
     if (!isForm(row)) return client.get(call.path, headers);
     return client.post(call.path, { ...call.form, ...(csrf === undefined ? {} : { csrf }) }, headers);
   }
@@ -153,10 +195,14 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
   }
 
   it('has a row for every route of the page, and none for a route it does not have', () => {
-    const served = new Set(web.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`));
+    const served = new Set(
+      web.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`),
+    );
     const rows = new Set([...SESSION_ROWS.map((row) => row.route), ...Object.keys(PUBLIC)]);
     expect([...served].filter((route) => !rows.has(route)).sort(), 'page routes without an access row').toEqual([]);
-    expect([...rows].filter((route) => !served.has(route)).sort(), 'rows for routes the page does not have').toEqual([]);
+    expect([...rows].filter((route) => !served.has(route)).sort(), 'rows for routes the page does not have').toEqual(
+      [],
+    );
   });
 
   describe.each(SESSION_ROWS)('$route', (row) => {
@@ -174,8 +220,12 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
         expectFormRefused(await refused(() => send(a.client, row, row.own(f))));
         expectFormRefused(await refused(() => send(a.client, row, row.own(f), '')));
         expectFormRefused(await refused(() => send(a.client, row, row.own(f), b.csrf)));
-        expectFormRefused(await refused(() => send(a.client, row, row.own(f), a.csrf, { origin: 'https://evil.example' })));
-        expectFormRefused(await refused(() => send(a.client, row, row.own(f), a.csrf, { 'sec-fetch-site': 'cross-site' })));
+        expectFormRefused(
+          await refused(() => send(a.client, row, row.own(f), a.csrf, { origin: 'https://evil.example' })),
+        );
+        expectFormRefused(
+          await refused(() => send(a.client, row, row.own(f), a.csrf, { 'sec-fetch-site': 'cross-site' })),
+        );
         // Still signed in: a refused form does not end the session.
         expect((await a.client.get('/app/api-keys')).status).toBe(200);
       });
@@ -193,7 +243,9 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
       it("shows A's session A's page only, leaving B's rows as they were", async () => {
         const rowsOfB = async () => {
           const state = await accessState(h);
-          return [state.accounts, state.keys, state.events, state.jobs].map((rows) => rows.filter((r) => ('account_id' in r ? r.account_id : r.id) === f.b.accountId));
+          return [state.accounts, state.keys, state.events, state.jobs].map((rows) =>
+            rows.filter((r) => ('account_id' in r ? r.account_id : r.id) === f.b.accountId),
+          );
         };
         const before = await rowsOfB();
         const response = await send(a.client, row, row.own(f), a.csrf);
@@ -211,21 +263,33 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
         const response = await visitor.get(path);
         expect([response.status, response.headers.get('location')]).toEqual([302, '/app/api-keys']);
       }
-      for (const path of ['/app/static/app.js', '/app/static/app.css', '/app/login', '/app/setup', '/app/setup?token=forged']) {
+      for (const path of [
+        '/app/static/app.js',
+        '/app/static/app.css',
+        '/app/login',
+        '/app/setup',
+        '/app/setup?token=forged',
+      ]) {
         const response = await visitor.get(path);
         expect(response.status, path).toBe(path.startsWith('/app/setup') ? 404 : 200);
         expectNothingOf([...f.secretsOfB, f.a.accountId, 'Alpha'], response.text, path);
       }
     });
 
-    it("POST /app/login refuses a missing, foreign or cross-site pre-session token, signing no one in", async () => {
+    it('POST /app/login refuses a missing, foreign or cross-site pre-session token, signing no one in', async () => {
       const visitor = new WebClient({ site });
       const other = new WebClient({ site });
       const otherToken = WebClient.csrf((await other.get('/app/login')).text);
       const ownToken = WebClient.csrf((await visitor.get('/app/login')).text);
       const form = { email: emails.get(f.a.accountId)!, password: 'correct horse battery' };
-      for (const [csrf, headers] of [[undefined, {}], [otherToken, {}], [ownToken, { origin: 'https://evil.example' }]] as const) {
-        expectFormRefused(await refused(() => visitor.post('/app/login', { ...form, ...(csrf ? { csrf } : {}) }, headers)));
+      for (const [csrf, headers] of [
+        [undefined, {}],
+        [otherToken, {}],
+        [ownToken, { origin: 'https://evil.example' }],
+      ] as const) {
+        expectFormRefused(
+          await refused(() => visitor.post('/app/login', { ...form, ...(csrf ? { csrf } : {}) }, headers)),
+        );
       }
       expect(visitor.cookies.has('lfk_session')).toBe(false);
     });
@@ -233,7 +297,13 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
     it('POST /app/setup on a database with users creates nothing, whatever the token', async () => {
       const visitor = new WebClient({ site });
       const csrf = WebClient.csrf((await visitor.get('/app/login')).text);
-      const form = { account_name: 'Intruder', plan: 'agency', email: 'intruder@example.com', password: 'long enough password', token: 'x'.repeat(43) };
+      const form = {
+        account_name: 'Intruder',
+        plan: 'agency',
+        email: 'intruder@example.com',
+        password: 'long enough password',
+        token: 'x'.repeat(43),
+      };
       expectFormRefused(await refused(() => visitor.post('/app/setup', form)));
       const response = await refused(() => visitor.post('/app/setup', { ...form, csrf }));
       expect(response.status).toBe(404);
@@ -242,37 +312,55 @@ describe.each(DIALECTS)('/app access table on %s', (dialect) => {
   });
 
   describe('/v1 management routes with a session', () => {
-    it.each(V1_SESSION_ROWS)("$route: B's ids 404, a cross-site write 403 csrf_failed, a signed-out session 401", async (row) => {
-      const call = async (client: WebClient, target: { path: string; body?: unknown }, headers: Record<string, string> = {}) => {
-        const method = methodOf(row.route);
-        const response = await client.request(method, target.path, {
-          headers: { ...(target.body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-          ...(target.body === undefined ? {} : { form: JSON.stringify(target.body) }),
-        });
-        return { ...response, code: response.text.startsWith('{') ? (JSON.parse(response.text) as { error?: { code: string } }).error?.code : undefined };
-      };
-      // WebClient.request sends a form's content type; the JSON body needs its own.
-      const json = { 'content-type': 'application/json' };
-      if (row.foreign) {
-        const response = await refused(() => call(a.client, row.foreign!(f), json));
-        expect([response.status, response.code]).toEqual([404, 'not_found']);
-      }
-      if (methodOf(row.route) !== 'GET') {
-        for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Array<Record<string, string>>) {
-          const response = await refused(() => call(a.client, row.own(f), { ...json, ...headers }));
-          expect([response.status, response.code]).toEqual([403, 'csrf_failed']);
+    it.each(V1_SESSION_ROWS)(
+      "$route: B's ids 404, a cross-site write 403 csrf_failed, a signed-out session 401",
+      async (row) => {
+        const call = async (
+          client: WebClient,
+          target: { path: string; body?: unknown },
+          headers: Record<string, string> = {},
+        ) => {
+          const method = methodOf(row.route);
+          const response = await client.request(method, target.path, {
+            headers: { ...(target.body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+            ...(target.body === undefined ? {} : { form: JSON.stringify(target.body) }),
+          });
+          return {
+            ...response,
+            code: response.text.startsWith('{')
+              ? (JSON.parse(response.text) as { error?: { code: string } }).error?.code
+              : undefined,
+          };
+        };
+        // WebClient.request sends a form's content type; the JSON body needs its own.
+        const json = { 'content-type': 'application/json' };
+        if (row.foreign) {
+          const response = await refused(() => call(a.client, row.foreign!(f), json));
+          expect([response.status, response.code]).toEqual([404, 'not_found']);
         }
-      }
-      const signedOut = await signIn(f.a.accountId);
-      const token = signedOut.client.cookies.get('lfk_session')!;
-      await signedOut.client.post('/app/logout', { csrf: signedOut.csrf });
-      const response = await refused(() => call(withSession(token), row.own(f), json));
-      expect([response.status, response.code]).toEqual([401, 'missing_api_key']);
-    });
+        if (methodOf(row.route) !== 'GET') {
+          for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Array<
+            Record<string, string>
+          >) {
+            const response = await refused(() => call(a.client, row.own(f), { ...json, ...headers }));
+            expect([response.status, response.code]).toEqual([403, 'csrf_failed']);
+          }
+        }
+        const signedOut = await signIn(f.a.accountId);
+        const token = signedOut.client.cookies.get('lfk_session')!;
+        await signedOut.client.post('/app/logout', { csrf: signedOut.csrf });
+        const response = await refused(() => call(withSession(token), row.own(f), json));
+        expect([response.status, response.code]).toEqual([401, 'missing_api_key']);
+      },
+    );
 
     it.each(KEY_ONLY_ROUTES)('$route takes a key only: a session is 401 missing_api_key', async (row) => {
       const response = await refused(() =>
-        a.client.request(methodOf(row.route), row.path, row.body ? { form: JSON.stringify(row.body), headers: { 'content-type': 'application/json' } } : {}),
+        a.client.request(
+          methodOf(row.route),
+          row.path,
+          row.body ? { form: JSON.stringify(row.body), headers: { 'content-type': 'application/json' } } : {},
+        ),
       );
       expect(response.status).toBe(401);
       expect(JSON.parse(response.text).error.code).toBe('missing_api_key');

@@ -44,15 +44,25 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
   beforeAll(async () => {
     github = createHttpServer((request, response) => {
       const key = partnerKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      response.writeHead(request.url === '/meta/public_keys/secret_scanning' ? 200 : 404, { 'content-type': 'application/json' });
+      response.writeHead(request.url === '/meta/public_keys/secret_scanning' ? 200 : 404, {
+        'content-type': 'application/json',
+      });
       response.end(JSON.stringify({ public_keys: [{ key_identifier: PARTNER_KEY_ID, key, is_current: true }] }));
     });
     await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
     database = await createTestDatabase('postgres');
     store = await database.open();
     service = new KeyService(store);
-    accountId = (await service.createAccount({ name: 'Faulty', plan: 'pro', email: 'faulty@example.com', password: 'correct horse battery' })).account.id;
-    const make = (name: string) => service.createKey(accountId, { name, scopes: ['enrichment', 'keys:manage'] }, SYSTEM);
+    accountId = (
+      await service.createAccount({
+        name: 'Faulty',
+        plan: 'pro',
+        email: 'faulty@example.com',
+        password: 'correct horse battery',
+      })
+    ).account.id;
+    const make = (name: string) =>
+      service.createKey(accountId, { name, scopes: ['enrichment', 'keys:manage'] }, SYSTEM);
     admin = await make('Admin');
     revokedBefore = await make('Revoked before the fault');
     revokedDuring = await make('Revoked during the fault');
@@ -82,37 +92,69 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
     expect(hung, `lfk serve did not exit within 15 s of SIGTERM:\n${server.output().slice(-3000)}`).toBe(false);
   });
 
-  async function call(method: string, path: string, options: { key?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async function call(
+    method: string,
+    path: string,
+    options: { key?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...(options.key ? { authorization: `Bearer ${options.key}` } : {}), ...options.headers },
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...options.headers,
+      },
       ...(options.body === undefined ? {} : { body: options.body }),
     });
     const text = await response.text();
-    return { status: response.status, requestId: response.headers.get('x-request-id'), body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : { text } };
+    return {
+      status: response.status,
+      requestId: response.headers.get('x-request-id'),
+      body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : { text },
+    };
   }
 
   function expectUnavailable(answer: Answer, what: string): void {
-    expect([answer.status, answer.body.error?.code], `${what}: ${JSON.stringify(answer.body)}`).toEqual([503, 'service_unavailable']);
+    expect([answer.status, answer.body.error?.code], `${what}: ${JSON.stringify(answer.body)}`).toEqual([
+      503,
+      'service_unavailable',
+    ]);
     expect(answer.requestId).toMatch(/^[\w-]{8,}$/);
     expect(answer.body.error!.request_id).toBe(answer.requestId);
   }
 
   function gitguardianDelivery(incidentId: number) {
-    const body = JSON.stringify({ action: 'incident_triggered', incident: { id: incidentId, hmsl_hash: 'f'.repeat(64) } });
+    const body = JSON.stringify({
+      action: 'incident_triggered',
+      incident: { id: incidentId, hmsl_hash: 'f'.repeat(64) },
+    });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    return call('POST', '/webhooks/gitguardian', { body, headers: { 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET), timestamp } });
+    return call('POST', '/webhooks/gitguardian', {
+      body,
+      headers: { 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET), timestamp },
+    });
   }
 
   /** A partner-program alert for a key lfk never issued (so processing it revokes nothing). */
   const partnerToken = generateKey();
   function partnerDelivery() {
-    const body = JSON.stringify([{ token: partnerToken, type: 'trustleads_api_key', url: 'https://github.com/o/r/blob/x/f', source: 'content' }]);
+    const body = JSON.stringify([
+      { token: partnerToken, type: 'trustleads_api_key', url: 'https://github.com/o/r/blob/x/f', source: 'content' },
+    ]);
     const signature = createSign('sha256').update(body).sign(partnerKeys.privateKey).toString('base64');
-    return call('POST', '/webhooks/github/secret-scanning', { body, headers: { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signature } });
+    return call('POST', '/webhooks/github/secret-scanning', {
+      body,
+      headers: { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signature },
+    });
   }
 
-  const revocationEvents = (keyId: string) => store.db.selectFrom('audit_events').select('id').where('key_id', '=', keyId).where('type', '=', 'key.revoked').execute();
+  const revocationEvents = (keyId: string) =>
+    store.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('key_id', '=', keyId)
+      .where('type', '=', 'key.revoked')
+      .execute();
   const deliveries = () => store.db.selectFrom('webhook_deliveries').select(['dedup_key']).execute();
 
   /** Polls /readyz until it answers 200: the server reconnects by itself. */
@@ -127,15 +169,23 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
   it('answers 503 with a request id while the database is gone, writes nothing half, and serves again once it is back', async () => {
     // Before the fault: a revocation is accepted.
     expect((await call('GET', '/readyz')).status).toBe(200);
-    expect((await call('POST', `/v1/keys/${revokedBefore.id}/revoke`, { key: admin.key, body: '{}' })).status).toBe(200);
+    expect((await call('POST', `/v1/keys/${revokedBefore.id}/revoke`, { key: admin.key, body: '{}' })).status).toBe(
+      200,
+    );
     const pid = server.child.pid;
 
     proxy.cut();
     expectUnavailable(await call('GET', '/readyz'), 'readyz');
     expectUnavailable(await call('GET', '/v1/keys', { key: admin.key }), 'GET /v1/keys');
     expectUnavailable(await call('POST', '/v1/keys', { key: admin.key, body: '{"name":"During"}' }), 'POST /v1/keys');
-    expectUnavailable(await call('POST', `/v1/keys/${revokedDuring.id}/revoke`, { key: admin.key, body: '{}' }), 'revoke');
-    expectUnavailable(await call('POST', '/v1/exposures', { body: JSON.stringify({ keys: [revokedDuring.key] }) }), 'exposure report');
+    expectUnavailable(
+      await call('POST', `/v1/keys/${revokedDuring.id}/revoke`, { key: admin.key, body: '{}' }),
+      'revoke',
+    );
+    expectUnavailable(
+      await call('POST', '/v1/exposures', { body: JSON.stringify({ keys: [revokedDuring.key] }) }),
+      'exposure report',
+    );
     // The key revoked before the fault is not let back in while its state cannot be read.
     expect((await call('GET', '/v1/usage', { key: revokedBefore.key })).status).not.toBeLessThan(400);
     // A webhook delivery that cannot be stored is not acknowledged: the sender will retry.
@@ -164,8 +214,20 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
     // The retried deliveries are accepted and stored.
     expect((await gitguardianDelivery(4242)).status).toBe(202);
     const partner = await partnerDelivery();
-    expect([partner.status, partner.body]).toEqual([200, [{ token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: 'trustleads_api_key', label: 'false_positive' }]]);
-    expect((await deliveries()).map((row) => row.dedup_key.split(':')[0]).sort()).toEqual(['gitguardian', 'github-partner']);
+    expect([partner.status, partner.body]).toEqual([
+      200,
+      [
+        {
+          token_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          token_type: 'trustleads_api_key',
+          label: 'false_positive',
+        },
+      ],
+    ]);
+    expect((await deliveries()).map((row) => row.dedup_key.split(':')[0]).sort()).toEqual([
+      'gitguardian',
+      'github-partner',
+    ]);
     expect(server.output()).not.toMatch(/unhandled error|uncaught|internal_error/i);
   }, 60_000);
 
@@ -192,9 +254,15 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
     const before = await listenerOtherThan();
     // Only this server's sessions: those that come through the proxy (other suites share the
     // database). Two steps: PostgreSQL may evaluate a WHERE clause's terms in any order.
-    const ours = await sql<{ pid: number }>`select pid from pg_stat_activity where client_port = any(${proxy.upstreamPorts()}) and pid <> pg_backend_pid()`.execute(store.db);
+    const ours = await sql<{
+      pid: number;
+    }>`select pid from pg_stat_activity where client_port = any(${proxy.upstreamPorts()}) and pid <> pg_backend_pid()`.execute(
+      store.db,
+    );
     expect(ours.rows.map((row) => row.pid)).toContain(before);
-    await sql`select pg_terminate_backend(pid) from unnest(${ours.rows.map((row) => row.pid)}::int[]) as pid`.execute(store.db);
+    await sql`select pg_terminate_backend(pid) from unnest(${ours.rows.map((row) => row.pid)}::int[]) as pid`.execute(
+      store.db,
+    );
     for (let round = 0; round < 3; round++) {
       const answer = await call('GET', '/v1/keys', { key: admin.key });
       expect([200, 503]).toContain(answer.status);

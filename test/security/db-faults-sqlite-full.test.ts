@@ -28,12 +28,19 @@ describe('SQLite with a full disk', () => {
   const request = (method: string, path: string, key?: string, body?: unknown) =>
     h.app.request(path, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const state = async () => ({
     accounts: await h.store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
-    keys: await h.store.db.selectFrom('api_keys').select(['id', 'revoked_at', 'revoked_reason', 'replaced_by', 'expires_at']).orderBy('id').execute(),
+    keys: await h.store.db
+      .selectFrom('api_keys')
+      .select(['id', 'revoked_at', 'revoked_reason', 'replaced_by', 'expires_at'])
+      .orderBy('id')
+      .execute(),
     events: await h.store.db.selectFrom('audit_events').select(['id', 'type', 'key_id']).orderBy('id').execute(),
     jobs: await h.store.db.selectFrom('jobs').select('id').execute(),
   });
@@ -58,7 +65,11 @@ describe('SQLite with a full disk', () => {
       store: h.store,
       logger: quiet,
       reporter: inProcessReporter(h.service),
-      settings: { githubApiUrl: 'http://127.0.0.1:1', gitguardianApiUrl: 'http://127.0.0.1:1', gitguardianWebhookSecret: GG_SECRET },
+      settings: {
+        githubApiUrl: 'http://127.0.0.1:1',
+        gitguardianApiUrl: 'http://127.0.0.1:1',
+        gitguardianWebhookSecret: GG_SECRET,
+      },
     });
     captureErrorAnswers(webhooks.app);
     tenant = await h.createTenant();
@@ -72,7 +83,22 @@ describe('SQLite with a full disk', () => {
     const db = h.store.db;
     const packed = [
       await packUntilFull(() =>
-        db.insertInto('audit_events').values({ id: newId('evt'), account_id: filler.accountId, type: 'f', at, actor_type: 'system', actor_id: null, key_id: null, key_name: null, ip: null, user_agent: null, data: '{}' }).execute(),
+        db
+          .insertInto('audit_events')
+          .values({
+            id: newId('evt'),
+            account_id: filler.accountId,
+            type: 'f',
+            at,
+            actor_type: 'system',
+            actor_id: null,
+            key_id: null,
+            key_name: null,
+            ip: null,
+            user_agent: null,
+            data: '{}',
+          })
+          .execute(),
       ),
       await packUntilFull((i) =>
         db
@@ -98,11 +124,37 @@ describe('SQLite with a full disk', () => {
           })
           .execute(),
       ),
-      await packUntilFull(() => db.insertInto('jobs').values({ id: newId('job'), account_id: filler.accountId, key_id: fillerKey.id, file_url: 'f', status: 'done', created_at: at }).execute()),
+      await packUntilFull(() =>
+        db
+          .insertInto('jobs')
+          .values({
+            id: newId('job'),
+            account_id: filler.accountId,
+            key_id: fillerKey.id,
+            file_url: 'f',
+            status: 'done',
+            created_at: at,
+          })
+          .execute(),
+      ),
       await packUntilFull((i) =>
         db
           .insertInto('webhook_deliveries')
-          .values({ id: newId('dlv'), provider: 'gitguardian', event: 'f', dedup_key: `f${i}`, payload: '{}', status: 'done', attempts: 0, next_attempt_at: at, locked_until: null, last_error: null, result: null, received_at: at, processed_at: at })
+          .values({
+            id: newId('dlv'),
+            provider: 'gitguardian',
+            event: 'f',
+            dedup_key: `f${i}`,
+            payload: '{}',
+            status: 'done',
+            attempts: 0,
+            next_attempt_at: at,
+            locked_until: null,
+            last_error: null,
+            result: null,
+            received_at: at,
+            processed_at: at,
+          })
           .execute(),
       ),
     ];
@@ -118,12 +170,20 @@ describe('SQLite with a full disk', () => {
       ['POST', `/v1/keys/${victim.id}/roll`, tenant.admin.key, { grace_period_hours: 0 }],
       ['POST', '/v1/jobs', tenant.admin.key, { file_url: 'https://example.com/during.csv' }],
       ['PATCH', '/v1/account', tenant.admin.key, { rotation_period_days: 45 }],
-      ['POST', '/v1/exposures', '', { keys: [victim.key], source: { kind: 'scanner', url: 'https://example.com/repo' } }],
+      [
+        'POST',
+        '/v1/exposures',
+        '',
+        { keys: [victim.key], source: { kind: 'scanner', url: 'https://example.com/repo' } },
+      ],
     ];
     for (const [method, path, key, body] of writes) {
       const response = await request(method, path, key || undefined, body);
       const answer = (await response.json()) as { error?: { code: string; message: string; request_id: string } };
-      expect([response.status, answer.error?.code], `${method} ${path}: ${JSON.stringify(answer)}`).toEqual([503, 'service_unavailable']);
+      expect([response.status, answer.error?.code], `${method} ${path}: ${JSON.stringify(answer)}`).toEqual([
+        503,
+        'service_unavailable',
+      ]);
       expect(answer.error!.request_id).toBe(response.headers.get('x-request-id'));
       expect(answer.error!.message).toMatch(/out of space/i);
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -133,7 +193,11 @@ describe('SQLite with a full disk', () => {
     expect((await request('GET', '/v1/usage', victim.key)).status).toBe(200);
     const listed = await request('GET', '/v1/keys', tenant.admin.key);
     expect(listed.status).toBe(200);
-    expect(((await listed.json()) as { data: Array<{ id: string; status: string }> }).data.find((key) => key.id === victim.id)?.status).toBe('active');
+    expect(
+      ((await listed.json()) as { data: Array<{ id: string; status: string }> }).data.find(
+        (key) => key.id === victim.id,
+      )?.status,
+    ).toBe('active');
     expect((await request('GET', '/v1/audit-log', tenant.admin.key)).status).toBe(200);
     expect((await request('GET', '/readyz')).status).toBe(200);
     expect(h.logs.some((line) => line.includes('database full'))).toBe(true);
@@ -145,10 +209,19 @@ describe('SQLite with a full disk', () => {
     return webhooks.app.request('/webhooks/gitguardian', {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET), timestamp },
+      headers: {
+        'content-type': 'application/json',
+        'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET),
+        timestamp,
+      },
     });
   }
-  const storedDeliveries = () => h.store.db.selectFrom('webhook_deliveries').select('id').where('dedup_key', '=', 'gitguardian:777:incident_triggered').execute();
+  const storedDeliveries = () =>
+    h.store.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('dedup_key', '=', 'gitguardian:777:incident_triggered')
+      .execute();
 
   it('does not acknowledge a webhook delivery it cannot store (the sender retries)', async () => {
     const response = await gitguardianDelivery();

@@ -18,7 +18,9 @@ async function unusedPort(): Promise<number> {
 describe('the database unreachable when lfk serve starts', () => {
   it('exits 2 with a message naming the database (password hidden) when PostgreSQL refuses connections', async () => {
     const port = await unusedPort();
-    const result = await runLfk(['serve', '--port', '0'], { env: { LFK_DATABASE_URL: `postgres://lfk:s3cret@127.0.0.1:${port}/lfk` } });
+    const result = await runLfk(['serve', '--port', '0'], {
+      env: { LFK_DATABASE_URL: `postgres://lfk:s3cret@127.0.0.1:${port}/lfk` },
+    });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`lfk: cannot reach the database (postgres://lfk:***@127.0.0.1:${port}/lfk)`);
     expect(result.stderr).toMatch(/ECONNREFUSED.*Check LFK_DATABASE_URL/);
@@ -30,7 +32,9 @@ describe('the database unreachable when lfk serve starts', () => {
     const proxy = await new TcpProxy('127.0.0.1', await unusedPort()).start();
     proxy.cut();
     try {
-      const result = await runLfk(['serve', '--port', '0'], { env: { LFK_DATABASE_URL: `postgres://lfk@127.0.0.1:${proxy.port}/lfk` } });
+      const result = await runLfk(['serve', '--port', '0'], {
+        env: { LFK_DATABASE_URL: `postgres://lfk@127.0.0.1:${proxy.port}/lfk` },
+      });
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain(`lfk: cannot reach the database (postgres://lfk@127.0.0.1:${proxy.port}/lfk)`);
     } finally {
@@ -39,7 +43,9 @@ describe('the database unreachable when lfk serve starts', () => {
   });
 
   it('exits 2 naming the file when SQLite cannot open it', async () => {
-    const result = await runLfk(['serve', '--port', '0'], { env: { LFK_DATABASE_URL: 'sqlite:/nonexistent-lfk-dir/sub/lfk.db' } });
+    const result = await runLfk(['serve', '--port', '0'], {
+      env: { LFK_DATABASE_URL: 'sqlite:/nonexistent-lfk-dir/sub/lfk.db' },
+    });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('lfk: cannot reach the database (sqlite:/nonexistent-lfk-dir/sub/lfk.db)');
   });

@@ -10,7 +10,10 @@ describe('the web page with a database that refuses writes', () => {
   let csrf: string;
   let accountId: string;
   const setReadOnly = (on: boolean) => sql.raw(`PRAGMA query_only = ${on ? 1 : 0}`).execute(h.store.db);
-  const keyNames = async () => (await h.store.db.selectFrom('api_keys').select('name').where('account_id', '=', accountId).execute()).map((row) => row.name);
+  const keyNames = async () =>
+    (await h.store.db.selectFrom('api_keys').select('name').where('account_id', '=', accountId).execute()).map(
+      (row) => row.name,
+    );
 
   beforeAll(async () => {
     h = await createWebHarness('sqlite');

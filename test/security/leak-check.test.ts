@@ -2,7 +2,16 @@
 // every vitest run): a full key in what was captured fails, with file, line and the key redacted;
 // redacted keys and wrong-checksum look-alikes do not; and a run that captured one exits non-zero.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +28,11 @@ function freshFolder(): string {
   folders.push(dir);
   return dir;
 }
-afterAll(() => folders.forEach((dir) => {
-rmSync(dir, { recursive: true, force: true });
-}));
+afterAll(() =>
+  folders.forEach((dir) => {
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 describe('the leak check over a capture folder', () => {
   it('reports a full key with its file, line and redacted form, and not the decoys', async () => {
@@ -41,7 +52,9 @@ describe('the leak check over a capture folder', () => {
     writeFileSync(join(dir, 'mail-1-0.log'), `### mail\nYour key ${displayOf(leaked)} was found\n`);
 
     const scan = await scanCapture(dir);
-    expect(scan.leaks).toEqual([{ file: join(dir, 'log-1-0.log'), line: 5, secret: expect.stringMatching(/^lfk_sk_\w{4}/) }]);
+    expect(scan.leaks).toEqual([
+      { file: join(dir, 'log-1-0.log'), line: 5, secret: expect.stringMatching(/^lfk_sk_\w{4}/) },
+    ]);
     expect(scan.leaks[0]!.secret).not.toContain(leaked);
     expect(scan).toMatchObject({ files: 2, lines: 7 });
 
@@ -58,7 +71,10 @@ describe('the leak check over a capture folder', () => {
   it('passes a folder with only redacted keys and look-alikes', async () => {
     const dir = freshFolder();
     const key = generateKey();
-    writeFileSync(join(dir, 'cli-1-0.log'), `### lfk keys list\n${displayOf(key)}\n${BAD_CHECKSUM_KEY}\nlfk_sk_${'x'.repeat(12)}\n`);
+    writeFileSync(
+      join(dir, 'cli-1-0.log'),
+      `### lfk keys list\n${displayOf(key)}\n${BAD_CHECKSUM_KEY}\nlfk_sk_${'x'.repeat(12)}\n`,
+    );
     await expect(checkCapture(dir)).resolves.toMatchObject({ leaks: [], files: 1 });
   });
 });
@@ -89,7 +105,10 @@ describe('capturing', () => {
 
   it('skips the stdout of `lfk keys create` and `scan --no-redact` only, and captures --output reports', async () => {
     const key = generateKey();
-    captureLfkRun(['keys', 'create', '--account', 'acct_1', '--name', 'N'], undefined, { stdout: `\n  ${key}\n`, stderr: '' });
+    captureLfkRun(['keys', 'create', '--account', 'acct_1', '--name', 'N'], undefined, {
+      stdout: `\n  ${key}\n`,
+      stderr: '',
+    });
     captureLfkRun(['scan', '--no-redact', 'src'], undefined, { stdout: `src/a.txt:1 ${key}\n`, stderr: '' });
     await expect(checkCapture(dir)).resolves.toMatchObject({ leaks: [] });
 
@@ -98,10 +117,17 @@ describe('capturing', () => {
     captureLfkRun(['scan', '--format', 'json', '--output', 'out.json', 'src'], cwd, { stdout: '', stderr: '' });
     captureLfkRun(['keys', 'list', '--account', 'acct_1'], undefined, { stdout: `key_1 ${key}\n`, stderr: '' });
     const scan = await scanCapture(dir);
-    expect(scan.leaks.map((leak) => leak.file.replace(/-\d+-\d+\.log$/, '')).sort()).toEqual([join(dir, 'cli'), join(dir, 'report')]);
+    expect(scan.leaks.map((leak) => leak.file.replace(/-\d+-\d+\.log$/, '')).sort()).toEqual([
+      join(dir, 'cli'),
+      join(dir, 'report'),
+    ]);
     // The command line in the `### source` line is redacted too.
     captureLfkRun(['keys', 'revoke', key], undefined, { stdout: '', stderr: 'lfk: error: no such key\n' });
-    expect(readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('')).toContain(`### lfk keys revoke ${key.slice(0, 11)}…`);
+    expect(
+      readdirSync(dir)
+        .map((name) => readFileSync(join(dir, name), 'utf8'))
+        .join(''),
+    ).toContain(`### lfk keys revoke ${key.slice(0, 11)}…`);
   });
 });
 
@@ -118,10 +144,14 @@ describe('the shared helpers feed the capture', () => {
       expect((await api.get('/v1/keys', BAD_CHECKSUM_KEY)).status).toBe(401);
       expect((await api.post('/v1/keys', { name: '' }, created.key)).status).toBe(400);
       // A test calling the app directly, without ApiClient, is captured all the same.
-      expect((await h.app.request('/v1/keys/key_elsewhere', { headers: { authorization: `Bearer ${created.key}` } })).status).toBe(404);
+      expect(
+        (await h.app.request('/v1/keys/key_elsewhere', { headers: { authorization: `Bearer ${created.key}` } })).status,
+      ).toBe(404);
       h.logs.push('{"msg":"a line the harness logged"}');
       await h.close();
-      const captured = Object.fromEntries(readdirSync(dir).map((name) => [name.replace(/-\d+-\d+\.log$/, ''), readFileSync(join(dir, name), 'utf8')]));
+      const captured = Object.fromEntries(
+        readdirSync(dir).map((name) => [name.replace(/-\d+-\d+\.log$/, ''), readFileSync(join(dir, name), 'utf8')]),
+      );
       expect(Object.keys(captured).sort()).toEqual(['database', 'http-error', 'log']);
       expect(captured['http-error']).toContain('### GET /v1/keys → 401');
       expect(captured['http-error']).toContain('### POST /v1/keys → 400');
@@ -145,7 +175,10 @@ describe('a vitest run', () => {
     const dir = join(ROOT, '.tmp', `leak-probe-${process.pid}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     folders.push(dir);
-    writeFileSync(join(dir, 'probe.test.ts'), `import { it } from 'vitest';\nimport { captureText } from '${join(ROOT, 'test/support/leak-capture.ts')}';\nimport { generateKey } from '${join(ROOT, 'platform/key-format.ts')}';\nit('runs', () => { ${testBody} });\n`);
+    writeFileSync(
+      join(dir, 'probe.test.ts'),
+      `import { it } from 'vitest';\nimport { captureText } from '${join(ROOT, 'test/support/leak-capture.ts')}';\nimport { generateKey } from '${join(ROOT, 'platform/key-format.ts')}';\nit('runs', () => { ${testBody} });\n`,
+    );
     writeFileSync(
       join(dir, 'vitest.config.ts'),
       `export default { test: { include: ['probe.test.ts'], pool: 'forks', globalSetup: ['${join(ROOT, 'test/security/leak-global-setup.ts')}'] } };\n`,
@@ -155,7 +188,11 @@ describe('a vitest run', () => {
     const vitest = join(ROOT, 'node_modules/vitest/vitest.mjs');
     expect(existsSync(vitest)).toBe(true);
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [vitest, 'run', '--root', dir, '--reporter=default'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [vitest, 'run', '--root', dir, '--reporter=default'], {
+        cwd: dir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -83,13 +83,26 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     ];
     const oversized = JSON.stringify({ name: 'x'.repeat(DEFAULT_MAX_BODY_BYTES) });
 
-    describe.each(ROUTES.map((route) => [`${route.method} ${route.path({ enrichment: { id: '{id}' } } as Tenant)}`, route] as const))('%s', (_, route) => {
+    describe.each(
+      ROUTES.map(
+        (route) => [`${route.method} ${route.path({ enrichment: { id: '{id}' } } as Tenant)}`, route] as const,
+      ),
+    )('%s', (_, route) => {
       it('answers 413 payload_too_large to a body over the limit, declared or streamed, changing nothing', async () => {
         await expectUnchanged(h.store, async () => {
-          for (const headers of [{ 'content-length': String(Buffer.byteLength(oversized)) }, {}] as Array<Record<string, string>>) {
-            const response = await api.call(route.method, route.path(tenant), { key: route.key(tenant), body: oversized, headers });
+          for (const headers of [{ 'content-length': String(Buffer.byteLength(oversized)) }, {}] as Array<
+            Record<string, string>
+          >) {
+            const response = await api.call(route.method, route.path(tenant), {
+              key: route.key(tenant),
+              body: oversized,
+              headers,
+            });
             expect(response.status).toBe(413);
-            expect(response.body.error).toMatchObject({ code: 'payload_too_large', message: `The request body is larger than ${DEFAULT_MAX_BODY_BYTES} bytes.` });
+            expect(response.body.error).toMatchObject({
+              code: 'payload_too_large',
+              message: `The request body is larger than ${DEFAULT_MAX_BODY_BYTES} bytes.`,
+            });
           }
         });
       });
@@ -98,7 +111,10 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
         await expectUnchanged(h.store, async () => {
           const response = await api.call(route.method, route.path(tenant), { key: route.key(tenant), body });
           expect(response.status).toBe(400);
-          expect(response.body.error).toMatchObject({ code: 'invalid_json', message: `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.` });
+          expect(response.body.error).toMatchObject({
+            code: 'invalid_json',
+            message: `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.`,
+          });
         });
       });
     });
@@ -106,7 +122,10 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     it('counts only brackets outside strings: a name of 90 [ or { is a name', async () => {
       const created = await api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: '['.repeat(90) } });
       expect(created.status).toBe(201);
-      const escaped = await api.call('POST', '/v1/keys', { key: tenant.admin.key, body: `{"name":"\\"${'{'.repeat(90)}"}` });
+      const escaped = await api.call('POST', '/v1/keys', {
+        key: tenant.admin.key,
+        body: `{"name":"\\"${'{'.repeat(90)}"}`,
+      });
       expect(escaped.status).toBe(201);
       expect(escaped.body.name).toBe(`"${'{'.repeat(90)}`);
     });
@@ -124,13 +143,24 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     });
 
     const RECEIVERS = [
-      { path: '/webhooks/github', max: MAX_GITHUB_APP_BODY_BYTES, headers: (body: string) => githubHeaders('push', body) },
+      {
+        path: '/webhooks/github',
+        max: MAX_GITHUB_APP_BODY_BYTES,
+        headers: (body: string) => githubHeaders('push', body),
+      },
       {
         path: '/webhooks/github/secret-scanning',
         max: MAX_PARTNER_BODY_BYTES,
-        headers: (body: string) => ({ 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signPartner(body, signer.privateKey) }),
+        headers: (body: string) => ({
+          'github-public-key-identifier': PARTNER_KEY_ID,
+          'github-public-key-signature': signPartner(body, signer.privateKey),
+        }),
       },
-      { path: '/webhooks/gitguardian', max: MAX_GITGUARDIAN_BODY_BYTES, headers: (body: string) => gitguardianHeaders(body) },
+      {
+        path: '/webhooks/gitguardian',
+        max: MAX_GITGUARDIAN_BODY_BYTES,
+        headers: (body: string) => gitguardianHeaders(body),
+      },
     ];
 
     describe.each(RECEIVERS.map((receiver) => [receiver.path, receiver] as const))('%s', (_, receiver) => {
@@ -140,19 +170,28 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
           for (const length of [{ 'content-length': String(body.length) }, {}] as Array<Record<string, string>>) {
             const response = await h.post(receiver.path, body, { ...receiver.headers(body), ...length });
             expect(response.status).toBe(413);
-            expect(response.body.error).toMatchObject({ code: 'payload_too_large', message: `The request body is larger than ${receiver.max} bytes.` });
+            expect(response.body.error).toMatchObject({
+              code: 'payload_too_large',
+              message: `The request body is larger than ${receiver.max} bytes.`,
+            });
           }
         });
       });
 
-      it.each(Object.entries(DEEP_BODIES))('answers 400 invalid_json to a signed body of %s, storing nothing', async (_, body) => {
-        await expectUnchanged(h.store, async () => {
-          const response = await h.post(receiver.path, body, receiver.headers(body));
-          expect(response.status).toBe(400);
-          expect(response.body.error).toMatchObject({ code: 'invalid_json', message: `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.` });
-        });
-        expect(await h.drain()).toBe(0);
-      });
+      it.each(Object.entries(DEEP_BODIES))(
+        'answers 400 invalid_json to a signed body of %s, storing nothing',
+        async (_, body) => {
+          await expectUnchanged(h.store, async () => {
+            const response = await h.post(receiver.path, body, receiver.headers(body));
+            expect(response.status).toBe(400);
+            expect(response.body.error).toMatchObject({
+              code: 'invalid_json',
+              message: `The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels.`,
+            });
+          });
+          expect(await h.drain()).toBe(0);
+        },
+      );
     });
   });
 
@@ -172,7 +211,15 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
       await h?.close();
     });
 
-    const FORMS = ['/app/login', '/app/logout', '/app/setup', '/app/settings', '/app/api-keys', '/app/api-keys/{id}/revoke', '/app/api-keys/{id}/roll'];
+    const FORMS = [
+      '/app/login',
+      '/app/logout',
+      '/app/setup',
+      '/app/settings',
+      '/app/api-keys',
+      '/app/api-keys/{id}/revoke',
+      '/app/api-keys/{id}/roll',
+    ];
     const at = (path: string) => path.replace('{id}', keyId);
 
     it.each(FORMS)('%s answers 413 to a form over the limit, declared or streamed, changing nothing', async (path) => {
@@ -191,10 +238,15 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     it.each(FORMS)('%s answers 413 or 415 to deeply nested JSON instead of a form, changing nothing', async (path) => {
       await expectUnchanged(h.store, async () => {
         for (const body of Object.values(DEEP_BODIES)) {
-          const response = await client.request('POST', at(path), { form: body, headers: { 'content-type': 'application/json' } });
+          const response = await client.request('POST', at(path), {
+            form: body,
+            headers: { 'content-type': 'application/json' },
+          });
           const tooLarge = body.length > DEFAULT_MAX_FORM_BYTES;
           expect(response.status).toBe(tooLarge ? 413 : 415);
-          expect(response.text).toContain(tooLarge ? 'A form may hold at most' : 'Send the form as application/x-www-form-urlencoded.');
+          expect(response.text).toContain(
+            tooLarge ? 'A form may hold at most' : 'Send the form as application/x-www-form-urlencoded.',
+          );
         }
       });
       expect(client.cookies.has('lfk_session')).toBe(true);

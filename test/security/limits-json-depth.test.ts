@@ -20,7 +20,9 @@ function nest(value: unknown, levels: number): unknown {
 
 describe('the JSON depth scan', () => {
   it('says "too deep" exactly when a value nests deeper than the limit (2,000 values)', () => {
-    const value = fc.tuple(fc.jsonValue({ maxDepth: 4 }), fc.integer({ min: 0, max: 40 })).map(([inner, levels]) => nest(inner, levels));
+    const value = fc
+      .tuple(fc.jsonValue({ maxDepth: 4 }), fc.integer({ min: 0, max: 40 }))
+      .map(([inner, levels]) => nest(inner, levels));
     fc.assert(
       fc.property(value, fc.integer({ min: 1, max: 40 }), (json, limit) => {
         expect(isJsonTooDeep(JSON.stringify(json), limit)).toBe(depthOf(json) > limit);

@@ -19,7 +19,17 @@ describe.each(DIALECTS)('sign-in limits on %s', (dialect) => {
     // Behind a proxy, so each test can speak from several addresses.
     h = await createWebHarness(
       dialect,
-      { trustProxy: true, throttle: { perPair: 4, perAddress: 6, perEmail: 4, emailSpacingMs: SPACING_MS, maxEmailWaitMs: 5 * SPACING_MS, lockMs: LOCK_MS } },
+      {
+        trustProxy: true,
+        throttle: {
+          perPair: 4,
+          perAddress: 6,
+          perEmail: 4,
+          emailSpacingMs: SPACING_MS,
+          maxEmailWaitMs: 5 * SPACING_MS,
+          lockMs: LOCK_MS,
+        },
+      },
       { now: () => new Date(now) },
     );
   });
@@ -37,7 +47,8 @@ describe.each(DIALECTS)('sign-in limits on %s', (dialect) => {
   it('locks an address after its failures over several e-mails: 429, the lock-out message and a Retry-After that counts down', async () => {
     const { email } = await h.createAccount();
     const attacker = await loginFrom('203.0.113.7');
-    for (let attempt = 0; attempt < 6; attempt++) expect((await attacker(`guess${attempt}@example.com`, 'guess')).status).toBe(401);
+    for (let attempt = 0; attempt < 6; attempt++)
+      expect((await attacker(`guess${attempt}@example.com`, 'guess')).status).toBe(401);
 
     const locked = await attacker(email, PASSWORD);
     expect(locked.status).toBe(429);
@@ -87,7 +98,12 @@ describe.each(DIALECTS)('sign-in limits on %s', (dialect) => {
 
   /** The account's failed sign-ins by reason, from its audit log. */
   async function failureReasons(accountId: string): Promise<Record<string, number>> {
-    const rows = await h.store.db.selectFrom('audit_events').select('data').where('account_id', '=', accountId).where('type', '=', 'user.login_failed').execute();
+    const rows = await h.store.db
+      .selectFrom('audit_events')
+      .select('data')
+      .where('account_id', '=', accountId)
+      .where('type', '=', 'user.login_failed')
+      .execute();
     const counts: Record<string, number> = {};
     for (const row of rows) {
       const reason = (JSON.parse(row.data) as { reason: string }).reason;
@@ -134,7 +150,9 @@ describe.each(DIALECTS)('sign-in limits on %s', (dialect) => {
   it('61 attempts at once from one address, the right password 41st: no sign-in gets through the limit', async () => {
     const { accountId, email } = await h.createAccount();
     const attempt = await loginFrom('203.0.113.9');
-    const answers = await Promise.all(Array.from({ length: 61 }, (_, index) => attempt(email, index === 40 ? PASSWORD : 'wrong')));
+    const answers = await Promise.all(
+      Array.from({ length: 61 }, (_, index) => attempt(email, index === 40 ? PASSWORD : 'wrong')),
+    );
     const checked = answers.filter((answer) => answer.status === 401 || answer.status === 303).length;
     expect(checked).toBeLessThanOrEqual(4);
     expect(answers[40]!.status).toBe(429);

@@ -24,7 +24,9 @@ import { answerWithin, head, memoryOf, RawUpload, resetPeak } from './raw-http.j
 const APP_SECRET = "It's a Secret to Everybody";
 const GG_SECRET = 'uploads-test-gitguardian-token';
 const PARTNER_KEY_ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
-const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
 
 function partnerKeyPair(): { privateKey: KeyObject; publicPem: string } {
@@ -38,7 +40,9 @@ function signPartner(body: string, privateKey: KeyObject): string {
 
 /** A real push payload from @octokit/webhooks-examples (a new branch with one commit). */
 function pushPayload(): unknown {
-  return examples.find((definition) => definition.name === 'push')!.examples.find((example: any) => example.installation && example.commits.length === 1);
+  return examples
+    .find((definition) => definition.name === 'push')!
+    .examples.find((example: any) => example.installation && example.commits.length === 1);
 }
 const MB = 1_000_000;
 const MIB = 1024 * 1024;
@@ -70,7 +74,11 @@ const RECEIVERS: ReceiverCase[] = [
   {
     path: '/webhooks/github',
     declared: BIG,
-    base: { 'x-github-event': 'push', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958', 'user-agent': 'GitHub-Hookshot/abc123' },
+    base: {
+      'x-github-event': 'push',
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'user-agent': 'GitHub-Hookshot/abc123',
+    },
     implausible: [
       { 'x-hub-signature-256': 'sha256=abc' },
       { 'x-hub-signature-256': `sha1=${'0'.repeat(40)}` },
@@ -178,7 +186,11 @@ describe('webhook uploads refused before they are read (lfk serve on 127.0.0.1)'
 
     it('answers 401 at once to a signature header of the wrong shape, length or prefix', async () => {
       for (const signature of receiver.implausible) {
-        const made = upload(receiver.path, { ...receiver.base, ...signature, 'content-length': String(receiver.declared) });
+        const made = upload(receiver.path, {
+          ...receiver.base,
+          ...signature,
+          'content-length': String(receiver.declared),
+        });
         made.send(Buffer.alloc(16 * 1024, 0x20));
         const answer = await answerWithin(made, 2000);
         expect(answer, JSON.stringify(signature).slice(0, 200)).toBeDefined();
@@ -202,7 +214,11 @@ describe('webhook uploads refused before they are read (lfk serve on 127.0.0.1)'
     const { 'x-github-event': _event, ...noEvent } = RECEIVERS[0]!.base;
     const { 'x-github-delivery': _delivery, ...noDelivery } = RECEIVERS[0]!.base;
     for (const headers of [noEvent, noDelivery]) {
-      const made = upload('/webhooks/github', { ...headers, 'x-hub-signature-256': FAKE_HMAC, 'content-length': String(BIG) });
+      const made = upload('/webhooks/github', {
+        ...headers,
+        'x-hub-signature-256': FAKE_HMAC,
+        'content-length': String(BIG),
+      });
       made.send(Buffer.alloc(16 * 1024, 0x20));
       const answer = await answerWithin(made, 2000);
       expect(answer, JSON.stringify(headers)).toBeDefined();
@@ -218,7 +234,11 @@ describe('webhook uploads refused before they are read (lfk serve on 127.0.0.1)'
     resetPeak(pid);
     const body = Buffer.alloc(BIG, 0x20);
     const uploads = Array.from({ length: 12 }, () => {
-      const made = upload('/webhooks/github', { ...RECEIVERS[0]!.base, ...RECEIVERS[0]!.plausible, 'content-length': String(BIG) });
+      const made = upload('/webhooks/github', {
+        ...RECEIVERS[0]!.base,
+        ...RECEIVERS[0]!.plausible,
+        'content-length': String(BIG),
+      });
       made.send(body);
       return made;
     });
@@ -232,7 +252,8 @@ describe('webhook uploads refused before they are read (lfk serve on 127.0.0.1)'
     // Each is refused: 401 once read and checked, or 503 when the budget for unverified bodies is spent.
     for (const answer of answers) expect([401, 503]).toContain(answer.status);
     expect(statuses).toContain(401);
-    for (const answer of answers.filter((made) => made.status === 401)) expect(JSON.parse(answer.body).error.code).toBe('invalid_signature');
+    for (const answer of answers.filter((made) => made.status === 401))
+      expect(JSON.parse(answer.body).error.code).toBe('invalid_signature');
     // Buffered whole and copied once more before the check (old code), 12 × 24 MB take 300 MiB
     // and more; here the budget (64 MiB), plus chunks of refused uploads until they are collected.
     expect(after.peakMiB - before.rssMiB).toBeLessThan(200);
@@ -240,7 +261,11 @@ describe('webhook uploads refused before they are read (lfk serve on 127.0.0.1)'
   });
 
   it('still answers 413 at once to a signed GitHub body declared over 25 MiB', async () => {
-    const made = upload('/webhooks/github', { ...RECEIVERS[0]!.base, 'x-hub-signature-256': FAKE_HMAC, 'content-length': String(MAX_GITHUB_APP_BODY_BYTES + 1) });
+    const made = upload('/webhooks/github', {
+      ...RECEIVERS[0]!.base,
+      'x-hub-signature-256': FAKE_HMAC,
+      'content-length': String(MAX_GITHUB_APP_BODY_BYTES + 1),
+    });
     const answer = await answerWithin(made, 2000);
     expect(answer?.status).toBe(413);
     made.destroy();
@@ -259,7 +284,10 @@ describe('stalled webhook uploads against lfk serve with short timeouts', () => 
     database = await createTestDatabase('sqlite');
     keys = await startKeysServer(signer.publicPem);
     server = await startLfkServer(
-      serverEnv(database, keys, { LFK_HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), LFK_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }),
+      serverEnv(database, keys, {
+        LFK_HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+        LFK_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      }),
     );
   });
   afterAll(async () => {
@@ -284,14 +312,20 @@ describe('stalled webhook uploads against lfk serve with short timeouts', () => 
     const stalledMidHeaders: RawUpload[] = [];
     const twelveMiB = Buffer.alloc(12 * MIB, 0x20);
     const start = (receiver: ReceiverCase, declared: number) => {
-      const made = new RawUpload(port, head(receiver.path, { ...receiver.base, ...receiver.plausible, 'content-length': String(declared) }));
+      const made = new RawUpload(
+        port,
+        head(receiver.path, { ...receiver.base, ...receiver.plausible, 'content-length': String(declared) }),
+      );
       open.push(made);
       return made;
     };
     const [app, partner, gitguardian] = RECEIVERS as [ReceiverCase, ReceiverCase, ReceiverCase];
     // 3 that never finish their headers, connected before the load starts so the clock is theirs.
     for (let index = 0; index < 3; index++) {
-      const made = new RawUpload(port, `POST /webhooks/github HTTP/1.1\r\nhost: 127.0.0.1\r\nx-hub-signature-256: ${FAKE_HMAC}\r\n`);
+      const made = new RawUpload(
+        port,
+        `POST /webhooks/github HTTP/1.1\r\nhost: 127.0.0.1\r\nx-hub-signature-256: ${FAKE_HMAC}\r\n`,
+      );
       open.push(made);
       stalledMidHeaders.push(made);
     }
@@ -311,7 +345,11 @@ describe('stalled webhook uploads against lfk serve with short timeouts', () => 
     }
     const everyone = [...stalledAfterHeaders, ...stalledMidBody, ...stalledMidHeaders];
     const deadline = REQUEST_TIMEOUT_MS + 4000;
-    const closes = await Promise.all(everyone.map((made) => Promise.race([made.closed, sleep(deadline).then(() => ({ atMs: Infinity, byUs: false }))])));
+    const closes = await Promise.all(
+      everyone.map((made) =>
+        Promise.race([made.closed, sleep(deadline).then(() => ({ atMs: Infinity, byUs: false }))]),
+      ),
+    );
     const closedAt = Date.now() - started;
     clearInterval(sampler);
     await sleep(500);
@@ -362,7 +400,11 @@ describe.each(DIALECTS)('signed deliveries over real HTTP still taken (lfk serve
   });
 
   const post = async (path: string, body: string, headers: Record<string, string>) => {
-    const response = await fetch(`${server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     return { status: response.status, body: (await response.json()) as any };
   };
 
@@ -375,39 +417,76 @@ describe.each(DIALECTS)('signed deliveries over real HTTP still taken (lfk serve
     });
     expect([hello.status, hello.body.error.code]).toEqual([400, 'invalid_json']);
     // The partner program's documented sample, signed by GitHub's published key: taken.
-    const partner = await post('/webhooks/github/secret-scanning', DOCS_BODY, { 'github-public-key-identifier': DOCS_KEY_ID, 'github-public-key-signature': DOCS_SIGNATURE });
+    const partner = await post('/webhooks/github/secret-scanning', DOCS_BODY, {
+      'github-public-key-identifier': DOCS_KEY_ID,
+      'github-public-key-signature': DOCS_SIGNATURE,
+    });
     expect(partner.status).toBe(200);
-    expect(partner.body).toEqual([{ token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: 'some_type', label: 'false_positive' }]);
-    const changed = await post('/webhooks/github/secret-scanning', DOCS_BODY.replace('some_token', 'some_tokem'), { 'github-public-key-identifier': DOCS_KEY_ID, 'github-public-key-signature': DOCS_SIGNATURE });
+    expect(partner.body).toEqual([
+      { token_hash: expect.stringMatching(/^[0-9a-f]{64}$/), token_type: 'some_type', label: 'false_positive' },
+    ]);
+    const changed = await post('/webhooks/github/secret-scanning', DOCS_BODY.replace('some_token', 'some_tokem'), {
+      'github-public-key-identifier': DOCS_KEY_ID,
+      'github-public-key-signature': DOCS_SIGNATURE,
+    });
     expect(changed.status).toBe(401);
     // GitGuardian's documented vector (Timestamp 0): the signature matches, so it is refused as a replay.
-    const replay = await post('/webhooks/gitguardian', 'bar', { 'gitguardian-signature': signGitguardian('bar', '0', GG_SECRET), timestamp: '0' });
+    const replay = await post('/webhooks/gitguardian', 'bar', {
+      'gitguardian-signature': signGitguardian('bar', '0', GG_SECRET),
+      timestamp: '0',
+    });
     expect(replay.status).toBe(401);
     expect(replay.body.error.message).toContain('5 minutes');
   });
 
   it('queues a signed push, a signed partner batch and a signed GitGuardian incident, with Content-Length and chunked', async () => {
     const push = JSON.stringify(pushPayload());
-    const queued = await post('/webhooks/github', push, { 'x-github-event': 'push', 'x-github-delivery': `d-${dialect}-1`, 'x-hub-signature-256': signGithubApp(push, APP_SECRET) });
+    const queued = await post('/webhooks/github', push, {
+      'x-github-event': 'push',
+      'x-github-delivery': `d-${dialect}-1`,
+      'x-hub-signature-256': signGithubApp(push, APP_SECRET),
+    });
     expect(queued).toMatchObject({ status: 202, body: { status: 'queued', delivery: expect.stringMatching(/^dlv_/) } });
 
     // The same push again, chunked in 1 KiB pieces without Content-Length, under another delivery id.
-    const chunked = new RawUpload(portOf(server), head('/webhooks/github', { 'x-github-event': 'push', 'x-github-delivery': `d-${dialect}-2`, 'x-hub-signature-256': signGithubApp(push, APP_SECRET), 'transfer-encoding': 'chunked' }));
+    const chunked = new RawUpload(
+      portOf(server),
+      head('/webhooks/github', {
+        'x-github-event': 'push',
+        'x-github-delivery': `d-${dialect}-2`,
+        'x-hub-signature-256': signGithubApp(push, APP_SECRET),
+        'transfer-encoding': 'chunked',
+      }),
+    );
     const bytes = Buffer.from(push);
-    for (let offset = 0; offset < bytes.length; offset += 1024) chunked.sendChunk(bytes.subarray(offset, offset + 1024));
+    for (let offset = 0; offset < bytes.length; offset += 1024)
+      chunked.sendChunk(bytes.subarray(offset, offset + 1024));
     chunked.send('0\r\n\r\n');
     const answer = await chunked.answer;
     chunked.destroy();
     expect(answer.status).toBe(202);
     expect(JSON.parse(answer.body)).toMatchObject({ status: 'queued' });
 
-    const batch = JSON.stringify([{ token: 'ghp_not_ours_0123456789', type: 'trustleads_api_key', url: 'https://github.com/o/r/blob/x/f', source: 'content' }]);
-    const partner = await post('/webhooks/github/secret-scanning', batch, { 'github-public-key-identifier': PARTNER_KEY_ID, 'github-public-key-signature': signPartner(batch, signer.privateKey) });
+    const batch = JSON.stringify([
+      {
+        token: 'ghp_not_ours_0123456789',
+        type: 'trustleads_api_key',
+        url: 'https://github.com/o/r/blob/x/f',
+        source: 'content',
+      },
+    ]);
+    const partner = await post('/webhooks/github/secret-scanning', batch, {
+      'github-public-key-identifier': PARTNER_KEY_ID,
+      'github-public-key-signature': signPartner(batch, signer.privateKey),
+    });
     expect(partner.status).toBe(200);
 
     const incident = JSON.stringify({ action: 'incident_triggered', incident: { id: 7, hmsl_hash: 'a'.repeat(64) } });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const gg = await post('/webhooks/gitguardian', incident, { 'gitguardian-signature': signGitguardian(incident, timestamp, GG_SECRET), timestamp });
+    const gg = await post('/webhooks/gitguardian', incident, {
+      'gitguardian-signature': signGitguardian(incident, timestamp, GG_SECRET),
+      timestamp,
+    });
     expect(gg).toMatchObject({ status: 202, body: { status: 'queued' } });
   });
 });

@@ -26,7 +26,13 @@ import { startFakeApi, startHangingPeer, type Answer, type FakeApi, type Hanging
 const TIMEOUT_MS = 300;
 const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
 const ALERT_PATH = '/repos/Codertocat/Hello-World/secret-scanning/alerts/42';
-const TOKEN: Answer = { status: 201, body: { token: 'ghs_installationtoken0123456789abcdefghij', expires_at: new Date(Date.now() + 3_600_000).toISOString() } };
+const TOKEN: Answer = {
+  status: 201,
+  body: {
+    token: 'ghs_installationtoken0123456789abcdefghij',
+    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+  },
+};
 
 useNoNetwork();
 
@@ -50,11 +56,20 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
     for (const [column, value] of Object.entries(where)) query = query.where(column as 'id', '=', value);
     const rows = await query.execute();
     expect(rows).toHaveLength(1);
-    return { ...rows[0]!, attempts: Number(rows[0]!.attempts), waitMs: Date.parse(rows[0]!.next_attempt_at) - Date.now() };
+    return {
+      ...rows[0]!,
+      attempts: Number(rows[0]!.attempts),
+      waitMs: Date.parse(rows[0]!.next_attempt_at) - Date.now(),
+    };
   }
 
   /** Makes every pending row due now, as if its retry time had come. */
-  const retryNow = (table: QueueTable) => h.store.db.updateTable(table).set({ next_attempt_at: new Date(Date.now() - 1000).toISOString() }).where('status', '=', 'pending').execute();
+  const retryNow = (table: QueueTable) =>
+    h.store.db
+      .updateTable(table)
+      .set({ next_attempt_at: new Date(Date.now() - 1000).toISOString() })
+      .where('status', '=', 'pending')
+      .execute();
 
   async function deliverAlert() {
     const { accountId } = await h.createAccount();
@@ -65,7 +80,15 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
     return key;
   }
 
-  const alertWith = (secret: string): Answer => ({ status: 200, body: { number: 42, state: 'open', secret, html_url: 'https://github.com/Codertocat/Hello-World/security/secret-scanning/42' } });
+  const alertWith = (secret: string): Answer => ({
+    status: 200,
+    body: {
+      number: 42,
+      state: 'open',
+      secret,
+      html_url: 'https://github.com/Codertocat/Hello-World/security/secret-scanning/42',
+    },
+  });
 
   describe('GitHub', () => {
     it('answering slower than the timeout: the delivery stays in the inbox and is done on the retry', async () => {
@@ -76,32 +99,61 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
 
       await h.drain();
       const waiting = await onlyRow('webhook_deliveries');
-      expect(waiting).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/^UnavailableError: GitHub answered 500 to GET secret scanning alert #42: .*(abort|timeout)/i) });
+      expect(waiting).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringMatching(
+          /^UnavailableError: GitHub answered 500 to GET secret scanning alert #42: .*(abort|timeout)/i,
+        ),
+      });
       expect((await keyRow(h, key.id)).revoked_at).toBeNull();
 
       await retryNow('webhook_deliveries');
       await h.drain();
-      expect(await onlyRow('webhook_deliveries')).toMatchObject({ status: 'done', attempts: 2, result: expect.stringContaining('"resolved":true') });
+      expect(await onlyRow('webhook_deliveries')).toMatchObject({
+        status: 'done',
+        attempts: 2,
+        result: expect.stringContaining('"resolved":true'),
+      });
       expect(await keyRow(h, key.id)).toMatchObject({ revoked_reason: 'exposed:github-app' });
-      expect(peer.seen).toEqual([`POST /app/installations/1/access_tokens`, `GET ${ALERT_PATH}`, `GET ${ALERT_PATH}`, `PATCH ${ALERT_PATH}`]);
+      expect(peer.seen).toEqual([
+        `POST /app/installations/1/access_tokens`,
+        `GET ${ALERT_PATH}`,
+        `GET ${ALERT_PATH}`,
+        `PATCH ${ALERT_PATH}`,
+      ]);
     });
 
     it('answering 500, even past the attempt limit: the delivery is kept and retried with backoff until GitHub is back', async () => {
       const key = await deliverAlert();
       peer.on('POST', '/app/installations/1/access_tokens', TOKEN);
-      peer.on('GET', ALERT_PATH, { status: 500, body: { message: 'Server Error' } }, { status: 502, body: { message: 'Bad Gateway' } }, alertWith(key.key));
+      peer.on(
+        'GET',
+        ALERT_PATH,
+        { status: 500, body: { message: 'Server Error' } },
+        { status: 502, body: { message: 'Bad Gateway' } },
+        alertWith(key.key),
+      );
       peer.on('PATCH', ALERT_PATH, { status: 200, body: {} });
 
       await h.drain();
       const first = await onlyRow('webhook_deliveries');
-      expect(first).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('GitHub answered 500') });
+      expect(first).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringContaining('GitHub answered 500'),
+      });
       // The harness's backoff starts at 60 s (±20%).
       expect(first.waitMs).toBeGreaterThan(40_000);
       // Ordinary errors give up after 10 attempts; an outage at GitHub must not.
       await h.store.db.updateTable('webhook_deliveries').set({ attempts: 20 }).execute();
       await retryNow('webhook_deliveries');
       await h.drain();
-      expect(await onlyRow('webhook_deliveries')).toMatchObject({ status: 'pending', attempts: 21, last_error: expect.stringContaining('GitHub answered 502') });
+      expect(await onlyRow('webhook_deliveries')).toMatchObject({
+        status: 'pending',
+        attempts: 21,
+        last_error: expect.stringContaining('GitHub answered 502'),
+      });
 
       await retryNow('webhook_deliveries');
       await h.drain();
@@ -111,11 +163,27 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
 
     // Each answer is made when the test runs: the reset time is a moment, not a duration.
     it.each([
-      ['429 with Retry-After: 1800', (): Answer => ({ status: 429, headers: { 'retry-after': '1800' }, body: { message: 'rate limited' } }), 1800],
-      ['403 with x-ratelimit-remaining: 0 and Retry-After: 900', (): Answer => ({ status: 403, headers: { 'retry-after': '900', 'x-ratelimit-remaining': '0' }, body: { message: 'API rate limit exceeded' } }), 900],
+      [
+        '429 with Retry-After: 1800',
+        (): Answer => ({ status: 429, headers: { 'retry-after': '1800' }, body: { message: 'rate limited' } }),
+        1800,
+      ],
+      [
+        '403 with x-ratelimit-remaining: 0 and Retry-After: 900',
+        (): Answer => ({
+          status: 403,
+          headers: { 'retry-after': '900', 'x-ratelimit-remaining': '0' },
+          body: { message: 'API rate limit exceeded' },
+        }),
+        900,
+      ],
       [
         '403 with x-ratelimit-remaining: 0 and a reset in 1200 s',
-        (): Answer => ({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1200) }, body: { message: 'API rate limit exceeded' } }),
+        (): Answer => ({
+          status: 403,
+          headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1200) },
+          body: { message: 'API rate limit exceeded' },
+        }),
         1200,
       ],
     ] as const)('rate-limited (%s): retried no sooner than GitHub asked, then done', async (_, limited, seconds) => {
@@ -126,7 +194,11 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
 
       await h.drain();
       const waiting = await onlyRow('webhook_deliveries');
-      expect(waiting).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('RetryLaterError: GitHub rate-limited GET secret scanning alert #42') });
+      expect(waiting).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringContaining('RetryLaterError: GitHub rate-limited GET secret scanning alert #42'),
+      });
       // Far beyond the 60 s backoff: what GitHub asked for (a few seconds of slack for the test itself).
       expect(waiting.waitMs).toBeGreaterThan((seconds - 10) * 1000);
       expect(waiting.waitMs).toBeLessThanOrEqual(seconds * 1000 + 1000);
@@ -142,7 +214,9 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
     it("hanging on the partner program's public keys: the alert is answered 503 with Retry-After and nothing is stored", async () => {
       const signer = partnerKeyPair();
       peer.on('GET', '/meta/public_keys/secret_scanning', 'hang');
-      const body = JSON.stringify([{ token: 'lfk_sk_whatever', type: 'trustleads_api_key', url: 'https://github.com/a/b', source: 'content' }]);
+      const body = JSON.stringify([
+        { token: 'lfk_sk_whatever', type: 'trustleads_api_key', url: 'https://github.com/a/b', source: 'content' },
+      ]);
       const answer = await h.post('/webhooks/github/secret-scanning', body, {
         'github-public-key-identifier': PARTNER_KEY_ID,
         'github-public-key-signature': signPartner(body, signer.privateKey),
@@ -157,16 +231,29 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
     async function deliverIncident() {
       const { accountId } = await h.createAccount();
       const key = await h.createKey(accountId);
-      const body = JSON.stringify({ action: 'incident_triggered', incident: { id: 77, hmsl_hash: hmslHashSync(key.key) } });
+      const body = JSON.stringify({
+        action: 'incident_triggered',
+        incident: { id: 77, hmsl_hash: hmslHashSync(key.key) },
+      });
       expect((await h.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
       return key;
     }
     const RESOLVE = '/v1/incidents/secrets/77/resolve';
 
     it.each([
-      ['answering slower than the timeout', 'hang' as Answer, /GitGuardian cannot be reached to resolve incident 77/, undefined],
+      [
+        'answering slower than the timeout',
+        'hang' as Answer,
+        /GitGuardian cannot be reached to resolve incident 77/,
+        undefined,
+      ],
       ['answering 500', { status: 500, body: {} } as Answer, /GitGuardian answered 500/, undefined],
-      ['rate-limited with Retry-After: 600', { status: 429, headers: { 'retry-after': '600' }, body: {} } as Answer, /RetryLaterError: GitGuardian answered 429/, 600],
+      [
+        'rate-limited with Retry-After: 600',
+        { status: 429, headers: { 'retry-after': '600' }, body: {} } as Answer,
+        /RetryLaterError: GitGuardian answered 429/,
+        600,
+      ],
     ])('%s: the key is revoked at once, the incident is resolved on a retry', async (_, fault, error, seconds) => {
       const key = await deliverIncident();
       peer.on('POST', RESOLVE, fault, { status: 200, body: {} });
@@ -179,7 +266,11 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
 
       await retryNow('webhook_deliveries');
       await h.drain();
-      expect(await onlyRow('webhook_deliveries')).toMatchObject({ status: 'done', attempts: 2, result: JSON.stringify({ incident: 77, status: 'already_revoked', resolved: true }) });
+      expect(await onlyRow('webhook_deliveries')).toMatchObject({
+        status: 'done',
+        attempts: 2,
+        result: JSON.stringify({ incident: 77, status: 'already_revoked', resolved: true }),
+      });
       expect(peer.seen).toEqual([`POST ${RESOLVE}`, `POST ${RESOLVE}`]);
     });
   });
@@ -195,7 +286,11 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
 
     it('a notification receiver that hangs and an SMTP server that never greets: both notices wait for a retry, the key stays revoked', async () => {
       const { accountId } = await h.createAccount();
-      await h.service.updateAccount(accountId, { notification_url: `${peer.url}/hooks/lfk` }, { actor: { type: 'system' } });
+      await h.service.updateAccount(
+        accountId,
+        { notification_url: `${peer.url}/hooks/lfk` },
+        { actor: { type: 'system' } },
+      );
       const key = await h.createKey(accountId);
       peer.on('POST', '/hooks/lfk', 'hang', { status: 204 });
       const mailer = await createSmtpMailer(smtp.url, { timeoutMs: TIMEOUT_MS });
@@ -220,15 +315,26 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
           last_error: expect.stringMatching(/the notification URL cannot be reached \(.*(abort|timeout).*\)/i),
         });
         const mail = await onlyRow('notification_outbox', { channel: 'email' });
-        expect(mail).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/greeting|timeout/i) });
+        expect(mail).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          last_error: expect.stringMatching(/greeting|timeout/i),
+        });
         expect(mail.waitMs).toBeGreaterThan(40_000);
         expect(smtp.connections()).toBe(1);
 
         await retryNow('notification_outbox');
         await notifier.drain();
-        expect(await onlyRow('notification_outbox', { channel: 'webhook' })).toMatchObject({ status: 'done', attempts: 2, result: JSON.stringify({ sent: 'webhook', status: 204 }) });
+        expect(await onlyRow('notification_outbox', { channel: 'webhook' })).toMatchObject({
+          status: 'done',
+          attempts: 2,
+          result: JSON.stringify({ sent: 'webhook', status: 204 }),
+        });
         // The SMTP server still hangs: retried, still waiting, not dropped.
-        expect(await onlyRow('notification_outbox', { channel: 'email' })).toMatchObject({ status: 'pending', attempts: 2 });
+        expect(await onlyRow('notification_outbox', { channel: 'email' })).toMatchObject({
+          status: 'pending',
+          attempts: 2,
+        });
         expect(smtp.connections()).toBe(2);
         expect(peer.seen).toEqual(['POST /hooks/lfk', 'POST /hooks/lfk']);
       } finally {

@@ -85,11 +85,19 @@ export async function startFakeApi(): Promise<FakeApi> {
     const path = (request.url ?? '/').split('?')[0]!;
     seen.push(`${request.method} ${path}`);
     const route = routes.find(
-      (candidate) => candidate.method === request.method && candidate.answers.length > 0 && (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
+      (candidate) =>
+        candidate.method === request.method &&
+        candidate.answers.length > 0 &&
+        (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
     );
-    const answer = route?.answers.shift() ?? { status: 599, body: { message: `no answer planned for ${request.method} ${path}` } };
+    const answer = route?.answers.shift() ?? {
+      status: 599,
+      body: { message: `no answer planned for ${request.method} ${path}` },
+    };
     if (answer === 'hang') return;
-    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    response
+      .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+      .end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -111,22 +111,42 @@ describe('private addresses', () => {
 
 describe('the connection lookup for notification URLs', () => {
   /** A DNS that answers these records for every name. */
-  const dnsAnswering = (records: LookupAddress[]) => (_: string, __: unknown, callback: (error: null, addresses: LookupAddress[]) => void) => callback(null, records);
+  const dnsAnswering =
+    (records: LookupAddress[]) =>
+    (_: string, __: unknown, callback: (error: null, addresses: LookupAddress[]) => void) =>
+      callback(null, records);
   const ask = (records: LookupAddress[], all: boolean) =>
     new Promise<{ error: Error | null; address: unknown; family: unknown }>((resolve) =>
-      publicOnlyLookup(dnsAnswering(records))('hooks.example.test', { all }, (error, address, family) => resolve({ error, address, family })),
+      publicOnlyLookup(dnsAnswering(records))('hooks.example.test', { all }, (error, address, family) =>
+        resolve({ error, address, family }),
+      ),
     );
 
   it('hands a public answer to the connection, in the form it asked for', async () => {
-    const records = [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1::1', family: 6 }];
+    const records = [
+      { address: '93.184.216.34', family: 4 },
+      { address: '2606:2800:220:1::1', family: 6 },
+    ];
     expect(await ask(records, true)).toEqual({ error: null, address: records, family: undefined });
     expect(await ask(records, false)).toEqual({ error: null, address: '93.184.216.34', family: 4 });
   });
 
   it.each([
     [[{ address: '127.0.0.1', family: 4 }], '127.0.0.1'],
-    [[{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }], '10.0.0.7'],
-    [[{ address: '93.184.216.34', family: 4 }, { address: '::ffff:169.254.169.254', family: 6 }], '::ffff:169.254.169.254'],
+    [
+      [
+        { address: '93.184.216.34', family: 4 },
+        { address: '10.0.0.7', family: 4 },
+      ],
+      '10.0.0.7',
+    ],
+    [
+      [
+        { address: '93.184.216.34', family: 4 },
+        { address: '::ffff:169.254.169.254', family: 6 },
+      ],
+      '::ffff:169.254.169.254',
+    ],
     // What a DNS64 resolver answers for a name whose A record is 10.0.0.7.
     [[{ address: '64:ff9b::a00:7', family: 6 }], '64:ff9b::a00:7'],
   ])('refuses a name whose records include a private one (%j)', async (records, inside) => {
@@ -157,7 +177,13 @@ describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) 
     await h.service.updateAccount(accountId, { notification_url: url }, { actor: { type: 'system' } });
     const key = await h.createKey(accountId);
     await h.service.reportExposures([key.key], { kind: 'other' }, { actor: { type: 'reporter' } });
-    const notifier = createNotifyWorker({ store: h.store, logger: QUIET, publicUrl: 'https://keys.test', allowPrivateUrls, timeoutMs: 2000 });
+    const notifier = createNotifyWorker({
+      store: h.store,
+      logger: QUIET,
+      publicUrl: 'https://keys.test',
+      allowPrivateUrls,
+      timeoutMs: 2000,
+    });
     await notifier.drain();
     const notice = await h.store.db
       .selectFrom('notification_outbox')
@@ -165,27 +191,37 @@ describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) 
       .where('key_id', '=', key.id)
       .where('channel', '=', 'webhook')
       .executeTakeFirstOrThrow();
-    const row = await h.store.db.selectFrom('api_keys').select('revoked_at').where('id', '=', key.id).executeTakeFirstOrThrow();
+    const row = await h.store.db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('id', '=', key.id)
+      .executeTakeFirstOrThrow();
     return { notice, revoked: row.revoked_at !== null };
   }
 
-  const reachable = () => [
-    ['127.0.0.1', `${v4.origin}/lfk`, v4],
-    ['[::ffff:127.0.0.1]', `http://[::ffff:127.0.0.1]:${v4.port}/lfk`, v4],
-    ['localhost (a name that resolves to 127.0.0.1)', `http://localhost:${v4.port}/lfk`, v4],
-    ['[::1]', `${v6.origin}/lfk`, v6],
-  ] as const;
+  const reachable = () =>
+    [
+      ['127.0.0.1', `${v4.origin}/lfk`, v4],
+      ['[::ffff:127.0.0.1]', `http://[::ffff:127.0.0.1]:${v4.port}/lfk`, v4],
+      ['localhost (a name that resolves to 127.0.0.1)', `http://localhost:${v4.port}/lfk`, v4],
+      ['[::1]', `${v6.origin}/lfk`, v6],
+    ] as const;
   const REACHABLE_NAMES = ['127.0.0.1', '[::ffff:127.0.0.1]', 'localhost (a name that resolves to 127.0.0.1)', '[::1]'];
 
-  it.each(REACHABLE_NAMES)('refuses %s without the setting: the notice fails for good, nothing is sent, the key stays revoked', async (name) => {
-    const [, url, receiver] = reachable().find(([label]) => label === name)!;
-    const before = receiver.requests.length;
-    const { notice, revoked } = await revokeAndNotify(url, false);
-    expect(notice).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(notice.last_error).toMatch(/PermanentError: the notification URL is refused: .* an address inside the network \(set LFK_ALLOW_PRIVATE_URLS=1 to allow it\)/);
-    expect(receiver.requests.length).toBe(before);
-    expect(revoked).toBe(true);
-  });
+  it.each(REACHABLE_NAMES)(
+    'refuses %s without the setting: the notice fails for good, nothing is sent, the key stays revoked',
+    async (name) => {
+      const [, url, receiver] = reachable().find(([label]) => label === name)!;
+      const before = receiver.requests.length;
+      const { notice, revoked } = await revokeAndNotify(url, false);
+      expect(notice).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(notice.last_error).toMatch(
+        /PermanentError: the notification URL is refused: .* an address inside the network \(set LFK_ALLOW_PRIVATE_URLS=1 to allow it\)/,
+      );
+      expect(receiver.requests.length).toBe(before);
+      expect(revoked).toBe(true);
+    },
+  );
 
   it.each(REACHABLE_NAMES)('delivers to %s with LFK_ALLOW_PRIVATE_URLS=1', async (name) => {
     const [, url, receiver] = reachable().find(([label]) => label === name)!;
@@ -216,13 +252,25 @@ describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) 
 });
 
 describe.each(DIALECTS)('setting a notification URL inside the network on %s', (dialect) => {
-  const LITERALS = ['http://127.0.0.1:9000/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'https://100.64.0.1/x', 'http://[64:ff9b::7f00:1]/x'];
+  const LITERALS = [
+    'http://127.0.0.1:9000/x',
+    'http://localhost/x',
+    'http://10.1.2.3/x',
+    'http://169.254.169.254/latest',
+    'http://[::1]/x',
+    'http://[::ffff:127.0.0.1]/x',
+    'https://100.64.0.1/x',
+    'http://[64:ff9b::7f00:1]/x',
+  ];
 
   describe('PATCH /v1/account', () => {
     let strict: Harness;
     let lenient: Harness;
     beforeAll(async () => {
-      [strict, lenient] = await Promise.all([createHarness(dialect), createHarness(dialect, { service: { allowPrivateUrls: true } })]);
+      [strict, lenient] = await Promise.all([
+        createHarness(dialect),
+        createHarness(dialect, { service: { allowPrivateUrls: true } }),
+      ]);
     });
     afterAll(async () => {
       await Promise.all([strict?.close(), lenient?.close()]);
@@ -230,20 +278,32 @@ describe.each(DIALECTS)('setting a notification URL inside the network on %s', (
 
     it.each(LITERALS)('refuses %s with 400 invalid_request, and takes it with the setting', async (url) => {
       const tenant = await strict.createTenant();
-      const refused = await new ApiClient(strict).call('PATCH', '/v1/account', { key: tenant.admin.key, body: { notification_url: url } });
+      const refused = await new ApiClient(strict).call('PATCH', '/v1/account', {
+        key: tenant.admin.key,
+        body: { notification_url: url },
+      });
       expect(refused.status).toBe(400);
-      expect(refused.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('notification_url must be reachable from the internet') });
+      expect(refused.body.error).toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringContaining('notification_url must be reachable from the internet'),
+      });
       expect((await strict.service.getAccount(tenant.accountId)).notification_url).toBeNull();
 
       const other = await lenient.createTenant();
-      const taken = await new ApiClient(lenient).call('PATCH', '/v1/account', { key: other.admin.key, body: { notification_url: url } });
+      const taken = await new ApiClient(lenient).call('PATCH', '/v1/account', {
+        key: other.admin.key,
+        body: { notification_url: url },
+      });
       expect(taken.status).toBe(200);
       expect(taken.body.notification_url).toBe(url);
     });
 
     it('takes a public name without asking DNS (it is checked when a notice is delivered)', async () => {
       const tenant = await strict.createTenant();
-      const taken = await new ApiClient(strict).call('PATCH', '/v1/account', { key: tenant.admin.key, body: { notification_url: 'https://hooks.example.com/lfk' } });
+      const taken = await new ApiClient(strict).call('PATCH', '/v1/account', {
+        key: tenant.admin.key,
+        body: { notification_url: 'https://hooks.example.com/lfk' },
+      });
       expect(taken.status).toBe(200);
     });
   });
@@ -252,7 +312,10 @@ describe.each(DIALECTS)('setting a notification URL inside the network on %s', (
     let strict: WebHarness;
     let lenient: WebHarness;
     beforeAll(async () => {
-      [strict, lenient] = await Promise.all([createWebHarness(dialect), createWebHarness(dialect, {}, { allowPrivateUrls: true })]);
+      [strict, lenient] = await Promise.all([
+        createWebHarness(dialect),
+        createWebHarness(dialect, {}, { allowPrivateUrls: true }),
+      ]);
     });
     afterAll(async () => {
       await Promise.all([strict?.close(), lenient?.close()]);
@@ -269,7 +332,11 @@ describe.each(DIALECTS)('setting a notification URL inside the network on %s', (
 
       const other = await lenient.createAccount();
       const allowed = new WebClient(lenient);
-      const taken = await allowed.post('/app/settings', { csrf: await allowed.signIn(other.email), rotation_period_days: '90', notification_url: url });
+      const taken = await allowed.post('/app/settings', {
+        csrf: await allowed.signIn(other.email),
+        rotation_period_days: '90',
+        notification_url: url,
+      });
       expect(taken.status).toBe(200);
       expect((await lenient.service.getAccount(other.accountId)).notification_url).toBe(url);
     });

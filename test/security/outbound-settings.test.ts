@@ -16,7 +16,11 @@ describe('the outbound settings', () => {
   it('default to a 10 s timeout and no private notification URLs', () => {
     expect(DEFAULT_OUTBOUND_TIMEOUT_MS).toBe(10_000);
     const settings = serverSettings({});
-    expect(settings).toMatchObject({ outboundTimeoutMs: 10_000, allowPrivateUrls: false, webhooks: { outboundTimeoutMs: 10_000 } });
+    expect(settings).toMatchObject({
+      outboundTimeoutMs: 10_000,
+      allowPrivateUrls: false,
+      webhooks: { outboundTimeoutMs: 10_000 },
+    });
   });
 
   it('take LFK_OUTBOUND_TIMEOUT_MS and LFK_ALLOW_PRIVATE_URLS=1 / true', () => {
@@ -29,10 +33,15 @@ describe('the outbound settings', () => {
     expect(serverSettings({ LFK_ALLOW_PRIVATE_URLS: '0' }).allowPrivateUrls).toBe(false);
   });
 
-  it.each(['0', '-5', '1.5', 'ten', '600001'])('refuse LFK_OUTBOUND_TIMEOUT_MS=%s with a usage error naming the setting', (value) => {
-    expect(() => serverSettings({ LFK_OUTBOUND_TIMEOUT_MS: value })).toThrow(UsageError);
-    expect(() => serverSettings({ LFK_OUTBOUND_TIMEOUT_MS: value })).toThrow(/LFK_OUTBOUND_TIMEOUT_MS must be a whole number from 1 to 600000/);
-  });
+  it.each(['0', '-5', '1.5', 'ten', '600001'])(
+    'refuse LFK_OUTBOUND_TIMEOUT_MS=%s with a usage error naming the setting',
+    (value) => {
+      expect(() => serverSettings({ LFK_OUTBOUND_TIMEOUT_MS: value })).toThrow(UsageError);
+      expect(() => serverSettings({ LFK_OUTBOUND_TIMEOUT_MS: value })).toThrow(
+        /LFK_OUTBOUND_TIMEOUT_MS must be a whole number from 1 to 600000/,
+      );
+    },
+  );
 });
 
 describe('lfk serve without LFK_ALLOW_PRIVATE_URLS', () => {
@@ -53,14 +62,30 @@ describe('lfk serve without LFK_ALLOW_PRIVATE_URLS', () => {
     const store = await openStore(databaseUrl);
     // Saved by a service that allows it (as an older lfk, or one run with LFK_ALLOW_PRIVATE_URLS=1, might have stored it): delivery must refuse it.
     const service = new KeyService(store, { allowPrivateUrls: true });
-    const { account } = await service.createAccount({ name: 'Acme', plan: 'pro', email: 'owner@acme.test', password: 'correct horse battery' });
-    await service.updateAccount(account.id, { notification_url: `${receiver.origin}/lfk` }, { actor: { type: 'system' } });
+    const { account } = await service.createAccount({
+      name: 'Acme',
+      plan: 'pro',
+      email: 'owner@acme.test',
+      password: 'correct horse battery',
+    });
+    await service.updateAccount(
+      account.id,
+      { notification_url: `${receiver.origin}/lfk` },
+      { actor: { type: 'system' } },
+    );
     const leaked = await service.createKey(account.id, { name: 'Leaked' }, { actor: { type: 'system' } });
-    const manager = await service.createKey(account.id, { name: 'Manager', scopes: ['keys:manage'] }, { actor: { type: 'system' } });
+    const manager = await service.createKey(
+      account.id,
+      { name: 'Manager', scopes: ['keys:manage'] },
+      { actor: { type: 'system' } },
+    );
     await service.stop();
     await store.close();
 
-    const server = await startLfkServer({ LFK_DATABASE_URL: databaseUrl, LFK_SMTP_URL: smtp.url, LFK_OUTBOUND_TIMEOUT_MS: '300', LFK_LOG_LEVEL: 'warn' }, dir);
+    const server = await startLfkServer(
+      { LFK_DATABASE_URL: databaseUrl, LFK_SMTP_URL: smtp.url, LFK_OUTBOUND_TIMEOUT_MS: '300', LFK_LOG_LEVEL: 'warn' },
+      dir,
+    );
     const check = await openStore(databaseUrl, { migrate: false });
     try {
       const patch = await fetch(`${server.url}/v1/account`, {
@@ -69,21 +94,40 @@ describe('lfk serve without LFK_ALLOW_PRIVATE_URLS', () => {
         body: JSON.stringify({ notification_url: 'http://169.254.169.254/latest/meta-data/' }),
       });
       expect(patch.status).toBe(400);
-      expect(((await patch.json()) as { error: { message: string } }).error.message).toContain('notification_url must be reachable from the internet');
+      expect(((await patch.json()) as { error: { message: string } }).error.message).toContain(
+        'notification_url must be reachable from the internet',
+      );
 
-      const report = await fetch(`${server.url}/v1/exposures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: [leaked.key] }) });
+      const report = await fetch(`${server.url}/v1/exposures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ keys: [leaked.key] }),
+      });
       expect(report.status).toBe(200);
 
       const notices = await until(async () => {
-        const rows = await check.db.selectFrom('notification_outbox').select(['channel', 'status', 'attempts', 'last_error']).orderBy('channel').execute();
+        const rows = await check.db
+          .selectFrom('notification_outbox')
+          .select(['channel', 'status', 'attempts', 'last_error'])
+          .orderBy('channel')
+          .execute();
         return rows.length === 2 && rows.every((row) => row.last_error !== null) ? rows : undefined;
       });
       expect(notices.map((row) => ({ ...row, attempts: Number(row.attempts) }))).toEqual([
         { channel: 'email', status: 'pending', attempts: 1, last_error: expect.stringMatching(/greeting|timeout/i) },
-        { channel: 'webhook', status: 'failed', attempts: 1, last_error: expect.stringContaining('127.0.0.1 is an address inside the network (set LFK_ALLOW_PRIVATE_URLS=1 to allow it)') },
+        {
+          channel: 'webhook',
+          status: 'failed',
+          attempts: 1,
+          last_error: expect.stringContaining(
+            '127.0.0.1 is an address inside the network (set LFK_ALLOW_PRIVATE_URLS=1 to allow it)',
+          ),
+        },
       ]);
       expect(receiver.requests).toEqual([]);
-      expect(await check.db.selectFrom('api_keys').select('revoked_reason').where('id', '=', leaked.id).executeTakeFirst()).toEqual({ revoked_reason: 'exposed:report' });
+      expect(
+        await check.db.selectFrom('api_keys').select('revoked_reason').where('id', '=', leaked.id).executeTakeFirst(),
+      ).toEqual({ revoked_reason: 'exposed:report' });
     } finally {
       await check.close();
       await server.stop();

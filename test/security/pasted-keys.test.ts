@@ -36,8 +36,26 @@ describe.each(DIALECTS)('pasted keys on %s', (dialect) => {
         expectError(refused, 400, 'invalid_request', PASTED);
         expect(JSON.stringify(refused.body)).not.toContain(name);
       }
-      expectError(await api.post('/v1/jobs', { file_url: `https://files.example.com/leads.csv?token=${generateKey()}` }, tenant.enrichment.key), 400, 'invalid_request', /file_url holds an API key/);
-      expectError(await api.patch('/v1/account', { notification_url: `https://hooks.example.com/${generateKey()}` }, tenant.manager.key), 400, 'invalid_request', /notification_url holds an API key/);
+      expectError(
+        await api.post(
+          '/v1/jobs',
+          { file_url: `https://files.example.com/leads.csv?token=${generateKey()}` },
+          tenant.enrichment.key,
+        ),
+        400,
+        'invalid_request',
+        /file_url holds an API key/,
+      );
+      expectError(
+        await api.patch(
+          '/v1/account',
+          { notification_url: `https://hooks.example.com/${generateKey()}` },
+          tenant.manager.key,
+        ),
+        400,
+        'invalid_request',
+        /notification_url holds an API key/,
+      );
     });
     // A key's prefix alone, or a shorter look-alike, is an ordinary name.
     expect((await api.post('/v1/keys', { name: 'lfk_sk_ rotation' }, tenant.admin.key)).status).toBe(201);
@@ -51,7 +69,11 @@ describe.each(DIALECTS)('pasted keys on %s', (dialect) => {
       const created = await client.post('/app/api-keys', { csrf, name: generateKey() });
       expect(created.status).toBe(400);
       expect(created.text).toMatch(/must never be pasted there/);
-      const settings = await client.post('/app/settings', { csrf, rotation_period_days: '90', notification_url: `https://hooks.example.com/?k=${generateKey()}` });
+      const settings = await client.post('/app/settings', {
+        csrf,
+        rotation_period_days: '90',
+        notification_url: `https://hooks.example.com/?k=${generateKey()}`,
+      });
       expect(settings.status).toBe(400);
       expect(settings.text).toMatch(/must never be pasted there/);
     });
@@ -63,10 +85,37 @@ describe.each(DIALECTS)('pasted keys through the CLI on %s', (dialect) => {
     const database = await createTestDatabase(dialect);
     try {
       const env = { LFK_DATABASE_URL: database.url };
-      const refused = await runLfk(['accounts', 'create', '--name', `Acme ${generateKey()}`, '--email', 'paste@acme.test', '--plan', 'pro', '--password-stdin'], { env, input: 'a long enough password\n' });
+      const refused = await runLfk(
+        [
+          'accounts',
+          'create',
+          '--name',
+          `Acme ${generateKey()}`,
+          '--email',
+          'paste@acme.test',
+          '--plan',
+          'pro',
+          '--password-stdin',
+        ],
+        { env, input: 'a long enough password\n' },
+      );
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toMatch(PASTED);
-      const account = await runLfk(['accounts', 'create', '--name', 'Acme', '--email', 'paste@acme.test', '--plan', 'pro', '--password-stdin', '--json'], { env, input: 'a long enough password\n' });
+      const account = await runLfk(
+        [
+          'accounts',
+          'create',
+          '--name',
+          'Acme',
+          '--email',
+          'paste@acme.test',
+          '--plan',
+          'pro',
+          '--password-stdin',
+          '--json',
+        ],
+        { env, input: 'a long enough password\n' },
+      );
       expect(account.code).toBe(0);
       const id = (JSON.parse(account.stdout) as { account: { id: string } }).account.id;
       const key = await runLfk(['keys', 'create', '--account', id, '--name', generateKey()], { env });
@@ -90,10 +139,25 @@ describe.each(DIALECTS)('pasted keys through the CLI on %s', (dialect) => {
     try {
       const pasted = generateKey();
       const now = new Date().toISOString();
-      await store.db.insertInto('accounts').values({ id: 'acct_old', name: `Old ${pasted}`, plan: 'pro', rotation_period_days: 90, notification_url: `https://hooks.example.com/${pasted}`, notification_secret: null, created_at: now }).execute();
+      await store.db
+        .insertInto('accounts')
+        .values({
+          id: 'acct_old',
+          name: `Old ${pasted}`,
+          plan: 'pro',
+          rotation_period_days: 90,
+          notification_url: `https://hooks.example.com/${pasted}`,
+          notification_secret: null,
+          created_at: now,
+        })
+        .execute();
       await sql`delete from lfk_migrations where name = ${'0005_redact_pasted_keys'}`.execute(store.db);
       expect(await migrate(store.db, dialect)).toEqual(['0005_redact_pasted_keys']);
-      const row = await store.db.selectFrom('accounts').select(['name', 'notification_url']).where('id', '=', 'acct_old').executeTakeFirstOrThrow();
+      const row = await store.db
+        .selectFrom('accounts')
+        .select(['name', 'notification_url'])
+        .where('id', '=', 'acct_old')
+        .executeTakeFirstOrThrow();
       expect(JSON.stringify(row)).not.toContain(pasted);
       expect(row.name).toBe(`Old ${pasted.slice(0, 11)}…`);
     } finally {

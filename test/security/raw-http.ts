@@ -42,7 +42,13 @@ export class RawUpload {
         const length = /\r\ncontent-length:\s*(\d+)/i.exec(headText);
         const body = text.slice(end + 4);
         if (length && body.length < Number(length[1])) return false;
-        resolve({ status: Number(headText.split(' ')[1]), head: headText, body, atMs: firstByteAt, sentBodyBytes: sentAtAnswer });
+        resolve({
+          status: Number(headText.split(' ')[1]),
+          head: headText,
+          body,
+          atMs: firstByteAt,
+          sentBodyBytes: sentAtAnswer,
+        });
         return true;
       };
       this.socket.on('data', (chunk: Buffer) => {
@@ -58,7 +64,9 @@ export class RawUpload {
       });
     });
     this.answer.catch(() => {});
-    this.closed = new Promise((resolve) => this.socket.on('close', () => resolve({ atMs: Date.now() - this.started, byUs: this.byUs })));
+    this.closed = new Promise((resolve) =>
+      this.socket.on('close', () => resolve({ atMs: Date.now() - this.started, byUs: this.byUs })),
+    );
   }
 
   send(chunk: Buffer | string): void {
@@ -83,7 +91,12 @@ export class RawUpload {
 }
 
 export function head(path: string, headers: Record<string, string>): string {
-  const lines = [`POST ${path} HTTP/1.1`, 'host: 127.0.0.1', 'content-type: application/json', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const lines = [
+    `POST ${path} HTTP/1.1`,
+    'host: 127.0.0.1',
+    'content-type: application/json',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 

@@ -18,8 +18,12 @@ describe.each(DIALECTS)('an exposure report that fails half-way on %s', (dialect
   });
 
   const usage = (key: string) => h.app.request('/v1/usage', { headers: { authorization: `Bearer ${key}` } });
-  const report = (keys: string[]) => h.app.request('/v1/exposures', jsonRequest('POST', { keys, source: { kind: 'scanner', location: 'ci.log' } }));
-  const revokedIds = async () => (await h.store.db.selectFrom('api_keys').select('id').where('revoked_at', 'is not', null).execute()).map((row) => row.id);
+  const report = (keys: string[]) =>
+    h.app.request('/v1/exposures', jsonRequest('POST', { keys, source: { kind: 'scanner', location: 'ci.log' } }));
+  const revokedIds = async () =>
+    (await h.store.db.selectFrom('api_keys').select('id').where('revoked_at', 'is not', null).execute()).map(
+      (row) => row.id,
+    );
 
   /** Makes the database refuse writes part-way through the report; returns how to undo it. */
   async function fillUpMidway(): Promise<() => Promise<void>> {
@@ -38,7 +42,10 @@ describe.each(DIALECTS)('an exposure report that fails half-way on %s', (dialect
          create trigger lfk_test_disk_full before insert on audit_events for each row execute function lfk_test_disk_full();`,
       )
       .execute(h.store.db);
-    return async () => void (await sql.raw('drop trigger lfk_test_disk_full on audit_events; drop function lfk_test_disk_full();').execute(h.store.db));
+    return async () =>
+      void (await sql
+        .raw('drop trigger lfk_test_disk_full on audit_events; drop function lfk_test_disk_full();')
+        .execute(h.store.db));
   }
 
   it('refuses every key whose revocation committed at once, says how many, and the retry revokes the rest', async () => {
@@ -46,7 +53,8 @@ describe.each(DIALECTS)('an exposure report that fails half-way on %s', (dialect
     h = await createHarness(dialect, { api: { authFailureLimit: 1e6 } });
     const { accountId } = await h.createAccount('pro');
     const keys: CreatedKey[] = [];
-    for (let index = 0; index < KEYS; index++) keys.push(await h.createKey(accountId, { name: `Key ${index}`, scopes: ['enrichment'] }));
+    for (let index = 0; index < KEYS; index++)
+      keys.push(await h.createKey(accountId, { name: `Key ${index}`, scopes: ['enrichment'] }));
     // Every key is cached on this instance (60 s on SQLite, 1 s on PostgreSQL).
     for (const key of keys) expect((await usage(key.key)).status).toBe(200);
     await h.service.flushUsage();
@@ -64,7 +72,8 @@ describe.each(DIALECTS)('an exposure report that fails half-way on %s', (dialect
     expect(failed.headers.get('retry-after')).not.toBeNull();
 
     // No revoked key answers 200 from the cache; every other key still works.
-    for (const key of keys) expect([key.id, (await usage(key.key)).status]).toEqual([key.id, revoked.has(key.id) ? 401 : 200]);
+    for (const key of keys)
+      expect([key.id, (await usage(key.key)).status]).toEqual([key.id, revoked.has(key.id) ? 401 : 200]);
 
     await freeSpace();
     const retried = await report(keys.map((key) => key.key));
@@ -81,7 +90,11 @@ describe.each(DIALECTS)('an exposure report that fails half-way on %s', (dialect
     const key = await h.createKey(accountId, { scopes: ['enrichment'] });
     expect((await usage(key.key)).status).toBe(200);
     // Revoked behind this instance's back (another process whose signal never arrived).
-    await h.store.db.updateTable('api_keys').set({ revoked_at: new Date().toISOString(), revoked_reason: 'exposed:report' }).where('id', '=', key.id).execute();
+    await h.store.db
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date().toISOString(), revoked_reason: 'exposed:report' })
+      .where('id', '=', key.id)
+      .execute();
     expect((await usage(key.key)).status).toBe(200);
     const again = await report([key.key]);
     expect(((await again.json()) as { results: Array<{ status: string }> }).results[0]!.status).toBe('already_revoked');

@@ -11,7 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runLfk(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliResult> {
+export function runLfk(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LFK_BIN, ...args], {
       cwd: options.cwd,

@@ -72,7 +72,9 @@ function captureSqliteRows(file: string): void {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as Array<{ name: string }>;
+    const tables = db
+      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
+      .all() as Array<{ name: string }>;
     for (const { name } of tables) captureRows(`sqlite table ${name}`, db.prepare(`select * from "${name}"`).all());
   } catch {
     // Nothing to read.
@@ -81,10 +83,15 @@ function captureSqliteRows(file: string): void {
   }
 }
 
-async function capturePostgresRows(client: { query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }> }, schema: string): Promise<void> {
+async function capturePostgresRows(
+  client: { query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }> },
+  schema: string,
+): Promise<void> {
   if (!capturing()) return;
   try {
-    const { rows } = await client.query('select table_name from information_schema.tables where table_schema = $1', [schema]);
+    const { rows } = await client.query('select table_name from information_schema.tables where table_schema = $1', [
+      schema,
+    ]);
     for (const { table_name: name } of rows as Array<{ table_name: string }>) {
       captureRows(`postgres table ${name}`, (await client.query(`select * from ${schema}."${name}"`)).rows);
     }
@@ -94,5 +101,15 @@ async function capturePostgresRows(client: { query(sql: string, values?: unknown
 }
 
 function captureRows(source: string, rows: unknown[]): void {
-  captureText('database', source, rows.map((row) => JSON.stringify(row, (_, value: unknown) => (Buffer.isBuffer(value) ? value.toString('hex') : typeof value === 'bigint' ? String(value) : value))).join('\n'));
+  captureText(
+    'database',
+    source,
+    rows
+      .map((row) =>
+        JSON.stringify(row, (_, value: unknown) =>
+          Buffer.isBuffer(value) ? value.toString('hex') : typeof value === 'bigint' ? String(value) : value,
+        ),
+      )
+      .join('\n'),
+  );
 }

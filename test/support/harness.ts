@@ -16,7 +16,10 @@ export interface Harness {
   app: ReturnType<typeof createApiApp>;
   logs: string[];
   createAccount(plan?: Plan, name?: string): Promise<{ accountId: string; userId: string; email: string }>;
-  createKey(accountId: string, options?: { name?: string; scopes?: Scope[]; expires_in_days?: number }): Promise<CreatedKey>;
+  createKey(
+    accountId: string,
+    options?: { name?: string; scopes?: Scope[]; expires_in_days?: number },
+  ): Promise<CreatedKey>;
   /** A pro account with one `keys:manage` key, one `enrichment` key and one `admin` key with both. */
   createTenant(): Promise<{ accountId: string; manager: CreatedKey; enrichment: CreatedKey; admin: CreatedKey }>;
   close(): Promise<void>;

@@ -51,9 +51,16 @@ export class ApiClient {
     Object.assign(headers, options.headers);
     const response = await this.harness.app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await response.text();
-    let parsed: unknown ;
+    let parsed: unknown;
     if ((response.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
-    const result: ApiResponse = { method, path, status: response.status, headers: response.headers, text, body: parsed };
+    const result: ApiResponse = {
+      method,
+      path,
+      status: response.status,
+      headers: response.headers,
+      text,
+      body: parsed,
+    };
     this.seen.push(result);
     checkCommonHeaders(result);
     return result;
@@ -77,9 +84,12 @@ function checkCommonHeaders(response: ApiResponse): void {
   const requestId = response.headers.get('x-request-id');
   expect(requestId, `X-Request-Id on ${where}`).toMatch(/^[\w\-=]{8,}$/);
   if (response.status >= 400) {
-    expect(response.body, `error body on ${where}`).toEqual({ error: { code: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String), request_id: requestId } });
+    expect(response.body, `error body on ${where}`).toEqual({
+      error: { code: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String), request_id: requestId },
+    });
   }
-  if (response.path.startsWith('/v1/')) expect(response.headers.get('cache-control'), `Cache-Control on ${where}`).toBe('no-store');
+  if (response.path.startsWith('/v1/'))
+    expect(response.headers.get('cache-control'), `Cache-Control on ${where}`).toBe('no-store');
 }
 
 /** Asserts an error answer: status, code, and `WWW-Authenticate: Bearer` on every 401. */
@@ -103,7 +113,8 @@ export function expectNoKeyLeaks(client: ApiClient, logs: string[]): void {
   for (const response of client.seen) {
     const found = keysIn(response.text);
     if (found.length === 0) continue;
-    const issuing = response.method === 'POST' && response.status === 201 && /^\/v1\/keys(\/[^/]+\/roll)?$/.test(response.path);
+    const issuing =
+      response.method === 'POST' && response.status === 201 && /^\/v1\/keys(\/[^/]+\/roll)?$/.test(response.path);
     expect(issuing, `full key in ${response.method} ${response.path} → ${response.status}`).toBe(true);
     expect(found).toEqual([response.body.key]);
     expect(returned.has(response.body.key), 'a key returned twice').toBe(false);
@@ -144,7 +155,11 @@ export async function keyRow(h: Pick<Harness, 'store'>, keyId: string) {
 
 /** Marks a key expired in the database (as if its `expires_at` had passed). */
 export async function expireKey(h: Pick<Harness, 'store' | 'service'>, key: CreatedKey): Promise<void> {
-  await h.store.db.updateTable('api_keys').set({ expires_at: '2001-01-01T00:00:00.000Z' }).where('id', '=', key.id).execute();
+  await h.store.db
+    .updateTable('api_keys')
+    .set({ expires_at: '2001-01-01T00:00:00.000Z' })
+    .where('id', '=', key.id)
+    .execute();
   h.service.forgetCachedKeys();
 }
 
@@ -158,7 +173,11 @@ export const BAD_CHECKSUM_KEY = 'lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0
 
 /** The key object's fields (docs/key-service.md#routes). */
 export function expectKeyObject(object: Record<string, unknown>, fields: Partial<Record<string, unknown>> = {}): void {
-  expect(Object.keys(object).filter((name) => name !== 'key').sort()).toEqual(
+  expect(
+    Object.keys(object)
+      .filter((name) => name !== 'key')
+      .sort(),
+  ).toEqual(
     [
       'id',
       'name',

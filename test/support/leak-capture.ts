@@ -38,7 +38,9 @@ export function captureText(kind: CaptureKind, source: string, text: string): vo
   appendFileSync(file, `### ${redactKeys(source)}\n${text.endsWith('\n') ? text : `${text}\n`}`);
 }
 
-type RequestingApp = { request: (input: string | Request | URL, init?: RequestInit, ...rest: never[]) => Response | Promise<Response> };
+type RequestingApp = {
+  request: (input: string | Request | URL, init?: RequestInit, ...rest: never[]) => Response | Promise<Response>;
+};
 
 /**
  * Every error answer of an in-process app (`app.request`) goes to the leak check, whichever test or
@@ -71,7 +73,11 @@ export function captureFile(kind: CaptureKind, source: string, path: string): vo
  * (the new key, once) and `lfk scan --no-redact` (the user asked for the keys found); their stderr
  * is still captured.
  */
-export function captureLfkRun(args: readonly string[], cwd: string | undefined, run: { stdout: string; stderr: string }): void {
+export function captureLfkRun(
+  args: readonly string[],
+  cwd: string | undefined,
+  run: { stdout: string; stderr: string },
+): void {
   if (!captureDir()) return;
   const command = `lfk ${args.join(' ')}`;
   const showsKeys = (args[0] === 'keys' && args[1] === 'create') || args.includes('--no-redact');
@@ -127,7 +133,10 @@ export async function scanCapture(dir: string): Promise<LeakScan> {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   if (run.code !== 0 && run.code !== 1) throw new Error(`leak check: lfk scan exited with ${run.code}:\n${run.stderr}`);
-  const report = JSON.parse(run.stdout) as { findings: Array<{ file: string; line: number; secret: string }>; stats: { files: number } };
+  const report = JSON.parse(run.stdout) as {
+    findings: Array<{ file: string; line: number; secret: string }>;
+    stats: { files: number };
+  };
   let lines = 0;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
@@ -146,7 +155,9 @@ export async function checkCapture(dir: string): Promise<LeakScan> {
   const scan = await scanCapture(dir);
   if (scan.leaks.length > 0) {
     const list = scan.leaks.map((leak) => `  ${leak.file}:${leak.line}  ${leak.secret}`).join('\n');
-    throw new Error(`leak check: ${scan.leaks.length} full key(s) in what lfk logged, answered or sent during the tests:\n${list}`);
+    throw new Error(
+      `leak check: ${scan.leaks.length} full key(s) in what lfk logged, answered or sent during the tests:\n${list}`,
+    );
   }
   return scan;
 }

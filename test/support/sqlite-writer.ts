@@ -23,7 +23,15 @@ try {
     const names = (await trx.selectFrom('accounts').select('name').orderBy('name').execute()).map((row) => row.name);
     await trx
       .insertInto('accounts')
-      .values({ id: newId('acct'), name, plan: 'pro', rotation_period_days: 90, notification_url: null, notification_secret: null, created_at: new Date().toISOString() })
+      .values({
+        id: newId('acct'),
+        name,
+        plan: 'pro',
+        rotation_period_days: 90,
+        notification_url: null,
+        notification_secret: null,
+        created_at: new Date().toISOString(),
+      })
       .execute();
     if (mode === 'hold') {
       say({ event: 'holding' });
@@ -33,7 +41,12 @@ try {
   });
   say({ event: 'done', ok: true, seen });
 } catch (error) {
-  say({ event: 'done', ok: false, code: (error as { code?: unknown }).code ?? null, message: (error as Error).message });
+  say({
+    event: 'done',
+    ok: false,
+    code: (error as { code?: unknown }).code ?? null,
+    message: (error as Error).message,
+  });
 } finally {
   await store.close();
 }

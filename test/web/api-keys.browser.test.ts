@@ -55,7 +55,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     await page.goto(url('/app/login'));
     await page.getByLabel('E-mail address').fill(email);
     await page.getByLabel('Password').fill(password);
-    const answer = page.waitForResponse((response) => response.url().endsWith('/app/login') && response.request().method() === 'POST');
+    const answer = page.waitForResponse(
+      (response) => response.url().endsWith('/app/login') && response.request().method() === 'POST',
+    );
     await page.getByRole('button', { name: 'Sign in' }).click();
     const response = await answer;
     await page.waitForLoadState();
@@ -63,7 +65,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
   }
 
   async function createAccount(name: string, email: string, plan: 'free' | 'pro'): Promise<string> {
-    const created = await runLfk(['accounts', 'create', '--name', name, '--email', email, '--plan', plan, '--password-stdin', '--json'], { env, input: `${PASSWORD}\n` });
+    const created = await runLfk(
+      ['accounts', 'create', '--name', name, '--email', email, '--plan', plan, '--password-stdin', '--json'],
+      { env, input: `${PASSWORD}\n` },
+    );
     expect(created.code, created.stderr).toBe(0);
     return (JSON.parse(created.stdout) as { account: { id: string } }).account.id;
   }
@@ -113,7 +118,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     expect(await dialog.evaluate((element) => element.matches(':modal'))).toBe(true);
     expect(page.url()).toBe(url('/app/api-keys'));
     const hint = await dialog.locator('#key-name-hint').textContent();
-    for (const example of ['Production CRM sync', 'Staging environment', 'Zapier integration']) expect(hint).toContain(example);
+    for (const example of ['Production CRM sync', 'Staging environment', 'Zapier integration'])
+      expect(hint).toContain(example);
     await page.getByLabel('Name', { exact: true }).fill('Production CRM sync');
     await page.screenshot({ path: join(SCREENSHOTS, 'create-dialog.png') });
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -126,7 +132,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     expect(await shown.textContent()).toContain('It will not be shown again.');
     // The answer to the POST now stands in history as the plain list.
     expect(page.url()).toBe(url('/app/api-keys'));
-    keys['Production CRM sync'] = { key, id: (await page.locator('tr', { hasText: displayOf(key) }).getAttribute('data-key-id'))! };
+    keys['Production CRM sync'] = {
+      key,
+      id: (await page.locator('tr', { hasText: displayOf(key) }).getAttribute('data-key-id'))!,
+    };
 
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.locator('#new-key-copy-status', { hasText: 'Copied' }).waitFor();
@@ -135,7 +144,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     await page.getByRole('link', { name: 'Done' }).click();
     await shown.waitFor({ state: 'detached' });
     await expectKeyGone(key);
-    expect(await page.locator('tr', { hasText: 'Production CRM sync' }).locator('code').textContent()).toBe(displayOf(key));
+    expect(await page.locator('tr', { hasText: 'Production CRM sync' }).locator('code').textContent()).toBe(
+      displayOf(key),
+    );
     expect(await page.evaluate<string>('document.activeElement?.id')).toBe('create-key');
 
     // Reload, back and forward show the plain list again: no resubmission, no second key, no key.
@@ -181,7 +192,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     await page.keyboard.press('Enter');
     await page.locator('#key-dialog').waitFor({ state: 'visible' });
     const key = (await page.locator('#new-key').textContent())!.trim();
-    keys['Staging environment'] = { key, id: (await page.locator('tr', { hasText: displayOf(key) }).getAttribute('data-key-id'))! };
+    keys['Staging environment'] = {
+      key,
+      id: (await page.locator('tr', { hasText: displayOf(key) }).getAttribute('data-key-id'))!,
+    };
     await page.keyboard.press('Escape');
     await page.locator('#key-dialog').waitFor({ state: 'detached' });
     await expectKeyGone(key);
@@ -214,12 +228,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     const report = await fetch(url('/v1/exposures'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ keys: [keys['Production CRM sync']!.key], source: { kind: 'github', url: 'https://github.com/acme/app/blob/main/.env', location: '.env:3' } }),
+      body: JSON.stringify({
+        keys: [keys['Production CRM sync']!.key],
+        source: { kind: 'github', url: 'https://github.com/acme/app/blob/main/.env', location: '.env:3' },
+      }),
     });
     expect(report.status).toBe(200);
 
     await page.goto(url('/app/audit-log'));
-    const types = await page.locator('tr[data-event-type]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-type')));
+    const types = await page
+      .locator('tr[data-event-type]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-type')));
     expect(types[0]).toBe('key.exposed');
     expect(types[1]).toBe('key.rolled');
     expect(types.indexOf('key.revoked')).toBeLessThan(types.lastIndexOf('key.created'));
@@ -311,9 +330,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
 
     const target = keys['Zapier integration']!;
     const csrf = await page.locator('input[name="csrf"]').first().inputValue();
-    const revoke = await page.request.post(url(`/app/api-keys/${target.id}/revoke`), { form: { csrf }, maxRedirects: 0 });
+    const revoke = await page.request.post(url(`/app/api-keys/${target.id}/revoke`), {
+      form: { csrf },
+      maxRedirects: 0,
+    });
     expect(revoke.status()).toBe(404);
-    const roll = await page.request.post(url(`/app/api-keys/${target.id}/roll`), { form: { csrf, grace_period_hours: '0' }, maxRedirects: 0 });
+    const roll = await page.request.post(url(`/app/api-keys/${target.id}/roll`), {
+      form: { csrf, grace_period_hours: '0' },
+      maxRedirects: 0,
+    });
     expect(roll.status()).toBe(404);
     expect((await page.goto(url(`/app/api-keys?dialog=revoke&key=${target.id}`)))!.status()).toBe(404);
     expect((await usage(target.key)).status).toBe(200);
@@ -322,7 +347,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
   it('refuses a form posted without its CSRF token, changing nothing', async () => {
     const missing = await page.request.post(url('/app/api-keys'), { form: { name: 'Forged key' }, maxRedirects: 0 });
     expect(missing.status()).toBe(403);
-    const wrong = await page.request.post(url('/app/api-keys'), { form: { name: 'Forged key', csrf: 'A'.repeat(43) }, maxRedirects: 0 });
+    const wrong = await page.request.post(url('/app/api-keys'), {
+      form: { name: 'Forged key', csrf: 'A'.repeat(43) },
+      maxRedirects: 0,
+    });
     expect(wrong.status()).toBe(403);
     await page.goto(url('/app/api-keys'));
     expect(await page.locator('main').textContent()).not.toContain('Forged key');
@@ -331,7 +359,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
 
   it('audits failed sign-ins and locks the address after five, even against the right password', async () => {
     const accountId = await createAccount('Locked Co', 'locked@acme.test', 'pro');
-    const manager = await runLfk(['keys', 'create', '--account', accountId, '--name', 'Audit reader', '--scope', 'keys:manage', '--json'], { env });
+    const manager = await runLfk(
+      ['keys', 'create', '--account', accountId, '--name', 'Audit reader', '--scope', 'keys:manage', '--json'],
+      { env },
+    );
     const managerKey = (JSON.parse(manager.stdout) as { key: string }).key;
     await chromium.context.clearCookies();
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -346,8 +377,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the API Keys page in Chromium', { timeout: 90_0
     expect((await chromium.context.cookies(server.url)).some((cookie) => cookie.name === 'lfk_session')).toBe(false);
 
     const log = await fetch(url('/v1/audit-log'), { headers: { authorization: `Bearer ${managerKey}` } });
-    const events = ((await log.json()) as { data: Array<{ type: string; data: { reason?: string } }> }).data.filter((event) => event.type.startsWith('user.'));
-    expect(events.map((event) => `${event.type}:${event.data.reason}`)).toEqual(['user.login_failed:locked', ...Array(5).fill('user.login_failed:wrong_password')]);
+    const events = ((await log.json()) as { data: Array<{ type: string; data: { reason?: string } }> }).data.filter(
+      (event) => event.type.startsWith('user.'),
+    );
+    expect(events.map((event) => `${event.type}:${event.data.reason}`)).toEqual([
+      'user.login_failed:locked',
+      ...Array(5).fill('user.login_failed:wrong_password'),
+    ]);
   });
 });
 

@@ -24,7 +24,14 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
   }
 
   const activeKeys = async (accountId: string) =>
-    (await h.store.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).where('revoked_at', 'is', null).execute()).length;
+    (
+      await h.store.db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null)
+        .execute()
+    ).length;
 
   describe('signing in', () => {
     it('sends a visitor without a session to the sign-in page, for pages and forms alike', async () => {
@@ -32,7 +39,9 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const page = await visitor.get('/app/api-keys');
       expect(page.status).toBe(303);
       expect(page.headers.get('location')).toBe('/app/login');
-      await expectNoChange(h, async () => expect((await visitor.post('/app/api-keys', { name: 'x', csrf: 'y' })).status).toBe(303));
+      await expectNoChange(h, async () =>
+        expect((await visitor.post('/app/api-keys', { name: 'x', csrf: 'y' })).status).toBe(303),
+      );
     });
 
     it('refuses a login form without its CSRF token or from another site', async () => {
@@ -41,9 +50,17 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const csrf = WebClient.csrf((await visitor.get('/app/login')).text);
       await expectNoChange(h, async () => {
         expect((await visitor.post('/app/login', { email, password: PASSWORD })).status).toBe(403);
-        expect((await visitor.post('/app/login', { email, password: PASSWORD, csrf: 'x'.repeat(43) })).status).toBe(403);
-        expect((await visitor.post('/app/login', { email, password: PASSWORD, csrf }, { origin: 'https://evil.example' })).status).toBe(403);
-        expect((await visitor.post('/app/login', { email, password: PASSWORD, csrf }, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+        expect((await visitor.post('/app/login', { email, password: PASSWORD, csrf: 'x'.repeat(43) })).status).toBe(
+          403,
+        );
+        expect(
+          (await visitor.post('/app/login', { email, password: PASSWORD, csrf }, { origin: 'https://evil.example' }))
+            .status,
+        ).toBe(403);
+        expect(
+          (await visitor.post('/app/login', { email, password: PASSWORD, csrf }, { 'sec-fetch-site': 'cross-site' }))
+            .status,
+        ).toBe(403);
       });
       expect(visitor.cookies.has('lfk_session')).toBe(false);
     });
@@ -119,7 +136,10 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
         const visitor = new WebClient(strict);
         const csrf = WebClient.csrf((await visitor.get('/app/login')).text);
         for (let attempt = 0; attempt < 3; attempt++) {
-          expect((await visitor.post('/app/login', { csrf, email: `nobody${attempt}@example.com`, password: 'guess' })).status).toBe(401);
+          expect(
+            (await visitor.post('/app/login', { csrf, email: `nobody${attempt}@example.com`, password: 'guess' }))
+              .status,
+          ).toBe(401);
         }
         expect((await visitor.post('/app/login', { csrf, email, password: PASSWORD })).status).toBe(429);
       } finally {
@@ -146,7 +166,11 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
 
     it('forgets failures once their window ends, and lifts a lock-out after 15 minutes', async () => {
       let now = Date.parse('2026-01-01T00:00:00Z');
-      const clocked = await createWebHarness(dialect, { throttle: { perPair: 3, perAddress: 1000 } }, { now: () => new Date(now) });
+      const clocked = await createWebHarness(
+        dialect,
+        { throttle: { perPair: 3, perAddress: 1000 } },
+        { now: () => new Date(now) },
+      );
       try {
         const { email } = await clocked.createAccount();
         const visitor = new WebClient(clocked);
@@ -182,8 +206,12 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const { client, csrf } = await signedIn();
       await expectNoChange(h, async () => {
         expect((await client.post('/app/api-keys', { name: 'No token' })).status).toBe(403);
-        expect((await client.post('/app/api-keys', { name: 'Wrong token', csrf: `${csrf.slice(0, -1)}x` })).status).toBe(403);
-        expect((await client.post('/app/api-keys', { name: 'Cross site', csrf }, { origin: 'https://evil.example' })).status).toBe(403);
+        expect(
+          (await client.post('/app/api-keys', { name: 'Wrong token', csrf: `${csrf.slice(0, -1)}x` })).status,
+        ).toBe(403);
+        expect(
+          (await client.post('/app/api-keys', { name: 'Cross site', csrf }, { origin: 'https://evil.example' })).status,
+        ).toBe(403);
       });
     });
 
@@ -205,7 +233,9 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
     it('refuses an oversized form with 413 and a form in another encoding with 415', async () => {
       const { client, csrf } = await signedIn();
       await expectNoChange(h, async () => {
-        expect((await client.post('/app/api-keys', { csrf, name: 'Big', padding: 'x'.repeat(20_000) })).status).toBe(413);
+        expect((await client.post('/app/api-keys', { csrf, name: 'Big', padding: 'x'.repeat(20_000) })).status).toBe(
+          413,
+        );
         const json = await client.request('POST', '/app/api-keys', { headers: { 'content-type': 'application/json' } });
         expect(json.status).toBe(415);
       });
@@ -220,7 +250,11 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       expect(key).toMatch(/^lfk_sk_/);
       expect(created.text).toContain('It will not be shown again');
       const [row] = await h.store.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).execute();
-      expect(row).toMatchObject({ name: 'Production CRM sync', sha256: sha256Hex(key!), created_by: expect.stringMatching(/^usr_/) });
+      expect(row).toMatchObject({
+        name: 'Production CRM sync',
+        sha256: sha256Hex(key!),
+        created_by: expect.stringMatching(/^usr_/),
+      });
       const list = await client.get('/app/api-keys');
       expect(keysIn(list.text)).toEqual([]);
       expect(list.text).toContain(`${row!.prefix}…${row!.last4}`);
@@ -247,7 +281,10 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const other = await signedIn();
       await expectNoChange(h, async () => {
         expect((await other.client.post(`/app/api-keys/${key.id}/revoke`, { csrf: other.csrf })).status).toBe(404);
-        expect((await other.client.post(`/app/api-keys/${key.id}/roll`, { csrf: other.csrf, grace_period_hours: '24' })).status).toBe(404);
+        expect(
+          (await other.client.post(`/app/api-keys/${key.id}/roll`, { csrf: other.csrf, grace_period_hours: '24' }))
+            .status,
+        ).toBe(404);
         expect((await other.client.get(`/app/api-keys?dialog=revoke&key=${key.id}`)).status).toBe(404);
         expect((await other.client.get(`/app/api-keys?dialog=roll&key=${key.id}`)).status).toBe(404);
         expect((await other.client.post('/app/api-keys/not-a-key-id/revoke', { csrf: other.csrf })).status).toBe(404);
@@ -274,7 +311,9 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const key = await h.createKey(accountId);
       await expectNoChange(h, async () => {
         for (const grace of ['5', 'abc', '-1', '']) {
-          expect((await client.post(`/app/api-keys/${key.id}/roll`, { csrf, grace_period_hours: grace })).status).toBe(400);
+          expect((await client.post(`/app/api-keys/${key.id}/roll`, { csrf, grace_period_hours: grace })).status).toBe(
+            400,
+          );
         }
         expect((await client.post(`/app/api-keys/${key.id}/revoke`, { csrf, note: 'n'.repeat(501) })).status).toBe(400);
         expect((await client.post(`/app/api-keys/${key.id}/revoke`, { note: 'no token' })).status).toBe(403);
@@ -290,7 +329,12 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       expect(page.text).toContain('is revoked');
       expect(page.text).not.toContain(`Revoke ${key.name}`);
       const [event] = (await h.service.listAuditEvents(accountId, { limit: 1 })).data;
-      expect(event).toMatchObject({ type: 'key.revoked', key_id: key.id, actor: { type: 'user' }, data: { reason: 'user', note: 'Leaked in a ticket' } });
+      expect(event).toMatchObject({
+        type: 'key.revoked',
+        key_id: key.id,
+        actor: { type: 'user' },
+        data: { reason: 'user', note: 'Leaked in a ticket' },
+      });
       const roll = await client.post(`/app/api-keys/${key.id}/roll`, { csrf, grace_period_hours: '24' });
       expect(roll.status).toBe(409);
       expect(keysIn(roll.text)).toEqual([]);
@@ -302,10 +346,14 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const { client, csrf } = await signedIn();
       await expectNoChange(h, async () => {
         for (const days of ['29', '91', 'abc', '45.5', '']) {
-          expect((await client.post('/app/settings', { csrf, rotation_period_days: days, notification_url: '' })).status).toBe(400);
+          expect(
+            (await client.post('/app/settings', { csrf, rotation_period_days: days, notification_url: '' })).status,
+          ).toBe(400);
         }
         for (const url of ['ftp://example.com/x', 'not a url', `https://example.com/${'a'.repeat(2048)}`]) {
-          expect((await client.post('/app/settings', { csrf, rotation_period_days: '60', notification_url: url })).status).toBe(400);
+          expect(
+            (await client.post('/app/settings', { csrf, rotation_period_days: '60', notification_url: url })).status,
+          ).toBe(400);
         }
         expect((await client.post('/app/settings', { rotation_period_days: '60' })).status).toBe(403);
       });
@@ -313,12 +361,23 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
 
     it('saves the settings and shows the notification secret once, when the URL is first set', async () => {
       const { accountId, client, csrf } = await signedIn();
-      const first = await client.post('/app/settings', { csrf, rotation_period_days: '45', notification_url: 'https://example.com/hooks/lfk' });
+      const first = await client.post('/app/settings', {
+        csrf,
+        rotation_period_days: '45',
+        notification_url: 'https://example.com/hooks/lfk',
+      });
       expect(first.status).toBe(200);
       const secret = /whsec_[\w-]+/.exec(first.text)?.[0];
       expect(secret).toBeDefined();
-      expect(await h.service.getAccount(accountId)).toMatchObject({ rotation_period_days: 45, notification_url: 'https://example.com/hooks/lfk' });
-      const again = await client.post('/app/settings', { csrf, rotation_period_days: '60', notification_url: 'https://example.com/hooks/other' });
+      expect(await h.service.getAccount(accountId)).toMatchObject({
+        rotation_period_days: 45,
+        notification_url: 'https://example.com/hooks/lfk',
+      });
+      const again = await client.post('/app/settings', {
+        csrf,
+        rotation_period_days: '60',
+        notification_url: 'https://example.com/hooks/other',
+      });
       expect(again.status).toBe(303);
       expect((await client.get('/app/settings')).text).not.toContain(secret!);
     });
@@ -335,7 +394,14 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
         const form = await visitor.get(`/app/setup?token=${token}`);
         expect(form.status).toBe(200);
         const csrf = WebClient.csrf(form.text);
-        const fields = { csrf, token: token!, account_name: 'Acme', plan: 'pro', email: 'owner@acme.test', password: PASSWORD };
+        const fields = {
+          csrf,
+          token: token!,
+          account_name: 'Acme',
+          plan: 'pro',
+          email: 'owner@acme.test',
+          password: PASSWORD,
+        };
         await expectNoChange(fresh, async () => {
           expect((await visitor.post('/app/setup', { ...fields, csrf: 'x'.repeat(43) })).status).toBe(403);
           expect((await visitor.post('/app/setup', { ...fields, token: 'wrong' })).status).toBe(404);
@@ -368,11 +434,19 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
       const body = JSON.stringify({ name: 'From the API' });
       const json = { cookie, 'content-type': 'application/json' };
       await expectNoChange(h, async () => {
-        const cross = await h.site.request('/v1/keys', { method: 'POST', headers: { ...json, origin: 'https://evil.example' }, body });
+        const cross = await h.site.request('/v1/keys', {
+          method: 'POST',
+          headers: { ...json, origin: 'https://evil.example' },
+          body,
+        });
         expect(cross.status).toBe(403);
         expect(((await cross.json()) as { error: { code: string } }).error.code).toBe('csrf_failed');
       });
-      const same = await h.site.request('/v1/keys', { method: 'POST', headers: { ...json, origin: 'http://localhost' }, body });
+      const same = await h.site.request('/v1/keys', {
+        method: 'POST',
+        headers: { ...json, origin: 'http://localhost' },
+        body,
+      });
       expect(same.status).toBe(201);
       expect(await activeKeys(accountId)).toBe(1);
     });
@@ -412,7 +486,11 @@ describe.each(DIALECTS)('the page forms on %s', (dialect) => {
 
     it('hold no inline script or style attribute, so the policy can forbid them', async () => {
       const { client, csrf } = await signedIn();
-      const pages = [(await client.get('/app/api-keys')).text, (await client.post('/app/api-keys', { csrf, name: 'Inline check' })).text, (await client.get('/app/audit-log')).text];
+      const pages = [
+        (await client.get('/app/api-keys')).text,
+        (await client.post('/app/api-keys', { csrf, name: 'Inline check' })).text,
+        (await client.get('/app/audit-log')).text,
+      ];
       for (const html of pages) {
         expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
         expect(html).not.toMatch(/\sstyle=/);

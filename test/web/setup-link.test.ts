@@ -46,7 +46,10 @@ describe('the setup link of lfk serve', () => {
     const first = await startLfkServer(env);
     const oldToken = LINK.exec((await linkPrinted(first))!)![1]!;
     expect(await first.stop()).toBe(0);
-    const created = await runLfk(['accounts', 'create', '--name', 'Acme', '--email', 'owner@acme.test', '--plan', 'pro', '--password-stdin'], { env, input: 'a long owner password\n' });
+    const created = await runLfk(
+      ['accounts', 'create', '--name', 'Acme', '--email', 'owner@acme.test', '--plan', 'pro', '--password-stdin'],
+      { env, input: 'a long owner password\n' },
+    );
     expect(created.code, created.stderr).toBe(0);
     const server = await startLfkServer(env);
     try {

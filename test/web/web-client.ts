@@ -16,7 +16,11 @@ export interface WebHarness extends Harness {
   site: ReturnType<typeof createApiApp>;
 }
 
-export async function createWebHarness(dialect: Dialect, options: Partial<WebOptions> = {}, service: KeyServiceOptions = {}): Promise<WebHarness> {
+export async function createWebHarness(
+  dialect: Dialect,
+  options: Partial<WebOptions> = {},
+  service: KeyServiceOptions = {},
+): Promise<WebHarness> {
   const harness = await createHarness(dialect, { service });
   const logger = createLogger('debug', (line) => harness.logs.push(line));
   const web = createWebApp({ service: harness.service, logger, publicUrl: 'http://127.0.0.1:8080', ...options });
@@ -36,7 +40,11 @@ export class WebClient {
 
   constructor(private readonly h: Pick<WebHarness, 'site'>) {}
 
-  async request(method: string, path: string, options: { form?: Record<string, string> | string; headers?: Record<string, string> } = {}): Promise<PageResponse> {
+  async request(
+    method: string,
+    path: string,
+    options: { form?: Record<string, string> | string; headers?: Record<string, string> } = {},
+  ): Promise<PageResponse> {
     const headers: Record<string, string> = {};
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     let body: string | undefined;
@@ -45,7 +53,12 @@ export class WebClient {
       body = typeof options.form === 'string' ? options.form : new URLSearchParams(options.form).toString();
     }
     Object.assign(headers, options.headers);
-    const response = await this.h.site.request(path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
+    const response = await this.h.site.request(path, {
+      method,
+      headers,
+      redirect: 'manual',
+      ...(body === undefined ? {} : { body }),
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair!.indexOf('=');

@@ -22,7 +22,6 @@ import { APP_PRIVATE_KEY, APP_SECRET, githubHeaders, installationPayload } from 
 const TOKEN = 'ghs_crashtesttoken0123456789abcdefghij';
 const REPOSITORIES = ['acme/one', 'acme/two', 'acme/three'];
 
-
 function publish(root: string, name: string, key: string): void {
   const work = mkdtempSync(join(tmpdir(), 'lfk-crash-work-'));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: work, env: { ...process.env, ...GIT_ENV } });
@@ -46,14 +45,26 @@ describe('history backfill: SIGKILL mid-clone, then a restart', () => {
     dir = mkdtempSync(join(tmpdir(), 'lfk-backfill-crash-'));
     mailbox = await startSmtpServer();
     // acme/two's clone hangs while `slow` holds (the first server is killed during it).
-    gitServer = await startGitHttpServer(join(dir, 'served'), (token) => token === TOKEN, (path) => (slow && path.startsWith('/acme/two.git/') ? 60_000 : 0));
+    gitServer = await startGitHttpServer(
+      join(dir, 'served'),
+      (token) => token === TOKEN,
+      (path) => (slow && path.startsWith('/acme/two.git/') ? 60_000 : 0),
+    );
     github = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://x');
-      const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const json = (status: number, body: unknown) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       request.resume();
-      if (request.method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname)) return void json(201, { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+      if (request.method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(url.pathname))
+        return void json(201, { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
       const repo = /^\/repos\/(acme\/[a-z]+)$/.exec(url.pathname);
-      if (request.method === 'GET' && repo) return void json(200, { full_name: repo[1], default_branch: 'main', clone_url: `${gitServer.url}/${repo[1]}.git`, html_url: `https://github.com/${repo[1]}` });
+      if (request.method === 'GET' && repo)
+        return void json(200, {
+          full_name: repo[1],
+          default_branch: 'main',
+          clone_url: `${gitServer.url}/${repo[1]}.git`,
+          html_url: `https://github.com/${repo[1]}`,
+        });
       const checks = /^\/repos\/(acme\/[a-z]+)\/check-runs$/.exec(url.pathname);
       if (request.method === 'POST' && checks) {
         checkRuns.push(checks[1]!);
@@ -68,18 +79,26 @@ describe('history backfill: SIGKILL mid-clone, then a restart', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('resumes the interrupted repository and finishes: every key revoked once, one e-mail each', { timeout: 120_000 }, async () => {
+  it('resumes the interrupted repository and finishes: every key revoked once, one e-mail each', {
+    timeout: 120_000,
+  }, async () => {
     const databaseUrl = `sqlite:${join(dir, 'lfk.db')}`;
     const store = await openStore(databaseUrl);
     const service = new KeyService(store);
-    const { account } = await service.createAccount({ name: 'Acme', plan: 'pro', email: 'owner@acme.test', password: 'correct horse battery' });
+    const { account } = await service.createAccount({
+      name: 'Acme',
+      plan: 'pro',
+      email: 'owner@acme.test',
+      password: 'correct horse battery',
+    });
     const keys: CreatedKey[] = [];
-    for (const name of REPOSITORIES) keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));
+    for (const name of REPOSITORIES)
+      keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));
     await service.stop();
     await store.close();
     REPOSITORIES.forEach((name, index) => {
-publish(join(dir, 'served'), name, keys[index]!.key);
-});
+      publish(join(dir, 'served'), name, keys[index]!.key);
+    });
 
     const env = {
       LFK_DATABASE_URL: databaseUrl,
@@ -97,31 +116,64 @@ publish(join(dir, 'served'), name, keys[index]!.key);
     const payload = installationPayload('created');
     payload.repositories = REPOSITORIES.map((full_name) => ({ full_name, name: full_name.split('/')[1] }));
     const body = JSON.stringify(payload);
-    const answer = await fetch(`${first.url}/webhooks/github`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...githubHeaders('installation', body) } });
+    const answer = await fetch(`${first.url}/webhooks/github`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...githubHeaders('installation', body) },
+    });
     expect(answer.status).toBe(202);
 
     const check = await openStore(databaseUrl, { migrate: false });
     try {
-      const jobs = () => check.db.selectFrom('github_backfill_jobs').select(['repository', 'status', 'attempts']).orderBy('id').execute();
+      const jobs = () =>
+        check.db
+          .selectFrom('github_backfill_jobs')
+          .select(['repository', 'status', 'attempts'])
+          .orderBy('id')
+          .execute();
       // acme/one done, acme/two being cloned (held by the git server): then the process dies.
       await until(async () => {
         const rows = await jobs();
         // (and acme/one's owner told: a notice the dead process held would wait out its own lease)
-        return rows.length === 3 && rows[0]!.status === 'done' && rows[1]!.status === 'processing' && mailbox.messages.length === 1 ? true : undefined;
+        return rows.length === 3 &&
+          rows[0]!.status === 'done' &&
+          rows[1]!.status === 'processing' &&
+          mailbox.messages.length === 1
+          ? true
+          : undefined;
       }, 'the first repository done and told, and the second in progress');
       await first.stop('SIGKILL');
       expect((await jobs()).map((row) => row.status)).toEqual(['done', 'processing', 'pending']);
-      expect(await check.db.selectFrom('api_keys').select('id').where('revoked_at', 'is not', null).execute()).toHaveLength(1);
+      expect(
+        await check.db.selectFrom('api_keys').select('id').where('revoked_at', 'is not', null).execute(),
+      ).toHaveLength(1);
 
       slow = false;
       const second = await startLfkServer(env, dir);
       try {
-        await until(async () => ((await jobs()).every((row) => row.status === 'done') ? true : undefined), 'every repository done', 60_000);
+        await until(
+          async () => ((await jobs()).every((row) => row.status === 'done') ? true : undefined),
+          'every repository done',
+          60_000,
+        );
         await until(async () => {
-          const open = await check.db.selectFrom('notification_outbox').select('id').where('status', '!=', 'done').execute();
+          const open = await check.db
+            .selectFrom('notification_outbox')
+            .select('id')
+            .where('status', '!=', 'done')
+            .execute();
           return open.length === 0 && mailbox.messages.length >= 3 ? true : undefined;
         }, 'the notices').catch(async (error) => {
-          console.log(JSON.stringify(await check.db.selectFrom('notification_outbox').select(['channel', 'status', 'last_error', 'attempts']).execute()), mailbox.messages.length, second.output().slice(-3000));
+          console.log(
+            JSON.stringify(
+              await check.db
+                .selectFrom('notification_outbox')
+                .select(['channel', 'status', 'last_error', 'attempts'])
+                .execute(),
+            ),
+            mailbox.messages.length,
+            second.output().slice(-3000),
+          );
           throw error;
         });
       } finally {
@@ -135,13 +187,21 @@ publish(join(dir, 'served'), name, keys[index]!.key);
         ['acme/three', 1],
       ]);
       const revoked = await check.db.selectFrom('api_keys').select(['id', 'revoked_reason']).execute();
-      expect(revoked.map((row) => row.revoked_reason)).toEqual(['exposed:github-app', 'exposed:github-app', 'exposed:github-app']);
-      expect(await check.db.selectFrom('audit_events').select('id').where('type', '=', 'key.revoked').execute()).toHaveLength(3);
+      expect(revoked.map((row) => row.revoked_reason)).toEqual([
+        'exposed:github-app',
+        'exposed:github-app',
+        'exposed:github-app',
+      ]);
+      expect(
+        await check.db.selectFrom('audit_events').select('id').where('type', '=', 'key.revoked').execute(),
+      ).toHaveLength(3);
     } finally {
       await check.close();
     }
     expect(mailbox.messages).toHaveLength(3);
-    const told = new Set(mailbox.messages.map((message) => keys.find((key) => readableMail(message.data).includes(key.display))?.id));
+    const told = new Set(
+      mailbox.messages.map((message) => keys.find((key) => readableMail(message.data).includes(key.display))?.id),
+    );
     expect(told).toEqual(new Set(keys.map((key) => key.id)));
     expect(new Set(checkRuns)).toEqual(new Set(REPOSITORIES));
   });

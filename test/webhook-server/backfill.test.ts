@@ -14,14 +14,25 @@ import { DIALECTS } from '../support/databases.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow } from '../support/http.js';
 import { GIT_ENV } from '../git/repo.js';
-import { GITHUB_API, githubHeaders, installationPayload, installationRepositoriesPayload, nockInstallationToken, useNoNetwork, useWebhookHarness, type WebhookHarness } from './support.js';
+import {
+  GITHUB_API,
+  githubHeaders,
+  installationPayload,
+  installationRepositoriesPayload,
+  nockInstallationToken,
+  useNoNetwork,
+  useWebhookHarness,
+  type WebhookHarness,
+} from './support.js';
 
 const TOKEN = 'ghs_installationtoken0123456789abcdefghij';
 const INSTALLATION = installationPayload('created').installation.id as number;
 const REPO = 'Codertocat/Hello-World';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } }).toString().trim();
+  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })
+    .toString()
+    .trim();
 }
 
 useNoNetwork();
@@ -34,7 +45,11 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** Builds the repository's history around the given keys and publishes it as a bare repository. */
-function publish(keys: { deleted: string; branch: string; zipped: string; revoked: string }): { head: string; added: string; side: string } {
+function publish(keys: { deleted: string; branch: string; zipped: string; revoked: string }): {
+  head: string;
+  added: string;
+  side: string;
+} {
   const work = mkdtempSync(join(tmpdir(), 'lfk-backfill-work-'));
   git(work, 'init', '-q', '-b', 'main');
   writeFileSync(join(work, 'README.md'), '# hello\n');
@@ -85,7 +100,12 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
   function nockRepository() {
     return nock(GITHUB_API)
       .get(`/repos/${REPO}`)
-      .reply(200, { full_name: REPO, default_branch: 'main', clone_url: `${server.url}/${REPO}.git`, html_url: `https://github.com/${REPO}` });
+      .reply(200, {
+        full_name: REPO,
+        default_branch: 'main',
+        clone_url: `${server.url}/${REPO}.git`,
+        html_url: `https://github.com/${REPO}`,
+      });
   }
 
   it('on installation: every ref scanned, live keys revoked with blob URLs, one notice each, the lfk history check run', async () => {
@@ -97,14 +117,22 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
       revoked: await h.createKey(accountId, { name: 'revoked before' }),
     };
     await h.service.revokeKey(accountId, keys.revoked.id, undefined, { actor: { type: 'system' } });
-    const { head, added, side } = publish({ deleted: keys.deleted.key, branch: keys.branch.key, zipped: keys.zipped.key, revoked: keys.revoked.key });
+    const { head, added, side } = publish({
+      deleted: keys.deleted.key,
+      branch: keys.branch.key,
+      zipped: keys.zipped.key,
+      revoked: keys.revoked.key,
+    });
     const before = clonesLeft();
     const refusedBefore = server.refused;
 
     const delivery = crypto.randomUUID();
     expect((await deliver('installation', installationPayload('created'), delivery)).status).toBe(202);
     expect(await h.drain()).toBe(1);
-    expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { history_scans: { queued: 1, repositories: 1 } } });
+    expect((await h.deliveries())[0]).toMatchObject({
+      status: 'done',
+      result: { history_scans: { queued: 1, repositories: 1 } },
+    });
     // The same delivery again (GitHub redelivers): nothing new is queued.
     expect((await deliver('installation', installationPayload('created'), delivery)).status).toBeLessThan(300);
     await h.drain();
@@ -118,25 +146,49 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
     expect(nock.isDone()).toBe(true);
 
     const [job] = await h.backfillJobs();
-    expect(job).toMatchObject({ status: 'done', result: { repository: REPO, commits: 3, findings: 4, revoked: 3, already_revoked: 1, check_run_id: 91 } });
-    for (const key of [keys.deleted, keys.branch, keys.zipped]) expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
+    expect(job).toMatchObject({
+      status: 'done',
+      result: { repository: REPO, commits: 3, findings: 4, revoked: 3, already_revoked: 1, check_run_id: 91 },
+    });
+    for (const key of [keys.deleted, keys.branch, keys.zipped])
+      expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
     expect((await keyRow(h, keys.revoked.id)).revoked_reason).not.toBe('exposed:github-app');
 
     // Where each leaked: its own blob URL (the archive's without a line).
-    const exposed = (await eventsOf(h, accountId, 'key.exposed')).map((event) => JSON.parse(event.data as string) as { url: string; already_revoked: boolean; location: string });
-    const urls = exposed.filter((event) => !event.already_revoked).map((event) => event.url).sort();
+    const exposed = (await eventsOf(h, accountId, 'key.exposed')).map(
+      (event) => JSON.parse(event.data as string) as { url: string; already_revoked: boolean; location: string },
+    );
+    const urls = exposed
+      .filter((event) => !event.already_revoked)
+      .map((event) => event.url)
+      .sort();
     expect(urls).toEqual(
-      [`https://github.com/${REPO}/blob/${added}/old.env#L2`, `https://github.com/${REPO}/blob/${head}/backup.zip`, `https://github.com/${REPO}/blob/${side}/side.ts#L1`].sort(),
+      [
+        `https://github.com/${REPO}/blob/${added}/old.env#L2`,
+        `https://github.com/${REPO}/blob/${head}/backup.zip`,
+        `https://github.com/${REPO}/blob/${side}/side.ts#L1`,
+      ].sort(),
     );
     // One e-mail per key revoked now (the outbox), none for the key revoked before.
-    const notices = await h.store.db.selectFrom('notification_outbox').select('key_id').where('channel', '=', 'email').execute();
-    expect(notices.map((notice) => notice.key_id).sort()).toEqual([keys.deleted.id, keys.branch.id, keys.zipped.id].sort());
+    const notices = await h.store.db
+      .selectFrom('notification_outbox')
+      .select('key_id')
+      .where('channel', '=', 'email')
+      .execute();
+    expect(notices.map((notice) => notice.key_id).sort()).toEqual(
+      [keys.deleted.id, keys.branch.id, keys.zipped.id].sort(),
+    );
 
     // The check run: on the default branch's head, failure, the revoked key a notice.
     expect(checkRuns).toHaveLength(1);
     expect(checkRuns[0]).toMatchObject({ name: 'lfk history', head_sha: head, conclusion: 'failure' });
     const levels = checkRuns[0].output.annotations.map((a: any) => [a.path, a.annotation_level]).sort();
-    expect(levels).toEqual([['backup.zip', 'failure'], ['ci.yml', 'notice'], ['old.env', 'failure'], ['side.ts', 'failure']]);
+    expect(levels).toEqual([
+      ['backup.zip', 'failure'],
+      ['ci.yml', 'notice'],
+      ['old.env', 'failure'],
+      ['side.ts', 'failure'],
+    ]);
     expect(checkRuns[0].output.summary).toContain('it was already revoked');
 
     // The clone used the installation token, and nothing of it was left behind or logged.
@@ -165,7 +217,9 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
       [REPO, 'done'],
       [added.repositories_added[0].full_name, 'failed'],
     ]);
-    expect(jobs[0]!.result).toMatchObject({ skipped: 'the repository was removed from the installation before its turn' });
+    expect(jobs[0]!.result).toMatchObject({
+      skipped: 'the repository was removed from the installation before its turn',
+    });
     expect(jobs[1]!.last_error).toMatch(/GitHub answered 404 to the repository/);
   });
 
@@ -186,10 +240,16 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
     const [limited] = await h.backfillJobs();
     expect(limited).toMatchObject({ status: 'pending', attempts: 1 });
     expect(limited!.last_error).toMatch(/GitHub rate-limited the repository .* retrying in 120 s/);
-    const next = await h.store.db.selectFrom('github_backfill_jobs').select('next_attempt_at').executeTakeFirstOrThrow();
+    const next = await h.store.db
+      .selectFrom('github_backfill_jobs')
+      .select('next_attempt_at')
+      .executeTakeFirstOrThrow();
     expect(Date.parse(next.next_attempt_at)).toBeGreaterThanOrEqual(asked + 119_000);
     // Due again: the cached token has 5 minutes left, too little for a clone: a new one is made.
-    await h.store.db.updateTable('github_backfill_jobs').set({ next_attempt_at: new Date(0).toISOString() }).execute();
+    await h.store.db
+      .updateTable('github_backfill_jobs')
+      .set({ next_attempt_at: new Date(0).toISOString() })
+      .execute();
     const fresh = nockInstallationToken(INSTALLATION);
     nockRepository();
     fresh.post(`/repos/${REPO}/check-runs`).reply(201, { id: 3 });

@@ -41,17 +41,22 @@ describe('the budget for unverified webhook bodies, over HTTP', () => {
   const open: RawUpload[] = [];
 
   const upload = (headers: Record<string, string>) => {
-    const made = new RawUpload(port, head('/webhooks/github', { 'x-github-event': 'push', 'x-github-delivery': crypto.randomUUID(), ...headers }));
+    const made = new RawUpload(
+      port,
+      head('/webhooks/github', { 'x-github-event': 'push', 'x-github-delivery': crypto.randomUUID(), ...headers }),
+    );
     open.push(made);
     return made;
   };
-  const fakeSigned = (declared: number) => upload({ 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'content-length': String(declared) });
+  const fakeSigned = (declared: number) =>
+    upload({ 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'content-length': String(declared) });
   const heldBytes = () => webhooks.bodies.heldBytes;
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
     store = await database.open();
-    const record = (level: string) => (message: string, fields?: object) => logs.push(JSON.stringify({ level, message, ...fields }));
+    const record = (level: string) => (message: string, fields?: object) =>
+      logs.push(JSON.stringify({ level, message, ...fields }));
     webhooks = createWebhookServer({
       store,
       logger: { debug() {}, info: record('info'), warn: record('warn'), error: record('error') },
@@ -59,7 +64,9 @@ describe('the budget for unverified webhook bodies, over HTTP', () => {
       settings: {
         githubApiUrl: 'http://127.0.0.1:9',
         githubAppId: '12345',
-        githubPrivateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        githubPrivateKey: generateKeyPairSync('rsa', { modulusLength: 2048 })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
         githubWebhookSecret: SECRET,
         gitguardianApiUrl: 'http://127.0.0.1:9',
         maxUnverifiedBodyBytes: BUDGET,
@@ -123,8 +130,16 @@ describe('the budget for unverified webhook bodies, over HTTP', () => {
     await until(() => heldBytes() === 0, 'the bytes of a refused chunked upload');
 
     // After all that, a signed delivery of 900 KiB (within the budget) is taken.
-    const body = JSON.stringify({ ref: 'refs/heads/main', installation: { id: 1 }, commits: [], padding: 'x'.repeat(900 * KiB) });
-    const signed = upload({ 'x-hub-signature-256': signGithubApp(body, SECRET), 'content-length': String(Buffer.byteLength(body)) });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      installation: { id: 1 },
+      commits: [],
+      padding: 'x'.repeat(900 * KiB),
+    });
+    const signed = upload({
+      'x-hub-signature-256': signGithubApp(body, SECRET),
+      'content-length': String(Buffer.byteLength(body)),
+    });
     signed.send(body);
     const taken = await signed.answer;
     expect(taken.status).toBe(202);
@@ -135,15 +150,27 @@ describe('the budget for unverified webhook bodies, over HTTP', () => {
 
   it('reads at most 64 KiB for an event lfk ignores (ping, issues), and still verifies it', async () => {
     const ping = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
-    const small = upload({ 'x-github-event': 'ping', 'x-hub-signature-256': signGithubApp(ping, SECRET), 'content-length': String(ping.length) });
+    const small = upload({
+      'x-github-event': 'ping',
+      'x-hub-signature-256': signGithubApp(ping, SECRET),
+      'content-length': String(ping.length),
+    });
     small.send(ping);
     expect((await small.answer).status).toBe(200);
     const big = JSON.stringify({ action: 'opened', padding: 'x'.repeat(100 * KiB) });
-    const issues = upload({ 'x-github-event': 'issues', 'x-hub-signature-256': signGithubApp(big, SECRET), 'content-length': String(big.length) });
+    const issues = upload({
+      'x-github-event': 'issues',
+      'x-hub-signature-256': signGithubApp(big, SECRET),
+      'content-length': String(big.length),
+    });
     const answer = await answerWithin(issues, 2000);
     expect(answer?.status).toBe(413);
     expect(JSON.parse(answer!.body).error.message).toBe(`The request body is larger than ${64 * KiB} bytes.`);
-    const wrong = upload({ 'x-github-event': 'issues', 'x-hub-signature-256': signGithubApp('{}', 'another secret'), 'content-length': '2' });
+    const wrong = upload({
+      'x-github-event': 'issues',
+      'x-hub-signature-256': signGithubApp('{}', 'another secret'),
+      'content-length': '2',
+    });
     wrong.send('{}');
     expect((await wrong.answer).status).toBe(401);
   });
@@ -153,21 +180,37 @@ describe('LFK_HTTP_HEADERS_TIMEOUT_MS and LFK_HTTP_REQUEST_TIMEOUT_MS', () => {
   it('default to 10 s and 30 s, checked every second', () => {
     expect(httpTimeouts({})).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
     expect(DEFAULT_HTTP_TIMEOUTS).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
-    expect(httpServerOptions(DEFAULT_HTTP_TIMEOUTS)).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 });
+    expect(httpServerOptions(DEFAULT_HTTP_TIMEOUTS)).toEqual({
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 1000,
+    });
   });
 
   it('take whole milliseconds, the header timeout following a shorter request timeout', () => {
-    expect(httpTimeouts({ LFK_HTTP_HEADERS_TIMEOUT_MS: '2000', LFK_HTTP_REQUEST_TIMEOUT_MS: '60000' })).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 60_000 });
-    expect(httpTimeouts({ LFK_HTTP_REQUEST_TIMEOUT_MS: '5000' })).toEqual({ headersTimeoutMs: 5000, requestTimeoutMs: 5000 });
+    expect(httpTimeouts({ LFK_HTTP_HEADERS_TIMEOUT_MS: '2000', LFK_HTTP_REQUEST_TIMEOUT_MS: '60000' })).toEqual({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 60_000,
+    });
+    expect(httpTimeouts({ LFK_HTTP_REQUEST_TIMEOUT_MS: '5000' })).toEqual({
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+    });
     expect(httpServerOptions({ headersTimeoutMs: 400, requestTimeoutMs: 1000 }).connectionsCheckingInterval).toBe(100);
   });
 
   it('refuse what Node would refuse or cannot mean a timeout, naming the variable', () => {
     for (const [env, message] of [
-      [{ LFK_HTTP_REQUEST_TIMEOUT_MS: '0' }, /LFK_HTTP_REQUEST_TIMEOUT_MS must be a whole number from 1 to 3600000 \(got "0"\)/],
+      [
+        { LFK_HTTP_REQUEST_TIMEOUT_MS: '0' },
+        /LFK_HTTP_REQUEST_TIMEOUT_MS must be a whole number from 1 to 3600000 \(got "0"\)/,
+      ],
       [{ LFK_HTTP_HEADERS_TIMEOUT_MS: '1.5' }, /LFK_HTTP_HEADERS_TIMEOUT_MS must be a whole number/],
       [{ LFK_HTTP_HEADERS_TIMEOUT_MS: 'ten' }, /LFK_HTTP_HEADERS_TIMEOUT_MS must be a whole number/],
-      [{ LFK_HTTP_HEADERS_TIMEOUT_MS: '20000', LFK_HTTP_REQUEST_TIMEOUT_MS: '10000' }, /must not be longer than LFK_HTTP_REQUEST_TIMEOUT_MS/],
+      [
+        { LFK_HTTP_HEADERS_TIMEOUT_MS: '20000', LFK_HTTP_REQUEST_TIMEOUT_MS: '10000' },
+        /must not be longer than LFK_HTTP_REQUEST_TIMEOUT_MS/,
+      ],
     ] as const) {
       expect(() => httpTimeouts(env)).toThrow(UsageError);
       expect(() => httpTimeouts(env)).toThrow(message);

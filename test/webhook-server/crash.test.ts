@@ -14,10 +14,17 @@ import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { partnerKeyPair, PARTNER_KEY_ID, signPartner } from './support.js';
-import { readableMail, until, startReceiver, startSmtpServer, verifyLfkSignature, type Mailbox, type Receiver } from './local-servers.js';
+import {
+  readableMail,
+  until,
+  startReceiver,
+  startSmtpServer,
+  verifyLfkSignature,
+  type Mailbox,
+  type Receiver,
+} from './local-servers.js';
 
 const GG_SECRET = 'crash-test-gitguardian-token';
-
 
 describe('crash between accepting and processing', () => {
   let dir: string;
@@ -32,7 +39,9 @@ describe('crash between accepting and processing', () => {
     receiver = await startReceiver();
     githubKeys = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', etag: '"k1"' });
-      response.end(JSON.stringify({ public_keys: [{ key_identifier: PARTNER_KEY_ID, key: signer.publicPem, is_current: true }] }));
+      response.end(
+        JSON.stringify({ public_keys: [{ key_identifier: PARTNER_KEY_ID, key: signer.publicPem, is_current: true }] }),
+      );
     });
     await new Promise<void>((resolve) => githubKeys.listen(0, '127.0.0.1', resolve));
   });
@@ -47,10 +56,20 @@ describe('crash between accepting and processing', () => {
     const store = await openStore(databaseUrl);
     // The receiver listens on the loopback, as the server will be told (LFK_ALLOW_PRIVATE_URLS below).
     const service = new KeyService(store, { allowPrivateUrls: true });
-    const { account } = await service.createAccount({ name: 'Acme', plan: 'pro', email: 'owner@acme.test', password: 'correct horse battery' });
-    const { notification_secret: secret } = await service.updateAccount(account.id, { notification_url: receiver.url }, { actor: { type: 'system' } });
+    const { account } = await service.createAccount({
+      name: 'Acme',
+      plan: 'pro',
+      email: 'owner@acme.test',
+      password: 'correct horse battery',
+    });
+    const { notification_secret: secret } = await service.updateAccount(
+      account.id,
+      { notification_url: receiver.url },
+      { actor: { type: 'system' } },
+    );
     const keys: CreatedKey[] = [];
-    for (const name of ['One', 'Two', 'Three']) keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));
+    for (const name of ['One', 'Two', 'Three'])
+      keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));
     await service.stop();
     await store.close();
 
@@ -66,18 +85,36 @@ describe('crash between accepting and processing', () => {
     };
     const first = await startLfkServer({ ...env, LFK_INBOX_START_DELAY_MS: '600000' }, dir);
     const post = (path: string, body: string, headers: Record<string, string>) =>
-      fetch(`${first.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-    const partnerBody = JSON.stringify(keys.slice(0, 2).map((key) => ({ token: key.key, type: 'trustleads_api_key', url: 'https://github.com/o/r/blob/x/f', source: 'content' })));
+      fetch(`${first.url}${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    const partnerBody = JSON.stringify(
+      keys.slice(0, 2).map((key) => ({
+        token: key.key,
+        type: 'trustleads_api_key',
+        url: 'https://github.com/o/r/blob/x/f',
+        source: 'content',
+      })),
+    );
     const partner = await post('/webhooks/github/secret-scanning', partnerBody, {
       'github-public-key-identifier': PARTNER_KEY_ID,
       'github-public-key-signature': signPartner(partnerBody, signer.privateKey),
     });
     expect(partner.status).toBe(200);
     const statuses = [];
-    for (const [id, key] of [[1, keys[1]!], [2, keys[2]!], [2, keys[2]!]] as const) {
+    for (const [id, key] of [
+      [1, keys[1]!],
+      [2, keys[2]!],
+      [2, keys[2]!],
+    ] as const) {
       const body = JSON.stringify({ action: 'incident_triggered', incident: { id, hmsl_hash: hmslHashSync(key.key) } });
       const timestamp = String(Math.floor(Date.now() / 1000));
-      const response = await post('/webhooks/gitguardian', body, { 'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET), timestamp });
+      const response = await post('/webhooks/gitguardian', body, {
+        'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET),
+        timestamp,
+      });
       statuses.push(((await response.json()) as { status: string }).status);
     }
     expect(statuses).toEqual(['queued', 'queued', 'duplicate']);
@@ -93,22 +130,48 @@ describe('crash between accepting and processing', () => {
 
     const check = await openStore(databaseUrl, { migrate: false });
     try {
-      expect(await check.db.selectFrom('webhook_deliveries').select('status').execute()).toEqual([{ status: 'pending' }, { status: 'pending' }, { status: 'pending' }]);
-      expect(await check.db.selectFrom('api_keys').select('id').where('revoked_at', 'is not', null).execute()).toEqual([]);
+      expect(await check.db.selectFrom('webhook_deliveries').select('status').execute()).toEqual([
+        { status: 'pending' },
+        { status: 'pending' },
+        { status: 'pending' },
+      ]);
+      expect(await check.db.selectFrom('api_keys').select('id').where('revoked_at', 'is not', null).execute()).toEqual(
+        [],
+      );
 
       const second = await startLfkServer({ ...env, LFK_INBOX_START_DELAY_MS: '0' }, dir);
       try {
         await until(async () => {
-          const open = await check.db.selectFrom('notification_outbox').select('id').where('status', '!=', 'done').execute();
+          const open = await check.db
+            .selectFrom('notification_outbox')
+            .select('id')
+            .where('status', '!=', 'done')
+            .execute();
           const total = await check.db.selectFrom('notification_outbox').select('id').execute();
-          const pending = await check.db.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'done').execute();
+          const pending = await check.db
+            .selectFrom('webhook_deliveries')
+            .select('id')
+            .where('status', '!=', 'done')
+            .execute();
           return pending.length === 0 && total.length === 6 && open.length === 0 ? true : undefined;
         }, 'deliveries and notices to be processed');
         const deliveries = await check.db.selectFrom('webhook_deliveries').select(['status', 'attempts']).execute();
-        expect(deliveries.map((row) => [row.status, Number(row.attempts)])).toEqual([['done', 1], ['done', 1], ['done', 1]]);
+        expect(deliveries.map((row) => [row.status, Number(row.attempts)])).toEqual([
+          ['done', 1],
+          ['done', 1],
+          ['done', 1],
+        ]);
         const revoked = await check.db.selectFrom('api_keys').select(['id', 'revoked_reason']).orderBy('id').execute();
-        expect(revoked.map((row) => row.revoked_reason)).toEqual(['exposed:github-partner', 'exposed:github-partner', 'exposed:gitguardian']);
-        const revocations = await check.db.selectFrom('audit_events').select('id').where('type', '=', 'key.revoked').execute();
+        expect(revoked.map((row) => row.revoked_reason)).toEqual([
+          'exposed:github-partner',
+          'exposed:github-partner',
+          'exposed:gitguardian',
+        ]);
+        const revocations = await check.db
+          .selectFrom('audit_events')
+          .select('id')
+          .where('type', '=', 'key.revoked')
+          .execute();
         expect(revocations).toHaveLength(3);
       } finally {
         await second.stop();
@@ -117,11 +180,20 @@ describe('crash between accepting and processing', () => {
       await check.close();
     }
     expect(mailbox.messages).toHaveLength(3);
-    expect(mailbox.messages.map((message) => message.to)).toEqual([['owner@acme.test'], ['owner@acme.test'], ['owner@acme.test']]);
-    const told = new Set(mailbox.messages.map((message) => keys.find((key) => readableMail(message.data).includes(key.display))?.id));
+    expect(mailbox.messages.map((message) => message.to)).toEqual([
+      ['owner@acme.test'],
+      ['owner@acme.test'],
+      ['owner@acme.test'],
+    ]);
+    const told = new Set(
+      mailbox.messages.map((message) => keys.find((key) => readableMail(message.data).includes(key.display))?.id),
+    );
     expect(told).toEqual(new Set(keys.map((key) => key.id)));
     expect(receiver.requests).toHaveLength(3);
-    for (const request of receiver.requests) expect(verifyLfkSignature(String(request.headers['lfk-signature']), request.body, secret!)).toBe(true);
-    expect(new Set(receiver.requests.map((request) => JSON.parse(request.body).key.id))).toEqual(new Set(keys.map((key) => key.id)));
+    for (const request of receiver.requests)
+      expect(verifyLfkSignature(String(request.headers['lfk-signature']), request.body, secret!)).toBe(true);
+    expect(new Set(receiver.requests.map((request) => JSON.parse(request.body).key.id))).toEqual(
+      new Set(keys.map((key) => key.id)),
+    );
   });
 });

@@ -24,8 +24,16 @@ describe('exposure routes for a separate webhook server', () => {
         expectError(await api.post('/v1/exposures', body, 'svc_wrong_token_0123456789abcdef'), 401, 'unauthenticated');
       }
       expect((await keyRow(h, key.id)).revoked_at).toBeNull();
-      expectError(await api.post('/v1/exposures', { sha256s: ['x'], keys: [key.key] }, SERVICE_TOKEN), 400, 'invalid_request');
-      const relayed = await api.post('/v1/exposures', { sha256s: [sha256Hex(key.key)], source: { kind: 'github' }, reason: 'exposed:github-app' }, SERVICE_TOKEN);
+      expectError(
+        await api.post('/v1/exposures', { sha256s: ['x'], keys: [key.key] }, SERVICE_TOKEN),
+        400,
+        'invalid_request',
+      );
+      const relayed = await api.post(
+        '/v1/exposures',
+        { sha256s: [sha256Hex(key.key)], source: { kind: 'github' }, reason: 'exposed:github-app' },
+        SERVICE_TOKEN,
+      );
       expectStatus(relayed, 200);
       expect(relayed.body.results).toEqual([{ sha256: sha256Hex(key.key), status: 'revoked' }]);
       expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
@@ -39,7 +47,14 @@ describe('exposure routes for a separate webhook server', () => {
     const api = new ApiClient(h);
     try {
       for (let index = 0; index < 5; index++) {
-        expectStatus(await api.post('/v1/exposures', { sha256s: ['ab'.repeat(32)], reason: 'exposed:github-partner' }, SERVICE_TOKEN), 200);
+        expectStatus(
+          await api.post(
+            '/v1/exposures',
+            { sha256s: ['ab'.repeat(32)], reason: 'exposed:github-partner' },
+            SERVICE_TOKEN,
+          ),
+          200,
+        );
         expectStatus(await api.post('/v1/keys/verify', { keys: ['lfk_sk_x'] }, SERVICE_TOKEN), 200);
       }
       expectStatus(await api.post('/v1/exposures', { keys: ['lfk_sk_x'] }), 200);

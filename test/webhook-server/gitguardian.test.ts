@@ -5,7 +5,16 @@ import nock from 'nock';
 import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { DIALECTS } from '../support/databases.js';
 import { eventsOf, keyRow } from '../support/http.js';
-import { createWebhookHarness, useNoNetwork, useWebhookHarness, expectNoKeysIn, GG_TOKEN, GITGUARDIAN_API, gitguardianHeaders, type WebhookHarness } from './support.js';
+import {
+  createWebhookHarness,
+  useNoNetwork,
+  useWebhookHarness,
+  expectNoKeysIn,
+  GG_TOKEN,
+  GITGUARDIAN_API,
+  gitguardianHeaders,
+  type WebhookHarness,
+} from './support.js';
 
 const PATH = '/webhooks/gitguardian';
 
@@ -21,7 +30,14 @@ function incidentEvent(action: string, hmslHash: string, id = 31542) {
     incident: {
       id,
       date: '2026-11-27T07:45:30Z',
-      detector: { name: 'generic_high_entropy_secret', display_name: 'Generic High Entropy Secret', nature: 'generic', family: 'Other', detector_group_name: 'generic_high_entropy_secret', detector_group_display_name: 'Generic High Entropy Secret' },
+      detector: {
+        name: 'generic_high_entropy_secret',
+        display_name: 'Generic High Entropy Secret',
+        nature: 'generic',
+        family: 'Other',
+        detector_group_name: 'generic_high_entropy_secret',
+        detector_group_display_name: 'Generic High Entropy Secret',
+      },
       secret_hash: 'Ri9FjVgdOlPnBmujoxP4XPJcbe82BhJXB/SAngijw/juCISuOMgPzYhV28m6OG24',
       hmsl_hash: hmslHash,
       secret_revoked: false,
@@ -67,7 +83,9 @@ const TEST_MESSAGE = {
   break_url: 'https://github.com/acme/app/commit/abc',
   severity: 'unknown',
   validity: 'no_checker',
-  matches: [{ type: 'apikey', match: 'lfk_sk_abcdefghijklmnopqrstuvwxyz012345673aayDS', index_start: 0, index_end: 47 }],
+  matches: [
+    { type: 'apikey', match: 'lfk_sk_abcdefghijklmnopqrstuvwxyz012345673aayDS', index_start: 0, index_end: 47 },
+  ],
 };
 
 useNoNetwork();
@@ -93,15 +111,25 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
     resolve.done();
     expect(await keyRow(h, live.id)).toMatchObject({ revoked_reason: 'exposed:gitguardian' });
     const [exposed] = await eventsOf(h, accountId, 'key.exposed');
-    expect(JSON.parse(exposed!.data)).toMatchObject({ source: 'gitguardian', url: 'https://dashboard.gitguardian.com/workspace/1/incidents/31542' });
-    expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { incident: 31542, status: 'revoked', resolved: true } });
+    expect(JSON.parse(exposed!.data)).toMatchObject({
+      source: 'gitguardian',
+      url: 'https://dashboard.gitguardian.com/workspace/1/incidents/31542',
+    });
+    expect((await h.deliveries())[0]).toMatchObject({
+      status: 'done',
+      result: { incident: 31542, status: 'revoked', resolved: true },
+    });
   });
 
   it('takes new_occurrence and incident_regression, each (incident, action) once, with a millisecond timestamp', async () => {
     const { accountId } = await h.createAccount();
     const live = await h.createKey(accountId);
     const hash = hmslHashSync(live.key);
-    const resolve = nock(GITGUARDIAN_API).post('/v1/incidents/secrets/7/resolve').reply(200, {}).post('/v1/incidents/secrets/7/resolve').reply(409, { detail: 'already resolved' });
+    const resolve = nock(GITGUARDIAN_API)
+      .post('/v1/incidents/secrets/7/resolve')
+      .reply(200, {})
+      .post('/v1/incidents/secrets/7/resolve')
+      .reply(409, { detail: 'already resolved' });
     expect((await deliver(incidentEvent('new_occurrence', hash, 7), String(Date.now()))).status).toBe(202);
     expect((await deliver(incidentEvent('new_occurrence', hash, 7))).body.status).toBe('duplicate');
     expect((await deliver(incidentEvent('incident_regression', hash, 7))).status).toBe(202);
@@ -124,7 +152,10 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
   it('accepts and ignores the dashboard test message and other actions, storing nothing', async () => {
     const test = await deliver(TEST_MESSAGE);
     expect(test).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'test message' } });
-    expect((await deliver({ ...incidentEvent('incident_resolved', 'ab'.repeat(32)) })).body).toEqual({ status: 'ignored', action: 'incident_resolved' });
+    expect((await deliver({ ...incidentEvent('incident_resolved', 'ab'.repeat(32)) })).body).toEqual({
+      status: 'ignored',
+      action: 'incident_resolved',
+    });
     expect(await h.deliveries()).toEqual([]);
     expectNoKeysIn(h.logs);
   });
@@ -138,7 +169,10 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
     expect((await h.post(PATH, body.slice(0, -5), headers)).status).toBe(401);
     const old = String(Math.floor(Date.now() / 1000) - 301);
     const replay = await h.post(PATH, body, gitguardianHeaders(body, old));
-    expect(replay).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature', message: expect.stringContaining('5 minutes') } } });
+    expect(replay).toMatchObject({
+      status: 401,
+      body: { error: { code: 'invalid_signature', message: expect.stringContaining('5 minutes') } },
+    });
     expect((await h.post(PATH, body, gitguardianHeaders(body, String(Date.now() + 400_000)))).status).toBe(401);
     expect(await h.deliveries()).toEqual([]);
   });
@@ -156,14 +190,24 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
     nock(GITGUARDIAN_API).post('/v1/incidents/secrets/31542/resolve').reply(500);
     await deliver(incidentEvent('incident_triggered', hmslHashSync(live.key)));
     await h.drain();
-    expect((await h.deliveries())[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('500') });
+    expect((await h.deliveries())[0]).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_error: expect.stringContaining('500'),
+    });
     // The key is revoked at the first attempt already; the retry only resolves the incident.
     expect((await keyRow(h, live.id)).revoked_reason).toBe('exposed:gitguardian');
-    const scope = nock(GITGUARDIAN_API).post('/v1/incidents/secrets/31542/resolve').reply(401, { detail: 'Invalid API key' });
+    const scope = nock(GITGUARDIAN_API)
+      .post('/v1/incidents/secrets/31542/resolve')
+      .reply(401, { detail: 'Invalid API key' });
     await h.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
     await h.drain();
     scope.done();
-    expect((await h.deliveries())[0]).toMatchObject({ status: 'failed', attempts: 2, last_error: expect.stringContaining('401') });
+    expect((await h.deliveries())[0]).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      last_error: expect.stringContaining('401'),
+    });
     expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
   });
 });
@@ -177,7 +221,10 @@ describe('GitGuardian without an API token', () => {
       const body = JSON.stringify(incidentEvent('incident_triggered', hmslHashSync(live.key)));
       await h.post(PATH, body, gitguardianHeaders(body));
       await h.drain();
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { status: 'revoked', resolved: 'LFK_GITGUARDIAN_API_TOKEN is not set' } });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'done',
+        result: { status: 'revoked', resolved: 'LFK_GITGUARDIAN_API_TOKEN is not set' },
+      });
     } finally {
       await h.close();
     }

@@ -51,10 +51,24 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       const checkRuns: any[] = [];
       const github = nock(GITHUB_API)
         .post('/app/installations/1/access_tokens')
-        .reply(201, { token: 'ghs_installationtoken0123456789abcdefghij', expires_at: new Date(Date.now() + 3_600_000).toISOString() })
+        .reply(201, {
+          token: 'ghs_installationtoken0123456789abcdefghij',
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        })
         .get(`${REPO}/commits/${HEAD}`)
         .query({ page: 1, per_page: 300 })
-        .reply(200, { sha: HEAD, files: [{ filename: 'config/.env', status: 'added', sha: 'b1', additions: 3, patch: patchAdding('NAME=crm', `LFK_KEY="${live.key}"`, 'DEBUG=1') }] })
+        .reply(200, {
+          sha: HEAD,
+          files: [
+            {
+              filename: 'config/.env',
+              status: 'added',
+              sha: 'b1',
+              additions: 3,
+              patch: patchAdding('NAME=crm', `LFK_KEY="${live.key}"`, 'DEBUG=1'),
+            },
+          ],
+        })
         .post(`${REPO}/check-runs`, (body) => checkRuns.push(body) > 0)
         .reply(201, { id: 777 });
       const answer = await deliver('push', pushPayload());
@@ -77,19 +91,36 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         conclusion: 'failure',
         output: {
           title: '1 Trust Leads API key found',
-          annotations: [{ path: 'config/.env', start_line: 2, end_line: 2, start_column: 10, end_column: 57, annotation_level: 'failure' }],
+          annotations: [
+            {
+              path: 'config/.env',
+              start_line: 2,
+              end_line: 2,
+              start_column: 10,
+              end_column: 57,
+              annotation_level: 'failure',
+            },
+          ],
         },
       });
       expect(checkRuns[0].output.annotations[0].message).toContain(live.display);
       expectNoKeysIn([JSON.stringify(checkRuns), ...h.logs, JSON.stringify(await h.deliveries())]);
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'commits', findings: 1, revoked: 1, check_run_id: 777 } });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'done',
+        result: { via: 'commits', findings: 1, revoked: 1, check_run_id: 777 },
+      });
     });
 
     it('uses one compare for an existing branch and reads missing or cut patches from blobs', async () => {
       const { accountId } = await h.createAccount();
       const inBinaryless = await h.createKey(accountId, { name: 'In a big file' });
       const inCut = await h.createKey(accountId, { name: 'In a cut patch' });
-      const blob = (text: string) => ({ sha: 'x', size: text.length, encoding: 'base64', content: Buffer.from(text).toString('base64') });
+      const blob = (text: string) => ({
+        sha: 'x',
+        size: text.length,
+        encoding: 'base64',
+        content: Buffer.from(text).toString('base64'),
+      });
       const github = nockInstallationToken(1)
         .get(`${REPO}/compare/${BEFORE}...${HEAD}`)
         .reply(200, {
@@ -108,7 +139,12 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         .get(`${REPO}/git/blobs/cut1`)
         .reply(200, blob(`line 1\n${'filler\n'.repeat(10)}token=${inCut.key}\n`))
         .get(`${REPO}/git/blobs/bin1`)
-        .reply(200, { sha: 'bin1', size: 8, encoding: 'base64', content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]).toString('base64') })
+        .reply(200, {
+          sha: 'bin1',
+          size: 8,
+          encoding: 'base64',
+          content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]).toString('base64'),
+        })
         .post(`${REPO}/check-runs`, (body) => body.conclusion === 'failure' && body.output.annotations.length === 2)
         .reply(201, { id: 1 });
       const payload = pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false });
@@ -117,19 +153,35 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       github.done();
       expect((await keyRow(h, inBinaryless.id)).revoked_reason).toBe('exposed:github-app');
       expect((await keyRow(h, inCut.id)).revoked_reason).toBe('exposed:github-app');
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'compare', findings: 2, revoked: 2, skipped: 0, binary: 1 } });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'done',
+        result: { via: 'compare', findings: 2, revoked: 2, skipped: 0, binary: 1 },
+      });
     });
 
     it('opens pushed archives and searches binary files: keys in a zip inside a tar.gz, a gzip, a database', async () => {
       const { accountId } = await h.createAccount();
-      const [inZip, inGzip, inDb] = await Promise.all(['zip', 'gzip', 'db'].map((name) => h.createKey(accountId, { name })));
+      const [inZip, inGzip, inDb] = await Promise.all(
+        ['zip', 'gzip', 'db'].map((name) => h.createKey(accountId, { name })),
+      );
       // Real archives, made by the system's zip and tar.
       const work = mkdtempSync(join(tmpdir(), 'lfk-push-archive-'));
       mkdirSync(join(work, 'conf'));
       writeFileSync(join(work, 'conf/prod.env'), `A=1\nKEY=${inZip.key}\n`);
-      execFileSync('/bin/sh', ['-c', 'zip -q config.zip conf/prod.env && tar czf bundle.tar.gz config.zip'], { cwd: work });
-      const blobOf = (bytes: Buffer) => ({ sha: 'x', size: bytes.length, encoding: 'base64', content: bytes.toString('base64') });
-      const database = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(64), Buffer.from(`k${inDb.key}production`)]);
+      execFileSync('/bin/sh', ['-c', 'zip -q config.zip conf/prod.env && tar czf bundle.tar.gz config.zip'], {
+        cwd: work,
+      });
+      const blobOf = (bytes: Buffer) => ({
+        sha: 'x',
+        size: bytes.length,
+        encoding: 'base64',
+        content: bytes.toString('base64'),
+      });
+      const database = Buffer.concat([
+        Buffer.from('SQLite format 3\0'),
+        Buffer.alloc(64),
+        Buffer.from(`k${inDb.key}production`),
+      ]);
       const checkRuns: any[] = [];
       const github = nockInstallationToken(1)
         .get(`${REPO}/compare/${BEFORE}...${HEAD}`)
@@ -148,13 +200,23 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         .reply(200, blobOf(database))
         .post(`${REPO}/check-runs`, (body) => checkRuns.push(body) > 0)
         .reply(201, { id: 5 });
-      expect((await deliver('push', pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false }))).status).toBe(202);
+      expect(
+        (await deliver('push', pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false }))).status,
+      ).toBe(202);
       await h.drain();
       github.done();
-      for (const key of [inZip, inGzip, inDb]) expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { findings: 3, revoked: 3, skipped: 0 } });
+      for (const key of [inZip, inGzip, inDb])
+        expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'done',
+        result: { findings: 3, revoked: 3, skipped: 0 },
+      });
       // Annotations sit on the stored files; their messages say where inside.
-      const annotations = checkRuns[0].output.annotations.map((a: any) => [a.path, a.start_line, a.message.match(/committed here( \(.*?\))?:/)[1] ?? '']);
+      const annotations = checkRuns[0].output.annotations.map((a: any) => [
+        a.path,
+        a.start_line,
+        a.message.match(/committed here( \(.*?\))?:/)[1] ?? '',
+      ]);
       expect(annotations.sort()).toEqual(
         [
           ['data/app.db', 1, ' (line 1, column 82 counted in bytes)'],
@@ -174,7 +236,17 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         .reply(404, { message: 'Not Found' })
         .get(`${REPO}/commits/${HEAD}`)
         .query(true)
-        .reply(200, { files: [{ filename: 'app.env', status: 'modified', sha: 'e', additions: 1, patch: `@@ -4,0 +5,1 @@\n+KEY=${live.key}` }] })
+        .reply(200, {
+          files: [
+            {
+              filename: 'app.env',
+              status: 'modified',
+              sha: 'e',
+              additions: 1,
+              patch: `@@ -4,0 +5,1 @@\n+KEY=${live.key}`,
+            },
+          ],
+        })
         .post(`${REPO}/check-runs`, (body) => body.output.annotations[0].start_line === 5)
         .reply(201, { id: 5 });
       await deliver('push', pushPayload({ ref: 'refs/heads/main', before: BEFORE, created: false, forced: true }));
@@ -189,12 +261,20 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       const github = nockInstallationToken(1)
         .get(`${REPO}/commits/${HEAD}`)
         .query({ page: 1, per_page: 300 })
-        .reply(200, { files: [{ filename: 'a.txt', status: 'added', sha: 'a', additions: 1, patch: patchAdding('nothing here') }] }, {
-          link: `<${GITHUB_API}${REPO}/commits/${HEAD}?page=2&per_page=300>; rel="next"`,
-        })
+        .reply(
+          200,
+          {
+            files: [{ filename: 'a.txt', status: 'added', sha: 'a', additions: 1, patch: patchAdding('nothing here') }],
+          },
+          {
+            link: `<${GITHUB_API}${REPO}/commits/${HEAD}?page=2&per_page=300>; rel="next"`,
+          },
+        )
         .get(`${REPO}/commits/${HEAD}`)
         .query({ page: 2, per_page: 300 })
-        .reply(200, { files: [{ filename: 'keys.txt', status: 'added', sha: 'k', additions: 120, patch: patchAdding(...keys) }] })
+        .reply(200, {
+          files: [{ filename: 'keys.txt', status: 'added', sha: 'k', additions: 120, patch: patchAdding(...keys) }],
+        })
         .post(`${REPO}/check-runs`, (body) => body.output.annotations.length === 50 && body.conclusion === 'failure')
         .reply(201, { id: 9 })
         .patch(`${REPO}/check-runs/9`, (body) => updates.push(body) > 0)
@@ -213,7 +293,17 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       const github = nockInstallationToken(1)
         .get(`${REPO}/commits/${HEAD}`)
         .query(true)
-        .reply(200, { files: [{ filename: 'docs.md', status: 'added', sha: 'd', additions: 1, patch: patchAdding(`Example: ${BAD_CHECKSUM_KEY}`) }] })
+        .reply(200, {
+          files: [
+            {
+              filename: 'docs.md',
+              status: 'added',
+              sha: 'd',
+              additions: 1,
+              patch: patchAdding(`Example: ${BAD_CHECKSUM_KEY}`),
+            },
+          ],
+        })
         .post(`${REPO}/check-runs`, (body) => body.conclusion === 'success' && body.output.annotations.length === 0)
         .reply(201, { id: 2 });
       await deliver('push', pushPayload());
@@ -224,7 +314,12 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     it('handles a branch deletion without calling GitHub, and revokes a key pasted in a commit message', async () => {
       const { accountId } = await h.createAccount();
       const live = await h.createKey(accountId);
-      const payload = pushPayload({ deleted: true, created: false, after: '0'.repeat(40), commits: [{ id: 'c1', distinct: true, message: `rotate ${live.key}` }] });
+      const payload = pushPayload({
+        deleted: true,
+        created: false,
+        after: '0'.repeat(40),
+        commits: [{ id: 'c1', distinct: true, message: `rotate ${live.key}` }],
+      });
       const answer = await deliver('push', payload);
       expect(answer.status).toBe(202);
       const [stored] = await h.deliveries();
@@ -250,22 +345,35 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       await deliver('push', pushPayload());
       await h.drain();
       github.done();
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('404') });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        last_error: expect.stringContaining('404'),
+      });
     });
 
     it('retries after GitHub answers 500, then processes the delivery once', async () => {
       const { accountId } = await h.createAccount();
       const live = await h.createKey(accountId);
-      const failing = nockInstallationToken(1).get(`${REPO}/commits/${HEAD}`).query(true).reply(500, { message: 'boom' });
+      const failing = nockInstallationToken(1)
+        .get(`${REPO}/commits/${HEAD}`)
+        .query(true)
+        .reply(500, { message: 'boom' });
       await deliver('push', pushPayload());
       await h.drain();
       failing.done();
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('500') });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringContaining('500'),
+      });
       expect((await keyRow(h, live.id)).revoked_at).toBeNull();
       const working = nock(GITHUB_API)
         .get(`${REPO}/commits/${HEAD}`)
         .query(true)
-        .reply(200, { files: [{ filename: 'k', status: 'added', sha: 'k', additions: 1, patch: patchAdding(live.key) }] })
+        .reply(200, {
+          files: [{ filename: 'k', status: 'added', sha: 'k', additions: 1, patch: patchAdding(live.key) }],
+        })
         .post(`${REPO}/check-runs`)
         .reply(201, { id: 3 });
       await h.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
@@ -276,7 +384,12 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     });
 
     it('processes a redelivery (same X-GitHub-Delivery) once', async () => {
-      const github = nockInstallationToken(1).get(`${REPO}/commits/${HEAD}`).query(true).reply(200, { files: [] }).post(`${REPO}/check-runs`).reply(201, { id: 4 });
+      const github = nockInstallationToken(1)
+        .get(`${REPO}/commits/${HEAD}`)
+        .query(true)
+        .reply(200, { files: [] })
+        .post(`${REPO}/check-runs`)
+        .reply(201, { id: 4 });
       const first = await deliver('push', pushPayload(), 'delivery-1');
       const again = await deliver('push', pushPayload(), 'delivery-1');
       expect(again.body).toEqual({ status: 'duplicate', delivery: first.body.delivery });
@@ -292,21 +405,38 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       let resolution: any;
       const github = nockInstallationToken(1)
         .get(`${REPO}/secret-scanning/alerts/42`)
-        .reply(200, { number: 42, state: 'open', secret: live.key, secret_type: 'trustleads_api_key', html_url: 'https://github.com/Codertocat/Hello-World/security/secret-scanning/42' })
+        .reply(200, {
+          number: 42,
+          state: 'open',
+          secret: live.key,
+          secret_type: 'trustleads_api_key',
+          html_url: 'https://github.com/Codertocat/Hello-World/security/secret-scanning/42',
+        })
         .patch(`${REPO}/secret-scanning/alerts/42`, (body) => (resolution = body) !== undefined)
         .reply(200, { number: 42, state: 'resolved' });
       expect((await deliver('secret_scanning_alert', alertPayload('created'))).status).toBe(202);
       await h.drain();
       github.done();
       expect(await keyRow(h, live.id)).toMatchObject({ revoked_reason: 'exposed:github-app' });
-      expect(resolution).toMatchObject({ state: 'resolved', resolution: 'revoked', resolution_comment: expect.stringMatching(/^Revoked by lfk at \d{4}-\d\d-\d\dT.*exposed in Codertocat\/Hello-World/) });
+      expect(resolution).toMatchObject({
+        state: 'resolved',
+        resolution: 'revoked',
+        resolution_comment: expect.stringMatching(
+          /^Revoked by lfk at \d{4}-\d\d-\d\dT.*exposed in Codertocat\/Hello-World/,
+        ),
+      });
       expectNoKeysIn([JSON.stringify(resolution), ...h.logs, JSON.stringify(await h.deliveries())]);
     });
 
     it('leaves other secrets and bad-checksum lookalikes alone', async () => {
       nockInstallationToken(1);
-      for (const [number, secret] of [[43, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'], [44, BAD_CHECKSUM_KEY]] as const) {
-        const github = nock(GITHUB_API).get(`${REPO}/secret-scanning/alerts/${number}`).reply(200, { number, state: 'open', secret });
+      for (const [number, secret] of [
+        [43, 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
+        [44, BAD_CHECKSUM_KEY],
+      ] as const) {
+        const github = nock(GITHUB_API)
+          .get(`${REPO}/secret-scanning/alerts/${number}`)
+          .reply(200, { number, state: 'open', secret });
         await deliver('secret_scanning_alert', alertPayload('reopened', number));
         await h.drain();
         github.done();
@@ -339,7 +469,13 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       expect(await h.drain()).toBe(3);
       const rows = await h.store.db.selectFrom('github_installations').selectAll().execute();
       expect(rows).toEqual([
-        expect.objectContaining({ id: '957387', account_login: 'Codertocat', repository_selection: 'selected', status: 'suspended', repositories: '["Codertocat/Hello-World"]' }),
+        expect.objectContaining({
+          id: '957387',
+          account_login: 'Codertocat',
+          repository_selection: 'selected',
+          status: 'suspended',
+          repositories: '["Codertocat/Hello-World"]',
+        }),
       ]);
     });
   });
@@ -350,8 +486,13 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       const headers = githubHeaders('push', body);
       const { 'x-hub-signature-256': _signature, ...unsigned } = headers;
       expect((await h.post('/webhooks/github', body, unsigned)).status).toBe(401);
-      expect((await h.post('/webhooks/github', body, { ...headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` })).status).toBe(401);
-      expect((await h.post('/webhooks/github', body, githubHeaders('push', body, undefined, 'another secret'))).status).toBe(401);
+      expect(
+        (await h.post('/webhooks/github', body, { ...headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }))
+          .status,
+      ).toBe(401);
+      expect(
+        (await h.post('/webhooks/github', body, githubHeaders('push', body, undefined, 'another secret'))).status,
+      ).toBe(401);
       const truncated = await h.post('/webhooks/github', body.slice(0, 100), headers);
       expect(truncated).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature' } } });
       expect(await h.deliveries()).toEqual([]);
@@ -365,7 +506,9 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       const { 'x-github-delivery': _delivery, ...noDelivery } = githubHeaders('push', body);
       expect((await h.post('/webhooks/github', body, noDelivery)).status).toBe(400);
       const noInstallation = JSON.stringify({ ...pushPayload(), installation: undefined });
-      expect((await h.post('/webhooks/github', noInstallation, githubHeaders('push', noInstallation))).status).toBe(400);
+      expect((await h.post('/webhooks/github', noInstallation, githubHeaders('push', noInstallation))).status).toBe(
+        400,
+      );
       expect(await h.deliveries()).toEqual([]);
     });
   });
@@ -373,15 +516,23 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
 
 describe('GitHub App receiver without settings', () => {
   it('answers 503 not_configured naming the variables', async () => {
-    const h = await createWebhookHarness('sqlite', { settings: { githubWebhookSecret: undefined, githubAppId: undefined } });
+    const h = await createWebhookHarness('sqlite', {
+      settings: { githubWebhookSecret: undefined, githubAppId: undefined },
+    });
     try {
       const response = await h.post('/webhooks/github', '{}', { 'x-github-event': 'push', 'x-github-delivery': 'x' });
       expect(response.status).toBe(503);
-      expect(response.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining('LFK_GITHUB_WEBHOOK_SECRET') });
+      expect(response.body.error).toMatchObject({
+        code: 'not_configured',
+        message: expect.stringContaining('LFK_GITHUB_WEBHOOK_SECRET'),
+      });
       expect(response.body.error.message).toContain('LFK_GITHUB_APP_ID');
       const gg = await createWebhookHarness('sqlite', { settings: { gitguardianWebhookSecret: undefined } });
       const ggResponse = await gg.post('/webhooks/gitguardian', '{}', {});
-      expect(ggResponse.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining('LFK_GITGUARDIAN_WEBHOOK_SECRET') });
+      expect(ggResponse.body.error).toMatchObject({
+        code: 'not_configured',
+        message: expect.stringContaining('LFK_GITGUARDIAN_WEBHOOK_SECRET'),
+      });
       await gg.close();
     } finally {
       await h.close();

@@ -30,7 +30,10 @@ export function githubCommit(repo: string, sha: string): { sha: string; files: G
   return { sha, files };
 }
 
-export function githubBlob(repo: string, sha: string): { sha: string; size: number; encoding: 'base64'; content: string } {
+export function githubBlob(
+  repo: string,
+  sha: string,
+): { sha: string; size: number; encoding: 'base64'; content: string } {
   const bytes = execFileSync('git', ['cat-file', 'blob', sha], { cwd: repo });
   return { sha, size: bytes.length, encoding: 'base64', content: bytes.toString('base64') };
 }

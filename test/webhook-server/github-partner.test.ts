@@ -6,14 +6,25 @@ import { sha256Hex } from '../../platform/key-format.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, unknownKey, eventsOf, keyRow } from '../support/http.js';
 import { DOCS_BODY, DOCS_KEY_ID, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from './vectors.js';
-import { useNoNetwork, useWebhookHarness, expectNoKeysIn, GITHUB_API, PARTNER_KEY_ID, partnerKeyPair, signPartner, type WebhookHarness } from './support.js';
+import {
+  useNoNetwork,
+  useWebhookHarness,
+  expectNoKeysIn,
+  GITHUB_API,
+  PARTNER_KEY_ID,
+  partnerKeyPair,
+  signPartner,
+  type WebhookHarness,
+} from './support.js';
 
 const PATH = '/webhooks/github/secret-scanning';
 const signer = partnerKeyPair();
 const rotated = partnerKeyPair();
 
 function keysResponse(...entries: Array<{ id: string; pem: string; current: boolean }>) {
-  return { public_keys: entries.map((entry) => ({ key_identifier: entry.id, key: entry.pem, is_current: entry.current })) };
+  return {
+    public_keys: entries.map((entry) => ({ key_identifier: entry.id, key: entry.pem, is_current: entry.current })),
+  };
 }
 
 function signed(body: string, keyId = PARTNER_KEY_ID, privateKey = signer.privateKey) {
@@ -21,7 +32,14 @@ function signed(body: string, keyId = PARTNER_KEY_ID, privateKey = signer.privat
 }
 
 function batch(tokens: string[], type = 'trustleads_api_key') {
-  return JSON.stringify(tokens.map((token, index) => ({ token, type, url: `https://github.com/octo/repo/blob/abc/file${index}.txt`, source: 'Content' })));
+  return JSON.stringify(
+    tokens.map((token, index) => ({
+      token,
+      type,
+      url: `https://github.com/octo/repo/blob/abc/file${index}.txt`,
+      source: 'Content',
+    })),
+  );
 }
 
 useNoNetwork();
@@ -35,7 +53,14 @@ describe.each(DIALECTS)('partner program receiver on %s', (dialect) => {
     // The current key is listed second and the signing key is not `is_current`: the id decides.
     keysScope = nock(GITHUB_API)
       .get('/meta/public_keys/secret_scanning')
-      .reply(200, keysResponse({ id: 'f'.repeat(64), pem: rotated.publicPem, current: true }, { id: PARTNER_KEY_ID, pem: signer.publicPem, current: false }), { etag: '"v1"' });
+      .reply(
+        200,
+        keysResponse(
+          { id: 'f'.repeat(64), pem: rotated.publicPem, current: true },
+          { id: PARTNER_KEY_ID, pem: signer.publicPem, current: false },
+        ),
+        { etag: '"v1"' },
+      );
   });
 
   it('answers the feedback array, stores the batch without keys, and revokes lfk keys after the answer', async () => {
@@ -65,11 +90,18 @@ describe.each(DIALECTS)('partner program receiver on %s', (dialect) => {
     expect(await keyRow(h, live.id)).toMatchObject({ revoked_reason: 'exposed:github-partner' });
     expect((await keyRow(h, revoked.id)).revoked_reason).toBe('user');
     const [delivery] = await h.deliveries();
-    expect(delivery).toMatchObject({ status: 'done', attempts: 1, result: { matches: 3, revoked: 1, already_revoked: 1, unknown: 1 } });
+    expect(delivery).toMatchObject({
+      status: 'done',
+      attempts: 1,
+      result: { matches: 3, revoked: 1, already_revoked: 1, unknown: 1 },
+    });
     const exposed = await eventsOf(h, accountId, 'key.exposed');
     expect(exposed.map((event) => JSON.parse(event.data).source)).toEqual(['github', 'github']);
     expect(JSON.parse(exposed[0]!.data).url).toBe('https://github.com/octo/repo/blob/abc/file0.txt');
-    expectNoKeysIn([...h.logs, ...(await h.store.db.selectFrom('audit_events').select('data').execute()).map((row) => row.data)]);
+    expectNoKeysIn([
+      ...h.logs,
+      ...(await h.store.db.selectFrom('audit_events').select('data').execute()).map((row) => row.data),
+    ]);
     keysScope.done();
   });
 
@@ -89,9 +121,14 @@ describe.each(DIALECTS)('partner program receiver on %s', (dialect) => {
     const scope = nock(GITHUB_API)
       .get('/meta/public_keys/secret_scanning')
       .reply(200, keysResponse({ id: DOCS_KEY_ID, pem: DOCS_PUBLIC_KEY, current: true }));
-    const response = await h.post(PATH, DOCS_BODY, { 'github-public-key-identifier': DOCS_KEY_ID, 'github-public-key-signature': DOCS_SIGNATURE });
+    const response = await h.post(PATH, DOCS_BODY, {
+      'github-public-key-identifier': DOCS_KEY_ID,
+      'github-public-key-signature': DOCS_SIGNATURE,
+    });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual([{ token_hash: sha256Hex('some_token'), token_type: 'some_type', label: 'false_positive' }]);
+    expect(response.body).toEqual([
+      { token_hash: sha256Hex('some_token'), token_type: 'some_type', label: 'false_positive' },
+    ]);
     scope.done();
   });
 
@@ -102,7 +139,14 @@ describe.each(DIALECTS)('partner program receiver on %s', (dialect) => {
     const newer = partnerKeyPair();
     const rotation = nock(GITHUB_API, { reqheaders: { 'if-none-match': '"v1"' } })
       .get('/meta/public_keys/secret_scanning')
-      .reply(200, keysResponse({ id: PARTNER_KEY_ID, pem: signer.publicPem, current: false }, { id: 'e'.repeat(64), pem: newer.publicPem, current: true }), { etag: '"v2"' });
+      .reply(
+        200,
+        keysResponse(
+          { id: PARTNER_KEY_ID, pem: signer.publicPem, current: false },
+          { id: 'e'.repeat(64), pem: newer.publicPem, current: true },
+        ),
+        { etag: '"v2"' },
+      );
     const second = batch(['ghp_two']);
     const response = await h.post(PATH, second, signed(second, 'e'.repeat(64), newer.privateKey));
     expect(response.status).toBe(200);
@@ -118,7 +162,15 @@ describe.each(DIALECTS)('partner program receiver on %s', (dialect) => {
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.error.code).toBe('invalid_signature');
     expect((await h.post(PATH, body, { 'github-public-key-identifier': PARTNER_KEY_ID })).status).toBe(401);
-    expect((await h.post(PATH, body, { ...signed(body), 'github-public-key-signature': 'MEQCIQDaMKqrGnE27S0kgMrEK0eYBmyG0LeZismAEz/BgZyt7AIfXt9fErtRS4XaeSt/AO1RtBY66YcAdjxji410VQV4xg==' })).status).toBe(401);
+    expect(
+      (
+        await h.post(PATH, body, {
+          ...signed(body),
+          'github-public-key-signature':
+            'MEQCIQDaMKqrGnE27S0kgMrEK0eYBmyG0LeZismAEz/BgZyt7AIfXt9fErtRS4XaeSt/AO1RtBY66YcAdjxji410VQV4xg==',
+        })
+      ).status,
+    ).toBe(401);
     // Signed by another key but naming ours.
     expect((await h.post(PATH, body, signed(body, PARTNER_KEY_ID, rotated.privateKey))).status).toBe(401);
     // Truncated after signing.

@@ -10,7 +10,14 @@ import { commit, git, newRepo, scanJson } from '../git/repo.js';
 import { keyRow, unknownKey } from '../support/http.js';
 import { githubBlob, githubCommit } from './github-commits.js';
 import { freePort, listenKeyService, SERVICE_TOKEN, type KeyServiceServer } from './key-service-server.js';
-import { createWebhookHarness, githubHeaders, nockInstallationToken, pushPayload, useNoNetwork, type WebhookHarness } from './support.js';
+import {
+  createWebhookHarness,
+  githubHeaders,
+  nockInstallationToken,
+  pushPayload,
+  useNoNetwork,
+  type WebhookHarness,
+} from './support.js';
 
 const REPO = '/repos/Codertocat/Hello-World';
 const ZERO = '0'.repeat(40);
@@ -22,7 +29,9 @@ describe('a push through the GitHub API and the same commits through git', () =>
   let keyService: KeyServiceServer;
   beforeEach(async () => {
     const port = await freePort();
-    h = await createWebhookHarness('sqlite', { reporter: () => httpReporter(`http://127.0.0.1:${port}`, SERVICE_TOKEN) });
+    h = await createWebhookHarness('sqlite', {
+      reporter: () => httpReporter(`http://127.0.0.1:${port}`, SERVICE_TOKEN),
+    });
     keyService = await listenKeyService(h.service, port);
   });
   afterEach(async () => {
@@ -52,20 +61,30 @@ describe('a push through the GitHub API and the same commits through git', () =>
     const c2 = commit(repo, 'two', {
       'src/settings.ts': settings.join(''),
       // Binary: a NUL byte, and a key inside that is found in its bytes (line and column in bytes).
-      'assets/blob.dat': Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0]), Buffer.from(`KEY=${k4!.key}\n`)]),
+      'assets/blob.dat': Buffer.concat([
+        Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0]),
+        Buffer.from(`KEY=${k4!.key}\n`),
+      ]),
     });
     const c3 = commit(repo, 'three', {
       'docs/keys.md': `# Keys\n\nUse \`${k2!.key}\` for staging.\n\nNot ${stranger} either.\nProduction: ${k4!.key}\n`,
     });
 
     const github = nockInstallationToken(1);
-    for (const sha of [c1, c2, c3]) github.get(`${REPO}/commits/${sha}`).query({ page: 1, per_page: 300 }).reply(200, githubCommit(repo, sha));
+    for (const sha of [c1, c2, c3])
+      github.get(`${REPO}/commits/${sha}`).query({ page: 1, per_page: 300 }).reply(200, githubCommit(repo, sha));
     const binary = githubCommit(repo, c2).files.find((file) => file.filename === 'assets/blob.dat')!;
     github.get(`${REPO}/git/blobs/${binary.sha}`).reply(200, githubBlob(repo, binary.sha!));
     const checkRuns: any[] = [];
     github.post(`${REPO}/check-runs`, (body) => checkRuns.push(body) > 0).reply(201, { id: 11 });
 
-    const payload = pushPayload({ ref: 'refs/heads/feature', before: ZERO, after: c3, created: true, commits: [c1, c2, c3].map((id) => ({ id, distinct: true, message: 'work' })) });
+    const payload = pushPayload({
+      ref: 'refs/heads/feature',
+      before: ZERO,
+      after: c3,
+      created: true,
+      commits: [c1, c2, c3].map((id) => ({ id, distinct: true, message: 'work' })),
+    });
     const body = JSON.stringify(payload);
     expect((await h.post('/webhooks/github', body, githubHeaders('push', body))).status).toBe(202);
     expect(await h.drain()).toBe(1);
@@ -75,8 +94,12 @@ describe('a push through the GitHub API and the same commits through git', () =>
     const fromGit = report.findings.map((f) => [f.file, f.line, f.column]).sort();
     const annotations = checkRuns[0].output.annotations.map((a: any) => [a.path, a.start_line, a.start_column]).sort();
     // A binary file's annotation sits on its first line; its message gives the place in bytes.
-    expect(annotations).toEqual(fromGit.map((place) => (place[0] === 'assets/blob.dat' ? [place[0], 1, undefined] : place)));
-    expect(checkRuns[0].output.annotations.find((a: any) => a.path === 'assets/blob.dat').message).toContain('committed here (line 1, column 13 counted in bytes)');
+    expect(annotations).toEqual(
+      fromGit.map((place) => (place[0] === 'assets/blob.dat' ? [place[0], 1, undefined] : place)),
+    );
+    expect(checkRuns[0].output.annotations.find((a: any) => a.path === 'assets/blob.dat').message).toContain(
+      'committed here (line 1, column 13 counted in bytes)',
+    );
     expect(fromGit).toEqual(
       [
         ['assets/blob.dat', 1, 13],
@@ -89,18 +112,31 @@ describe('a push through the GitHub API and the same commits through git', () =>
       ].sort(),
     );
     expect(report.stats.binary).toBe(1);
-    expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { via: 'commits', findings: 7, binary: 1, skipped: 0, revoked: 4, check_run_id: 11 } });
+    expect((await h.deliveries())[0]).toMatchObject({
+      status: 'done',
+      result: { via: 'commits', findings: 7, binary: 1, skipped: 0, revoked: 4, check_run_id: 11 },
+    });
     expect(checkRuns[0].output.summary).not.toContain('Not scanned');
 
     // One report for the whole push: each key once, whatever commit and file it was found in.
     const reports = keyService.requests.filter((request) => request.path === '/v1/exposures');
     expect(reports).toHaveLength(1);
-    expect([...reports[0]!.body.sha256s].sort()).toEqual([k1!.key, k2!.key, stranger, k3!.key, k4!.key].map(sha256Hex).sort());
+    expect([...reports[0]!.body.sha256s].sort()).toEqual(
+      [k1!.key, k2!.key, stranger, k3!.key, k4!.key].map(sha256Hex).sort(),
+    );
     // Each key with where it leaked: its own blob URL at its first line, its own place.
-    const sent = reports[0]!.body as { reason: string; sha256s: string[]; sources: Array<{ kind: string; url: string; location: string }> };
+    const sent = reports[0]!.body as {
+      reason: string;
+      sha256s: string[];
+      sources: Array<{ kind: string; url: string; location: string }>;
+    };
     expect(sent.reason).toBe('exposed:github-app');
     const sourceOf = (key: string) => sent.sources[sent.sha256s.indexOf(sha256Hex(key))]!;
-    expect(sourceOf(k1!.key)).toEqual({ kind: 'github', url: expect.stringMatching(new RegExp(`/blob/${c1}/config/app\\.env#L3$`)), location: `Codertocat/Hello-World:config/app.env:3 (${c1.slice(0, 7)})` });
+    expect(sourceOf(k1!.key)).toEqual({
+      kind: 'github',
+      url: expect.stringMatching(new RegExp(`/blob/${c1}/config/app\\.env#L3$`)),
+      location: `Codertocat/Hello-World:config/app.env:3 (${c1.slice(0, 7)})`,
+    });
     expect(new Set(sent.sources.map((source) => source.location)).size).toBe(5);
     for (const key of [k1!, k2!, k3!, k4!]) expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:github-app');
   });

@@ -14,7 +14,9 @@ import { readPrivateKey } from '../../webhook-server/github/client.js';
 import { LFK_BIN } from '../support/cli.js';
 import { captureLfkRun } from '../support/leak-capture.js';
 
-const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs1', format: 'pem' })
+  .toString();
 
 function decodeEntities(text: string): string {
   return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
@@ -37,10 +39,23 @@ describe('lfk github register', () => {
         const url = new URL(request.url!, base);
         if (request.method === 'POST' && url.pathname === '/organizations/acme/settings/apps/new') {
           const manifest = JSON.parse(new URLSearchParams(body).get('manifest')!);
-          response.writeHead(302, { location: `${manifest.redirect_url}?code=temp-code-123&state=${url.searchParams.get('state')}` }).end();
+          response
+            .writeHead(302, {
+              location: `${manifest.redirect_url}?code=temp-code-123&state=${url.searchParams.get('state')}`,
+            })
+            .end();
         } else if (request.method === 'POST' && url.pathname === '/api/v3/app-manifests/temp-code-123/conversions') {
           response.writeHead(201, { 'content-type': 'application/json' }).end(
-            JSON.stringify({ id: 4242, slug: 'lfk-acme', name: 'lfk', html_url: `${base}/apps/lfk-acme`, pem: PEM, webhook_secret: 'a1b2c3-webhook-secret', client_id: 'Iv1.abc', client_secret: 'shh' }),
+            JSON.stringify({
+              id: 4242,
+              slug: 'lfk-acme',
+              name: 'lfk',
+              html_url: `${base}/apps/lfk-acme`,
+              pem: PEM,
+              webhook_secret: 'a1b2c3-webhook-secret',
+              client_id: 'Iv1.abc',
+              client_secret: 'shh',
+            }),
           );
         } else {
           response.writeHead(404).end();
@@ -90,7 +105,11 @@ describe('lfk github register', () => {
       default_events: ['push', 'secret_scanning_alert'],
       default_permissions: { metadata: 'read', contents: 'read', checks: 'write', secret_scanning_alerts: 'write' },
     });
-    const posted = await fetch(action, { method: 'POST', body: new URLSearchParams({ manifest: manifestText }), redirect: 'manual' });
+    const posted = await fetch(action, {
+      method: 'POST',
+      body: new URLSearchParams({ manifest: manifestText }),
+      redirect: 'manual',
+    });
     expect(posted.status).toBe(302);
     // A forged callback (wrong state) is refused and does not end the flow.
     expect((await fetch(`${local}/callback?code=temp-code-123&state=forged`)).status).toBe(400);
@@ -115,7 +134,10 @@ describe('lfk github register', () => {
   });
 
   it('refuses a malformed organization name', async () => {
-    const child = spawn(process.execPath, [LFK_BIN, 'github', 'register', '--org', 'a b'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [LFK_BIN, 'github', 'register', '--org', 'a b'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);

@@ -12,7 +12,15 @@ import { startLfkServer } from '../support/cli.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow, unknownKey } from '../support/http.js';
 import { freePort, listenKeyService, SERVICE_TOKEN } from './key-service-server.js';
-import { createWebhookHarness, expectNoKeysIn, partnerKeyPair, signPartner, useNoNetwork, useWebhookHarness, type WebhookHarness } from './support.js';
+import {
+  createWebhookHarness,
+  expectNoKeysIn,
+  partnerKeyPair,
+  signPartner,
+  useNoNetwork,
+  useWebhookHarness,
+  type WebhookHarness,
+} from './support.js';
 
 const GITLAB_KEYS = 'https://gitlab-keys.test';
 const GITLAB_KEYS_URL = `${GITLAB_KEYS}/v1/public_keys`;
@@ -32,11 +40,23 @@ function signed(body: string, privateKey = signer.privateKey, keyId = KEY_ID) {
 
 /** GitLab's documented request: `[{type, token, url}]`, the url to the raw file. */
 function leaks(tokens: string[]) {
-  return JSON.stringify(tokens.map((token, index) => ({ type: 'trustleads_api_key', token, url: `https://gitlab.com/acme/app/-/raw/abc123/config/file${index}.env` })));
+  return JSON.stringify(
+    tokens.map((token, index) => ({
+      type: 'trustleads_api_key',
+      token,
+      url: `https://gitlab.com/acme/app/-/raw/abc123/config/file${index}.env`,
+    })),
+  );
 }
 
 function revocations(items: Array<{ token: string; type?: string; location?: string }>) {
-  return JSON.stringify(items.map((item, index) => ({ type: LFK_TYPE, location: `https://gitlab.acme.test/acme/app/-/blob/abc123/file${index}.env`, ...item })));
+  return JSON.stringify(
+    items.map((item, index) => ({
+      type: LFK_TYPE,
+      location: `https://gitlab.acme.test/acme/app/-/blob/abc123/file${index}.env`,
+      ...item,
+    })),
+  );
 }
 
 const auth = (token = REVOCATION_TOKEN) => ({ authorization: token });
@@ -47,16 +67,26 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
   let h: WebhookHarness;
   let keysScope: nock.Scope;
 
-  useWebhookHarness(dialect, (made) => (h = made), { settings: { gitlabPublicKeysUrl: GITLAB_KEYS_URL, gitlabRevocationToken: REVOCATION_TOKEN, reportRateLimit: 30 } });
+  useWebhookHarness(dialect, (made) => (h = made), {
+    settings: { gitlabPublicKeysUrl: GITLAB_KEYS_URL, gitlabRevocationToken: REVOCATION_TOKEN, reportRateLimit: 30 },
+  });
   beforeEach(() => {
     keysScope = nock(GITLAB_KEYS)
       .get('/v1/public_keys')
-      .reply(200, { public_keys: [{ key_identifier: KEY_ID, key: signer.publicPem, is_current: true }] }, { etag: '"k1"' });
+      .reply(
+        200,
+        { public_keys: [{ key_identifier: KEY_ID, key: signer.publicPem, is_current: true }] },
+        { etag: '"k1"' },
+      );
   });
 
   const get = async (path: string, headers: Record<string, string>) => {
     const response = await h.webhooks.app.request(path, { headers });
-    return { status: response.status, headers: response.headers, body: (await response.json().catch(() => undefined)) as any };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json().catch(() => undefined)) as any,
+    };
   };
 
   describe('partner program (GitLab.com)', () => {
@@ -75,12 +105,22 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
 
       expect(await h.drain()).toBe(1);
       expect(await keyRow(h, live.id)).toMatchObject({ revoked_reason: 'exposed:gitlab' });
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { matches: 2, revoked: 1, unknown: 1 } });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'done',
+        result: { matches: 2, revoked: 1, unknown: 1 },
+      });
       const [exposed] = await eventsOf(h, accountId, 'key.exposed');
-      expect(JSON.parse(exposed!.data)).toMatchObject({ source: 'gitlab', url: 'https://gitlab.com/acme/app/-/raw/abc123/config/file0.env', location: 'GitLab secret detection (partner program)' });
+      expect(JSON.parse(exposed!.data)).toMatchObject({
+        source: 'gitlab',
+        url: 'https://gitlab.com/acme/app/-/raw/abc123/config/file0.env',
+        location: 'GitLab secret detection (partner program)',
+      });
       const [revoked] = await eventsOf(h, accountId, 'key.revoked');
       expect(revoked!.actor_type).toBe('gitlab');
-      expectNoKeysIn([...h.logs, ...(await h.store.db.selectFrom('audit_events').select('data').execute()).map((row) => row.data)]);
+      expectNoKeysIn([
+        ...h.logs,
+        ...(await h.store.db.selectFrom('audit_events').select('data').execute()).map((row) => row.data),
+      ]);
       keysScope.done();
     });
 
@@ -101,12 +141,24 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       const body = leaks([live.key]);
       const unsigned = await h.post(PARTNER, body, {});
       expect(unsigned.status).toBe(401);
-      expect(unsigned.body.error).toMatchObject({ code: 'invalid_signature', message: expect.stringContaining('Gitlab-Public-Key-Signature') });
+      expect(unsigned.body.error).toMatchObject({
+        code: 'invalid_signature',
+        message: expect.stringContaining('Gitlab-Public-Key-Signature'),
+      });
       // GitHub's header names are not GitLab's.
-      expect((await h.post(PARTNER, body, { 'github-public-key-identifier': KEY_ID, 'github-public-key-signature': signed(body)['gitlab-public-key-signature'] })).status).toBe(401);
+      expect(
+        (
+          await h.post(PARTNER, body, {
+            'github-public-key-identifier': KEY_ID,
+            'github-public-key-signature': signed(body)['gitlab-public-key-signature'],
+          })
+        ).status,
+      ).toBe(401);
       expect((await h.post(PARTNER, body, signed(body, other.privateKey))).status).toBe(401);
       expect((await h.post(PARTNER, body.slice(0, -5), signed(body))).status).toBe(401);
-      expect((await h.post(PARTNER, body, { ...signed(body), 'gitlab-public-key-signature': 'not base64 at all!' })).status).toBe(401);
+      expect(
+        (await h.post(PARTNER, body, { ...signed(body), 'gitlab-public-key-signature': 'not base64 at all!' })).status,
+      ).toBe(401);
       nock(GITLAB_KEYS).get('/v1/public_keys').reply(304);
       expect((await h.post(PARTNER, body, signed(body, signer.privateKey, 'f'.repeat(40)))).status).toBe(401);
       expect(await h.deliveries()).toEqual([]);
@@ -132,7 +184,10 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
         const body = leaks(['x']);
         const response = await unset.post(PARTNER, body, signed(body));
         expect(response.status).toBe(503);
-        expect(response.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining('LFK_GITLAB_PUBLIC_KEYS_URL') });
+        expect(response.body.error).toMatchObject({
+          code: 'not_configured',
+          message: expect.stringContaining('LFK_GITLAB_PUBLIC_KEYS_URL'),
+        });
       } finally {
         await unset.close();
       }
@@ -163,7 +218,12 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       const { accountId } = await h.createAccount();
       const plain = await h.createKey(accountId, { name: 'Plain' });
       const inLine = await h.createKey(accountId, { name: 'In a line' });
-      const body = revocations([{ token: plain.key }, { token: `TRUSTLEADS_API_KEY=${inLine.key}` }, { token: 'no key here' }, { token: unknownKey() }]);
+      const body = revocations([
+        { token: plain.key },
+        { token: `TRUSTLEADS_API_KEY=${inLine.key}` },
+        { token: 'no key here' },
+        { token: unknownKey() },
+      ]);
       const response = await h.post(REVOKE, body, auth());
       expect(response.status).toBe(204);
       expect(response.text).toBe('');
@@ -174,9 +234,18 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       expect(await h.drain()).toBe(1);
       expect((await keyRow(h, plain.id)).revoked_reason).toBe('exposed:gitlab');
       expect((await keyRow(h, inLine.id)).revoked_reason).toBe('exposed:gitlab');
-      expect((await h.deliveries())[0]).toMatchObject({ status: 'done', result: { matches: 3, revoked: 2, unknown: 1 } });
+      expect((await h.deliveries())[0]).toMatchObject({
+        status: 'done',
+        result: { matches: 3, revoked: 2, unknown: 1 },
+      });
       const exposures = (await eventsOf(h, accountId, 'key.exposed')).map((event) => JSON.parse(event.data));
-      expect(exposures).toContainEqual(expect.objectContaining({ source: 'gitlab', url: 'https://gitlab.acme.test/acme/app/-/blob/abc123/file1.env', location: 'GitLab secret detection (self-managed)' }));
+      expect(exposures).toContainEqual(
+        expect.objectContaining({
+          source: 'gitlab',
+          url: 'https://gitlab.acme.test/acme/app/-/blob/abc123/file1.env',
+          location: 'GitLab secret detection (self-managed)',
+        }),
+      );
       expectNoKeysIn([...h.logs, ...exposures.map((exposure) => JSON.stringify(exposure))]);
     });
 
@@ -194,10 +263,21 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
     it('answers 400, storing nothing, for a type lfk does not revoke, bad JSON and bad shapes; 401 for a wrong token', async () => {
       const { accountId } = await h.createAccount();
       const live = await h.createKey(accountId);
-      const unsupported = await h.post(REVOKE, revocations([{ token: live.key }, { token: 'AKIA…', type: 'gitleaks_rule_id_aws_access_token' }]), auth());
+      const unsupported = await h.post(
+        REVOKE,
+        revocations([{ token: live.key }, { token: 'AKIA…', type: 'gitleaks_rule_id_aws_access_token' }]),
+        auth(),
+      );
       expect(unsupported.status).toBe(400);
       expect(unsupported.body.error.message).toContain('gitleaks_rule_id_aws_access_token');
-      for (const body of ['{', '{}', '[]', '[1]', '[{"type":"x"}]', JSON.stringify([{ type: LFK_TYPE, token: live.key, location: 7 }])]) {
+      for (const body of [
+        '{',
+        '{}',
+        '[]',
+        '[1]',
+        '[{"type":"x"}]',
+        JSON.stringify([{ type: LFK_TYPE, token: live.key, location: 7 }]),
+      ]) {
         const response = await h.post(REVOKE, body, auth());
         expect(response.status, body).toBe(400);
         expect(['invalid_json', 'invalid_request']).toContain(response.body.error.code);
@@ -211,8 +291,12 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
     });
 
     it('answers 413 past 1000 tokens or the body limit, 405 for another method, 429 past LFK_REPORT_RATE_LIMIT', async () => {
-      expect((await h.post(REVOKE, revocations(Array.from({ length: 1001 }, () => ({ token: 'x' }))), auth())).status).toBe(413);
-      expect((await h.post(REVOKE, JSON.stringify([{ type: LFK_TYPE, token: 'x'.repeat(9 * 1024 * 1024) }]), auth())).status).toBe(413);
+      expect(
+        (await h.post(REVOKE, revocations(Array.from({ length: 1001 }, () => ({ token: 'x' }))), auth())).status,
+      ).toBe(413);
+      expect(
+        (await h.post(REVOKE, JSON.stringify([{ type: LFK_TYPE, token: 'x'.repeat(9 * 1024 * 1024) }]), auth())).status,
+      ).toBe(413);
       const wrongMethod = await get(REVOKE, auth());
       expect(wrongMethod.status).toBe(405);
       expect(wrongMethod.headers.get('allow')).toBe('POST');
@@ -230,9 +314,15 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       const unset = await createWebhookHarness(dialect, { settings: { gitlabRevocationToken: undefined } });
       try {
         const listed = await unset.webhooks.app.request(TYPES, { headers: auth() });
-        for (const response of [await unset.post(REVOKE, '[]', auth()), { status: listed.status, body: (await listed.json()) as any }]) {
+        for (const response of [
+          await unset.post(REVOKE, '[]', auth()),
+          { status: listed.status, body: (await listed.json()) as any },
+        ]) {
           expect(response.status).toBe(503);
-          expect(response.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining('LFK_GITLAB_REVOCATION_TOKEN') });
+          expect(response.body.error).toMatchObject({
+            code: 'not_configured',
+            message: expect.stringContaining('LFK_GITLAB_REVOCATION_TOKEN'),
+          });
         }
       } finally {
         await unset.close();
@@ -249,9 +339,16 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
         const { accountId } = await h.createAccount();
         const key = await h.createKey(accountId);
         expect((await remote.post(REVOKE, revocations([{ token: key.key }]), auth())).status).toBe(204);
-        const retryNow = () => remote.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
+        const retryNow = () =>
+          remote.store.db
+            .updateTable('webhook_deliveries')
+            .set({ next_attempt_at: new Date().toISOString() })
+            .execute();
         await remote.drain();
-        expect((await remote.deliveries())[0]).toMatchObject({ status: 'pending', last_error: expect.stringContaining('UnavailableError') });
+        expect((await remote.deliveries())[0]).toMatchObject({
+          status: 'pending',
+          last_error: expect.stringContaining('UnavailableError'),
+        });
         expect((await keyRow(h, key.id)).revoked_at).toBeNull();
         const server = await listenKeyService(h.service, port);
         try {
@@ -271,15 +368,27 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
 describe('lfk serve with the GitLab settings', () => {
   it('takes LFK_GITLAB_REVOCATION_TOKEN from the environment, and answers 503 naming the settings left unset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lfk-gitlab-'));
-    const server = await startLfkServer({ LFK_DATABASE_URL: `sqlite:${join(dir, 'lfk.db')}`, LFK_LOG_LEVEL: 'warn', LFK_GITLAB_REVOCATION_TOKEN: REVOCATION_TOKEN });
+    const server = await startLfkServer({
+      LFK_DATABASE_URL: `sqlite:${join(dir, 'lfk.db')}`,
+      LFK_LOG_LEVEL: 'warn',
+      LFK_GITLAB_REVOCATION_TOKEN: REVOCATION_TOKEN,
+    });
     try {
       const listed = await fetch(`${server.url}${TYPES}`, { headers: auth() });
       expect(listed.status).toBe(200);
       expect(((await listed.json()) as { types: string[] }).types).toContain(LFK_TYPE);
       expect((await fetch(`${server.url}${TYPES}`)).status).toBe(401);
-      const revoke = await fetch(`${server.url}${REVOKE}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: revocations([{ token: unknownKey() }]) });
+      const revoke = await fetch(`${server.url}${REVOKE}`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: revocations([{ token: unknownKey() }]),
+      });
       expect(revoke.status).toBe(204);
-      const partner = await fetch(`${server.url}${PARTNER}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+      const partner = await fetch(`${server.url}${PARTNER}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '[]',
+      });
       expect(partner.status).toBe(503);
       expect(await partner.text()).toContain('LFK_GITLAB_PUBLIC_KEYS_URL');
     } finally {

@@ -28,7 +28,12 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
 
   it('gives each delivery to exactly one of several concurrent claimers (two connections)', async () => {
     for (let index = 0; index < 60; index++) {
-      await storeDelivery(h.store, { provider: 'github-app', event: 'push', dedupKey: `github-app:${index}`, payload: '{}' });
+      await storeDelivery(h.store, {
+        provider: 'github-app',
+        event: 'push',
+        dedupKey: `github-app:${index}`,
+        payload: '{}',
+      });
     }
     const claimed: string[] = [];
     const claimer = async (store: Store) => {
@@ -46,7 +51,17 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
 
   it('claims at most the number asked for, oldest first', async () => {
     const ids = [];
-    for (let index = 0; index < 5; index++) ids.push((await storeDelivery(h.store, { provider: 'github-app', event: 'push', dedupKey: `order-${index}`, payload: '{}' })).id);
+    for (let index = 0; index < 5; index++)
+      ids.push(
+        (
+          await storeDelivery(h.store, {
+            provider: 'github-app',
+            event: 'push',
+            dedupKey: `order-${index}`,
+            payload: '{}',
+          })
+        ).id,
+      );
     const claimed = [];
     for (let index = 0; index < 5; index++) {
       const rows = await claimRows(h.store, 'webhook_deliveries', 1, 60_000);
@@ -57,7 +72,12 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
   });
 
   it('takes a row back when its lease runs out, and ignores the first worker finishing late', async () => {
-    await storeDelivery(h.store, { provider: 'github-app', event: 'push', dedupKey: 'github-app:lease', payload: '{}' });
+    await storeDelivery(h.store, {
+      provider: 'github-app',
+      event: 'push',
+      dedupKey: 'github-app:lease',
+      payload: '{}',
+    });
     const [first] = await claimRows(h.store, 'webhook_deliveries', 1, 0);
     expect(first).toMatchObject({ status: 'processing', attempts: 1 });
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -70,7 +90,12 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
   });
 
   it('stores a repeated delivery once, with the first id', async () => {
-    const delivery = { provider: 'gitguardian' as const, event: 'incident_triggered', dedupKey: 'gitguardian:1:incident_triggered', payload: '{}' };
+    const delivery = {
+      provider: 'gitguardian' as const,
+      event: 'incident_triggered',
+      dedupKey: 'gitguardian:1:incident_triggered',
+      payload: '{}',
+    };
     const first = await storeDelivery(h.store, delivery);
     const [a, b] = await Promise.all([storeDelivery(h.store, delivery), storeDelivery(second, delivery)]);
     expect(first.duplicate).toBe(false);
@@ -96,14 +121,22 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
         const stranger = unknownKey();
         expect(await reporter.issued([a.key, stranger, BAD_CHECKSUM_KEY])).toEqual([true, false, false]);
         const source = { kind: 'github' as const, url: 'https://github.com/o/r', location: 'o/r:x:1' };
-        const found = [sha256Hex(a.key), sha256Hex(stranger), 'nope', sha256Hex(a.key)].map((sha256) => ({ sha256, source }));
+        const found = [sha256Hex(a.key), sha256Hex(stranger), 'nope', sha256Hex(a.key)].map((sha256) => ({
+          sha256,
+          source,
+        }));
         expect(await reporter.revokeBySha256(found, 'exposed:github-partner')).toEqual([
           'revoked',
           'unknown',
           'invalid',
           'already_revoked',
         ]);
-        expect(await reporter.revokeByHmsl([hmslHashSync(b.key)], { source: { kind: 'gitguardian' }, reason: 'exposed:gitguardian' })).toEqual(['revoked']);
+        expect(
+          await reporter.revokeByHmsl([hmslHashSync(b.key)], {
+            source: { kind: 'gitguardian' },
+            reason: 'exposed:gitguardian',
+          }),
+        ).toEqual(['revoked']);
         expect(await reporter.issued([a.key, c.key])).toEqual([true, true]);
         expect((await keyRow(h, a.id)).revoked_reason).toBe('exposed:github-partner');
         expect((await keyRow(h, b.id)).revoked_reason).toBe('exposed:gitguardian');
@@ -124,9 +157,13 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
       // The key service's own data lives in `h`; the webhook server `remote` reaches it over HTTP.
       const { accountId } = await h.createAccount();
       const key = await h.createKey(accountId);
-      const body = JSON.stringify({ action: 'incident_triggered', incident: { id: 77, hmsl_hash: hmslHashSync(key.key) } });
+      const body = JSON.stringify({
+        action: 'incident_triggered',
+        incident: { id: 77, hmsl_hash: hmslHashSync(key.key) },
+      });
       expect((await remote.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
-      const retryNow = () => remote.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
+      const retryNow = () =>
+        remote.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
       for (let attempt = 0; attempt < 3; attempt++) {
         await retryNow();
         await remote.drain();
@@ -135,7 +172,11 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
       await remote.store.db.updateTable('webhook_deliveries').set({ attempts: 50 }).execute();
       await retryNow();
       await remote.drain();
-      expect((await remote.deliveries())[0]).toMatchObject({ status: 'pending', attempts: 51, last_error: expect.stringContaining('UnavailableError') });
+      expect((await remote.deliveries())[0]).toMatchObject({
+        status: 'pending',
+        attempts: 51,
+        last_error: expect.stringContaining('UnavailableError'),
+      });
       expect((await keyRow(h, key.id)).revoked_at).toBeNull();
 
       const server = await listenKeyService(h.service, port);

@@ -28,7 +28,11 @@ export function listenKeyService(service: KeyService, port: number): Promise<Key
   const requests: KeyServiceServer['requests'] = [];
   const recording = async (request: Request) => {
     const text = await request.clone().text();
-    requests.push({ method: request.method, path: new URL(request.url).pathname, body: text ? JSON.parse(text) : undefined });
+    requests.push({
+      method: request.method,
+      path: new URL(request.url).pathname,
+      body: text ? JSON.parse(text) : undefined,
+    });
     return app.fetch(request);
   };
   return new Promise((resolve) => {

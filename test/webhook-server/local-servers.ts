@@ -23,15 +23,27 @@ export async function startSmtpServer(): Promise<Mailbox> {
       stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
       stream.on('end', () => {
         // Decoded as a reader sees it, so a key cut by quoted-printable soft breaks is still seen.
-        captureText('mail', `mail to ${session.envelope.rcptTo.map((rcpt) => rcpt.address).join(', ')}`, readableMail(data));
-        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((rcpt) => rcpt.address), data });
+        captureText(
+          'mail',
+          `mail to ${session.envelope.rcptTo.map((rcpt) => rcpt.address).join(', ')}`,
+          readableMail(data),
+        );
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          data,
+        });
         callback();
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, messages, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 export interface Receiver {
@@ -63,7 +75,10 @@ export async function startReceiver(): Promise<Receiver> {
 /** The message as a reader sees it: quoted-printable soft breaks joined and =XX bytes decoded. */
 export function readableMail(data: string): string {
   const joined = data.replace(/=\r?\n/g, '');
-  return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  return Buffer.from(
+    joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
 }
 
 export function verifyLfkSignature(header: string, body: string, secret: string): boolean {

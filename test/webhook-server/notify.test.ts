@@ -9,7 +9,14 @@ import type { QueueWorker } from '../../platform/queue/queue-worker.js';
 import { DIALECTS } from '../support/databases.js';
 import { keysIn } from '../support/http.js';
 import { createWebhookHarness, gitguardianHeaders, type WebhookHarness } from './support.js';
-import { readableMail, startReceiver, startSmtpServer, verifyLfkSignature, type Mailbox, type Receiver } from './local-servers.js';
+import {
+  readableMail,
+  startReceiver,
+  startSmtpServer,
+  verifyLfkSignature,
+  type Mailbox,
+  type Receiver,
+} from './local-servers.js';
 
 describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
   let h: WebhookHarness;
@@ -39,15 +46,30 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
 
   it('sends one e-mail and one signed POST per revoked key, whatever the number of reports', async () => {
     const { accountId, email } = await h.createAccount('pro', 'Acme Leads');
-    const { notification_secret: secret } = await h.service.updateAccount(accountId, { notification_url: receiver.url }, { actor: { type: 'system' } });
+    const { notification_secret: secret } = await h.service.updateAccount(
+      accountId,
+      { notification_url: receiver.url },
+      { actor: { type: 'system' } },
+    );
     const key = await h.createKey(accountId, { name: 'Website form' });
     // Three reports: GitGuardian twice (two actions) and the scanner.
     for (const action of ['incident_triggered', 'incident_regression']) {
-      const body = JSON.stringify({ action, incident: { id: 5, hmsl_hash: hmslHashSync(key.key), gitguardian_url: 'https://dashboard.gitguardian.com/workspace/1/incidents/5' } });
+      const body = JSON.stringify({
+        action,
+        incident: {
+          id: 5,
+          hmsl_hash: hmslHashSync(key.key),
+          gitguardian_url: 'https://dashboard.gitguardian.com/workspace/1/incidents/5',
+        },
+      });
       await h.post('/webhooks/gitguardian', body, gitguardianHeaders(body));
     }
     await h.drain();
-    await h.service.reportExposures([key.key], { kind: 'scanner', location: 'src/app.ts:3' }, { actor: { type: 'reporter' } });
+    await h.service.reportExposures(
+      [key.key],
+      { kind: 'scanner', location: 'src/app.ts:3' },
+      { actor: { type: 'reporter' } },
+    );
     expect(await notifier.drain()).toBe(2);
     expect(await notifier.drain()).toBe(0);
 
@@ -64,13 +86,19 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     expect(verifyLfkSignature(String(request!.headers['lfk-signature']), request!.body, secret!)).toBe(true);
     expect(verifyLfkSignature(String(request!.headers['lfk-signature']), request!.body, 'whsec_other')).toBe(false);
     const event = JSON.parse(request!.body);
-    const [revoked] = (await h.service.listAuditEvents(accountId, { limit: 100 })).data.filter((entry) => entry.type === 'key.revoked');
+    const [revoked] = (await h.service.listAuditEvents(accountId, { limit: 100 })).data.filter(
+      (entry) => entry.type === 'key.revoked',
+    );
     expect(event).toEqual({
       type: 'key.revoked',
       id: revoked!.id,
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       key: { id: key.id, name: 'Website form', display: key.display },
-      exposure: { source: 'gitguardian', url: 'https://dashboard.gitguardian.com/workspace/1/incidents/5', location: 'GitGuardian incident 5' },
+      exposure: {
+        source: 'gitguardian',
+        url: 'https://dashboard.gitguardian.com/workspace/1/incidents/5',
+        location: 'GitGuardian incident 5',
+      },
     });
     expect(keysIn(mail.data + request!.body)).toEqual([]);
   });
@@ -81,9 +109,18 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     const key = await h.createKey(accountId);
     receiver.statuses.push(500, 503);
     await h.service.reportExposures([key.key], { kind: 'other' }, { actor: { type: 'reporter' } });
-    const retryNow = () => h.store.db.updateTable('notification_outbox').set({ next_attempt_at: new Date().toISOString() }).where('status', '=', 'pending').execute();
+    const retryNow = () =>
+      h.store.db
+        .updateTable('notification_outbox')
+        .set({ next_attempt_at: new Date().toISOString() })
+        .where('status', '=', 'pending')
+        .execute();
     await notifier.drain();
-    let webhook = await h.store.db.selectFrom('notification_outbox').selectAll().where('channel', '=', 'webhook').executeTakeFirstOrThrow();
+    let webhook = await h.store.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('channel', '=', 'webhook')
+      .executeTakeFirstOrThrow();
     expect(webhook).toMatchObject({ status: 'pending', last_error: expect.stringContaining('500') });
     // Backoff: the next attempt is at least ~a base delay away.
     expect(Date.parse(webhook.next_attempt_at) - Date.now()).toBeGreaterThan(30_000);
@@ -91,7 +128,11 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     await notifier.drain();
     await retryNow();
     await notifier.drain();
-    webhook = await h.store.db.selectFrom('notification_outbox').selectAll().where('channel', '=', 'webhook').executeTakeFirstOrThrow();
+    webhook = await h.store.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('channel', '=', 'webhook')
+      .executeTakeFirstOrThrow();
     expect(webhook).toMatchObject({ status: 'done', attempts: 3 });
     expect(receiver.requests.map((request) => request.status)).toEqual([500, 503, 200]);
     expect(mailbox.messages).toHaveLength(1);
@@ -107,7 +148,13 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     await h.service.reportExposures([key.key], { kind: 'other' }, { actor: { type: 'reporter' } });
     expect(mailbox.messages).toEqual([]);
     // A new process: a new notifier on the same database finds them.
-    const after = createNotifyWorker({ store: h.store, logger: { debug() {}, info() {}, warn() {}, error() {} }, mailer: await createSmtpMailer(mailbox.url), publicUrl: 'https://x.test', allowPrivateUrls: true });
+    const after = createNotifyWorker({
+      store: h.store,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      mailer: await createSmtpMailer(mailbox.url),
+      publicUrl: 'https://x.test',
+      allowPrivateUrls: true,
+    });
     expect(await after.drain()).toBe(2);
     expect(await notifier.drain()).toBe(0);
     expect(mailbox.messages).toHaveLength(1);
@@ -122,7 +169,11 @@ describe.each(DIALECTS)('telling the owner on %s', (dialect) => {
     const leaked = await h.createKey(accountId);
     await h.service.reportExposures([leaked.key], { kind: 'other' }, { actor: { type: 'reporter' } });
     await notifier.drain();
-    const rows = await h.store.db.selectFrom('notification_outbox').select(['channel', 'status', 'result']).orderBy('channel').execute();
+    const rows = await h.store.db
+      .selectFrom('notification_outbox')
+      .select(['channel', 'status', 'result'])
+      .orderBy('channel')
+      .execute();
     expect(rows.map((row) => ({ ...row, result: JSON.parse(row.result!) }))).toEqual([
       { channel: 'email', status: 'done', result: { sent: 'email', recipients: 1 } },
       { channel: 'webhook', status: 'done', result: { skipped: 'the account has no notification_url' } },

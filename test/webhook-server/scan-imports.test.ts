@@ -10,7 +10,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function staticImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)';?$|^import\s+'([^']+)';?$/gm)].map((match) => match[1] ?? match[2]!);
+  return [...text.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)';?$|^import\s+'([^']+)';?$/gm)].map(
+    (match) => match[1] ?? match[2]!,
+  );
 }
 
 function graph(entry: string): { files: Set<string>; packages: Set<string> } {
@@ -33,6 +35,8 @@ describe('the lfk scan import graph', () => {
     const { files, packages } = graph('cli/commands/scan.ts');
     expect(files.size).toBeGreaterThan(5);
     expect([...files].filter((file) => file.includes('/webhook-server/') || file.includes('/notify/'))).toEqual([]);
-    expect([...packages].filter((name) => /^(@octokit\/|nodemailer|better-sqlite3|pg$|hono|@hono\/)/.test(name))).toEqual([]);
+    expect(
+      [...packages].filter((name) => /^(@octokit\/|nodemailer|better-sqlite3|pg$|hono|@hono\/)/.test(name)),
+    ).toEqual([]);
   });
 });

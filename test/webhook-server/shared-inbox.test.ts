@@ -36,7 +36,14 @@ describe.skipIf(!POSTGRES_URL)('a shared inbox on PostgreSQL', () => {
     database = await createTestDatabase('postgres');
     for (let instance = 0; instance < 2; instance++) stores.push(await database.open());
     const setup = new KeyService(stores[0]!);
-    accountId = (await setup.createAccount({ name: 'Shared inbox', plan: 'agency', email: 'inbox@acme.test', password: 'a long enough password' })).account.id;
+    accountId = (
+      await setup.createAccount({
+        name: 'Shared inbox',
+        plan: 'agency',
+        email: 'inbox@acme.test',
+        password: 'a long enough password',
+      })
+    ).account.id;
     const context = { actor: { type: 'system' as const, id: 'test' } };
     for (let index = 0; index < DELIVERIES; index++) {
       const key = await setup.createKey(accountId, { name: `Leaked ${index}` }, context);
@@ -65,16 +72,24 @@ describe.skipIf(!POSTGRES_URL)('a shared inbox on PostgreSQL', () => {
           store,
           logger: createLogger('silent'),
           reporter: counted(inProcessReporter(service), tallies[instance]!),
-          settings: { githubApiUrl: 'https://github-api.test', gitguardianApiUrl: 'https://gitguardian-api.test', inboxPollMs: 10 },
+          settings: {
+            githubApiUrl: 'https://github-api.test',
+            gitguardianApiUrl: 'https://gitguardian-api.test',
+            inboxPollMs: 10,
+          },
         }),
       );
     });
     servers.forEach((server) => {
-server.worker.start();
-});
+      server.worker.start();
+    });
     const db = stores[0]!.db;
     for (let wait = 0; wait < 600; wait++) {
-      const left = await db.selectFrom('webhook_deliveries').select(db.fn.countAll<string>().as('n')).where('status', '!=', 'done').executeTakeFirstOrThrow();
+      const left = await db
+        .selectFrom('webhook_deliveries')
+        .select(db.fn.countAll<string>().as('n'))
+        .where('status', '!=', 'done')
+        .executeTakeFirstOrThrow();
       if (Number(left.n) === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -85,12 +100,21 @@ server.worker.start();
     expect(tallies[0]!.handled).toBeGreaterThan(0);
     expect(tallies[1]!.handled).toBeGreaterThan(0);
 
-    const events = await db.selectFrom('audit_events').select(['type', 'key_id']).where('account_id', '=', accountId).where('type', 'in', ['key.exposed', 'key.revoked']).execute();
+    const events = await db
+      .selectFrom('audit_events')
+      .select(['type', 'key_id'])
+      .where('account_id', '=', accountId)
+      .where('type', 'in', ['key.exposed', 'key.revoked'])
+      .execute();
     const perKey = new Map<string, string[]>();
     for (const event of events) perKey.set(event.key_id!, [...(perKey.get(event.key_id!) ?? []), event.type]);
     expect(perKey.size).toBe(DELIVERIES);
     for (const id of keyIds) expect(perKey.get(id)?.sort()).toEqual(['key.exposed', 'key.revoked']);
-    const revoked = await db.selectFrom('api_keys').select('revoked_reason').where('account_id', '=', accountId).execute();
+    const revoked = await db
+      .selectFrom('api_keys')
+      .select('revoked_reason')
+      .where('account_id', '=', accountId)
+      .execute();
     expect(revoked.every((row) => row.revoked_reason === 'exposed:gitguardian')).toBe(true);
   }, 120_000);
 });

@@ -48,7 +48,9 @@ export const GG_TOKEN = 'gg-api-token-abcdef';
 export const PARTNER_KEY_ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
 
 /** An RSA key for the App's JWT (Octokit signs it locally; nock answers the token exchange). */
-export const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+export const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 export function partnerKeyPair(): { privateKey: KeyObject; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -61,7 +63,11 @@ export function signPartner(body: string, privateKey: KeyObject): string {
 
 export interface WebhookHarness extends Harness {
   webhooks: WebhookServer;
-  post(path: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; body: any }>;
+  post(
+    path: string,
+    body: string | Buffer,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; text: string; body: any }>;
   /** Processes every due delivery now; returns how many. */
   drain(): Promise<number>;
   /**
@@ -69,8 +75,27 @@ export interface WebhookHarness extends Harness {
    * returns how many.
    */
   drainBackfill(): Promise<number>;
-  backfillJobs(): Promise<Array<{ repository: string; installation_id: string; status: string; attempts: number; result: any; last_error: string | null }>>;
-  deliveries(): Promise<Array<{ provider: string; event: string; status: string; attempts: number; result: unknown; last_error: string | null; payload: string }>>;
+  backfillJobs(): Promise<
+    Array<{
+      repository: string;
+      installation_id: string;
+      status: string;
+      attempts: number;
+      result: any;
+      last_error: string | null;
+    }>
+  >;
+  deliveries(): Promise<
+    Array<{
+      provider: string;
+      event: string;
+      status: string;
+      attempts: number;
+      result: unknown;
+      last_error: string | null;
+      payload: string;
+    }>
+  >;
 }
 
 export async function createWebhookHarness(
@@ -81,7 +106,12 @@ export async function createWebhookHarness(
   const h = await createHarness(dialect, { service: { allowPrivateUrls: true } });
   const webhooks = createWebhookServer({
     store: h.store,
-    logger: { debug() {}, info: (m, f) => h.logs.push(JSON.stringify({ m, ...f })), warn: (m, f) => h.logs.push(JSON.stringify({ m, ...f })), error: (m, f) => h.logs.push(JSON.stringify({ m, ...f })) },
+    logger: {
+      debug() {},
+      info: (m, f) => h.logs.push(JSON.stringify({ m, ...f })),
+      warn: (m, f) => h.logs.push(JSON.stringify({ m, ...f })),
+      error: (m, f) => h.logs.push(JSON.stringify({ m, ...f })),
+    },
     reporter: options.reporter ? options.reporter(h) : inProcessReporter(h.service),
     settings: {
       githubApiUrl: GITHUB_API,
@@ -101,7 +131,11 @@ export async function createWebhookHarness(
   captureErrorAnswers(webhooks.app);
   harness.webhooks = webhooks;
   harness.post = async (path, body, headers) => {
-    const response = await webhooks.app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const response = await webhooks.app.request(path, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -128,7 +162,12 @@ export async function createWebhookHarness(
   return harness;
 }
 
-export function githubHeaders(event: string, body: string, delivery: string = crypto.randomUUID(), secret = APP_SECRET): Record<string, string> {
+export function githubHeaders(
+  event: string,
+  body: string,
+  delivery: string = crypto.randomUUID(),
+  secret = APP_SECRET,
+): Record<string, string> {
   return {
     'x-github-event': event,
     'x-github-delivery': delivery,
@@ -137,13 +176,19 @@ export function githubHeaders(event: string, body: string, delivery: string = cr
   };
 }
 
-export function gitguardianHeaders(body: string, timestamp = String(Math.floor(Date.now() / 1000)), secret = GG_SECRET): Record<string, string> {
+export function gitguardianHeaders(
+  body: string,
+  timestamp = String(Math.floor(Date.now() / 1000)),
+  secret = GG_SECRET,
+): Record<string, string> {
   return { 'gitguardian-signature': signGitguardian(body, timestamp, secret), timestamp };
 }
 
 /** A real push payload from @octokit/webhooks-examples (a new branch with one commit), adjusted. */
 export function pushPayload(changes: Record<string, unknown> = {}): any {
-  const base = examples.find((definition) => definition.name === 'push')!.examples.find((example: any) => example.installation && example.commits.length === 1);
+  const base = examples
+    .find((definition) => definition.name === 'push')!
+    .examples.find((example: any) => example.installation && example.commits.length === 1);
   return { ...structuredClone(base), ...changes };
 }
 
@@ -193,7 +238,11 @@ export function alertPayload(action: string, number = 42): any {
 export function nockInstallationToken(installationId: number) {
   return nock(GITHUB_API)
     .post(`/app/installations/${installationId}/access_tokens`)
-    .reply(201, { token: 'ghs_installationtoken0123456789abcdefghij', expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {} });
+    .reply(201, {
+      token: 'ghs_installationtoken0123456789abcdefghij',
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      permissions: {},
+    });
 }
 
 export function expectNoKeysIn(texts: string[]): void {
@@ -210,7 +259,11 @@ export function useNoNetwork(): void {
 }
 
 /** A fresh harness for every test, with nock's leftovers cleared; `use` receives each new one. */
-export function useWebhookHarness(dialect: Dialect, use: (h: WebhookHarness) => void, options: Parameters<typeof createWebhookHarness>[1] = {}): void {
+export function useWebhookHarness(
+  dialect: Dialect,
+  use: (h: WebhookHarness) => void,
+  options: Parameters<typeof createWebhookHarness>[1] = {},
+): void {
   let current: WebhookHarness | undefined;
   beforeEach(async () => {
     current = await createWebhookHarness(dialect, options);

@@ -23,7 +23,13 @@ describe('partner program ECDSA signature', () => {
   it('refuses a signature by another key, garbage and an empty signature', () => {
     const other = partnerKeyPair();
     expect(verifyPartnerSignature(Buffer.from(DOCS_BODY), signPartner(DOCS_BODY, other.privateKey), key)).toBe(false);
-    expect(verifyPartnerSignature(Buffer.from(DOCS_BODY), signPartner(DOCS_BODY, other.privateKey), createPublicKey(other.publicPem))).toBe(true);
+    expect(
+      verifyPartnerSignature(
+        Buffer.from(DOCS_BODY),
+        signPartner(DOCS_BODY, other.privateKey),
+        createPublicKey(other.publicPem),
+      ),
+    ).toBe(true);
     expect(verifyPartnerSignature(Buffer.from(DOCS_BODY), 'not base64 at all!', key)).toBe(false);
     expect(verifyPartnerSignature(Buffer.from(DOCS_BODY), 'AAAA', key)).toBe(false);
     expect(verifyPartnerSignature(Buffer.from(DOCS_BODY), '', key)).toBe(false);
@@ -32,8 +38,16 @@ describe('partner program ECDSA signature', () => {
 
 describe('GitHub App HMAC', () => {
   it('matches GitHub docs vector', () => {
-    expect(signGithubApp('Hello, World!', "It's a Secret to Everybody")).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
-    expect(verifyGithubApp(Buffer.from('Hello, World!'), 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17', "It's a Secret to Everybody")).toBe(true);
+    expect(signGithubApp('Hello, World!', "It's a Secret to Everybody")).toBe(
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
+    expect(
+      verifyGithubApp(
+        Buffer.from('Hello, World!'),
+        'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+        "It's a Secret to Everybody",
+      ),
+    ).toBe(true);
   });
 
   it('refuses missing, malformed, other-secret and other-body signatures', () => {
@@ -49,15 +63,34 @@ describe('GitHub App HMAC', () => {
 
 describe('GitGuardian signature and window', () => {
   it('matches the documented vector (key = timestamp then token)', () => {
-    expect(signGitguardian('bar', '0', 'foo')).toBe('sha256=172fe3d694b734aa53dc892fd3b8d62163fc240064de570ba006900bb54a0fc2');
-    expect(verifyGitguardian(Buffer.from('bar'), 'sha256=172fe3d694b734aa53dc892fd3b8d62163fc240064de570ba006900bb54a0fc2', '0', 'foo', 0)).toBe('ok');
+    expect(signGitguardian('bar', '0', 'foo')).toBe(
+      'sha256=172fe3d694b734aa53dc892fd3b8d62163fc240064de570ba006900bb54a0fc2',
+    );
+    expect(
+      verifyGitguardian(
+        Buffer.from('bar'),
+        'sha256=172fe3d694b734aa53dc892fd3b8d62163fc240064de570ba006900bb54a0fc2',
+        '0',
+        'foo',
+        0,
+      ),
+    ).toBe('ok');
     // Same signature, far from the clock: a replay.
-    expect(verifyGitguardian(Buffer.from('bar'), 'sha256=172fe3d694b734aa53dc892fd3b8d62163fc240064de570ba006900bb54a0fc2', '0', 'foo', Date.now())).toBe('stale');
+    expect(
+      verifyGitguardian(
+        Buffer.from('bar'),
+        'sha256=172fe3d694b734aa53dc892fd3b8d62163fc240064de570ba006900bb54a0fc2',
+        '0',
+        'foo',
+        Date.now(),
+      ),
+    ).toBe('stale');
   });
 
   it('reads seconds, and milliseconds when the timestamp has 13 digits; 5 minutes either way', () => {
     const now = 1_790_000_000_000;
-    const check = (timestamp: string) => verifyGitguardian(Buffer.from('{}'), signGitguardian('{}', timestamp, 'tok'), timestamp, 'tok', now);
+    const check = (timestamp: string) =>
+      verifyGitguardian(Buffer.from('{}'), signGitguardian('{}', timestamp, 'tok'), timestamp, 'tok', now);
     expect(check(String(now / 1000))).toBe('ok');
     expect(check(String(now))).toBe('ok');
     expect(check(String(now / 1000 - 299))).toBe('ok');
@@ -71,9 +104,13 @@ describe('GitGuardian signature and window', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     const body = Buffer.from('{"action":"incident_triggered"}');
     expect(verifyGitguardian(body, signGitguardian(body, ts, 'other'), ts, 'tok')).toBe('bad_signature');
-    expect(verifyGitguardian(body, `sha256=${signGitguardian(body, '', `tok${ts}`).slice(7)}`, ts, 'tok')).toBe('bad_signature');
+    expect(verifyGitguardian(body, `sha256=${signGitguardian(body, '', `tok${ts}`).slice(7)}`, ts, 'tok')).toBe(
+      'bad_signature',
+    );
     expect(verifyGitguardian(body, signGitguardian(body, ts, 'tok'), undefined, 'tok')).toBe('bad_signature');
-    expect(verifyGitguardian(body, signGitguardian(body, 'yesterday', 'tok'), 'yesterday', 'tok')).toBe('bad_signature');
+    expect(verifyGitguardian(body, signGitguardian(body, 'yesterday', 'tok'), 'yesterday', 'tok')).toBe(
+      'bad_signature',
+    );
     expect(verifyGitguardian(body, undefined, ts, 'tok')).toBe('bad_signature');
   });
 });
@@ -86,6 +123,8 @@ describe('stored payloads', () => {
     expect(text).not.toContain(key);
     expect(text).not.toContain(bad);
     expect(JSON.parse(text).message).toBe('oops lfk_sk_abcd… and lfk_sk_a1b2…');
-    expect(keys).toEqual([{ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), display: 'lfk_sk_abcd…aayDS'.replace('aayDS', 'ayDS') }]);
+    expect(keys).toEqual([
+      { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), display: 'lfk_sk_abcd…aayDS'.replace('aayDS', 'ayDS') },
+    ]);
   });
 });

@@ -24,7 +24,10 @@ export async function queueHistoryScans(
   let repositories: string[];
   if (event === 'installation' && payload.action === 'created') {
     const all = selectionOf(installation) === 'all';
-    repositories = all || !payload.repositories ? await listInstallationRepositories(deps.github, installationId) : payload.repositories.map((repo) => repo.full_name);
+    repositories =
+      all || !payload.repositories
+        ? await listInstallationRepositories(deps.github, installationId)
+        : payload.repositories.map((repo) => repo.full_name);
   } else if (event === 'installation_repositories' && payload.action === 'added') {
     repositories = (payload.repositories_added ?? []).map((repo) => repo.full_name);
   } else {

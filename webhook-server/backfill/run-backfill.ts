@@ -27,8 +27,10 @@ interface RepositoryInfo {
 export async function runBackfill(row: GithubBackfillJobsTable, deps: HandlerDeps): Promise<unknown> {
   const installationId = Number(row.installation_id);
   const { repository } = row;
-  if (await installationIsGone(deps.store, installationId)) return { repository, skipped: `installation ${installationId} was removed or suspended` };
-  if (!(await stillInstalled(deps, row))) return { repository, skipped: 'the repository was removed from the installation before its turn' };
+  if (await installationIsGone(deps.store, installationId))
+    return { repository, skipped: `installation ${installationId} was removed or suspended` };
+  if (!(await stillInstalled(deps, row)))
+    return { repository, skipped: 'the repository was removed from the installation before its turn' };
   if (!deps.github) throw new PermanentError('LFK_GITHUB_APP_ID and LFK_GITHUB_PRIVATE_KEY are not set');
   const [owner = '', repo = ''] = repository.split('/');
   const octokit = deps.github.forInstallation(installationId);
@@ -36,15 +38,30 @@ export async function runBackfill(row: GithubBackfillJobsTable, deps: HandlerDep
   // Asked for right before the clone, and fresh enough for a long one (installation tokens last an hour).
   const token = await installationToken(octokit);
   const { ruleSet, revocable } = deps.rules();
-  const { scan, head } = await withMirror(info.cloneUrl, { auth: { username: 'x-access-token', password: token } }, async (gitDir) => ({
-    scan: await scanGit({ kind: 'history', all: true }, { cwd: gitDir, ruleSet, reportInvalid: false, maxFileSize: DEFAULT_MAX_FILE_SIZE, archives: DEFAULT_ARCHIVE_OPTIONS }),
-    head: branchHead(gitDir, info.defaultBranch),
-  }));
+  const { scan, head } = await withMirror(
+    info.cloneUrl,
+    { auth: { username: 'x-access-token', password: token } },
+    async (gitDir) => ({
+      scan: await scanGit(
+        { kind: 'history', all: true },
+        {
+          cwd: gitDir,
+          ruleSet,
+          reportInvalid: false,
+          maxFileSize: DEFAULT_MAX_FILE_SIZE,
+          archives: DEFAULT_ARCHIVE_OPTIONS,
+        },
+      ),
+      head: branchHead(gitDir, info.defaultBranch),
+    }),
+  );
   const outcomes = await reportExposures(scan.findings, revocable, (batch) =>
     revokeFoundInGithub(deps, { fullName: repository, htmlUrl: info.htmlUrl, defaultCommit: head ?? '' }, batch),
   );
   // An empty repository has no head to put a check run on.
-  const checkRunId = head ? await reportCheckRun(octokit, { owner, repo, headSha: head, scope: 'history' }, scan.findings, [], deps.now()) : undefined;
+  const checkRunId = head
+    ? await reportCheckRun(octokit, { owner, repo, headSha: head, scope: 'history' }, scan.findings, [], deps.now())
+    : undefined;
   const count = (outcome: string) => [...outcomes.values()].filter((value) => value === outcome).length;
   return {
     repository,
@@ -59,7 +76,11 @@ export async function runBackfill(row: GithubBackfillJobsTable, deps: HandlerDep
 
 /** A repository removed from a selected-repositories installation after it was queued is skipped. */
 async function stillInstalled(deps: HandlerDeps, row: GithubBackfillJobsTable): Promise<boolean> {
-  const installation = await deps.store.db.selectFrom('github_installations').select(['repository_selection', 'repositories']).where('id', '=', row.installation_id).executeTakeFirst();
+  const installation = await deps.store.db
+    .selectFrom('github_installations')
+    .select(['repository_selection', 'repositories'])
+    .where('id', '=', row.installation_id)
+    .executeTakeFirst();
   if (!installation || installation.repository_selection === 'all' || installation.repositories === null) return true;
   return (JSON.parse(installation.repositories) as string[]).includes(row.repository);
 }
@@ -80,7 +101,8 @@ async function installationToken(octokit: InstallationOctokit): Promise<string> 
   try {
     // @octokit/auth-app caches a token for most of its hour without looking at its own expiry.
     let auth = (await octokit.auth({ type: 'installation' })) as { token: string; expiresAt: string };
-    if (Date.parse(auth.expiresAt) - Date.now() < MIN_TOKEN_LIFE_MS) auth = (await octokit.auth({ type: 'installation', refresh: true })) as typeof auth;
+    if (Date.parse(auth.expiresAt) - Date.now() < MIN_TOKEN_LIFE_MS)
+      auth = (await octokit.auth({ type: 'installation', refresh: true })) as typeof auth;
     return auth.token;
   } catch (error) {
     return classifyGithubError(error, 'the installation token');

@@ -53,7 +53,9 @@ export function readPrivateKey(value: string): string {
   try {
     return readFileSync(value, 'utf8');
   } catch (error) {
-    throw new Error(`LFK_GITHUB_PRIVATE_KEY is neither a PEM key nor a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new Error(
+      `LFK_GITHUB_PRIVATE_KEY is neither a PEM key nor a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
 }
 
@@ -69,7 +71,10 @@ export function classifyGithubError(error: unknown, what: string): never {
     const { status } = error;
     if (status === 429 || (status === 403 && isRateLimit(error))) {
       const wait = retryAfterMs(error.response?.headers ?? {}) ?? 60_000;
-      throw new RetryLaterError(`GitHub rate-limited ${what} (${status}); retrying in ${Math.ceil(wait / 1000)} s`, wait);
+      throw new RetryLaterError(
+        `GitHub rate-limited ${what} (${status}); retrying in ${Math.ceil(wait / 1000)} s`,
+        wait,
+      );
     }
     if (status === 404 || status === 401 || status === 410 || status === 422 || status === 403) {
       throw new PermanentError(`GitHub answered ${status} to ${what}: ${error.message.slice(0, 200)}`);
@@ -90,7 +95,9 @@ interface RequestError extends Error {
 
 /** Octokit's RequestError (checked by shape: @octokit/request-error is not a direct dependency). */
 export function isRequestError(error: unknown): error is RequestError {
-  return error instanceof Error && error.name === 'HttpError' && typeof (error as { status?: unknown }).status === 'number';
+  return (
+    error instanceof Error && error.name === 'HttpError' && typeof (error as { status?: unknown }).status === 'number'
+  );
 }
 
 function isRateLimit(error: RequestError): boolean {

@@ -24,7 +24,10 @@ type Installation = Payload<'installation'>['installation'];
 /** The installation's account: a user or an organization has a login and a type, an enterprise neither. */
 export function accountOf(installation: Installation): { login: string | undefined; type: string | undefined } {
   const account = installation.account;
-  return { login: account && 'login' in account ? account.login : undefined, type: account && 'type' in account ? account.type : undefined };
+  return {
+    login: account && 'login' in account ? account.login : undefined,
+    type: account && 'type' in account ? account.type : undefined,
+  };
 }
 
 /** `all` or `selected`: `installation_repositories` says it beside the installation too. */
@@ -34,6 +37,9 @@ export function selectionOf(delivery: InstallationDelivery): string | undefined 
 }
 
 /** The repository's owner, from the payload: its login, else its name, else `full_name`'s first part. */
-export function ownerOf(repository: { full_name: string; owner: { login?: string; name?: string | null } | null }): string {
+export function ownerOf(repository: {
+  full_name: string;
+  owner: { login?: string; name?: string | null } | null;
+}): string {
   return repository.owner?.login ?? repository.owner?.name ?? repository.full_name.split('/')[0]!;
 }

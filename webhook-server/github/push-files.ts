@@ -34,7 +34,8 @@ export async function listPushedFiles(octokit: InstallationOctokit, push: PushRe
   // A normal or forced push of an existing branch: one three-dot compare (from the merge base).
   if (!push.created && push.before !== ZERO_SHA) {
     const files = await compareFiles(octokit, push);
-    if (files && files.length < COMPARE_FILE_LIMIT) return { files: files.map((file) => ({ commit: push.after, file })), via: 'compare' };
+    if (files && files.length < COMPARE_FILE_LIMIT)
+      return { files: files.map((file) => ({ commit: push.after, file })), via: 'compare' };
   }
   // A new branch, a compare that cannot list every file, or one GitHub cannot answer: commit by commit.
   const files: GithubPushFile[] = [];
@@ -58,7 +59,11 @@ export function blobReader(octokit: InstallationOctokit, push: PushRef): ReadBlo
 
 async function compareFiles(octokit: InstallationOctokit, push: PushRef): Promise<GithubChangedFile[] | null> {
   try {
-    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ owner: push.owner, repo: push.repo, basehead: `${push.before}...${push.after}` });
+    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+      owner: push.owner,
+      repo: push.repo,
+      basehead: `${push.before}...${push.after}`,
+    });
     return (data.files ?? []) as GithubChangedFile[];
   } catch (error) {
     // After a force push the old head may be gone from GitHub: fall back to the pushed commits.
@@ -73,7 +78,13 @@ async function commitFiles(octokit: InstallationOctokit, push: PushRef, sha: str
   for (let page = 1; page <= 10; page++) {
     let response;
     try {
-      response = await octokit.rest.repos.getCommit({ owner: push.owner, repo: push.repo, ref: sha, page, per_page: 300 });
+      response = await octokit.rest.repos.getCommit({
+        owner: push.owner,
+        repo: push.repo,
+        ref: sha,
+        page,
+        per_page: 300,
+      });
     } catch (error) {
       return classifyGithubError(error, `GET commit ${sha.slice(0, 7)}`);
     }

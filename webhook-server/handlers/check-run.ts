@@ -28,19 +28,34 @@ const STATUS_TEXT: Record<RevocationOutcome, string> = {
 };
 
 /** Reports the check run; `notScanned` names the files skipped and why. Returns its id. */
-export async function reportCheckRun(octokit: InstallationOctokit, target: CheckTarget, findings: Finding[], notScanned: string[], now: Date): Promise<number> {
+export async function reportCheckRun(
+  octokit: InstallationOctokit,
+  target: CheckTarget,
+  findings: Finding[],
+  notScanned: string[],
+  now: Date,
+): Promise<number> {
   const keys = new Set(findings.map((finding) => finding.secret)).size;
   // What was already revoked is no danger now: in a history scan it is a notice, not a failure.
   const isLive = (finding: Finding) => finding.revocation === 'revoked' || finding.revocation === 'failed';
   const fails = (finding: Finding) => target.scope === 'push' || isLive(finding);
   const status = (finding: Finding) => STATUS_TEXT[finding.revocation ?? 'unknown'];
-  const title = keys === 0 ? 'No Trust Leads API keys found' : `${keys} Trust Leads API key${keys === 1 ? '' : 's'} found`;
-  const lines = findings.slice(0, 200).map((finding) => `- \`${displayOf(finding.secret)}\` in \`${finding.file}\` line ${finding.line}: ${status(finding)}`);
+  const title =
+    keys === 0 ? 'No Trust Leads API keys found' : `${keys} Trust Leads API key${keys === 1 ? '' : 's'} found`;
+  const lines = findings
+    .slice(0, 200)
+    .map(
+      (finding) => `- \`${displayOf(finding.secret)}\` in \`${finding.file}\` line ${finding.line}: ${status(finding)}`,
+    );
   const summary = [
-    keys === 0 ? `lfk scanned ${SCANNED[target.scope]} and found no Trust Leads API keys.` : 'Keys committed to a repository must be treated as leaked.',
+    keys === 0
+      ? `lfk scanned ${SCANNED[target.scope]} and found no Trust Leads API keys.`
+      : 'Keys committed to a repository must be treated as leaked.',
     ...lines,
     findings.length > lines.length ? `- … and ${findings.length - lines.length} more` : '',
-    notScanned.length > 0 ? `\nNot scanned: ${notScanned.slice(0, 20).join(', ')}${notScanned.length > 20 ? ', …' : ''}` : '',
+    notScanned.length > 0
+      ? `\nNot scanned: ${notScanned.slice(0, 20).join(', ')}${notScanned.length > 20 ? ', …' : ''}`
+      : '',
   ]
     .filter(Boolean)
     .join('\n')
@@ -82,8 +97,15 @@ export async function reportCheckRun(octokit: InstallationOctokit, target: Check
  * GitHub places an annotation on a file of the repository, by its text lines: a key inside an
  * archive goes on the archive, and one in a binary file (placed in bytes) on its first line.
  */
-function annotationPlace(finding: Finding): { path: string; start_line: number; end_line: number; start_column?: number; end_column?: number } {
-  if (finding.archive !== undefined || finding.binary) return { path: finding.archive ?? finding.file, start_line: 1, end_line: 1 };
+function annotationPlace(finding: Finding): {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+} {
+  if (finding.archive !== undefined || finding.binary)
+    return { path: finding.archive ?? finding.file, start_line: 1, end_line: 1 };
   return {
     path: finding.file,
     start_line: finding.line,

@@ -18,7 +18,8 @@ export async function handleDelivery(row: WebhookDeliveriesTable, deps: HandlerD
   } catch {
     throw new PermanentError('the stored payload is not JSON');
   }
-  if (row.provider === 'github-partner' || row.provider === 'gitlab') return onPartnerBatch(stored as PartnerDelivery, row.provider, deps);
+  if (row.provider === 'github-partner' || row.provider === 'gitlab')
+    return onPartnerBatch(stored as PartnerDelivery, row.provider, deps);
   const { body, keys } = stored as EventDelivery;
   if (row.provider === 'gitguardian') return onGitguardianIncident(body as IncidentPayload, deps);
   switch (row.event) {

@@ -20,13 +20,23 @@ export interface GithubRepositoryRef {
   fallbackUrl?: string | undefined;
 }
 
-export async function revokeFoundInGithub(deps: HandlerDeps, repository: GithubRepositoryRef, batch: ExposureBatch): Promise<RevocationOutcome[]> {
+export async function revokeFoundInGithub(
+  deps: HandlerDeps,
+  repository: GithubRepositoryRef,
+  batch: ExposureBatch,
+): Promise<RevocationOutcome[]> {
   const found: FoundHash[] = batch.keys.map((key) => {
     const first = batch.findings.find((finding) => finding.secret === key);
     const commit = first?.commit?.commit ?? repository.defaultCommit;
-    const url = first && repository.htmlUrl ? blobUrl(repository.htmlUrl, commit, first) : (repository.fallbackUrl ?? repository.htmlUrl);
+    const url =
+      first && repository.htmlUrl
+        ? blobUrl(repository.htmlUrl, commit, first)
+        : (repository.fallbackUrl ?? repository.htmlUrl);
     const place = first ? `${first.file}:${first.line} (${commit.slice(0, 7)})` : batch.location;
-    return { sha256: sha256Hex(key), source: { kind: 'github' as const, ...(url && { url }), location: `${repository.fullName}:${place}` } };
+    return {
+      sha256: sha256Hex(key),
+      source: { kind: 'github' as const, ...(url && { url }), location: `${repository.fullName}:${place}` },
+    };
   });
   return (await deps.reporter.revokeBySha256(found, 'exposed:github-app')).map(revocationOf);
 }

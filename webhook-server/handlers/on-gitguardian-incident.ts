@@ -30,17 +30,24 @@ export async function onGitguardianIncident(payload: IncidentPayload, deps: Hand
   try {
     response = await (deps.gitguardian.fetch ?? fetch)(url, {
       method: 'POST',
-      headers: { authorization: `Token ${apiToken}`, 'content-type': 'application/json', 'user-agent': 'lfk-webhook-server' },
+      headers: {
+        authorization: `Token ${apiToken}`,
+        'content-type': 'application/json',
+        'user-agent': 'lfk-webhook-server',
+      },
       body: JSON.stringify({ secret_revoked: true }),
       signal: AbortSignal.timeout(deps.gitguardian.timeoutMs ?? DEFAULT_OUTBOUND_TIMEOUT_MS),
     });
   } catch (error) {
     // The key is revoked already; only the incident's status waits, retried until GitGuardian answers.
-    throw new UnavailableError(`GitGuardian cannot be reached to resolve incident ${incident.id} (${(error as Error).message})`);
+    throw new UnavailableError(
+      `GitGuardian cannot be reached to resolve incident ${incident.id} (${(error as Error).message})`,
+    );
   }
   await response.body?.cancel();
   // 409: the incident is already resolved or ignored; nothing left to do.
-  if (response.ok || response.status === 409) return { incident: incident.id, status, resolved: response.ok ? true : 'already' };
+  if (response.ok || response.status === 409)
+    return { incident: incident.id, status, resolved: response.ok ? true : 'already' };
   const message = `GitGuardian answered ${response.status} when resolving incident ${incident.id}`;
   if (response.status === 429) {
     const wait = retryAfterMs(response.headers) ?? 60_000;

@@ -12,20 +12,34 @@ const STATUS_BY_ACTION: Record<string, GithubInstallationsTable['status']> = {
   suspend: 'suspended',
 };
 
-export async function onInstallation(delivery: InstallationDelivery, store: Store, now: Date): Promise<{ installation: string; action: string; status: string }> {
+export async function onInstallation(
+  delivery: InstallationDelivery,
+  store: Store,
+  now: Date,
+): Promise<{ installation: string; action: string; status: string }> {
   const { event, payload } = delivery;
   const id = String(payload.installation.id);
   const at = now.toISOString();
-  const existing = await store.db.selectFrom('github_installations').selectAll().where('id', '=', id).executeTakeFirst();
+  const existing = await store.db
+    .selectFrom('github_installations')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   const selection = selectionOf(delivery) ?? existing?.repository_selection ?? 'all';
   let repositories: string[] | null = existing?.repositories ? (JSON.parse(existing.repositories) as string[]) : null;
   let status = existing?.status ?? 'active';
   if (event === 'installation') {
     status = STATUS_BY_ACTION[payload.action] ?? status;
-    if (payload.action === 'created' && payload.repositories) repositories = payload.repositories.map((repo) => repo.full_name);
+    if (payload.action === 'created' && payload.repositories)
+      repositories = payload.repositories.map((repo) => repo.full_name);
   } else {
     const removed = new Set((payload.repositories_removed ?? []).map((repo) => repo.full_name));
-    repositories = [...new Set([...(repositories ?? []).filter((name) => !removed.has(name)), ...(payload.repositories_added ?? []).map((repo) => repo.full_name)])];
+    repositories = [
+      ...new Set([
+        ...(repositories ?? []).filter((name) => !removed.has(name)),
+        ...(payload.repositories_added ?? []).map((repo) => repo.full_name),
+      ]),
+    ];
   }
   const account = accountOf(payload.installation);
   const row = {
@@ -45,6 +59,10 @@ export async function onInstallation(delivery: InstallationDelivery, store: Stor
 }
 
 export async function installationIsGone(store: Store, installationId: number): Promise<boolean> {
-  const row = await store.db.selectFrom('github_installations').select('status').where('id', '=', String(installationId)).executeTakeFirst();
+  const row = await store.db
+    .selectFrom('github_installations')
+    .select('status')
+    .where('id', '=', String(installationId))
+    .executeTakeFirst();
   return row !== undefined && row.status !== 'active';
 }

@@ -7,15 +7,33 @@ import type { PartnerDelivery } from '../deliveries.js';
 import type { HandlerDeps } from './deps.js';
 
 const PROGRAMS = {
-  'github-partner': { reason: 'exposed:github-partner', kind: 'github', location: (source: string) => `GitHub secret scanning (${source.toLowerCase()})` },
-  gitlab: { reason: 'exposed:gitlab', kind: 'gitlab', location: (source: string) => `GitLab secret detection (${source})` },
-} as const satisfies Record<string, { reason: ExposedReason; kind: WebhookSource['kind']; location(source: string): string }>;
+  'github-partner': {
+    reason: 'exposed:github-partner',
+    kind: 'github',
+    location: (source: string) => `GitHub secret scanning (${source.toLowerCase()})`,
+  },
+  gitlab: {
+    reason: 'exposed:gitlab',
+    kind: 'gitlab',
+    location: (source: string) => `GitLab secret detection (${source})`,
+  },
+} as const satisfies Record<
+  string,
+  { reason: ExposedReason; kind: WebhookSource['kind']; location(source: string): string }
+>;
 
-export async function onPartnerBatch(delivery: PartnerDelivery, program: keyof typeof PROGRAMS, deps: HandlerDeps): Promise<unknown> {
+export async function onPartnerBatch(
+  delivery: PartnerDelivery,
+  program: keyof typeof PROGRAMS,
+  deps: HandlerDeps,
+): Promise<unknown> {
   const { reason, kind, location } = PROGRAMS[program];
   // Each key with its own place, so its audit trail says where it was found; one call for all.
   const statuses: ExposureStatus[] = await deps.reporter.revokeBySha256(
-    delivery.matches.map((match) => ({ sha256: match.sha256, source: { kind, ...(match.url && { url: match.url }), location: location(match.source) } })),
+    delivery.matches.map((match) => ({
+      sha256: match.sha256,
+      source: { kind, ...(match.url && { url: match.url }), location: location(match.source) },
+    })),
     reason,
   );
   const counts: Record<string, number> = {};

@@ -18,7 +18,8 @@ import { revokeFoundInGithub } from './github-exposures.js';
 
 export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], deps: HandlerDeps): Promise<unknown> {
   const installationId = payload.installation.id;
-  if (await installationIsGone(deps.store, installationId)) return { skipped: `installation ${installationId} was removed or suspended` };
+  if (await installationIsGone(deps.store, installationId))
+    return { skipped: `installation ${installationId} was removed or suspended` };
   if (!deps.github) throw new PermanentError('LFK_GITHUB_APP_ID and LFK_GITHUB_PRIVATE_KEY are not set');
   const owner = ownerOf(payload.repository);
   const push: PushRef = {
@@ -45,18 +46,39 @@ export async function onPush(payload: PushPayload, keysInPayload: FoundKey[], de
   const octokit = deps.github.forInstallation(installationId);
   const listed = await listPushedFiles(octokit, push);
   const { finder, revocable } = deps.rules();
-  const options = { maxFileSize: DEFAULT_MAX_FILE_SIZE, archives: DEFAULT_ARCHIVE_OPTIONS, prefilter: finder, readBlob: blobReader(octokit, push) };
+  const options = {
+    maxFileSize: DEFAULT_MAX_FILE_SIZE,
+    archives: DEFAULT_ARCHIVE_OPTIONS,
+    prefilter: finder,
+    readBlob: blobReader(octokit, push),
+  };
   const scanned: FilesResult = { findings: [], warnings: [], stats: emptyStats() };
   const notScanned: string[] = [];
   for (const source of githubPushSources(listed.files, options)) {
     const outcome = await scanSource(source, finder, scanned, options);
-    if (outcome.kind === 'too-large' || outcome.kind === 'unreadable') notScanned.push(`${source.file} (${whyNotScanned(outcome)})`);
+    if (outcome.kind === 'too-large' || outcome.kind === 'unreadable')
+      notScanned.push(`${source.file} (${whyNotScanned(outcome)})`);
   }
 
   const outcomes = await reportExposures(scanned.findings, revocable, (batch) =>
-    revokeFoundInGithub(deps, { fullName: payload.repository.full_name, htmlUrl: payload.repository.html_url, defaultCommit: payload.after, fallbackUrl: payload.compare }, batch),
+    revokeFoundInGithub(
+      deps,
+      {
+        fullName: payload.repository.full_name,
+        htmlUrl: payload.repository.html_url,
+        defaultCommit: payload.after,
+        fallbackUrl: payload.compare,
+      },
+      batch,
+    ),
   );
-  const checkRunId = await reportCheckRun(octokit, { owner: push.owner, repo: push.repo, headSha: push.after, scope: 'push' }, scanned.findings, notScanned, deps.now());
+  const checkRunId = await reportCheckRun(
+    octokit,
+    { owner: push.owner, repo: push.repo, headSha: push.after, scope: 'push' },
+    scanned.findings,
+    notScanned,
+    deps.now(),
+  );
   return {
     ref: payload.ref,
     via: listed.via,

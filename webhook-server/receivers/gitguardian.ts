@@ -5,7 +5,16 @@ import type { Context } from 'hono';
 import { eventEnvelope } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';
 import { gitguardianHmac, gitguardianVerdict, isPlausibleGitguardianSignature } from '../verify-gitguardian.js';
-import { accept, errorResponse, isObject, notConfigured, parseJson, readSignedBody, refuse, type ReceiverDeps } from './shared.js';
+import {
+  accept,
+  errorResponse,
+  isObject,
+  notConfigured,
+  parseJson,
+  readSignedBody,
+  refuse,
+  type ReceiverDeps,
+} from './shared.js';
 
 export const MAX_GITGUARDIAN_BODY_BYTES = 1024 * 1024;
 export const INCIDENT_ACTIONS = new Set(['incident_triggered', 'new_occurrence', 'incident_regression']);
@@ -29,7 +38,12 @@ export function gitguardianReceiver(deps: GitguardianDeps) {
       verify: () => {
         const verdict = gitguardianVerdict(hmac, signature!, timestamp!, deps.now?.() ?? Date.now());
         if (verdict === 'bad_signature') return errorResponse(c, 'invalid_signature', BAD_SIGNATURE);
-        if (verdict === 'stale') return errorResponse(c, 'invalid_signature', 'The Timestamp is more than 5 minutes away from our clock; the delivery may be a replay.');
+        if (verdict === 'stale')
+          return errorResponse(
+            c,
+            'invalid_signature',
+            'The Timestamp is more than 5 minutes away from our clock; the delivery may be a replay.',
+          );
         return null;
       },
     });
@@ -41,7 +55,11 @@ export function gitguardianReceiver(deps: GitguardianDeps) {
     const { action, incident } = parsed.value;
     if (typeof action !== 'string') return c.json({ status: 'ignored', reason: 'test message' }, 200);
     if (!INCIDENT_ACTIONS.has(action)) return c.json({ status: 'ignored', action }, 200);
-    if (!isObject(incident) || (typeof incident.id !== 'number' && typeof incident.id !== 'string') || typeof incident.hmsl_hash !== 'string') {
+    if (
+      !isObject(incident) ||
+      (typeof incident.id !== 'number' && typeof incident.id !== 'string') ||
+      typeof incident.hmsl_hash !== 'string'
+    ) {
       return errorResponse(c, 'invalid_request', `An ${action} event needs incident.id and incident.hmsl_hash.`);
     }
     const redacted = redactPayload(text);

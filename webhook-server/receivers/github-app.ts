@@ -4,7 +4,17 @@ import type { Context } from 'hono';
 import { eventEnvelope } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';
 import { githubAppHmac, isPlausibleGithubSignature, matchesGithubApp } from '../verify-github-app.js';
-import { accept, errorResponse, isObject, notConfigured, parseJson, readSignedBody, refuse, SMALL_BODY_BYTES, type ReceiverDeps } from './shared.js';
+import {
+  accept,
+  errorResponse,
+  isObject,
+  notConfigured,
+  parseJson,
+  readSignedBody,
+  refuse,
+  SMALL_BODY_BYTES,
+  type ReceiverDeps,
+} from './shared.js';
 
 // GitHub does not deliver payloads over 25 MB.
 export const MAX_GITHUB_APP_BODY_BYTES = 25 * 1024 * 1024;
@@ -36,7 +46,8 @@ export function githubAppReceiver(deps: GithubAppDeps) {
     if (!isPlausibleGithubSignature(signature)) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
     const event = c.req.header('x-github-event');
     const deliveryId = c.req.header('x-github-delivery');
-    if (!event || !deliveryId || deliveryId.length > 100) return refuse(c, 'invalid_request', 'X-GitHub-Event and X-GitHub-Delivery are required.');
+    if (!event || !deliveryId || deliveryId.length > 100)
+      return refuse(c, 'invalid_request', 'X-GitHub-Event and X-GitHub-Delivery are required.');
     // An event lfk ignores (ping included) is still verified, but cannot make us hold 25 MiB.
     const maxBytes = FULL_BODY_EVENTS.has(event) ? MAX_GITHUB_APP_BODY_BYTES : SMALL_BODY_BYTES;
     const hmac = githubAppHmac(deps.webhookSecret);

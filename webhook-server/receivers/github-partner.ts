@@ -16,7 +16,9 @@ export interface PartnerDeps extends ReceiverDeps {
   reporter: ExposureReporter;
 }
 
-type Feedback = { token_raw: string; token_type: string; label: 'true_positive' } | { token_hash: string; token_type: string; label: 'false_positive' };
+type Feedback =
+  | { token_raw: string; token_type: string; label: 'true_positive' }
+  | { token_hash: string; token_type: string; label: 'false_positive' };
 
 export function githubPartnerReceiver(deps: PartnerDeps) {
   return async (c: Context): Promise<Response> => {

@@ -17,7 +17,17 @@ import type { PartnerDelivery } from '../deliveries.js';
 import { redactPayload } from '../redact-payload.js';
 import type { PartnerKeyCache } from '../verify-partner.js';
 import { MAX_PARTNER_BODY_BYTES, MAX_PARTNER_MATCHES, readPartnerBatch, storedMatches } from './partner-batch.js';
-import { accept, errorResponse, isObject, notConfigured, parseJson, readSignedBody, refuse, storeAndWake, type ReceiverDeps } from './shared.js';
+import {
+  accept,
+  errorResponse,
+  isObject,
+  notConfigured,
+  parseJson,
+  readSignedBody,
+  refuse,
+  storeAndWake,
+  type ReceiverDeps,
+} from './shared.js';
 
 export interface GitlabPartnerDeps extends ReceiverDeps {
   /** Undefined when LFK_GITLAB_PUBLIC_KEYS_URL is unset. */
@@ -27,7 +37,11 @@ export interface GitlabPartnerDeps extends ReceiverDeps {
 export function gitlabPartnerReceiver(deps: GitlabPartnerDeps) {
   return async (c: Context): Promise<Response> => {
     if (!deps.keys) return notConfigured(c, ['LFK_GITLAB_PUBLIC_KEYS_URL']);
-    const batch = await readPartnerBatch(c, deps, { issuer: 'GitLab', keys: deps.keys, defaultSource: 'partner program' });
+    const batch = await readPartnerBatch(c, deps, {
+      issuer: 'GitLab',
+      keys: deps.keys,
+      defaultSource: 'partner program',
+    });
     if (batch instanceof Response) return batch;
     return accept(c, deps, {
       provider: 'gitlab',
@@ -54,9 +68,13 @@ export interface GitlabRevocationDeps extends ReceiverDeps {
  * is the rule's id in a custom ruleset (lfk rules export --format gitleaks); older analyzers gave
  * its description. Both forms of every revocable rule are listed.
  */
-export function revocableTokenTypes(rules: ReadonlyArray<{ id: string; description?: string | undefined; revocable?: boolean | undefined }>): string[] {
+export function revocableTokenTypes(
+  rules: ReadonlyArray<{ id: string; description?: string | undefined; revocable?: boolean | undefined }>,
+): string[] {
   const typeOf = (value: string) => `gitleaks_rule_id_${value.replaceAll(' ', '_')}`.toLowerCase();
-  const types = rules.filter((rule) => rule.revocable).flatMap((rule) => [rule.id, ...(rule.description ? [rule.description] : [])]);
+  const types = rules
+    .filter((rule) => rule.revocable)
+    .flatMap((rule) => [rule.id, ...(rule.description ? [rule.description] : [])]);
   return [...new Set(types.map(typeOf))];
 }
 
@@ -67,7 +85,8 @@ function refusal(c: Context, deps: GitlabRevocationDeps): Response | null {
   deps.limiter.take(clientAddress(c, deps.trustProxy));
   // GitLab sends the bare token; `Bearer <token>` is taken too, as a person would try it with curl.
   const presented = (c.req.header('authorization') ?? '').replace(/^Bearer\s+/i, '');
-  if (!presented || !secretsEqual(presented, deps.token)) return refuse(c, 'unauthenticated', 'Authorization must be the token set in LFK_GITLAB_REVOCATION_TOKEN.');
+  if (!presented || !secretsEqual(presented, deps.token))
+    return refuse(c, 'unauthenticated', 'Authorization must be the token set in LFK_GITLAB_REVOCATION_TOKEN.');
   return null;
 }
 
@@ -81,22 +100,35 @@ export function gitlabRevokeTokensReceiver(deps: GitlabRevocationDeps) {
     const refused = refusal(c, deps);
     if (refused) return refused;
     // The token was checked: the body needs no signature, only the limits every body has.
-    const body = await readSignedBody(c, MAX_PARTNER_BODY_BYTES, deps.bodies, { update: () => undefined, verify: () => null });
+    const body = await readSignedBody(c, MAX_PARTNER_BODY_BYTES, deps.bodies, {
+      update: () => undefined,
+      verify: () => null,
+    });
     if (body instanceof Response) return body;
     const parsed = parseJson(body.toString('utf8'));
     if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
-    if (!Array.isArray(parsed.value) || parsed.value.length === 0) return errorResponse(c, 'invalid_request', 'The body must be a non-empty JSON array of {type, token, location}.');
+    if (!Array.isArray(parsed.value) || parsed.value.length === 0)
+      return errorResponse(c, 'invalid_request', 'The body must be a non-empty JSON array of {type, token, location}.');
     if (parsed.value.length > MAX_PARTNER_MATCHES) {
-      return errorResponse(c, 'payload_too_large', `At most ${MAX_PARTNER_MATCHES} tokens per request (got ${parsed.value.length}).`);
+      return errorResponse(
+        c,
+        'payload_too_large',
+        `At most ${MAX_PARTNER_MATCHES} tokens per request (got ${parsed.value.length}).`,
+      );
     }
     const stored: PartnerDelivery = { matches: [] };
     for (const [index, item] of parsed.value.entries()) {
       if (!isObject(item) || typeof item.type !== 'string' || typeof item.token !== 'string') {
         return errorResponse(c, 'invalid_request', `Token ${index}: "type" and "token" must be strings.`);
       }
-      if (item.location !== undefined && typeof item.location !== 'string') return errorResponse(c, 'invalid_request', `Token ${index}: "location" must be a string.`);
+      if (item.location !== undefined && typeof item.location !== 'string')
+        return errorResponse(c, 'invalid_request', `Token ${index}: "location" must be a string.`);
       if (!known.has(item.type)) {
-        return errorResponse(c, 'invalid_request', `Token ${index}: type "${redactKeys(item.type).slice(0, 100)}" is not one lfk revokes (GET /webhooks/gitlab/revocable_token_types lists them).`);
+        return errorResponse(
+          c,
+          'invalid_request',
+          `Token ${index}: type "${redactKeys(item.type).slice(0, 100)}" is not one lfk revokes (GET /webhooks/gitlab/revocable_token_types lists them).`,
+        );
       }
       // GitLab sends the text its rule matched: the key itself, or the key with what surrounds it.
       for (const key of redactPayload(item.token).keys) {

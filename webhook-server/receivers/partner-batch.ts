@@ -44,38 +44,57 @@ export interface BatchReading {
 }
 
 /** The signed batch, or the refusal to send: the headers are judged before a byte of the body is read. */
-export async function readPartnerBatch(c: Context, deps: ReceiverDeps, reading: BatchReading): Promise<SignedBatch | Response> {
+export async function readPartnerBatch(
+  c: Context,
+  deps: ReceiverDeps,
+  reading: BatchReading,
+): Promise<SignedBatch | Response> {
   const { issuer } = reading;
   // Spelt as both issuers document them: Github-Public-Key-Identifier, Gitlab-Public-Key-Signature.
   const prefix = issuer[0] + issuer.slice(1).toLowerCase();
   const identifier = c.req.header(`${prefix}-Public-Key-Identifier`);
   const signature = c.req.header(`${prefix}-Public-Key-Signature`);
-  if (!identifier || !signature) return refuse(c, 'invalid_signature', `${prefix}-Public-Key-Identifier and ${prefix}-Public-Key-Signature are required.`);
-  if (!isPlausibleKeyIdentifier(identifier) || !isPlausiblePartnerSignature(signature)) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
-  if (Number(c.req.header('content-length') ?? '0') > MAX_PARTNER_BODY_BYTES) return tooLarge(c, MAX_PARTNER_BODY_BYTES);
+  if (!identifier || !signature)
+    return refuse(
+      c,
+      'invalid_signature',
+      `${prefix}-Public-Key-Identifier and ${prefix}-Public-Key-Signature are required.`,
+    );
+  if (!isPlausibleKeyIdentifier(identifier) || !isPlausiblePartnerSignature(signature))
+    return refuse(c, 'invalid_signature', BAD_SIGNATURE);
+  if (Number(c.req.header('content-length') ?? '0') > MAX_PARTNER_BODY_BYTES)
+    return tooLarge(c, MAX_PARTNER_BODY_BYTES);
   let key;
   try {
     key = await reading.keys.keyFor(identifier);
   } catch (error) {
     if (!(error instanceof PublicKeysUnavailable)) throw error;
     deps.logger.warn(`${issuer} public keys unavailable`, errorFields(error));
-    return refuse(c, 'service_unavailable', `${issuer}'s signing keys cannot be fetched right now; retry shortly.`, { 'Retry-After': '30' });
+    return refuse(c, 'service_unavailable', `${issuer}'s signing keys cannot be fetched right now; retry shortly.`, {
+      'Retry-After': '30',
+    });
   }
   if (!key) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
   const verifier = partnerVerifier();
   const body = await readSignedBody(c, MAX_PARTNER_BODY_BYTES, deps.bodies, {
     update: (chunk) => verifier.update(chunk),
-    verify: () => (matchesPartnerSignature(verifier, signature, key) ? null : errorResponse(c, 'invalid_signature', BAD_SIGNATURE)),
+    verify: () =>
+      matchesPartnerSignature(verifier, signature, key) ? null : errorResponse(c, 'invalid_signature', BAD_SIGNATURE),
   });
   if (body instanceof Response) return body;
 
   const parsed = parseJson(body.toString('utf8'));
   if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
-  if (!Array.isArray(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON array of matches.');
+  if (!Array.isArray(parsed.value))
+    return errorResponse(c, 'invalid_request', 'The body must be a JSON array of matches.');
   // 413, not 400: the batch is well-formed but larger than we take in one request; the sender
   // can split it. (Neither issuer documents a batch limit; 1000 is lfk's, as for /v1/exposures.)
   if (parsed.value.length > MAX_PARTNER_MATCHES) {
-    return errorResponse(c, 'payload_too_large', `At most ${MAX_PARTNER_MATCHES} matches per request (got ${parsed.value.length}).`);
+    return errorResponse(
+      c,
+      'payload_too_large',
+      `At most ${MAX_PARTNER_MATCHES} matches per request (got ${parsed.value.length}).`,
+    );
   }
   const matches: PartnerMatch[] = [];
   for (const [index, item] of parsed.value.entries()) {

@@ -14,7 +14,12 @@ export { errorResponse };
  * Node closes the connection once the answer is out instead of reading on (the adapter would drain
  * up to 64 MiB for half a second) or keeping it for another request.
  */
-export function refuse(c: Context, code: Parameters<typeof errorResponse>[1], message: string, headers: Record<string, string> = {}): Response {
+export function refuse(
+  c: Context,
+  code: Parameters<typeof errorResponse>[1],
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return errorResponse(c, code, message, { ...headers, Connection: 'close' });
 }
 
@@ -77,7 +82,12 @@ export interface BodyCheck {
  * bytes as they come, so a chunked body without a length is cut off at the limit) nor past what
  * `budget` has left; nothing is copied until the signature matched.
  */
-export async function readSignedBody(c: Context, maxBytes: number, budget: BodyBudget, check: BodyCheck): Promise<Buffer | Response> {
+export async function readSignedBody(
+  c: Context,
+  maxBytes: number,
+  budget: BodyBudget,
+  check: BodyCheck,
+): Promise<Buffer | Response> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) return tooLarge(c, maxBytes);
   const stream = c.req.raw.body;
@@ -102,7 +112,12 @@ export async function readSignedBody(c: Context, maxBytes: number, budget: BodyB
         }
         if (!budget.take(chunk.length)) {
           await reader.cancel().catch(() => {});
-          return refuse(c, 'service_unavailable', 'Too many webhook bodies are being received at once; retry shortly.', { 'Retry-After': '30' });
+          return refuse(
+            c,
+            'service_unavailable',
+            'Too many webhook bodies are being received at once; retry shortly.',
+            { 'Retry-After': '30' },
+          );
         }
         size += chunk.length;
         chunks.push(chunk);
@@ -137,10 +152,18 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 }
 
 /** Stores the delivery (before any 2xx) and wakes the worker unless it was there already. */
-export async function storeAndWake(deps: ReceiverDeps, delivery: NewDelivery): Promise<{ id: string; duplicate: boolean }> {
+export async function storeAndWake(
+  deps: ReceiverDeps,
+  delivery: NewDelivery,
+): Promise<{ id: string; duplicate: boolean }> {
   const stored = await storeDelivery(deps.store, delivery);
   if (!stored.duplicate) deps.onStored();
-  deps.logger.info('webhook delivery accepted', { provider: delivery.provider, event: delivery.event, delivery: stored.id, duplicate: stored.duplicate });
+  deps.logger.info('webhook delivery accepted', {
+    provider: delivery.provider,
+    event: delivery.event,
+    delivery: stored.id,
+    duplicate: stored.duplicate,
+  });
   return stored;
 }
 

@@ -3,7 +3,13 @@ import type { MiddlewareHandler } from 'hono';
 import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
 import { DEFAULT_LIMIT } from '../../service/paging.js';
 import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
-import { AccountSchema, AuditListSchema, PageQuerySchema, UpdateAccountBodySchema, errorResponses } from '../schemas.js';
+import {
+  AccountSchema,
+  AuditListSchema,
+  PageQuerySchema,
+  UpdateAccountBodySchema,
+  errorResponses,
+} from '../schemas.js';
 
 export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<ApiEnv>): void {
   const { service } = deps;
@@ -44,6 +50,12 @@ export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHand
   });
   app.openapi(audit, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await service.listAuditEvents(c.get('principal').accountId, { limit: query.limit ?? DEFAULT_LIMIT, cursor: query.cursor }), 200);
+    return c.json(
+      await service.listAuditEvents(c.get('principal').accountId, {
+        limit: query.limit ?? DEFAULT_LIMIT,
+        cursor: query.cursor,
+      }),
+      200,
+    );
   });
 }

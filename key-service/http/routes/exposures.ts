@@ -10,7 +10,13 @@ import { jsonBody, jsonResponse } from '../openapi-parts.js';
 import { RateLimiter } from '../../../platform/http/rate-limit.js';
 import { DEFAULT_REPORT_RATE_LIMIT } from '../../../platform/defaults.js';
 import { MAX_KEYS_PER_REPORT } from '../../../platform/limits/fields.js';
-import { ExposureBodySchema, ExposureResultsSchema, VerifyBodySchema, VerifyResultsSchema, errorResponses } from '../schemas.js';
+import {
+  ExposureBodySchema,
+  ExposureResultsSchema,
+  VerifyBodySchema,
+  VerifyResultsSchema,
+  errorResponses,
+} from '../schemas.js';
 import { requestHeader } from '../../../platform/http/request-headers.js';
 import { WEBHOOK_SOURCE_KINDS, isOneOf } from '../../../platform/vocabulary.js';
 
@@ -41,7 +47,10 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
       `At most ${MAX_KEYS_PER_REPORT} keys. ` +
       'Rate-limited per client address. A separate webhook server reports by `sha256s` or `hmsl_hashes`, optionally with a `reason`, with `Authorization: Bearer <LFK_SERVICE_TOKEN>` (not rate-limited).',
     request: { body: jsonBody(ExposureBodySchema) },
-    responses: { 200: jsonResponse(ExposureResultsSchema, 'One result per reported key, in order'), ...errorResponses(400, 401, 413, 429, 503) },
+    responses: {
+      200: jsonResponse(ExposureResultsSchema, 'One result per reported key, in order'),
+      ...errorResponses(400, 401, 413, 429, 503),
+    },
   });
   app.openapi(report, async (c) => {
     const ip = clientAddress(c, trustProxy);
@@ -54,10 +63,18 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     // Hashes (a webhook server never stores keys) and a chosen reason come only from a separate
     // webhook server, which proves itself with the shared service token.
     if ((body.hmsl_hashes || body.sha256s || body.sources || body.reason) && !relayed) {
-      throw new ApiError('unauthenticated', 'Reports by hmsl_hashes or sha256s, or with a reason, need "Authorization: Bearer <LFK_SERVICE_TOKEN>".');
+      throw new ApiError(
+        'unauthenticated',
+        'Reports by hmsl_hashes or sha256s, or with a reason, need "Authorization: Bearer <LFK_SERVICE_TOKEN>".',
+      );
     }
     if (body.hmsl_hashes) {
-      const outcome = await service.reportExposedHashes(body.hmsl_hashes, source, context, body.reason ?? 'exposed:gitguardian');
+      const outcome = await service.reportExposedHashes(
+        body.hmsl_hashes,
+        source,
+        context,
+        body.reason ?? 'exposed:gitguardian',
+      );
       return c.json({ results: outcome.results }, 200);
     }
     if (body.sha256s) {
@@ -79,7 +96,10 @@ export function registerExposures(app: ApiApp, deps: ApiDeps): void {
     path: '/v1/keys/verify',
     summary: 'Whether each key is live; no side effect',
     request: { body: jsonBody(VerifyBodySchema) },
-    responses: { 200: jsonResponse(VerifyResultsSchema, 'One result per key, in order'), ...errorResponses(400, 413, 429, 503) },
+    responses: {
+      200: jsonResponse(VerifyResultsSchema, 'One result per key, in order'),
+      ...errorResponses(400, 413, 429, 503),
+    },
   });
   app.openapi(verify, async (c) => {
     if (!fromServiceToken(c, deps.serviceToken)) verifyLimiter.take(clientAddress(c, trustProxy));

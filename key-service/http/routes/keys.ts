@@ -29,7 +29,10 @@ export function registerKeys(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler
   });
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    const page = await service.listKeys(c.get('principal').accountId, { ...query, limit: query.limit ?? DEFAULT_LIMIT });
+    const page = await service.listKeys(c.get('principal').accountId, {
+      ...query,
+      limit: query.limit ?? DEFAULT_LIMIT,
+    });
     return c.json(page, 200);
   });
 
@@ -56,7 +59,9 @@ export function registerKeys(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler
     request: { params: IdParamSchema },
     responses: { 200: jsonResponse(KeyObjectSchema, 'The key'), ...errorResponses(401, 403, 404, 503) },
   });
-  app.openapi(get, async (c) => c.json(await service.getKey(c.get('principal').accountId, c.req.valid('param').id), 200));
+  app.openapi(get, async (c) =>
+    c.json(await service.getKey(c.get('principal').accountId, c.req.valid('param').id), 200),
+  );
 
   const revoke = createRoute({
     method: 'post',
@@ -83,6 +88,9 @@ export function registerKeys(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler
   });
   app.openapi(roll, async (c) => {
     const { accountId, context } = c.get('principal');
-    return c.json(await service.rollKey(accountId, c.req.valid('param').id, c.req.valid('json').grace_period_hours, context), 201);
+    return c.json(
+      await service.rollKey(accountId, c.req.valid('param').id, c.req.valid('json').grace_period_hours, context),
+      201,
+    );
   });
 }

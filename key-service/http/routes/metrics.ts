@@ -43,7 +43,8 @@ function hostnameOf(host: string): string | undefined {
  */
 export function registerMetrics(app: ApiApp, deps: ApiDeps, metrics: ApiMetrics): void {
   const expected = expectedHostnames(deps.publicUrl);
-  const refusedHost = 'Metrics answer requests sent with Host: localhost, 127.0.0.1, [::1] or the host of LFK_PUBLIC_URL, unless LFK_METRICS_TOKEN is set.';
+  const refusedHost =
+    'Metrics answer requests sent with Host: localhost, 127.0.0.1, [::1] or the host of LFK_PUBLIC_URL, unless LFK_METRICS_TOKEN is set.';
   app.get('/metrics', async (c) => {
     if (deps.metricsToken) {
       const credentials = readCredentials(requestHeader(c, 'authorization'), undefined);
@@ -59,7 +60,8 @@ export function registerMetrics(app: ApiApp, deps: ApiDeps, metrics: ApiMetrics)
       // The Node adapter builds the URL from the Host header (or HTTP/2's :authority); both are checked.
       const header = requestHeader(c, 'host');
       const names = [new URL(c.req.url).hostname, ...(header === undefined ? [] : [hostnameOf(header)])];
-      if (!names.every((name) => name !== undefined && expected.has(name))) return errorResponse(c, 'forbidden', refusedHost);
+      if (!names.every((name) => name !== undefined && expected.has(name)))
+        return errorResponse(c, 'forbidden', refusedHost);
     }
     return c.text(await metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });

@@ -47,13 +47,16 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
   return (
     <Layout title="API Keys" viewer={viewer} section="keys">
       <h1>API Keys</h1>
-      <p class="lead">Keys let your applications call the Trust Leads API. Give each key a name that says where it is used, and revoke it the moment it is not needed.</p>
+      <p class="lead">
+        Keys let your applications call the Trust Leads API. Give each key a name that says where it is used, and revoke
+        it the moment it is not needed.
+      </p>
       {flash && <Notice>{flash}</Notice>}
       {error && <Notice kind="error">{error}</Notice>}
       {!allowed && (
         <Notice>
-          <strong>API keys come with the Pro and Agency plans.</strong> This account is on the Free plan, so it cannot create keys. Upgrade to Pro or Agency to use the Trust
-          Leads API.
+          <strong>API keys come with the Pro and Agency plans.</strong> This account is on the Free plan, so it cannot
+          create keys. Upgrade to Pro or Agency to use the Trust Leads API.
         </Notice>
       )}
       <div class="toolbar">
@@ -61,7 +64,14 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
         <form method="get" action="/app/api-keys" role="search" class="search">
           <div class="field">
             <label for="q">Search by name or prefix</label>
-            <input id="q" name="q" type="search" value={q} maxlength={MAX_KEY_NAME_LENGTH} placeholder="Name or lfk_sk_a1b2" />
+            <input
+              id="q"
+              name="q"
+              type="search"
+              value={q}
+              maxlength={MAX_KEY_NAME_LENGTH}
+              placeholder="Name or lfk_sk_a1b2"
+            />
           </div>
           <div class="field">
             <label for="status">Status</label>
@@ -92,10 +102,21 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
           <a href={withParams('/app/api-keys', { q, status, cursor: keys.next_cursor })}>Next page</a>
         </nav>
       )}
-      {allowed && <CreateDialog open={dialog?.kind === 'create'} listUrl={listUrl} csrfToken={viewer.csrfToken} {...(dialog?.kind === 'create' ? dialog : {})} />}
+      {allowed && (
+        <CreateDialog
+          open={dialog?.kind === 'create'}
+          listUrl={listUrl}
+          csrfToken={viewer.csrfToken}
+          {...(dialog?.kind === 'create' ? dialog : {})}
+        />
+      )}
       {dialog?.kind === 'created' && <CreatedDialog created={dialog.key} replaced={dialog.replaced} />}
-      {dialog?.kind === 'revoke' && <RevokeDialog keyObject={dialog.key} listUrl={listUrl} csrfToken={viewer.csrfToken} error={dialog.error} />}
-      {dialog?.kind === 'roll' && <RollDialog keyObject={dialog.key} listUrl={listUrl} csrfToken={viewer.csrfToken} error={dialog.error} />}
+      {dialog?.kind === 'revoke' && (
+        <RevokeDialog keyObject={dialog.key} listUrl={listUrl} csrfToken={viewer.csrfToken} error={dialog.error} />
+      )}
+      {dialog?.kind === 'roll' && (
+        <RollDialog keyObject={dialog.key} listUrl={listUrl} csrfToken={viewer.csrfToken} error={dialog.error} />
+      )}
     </Layout>
   );
 };
@@ -146,10 +167,18 @@ const KeyTable: FC<{ keys: KeyObject[]; filtered: boolean }> = ({ keys, filtered
             <td data-label="Actions">
               {key.status === 'active' && (
                 <span class="actions">
-                  <a class="button" href={withParams('/app/api-keys', { dialog: 'roll', key: key.id })} aria-label={`Roll ${key.name}`}>
+                  <a
+                    class="button"
+                    href={withParams('/app/api-keys', { dialog: 'roll', key: key.id })}
+                    aria-label={`Roll ${key.name}`}
+                  >
                     Roll
                   </a>
-                  <a class="button" href={withParams('/app/api-keys', { dialog: 'revoke', key: key.id })} aria-label={`Revoke ${key.name}`}>
+                  <a
+                    class="button"
+                    href={withParams('/app/api-keys', { dialog: 'revoke', key: key.id })}
+                    aria-label={`Revoke ${key.name}`}
+                  >
                     Revoke
                   </a>
                 </span>
@@ -162,8 +191,20 @@ const KeyTable: FC<{ keys: KeyObject[]; filtered: boolean }> = ({ keys, filtered
   );
 };
 
-const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name?: string; error?: string }> = ({ open, listUrl, csrfToken, name, error }) => (
-  <dialog id="create-dialog" aria-labelledby="create-title" open={open} data-close-url={open ? listUrl : undefined} data-return-focus="create-key">
+const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name?: string; error?: string }> = ({
+  open,
+  listUrl,
+  csrfToken,
+  name,
+  error,
+}) => (
+  <dialog
+    id="create-dialog"
+    aria-labelledby="create-title"
+    open={open}
+    data-close-url={open ? listUrl : undefined}
+    data-return-focus="create-key"
+  >
     <h2 id="create-title">Create New Key</h2>
     <form method="post" action="/app/api-keys">
       <CsrfField token={csrfToken} />
@@ -187,7 +228,8 @@ const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name
           </p>
         )}
         <p class="hint" id="key-name-hint">
-          A descriptive name says where the key is used, for example {KEY_NAME_EXAMPLES.map((example) => `“${example}”`).join(', ')}.
+          A descriptive name says where the key is used, for example{' '}
+          {KEY_NAME_EXAMPLES.map((example) => `“${example}”`).join(', ')}.
         </p>
       </div>
       <div class="actions">
@@ -261,13 +303,28 @@ const ConfirmDialog: FC<{
 type ConfirmProps = { keyObject: KeyObject; listUrl: string; csrfToken: string; error?: string | undefined };
 
 const RevokeDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
-  <ConfirmDialog id="revoke-dialog" title={`Revoke “${keyObject.name}”?`} action={`/app/api-keys/${keyObject.id}/revoke`} submit="Revoke key" danger {...rest}>
+  <ConfirmDialog
+    id="revoke-dialog"
+    title={`Revoke “${keyObject.name}”?`}
+    action={`/app/api-keys/${keyObject.id}/revoke`}
+    submit="Revoke key"
+    danger
+    {...rest}
+  >
     <p>
-      Anything that uses <code>{keyObject.display}</code> stops working at once. A revoked key cannot be turned back on; it stays in the list as revoked.
+      Anything that uses <code>{keyObject.display}</code> stops working at once. A revoked key cannot be turned back on;
+      it stays in the list as revoked.
     </p>
     <div class="field">
       <label for="revoke-note">Note (optional)</label>
-      <input id="revoke-note" name="note" type="text" maxlength={MAX_NOTE_LENGTH} autocomplete="off" aria-describedby="revoke-note-hint" />
+      <input
+        id="revoke-note"
+        name="note"
+        type="text"
+        maxlength={MAX_NOTE_LENGTH}
+        autocomplete="off"
+        aria-describedby="revoke-note-hint"
+      />
       <p class="hint" id="revoke-note-hint">
         Kept in the audit log, for example “Leaked in a support ticket”.
       </p>
@@ -276,10 +333,16 @@ const RevokeDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
 );
 
 const RollDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
-  <ConfirmDialog id="roll-dialog" title={`Roll “${keyObject.name}”?`} action={`/app/api-keys/${keyObject.id}/roll`} submit="Roll key" {...rest}>
+  <ConfirmDialog
+    id="roll-dialog"
+    title={`Roll “${keyObject.name}”?`}
+    action={`/app/api-keys/${keyObject.id}/roll`}
+    submit="Roll key"
+    {...rest}
+  >
     <p>
-      Rolling makes a new key with the same name and scopes. The new key is shown once. <code>{keyObject.display}</code> keeps working for the grace period, so you have time
-      to put the new key in place.
+      Rolling makes a new key with the same name and scopes. The new key is shown once. <code>{keyObject.display}</code>{' '}
+      keeps working for the grace period, so you have time to put the new key in place.
     </p>
     <div class="field">
       <label for="grace">Keep the old key working for</label>

@@ -62,9 +62,19 @@ const Details: FC<{ event: AuditEvent }> = ({ event }) => {
         </span>
       );
     case 'key.created':
-      return <span>{[text(data.display), Array.isArray(data.scopes) ? `scopes: ${data.scopes.join(', ')}` : undefined].filter(Boolean).join(', ')}</span>;
+      return (
+        <span>
+          {[text(data.display), Array.isArray(data.scopes) ? `scopes: ${data.scopes.join(', ')}` : undefined]
+            .filter(Boolean)
+            .join(', ')}
+        </span>
+      );
     case 'key.rolled':
-      return <span>Grace period: {String(data.grace_period_hours ?? '?')} h; new key {text(data.replaced_by) ?? ''}</span>;
+      return (
+        <span>
+          Grace period: {String(data.grace_period_hours ?? '?')} h; new key {text(data.replaced_by) ?? ''}
+        </span>
+      );
     case 'user.login_failed':
       return <span>{[text(data.email), text(data.reason)?.replace(/_/g, ' ')].filter(Boolean).join(': ')}</span>;
     case 'user.login':
@@ -76,10 +86,16 @@ const Details: FC<{ event: AuditEvent }> = ({ event }) => {
   }
 };
 
-export const AuditLogPage: FC<{ viewer: Viewer; events: Page<AuditEvent>; first: boolean }> = ({ viewer, events, first }) => (
+export const AuditLogPage: FC<{ viewer: Viewer; events: Page<AuditEvent>; first: boolean }> = ({
+  viewer,
+  events,
+  first,
+}) => (
   <Layout title="Audit log" viewer={viewer} section="audit">
     <h1>Audit log</h1>
-    <p class="lead">Everything that happened to this account's keys and sign-ins, newest first. Events are never changed or deleted.</p>
+    <p class="lead">
+      Everything that happened to this account's keys and sign-ins, newest first. Events are never changed or deleted.
+    </p>
     {events.data.length === 0 ? (
       <p>No events yet.</p>
     ) : (

@@ -2,7 +2,12 @@
 import type { FC } from 'hono/jsx';
 import { Layout, type Viewer } from '../layout.js';
 
-export const MessagePage: FC<{ title: string; message: string; viewer?: Viewer | undefined; link?: { href: string; text: string } }> = ({ title, message, viewer, link }) => (
+export const MessagePage: FC<{
+  title: string;
+  message: string;
+  viewer?: Viewer | undefined;
+  link?: { href: string; text: string };
+}> = ({ title, message, viewer, link }) => (
   <Layout title={title} viewer={viewer}>
     <div class="card">
       <h1>{title}</h1>

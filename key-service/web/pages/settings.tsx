@@ -17,7 +17,10 @@ export const SettingsPage: FC<{
   saved?: boolean;
   secret?: string | undefined;
 }> = ({ viewer, account, values, error, saved, secret }) => {
-  const shown = values ?? { rotation_period_days: String(account.rotation_period_days), notification_url: account.notification_url ?? '' };
+  const shown = values ?? {
+    rotation_period_days: String(account.rotation_period_days),
+    notification_url: account.notification_url ?? '',
+  };
   return (
     <Layout title="Settings" viewer={viewer} section="settings">
       <h1>Settings</h1>
@@ -30,14 +33,33 @@ export const SettingsPage: FC<{
         <CsrfField token={viewer.csrfToken} />
         <div class="field">
           <label for="rotation">Rotation period (days)</label>
-          <input id="rotation" name="rotation_period_days" type="number" min={MIN_ROTATION_DAYS} max={MAX_ROTATION_DAYS} step={1} required value={shown.rotation_period_days} aria-describedby="rotation-hint" />
+          <input
+            id="rotation"
+            name="rotation_period_days"
+            type="number"
+            min={MIN_ROTATION_DAYS}
+            max={MAX_ROTATION_DAYS}
+            step={1}
+            required
+            value={shown.rotation_period_days}
+            aria-describedby="rotation-hint"
+          />
           <p class="hint" id="rotation-hint">
-            From {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS} days. A key is due for rotation this long after it was created.
+            From {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS} days. A key is due for rotation this long after it was
+            created.
           </p>
         </div>
         <div class="field">
           <label for="notification-url">Notification URL</label>
-          <input id="notification-url" name="notification_url" type="url" maxlength={MAX_URL_LENGTH} value={shown.notification_url} placeholder="https://example.com/hooks/lfk" aria-describedby="notification-hint" />
+          <input
+            id="notification-url"
+            name="notification_url"
+            type="url"
+            maxlength={MAX_URL_LENGTH}
+            value={shown.notification_url}
+            placeholder="https://example.com/hooks/lfk"
+            aria-describedby="notification-hint"
+          />
           <p class="hint" id="notification-hint">
             lfk POSTs a signed message here when a key is revoked because it leaked. Leave empty for none.
           </p>

@@ -1,10 +1,20 @@
 // The sign-in page and the one-time setup page of an empty installation.
 import type { FC } from 'hono/jsx';
-import { MAX_ACCOUNT_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../../platform/limits/fields.js';
+import {
+  MAX_ACCOUNT_NAME_LENGTH,
+  MAX_EMAIL_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+} from '../../../platform/limits/fields.js';
 import { KEY_PLANS, PLANS, isOneOf, type Plan } from '../../../platform/vocabulary.js';
 import { CsrfField, Layout, Notice } from '../layout.js';
 
-export const LoginPage: FC<{ csrfToken: string; email?: string; error?: string | undefined; info?: string | undefined }> = ({ csrfToken, email, error, info }) => (
+export const LoginPage: FC<{
+  csrfToken: string;
+  email?: string;
+  error?: string | undefined;
+  info?: string | undefined;
+}> = ({ csrfToken, email, error, info }) => (
   <Layout title="Sign in">
     <div class="card">
       <h1>Sign in</h1>
@@ -14,11 +24,27 @@ export const LoginPage: FC<{ csrfToken: string; email?: string; error?: string |
         <CsrfField token={csrfToken} />
         <div class="field">
           <label for="email">E-mail address</label>
-          <input id="email" name="email" type="email" autocomplete="username" required maxlength={MAX_EMAIL_LENGTH} value={email ?? ''} autofocus />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            required
+            maxlength={MAX_EMAIL_LENGTH}
+            value={email ?? ''}
+            autofocus
+          />
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required maxlength={MAX_PASSWORD_LENGTH} />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            maxlength={MAX_PASSWORD_LENGTH}
+          />
         </div>
         <button type="submit" class="primary">
           Sign in
@@ -38,7 +64,12 @@ export interface SetupValues {
   email?: string;
 }
 
-export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupValues; error?: string | undefined }> = ({ csrfToken, token, values = {}, error }) => (
+export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupValues; error?: string | undefined }> = ({
+  csrfToken,
+  token,
+  values = {},
+  error,
+}) => (
   <Layout title="Set up lfk">
     <div class="card">
       <h1>Set up lfk</h1>
@@ -49,7 +80,15 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
         <input type="hidden" name="token" value={token} />
         <div class="field">
           <label for="account_name">Account name</label>
-          <input id="account_name" name="account_name" type="text" required maxlength={MAX_ACCOUNT_NAME_LENGTH} value={values.account_name ?? ''} autofocus />
+          <input
+            id="account_name"
+            name="account_name"
+            type="text"
+            required
+            maxlength={MAX_ACCOUNT_NAME_LENGTH}
+            value={values.account_name ?? ''}
+            autofocus
+          />
         </div>
         <div class="field">
           <label for="plan">Plan</label>
@@ -66,11 +105,28 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
         </div>
         <div class="field">
           <label for="email">Owner's e-mail address</label>
-          <input id="email" name="email" type="email" autocomplete="username" required maxlength={MAX_EMAIL_LENGTH} value={values.email ?? ''} />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            required
+            maxlength={MAX_EMAIL_LENGTH}
+            value={values.email ?? ''}
+          />
         </div>
         <div class="field">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} maxlength={MAX_PASSWORD_LENGTH} aria-describedby="password-hint" />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={MIN_PASSWORD_LENGTH}
+            maxlength={MAX_PASSWORD_LENGTH}
+            aria-describedby="password-hint"
+          />
           <p class="hint" id="password-hint">
             At least {MIN_PASSWORD_LENGTH} characters.
           </p>

@@ -21,10 +21,25 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
     filter: { q: string; status: string; cursor?: string | undefined } = { q: '', status: '' },
   ) => {
     const accountId = c.get('session').accountId;
-    const keys = await service.listKeys(accountId, { q: filter.q || undefined, status: isOneOf(KEY_STATUSES, filter.status) ? filter.status : undefined, cursor: filter.cursor, limit: 50 });
+    const keys = await service.listKeys(accountId, {
+      q: filter.q || undefined,
+      status: isOneOf(KEY_STATUSES, filter.status) ? filter.status : undefined,
+      cursor: filter.cursor,
+      limit: 50,
+    });
     const listUrl = withParams('/app/api-keys', { q: filter.q, status: filter.status });
     return c.html(
-      <KeysPage viewer={viewerOf(c)} account={c.get('account')} keys={keys} q={filter.q} status={filter.status} listUrl={listUrl} dialog={extra.dialog} flash={extra.flash} error={extra.error} />,
+      <KeysPage
+        viewer={viewerOf(c)}
+        account={c.get('account')}
+        keys={keys}
+        q={filter.q}
+        status={filter.status}
+        listUrl={listUrl}
+        dialog={extra.dialog}
+        flash={extra.flash}
+        error={extra.error}
+      />,
       extra.status ?? 200,
     );
   };
@@ -62,9 +77,13 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
     } catch (error) {
       if (error instanceof ApiError && error.code === 'invalid_request') {
         // What was typed comes back in the form, except a pasted key: the page never shows one it was not creating.
-        return render(c, { dialog: { kind: 'create', name: redactKeys(name.slice(0, MAX_KEY_NAME_LENGTH)), error: error.message }, status: 400 });
+        return render(c, {
+          dialog: { kind: 'create', name: redactKeys(name.slice(0, MAX_KEY_NAME_LENGTH)), error: error.message },
+          status: 400,
+        });
       }
-      if (error instanceof ApiError && error.code === 'plan_required') return render(c, { error: error.message, status: 403 });
+      if (error instanceof ApiError && error.code === 'plan_required')
+        return render(c, { error: error.message, status: 403 });
       throw error;
     }
     return render(c, { dialog: { kind: 'created', key: created } });
@@ -73,7 +92,12 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
   app.post('/app/api-keys/:id/revoke', signedIn, async (c) => {
     const form = await postedForm(c);
     const note = (form.get('note') ?? '').trim();
-    const key = await service.revokeKey(c.get('session').accountId, c.req.param('id'), note || undefined, userContext(c, deps));
+    const key = await service.revokeKey(
+      c.get('session').accountId,
+      c.req.param('id'),
+      note || undefined,
+      userContext(c, deps),
+    );
     return c.redirect(withParams('/app/api-keys', { revoked: key.id }), 303);
   });
 
@@ -85,13 +109,17 @@ export function registerApiKeys(app: Hono<WebEnv>, deps: WebDeps): void {
     const keyId = c.req.param('id');
     if (!GRACE_CHOICES.some(([hours]) => hours === grace)) {
       const key = await service.getKey(accountId, keyId);
-      return render(c, { dialog: { kind: 'roll', key, error: 'Choose one of the grace periods offered.' }, status: 400 });
+      return render(c, {
+        dialog: { kind: 'roll', key, error: 'Choose one of the grace periods offered.' },
+        status: 400,
+      });
     }
     let created: CreatedKey;
     try {
       created = await service.rollKey(accountId, keyId, grace, userContext(c, deps));
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'key_revoked') return render(c, { error: error.message, status: 409 });
+      if (error instanceof ApiError && error.code === 'key_revoked')
+        return render(c, { error: error.message, status: 409 });
       throw error;
     }
     const replaced: KeyObject = await service.getKey(accountId, keyId);

@@ -22,23 +22,36 @@ function isWebAddress(value: string): boolean {
 export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
   const signedIn = requireSession(deps);
 
-  app.get('/app/settings', signedIn, (c) => c.html(<SettingsPage viewer={viewerOf(c)} account={c.get('account')} saved={c.req.query('saved') !== undefined} />));
+  app.get('/app/settings', signedIn, (c) =>
+    c.html(<SettingsPage viewer={viewerOf(c)} account={c.get('account')} saved={c.req.query('saved') !== undefined} />),
+  );
 
   app.post('/app/settings', signedIn, async (c) => {
     const form = await readSignedForm(c, deps.publicOrigin, c.get('session').csrfToken);
     const account = c.get('account');
-    const values = { rotation_period_days: (form.get('rotation_period_days') ?? '').trim(), notification_url: (form.get('notification_url') ?? '').trim() };
+    const values = {
+      rotation_period_days: (form.get('rotation_period_days') ?? '').trim(),
+      notification_url: (form.get('notification_url') ?? '').trim(),
+    };
     // The form comes back as typed, except a pasted key (redacted: the page never shows one).
-    const shown = { rotation_period_days: values.rotation_period_days, notification_url: redactKeys(values.notification_url) };
-    const refuse = (error: string) => c.html(<SettingsPage viewer={viewerOf(c)} account={account} values={shown} error={error} />, 400);
+    const shown = {
+      rotation_period_days: values.rotation_period_days,
+      notification_url: redactKeys(values.notification_url),
+    };
+    const refuse = (error: string) =>
+      c.html(<SettingsPage viewer={viewerOf(c)} account={account} values={shown} error={error} />, 400);
 
     const days = Number(values.rotation_period_days);
     if (!/^\d+$/.test(values.rotation_period_days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS) {
-      return refuse(`The rotation period must be a whole number of days from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`);
+      return refuse(
+        `The rotation period must be a whole number of days from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS}.`,
+      );
     }
     const url = values.notification_url;
     if (url && (url.length > MAX_URL_LENGTH || url.includes('\0') || !isWebAddress(url))) {
-      return refuse(`The notification URL must be an absolute http or https address of at most ${MAX_URL_LENGTH} characters.`);
+      return refuse(
+        `The notification URL must be an absolute http or https address of at most ${MAX_URL_LENGTH} characters.`,
+      );
     }
     const changes: AccountChanges = {};
     if (days !== account.rotation_period_days) changes.rotation_period_days = days;
@@ -48,7 +61,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: WebDeps): void {
     try {
       updated = await deps.service.updateAccount(account.id, changes, userContext(c, deps));
     } catch (error) {
-      if (error instanceof PrivateNotificationUrlError) return refuse(`The notification URL must be reachable from the internet: ${error.reason}.`);
+      if (error instanceof PrivateNotificationUrlError)
+        return refuse(`The notification URL must be reachable from the internet: ${error.reason}.`);
       if (error instanceof ApiError && error.code === 'invalid_request') return refuse(error.message);
       throw error;
     }

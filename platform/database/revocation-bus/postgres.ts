@@ -4,7 +4,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { RevocationBus, RevocationFollower } from './bus.js';
-import { ACK_CHANNEL, RECEIPT_WAIT_MS, RevocationReceipts, ackPayload, parseRevocationPayload, randomId, revocationPayload } from './receipts.js';
+import {
+  ACK_CHANNEL,
+  RECEIPT_WAIT_MS,
+  RevocationReceipts,
+  ackPayload,
+  parseRevocationPayload,
+  randomId,
+  revocationPayload,
+} from './receipts.js';
 
 export const REVOCATION_CHANNEL = 'lfk_key_revoked';
 
@@ -29,13 +37,20 @@ export class PostgresRevocationBus implements RevocationBus {
   async publish(sha256s: readonly string[]): Promise<void> {
     // NOTIFY payloads are limited to 8000 bytes: 100 hashes (6.5 kB) per message.
     const messages: { id: string; sha256s: readonly string[] }[] = [];
-    for (let start = 0; start < sha256s.length; start += 100) messages.push({ id: randomId(), sha256s: sha256s.slice(start, start + 100) });
+    for (let start = 0; start < sha256s.length; start += 100)
+      messages.push({ id: randomId(), sha256s: sha256s.slice(start, start + 100) });
     // Only a process that listens hears acknowledgements (the server, `lfk keys revoke`).
     // At least ourselves: our own copy coming back is the least a receipt can be.
     const listeners = this.connected() ? Math.max(1, await countListeners(this.db)) : 0;
-    const acknowledged = this.receipts.wait(messages.map((message) => message.id), listeners, RECEIPT_WAIT_MS);
+    const acknowledged = this.receipts.wait(
+      messages.map((message) => message.id),
+      listeners,
+      RECEIPT_WAIT_MS,
+    );
     for (const message of messages) {
-      await sql`select pg_notify(${REVOCATION_CHANNEL}, ${revocationPayload(message.id, message.sha256s)})`.execute(this.db);
+      await sql`select pg_notify(${REVOCATION_CHANNEL}, ${revocationPayload(message.id, message.sha256s)})`.execute(
+        this.db,
+      );
     }
     await acknowledged;
   }
@@ -44,7 +59,10 @@ export class PostgresRevocationBus implements RevocationBus {
    * A dedicated connection that LISTENs, and reconnects (with a full flush) when it drops. It
    * acknowledges each revocation once the cache is emptied, and hears the others' acknowledgements.
    */
-  async follow(follower: RevocationFollower, onError: (error: Error) => void = () => undefined): Promise<() => Promise<void>> {
+  async follow(
+    follower: RevocationFollower,
+    onError: (error: Error) => void = () => undefined,
+  ): Promise<() => Promise<void>> {
     const { pg, receipts } = this;
     let client: import('pg').Client | undefined;
     let stopped = false;
@@ -54,7 +72,11 @@ export class PostgresRevocationBus implements RevocationBus {
 
     const connect = async (): Promise<void> => {
       // Named so operators (and tests) can find this instance's listener in pg_stat_activity.
-      const next = new pg.Client({ connectionString: listenerUrl, connectionTimeoutMillis: 3000, application_name: `${LISTENER_NAME_PREFIX}${process.pid}` });
+      const next = new pg.Client({
+        connectionString: listenerUrl,
+        connectionTimeoutMillis: 3000,
+        application_name: `${LISTENER_NAME_PREFIX}${process.pid}`,
+      });
       const listenerId = randomId();
       // pg wants one query at a time per client: acknowledgements wait for the LISTEN and each other.
       let previous: Promise<unknown> = Promise.resolve();

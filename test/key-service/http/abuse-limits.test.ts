@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../support/databases.js';
 import type { Harness } from '../../support/harness.js';
-import { type ApiClient, expectError, expectStatus, type Tenant, unknownKey, useRouteHarness } from '../../support/http.js';
+import {
+  type ApiClient,
+  expectError,
+  expectStatus,
+  type Tenant,
+  unknownKey,
+  useRouteHarness,
+} from '../../support/http.js';
 
 const KEY_LIMIT = 3;
 const FAILURE_LIMIT = 5;
@@ -17,7 +24,10 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
 
   useRouteHarness(
     dialect,
-    { service: { now: () => new Date(nowMs) }, api: { keyRateLimit: KEY_LIMIT, authFailureLimit: FAILURE_LIMIT, trustProxy: true } },
+    {
+      service: { now: () => new Date(nowMs) },
+      api: { keyRateLimit: KEY_LIMIT, authFailureLimit: FAILURE_LIMIT, trustProxy: true },
+    },
     async (made) => {
       ({ h, api } = made);
       tenant = await h.createTenant();
@@ -57,8 +67,12 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
   it(`after ${FAILURE_LIMIT} failed authentications an address gets 429 for keys that fail, for the rest of the minute`, async () => {
     nowMs += 120_000;
     const guesser = from('203.0.113.7');
-    expectStatus(await api.get('/v1/usage', undefined, { ...guesser, authorization: `Bearer ${tenant.enrichment.key}` }), 200);
-    for (let i = 0; i < FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', unknownKey(), guesser), 401, 'invalid_api_key');
+    expectStatus(
+      await api.get('/v1/usage', undefined, { ...guesser, authorization: `Bearer ${tenant.enrichment.key}` }),
+      200,
+    );
+    for (let i = 0; i < FAILURE_LIMIT; i++)
+      expectError(await api.get('/v1/usage', unknownKey(), guesser), 401, 'invalid_api_key');
 
     const blocked = await api.get('/v1/usage', unknownKey(), guesser);
     expectError(blocked, 429, 'rate_limited', /Too many failed authentications from this address/);
@@ -69,7 +83,8 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
     // Other addresses are not affected.
     expectError(await api.get('/v1/usage', unknownKey(), from('198.51.100.2')), 401, 'invalid_api_key');
     // Malformed keys count too: a second address sending garbage is refused the same way.
-    for (let i = 0; i < FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', 'lfk_sk_short', from('198.51.100.3')), 401, 'invalid_api_key');
+    for (let i = 0; i < FAILURE_LIMIT; i++)
+      expectError(await api.get('/v1/usage', 'lfk_sk_short', from('198.51.100.3')), 401, 'invalid_api_key');
     expectError(await api.get('/v1/usage', 'lfk_sk_short', from('198.51.100.3')), 429, 'rate_limited');
 
     nowMs += 60_000;
@@ -79,9 +94,23 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
   it('counts failed authentications per IPv6 /64: 2001:db8:1:2::1 to ::ffff share one budget, 2001:db8:1:3::1 has its own', async () => {
     nowMs += 120_000;
     // Each guess from a new address of the same /64, as a host holding the /64 could send them.
-    for (let i = 1; i <= FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', unknownKey(), from(`2001:db8:1:2::${i.toString(16)}`)), 401, 'invalid_api_key');
-    for (const same of ['2001:db8:1:2::ffff', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0db8:0001:0002:0000:0000:0000:0abc']) {
-      expectError(await api.get('/v1/usage', unknownKey(), from(same)), 429, 'rate_limited', /Too many failed authentications from this address/);
+    for (let i = 1; i <= FAILURE_LIMIT; i++)
+      expectError(
+        await api.get('/v1/usage', unknownKey(), from(`2001:db8:1:2::${i.toString(16)}`)),
+        401,
+        'invalid_api_key',
+      );
+    for (const same of [
+      '2001:db8:1:2::ffff',
+      '2001:db8:1:2:ffff:ffff:ffff:ffff',
+      '2001:0db8:0001:0002:0000:0000:0000:0abc',
+    ]) {
+      expectError(
+        await api.get('/v1/usage', unknownKey(), from(same)),
+        429,
+        'rate_limited',
+        /Too many failed authentications from this address/,
+      );
     }
     // The next /64 is another customer.
     expectError(await api.get('/v1/usage', unknownKey(), from('2001:db8:1:3::1')), 401, 'invalid_api_key');
@@ -118,7 +147,12 @@ describe.each(DIALECTS)('abuse limits on %s', (dialect) => {
 
   it('behind the proxy, the address is the hop the proxy appended: hops a client writes itself choose no budget', async () => {
     nowMs += 120_000;
-    for (let i = 0; i < FAILURE_LIMIT; i++) expectError(await api.get('/v1/usage', unknownKey(), from(`198.18.0.${i + 1}, 203.0.113.60`)), 401, 'invalid_api_key');
+    for (let i = 0; i < FAILURE_LIMIT; i++)
+      expectError(
+        await api.get('/v1/usage', unknownKey(), from(`198.18.0.${i + 1}, 203.0.113.60`)),
+        401,
+        'invalid_api_key',
+      );
     expectError(await api.get('/v1/usage', unknownKey(), from('198.18.0.99, 203.0.113.60')), 429, 'rate_limited');
     expectError(await api.get('/v1/usage', unknownKey(), from('203.0.113.60')), 429, 'rate_limited');
     expectError(await api.get('/v1/usage', unknownKey(), from('203.0.113.60, 203.0.113.61')), 401, 'invalid_api_key');

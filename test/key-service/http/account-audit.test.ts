@@ -17,7 +17,13 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
       const tenant = await h.createTenant();
       const response = await api.get('/v1/account', tenant.manager.key);
       expectStatus(response, 200);
-      expect(response.body).toEqual({ id: tenant.accountId, name: 'Acme', plan: 'pro', rotation_period_days: 90, notification_url: null });
+      expect(response.body).toEqual({
+        id: tenant.accountId,
+        name: 'Acme',
+        plan: 'pro',
+        rotation_period_days: 90,
+        notification_url: null,
+      });
     });
 
     it('sets the rotation period (30–90 days), which moves rotation_due_at', async () => {
@@ -29,7 +35,9 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
       const key = await api.get(`/v1/keys/${tenant.enrichment.id}`, tenant.manager.key);
       expect(Date.parse(key.body.rotation_due_at) - Date.parse(key.body.created_at)).toBe(30 * 86_400_000);
       for (const days of [29, 91, 45.5, 0, -30]) {
-        const refused = await expectNoChange(h, () => api.patch('/v1/account', { rotation_period_days: days }, tenant.manager.key));
+        const refused = await expectNoChange(h, () =>
+          api.patch('/v1/account', { rotation_period_days: days }, tenant.manager.key),
+        );
         expectError(refused, 400, 'invalid_request', /rotation_period_days/);
       }
       expectStatus(await api.patch('/v1/account', { rotation_period_days: 90 }, tenant.manager.key), 200);
@@ -37,19 +45,40 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
 
     it('returns the notification secret once, when a URL is first set; null clears both', async () => {
       const tenant = await h.createTenant();
-      const first = await api.patch('/v1/account', { notification_url: 'https://hooks.example.com/lfk' }, tenant.manager.key);
+      const first = await api.patch(
+        '/v1/account',
+        { notification_url: 'https://hooks.example.com/lfk' },
+        tenant.manager.key,
+      );
       expectStatus(first, 200);
-      expect(first.body).toMatchObject({ notification_url: 'https://hooks.example.com/lfk', notification_secret: expect.stringMatching(/^whsec_/) });
+      expect(first.body).toMatchObject({
+        notification_url: 'https://hooks.example.com/lfk',
+        notification_secret: expect.stringMatching(/^whsec_/),
+      });
       const secret: string = first.body.notification_secret;
-      const second = await api.patch('/v1/account', { notification_url: 'https://hooks.example.com/lfk2' }, tenant.manager.key);
-      expect(second.body).toEqual({ id: tenant.accountId, name: 'Acme', plan: 'pro', rotation_period_days: 90, notification_url: 'https://hooks.example.com/lfk2' });
+      const second = await api.patch(
+        '/v1/account',
+        { notification_url: 'https://hooks.example.com/lfk2' },
+        tenant.manager.key,
+      );
+      expect(second.body).toEqual({
+        id: tenant.accountId,
+        name: 'Acme',
+        plan: 'pro',
+        rotation_period_days: 90,
+        notification_url: 'https://hooks.example.com/lfk2',
+      });
       const shown = await api.get('/v1/account', tenant.manager.key);
       expect(shown.text).not.toContain(secret);
       const audit = await api.get('/v1/audit-log', tenant.manager.key);
       expect(audit.text).not.toContain(secret);
       const cleared = await api.patch('/v1/account', { notification_url: null }, tenant.manager.key);
       expect(cleared.body.notification_url).toBeNull();
-      const again = await api.patch('/v1/account', { notification_url: 'https://hooks.example.com/lfk3' }, tenant.manager.key);
+      const again = await api.patch(
+        '/v1/account',
+        { notification_url: 'https://hooks.example.com/lfk3' },
+        tenant.manager.key,
+      );
       expect(again.body.notification_secret).toMatch(/^whsec_/);
       expect(again.body.notification_secret).not.toBe(secret);
     });
@@ -67,7 +96,12 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
         [{ notification_secret: 'whsec_mine' }, /"notification_secret"/],
       ];
       for (const [body, message] of refused) {
-        expectError(await expectNoChange(h, () => api.patch('/v1/account', body, tenant.manager.key)), 400, 'invalid_request', message);
+        expectError(
+          await expectNoChange(h, () => api.patch('/v1/account', body, tenant.manager.key)),
+          400,
+          'invalid_request',
+          message,
+        );
       }
     });
   });
@@ -98,15 +132,29 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
         ip: expect.any(String),
         data: expect.objectContaining({ reason: 'user', note: 'test', display: created.body.display }),
       });
-      expect(audited).toMatchObject({ type: 'key.created', key_id: created.body.id, actor: { type: 'key', id: tenant.manager.id } });
-      for (const event of all.body.data) expect(event.key_id === undefined || [tenant.manager.id, tenant.enrichment.id, tenant.admin.id, created.body.id].includes(event.key_id)).toBe(true);
+      expect(audited).toMatchObject({
+        type: 'key.created',
+        key_id: created.body.id,
+        actor: { type: 'key', id: tenant.manager.id },
+      });
+      for (const event of all.body.data)
+        expect(
+          event.key_id === undefined ||
+            [tenant.manager.id, tenant.enrichment.id, tenant.admin.id, created.body.id].includes(event.key_id),
+        ).toBe(true);
 
       const ids = all.body.data.map((event: { id: string }) => event.id);
       const page1 = await api.get('/v1/audit-log?limit=2', tenant.manager.key);
       expect(page1.body.data.map((event: { id: string }) => event.id)).toEqual(ids.slice(0, 2));
-      const page2 = await api.get(`/v1/audit-log?limit=2&cursor=${encodeURIComponent(page1.body.next_cursor)}`, tenant.manager.key);
+      const page2 = await api.get(
+        `/v1/audit-log?limit=2&cursor=${encodeURIComponent(page1.body.next_cursor)}`,
+        tenant.manager.key,
+      );
       expect(page2.body.data.map((event: { id: string }) => event.id)).toEqual(ids.slice(2, 4));
-      const page3 = await api.get(`/v1/audit-log?limit=2&cursor=${encodeURIComponent(page2.body.next_cursor)}`, tenant.manager.key);
+      const page3 = await api.get(
+        `/v1/audit-log?limit=2&cursor=${encodeURIComponent(page2.body.next_cursor)}`,
+        tenant.manager.key,
+      );
       expect(page3.body.data.map((event: { id: string }) => event.id)).toEqual(ids.slice(4));
       expect(page3.body.next_cursor).toBeNull();
     });
@@ -123,26 +171,45 @@ describe.each(DIALECTS)('account and audit log on %s', (dialect) => {
       expectStatus(revoke, 200);
       const report = await api.post('/v1/exposures', {
         keys: [reported.key],
-        source: { kind: 'scanner', url: `https://example.com/search?q=${reported.key}`, location: `.env:1 API_KEY=${reported.key}` },
+        source: {
+          kind: 'scanner',
+          url: `https://example.com/search?q=${reported.key}`,
+          location: `.env:1 API_KEY=${reported.key}`,
+        },
       });
       expectStatus(report, 200);
       const audit = await api.get('/v1/audit-log?limit=100', tenant.manager.key);
       expectStatus(audit, 200);
       expect(audit.text).not.toContain(noted.key);
       expect(audit.text).not.toContain(reported.key);
-      const stored = await h.store.db.selectFrom('audit_events').selectAll().where('account_id', '=', tenant.accountId).execute();
+      const stored = await h.store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('account_id', '=', tenant.accountId)
+        .execute();
       expect(JSON.stringify(stored)).not.toMatch(/lfk_sk_[0-9A-Za-z]{40}/);
       // What is kept still says where: the note and the location, with the key cut to its display prefix.
-      const revokedEvent = audit.body.data.find((event: { type: string; key_id?: string }) => event.type === 'key.revoked' && event.key_id === noted.id);
+      const revokedEvent = audit.body.data.find(
+        (event: { type: string; key_id?: string }) => event.type === 'key.revoked' && event.key_id === noted.id,
+      );
       expect(revokedEvent.data.note).toMatch(/^leaked as lfk_sk_\w{4}… in chat$/);
     });
 
     it('refuses ?limit= outside 1–100, a non-number, and a cursor it did not issue', async () => {
       const tenant = await h.createTenant();
-      for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'cursor=garbage', 'cursor=%00%00', 'type=key.created']) {
+      for (const query of [
+        'limit=0',
+        'limit=101',
+        'limit=abc',
+        'limit=-1',
+        'cursor=garbage',
+        'cursor=%00%00',
+        'type=key.created',
+      ]) {
         expectError(await api.get(`/v1/audit-log?${query}`, tenant.manager.key), 400, 'invalid_request');
       }
-      for (const query of ['limit=1', 'limit=100', 'cursor=']) expectStatus(await api.get(`/v1/audit-log?${query}`, tenant.manager.key), 200);
+      for (const query of ['limit=1', 'limit=100', 'cursor='])
+        expectStatus(await api.get(`/v1/audit-log?${query}`, tenant.manager.key), 200);
     });
   });
 });

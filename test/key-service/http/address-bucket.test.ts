@@ -51,7 +51,24 @@ describe('addressBucket', () => {
   });
 
   it('leaves anything that is not an address as it is, and never throws', () => {
-    for (const other of ['unknown', '', ' ', 'garbage', 'example.com', '1.2.3', '127.1', '0x7f.1', '2001:db8::1::2', '2001:db8:1:2::1%', '[2001:db8::1', '1.2.3.4:', '1.2.3.4:99999', 'a'.repeat(10_000), '%eth0', '::ffff:1.2.3.4%eth0']) {
+    for (const other of [
+      'unknown',
+      '',
+      ' ',
+      'garbage',
+      'example.com',
+      '1.2.3',
+      '127.1',
+      '0x7f.1',
+      '2001:db8::1::2',
+      '2001:db8:1:2::1%',
+      '[2001:db8::1',
+      '1.2.3.4:',
+      '1.2.3.4:99999',
+      'a'.repeat(10_000),
+      '%eth0',
+      '::ffff:1.2.3.4%eth0',
+    ]) {
       expect(() => addressBucket(other)).not.toThrow();
     }
     expect(addressBucket('unknown')).toBe('unknown');

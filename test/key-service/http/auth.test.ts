@@ -15,7 +15,6 @@ import {
   useRouteHarness,
 } from '../../support/http.js';
 
-
 /** Every route that needs a key, with a body that would be accepted. */
 const AUTHENTICATED_ROUTES: [string, string, unknown?][] = [
   ['GET', '/v1/usage'],
@@ -41,10 +40,13 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     tenant = await h.createTenant();
   });
 
-  it.each(AUTHENTICATED_ROUTES)('%s %s without a key is 401 missing_api_key and changes nothing', async (method, path, body) => {
-    const response = await expectNoChange(h, () => api.call(method, path, { body }));
-    expectError(response, 401, 'missing_api_key');
-  });
+  it.each(AUTHENTICATED_ROUTES)(
+    '%s %s without a key is 401 missing_api_key and changes nothing',
+    async (method, path, body) => {
+      const response = await expectNoChange(h, () => api.call(method, path, { body }));
+      expectError(response, 401, 'missing_api_key');
+    },
+  );
 
   it('answers every kind of non-live key with the same 401 invalid_api_key', async () => {
     const revoked = await h.createKey(tenant.accountId, { name: 'Revoked' });
@@ -80,26 +82,40 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
   it('refuses a dead key on a write route without changing anything', async () => {
     const revoked = await h.createKey(tenant.accountId, { name: 'Revoked manager', scopes: ['keys:manage'] });
     await h.service.revokeKey(tenant.accountId, revoked.id, undefined, { actor: { type: 'system' } });
-    const response = await expectNoChange(h, () => api.post('/v1/keys', { name: 'Should not exist', scopes: ['keys:manage'] }, revoked.key));
+    const response = await expectNoChange(h, () =>
+      api.post('/v1/keys', { name: 'Should not exist', scopes: ['keys:manage'] }, revoked.key),
+    );
     expectError(response, 401, 'invalid_api_key');
   });
 
   it('accepts the scheme word in any case, and X-API-Key alone', async () => {
     const key = tenant.enrichment.key;
-    const accepted: Record<string, string>[] = [{ authorization: `bearer ${key}` }, { authorization: `BEARER ${key}` }, { authorization: `Bearer ${key}` }, { 'x-api-key': key }];
+    const accepted: Record<string, string>[] = [
+      { authorization: `bearer ${key}` },
+      { authorization: `BEARER ${key}` },
+      { authorization: `Bearer ${key}` },
+      { 'x-api-key': key },
+    ];
     for (const headers of accepted) {
       expectStatus(await api.call('GET', '/v1/usage', { headers }), 200);
     }
   });
 
   it('accepts the same key in both headers, and refuses two different keys with 400', async () => {
-    const same = await api.call('GET', '/v1/usage', { headers: { authorization: `Bearer ${tenant.enrichment.key}`, 'x-api-key': tenant.enrichment.key } });
+    const same = await api.call('GET', '/v1/usage', {
+      headers: { authorization: `Bearer ${tenant.enrichment.key}`, 'x-api-key': tenant.enrichment.key },
+    });
     expectStatus(same, 200);
     const other = await h.createKey(tenant.accountId, { name: 'Second enrichment' });
-    const differing = await api.call('GET', '/v1/usage', { headers: { authorization: `Bearer ${tenant.enrichment.key}`, 'x-api-key': other.key } });
+    const differing = await api.call('GET', '/v1/usage', {
+      headers: { authorization: `Bearer ${tenant.enrichment.key}`, 'x-api-key': other.key },
+    });
     expectError(differing, 400, 'conflicting_credentials');
     const refusedWrite = await expectNoChange(h, () =>
-      api.call('POST', '/v1/keys', { body: { name: 'Conflicted', scopes: ['keys:manage'] }, headers: { authorization: `Bearer ${tenant.manager.key}`, 'x-api-key': other.key } }),
+      api.call('POST', '/v1/keys', {
+        body: { name: 'Conflicted', scopes: ['keys:manage'] },
+        headers: { authorization: `Bearer ${tenant.manager.key}`, 'x-api-key': other.key },
+      }),
     );
     expectError(refusedWrite, 400, 'conflicting_credentials');
   });
@@ -114,7 +130,9 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
   });
 
   it('lets a key without keys:manage mint nothing', async () => {
-    const response = await expectNoChange(h, () => api.post('/v1/keys', { name: 'Escalation', scopes: ['enrichment'] }, tenant.enrichment.key));
+    const response = await expectNoChange(h, () =>
+      api.post('/v1/keys', { name: 'Escalation', scopes: ['enrichment'] }, tenant.enrichment.key),
+    );
     expectError(response, 403, 'insufficient_scope');
   });
 
@@ -125,16 +143,25 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     expectStatus(await api.get('/v1/usage', created.body.key), 200);
     expectStatus(await api.post(`/v1/keys/${created.body.id}/revoke`, {}, tenant.manager.key), 200);
     expectError(await api.get('/v1/usage', created.body.key), 401, 'invalid_api_key');
-    expectError(await api.post('/v1/jobs', { file_url: 'https://example.com/a.csv' }, created.body.key), 401, 'invalid_api_key');
+    expectError(
+      await api.post('/v1/jobs', { file_url: 'https://example.com/a.csv' }, created.body.key),
+      401,
+      'invalid_api_key',
+    );
   });
 
   it('takes an exposure report into effect on the very next request', async () => {
     const created = await api.post('/v1/keys', { name: 'Leaked', scopes: ['enrichment'] }, tenant.admin.key);
     expectStatus(created, 201);
     expectStatus(await api.get('/v1/usage', created.body.key), 200);
-    const report = await api.post('/v1/exposures', { keys: [created.body.key], source: { kind: 'scanner', url: 'https://github.com/acme/app' } });
+    const report = await api.post('/v1/exposures', {
+      keys: [created.body.key],
+      source: { kind: 'scanner', url: 'https://github.com/acme/app' },
+    });
     expectStatus(report, 200);
-    expect(report.body.results).toEqual([{ display: created.body.display, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), status: 'revoked' }]);
+    expect(report.body.results).toEqual([
+      { display: created.body.display, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), status: 'revoked' },
+    ]);
     expectError(await api.get('/v1/usage', created.body.key), 401, 'invalid_api_key');
   });
 });

@@ -45,10 +45,17 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
           { display: null, sha256: sha256Hex('not a key at all'), status: 'invalid' },
         ],
       });
-      expect(await keyRow(h, live.id)).toMatchObject({ revoked_reason: 'exposed:scanner', revoked_at: expect.any(String) });
+      expect(await keyRow(h, live.id)).toMatchObject({
+        revoked_reason: 'exposed:scanner',
+        revoked_at: expect.any(String),
+      });
       const [exposed] = await eventsOf(h, accountId, 'key.exposed');
       expect(exposed).toMatchObject({ key_id: live.id, actor_type: 'reporter' });
-      expect(JSON.parse(exposed!.data)).toMatchObject({ source: 'scanner', url: source.url, location: source.location });
+      expect(JSON.parse(exposed!.data)).toMatchObject({
+        source: 'scanner',
+        url: source.url,
+        location: source.location,
+      });
       expectError(await api.get('/v1/usage', live.key), 401, 'invalid_api_key');
     });
 
@@ -56,7 +63,13 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
       const { accountId } = await h.createAccount();
       const withSource = await h.createKey(accountId, { name: 'Other' });
       const withoutSource = await h.createKey(accountId, { name: 'Anonymous' });
-      expectStatus(await api.post('/v1/exposures', { keys: [withSource.key], source: { kind: 'other', url: 'https://pastebin.example/x' } }), 200);
+      expectStatus(
+        await api.post('/v1/exposures', {
+          keys: [withSource.key],
+          source: { kind: 'other', url: 'https://pastebin.example/x' },
+        }),
+        200,
+      );
       expectStatus(await api.post('/v1/exposures', { keys: [withoutSource.key] }), 200);
       expect((await keyRow(h, withSource.id)).revoked_reason).toBe('exposed:report');
       expect((await keyRow(h, withoutSource.id)).revoked_reason).toBe('exposed:report');
@@ -69,7 +82,11 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
       const first = await api.post('/v1/exposures', body);
       const second = await api.post('/v1/exposures', body);
       expect(first.body.results[0].status).toBe('revoked');
-      expect(second.body.results[0]).toEqual({ display: live.display, sha256: sha256Hex(live.key), status: 'already_revoked' });
+      expect(second.body.results[0]).toEqual({
+        display: live.display,
+        sha256: sha256Hex(live.key),
+        status: 'already_revoked',
+      });
       expect(await eventsOf(h, accountId, 'key.exposed')).toHaveLength(2);
       expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
     });
@@ -110,7 +127,9 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
         { keys: [live.key], source: 'scanner' },
       ];
       for (const body of bodies) {
-        const response = await expectNoChange(h, () => api.post('/v1/exposures', body, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` }));
+        const response = await expectNoChange(h, () =>
+          api.post('/v1/exposures', body, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` }),
+        );
         expectError(response, 400, 'invalid_request');
       }
       expect((await keyRow(h, live.id)).revoked_at).toBeNull();
@@ -125,28 +144,57 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
       ];
       const body = { sha256s: [sha256Hex(a.key), sha256Hex(b.key)], sources, reason: 'exposed:github-app' };
       expectError(await expectNoChange(h, () => api.post('/v1/exposures', body)), 401, 'unauthenticated');
-      for (const bad of [{ ...body, sources: [sources[0]] }, { keys: [a.key], sources }, { hmsl_hashes: [hmslHashSync(a.key)], sources }]) {
-        expectError(await expectNoChange(h, () => api.post('/v1/exposures', bad, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` })), 400, 'invalid_request');
+      for (const bad of [
+        { ...body, sources: [sources[0]] },
+        { keys: [a.key], sources },
+        { hmsl_hashes: [hmslHashSync(a.key)], sources },
+      ]) {
+        expectError(
+          await expectNoChange(h, () =>
+            api.post('/v1/exposures', bad, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` }),
+          ),
+          400,
+          'invalid_request',
+        );
       }
       expectStatus(await api.post('/v1/exposures', body, undefined, { authorization: `Bearer ${SERVICE_TOKEN}` }), 200);
       const exposed = await eventsOf(h, accountId, 'key.exposed');
-      const places = exposed.map((event) => ({ name: event.key_name, ...(JSON.parse(event.data) as { url: string; location: string }) }));
-      expect(places.map((place) => [place.name, place.url, place.location]).sort()).toEqual(sources.map((source, index) => [['In a', 'In b'][index], source.url, source.location]));
+      const places = exposed.map((event) => ({
+        name: event.key_name,
+        ...(JSON.parse(event.data) as { url: string; location: string }),
+      }));
+      expect(places.map((place) => [place.name, place.url, place.location]).sort()).toEqual(
+        sources.map((source, index) => [['In a', 'In b'][index], source.url, source.location]),
+      );
     });
 
     it('accepts hmsl_hashes only with Authorization: Bearer <LFK_SERVICE_TOKEN>', async () => {
       const { accountId } = await h.createAccount();
       const live = await h.createKey(accountId, { name: 'Found by GitGuardian' });
-      const body = { hmsl_hashes: [hmslHashSync(live.key)], source: { kind: 'gitguardian', url: 'https://dashboard.gitguardian.com/incidents/1' } };
-      const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${SERVICE_TOKEN}` }, { 'x-api-key': SERVICE_TOKEN }, { authorization: `Bearer ${live.key}` }];
+      const body = {
+        hmsl_hashes: [hmslHashSync(live.key)],
+        source: { kind: 'gitguardian', url: 'https://dashboard.gitguardian.com/incidents/1' },
+      };
+      const refused: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer wrong-token' },
+        { authorization: `Basic ${SERVICE_TOKEN}` },
+        { 'x-api-key': SERVICE_TOKEN },
+        { authorization: `Bearer ${live.key}` },
+      ];
       for (const headers of refused) {
         const response = await expectNoChange(h, () => api.call('POST', '/v1/exposures', { body, headers }));
         expectError(response, 401, 'unauthenticated');
       }
       const unknownHash = 'ab'.repeat(32);
-      const accepted = await api.post('/v1/exposures', { ...body, hmsl_hashes: [...body.hmsl_hashes, unknownHash, 'not-a-hash'] }, undefined, {
-        authorization: `bearer ${SERVICE_TOKEN}`,
-      });
+      const accepted = await api.post(
+        '/v1/exposures',
+        { ...body, hmsl_hashes: [...body.hmsl_hashes, unknownHash, 'not-a-hash'] },
+        undefined,
+        {
+          authorization: `bearer ${SERVICE_TOKEN}`,
+        },
+      );
       expectStatus(accepted, 200);
       expect(accepted.body).toEqual({
         results: [
@@ -186,7 +234,12 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
     });
 
     it('refuses 1001 keys, no keys, and unknown fields', async () => {
-      for (const body of [{ keys: Array.from({ length: 1001 }, () => 'x') }, { keys: [] }, {}, { keys: ['x'], source: { kind: 'scanner' } }]) {
+      for (const body of [
+        { keys: Array.from({ length: 1001 }, () => 'x') },
+        { keys: [] },
+        {},
+        { keys: ['x'], source: { kind: 'scanner' } },
+      ]) {
         expectError(await expectNoChange(h, () => api.post('/v1/keys/verify', body)), 400, 'invalid_request');
       }
     });
@@ -206,25 +259,34 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
     const live = await h.createKey(accountId, { name: 'No token configured' });
     for (const authorization of ['Bearer ', 'Bearer undefined', `Bearer ${live.key}`]) {
       const response = await expectNoChange(h, () =>
-        api.post('/v1/exposures', { hmsl_hashes: [hmslHashSync(live.key)] }, undefined, { authorization, 'x-forwarded-for': '192.0.2.50' }),
+        api.post('/v1/exposures', { hmsl_hashes: [hmslHashSync(live.key)] }, undefined, {
+          authorization,
+          'x-forwarded-for': '192.0.2.50',
+        }),
       );
       expectError(response, 401, 'unauthenticated');
     }
   });
 
-  it.each(['/v1/exposures', '/v1/keys/verify'])('%s: the 4th request from one address is 429 with Retry-After; another address still passes', async (path) => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId, { name: `Rate ${path}` });
-    // The proxy appends the address it saw; what comes before is the client's own (here a forged hop).
-    const from = (address: string) => ({ 'x-forwarded-for': `10.0.0.1, ${address}` });
-    for (let attempt = 0; attempt < 3; attempt++) expectStatus(await api.post(path, { keys: [unknownKey()] }, undefined, from('203.0.113.7')), 200);
-    const limited = await expectNoChange(h, () => api.post(path, { keys: [live.key] }, undefined, from('203.0.113.7')));
-    expectError(limited, 429, 'rate_limited');
-    const retryAfter = Number(limited.headers.get('retry-after'));
-    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
-    expect((await keyRow(h, live.id)).revoked_at).toBeNull();
-    expectStatus(await api.post(path, { keys: [unknownKey()] }, undefined, from('198.51.100.9')), 200);
-  });
+  it.each(['/v1/exposures', '/v1/keys/verify'])(
+    '%s: the 4th request from one address is 429 with Retry-After; another address still passes',
+    async (path) => {
+      const { accountId } = await h.createAccount();
+      const live = await h.createKey(accountId, { name: `Rate ${path}` });
+      // The proxy appends the address it saw; what comes before is the client's own (here a forged hop).
+      const from = (address: string) => ({ 'x-forwarded-for': `10.0.0.1, ${address}` });
+      for (let attempt = 0; attempt < 3; attempt++)
+        expectStatus(await api.post(path, { keys: [unknownKey()] }, undefined, from('203.0.113.7')), 200);
+      const limited = await expectNoChange(h, () =>
+        api.post(path, { keys: [live.key] }, undefined, from('203.0.113.7')),
+      );
+      expectError(limited, 429, 'rate_limited');
+      const retryAfter = Number(limited.headers.get('retry-after'));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+      expect((await keyRow(h, live.id)).revoked_at).toBeNull();
+      expectStatus(await api.post(path, { keys: [unknownKey()] }, undefined, from('198.51.100.9')), 200);
+    },
+  );
 });
 
 describe('the default rate limit of the report routes', () => {

@@ -57,7 +57,11 @@ describe.each(DIALECTS)('health and the API description on %s', (dialect) => {
 
   it('never echoes a full key sent in the path of an unknown route', async () => {
     const tenant = await h.createTenant();
-    for (const path of [`/v1/${tenant.enrichment.key}`, `/v1/keys/${tenant.enrichment.key}/revoke`, `/${tenant.enrichment.key}`]) {
+    for (const path of [
+      `/v1/${tenant.enrichment.key}`,
+      `/v1/keys/${tenant.enrichment.key}/revoke`,
+      `/${tenant.enrichment.key}`,
+    ]) {
       const response = await api.get(path, tenant.admin.key);
       expectError(response, 404, 'not_found');
       expect(response.text).not.toContain(tenant.enrichment.key);
@@ -91,10 +95,21 @@ describe.each(DIALECTS)('health and the API description on %s', (dialect) => {
     const listed = Object.fromEntries(
       Object.entries(paths)
         .filter(([path]) => path.startsWith('/v1/'))
-        .map(([path, item]) => [path, Object.keys(item).filter((name) => ['get', 'post', 'put', 'patch', 'delete'].includes(name)).sort()]),
+        .map(([path, item]) => [
+          path,
+          Object.keys(item)
+            .filter((name) => ['get', 'post', 'put', 'patch', 'delete'].includes(name))
+            .sort(),
+        ]),
     );
-    expect(listed).toEqual(Object.fromEntries(Object.entries(V1_ROUTES).map(([path, methods]) => [path, [...methods].sort()])));
-    expect(Object.keys(response.body.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'sessionCookie']);
+    expect(listed).toEqual(
+      Object.fromEntries(Object.entries(V1_ROUTES).map(([path, methods]) => [path, [...methods].sort()])),
+    );
+    expect(Object.keys(response.body.components.securitySchemes).sort()).toEqual([
+      'apiKeyHeader',
+      'bearerAuth',
+      'sessionCookie',
+    ]);
     // Webhook receivers are not part of the /v1 API: they are documented in docs/webhooks.md.
     expect(Object.keys(paths).filter((path) => !path.startsWith('/v1/'))).toEqual([]);
     expect(paths['/v1/keys']!.post).toMatchObject({ responses: { 201: expect.anything() } });
@@ -111,34 +126,37 @@ describe('the database down', () => {
     await h.close();
   });
 
-  it.skipIf(!POSTGRES_URL)('on an unreachable PostgreSQL: /readyz and an authenticated route answer 503 service_unavailable', async () => {
-    const store = await openStore('postgres://postgres@127.0.0.1:1/none', { migrate: false });
-    const logs: string[] = [];
-    const service = new KeyService(store);
-    const app = createApiApp({ service, logger: createLogger('debug', (line) => logs.push(line)) });
-    const api = new ApiClient({ app });
-    try {
-      expectStatus(await api.get('/healthz'), 200);
-      const ready = await api.get('/readyz');
-      expectError(ready, 503, 'service_unavailable');
-      expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
-      const key = unknownKey();
-      for (const response of [
-        await api.get('/v1/usage', key),
-        await api.get('/v1/keys', key),
-        await api.post('/v1/exposures', { keys: [key] }),
-        await api.post('/v1/keys/verify', { keys: [key] }),
-      ]) {
-        expectError(response, 503, 'service_unavailable');
+  it.skipIf(!POSTGRES_URL)(
+    'on an unreachable PostgreSQL: /readyz and an authenticated route answer 503 service_unavailable',
+    async () => {
+      const store = await openStore('postgres://postgres@127.0.0.1:1/none', { migrate: false });
+      const logs: string[] = [];
+      const service = new KeyService(store);
+      const app = createApiApp({ service, logger: createLogger('debug', (line) => logs.push(line)) });
+      const api = new ApiClient({ app });
+      try {
+        expectStatus(await api.get('/healthz'), 200);
+        const ready = await api.get('/readyz');
+        expectError(ready, 503, 'service_unavailable');
+        expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
+        const key = unknownKey();
+        for (const response of [
+          await api.get('/v1/usage', key),
+          await api.get('/v1/keys', key),
+          await api.post('/v1/exposures', { keys: [key] }),
+          await api.post('/v1/keys/verify', { keys: [key] }),
+        ]) {
+          expectError(response, 503, 'service_unavailable');
+        }
+        // A malformed key never reaches the database: still the plain 401.
+        expectError(await api.get('/v1/usage', 'lfk_sk_nope'), 401, 'invalid_api_key');
+        expectNoKeyLeaks(api, logs);
+        expect(logs.some((line) => line.includes('"level":"error"'))).toBe(false);
+      } finally {
+        await store.close();
       }
-      // A malformed key never reaches the database: still the plain 401.
-      expectError(await api.get('/v1/usage', 'lfk_sk_nope'), 401, 'invalid_api_key');
-      expectNoKeyLeaks(api, logs);
-      expect(logs.some((line) => line.includes('"level":"error"'))).toBe(false);
-    } finally {
-      await store.close();
-    }
-  });
+    },
+  );
 
   it.skipIf(!POSTGRES_URL)('on PostgreSQL after the pool closed: 503, not a crash or a 500', async () => {
     const h = await createHarness('postgres');
@@ -149,7 +167,11 @@ describe('the database down', () => {
     h.service.forgetCachedKeys();
     expectError(await api.get('/readyz'), 503, 'service_unavailable');
     expectError(await api.get('/v1/usage', tenant.enrichment.key), 503, 'service_unavailable');
-    expectError(await api.post('/v1/keys', { name: 'While down', scopes: ['keys:manage'] }, tenant.manager.key), 503, 'service_unavailable');
+    expectError(
+      await api.post('/v1/keys', { name: 'While down', scopes: ['keys:manage'] }, tenant.manager.key),
+      503,
+      'service_unavailable',
+    );
     expectNoKeyLeaks(api, h.logs);
     await h.database.drop();
   });

@@ -62,18 +62,30 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
     });
 
     it('takes named scopes and a fractional expires_in_days', async () => {
-      const response = await api.post('/v1/keys', { name: 'Half a day', scopes: ['keys:manage', 'enrichment'], expires_in_days: 0.5 }, tenant.admin.key);
+      const response = await api.post(
+        '/v1/keys',
+        { name: 'Half a day', scopes: ['keys:manage', 'enrichment'], expires_in_days: 0.5 },
+        tenant.admin.key,
+      );
       expectStatus(response, 201);
       expect(response.body.scopes.sort()).toEqual(['enrichment', 'keys:manage']);
       expect(Date.parse(response.body.expires_at) - Date.parse(response.body.created_at)).toBe(12 * HOUR_MS);
     });
 
     it('lets a keys:manage-only key mint keys:manage, but not a default (enrichment) key', async () => {
-      const refused = await expectNoChange(h, () => api.post('/v1/keys', { name: 'Default scopes' }, tenant.manager.key));
+      const refused = await expectNoChange(h, () =>
+        api.post('/v1/keys', { name: 'Default scopes' }, tenant.manager.key),
+      );
       expectError(refused, 403, 'insufficient_scope');
-      const escalation = await expectNoChange(h, () => api.post('/v1/keys', { name: 'Both', scopes: ['enrichment', 'keys:manage'] }, tenant.manager.key));
+      const escalation = await expectNoChange(h, () =>
+        api.post('/v1/keys', { name: 'Both', scopes: ['enrichment', 'keys:manage'] }, tenant.manager.key),
+      );
       expectError(escalation, 403, 'insufficient_scope');
-      const allowed = await api.post('/v1/keys', { name: 'Another manager', scopes: ['keys:manage', 'keys:manage'] }, tenant.manager.key);
+      const allowed = await api.post(
+        '/v1/keys',
+        { name: 'Another manager', scopes: ['keys:manage', 'keys:manage'] },
+        tenant.manager.key,
+      );
       expectStatus(allowed, 201);
       // Scopes are a set.
       expect(allowed.body.scopes).toEqual(['keys:manage']);
@@ -82,7 +94,9 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
     it('refuses a free account with 403 plan_required naming Pro and Agency', async () => {
       const downgraded = await h.createTenant();
       await h.store.db.updateTable('accounts').set({ plan: 'free' }).where('id', '=', downgraded.accountId).execute();
-      const response = await expectNoChange(h, () => api.post('/v1/keys', { name: 'On free', scopes: ['keys:manage'] }, downgraded.manager.key));
+      const response = await expectNoChange(h, () =>
+        api.post('/v1/keys', { name: 'On free', scopes: ['keys:manage'] }, downgraded.manager.key),
+      );
       expectError(response, 403, 'plan_required', /Pro.*Agency|Agency.*Pro/);
     });
 
@@ -115,7 +129,11 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       const agency = await h.createTenant();
       const made = [];
       for (let index = 0; index < 3; index++) {
-        const response = await api.post('/v1/keys', { name: `Listed ${index}`, scopes: ['keys:manage'] }, agency.manager.key);
+        const response = await api.post(
+          '/v1/keys',
+          { name: `Listed ${index}`, scopes: ['keys:manage'] },
+          agency.manager.key,
+        );
         expectStatus(response, 201);
         made.push(response.body);
       }
@@ -124,16 +142,29 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       expect(Object.keys(all.body).sort()).toEqual(['data', 'next_cursor']);
       expect(all.body.next_cursor).toBeNull();
       const ids = all.body.data.map((key: { id: string }) => key.id);
-      expect(ids).toEqual([made[2].id, made[1].id, made[0].id, agency.admin.id, agency.enrichment.id, agency.manager.id]);
+      expect(ids).toEqual([
+        made[2].id,
+        made[1].id,
+        made[0].id,
+        agency.admin.id,
+        agency.enrichment.id,
+        agency.manager.id,
+      ]);
       for (const key of all.body.data) expectKeyObject(key);
       expect(all.body.data[0]).toEqual(Object.fromEntries(Object.entries(made[2]).filter(([name]) => name !== 'key')));
 
       const first = await api.get('/v1/keys?limit=2', agency.manager.key);
       expect(first.body.data.map((key: { id: string }) => key.id)).toEqual(ids.slice(0, 2));
       expect(first.body.next_cursor).toEqual(expect.any(String));
-      const second = await api.get(`/v1/keys?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`, agency.manager.key);
+      const second = await api.get(
+        `/v1/keys?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`,
+        agency.manager.key,
+      );
       expect(second.body.data.map((key: { id: string }) => key.id)).toEqual(ids.slice(2, 4));
-      const third = await api.get(`/v1/keys?limit=2&cursor=${encodeURIComponent(second.body.next_cursor)}`, agency.manager.key);
+      const third = await api.get(
+        `/v1/keys?limit=2&cursor=${encodeURIComponent(second.body.next_cursor)}`,
+        agency.manager.key,
+      );
       expect(third.body.data.map((key: { id: string }) => key.id)).toEqual(ids.slice(4, 6));
       expect(third.body.next_cursor).toBeNull();
 
@@ -142,7 +173,11 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
 
     it('filters by ?status= and ?q= (name or prefix)', async () => {
       const account = await h.createTenant();
-      const revoked = await api.post('/v1/keys', { name: 'Old nightly export', scopes: ['keys:manage'] }, account.manager.key);
+      const revoked = await api.post(
+        '/v1/keys',
+        { name: 'Old nightly export', scopes: ['keys:manage'] },
+        account.manager.key,
+      );
       expectStatus(await api.post(`/v1/keys/${revoked.body.id}/revoke`, {}, account.manager.key), 200);
       const onlyRevoked = await api.get('/v1/keys?status=revoked', account.manager.key);
       expect(onlyRevoked.body.data.map((key: { id: string }) => key.id)).toEqual([revoked.body.id]);
@@ -151,7 +186,10 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       expect(active.body.data.map((key: { id: string }) => key.id)).not.toContain(revoked.body.id);
       const byName = await api.get('/v1/keys?q=NIGHTLY', account.manager.key);
       expect(byName.body.data.map((key: { id: string }) => key.id)).toEqual([revoked.body.id]);
-      const byPrefix = await api.get(`/v1/keys?q=${encodeURIComponent(account.enrichment.prefix)}`, account.manager.key);
+      const byPrefix = await api.get(
+        `/v1/keys?q=${encodeURIComponent(account.enrichment.prefix)}`,
+        account.manager.key,
+      );
       expect(byPrefix.body.data.map((key: { id: string }) => key.id)).toContain(account.enrichment.id);
       expectError(await api.get('/v1/keys?status=deleted', account.manager.key), 400, 'invalid_request');
     });
@@ -168,16 +206,34 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
 
       const old = new Date(Date.now() - 100 * 86_400_000).toISOString();
       await h.store.db.updateTable('api_keys').set({ created_at: old }).where('id', '=', big.enrichment.id).execute();
-      await h.store.db.updateTable('api_keys').set({ expires_at: '2001-01-01T00:00:00.000Z' }).where('id', '=', big.admin.id).execute();
+      await h.store.db
+        .updateTable('api_keys')
+        .set({ expires_at: '2001-01-01T00:00:00.000Z' })
+        .where('id', '=', big.admin.id)
+        .execute();
       const overdue = await api.get(`/v1/keys/${big.enrichment.id}`, big.manager.key);
-      expect(overdue.body).toMatchObject({ status: 'active', rotation_overdue: true, rotation_due_at: new Date(Date.parse(old) + 90 * 86_400_000).toISOString() });
+      expect(overdue.body).toMatchObject({
+        status: 'active',
+        rotation_overdue: true,
+        rotation_due_at: new Date(Date.parse(old) + 90 * 86_400_000).toISOString(),
+      });
       const expired = await api.get('/v1/keys?status=expired', big.manager.key);
       expect(expired.body.data.map((key: { id: string }) => key.id)).toEqual([big.admin.id]);
       expect(expired.body.data[0]).toMatchObject({ status: 'expired', rotation_overdue: false });
     });
 
     it('refuses ?limit= outside 1–100, a non-number, and a cursor it did not issue', async () => {
-      for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'cursor=garbage', 'cursor=a2V5XzAw', 'sort=name', 'q=a%00b', `q=${'x'.repeat(101)}`]) {
+      for (const query of [
+        'limit=0',
+        'limit=101',
+        'limit=abc',
+        'limit=1.5',
+        'cursor=garbage',
+        'cursor=a2V5XzAw',
+        'sort=name',
+        'q=a%00b',
+        `q=${'x'.repeat(101)}`,
+      ]) {
         expectError(await api.get(`/v1/keys?${query}`, tenant.manager.key), 400, 'invalid_request');
       }
     });
@@ -193,12 +249,24 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
     it('returns one key object, never the full key', async () => {
       const response = await api.get(`/v1/keys/${tenant.enrichment.id}`, tenant.manager.key);
       expectStatus(response, 200);
-      expectKeyObject(response.body, { id: tenant.enrichment.id, name: 'Enrichment', scopes: ['enrichment'], status: 'active' });
+      expectKeyObject(response.body, {
+        id: tenant.enrichment.id,
+        name: 'Enrichment',
+        scopes: ['enrichment'],
+        status: 'active',
+      });
       expect(response.body).not.toHaveProperty('key');
     });
 
     it('answers 404 for an unknown id and for another account’s key (never 403)', async () => {
-      for (const id of ['key_0000000000000000000000', 'nonsense', 'key_%00', '%ZZ', stranger.enrichment.id, stranger.manager.id]) {
+      for (const id of [
+        'key_0000000000000000000000',
+        'nonsense',
+        'key_%00',
+        '%ZZ',
+        stranger.enrichment.id,
+        stranger.manager.id,
+      ]) {
         expectError(await api.get(`/v1/keys/${id}`, tenant.manager.key), 404, 'not_found');
       }
     });
@@ -209,8 +277,15 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       const target = await h.createKey(tenant.accountId, { name: 'To revoke' });
       const response = await api.post(`/v1/keys/${target.id}/revoke`, { note: 'left the company' }, tenant.manager.key);
       expectStatus(response, 200);
-      expectKeyObject(response.body, { id: target.id, status: 'revoked', revoked_reason: 'user', revoked_at: expect.any(String) });
-      const [event] = await eventsOf(h, tenant.accountId, 'key.revoked').then((events) => events.filter((row) => row.key_id === target.id));
+      expectKeyObject(response.body, {
+        id: target.id,
+        status: 'revoked',
+        revoked_reason: 'user',
+        revoked_at: expect.any(String),
+      });
+      const [event] = await eventsOf(h, tenant.accountId, 'key.revoked').then((events) =>
+        events.filter((row) => row.key_id === target.id),
+      );
       expect(JSON.parse(event!.data)).toMatchObject({ reason: 'user', note: 'left the company' });
       expect(event).toMatchObject({ actor_type: 'key', actor_id: tenant.manager.id });
       const listed = await api.get('/v1/keys?status=revoked', tenant.manager.key);
@@ -226,7 +301,9 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
     it('replayed: the same object, one key.revoked event', async () => {
       const target = await h.createKey(tenant.accountId, { name: 'Twice' });
       const first = await api.post(`/v1/keys/${target.id}/revoke`, {}, tenant.manager.key);
-      const second = await expectNoChange(h, () => api.post(`/v1/keys/${target.id}/revoke`, { note: 'again' }, tenant.manager.key));
+      const second = await expectNoChange(h, () =>
+        api.post(`/v1/keys/${target.id}/revoke`, { note: 'again' }, tenant.manager.key),
+      );
       expectStatus(second, 200);
       expect(second.body).toEqual(first.body);
       const events = (await eventsOf(h, tenant.accountId, 'key.revoked')).filter((row) => row.key_id === target.id);
@@ -242,7 +319,9 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
       expectStatus(first, 200);
       expectStatus(second, 200);
       expect(second.body).toEqual(first.body);
-      expect((await eventsOf(h, tenant.accountId, 'key.revoked')).filter((row) => row.key_id === target.id)).toHaveLength(1);
+      expect(
+        (await eventsOf(h, tenant.accountId, 'key.revoked')).filter((row) => row.key_id === target.id),
+      ).toHaveLength(1);
     });
 
     it('answers 404 for another account’s key and changes nothing', async () => {
@@ -251,8 +330,16 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
         expectError(response, 404, 'not_found');
       }
       for (const id of ['key_0000000000000000000000', 'key_%00']) {
-        expectError(await expectNoChange(h, () => api.post(`/v1/keys/${id}/revoke`, {}, tenant.admin.key)), 404, 'not_found');
-        expectError(await expectNoChange(h, () => api.post(`/v1/keys/${id}/roll`, {}, tenant.admin.key)), 404, 'not_found');
+        expectError(
+          await expectNoChange(h, () => api.post(`/v1/keys/${id}/revoke`, {}, tenant.admin.key)),
+          404,
+          'not_found',
+        );
+        expectError(
+          await expectNoChange(h, () => api.post(`/v1/keys/${id}/roll`, {}, tenant.admin.key)),
+          404,
+          'not_found',
+        );
       }
       expect((await keyRow(h, stranger.enrichment.id)).revoked_at).toBeNull();
       expectStatus(await api.get('/v1/usage', stranger.enrichment.key), 200);
@@ -260,8 +347,14 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
 
     it('refuses a note that is not text, or unknown fields', async () => {
       const target = await h.createKey(tenant.accountId, { name: 'Bad note' });
-      for (const [body, message] of [[{ note: 5 }, /note/], [{ reason: 'user' }, /"reason"/], [{ note: 'x'.repeat(501) }, /note/]] as const) {
-        const response = await expectNoChange(h, () => api.post(`/v1/keys/${target.id}/revoke`, body, tenant.manager.key));
+      for (const [body, message] of [
+        [{ note: 5 }, /note/],
+        [{ reason: 'user' }, /"reason"/],
+        [{ note: 'x'.repeat(501) }, /note/],
+      ] as const) {
+        const response = await expectNoChange(h, () =>
+          api.post(`/v1/keys/${target.id}/revoke`, body, tenant.manager.key),
+        );
         expectError(response, 400, 'invalid_request', message);
       }
       expect((await keyRow(h, target.id)).revoked_at).toBeNull();
@@ -310,11 +403,26 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
     it('refuses to roll a revoked key, to grant scopes the caller lacks, and bad grace values', async () => {
       const revoked = await h.createKey(tenant.accountId, { name: 'Gone' });
       await api.post(`/v1/keys/${revoked.id}/revoke`, {}, tenant.manager.key);
-      expectError(await expectNoChange(h, () => api.post(`/v1/keys/${revoked.id}/roll`, {}, tenant.admin.key)), 409, 'key_revoked');
+      expectError(
+        await expectNoChange(h, () => api.post(`/v1/keys/${revoked.id}/roll`, {}, tenant.admin.key)),
+        409,
+        'key_revoked',
+      );
       // A keys:manage-only key cannot roll an enrichment key: the new key would carry a scope it lacks.
-      expectError(await expectNoChange(h, () => api.post(`/v1/keys/${tenant.enrichment.id}/roll`, {}, tenant.manager.key)), 403, 'insufficient_scope');
-      for (const body of [{ grace_period_hours: -1 }, { grace_period_hours: '24' }, { grace_period_hours: 721 }, { grace: 1 }]) {
-        const response = await expectNoChange(h, () => api.post(`/v1/keys/${tenant.enrichment.id}/roll`, body, tenant.admin.key));
+      expectError(
+        await expectNoChange(h, () => api.post(`/v1/keys/${tenant.enrichment.id}/roll`, {}, tenant.manager.key)),
+        403,
+        'insufficient_scope',
+      );
+      for (const body of [
+        { grace_period_hours: -1 },
+        { grace_period_hours: '24' },
+        { grace_period_hours: 721 },
+        { grace: 1 },
+      ]) {
+        const response = await expectNoChange(h, () =>
+          api.post(`/v1/keys/${tenant.enrichment.id}/roll`, body, tenant.admin.key),
+        );
         expectError(response, 400, 'invalid_request');
       }
     });

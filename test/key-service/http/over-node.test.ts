@@ -9,14 +9,29 @@ import { DIALECTS } from '../../support/databases.js';
 import { createHarness, type Harness } from '../../support/harness.js';
 
 /** One request with raw header lines (a header may repeat), over a real socket. */
-function send(port: number, method: string, path: string, rawHeaders: string[], body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  rawHeaders: string[],
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
   return new Promise((resolve, reject) => {
     // Raw header lines replace Node's defaults: Host must be among them.
-    const request = httpRequest({ host: '127.0.0.1', port, method, path, headers: ['Host', `127.0.0.1:${port}`, ...rawHeaders] }, (response) => {
-      let text = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: text ? JSON.parse(text) : undefined }));
-    });
+    const request = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: ['Host', `127.0.0.1:${port}`, ...rawHeaders] },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode!,
+            headers: response.headers,
+            body: text ? JSON.parse(text) : undefined,
+          }),
+        );
+      },
+    );
     request.once('error', reject);
     request.end(body);
   });
@@ -43,7 +58,13 @@ describe.each(DIALECTS)('the API over a real socket on %s', (dialect) => {
       await send(port, 'GET', '/v1/usage', ['Authorization', `Bearer ${tenant.enrichment.key}`]),
       await send(port, 'GET', '/v1/usage', ['X-API-Key', tenant.enrichment.key, 'X-Request-Id', 'trace-123']),
       await send(port, 'GET', '/v1/usage', []),
-      await send(port, 'POST', '/v1/jobs', ['Authorization', `Bearer ${tenant.enrichment.key}`, 'Content-Type', 'application/json'], '{"file_url":"https://files.example.com/a.csv"}'),
+      await send(
+        port,
+        'POST',
+        '/v1/jobs',
+        ['Authorization', `Bearer ${tenant.enrichment.key}`, 'Content-Type', 'application/json'],
+        '{"file_url":"https://files.example.com/a.csv"}',
+      ),
       await send(port, 'GET', '/v1/nothing', []),
     ];
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 401, 202, 404]);
@@ -57,7 +78,9 @@ describe.each(DIALECTS)('the API over a real socket on %s', (dialect) => {
     expect(answers[2]!.body.error.request_id).toBe(answers[2]!.headers['x-request-id']);
     expect(new Set(answers.map((answer) => answer.headers['x-request-id'])).size).toBe(answers.length);
     expect(answers[1]!.body.key).toMatchObject({ id: tenant.enrichment.id, requests: 2 });
-    const metrics = await (await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } })).text();
+    const metrics = await (
+      await h.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } })
+    ).text();
     expect(metrics).toContain('lfk_http_request_duration_seconds_count{method="GET",route="/v1/usage",status="200"} 2');
     expect(metrics).toContain('lfk_http_request_duration_seconds_count{method="GET",route="/v1/usage",status="401"} 1');
     expect(metrics).toContain('lfk_http_request_duration_seconds_count{method="POST",route="/v1/jobs",status="202"} 1');
@@ -67,12 +90,24 @@ describe.each(DIALECTS)('the API over a real socket on %s', (dialect) => {
   it('refuses two Authorization headers (Node keeps only the first; lfk reads both)', async () => {
     const tenant = await h.createTenant();
     const other = await h.createTenant();
-    const twice = await send(port, 'GET', '/v1/usage', ['Authorization', `Bearer ${tenant.enrichment.key}`, 'Authorization', `Bearer ${other.enrichment.key}`]);
+    const twice = await send(port, 'GET', '/v1/usage', [
+      'Authorization',
+      `Bearer ${tenant.enrichment.key}`,
+      'Authorization',
+      `Bearer ${other.enrichment.key}`,
+    ]);
     expect(twice.status).toBe(401);
     expect(twice.body.error.code).toBe('invalid_api_key');
-    const conflict = await send(port, 'GET', '/v1/usage', ['Authorization', `Bearer ${tenant.enrichment.key}`, 'X-API-Key', other.enrichment.key]);
+    const conflict = await send(port, 'GET', '/v1/usage', [
+      'Authorization',
+      `Bearer ${tenant.enrichment.key}`,
+      'X-API-Key',
+      other.enrichment.key,
+    ]);
     expect([conflict.status, conflict.body.error.code]).toEqual([400, 'conflicting_credentials']);
-    expect((await send(port, 'GET', '/v1/usage', ['authorization', `bearer ${tenant.enrichment.key}`])).status).toBe(200);
+    expect((await send(port, 'GET', '/v1/usage', ['authorization', `bearer ${tenant.enrichment.key}`])).status).toBe(
+      200,
+    );
   });
 
   it('refuses a revoked key on the very next request, cached or not', async () => {

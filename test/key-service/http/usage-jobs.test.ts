@@ -12,7 +12,6 @@ import {
   useRouteHarness,
 } from '../../support/http.js';
 
-
 describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
   let h: Harness;
   let api: ApiClient;
@@ -38,7 +37,12 @@ describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
           requests: 1,
           jobs: 0,
         },
-        key: { id: tenant.enrichment.id, name: 'Enrichment', requests: 1, last_used_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+        key: {
+          id: tenant.enrichment.id,
+          name: 'Enrichment',
+          requests: 1,
+          last_used_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        },
       });
       expect((await api.get('/v1/usage', tenant.enrichment.key)).body.key.requests).toBe(2);
       const third = await api.get('/v1/usage', tenant.enrichment.key);
@@ -82,22 +86,38 @@ describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
       const fileUrl = 'https://files.example.com/leads%20march.csv?token=abc';
       const created = await api.post('/v1/jobs', { file_url: fileUrl }, tenant.enrichment.key);
       expectStatus(created, 202);
-      expect(created.body).toEqual({ id: expect.stringMatching(/^job_[0-9A-Za-z]{22}$/), status: 'queued', file_url: fileUrl, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+      expect(created.body).toEqual({
+        id: expect.stringMatching(/^job_[0-9A-Za-z]{22}$/),
+        status: 'queued',
+        file_url: fileUrl,
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
       const read = await api.get(`/v1/jobs/${created.body.id}`, tenant.enrichment.key);
       expectStatus(read, 200);
       expect(read.body).toEqual(created.body);
       // Any enrichment key of the account may read it.
       expect((await api.get(`/v1/jobs/${created.body.id}`, tenant.admin.key)).body).toEqual(created.body);
-      expectStatus(await api.post('/v1/jobs', { file_url: 'http://intranet.example/b.csv' }, tenant.enrichment.key), 202);
+      expectStatus(
+        await api.post('/v1/jobs', { file_url: 'http://intranet.example/b.csv' }, tenant.enrichment.key),
+        202,
+      );
       const usage = await api.get('/v1/usage', tenant.enrichment.key);
       expect(usage.body.account.jobs).toBe(2);
-      const stored = await h.store.db.selectFrom('jobs').selectAll().where('account_id', '=', tenant.accountId).execute();
+      const stored = await h.store.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('account_id', '=', tenant.accountId)
+        .execute();
       expect(stored.map((row) => row.key_id)).toEqual([tenant.enrichment.id, tenant.enrichment.id]);
     });
 
     it('answers 404 for another account’s job and for an unknown id (never 403)', async () => {
       const tenant = await h.createTenant();
-      const theirs = await api.post('/v1/jobs', { file_url: 'https://example.com/theirs.csv' }, stranger.enrichment.key);
+      const theirs = await api.post(
+        '/v1/jobs',
+        { file_url: 'https://example.com/theirs.csv' },
+        stranger.enrichment.key,
+      );
       expectStatus(theirs, 202);
       for (const id of [theirs.body.id, 'job_0000000000000000000000', 'x', 'job_%00']) {
         expectError(await api.get(`/v1/jobs/${id}`, tenant.enrichment.key), 404, 'not_found');
@@ -119,10 +139,17 @@ describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
         base + 'a'.repeat(2049 - base.length),
       ];
       for (const fileUrl of refused) {
-        const response = await expectNoChange(h, () => api.post('/v1/jobs', { file_url: fileUrl }, tenant.enrichment.key));
+        const response = await expectNoChange(h, () =>
+          api.post('/v1/jobs', { file_url: fileUrl }, tenant.enrichment.key),
+        );
         expectError(response, 400, 'invalid_request', /file_url/);
       }
-      expectError(await expectNoChange(h, () => api.post('/v1/jobs', {}, tenant.enrichment.key)), 400, 'invalid_request', /file_url/);
+      expectError(
+        await expectNoChange(h, () => api.post('/v1/jobs', {}, tenant.enrichment.key)),
+        400,
+        'invalid_request',
+        /file_url/,
+      );
       const longest = base + 'a'.repeat(2048 - base.length);
       const accepted = await api.post('/v1/jobs', { file_url: longest }, tenant.enrichment.key);
       expectStatus(accepted, 202);

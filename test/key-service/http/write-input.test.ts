@@ -12,7 +12,6 @@ import {
   useRouteHarness,
 } from '../../support/http.js';
 
-
 interface WriteRoute {
   method: 'POST' | 'PATCH';
   path: (tenant: Tenant) => string;
@@ -99,7 +98,8 @@ describe.each(DIALECTS)('bad input on every write route on %s', (dialect) => {
       expectNoChange(h, () => api.call(route.method, route.path(tenant), { key: route.key(tenant), body, headers }));
 
     it('malformed JSON → 400 invalid_json', async () => {
-      for (const body of ['{"name": ', '{name: 1}', 'not json', '{"a":1}}']) expectError(await send(body), 400, 'invalid_json');
+      for (const body of ['{"name": ', '{name: 1}', 'not json', '{"a":1}}'])
+        expectError(await send(body), 400, 'invalid_json');
     });
 
     it('an unknown field → 400 invalid_request naming it', async () => {
@@ -127,9 +127,16 @@ describe.each(DIALECTS)('bad input on every write route on %s', (dialect) => {
     });
 
     it('the valid body is accepted (the refusals above were about the input)', async () => {
-      const response = await api.call(route.method, route.path(tenant), { key: route.key(tenant), body: route.valid(tenant) });
+      const response = await api.call(route.method, route.path(tenant), {
+        key: route.key(tenant),
+        body: route.valid(tenant),
+      });
       expect(response.status).toBeLessThan(300);
-      if (route.path(tenant).includes('/revoke') || route.path(tenant).includes('/roll') || route.path(tenant) === '/v1/exposures') {
+      if (
+        route.path(tenant).includes('/revoke') ||
+        route.path(tenant).includes('/roll') ||
+        route.path(tenant) === '/v1/exposures'
+      ) {
         // Those changed the tenant's enrichment key: give the next route a fresh tenant.
         tenant = await h.createTenant();
       }
@@ -139,7 +146,10 @@ describe.each(DIALECTS)('bad input on every write route on %s', (dialect) => {
   it('accepts a JSON content type with parameters or a +json suffix', async () => {
     const body = JSON.stringify({ file_url: 'https://example.com/a.csv' });
     for (const type of ['application/json; charset=utf-8', 'Application/JSON', 'application/vnd.api+json']) {
-      expectStatus(await api.call('POST', '/v1/jobs', { key: tenant.enrichment.key, body, headers: { 'content-type': type } }), 202);
+      expectStatus(
+        await api.call('POST', '/v1/jobs', { key: tenant.enrichment.key, body, headers: { 'content-type': type } }),
+        202,
+      );
     }
   });
 });
@@ -157,16 +167,39 @@ describe.each(DIALECTS)('scopes of the wrong type on %s', (dialect) => {
   // zod 4 also ran the array's length limit on a string: "expected string to have <=2 characters".
   it('POST /v1/keys with "scopes" a string, a number or an object → 400 invalid_request: an array of scope names', async () => {
     for (const scopes of ['enrichment', 'ab', 7, { enrichment: true }, null]) {
-      const response = await expectNoChange(h, () => api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: 'Scoped', scopes } }));
-      expectError(response, 400, 'invalid_request', 'Invalid request: scopes: must be an array of scope names such as ["enrichment"].');
+      const response = await expectNoChange(h, () =>
+        api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: 'Scoped', scopes } }),
+      );
+      expectError(
+        response,
+        400,
+        'invalid_request',
+        'Invalid request: scopes: must be an array of scope names such as ["enrichment"].',
+      );
     }
   });
 
   it('an array that is empty, too long or holds an unknown scope still says which', async () => {
-    const send = (scopes: unknown) => expectNoChange(h, () => api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: 'Scoped', scopes } }));
+    const send = (scopes: unknown) =>
+      expectNoChange(h, () =>
+        api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: 'Scoped', scopes } }),
+      );
     expectError(await send([]), 400, 'invalid_request', 'Invalid request: scopes: must name at least one scope.');
-    expectError(await send(['enrichment', 'keys:manage', 'enrichment']), 400, 'invalid_request', 'Invalid request: scopes: must name at most 2 scopes.');
-    expectError(await send(['enrichment', 'everything']), 400, 'invalid_request', 'Invalid request: scopes.1: Invalid option: expected one of "enrichment"|"keys:manage".');
-    expectStatus(await api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: 'Scoped', scopes: ['enrichment'] } }), 201);
+    expectError(
+      await send(['enrichment', 'keys:manage', 'enrichment']),
+      400,
+      'invalid_request',
+      'Invalid request: scopes: must name at most 2 scopes.',
+    );
+    expectError(
+      await send(['enrichment', 'everything']),
+      400,
+      'invalid_request',
+      'Invalid request: scopes.1: Invalid option: expected one of "enrichment"|"keys:manage".',
+    );
+    expectStatus(
+      await api.call('POST', '/v1/keys', { key: tenant.admin.key, body: { name: 'Scoped', scopes: ['enrichment'] } }),
+      201,
+    );
   });
 });
