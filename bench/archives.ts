@@ -14,20 +14,17 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { generateKey, sha256Hex } from '../platform/key-format.js';
+import { LFK, REGEX, ROOT, RULE } from './common.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = join(ROOT, 'bench', '.archive-corpus');
 const MANIFEST = join(CORPUS, 'manifest.json');
 const PACKAGES = 60;
 const LOGS = 20;
 const LOG_LINES = 40_000;
 const RUNS = 3;
-const RULE = 'trustleads-api-key';
-const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
 
 interface Manifest {
   bytes: number;
@@ -42,16 +39,7 @@ function main(): void {
   console.log(
     `corpus: ${manifest.files} archives (npm tarballs and gzip'd logs), ${(manifest.bytes / 1e6).toFixed(1)} MB on disk, ${manifest.keys.length} planted keys`,
   );
-  const lfkArgs = [
-    join(ROOT, 'dist', 'cli', 'main.js'),
-    'scan',
-    '--no-gitignore',
-    '--format',
-    'json',
-    '--max-file-size',
-    '0',
-    join(CORPUS, 'files'),
-  ];
+  const lfkArgs = [LFK, 'scan', '--no-gitignore', '--format', 'json', '--max-file-size', '0', join(CORPUS, 'files')];
   const rgArgs = ['-z', '--no-ignore', '-c', REGEX, join(CORPUS, 'files')];
   time('rg', rgArgs); // warm the page cache
   const lfkTimes: number[] = [];

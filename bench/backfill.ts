@@ -21,12 +21,11 @@ import type { InstallationDelivery } from '../webhook-server/github/payloads.js'
 import { createWebhookServer, type WebhookServer } from '../webhook-server/webhook-server.js';
 import { historyRepository } from './history.js';
 import { median } from './scan.js';
+import { GIT_ENV, REGEX } from './common.js';
 
 const ROUNDS = 3;
 const SMALL_REPOSITORIES = 50;
 const TOKEN = 'ghs_benchtoken0123456789abcdefghijklmn';
-const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
-const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 const INSTALLATION = 7;
 
 async function main(): Promise<void> {

@@ -19,22 +19,19 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { generateKey } from '../platform/key-format.js';
 import { median, textFiles, time as timeRun } from './scan.js';
+import { GIT_ENV, LFK, REGEX, ROOT } from './common.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work', 'history');
 const REPO = join(WORK, 'repo.git');
 const MANIFEST = join(WORK, 'manifest.json');
-const LFK = join(ROOT, 'dist', 'cli', 'main.js');
 const PARTS = 4;
 /** Text taken from node_modules (the patch is about this size: every line is added once). */
 const TEXT_BYTES = 120 * 1024 * 1024;
 const PLANTED = 20;
 const RUNS = 5;
-const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
-const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 export interface Manifest {
   commits: number;

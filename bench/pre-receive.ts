@@ -11,21 +11,18 @@
 // refused at that oldest commit (lfk read the whole push, within the default deadline).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { generateKey } from '../platform/key-format.js';
 import { logArgs } from '../scanner/sources/git.js';
 import { median, textFiles, time } from './scan.js';
+import { GIT_ENV, LFK, ROOT } from './common.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, 'bench', '.work', 'pre-receive');
 const SOURCE = join(WORK, 'source.git');
 const MANIFEST = join(WORK, 'manifest.json');
-const LFK = join(ROOT, 'dist', 'cli', 'main.js');
 const COMMITS = 5_000;
 const FILES = 250;
 const RUNS = 3;
-const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 // The bench's pushes get a deadline they cannot hit, so a slow run is measured, not let through.
 const HOOK_ENV = { ...GIT_ENV, LFK_PRE_RECEIVE_TIMEOUT: '120' };
 

@@ -19,12 +19,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KEY_PREFIX, checksumOf, generateKey, randomBase62, sha256Hex } from '../platform/key-format.js';
 import { type Worktree, buildWorktree } from './worktree.js';
+import { REGEX, ROOT, RULE } from './common.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = join(ROOT, 'bench', '.corpus');
 const MANIFEST = join(CORPUS, 'manifest.json');
 const TARGET_BYTES = 300 * 1024 * 1024;
@@ -32,8 +32,6 @@ const PLANTED = 250;
 const RUNS = 5;
 // --against REF: the build in dist/ may take at most this many times REF's wall time (issue 14).
 const MAX_SLOWDOWN = 1.1;
-const RULE = 'trustleads-api-key';
-const REGEX = '(?:^|[^0-9A-Za-z])(lfk_sk_[0-9A-Za-z]{40})(?:[^0-9A-Za-z]|$)';
 // Formats lfk skips by name (rules/trustleads-api-key.toml): not used as corpus, so both tools see the same files.
 const SKIPPED_NAMES =
   /(?:^|\/)(?:package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(?:png|jpe?g|gif|ico|woff2?|ttf|node|wasm|gz|zip|tgz|o|a|so|pyc)$/i;

@@ -1,5 +1,6 @@
 // What every `lfk` command file exports, the errors that map to exit codes, and how commands
 // print their messages on stderr.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { terminalSafe, terminalSafeLines } from '../scanner/report/terminal-safe.js';
 
 export interface CommandModule {
@@ -15,6 +16,23 @@ export class UsageError extends Error {
 /** A request lfk understood but refuses (for example a free plan): exit 1 with the message. */
 export class RefusedError extends Error {
   override name = 'RefusedError';
+}
+
+/**
+ * node:util's parseArgs for a command: what it refuses (an unknown option, a missing value) is a
+ * UsageError: its message, then `help` (the usage, or where to find it).
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(help: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}${help}`);
+  }
+}
+
+/** The UsageError for `lfk <command>` without its action or with one it does not have: the usage, after what was wrong. */
+export function unknownAction(command: string, action: string | undefined, usage: string): UsageError {
+  return new UsageError(action ? `unknown action "${command} ${action}"\n${usage}` : usage);
 }
 
 export async function runCommand(command: CommandModule, args: string[]): Promise<number> {

@@ -1,7 +1,6 @@
 // lfk accounts create --name N --email E --plan P --password-stdin [--json]
-import { parseArgs } from 'node:util';
 import { PLANS, isOneOf } from '../../platform/vocabulary.js';
-import { UsageError } from '../command.js';
+import { parseCommandArgs, unknownAction, UsageError } from '../command.js';
 import { printJson, withKeyService } from '../database-command.js';
 import { readStdin } from '../stdin.js';
 
@@ -9,23 +8,18 @@ const USAGE = `usage: lfk accounts create --name NAME --email EMAIL --plan ${PLA
 
 export async function run(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'create') throw new UsageError(action ? `unknown action "accounts ${action}"\n${USAGE}` : USAGE);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        name: { type: 'string' },
-        email: { type: 'string' },
-        plan: { type: 'string' },
-        'password-stdin': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  if (action !== 'create') throw unknownAction('accounts', action, USAGE);
+  const { values } = parseCommandArgs(`\n${USAGE}`, {
+    args: rest,
+    options: {
+      name: { type: 'string' },
+      email: { type: 'string' },
+      plan: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
   const { name, email, plan } = values;
   if (!name || !email || !plan) throw new UsageError(`--name, --email and --plan are required\n${USAGE}`);
   if (!isOneOf(PLANS, plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}`);

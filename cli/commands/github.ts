@@ -8,9 +8,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../command.js';
+import { parseCommandArgs, unknownAction, UsageError } from '../command.js';
 import { packageRoot } from '../version.js';
 import { loadEnvironment, serverSettings } from '../settings.js';
 
@@ -31,22 +30,17 @@ export interface Conversion {
 
 export async function run(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'register') throw new UsageError(action ? `unknown action "github ${action}"\n${USAGE}` : USAGE);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        org: { type: 'string' },
-        port: { type: 'string' },
-        manifest: { type: 'string' },
-        'webhook-url': { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  if (action !== 'register') throw unknownAction('github', action, USAGE);
+  const { values } = parseCommandArgs(`\n${USAGE}`, {
+    args: rest,
+    options: {
+      org: { type: 'string' },
+      port: { type: 'string' },
+      manifest: { type: 'string' },
+      'webhook-url': { type: 'string' },
+    },
+    strict: true,
+  });
   if (values.org !== undefined && !/^[A-Za-z0-9-]{1,39}$/.test(values.org))
     throw new UsageError(`--org must be a GitHub organization login (got "${values.org}")`);
   const env = loadEnvironment();

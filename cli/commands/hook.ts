@@ -5,9 +5,8 @@
 // lfk itself is missing: it says so on stderr and lets the commit or push through.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { git } from '../../scanner/sources/git.js';
-import { RefusedError, UsageError } from '../command.js';
+import { parseCommandArgs, RefusedError, UsageError } from '../command.js';
 import { packageRoot } from '../version.js';
 
 const USAGE = `Usage: lfk hook install [--pre-commit] [--pre-push] [--pre-receive [--revoke]]   (default --pre-commit)
@@ -27,23 +26,18 @@ const HOOKS = ['pre-commit', 'pre-push', 'pre-receive'] as const;
 type HookName = (typeof HOOKS)[number];
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'pre-commit': { type: 'boolean' },
-        'pre-push': { type: 'boolean' },
-        'pre-receive': { type: 'boolean' },
-        revoke: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (lfk hook --help)`);
-  }
+  const parsed = parseCommandArgs(' (lfk hook --help)', {
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'pre-commit': { type: 'boolean' },
+      'pre-push': { type: 'boolean' },
+      'pre-receive': { type: 'boolean' },
+      revoke: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const [action, ...extra] = parsed.positionals;
   if (parsed.values.help || action === undefined) {
     process[action === undefined && !parsed.values.help ? 'stderr' : 'stdout'].write(USAGE);

@@ -1,9 +1,9 @@
 // lfk keys create|list|revoke: key management on the database directly (set-up and scripts).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { KeyObject } from '../../key-service/service/types.js';
 import { KEY_STATUSES, SCOPES, isOneOf, type Scope } from '../../platform/vocabulary.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
-import { UsageError } from '../command.js';
+import { parseCommandArgs, unknownAction, UsageError } from '../command.js';
 import { CLI_CONTEXT, printJson, withKeyService } from '../database-command.js';
 
 const USAGE = `usage:
@@ -12,16 +12,12 @@ const USAGE = `usage:
   lfk keys revoke KEY_ID [--note TEXT] [--json]`;
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
-  try {
-    return parseArgs({
-      args,
-      options: { ...options, json: { type: 'boolean', default: false } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
+  return parseCommandArgs(`\n${USAGE}`, {
+    args,
+    options: { ...options, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
 }
 
 /** One line per key; its name was chosen by a customer, so the line is escaped (terminal-safe.ts). */
@@ -101,6 +97,6 @@ const ACTIONS: Record<string, (args: string[]) => Promise<number>> = { create, l
 export async function run(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const handler = action ? ACTIONS[action] : undefined;
-  if (!handler) throw new UsageError(action ? `unknown action "keys ${action}"\n${USAGE}` : USAGE);
+  if (!handler) throw unknownAction('keys', action, USAGE);
   return handler(rest);
 }

@@ -1,12 +1,11 @@
 // `lfk rules list` and `lfk rules export --to gitleaks|github|trufflehog`.
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compileRuleSet } from '../../rules/compile.js';
 import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
 import { terminalSafe } from '../../scanner/report/terminal-safe.js';
-import { UsageError } from '../command.js';
+import { parseCommandArgs, UsageError } from '../command.js';
 
 const USAGE = `Usage: lfk rules list [--config FILE] [--json]
        lfk rules export --to gitleaks|github|trufflehog [--config FILE]
@@ -21,22 +20,17 @@ const EXPORTERS = {
 };
 
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        to: { type: 'string' },
-        config: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (lfk rules --help)`);
-  }
+  const parsed = parseCommandArgs(' (lfk rules --help)', {
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      to: { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE);

@@ -1,7 +1,6 @@
 // `lfk scan`: find lfk keys in files or standard input (docs/scanner.md). Imports stay light: no
 // web server, database or zod unless a user config is read, so a pre-commit hook starts fast.
 import { existsSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadRuleSet } from '../../rules/load.js';
 import type { RuleSet } from '../../rules/types.js';
 import {
@@ -24,7 +23,7 @@ import { DEFAULT_MAX_FILE_SIZE } from '../../scanner/sources/file-fragments.js';
 import { MissingPathError } from '../../scanner/sources/walk.js';
 import type { Finding } from '../../scanner/types.js';
 import { DEFAULT_ARCHIVE_OPTIONS, type ArchiveOptions } from '../../scanner/unpack/scan-archive.js';
-import { UsageError, printMessage, printMessageLines } from '../command.js';
+import { parseCommandArgs, printMessage, printMessageLines, UsageError } from '../command.js';
 import { GIT_OPTIONS, GIT_USAGE, gitAdvice, gitSelection, runGitScan, skipReason } from './scan-git.js';
 import { remoteSelection, runRemoteScan, type RemoteSelection } from './scan-remote.js';
 import type { GitSelection } from '../../scanner/scan-git.js';
@@ -262,36 +261,30 @@ async function writeReport(parsed: ScanArgs, input: ReportInput, ruleSet: RuleSe
 }
 
 function parseScanArgs(args: string[]): ScanArgs | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        config: { type: 'string' },
-        baseline: { type: 'string' },
-        verify: { type: 'boolean' },
-        'fail-on': { type: 'string' },
-        revoke: { type: 'boolean' },
-        'no-redact': { type: 'boolean' },
-        'no-gitignore': { type: 'boolean' },
-        'max-file-size': { type: 'string' },
-        'max-archive-depth': { type: 'string' },
-        'max-archive-bytes': { type: 'string' },
-        'report-invalid': { type: 'boolean' },
-        'max-decode-depth': { type: 'string' },
-        workers: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        ...GIT_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (lfk scan --help)`);
-  }
+  const { values, positionals } = parseCommandArgs(' (lfk scan --help)', {
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      config: { type: 'string' },
+      baseline: { type: 'string' },
+      verify: { type: 'boolean' },
+      'fail-on': { type: 'string' },
+      revoke: { type: 'boolean' },
+      'no-redact': { type: 'boolean' },
+      'no-gitignore': { type: 'boolean' },
+      'max-file-size': { type: 'string' },
+      'max-archive-depth': { type: 'string' },
+      'max-archive-bytes': { type: 'string' },
+      'report-invalid': { type: 'boolean' },
+      'max-decode-depth': { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...GIT_OPTIONS,
+    },
+  });
   if (values.help) return 'help';
   const remote = remoteSelection(values, positionals);
   const git = remote ? undefined : gitSelection(values, positionals);

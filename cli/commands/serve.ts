@@ -1,17 +1,15 @@
 // lfk serve [--port N] [--host H]: the key service (and, as they land, the web page and webhooks).
-import { parseArgs } from 'node:util';
 import { isUnavailableError } from '../../platform/database-trouble.js';
-import { UsageError } from '../command.js';
+import { parseCommandArgs } from '../command.js';
 import { redactUrl } from '../database-command.js';
 import { loadEnvironment, serverSettings } from '../settings.js';
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nusage: lfk serve [--port N] [--host H]`);
-  }
+  const { values } = parseCommandArgs('\nusage: lfk serve [--port N] [--host H]', {
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
   const env = loadEnvironment();
   const settings = serverSettings(env, values);
   const { startServer, httpTimeouts } = await import('../server.js');

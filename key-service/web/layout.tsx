@@ -76,6 +76,28 @@ export const Notice: FC<{ kind?: 'error' | 'info'; children?: Child }> = ({ kind
   </div>
 );
 
+/**
+ * A form field: its label, the control (children, with its error message if any) and the hint
+ * under it, `<id>-hint` unless `hintId` says otherwise (the control names it in aria-describedby).
+ */
+export const Field: FC<{ id: string; label: string; hint?: Child; hintId?: string; children?: Child }> = ({
+  id,
+  label,
+  hint,
+  hintId = `${id}-hint`,
+  children,
+}) => (
+  <div class="field">
+    <label for={id}>{label}</label>
+    {children}
+    {hint && (
+      <p class="hint" id={hintId}>
+        {hint}
+      </p>
+    )}
+  </div>
+);
+
 /** `2026-11-27 07:11 UTC` inside a machine-readable <time>. */
 export const When: FC<{ at: string | null; empty?: string }> = ({ at, empty = 'Never' }) =>
   at ? <time datetime={at}>{`${at.slice(0, 10)} ${at.slice(11, 16)} UTC`}</time> : <span>{empty}</span>;

@@ -3,9 +3,14 @@
 // a lease that runs out, and the row is claimed again. Claims are safe with several workers:
 // PostgreSQL skips rows another transaction holds (FOR UPDATE SKIP LOCKED); SQLite runs one
 // conditional UPDATE, which its single writer makes atomic.
-import { sql } from 'kysely';
+import { sql, type UpdateObject } from 'kysely';
 import type { Store } from '../database/database.js';
-import type { GithubBackfillJobsTable, NotificationOutboxTable, WebhookDeliveriesTable } from '../database/schema.js';
+import type {
+  Database,
+  GithubBackfillJobsTable,
+  NotificationOutboxTable,
+  WebhookDeliveriesTable,
+} from '../database/schema.js';
 
 export type QueueTable = 'webhook_deliveries' | 'notification_outbox' | 'github_backfill_jobs';
 export type QueueRow<T extends QueueTable> = T extends 'webhook_deliveries'
@@ -54,14 +59,7 @@ export async function renewLease(
   leaseMs: number,
   now = new Date(),
 ): Promise<boolean> {
-  const update = await store.db
-    .updateTable(table)
-    .set({ locked_until: new Date(now.getTime() + leaseMs).toISOString() })
-    .where('id', '=', row.id)
-    .where('status', '=', 'processing')
-    .where('attempts', '=', row.attempts)
-    .executeTakeFirst();
-  return Number(update.numUpdatedRows) > 0;
+  return updateClaimed(store, table, row, { locked_until: new Date(now.getTime() + leaseMs).toISOString() });
 }
 
 /** Marks a claimed row done, unless its lease was lost and someone else claimed it since. */
@@ -72,20 +70,13 @@ export async function completeRow(
   result: unknown,
   now = new Date(),
 ): Promise<boolean> {
-  const update = await store.db
-    .updateTable(table)
-    .set({
-      status: 'done',
-      result: JSON.stringify(result ?? null),
-      processed_at: now.toISOString(),
-      locked_until: null,
-      last_error: null,
-    })
-    .where('id', '=', row.id)
-    .where('status', '=', 'processing')
-    .where('attempts', '=', row.attempts)
-    .executeTakeFirst();
-  return Number(update.numUpdatedRows) > 0;
+  return updateClaimed(store, table, row, {
+    status: 'done',
+    result: JSON.stringify(result ?? null),
+    processed_at: now.toISOString(),
+    locked_until: null,
+    last_error: null,
+  });
 }
 
 /** Puts a claimed row back for another attempt at `retryAt`, or marks it failed for good. */
@@ -97,20 +88,34 @@ export async function releaseRow(
   retryAt: Date | null,
   now = new Date(),
 ): Promise<void> {
-  await store.db
+  await updateClaimed(
+    store,
+    table,
+    row,
+    retryAt
+      ? {
+          status: 'pending',
+          next_attempt_at: retryAt.toISOString(),
+          locked_until: null,
+          last_error: error.slice(0, 2000),
+        }
+      : { status: 'failed', processed_at: now.toISOString(), locked_until: null, last_error: error.slice(0, 2000) },
+  );
+}
+
+/** Updates a row this worker claimed, only while the claim holds (still processing, same attempt); true when it did. */
+async function updateClaimed(
+  store: Store,
+  table: QueueTable,
+  row: { id: string; attempts: number },
+  values: UpdateObject<Database, QueueTable>,
+): Promise<boolean> {
+  const update = await store.db
     .updateTable(table)
-    .set(
-      retryAt
-        ? {
-            status: 'pending',
-            next_attempt_at: retryAt.toISOString(),
-            locked_until: null,
-            last_error: error.slice(0, 2000),
-          }
-        : { status: 'failed', processed_at: now.toISOString(), locked_until: null, last_error: error.slice(0, 2000) },
-    )
+    .set(values)
     .where('id', '=', row.id)
     .where('status', '=', 'processing')
     .where('attempts', '=', row.attempts)
-    .execute();
+    .executeTakeFirst();
+  return Number(update.numUpdatedRows) > 0;
 }

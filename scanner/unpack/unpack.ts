@@ -29,9 +29,7 @@ export async function* unpack(
   limits: Partial<UnpackLimits>,
   warnings: string[],
 ): AsyncGenerator<UnpackedEntry> {
-  const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
-  if (context.budget.limits.maxDepth <= 0) return;
-  try {
+  yield* fromTop(target.file, 'archive', limits, warnings, async function* (context) {
     const file = new PeekableStream(createReadStream(target.path, { highWaterMark: 64 * 1024 }));
     const head = await file.peek(SNIFF_HEAD_BYTES);
     const format = detectFormat(head);
@@ -59,9 +57,7 @@ export async function* unpack(
     yield* walkStream(file, target.file, 0, context, (error) =>
       context.warn(corruptMessage(target.file, error, format ?? 'file')),
     );
-  } catch (error) {
-    context.warn(corruptMessage(target.file, error, 'archive'));
-  }
+  });
 }
 
 /**
@@ -76,15 +72,11 @@ export async function* unpackStream(
   limits: Partial<UnpackLimits>,
   warnings: string[],
 ): AsyncGenerator<UnpackedEntry> {
-  const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
-  if (context.budget.limits.maxDepth <= 0) return;
-  try {
-    yield* walkStream(new PeekableStream(chunks), file, 0, context, (error) =>
+  yield* fromTop(file, 'archive', limits, warnings, (context) =>
+    walkStream(new PeekableStream(chunks), file, 0, context, (error) =>
       context.warn(corruptMessage(file, error, 'file')),
-    );
-  } catch (error) {
-    context.warn(corruptMessage(file, error, 'archive'));
-  }
+    ),
+  );
 }
 
 /** An OCI image-layout folder, given its `oci-layout` file's folder. */
@@ -94,12 +86,26 @@ export async function* unpackImageFolder(
   limits: Partial<UnpackLimits>,
   warnings: string[],
 ): AsyncGenerator<UnpackedEntry> {
+  yield* fromTop(display, 'image', limits, warnings, (context) => imageFolder(folder, display, context));
+}
+
+/**
+ * A walk from the top with a budget of its own; the limit on depth 0 means nothing is opened, and
+ * what still throws out of the walk is a warning about `file` (what it was read as: `kind`).
+ */
+async function* fromTop(
+  file: string,
+  kind: string,
+  limits: Partial<UnpackLimits>,
+  warnings: string[],
+  walk: (context: WalkContext) => AsyncIterable<UnpackedEntry>,
+): AsyncGenerator<UnpackedEntry> {
   const context: WalkContext = { budget: new Budget({ ...DEFAULT_LIMITS, ...limits }), warn: onceEach(warnings) };
   if (context.budget.limits.maxDepth <= 0) return;
   try {
-    yield* imageFolder(folder, display, context);
+    yield* walk(context);
   } catch (error) {
-    context.warn(corruptMessage(display, error, 'image'));
+    context.warn(corruptMessage(file, error, kind));
   }
 }
 

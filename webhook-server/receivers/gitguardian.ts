@@ -10,8 +10,7 @@ import {
   errorResponse,
   isObject,
   notConfigured,
-  parseJson,
-  readSignedBody,
+  readSignedObject,
   refuse,
   type ReceiverDeps,
 } from './shared.js';
@@ -33,7 +32,7 @@ export function gitguardianReceiver(deps: GitguardianDeps) {
     const timestamp = c.req.header('timestamp');
     if (!isPlausibleGitguardianSignature(signature, timestamp)) return refuse(c, 'invalid_signature', BAD_SIGNATURE);
     const hmac = gitguardianHmac(timestamp!, deps.webhookSecret);
-    const body = await readSignedBody(c, MAX_GITGUARDIAN_BODY_BYTES, deps.bodies, {
+    const body = await readSignedObject(c, MAX_GITGUARDIAN_BODY_BYTES, deps.bodies, {
       update: (chunk) => hmac.update(chunk),
       verify: () => {
         const verdict = gitguardianVerdict(hmac, signature!, timestamp!, deps.now?.() ?? Date.now());
@@ -48,11 +47,7 @@ export function gitguardianReceiver(deps: GitguardianDeps) {
       },
     });
     if (body instanceof Response) return body;
-    const text = body.toString('utf8');
-    const parsed = parseJson(text);
-    if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
-    if (!isObject(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON object.');
-    const { action, incident } = parsed.value;
+    const { action, incident } = body.value;
     if (typeof action !== 'string') return c.json({ status: 'ignored', reason: 'test message' }, 200);
     if (!INCIDENT_ACTIONS.has(action)) return c.json({ status: 'ignored', action }, 200);
     if (
@@ -62,7 +57,7 @@ export function gitguardianReceiver(deps: GitguardianDeps) {
     ) {
       return errorResponse(c, 'invalid_request', `An ${action} event needs incident.id and incident.hmsl_hash.`);
     }
-    const redacted = redactPayload(text);
+    const redacted = redactPayload(body.text);
     return accept(c, deps, {
       provider: 'gitguardian',
       event: action,

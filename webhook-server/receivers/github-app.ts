@@ -9,8 +9,7 @@ import {
   errorResponse,
   isObject,
   notConfigured,
-  parseJson,
-  readSignedBody,
+  readSignedObject,
   refuse,
   SMALL_BODY_BYTES,
   type ReceiverDeps,
@@ -51,21 +50,17 @@ export function githubAppReceiver(deps: GithubAppDeps) {
     // An event lfk ignores (ping included) is still verified, but cannot make us hold 25 MiB.
     const maxBytes = FULL_BODY_EVENTS.has(event) ? MAX_GITHUB_APP_BODY_BYTES : SMALL_BODY_BYTES;
     const hmac = githubAppHmac(deps.webhookSecret);
-    const body = await readSignedBody(c, maxBytes, deps.bodies, {
+    const body = await readSignedObject(c, maxBytes, deps.bodies, {
       update: (chunk) => hmac.update(chunk),
       verify: () => (matchesGithubApp(hmac, signature) ? null : errorResponse(c, 'invalid_signature', BAD_SIGNATURE)),
     });
     if (body instanceof Response) return body;
-    const text = body.toString('utf8');
-    const parsed = parseJson(text);
-    if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
-    if (!isObject(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON object.');
     if (event === 'ping') return c.json({ status: 'pong' }, 200);
-    if (!isHandledEvent(event, parsed.value)) return c.json({ status: 'ignored', event }, 200);
-    if ((event === 'push' || event === 'secret_scanning_alert') && !isObject(parsed.value.installation)) {
+    if (!isHandledEvent(event, body.value)) return c.json({ status: 'ignored', event }, 200);
+    if ((event === 'push' || event === 'secret_scanning_alert') && !isObject(body.value.installation)) {
       return errorResponse(c, 'invalid_request', `A ${event} delivery must name its installation.`);
     }
-    const redacted = redactPayload(text);
+    const redacted = redactPayload(body.text);
     return accept(c, deps, {
       provider: 'github-app',
       event,

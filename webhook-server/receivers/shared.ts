@@ -132,6 +132,22 @@ export async function readSignedBody(
   }
 }
 
+/** A signed body that must be a JSON object: its text (stored redacted) and its value, or the answer to send. */
+export async function readSignedObject(
+  c: Context,
+  maxBytes: number,
+  budget: BodyBudget,
+  check: BodyCheck,
+): Promise<{ text: string; value: Record<string, unknown> } | Response> {
+  const body = await readSignedBody(c, maxBytes, budget, check);
+  if (body instanceof Response) return body;
+  const text = body.toString('utf8');
+  const parsed = parseJson(text);
+  if (!parsed.ok) return errorResponse(c, 'invalid_json', parsed.message);
+  if (!isObject(parsed.value)) return errorResponse(c, 'invalid_request', 'The body must be a JSON object.');
+  return { text, value: parsed.value };
+}
+
 /** Given before (or instead of) reading the rest of the body, so the connection is closed after it. */
 export function tooLarge(c: Context, maxBytes: number): Response {
   return refuse(c, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);

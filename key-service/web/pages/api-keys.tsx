@@ -3,7 +3,7 @@ import type { Child, FC } from 'hono/jsx';
 import { DEFAULT_GRACE_HOURS, MAX_KEY_NAME_LENGTH, MAX_NOTE_LENGTH } from '../../../platform/limits/fields.js';
 import { KEY_PLANS, KEY_STATUSES, isOneOf } from '../../../platform/vocabulary.js';
 import type { AccountObject, CreatedKey, KeyObject, KeyStatus, Page } from '../../service/types.js';
-import { CsrfField, HeaderRow, Layout, Notice, SecretDialog, When, type Viewer } from '../layout.js';
+import { CsrfField, Field, HeaderRow, Layout, Notice, SecretDialog, When, type Viewer } from '../layout.js';
 
 export const KEY_NAME_EXAMPLES = ['Production CRM sync', 'Staging environment', 'Zapier integration'];
 
@@ -62,8 +62,7 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
       <div class="toolbar">
         {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the landmark every browser supports; <search> is newer. */}
         <form method="get" action="/app/api-keys" role="search" class="search">
-          <div class="field">
-            <label for="q">Search by name or prefix</label>
+          <Field id="q" label="Search by name or prefix">
             <input
               id="q"
               name="q"
@@ -72,9 +71,8 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
               maxlength={MAX_KEY_NAME_LENGTH}
               placeholder="Name or lfk_sk_a1b2"
             />
-          </div>
-          <div class="field">
-            <label for="status">Status</label>
+          </Field>
+          <Field id="status" label="Status">
             <select id="status" name="status">
               <option value="" selected={status === ''}>
                 All
@@ -85,7 +83,7 @@ export const KeysPage: FC<KeysPageProps> = (props) => {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
           <div class="field">
             <button type="submit">Search</button>
           </div>
@@ -208,8 +206,16 @@ const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name
     <h2 id="create-title">Create New Key</h2>
     <form method="post" action="/app/api-keys">
       <CsrfField token={csrfToken} />
-      <div class="field">
-        <label for="key-name">Name</label>
+      <Field
+        id="key-name"
+        label="Name"
+        hint={
+          <>
+            A descriptive name says where the key is used, for example{' '}
+            {KEY_NAME_EXAMPLES.map((example) => `“${example}”`).join(', ')}.
+          </>
+        }
+      >
         <input
           id="key-name"
           name="name"
@@ -227,11 +233,7 @@ const CreateDialog: FC<{ open: boolean; listUrl: string; csrfToken: string; name
             {error}
           </p>
         )}
-        <p class="hint" id="key-name-hint">
-          A descriptive name says where the key is used, for example{' '}
-          {KEY_NAME_EXAMPLES.map((example) => `“${example}”`).join(', ')}.
-        </p>
-      </div>
+      </Field>
       <div class="actions">
         <button type="submit" class="primary">
           Create key
@@ -315,8 +317,11 @@ const RevokeDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
       Anything that uses <code>{keyObject.display}</code> stops working at once. A revoked key cannot be turned back on;
       it stays in the list as revoked.
     </p>
-    <div class="field">
-      <label for="revoke-note">Note (optional)</label>
+    <Field
+      id="revoke-note"
+      label="Note (optional)"
+      hint="Kept in the audit log, for example “Leaked in a support ticket”."
+    >
       <input
         id="revoke-note"
         name="note"
@@ -325,10 +330,7 @@ const RevokeDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
         autocomplete="off"
         aria-describedby="revoke-note-hint"
       />
-      <p class="hint" id="revoke-note-hint">
-        Kept in the audit log, for example “Leaked in a support ticket”.
-      </p>
-    </div>
+    </Field>
   </ConfirmDialog>
 );
 
@@ -344,8 +346,7 @@ const RollDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
       Rolling makes a new key with the same name and scopes. The new key is shown once. <code>{keyObject.display}</code>{' '}
       keeps working for the grace period, so you have time to put the new key in place.
     </p>
-    <div class="field">
-      <label for="grace">Keep the old key working for</label>
+    <Field id="grace" label="Keep the old key working for">
       <select id="grace" name="grace_period_hours">
         {GRACE_CHOICES.map(([hours, label]) => (
           <option value={String(hours)} selected={hours === DEFAULT_GRACE_HOURS}>
@@ -353,6 +354,6 @@ const RollDialog: FC<ConfirmProps> = ({ keyObject, ...rest }) => (
           </option>
         ))}
       </select>
-    </div>
+    </Field>
   </ConfirmDialog>
 );

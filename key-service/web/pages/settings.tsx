@@ -2,7 +2,7 @@
 import type { FC } from 'hono/jsx';
 import { MAX_ROTATION_DAYS, MAX_URL_LENGTH, MIN_ROTATION_DAYS } from '../../../platform/limits/fields.js';
 import type { AccountObject } from '../../service/types.js';
-import { CsrfField, Layout, Notice, SecretDialog, type Viewer } from '../layout.js';
+import { CsrfField, Field, Layout, Notice, SecretDialog, type Viewer } from '../layout.js';
 
 export interface SettingsValues {
   rotation_period_days: string;
@@ -31,8 +31,16 @@ export const SettingsPage: FC<{
       {error && <Notice kind="error">{error}</Notice>}
       <form method="post" action="/app/settings" class="card">
         <CsrfField token={viewer.csrfToken} />
-        <div class="field">
-          <label for="rotation">Rotation period (days)</label>
+        <Field
+          id="rotation"
+          label="Rotation period (days)"
+          hint={
+            <>
+              From {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS} days. A key is due for rotation this long after it was
+              created.
+            </>
+          }
+        >
           <input
             id="rotation"
             name="rotation_period_days"
@@ -44,13 +52,13 @@ export const SettingsPage: FC<{
             value={shown.rotation_period_days}
             aria-describedby="rotation-hint"
           />
-          <p class="hint" id="rotation-hint">
-            From {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS} days. A key is due for rotation this long after it was
-            created.
-          </p>
-        </div>
-        <div class="field">
-          <label for="notification-url">Notification URL</label>
+        </Field>
+        <Field
+          id="notification-url"
+          label="Notification URL"
+          hint="lfk POSTs a signed message here when a key is revoked because it leaked. Leave empty for none."
+          hintId="notification-hint"
+        >
           <input
             id="notification-url"
             name="notification_url"
@@ -60,10 +68,7 @@ export const SettingsPage: FC<{
             placeholder="https://example.com/hooks/lfk"
             aria-describedby="notification-hint"
           />
-          <p class="hint" id="notification-hint">
-            lfk POSTs a signed message here when a key is revoked because it leaked. Leave empty for none.
-          </p>
-        </div>
+        </Field>
         <button type="submit" class="primary">
           Save settings
         </button>

@@ -7,7 +7,43 @@ import {
   MIN_PASSWORD_LENGTH,
 } from '../../../platform/limits/fields.js';
 import { KEY_PLANS, PLANS, isOneOf, type Plan } from '../../../platform/vocabulary.js';
-import { CsrfField, Layout, Notice } from '../layout.js';
+import { CsrfField, Field, Layout, Notice } from '../layout.js';
+
+/** The user's e-mail address, which names them when they sign in. */
+const EmailField: FC<{ label: string; value: string | undefined; autofocus?: boolean }> = ({
+  label,
+  value,
+  autofocus,
+}) => (
+  <Field id="email" label={label}>
+    <input
+      id="email"
+      name="email"
+      type="email"
+      autocomplete="username"
+      required
+      maxlength={MAX_EMAIL_LENGTH}
+      value={value ?? ''}
+      autofocus={autofocus}
+    />
+  </Field>
+);
+
+/** The password to sign in with, or (`isNew`) the one being chosen, which has a minimum length. */
+const PasswordField: FC<{ isNew?: boolean }> = ({ isNew }) => (
+  <Field id="password" label="Password" hint={isNew && <>At least {MIN_PASSWORD_LENGTH} characters.</>}>
+    <input
+      id="password"
+      name="password"
+      type="password"
+      autocomplete={isNew ? 'new-password' : 'current-password'}
+      required
+      minlength={isNew ? MIN_PASSWORD_LENGTH : undefined}
+      maxlength={MAX_PASSWORD_LENGTH}
+      aria-describedby={isNew ? 'password-hint' : undefined}
+    />
+  </Field>
+);
 
 export const LoginPage: FC<{
   csrfToken: string;
@@ -22,30 +58,8 @@ export const LoginPage: FC<{
       {error && <Notice kind="error">{error}</Notice>}
       <form method="post" action="/app/login">
         <CsrfField token={csrfToken} />
-        <div class="field">
-          <label for="email">E-mail address</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            maxlength={MAX_EMAIL_LENGTH}
-            value={email ?? ''}
-            autofocus
-          />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            maxlength={MAX_PASSWORD_LENGTH}
-          />
-        </div>
+        <EmailField label="E-mail address" value={email} autofocus />
+        <PasswordField />
         <button type="submit" class="primary">
           Sign in
         </button>
@@ -78,8 +92,7 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
       <form method="post" action="/app/setup">
         <CsrfField token={csrfToken} />
         <input type="hidden" name="token" value={token} />
-        <div class="field">
-          <label for="account_name">Account name</label>
+        <Field id="account_name" label="Account name">
           <input
             id="account_name"
             name="account_name"
@@ -89,9 +102,8 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
             value={values.account_name ?? ''}
             autofocus
           />
-        </div>
-        <div class="field">
-          <label for="plan">Plan</label>
+        </Field>
+        <Field id="plan" label="Plan" hint="API keys come with the Pro and Agency plans.">
           <select id="plan" name="plan" aria-describedby="plan-hint">
             {PLAN_CHOICES.map((plan) => (
               <option value={plan} selected={(values.plan ?? PLAN_CHOICES[0]) === plan}>
@@ -99,38 +111,9 @@ export const SetupPage: FC<{ csrfToken: string; token: string; values?: SetupVal
               </option>
             ))}
           </select>
-          <p class="hint" id="plan-hint">
-            API keys come with the Pro and Agency plans.
-          </p>
-        </div>
-        <div class="field">
-          <label for="email">Owner's e-mail address</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            maxlength={MAX_EMAIL_LENGTH}
-            value={values.email ?? ''}
-          />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minlength={MIN_PASSWORD_LENGTH}
-            maxlength={MAX_PASSWORD_LENGTH}
-            aria-describedby="password-hint"
-          />
-          <p class="hint" id="password-hint">
-            At least {MIN_PASSWORD_LENGTH} characters.
-          </p>
-        </div>
+        </Field>
+        <EmailField label="Owner's e-mail address" value={values.email} />
+        <PasswordField isNew />
         <button type="submit" class="primary">
           Create account
         </button>
