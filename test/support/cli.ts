@@ -35,6 +35,32 @@ export function runLfk(
   });
 }
 
+/** A new account's details, as `lfk accounts create` takes them. */
+export interface LfkAccount {
+  name: string;
+  email: string;
+  plan: string;
+}
+
+/** The arguments of `lfk accounts create`; the owner's password is then read from stdin. */
+export function accountsCreateArgs({ name, email, plan }: LfkAccount): string[] {
+  return ['accounts', 'create', '--name', name, '--email', email, '--plan', plan, '--password-stdin'];
+}
+
+/** An owner password the CLI accepts, for tests that do not care which. */
+export const OWNER_PASSWORD = 'a long enough password';
+
+/** `lfk accounts create --json`, with OWNER_PASSWORD on stdin unless `input` says otherwise. */
+export function createAccountWithLfk(
+  account: LfkAccount,
+  options: { env?: Record<string, string>; input?: string; cwd?: string },
+): Promise<CliResult> {
+  return runLfk([...accountsCreateArgs(account), '--json'], { input: OWNER_PASSWORD, ...options });
+}
+
+/** `lfk keys create`'s flags for a key that manages keys and still enriches. */
+export const MANAGER_SCOPES = ['--scope', 'keys:manage', '--scope', 'enrichment'];
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
