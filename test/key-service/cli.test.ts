@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { DIALECTS, type TestDatabase } from '../support/databases.js';
 import {
   MANAGER_SCOPES,
   OWNER_PASSWORD,
@@ -13,6 +13,7 @@ import {
   startLfkServer,
   type LfkAccount,
   type ServerProcess,
+  useLfkServer,
 } from '../support/cli.js';
 
 async function usage(url: string, headers: Record<string, string>) {
@@ -25,15 +26,7 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   let server: ServerProcess;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    env = { LFK_DATABASE_URL: database.url };
-    server = await startLfkServer(env);
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-    await database.drop();
-  });
+  useLfkServer(dialect, {}, (made) => ({ database, env, server } = made));
 
   /** A new account made through the CLI (`lfk accounts create --json`'s account). */
   async function newAccount(account: LfkAccount): Promise<{ id: string }> {
