@@ -70,6 +70,8 @@ export interface WebhookHarness extends Harness {
   ): Promise<{ status: number; text: string; body: any }>;
   /** Processes every due delivery now; returns how many. */
   drain(): Promise<number>;
+  /** Makes every delivery due now (a failed one waits a minute, inboxBaseDelayMs below), to retry it. */
+  retryNow(): Promise<void>;
   /**
    * Runs every due history scan now (docs/github-app.md#what-was-there-before-the-history-scan);
    * returns how many.
@@ -146,6 +148,9 @@ export async function createWebhookHarness(
     return { status: response.status, text, body: parsed };
   };
   harness.drain = () => webhooks.worker.drain();
+  harness.retryNow = async () => {
+    await h.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
+  };
   harness.drainBackfill = () => webhooks.backfill.drain();
   harness.backfillJobs = async () =>
     (await h.store.db.selectFrom('github_backfill_jobs').selectAll().orderBy('id').execute()).map((row) => ({
