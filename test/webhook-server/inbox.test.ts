@@ -17,7 +17,7 @@ import {
   SERVICE_TOKEN,
   webhooksApart,
 } from './key-service-server.js';
-import { createWebhookHarness, gitguardianHeaders, type WebhookHarness } from './support.js';
+import { createWebhookHarness, gitguardianHeaders, incidentBody, type WebhookHarness } from './support.js';
 
 describe.each(DIALECTS)('inbox on %s', (dialect) => {
   let h: WebhookHarness;
@@ -158,10 +158,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
     // The key service's own data lives in `h`; the webhook server `remote` reaches it over HTTP.
     const { accountId } = await h.createAccount();
     const key = await h.createKey(accountId);
-    const body = JSON.stringify({
-      action: 'incident_triggered',
-      incident: { id: 77, hmsl_hash: hmslHashSync(key.key) },
-    });
+    const body = incidentBody(key.key);
     expect((await remote.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
     for (let attempt = 0; attempt < 3; attempt++) {
       await remote.retryNow();

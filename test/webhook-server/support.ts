@@ -6,6 +6,7 @@ import nock from 'nock';
 import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import type { Dialect } from '../../platform/database/database.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { keysIn } from '../support/http.js';
@@ -179,6 +180,11 @@ export function githubHeaders(
     'x-hub-signature-256': signGithubApp(body, secret),
     'user-agent': 'GitHub-Hookshot/abc123',
   };
+}
+
+/** GitGuardian's webhook body for a new incident about `key` (which it names by its HMSL hash). */
+export function incidentBody(key: string, id = 77): string {
+  return JSON.stringify({ action: 'incident_triggered', incident: { id, hmsl_hash: hmslHashSync(key) } });
 }
 
 export function gitguardianHeaders(
