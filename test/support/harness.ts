@@ -25,12 +25,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The owner password of every account the tests make. */
-export const OWNER_PASSWORD = 'correct horse battery';
+/** The owner password of every account made straight through the service (the CLI's: cli.ts). */
+const SERVICE_OWNER_PASSWORD = 'correct horse battery';
 
 /** A pro account straight through the service (no harness), as tests that seed a database make it. */
 export function createProAccount(service: KeyService, name: string, email: string) {
-  return service.createAccount({ name, plan: 'pro', email, password: OWNER_PASSWORD });
+  return service.createAccount({ name, plan: 'pro', email, password: SERVICE_OWNER_PASSWORD });
 }
 
 /**
@@ -81,7 +81,7 @@ export async function createHarness(
     async createAccount(plan = 'pro', name = 'Acme') {
       accounts++;
       const email = `owner${accounts}-${Date.now()}@example.com`;
-      const created = await service.createAccount({ name, plan, email, password: OWNER_PASSWORD });
+      const created = await service.createAccount({ name, plan, email, password: SERVICE_OWNER_PASSWORD });
       return { accountId: created.account.id, userId: created.user.id, email };
     },
     createKey(accountId, keyOptions = {}) {
