@@ -8,7 +8,20 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeWithTools, envText, KEY_COLUMN, KEY_LINE } from '../scanner/unpack-fixtures.js';
-import { commit, git, lfk, newKey, newRepo, scanJson, tempDir, type JsonFinding } from './repo.js';
+import {
+  commit,
+  git,
+  lfk,
+  newKey,
+  newRepo,
+  pushToNewOrigin,
+  scanJson,
+  scanPrePush,
+  stage,
+  tempDir,
+  writeFiles,
+  type JsonFinding,
+} from './repo.js';
 
 interface Hidden {
   /** The path in the repository. */
@@ -142,19 +155,12 @@ const expected = (hidden: readonly Hidden[], extra: Record<string, unknown> = {}
     }))
     .sort((a, b) => a.file.localeCompare(b.file));
 
-function writeAll(repo: string, files: Record<string, Buffer>): void {
-  for (const [name, bytes] of Object.entries(files)) {
-    mkdirSync(join(repo, name, '..'), { recursive: true });
-    writeFileSync(join(repo, name), bytes);
-  }
-}
-
 describeWithTools('archives and binary files in every mode', { timeout: 60_000 }, () => {
   const { files, hidden } = buildInputs(tempDir('lfk-hide-'));
 
   it('files: each key once, at its ! path, binary ones with binary: true', async () => {
     const repo = newRepo();
-    writeAll(repo, files);
+    writeFiles(repo, files);
     const { run, report } = await scanJson(repo, ['.']);
     expect(run.code).toBe(1);
     expect(shape(report.findings)).toEqual(expected(hidden));
@@ -173,7 +179,7 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
   it('--git: each key once, at the commit that added the file, after the file was deleted again', async () => {
     const repo = newRepo();
     commit(repo, 'start', { 'README.md': 'x\n' });
-    writeAll(repo, files);
+    writeFiles(repo, files);
     const added = commit(repo, 'add build output');
     // The same files again with one byte more: new blobs holding the same keys, not reported twice.
     for (const [name, bytes] of Object.entries(files))
@@ -189,8 +195,7 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
   it('--staged: the staged files, blocked', async () => {
     const repo = newRepo();
     commit(repo, 'start', { 'README.md': 'x\n' });
-    writeAll(repo, files);
-    git(repo, 'add', '-A');
+    stage(repo, files);
     const { run, report } = await scanJson(repo, ['--staged']);
     expect(run.code).toBe(1);
     expect(shape(report.findings)).toEqual(expected(hidden));
@@ -198,18 +203,12 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
   });
 
   it('--pre-push: the commits being pushed, blocked', async () => {
-    const remote = tempDir('lfk-remote-');
-    git(remote, 'init', '-q', '--bare');
     const repo = newRepo();
     commit(repo, 'start', { 'README.md': 'x\n' });
-    git(repo, 'remote', 'add', 'origin', remote);
-    git(repo, 'push', '-q', 'origin', 'main');
-    const base = git(repo, 'rev-parse', 'HEAD');
-    writeAll(repo, files);
+    const base = pushToNewOrigin(repo);
+    writeFiles(repo, files);
     const tip = commit(repo, 'add build output');
-    const { run, report } = await scanJson(repo, ['--pre-push', 'origin'], {
-      input: `refs/heads/main ${tip} refs/heads/main ${base}\n`,
-    });
+    const { run, report } = await scanPrePush(repo, { tip, base });
     expect(run.code).toBe(1);
     expect(shape(report.findings, true)).toEqual(expected(hidden, { commit: tip }));
     expect(run.stderr).toContain('push blocked');
@@ -218,7 +217,7 @@ describeWithTools('archives and binary files in every mode', { timeout: 60_000 }
   it('--max-archive-depth 0 in the git modes: archives stay closed, binary files are still searched', async () => {
     const repo = newRepo();
     commit(repo, 'start', { 'README.md': 'x\n' });
-    writeAll(repo, files);
+    writeFiles(repo, files);
     commit(repo, 'add build output');
     const { report } = await scanJson(repo, ['--git', '--max-archive-depth', '0']);
     expect(shape(report.findings).map((f) => f.file)).toEqual(['data/app.db']);

@@ -2,23 +2,12 @@
 // reach the terminal raw through `lfk scan --git`'s text report or the pre-commit and pre-push
 // block messages (the JSON report keeps them exactly, escaped by JSON).
 import { describe, expect, it } from 'vitest';
+import { expectNoRawControl } from '../support/raw-control.js';
 import { commit, git, lfk, newKey, newRepo, scanJson, tempDir, tryGit, write } from './repo.js';
-
-/** Any raw C0 (but LF, the line end), DEL, C1, bidi control or line/paragraph separator. */
-const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const PATH = 'src/\x1b[31mred\x1b[0m\x1b]0;owned\x07\r\u202e.env';
 const SHOWN = 'src/\\x1b[31mred\\x1b[0m\\x1b]0;owned\\x07\\r\\u202e.env';
 const AUTHOR = 'Eve \x1b[2K\x1b]0;pwned\x07\u009b31m';
-
-function expectNoRawControl(text: string, what: string): void {
-  const found = RAW_CONTROL.exec(text);
-  expect(
-    found &&
-      `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 30), found.index + 30))}`,
-    what,
-  ).toBeNull();
-}
 
 /** Stages PATH with a key and commits it as AUTHOR, with control characters in the message too. */
 function hostileCommit(repo: string): string {

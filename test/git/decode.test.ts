@@ -3,7 +3,7 @@
 // encoded run in the file as the commit stores it.
 import { describe, expect, it } from 'vitest';
 import { encodedCases, placeOf, type EncodedCase } from '../scanner/encoded-cases.js';
-import { commit, git, newRepo, scanJson, tempDir, write } from './repo.js';
+import { commit, newRepo, pushToNewOrigin, scanJson, scanPrePush, stage } from './repo.js';
 
 /** Each case stored below a few lines the file already had, so line numbers come from the hunk. */
 const OLD_LINES = '# first\n# second\n';
@@ -48,13 +48,13 @@ describe('encoded keys in the git modes', () => {
     return repo;
   }
 
+  /** Every case below the old lines, by file. */
+  const withSamples = Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text]));
+  const commitSamples = (repo: string) => commit(repo, 'add settings', withSamples);
+
   it('--git: each key once, at its run, with the commit that added it', async () => {
     const repo = repoWithOldLines();
-    const added = commit(
-      repo,
-      'add settings',
-      Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])),
-    );
+    const added = commitSamples(repo);
     commit(repo, 'take them out again', Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES])));
     const { run, report } = await scanJson(repo, ['--git']);
     expect(run.code).toBe(1);
@@ -63,8 +63,7 @@ describe('encoded keys in the git modes', () => {
 
   it('--staged: the staged diff', async () => {
     const repo = repoWithOldLines();
-    for (const sample of samples) write(repo, sample.file, OLD_LINES + sample.text);
-    git(repo, 'add', '-A');
+    stage(repo, withSamples);
     const { run, report } = await scanJson(repo, ['--staged']);
     expect(run.code).toBe(1);
     expect(found(report.findings)).toEqual(expected(samples));
@@ -72,20 +71,10 @@ describe('encoded keys in the git modes', () => {
   });
 
   it('--pre-push: the commits being pushed', async () => {
-    const remote = tempDir('lfk-remote-');
-    git(remote, 'init', '-q', '--bare');
     const repo = repoWithOldLines();
-    git(repo, 'remote', 'add', 'origin', remote);
-    git(repo, 'push', '-q', 'origin', 'main');
-    const base = git(repo, 'rev-parse', 'HEAD');
-    const tip = commit(
-      repo,
-      'add settings',
-      Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])),
-    );
-    const { run, report } = await scanJson(repo, ['--pre-push', 'origin'], {
-      input: `refs/heads/main ${tip} refs/heads/main ${base}\n`,
-    });
+    const base = pushToNewOrigin(repo);
+    const tip = commitSamples(repo);
+    const { run, report } = await scanPrePush(repo, { tip, base });
     expect(run.code).toBe(1);
     expect(found(report.findings, true)).toEqual(expected(samples, { commit: tip }));
     expect(run.stderr).toContain('push blocked');
@@ -93,7 +82,7 @@ describe('encoded keys in the git modes', () => {
 
   it('--max-decode-depth 0 turns decoding off in the git modes too', async () => {
     const repo = repoWithOldLines();
-    commit(repo, 'add settings', Object.fromEntries(samples.map((sample) => [sample.file, OLD_LINES + sample.text])));
+    commitSamples(repo);
     const { run, report } = await scanJson(repo, ['--git', '--max-decode-depth', '0']);
     expect(run.code).toBe(0);
     expect(report.findings).toEqual([]);

@@ -56,10 +56,19 @@ export function write(repo: string, path: string, content: string | Buffer): voi
   writeFileSync(join(repo, path), content);
 }
 
+export function writeFiles(repo: string, files: Record<string, string | Buffer>): void {
+  for (const [path, content] of Object.entries(files)) write(repo, path, content);
+}
+
+/** Writes the files and stages everything (`git add -A`). */
+export function stage(repo: string, files: Record<string, string | Buffer>): void {
+  writeFiles(repo, files);
+  git(repo, 'add', '-A');
+}
+
 /** Writes the files, stages them and commits; returns the new commit's sha. */
 export function commit(repo: string, message: string, files: Record<string, string | Buffer> = {}): string {
-  for (const [path, content] of Object.entries(files)) write(repo, path, content);
-  git(repo, 'add', '-A');
+  stage(repo, files);
   git(repo, 'commit', '-q', '--allow-empty', '-m', message);
   return git(repo, 'rev-parse', 'HEAD');
 }
@@ -106,4 +115,20 @@ export async function scanJson(
   const run = await lfk(cwd, ['scan', ...args, '--format', 'json', '--no-redact'], options);
   if (run.code === 2) throw new Error(`lfk failed: ${run.stderr}`);
   return { run, report: JSON.parse(run.stdout) as JsonReport };
+}
+
+/** Gives `repo` an `origin`, a new bare repository, and pushes main there; returns the pushed commit. */
+export function pushToNewOrigin(repo: string): string {
+  const remote = tempDir('lfk-remote-');
+  git(remote, 'init', '-q', '--bare');
+  git(repo, 'remote', 'add', 'origin', remote);
+  git(repo, 'push', '-q', 'origin', 'main');
+  return git(repo, 'rev-parse', 'HEAD');
+}
+
+/** `lfk scan --pre-push origin` (JSON) as git's hook runs it when main is pushed from `base` to `tip`. */
+export function scanPrePush(repo: string, push: { tip: string; base: string }, args: string[] = []) {
+  return scanJson(repo, ['--pre-push', 'origin', ...args], {
+    input: `refs/heads/main ${push.tip} refs/heads/main ${push.base}\n`,
+  });
 }

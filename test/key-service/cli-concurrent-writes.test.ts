@@ -2,9 +2,17 @@
 // `lfk keys revoke` run while `lfk serve` is busy creating keys over HTTP, on one database. On
 // SQLite each waits for the other's write lock instead of failing with "database is locked"
 // (exit 1 from the CLI, 503 from the server). Real processes, built `lfk` (npm run build).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { runLfk, startLfkServer, type CliResult, type ServerProcess } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.js';
+import {
+  MANAGER_SCOPES,
+  OWNER_PASSWORD,
+  createAccountWithLfk,
+  runLfk,
+  useLfkServer,
+  type CliResult,
+  type ServerProcess,
+} from '../support/cli.js';
 
 const ROUNDS = 10;
 // One client creating keys flat out keeps the server's write lock held most of the time (each key's
@@ -15,59 +23,26 @@ const HTTP_LOOPS = 1;
 const MAX_REQUESTS = 2000;
 
 describe.each(DIALECTS)('the CLI writing while the server writes, on %s', (dialect) => {
-  let database: TestDatabase;
   let server: ServerProcess;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    env = { LFK_DATABASE_URL: database.url };
-    // The loops below make far more than the default 100 requests a second with one key.
-    server = await startLfkServer({ ...env, LFK_KEY_RATE_LIMIT: '1000000', LFK_LOG_LEVEL: 'warn' });
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-    await database.drop();
-  });
+  // The loops below make far more than the default 100 requests a second with one key.
+  useLfkServer(dialect, { LFK_KEY_RATE_LIMIT: '1000000', LFK_LOG_LEVEL: 'warn' }, (made) => ({ env, server } = made));
 
   it(`${ROUNDS} keys create and ${ROUNDS} keys revoke from the CLI all succeed, and so does every request to the server`, {
     timeout: 180_000,
   }, async () => {
-    const account = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Busy Co',
-        '--email',
-        `busy-${dialect}@acme.test`,
-        '--plan',
-        'pro',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password\n',
-      },
+    const account = await createAccountWithLfk(
+      { name: 'Busy Co', email: `busy-${dialect}@acme.test`, plan: 'pro' },
+      { env, input: `${OWNER_PASSWORD}\n` },
     );
     expect(account.code, account.stderr).toBe(0);
     const accountId: string = JSON.parse(account.stdout).account.id;
     const manager = await runLfk(
-      [
-        'keys',
-        'create',
-        '--account',
-        accountId,
-        '--name',
-        'Ops',
-        '--scope',
-        'keys:manage',
-        '--scope',
-        'enrichment',
-        '--json',
-      ],
-      { env },
+      ['keys', 'create', '--account', accountId, '--name', 'Ops', ...MANAGER_SCOPES, '--json'],
+      {
+        env,
+      },
     );
     expect(manager.code, manager.stderr).toBe(0);
     const managerKey: string = JSON.parse(manager.stdout).key;

@@ -3,8 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { runLfk, startLfkServer, type ServerProcess } from '../support/cli.js';
+import { DIALECTS, type TestDatabase } from '../support/databases.js';
+import {
+  MANAGER_SCOPES,
+  OWNER_PASSWORD,
+  accountsCreateArgs,
+  createAccountWithLfk,
+  runLfk,
+  startLfkServer,
+  type LfkAccount,
+  type ServerProcess,
+  useLfkServer,
+} from '../support/cli.js';
 
 async function usage(url: string, headers: Record<string, string>) {
   const response = await fetch(`${url}/v1/usage`, { headers });
@@ -16,34 +26,23 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   let server: ServerProcess;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    env = { LFK_DATABASE_URL: database.url };
-    server = await startLfkServer(env);
-  });
-  afterAll(async () => {
-    expect(await server.stop()).toBe(0);
-    await database.drop();
-  });
+  useLfkServer(dialect, {}, (made) => ({ database, env, server } = made));
+
+  /** A new account made through the CLI (`lfk accounts create --json`'s account). */
+  async function newAccount(account: LfkAccount): Promise<{ id: string }> {
+    return JSON.parse((await createAccountWithLfk(account, { env })).stdout).account;
+  }
+  /** A new key made through the CLI (`lfk keys create --json`'s answer, the key shown once). */
+  async function newKey(accountId: string, name: string): Promise<{ id: string; key: string }> {
+    return JSON.parse(
+      (await runLfk(['keys', 'create', '--account', accountId, '--name', name, '--json'], { env })).stdout,
+    );
+  }
 
   it('walks the newcomer path: account, key, both headers, revoke, 401 on the very next call', async () => {
-    const account = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Acme Corp',
-        '--email',
-        `dev-${dialect}@acme.test`,
-        '--plan',
-        'pro',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password\n',
-      },
+    const account = await createAccountWithLfk(
+      { name: 'Acme Corp', email: `dev-${dialect}@acme.test`, plan: 'pro' },
+      { env, input: `${OWNER_PASSWORD}\n` },
     );
     expect(account.stderr).toBe('');
     expect(account.code).toBe(0);
@@ -81,25 +80,7 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('refuses keys on the free plan with exit 1 and a message naming the plans', async () => {
-    const account = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Free Co',
-        '--email',
-        `free-${dialect}@acme.test`,
-        '--plan',
-        'free',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password',
-      },
-    );
-    const { account: acct } = JSON.parse(account.stdout);
+    const acct = await newAccount({ name: 'Free Co', email: `free-${dialect}@acme.test`, plan: 'free' });
     const refused = await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Nope'], { env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Pro and Agency/);
@@ -109,29 +90,8 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('prints the key once in text mode, with the warning', async () => {
-    const account = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Text Co',
-        '--email',
-        `text-${dialect}@acme.test`,
-        '--plan',
-        'agency',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password',
-      },
-    );
-    const { account: acct } = JSON.parse(account.stdout);
-    const created = await runLfk(
-      ['keys', 'create', '--account', acct.id, '--name', 'Ops', '--scope', 'keys:manage', '--scope', 'enrichment'],
-      { env },
-    );
+    const acct = await newAccount({ name: 'Text Co', email: `text-${dialect}@acme.test`, plan: 'agency' });
+    const created = await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Ops', ...MANAGER_SCOPES], { env });
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/lfk_sk_[0-9A-Za-z]{40}/);
     expect(created.stdout).toMatch(/shown this once/);
@@ -141,28 +101,8 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
 
   it('writes counted usage on SIGTERM before exiting', async () => {
     const own = await startLfkServer(env);
-    const account = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Stop Co',
-        '--email',
-        `stop-${dialect}@acme.test`,
-        '--plan',
-        'pro',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password',
-      },
-    );
-    const { account: acct } = JSON.parse(account.stdout);
-    const key = JSON.parse(
-      (await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Counted', '--json'], { env })).stdout,
-    );
+    const acct = await newAccount({ name: 'Stop Co', email: `stop-${dialect}@acme.test`, plan: 'pro' });
+    const key = await newKey(acct.id, 'Counted');
     const calls = await Promise.all(Array.from({ length: 20 }, () => usage(own.url, { 'x-api-key': key.key })));
     expect(calls.every((call) => call.status === 200)).toBe(true);
     expect(await own.stop('SIGTERM')).toBe(0);
@@ -186,28 +126,8 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
   });
 
   it('refuses a revocation note over 500 characters with exit 2, as the API and the page do, and keeps the key live', async () => {
-    const account = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Note Co',
-        '--email',
-        `note-${dialect}@acme.test`,
-        '--plan',
-        'pro',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password',
-      },
-    );
-    const { account: acct } = JSON.parse(account.stdout);
-    const key = JSON.parse(
-      (await runLfk(['keys', 'create', '--account', acct.id, '--name', 'Noted', '--json'], { env })).stdout,
-    );
+    const acct = await newAccount({ name: 'Note Co', email: `note-${dialect}@acme.test`, plan: 'pro' });
+    const key = await newKey(acct.id, 'Noted');
     const refused = await runLfk(['keys', 'revoke', key.id, '--note', 'n'.repeat(501)], { env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/The note must be at most 500 characters/);
@@ -220,40 +140,17 @@ describe.each(DIALECTS)('lfk serve, accounts and keys on %s', (dialect) => {
 
   it('refuses an owner password over 1024 characters with exit 2, as the setup page does (sign-in takes no longer one)', async () => {
     const refused = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Long Co',
-        '--email',
-        `long-${dialect}@acme.test`,
-        '--plan',
-        'pro',
-        '--password-stdin',
-      ],
-      {
-        env,
-        input: 'p'.repeat(1025),
-      },
+      accountsCreateArgs({ name: 'Long Co', email: `long-${dialect}@acme.test`, plan: 'pro' }),
+      { env, input: 'p'.repeat(1025) },
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/The password must be at most 1024 characters/);
   });
 
   it('rejects a duplicate e-mail with exit 1', async () => {
-    const args = [
-      'accounts',
-      'create',
-      '--name',
-      'Dup',
-      '--email',
-      `dup-${dialect}@acme.test`,
-      '--plan',
-      'pro',
-      '--password-stdin',
-    ];
-    expect((await runLfk(args, { env, input: 'a long enough password' })).code).toBe(0);
-    const again = await runLfk(args, { env, input: 'a long enough password' });
+    const args = accountsCreateArgs({ name: 'Dup', email: `dup-${dialect}@acme.test`, plan: 'pro' });
+    expect((await runLfk(args, { env, input: OWNER_PASSWORD })).code).toBe(0);
+    const again = await runLfk(args, { env, input: OWNER_PASSWORD });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
   });
@@ -328,23 +225,9 @@ describe('lfk command-line errors', () => {
     'reads settings from .env in the current directory, the environment winning',
     async () => {
       writeFileSync(join(dir, '.env'), `LFK_DATABASE_URL=sqlite:${join(dir, 'from-dotenv.db')}\n`);
-      const created = await runLfk(
-        [
-          'accounts',
-          'create',
-          '--name',
-          'Dotenv',
-          '--email',
-          'dotenv@acme.test',
-          '--plan',
-          'pro',
-          '--password-stdin',
-          '--json',
-        ],
-        {
-          cwd: dir,
-          input: 'a long enough password',
-        },
+      const created = await createAccountWithLfk(
+        { name: 'Dotenv', email: 'dotenv@acme.test', plan: 'pro' },
+        { cwd: dir },
       );
       expect(created.code).toBe(0);
       const { account } = JSON.parse(created.stdout);

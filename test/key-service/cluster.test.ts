@@ -2,7 +2,7 @@
 // others on their next request, even when a listener connection is cut.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_URL, createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { runLfk, startLfkServer, type ServerProcess } from '../support/cli.js';
+import { MANAGER_SCOPES, createAccountWithLfk, runLfk, startLfkServer, type ServerProcess } from '../support/cli.js';
 
 async function status(server: ServerProcess, key: string): Promise<number> {
   return (await fetch(`${server.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).status;
@@ -46,45 +46,15 @@ describe.skipIf(!POSTGRES_URL)('two lfk serve instances on one PostgreSQL', () =
     database = await createTestDatabase('postgres');
     env = { LFK_DATABASE_URL: database.url };
     [one, two] = await Promise.all([startLfkServer(env), startLfkServer(env)]);
-    const created = await runLfk(
-      [
-        'accounts',
-        'create',
-        '--name',
-        'Cluster',
-        '--email',
-        'cluster@acme.test',
-        '--plan',
-        'agency',
-        '--password-stdin',
-        '--json',
-      ],
-      {
-        env,
-        input: 'a long enough password',
-      },
+    const created = await createAccountWithLfk(
+      { name: 'Cluster', email: 'cluster@acme.test', plan: 'agency' },
+      { env },
     );
     accountId = JSON.parse(created.stdout).account.id;
-    manager = JSON.parse(
-      (
-        await runLfk(
-          [
-            'keys',
-            'create',
-            '--account',
-            accountId,
-            '--name',
-            'Ops',
-            '--scope',
-            'keys:manage',
-            '--scope',
-            'enrichment',
-            '--json',
-          ],
-          { env },
-        )
-      ).stdout,
-    ).key;
+    const ops = await runLfk(['keys', 'create', '--account', accountId, '--name', 'Ops', ...MANAGER_SCOPES, '--json'], {
+      env,
+    });
+    manager = JSON.parse(ops.stdout).key;
     await waitFor(async () => (await listening(one)) && (await listening(two)), 'both listeners');
   });
   afterAll(async () => {

@@ -11,6 +11,7 @@ import {
   type RevocationFollower,
 } from '../../platform/database/revocation-bus/index.js';
 import { KeyService } from '../../key-service/service/key-service.js';
+import { createProAccount } from '../support/harness.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import type { Store } from '../../platform/database/database.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -47,12 +48,7 @@ describe.each(DIALECTS)('the revocation bus on %s', (dialect) => {
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     [storeA, storeB] = [await database.open(), await database.open()];
-    const created = await new KeyService(storeB).createAccount({
-      name: 'Bus',
-      plan: 'pro',
-      email: `bus-${Date.now()}@example.com`,
-      password: 'correct horse battery',
-    });
+    const created = await createProAccount(new KeyService(storeB), 'Bus', `bus-${Date.now()}@example.com`);
     accountId = created.account.id;
   });
   afterEach(async () => {

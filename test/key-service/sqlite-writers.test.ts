@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../platform/ids.js';
+import { accountRow } from '../support/account-row.js';
 import { databaseTrouble } from '../../platform/database-trouble.js';
 import type { Store } from '../../platform/database/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -61,19 +61,15 @@ async function startWriter(args: string[]): Promise<Writer> {
   return writer;
 }
 
-const insertAccount = (db: Store['db'], name: string) =>
-  db
-    .insertInto('accounts')
-    .values({
-      id: newId('acct'),
-      name,
-      plan: 'pro',
-      rotation_period_days: 90,
-      notification_url: null,
-      notification_secret: null,
-      created_at: new Date().toISOString(),
-    })
-    .execute();
+/** A writer on `url` that has inserted 'held' and keeps its transaction (and the write lock) open for `ms`. */
+async function holdingWriteLock(url: string, ms: number): Promise<Writer> {
+  const holder = await startWriter(['hold', url, 'held', String(ms)]);
+  holder.go();
+  await holder.next('holding');
+  return holder;
+}
+
+const insertAccount = (db: Store['db'], name: string) => db.insertInto('accounts').values(accountRow(name)).execute();
 
 const accountNames = async (db: Store['db']) =>
   (await db.selectFrom('accounts').select('name').orderBy('name').execute()).map((row) => row.name);
@@ -125,9 +121,7 @@ describe('two processes writing one SQLite file', () => {
   });
 
   it("a read-then-write transaction here waits for another process's write lock, then sees its row", async () => {
-    const holder = await startWriter(['hold', database.url, 'held', '500']);
-    holder.go();
-    await holder.next('holding');
+    const holder = await holdingWriteLock(database.url, 500);
     // better-sqlite3 waits synchronously, so this returns only once the holder committed.
     const seen = await store.db.transaction().execute(async (trx) => {
       const names = await accountNames(trx);
@@ -140,18 +134,14 @@ describe('two processes writing one SQLite file', () => {
   });
 
   it('a single write outside a transaction (autocommit) waits for the write lock too', async () => {
-    const holder = await startWriter(['hold', database.url, 'held', '500']);
-    holder.go();
-    await holder.next('holding');
+    const holder = await holdingWriteLock(database.url, 500);
     await insertAccount(store.db, 'autocommit');
     expect(await holder.next('done')).toMatchObject({ ok: true, seen: [] });
     expect(await accountNames(store.db)).toEqual(['autocommit', 'held']);
   });
 
   it("a transaction declared read only begins deferred: it reads at once, before the other's write is committed", async () => {
-    const holder = await startWriter(['hold', database.url, 'held', '1500']);
-    holder.go();
-    await holder.next('holding');
+    const holder = await holdingWriteLock(database.url, 1500);
     const seen = await store.db
       .transaction()
       .setAccessMode('read only')
@@ -162,9 +152,7 @@ describe('two processes writing one SQLite file', () => {
   });
 
   it('a writer that waits in vain fails after the busy timeout with SQLITE_BUSY, which answers 503', async () => {
-    const holder = await startWriter(['hold', database.url, 'held', '7000']);
-    holder.go();
-    await holder.next('holding');
+    const holder = await holdingWriteLock(database.url, 7000);
     const error = await store.db
       .transaction()
       .execute(async (trx) => {

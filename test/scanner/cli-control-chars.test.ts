@@ -7,12 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectNoRawControl } from '../support/raw-control.js';
 import { captureLfkRun } from '../support/leak-capture.js';
 import { testKey } from './keys.js';
 import { LFK_BIN, runLfk } from './run-lfk.js';
-
-/** Any raw C0 (but LF, the line end), DEL, C1, bidi control or line/paragraph separator. */
-const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 /** Hostile names, each with the escaped form lfk prints. */
 const NAMES: Array<[raw: string, shown: string]> = [
@@ -52,15 +50,6 @@ function tree(): string {
   );
   writeFileSync(join(cwd, '.lfk.toml'), CONFIG);
   return cwd;
-}
-
-function expectNoRawControl(text: string, what: string): void {
-  const found = RAW_CONTROL.exec(text);
-  expect(
-    found &&
-      `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 30), found.index + 30))}`,
-    what,
-  ).toBeNull();
 }
 
 describe('lfk scan: control characters from the scanned tree are escaped', () => {

@@ -5,7 +5,7 @@ import { jsonReport, type ReportInput } from '../../scanner/report/json.js';
 import { sarifReport } from '../../scanner/report/sarif.js';
 import { textReport, wantsColor } from '../../scanner/report/text.js';
 import { detectorFor } from '../../scanner/validators.js';
-import { emptyStats } from '../../scanner/types.js';
+import { emptyStats, type Finding } from '../../scanner/types.js';
 import { testKey } from './keys.js';
 
 const ruleSet = loadBuiltinRuleSet();
@@ -25,6 +25,11 @@ const input = (redact: boolean): ReportInput => ({
   redact,
   toolVersion: '0.1.0',
 });
+
+/** The SARIF results of `found`, reported from /repo. */
+const sarifResults = (found: Finding[]) =>
+  JSON.parse(sarifReport({ findings: found, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' })).runs[0]
+    .results;
 
 describe('JSON report (docs/scanner.md#findings)', () => {
   it('has the documented fields, redacted by default', () => {
@@ -160,9 +165,7 @@ describe('decoded findings (docs/scanner.md#encoded-text)', () => {
       end_column: 5,
       decoded: ['base64', 'gzip'],
     });
-    const [result] = JSON.parse(
-      sarifReport({ findings: [decoded!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' }),
-    ).runs[0].results;
+    const [result] = sarifResults([decoded!]);
     expect(result.locations[0].physicalLocation.region).toEqual({
       startLine: 7,
       startColumn: 12,
@@ -178,11 +181,7 @@ describe('decoded findings (docs/scanner.md#encoded-text)', () => {
   it('plain findings say nothing of decoding', () => {
     expect(findings.every((finding) => finding.decoded === undefined)).toBe(true);
     expect(JSON.parse(jsonReport(input(true))).findings.every((finding: object) => !('decoded' in finding))).toBe(true);
-    expect(
-      JSON.parse(
-        sarifReport({ findings, rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' }),
-      ).runs[0].results.every((result: object) => !('properties' in result)),
-    ).toBe(true);
+    expect(sarifResults(findings).every((result: object) => !('properties' in result))).toBe(true);
   });
 });
 
@@ -211,9 +210,7 @@ describe('binary findings (docs/scanner.md#binary-files)', () => {
       column: 4,
       binary: true,
     });
-    const [result] = JSON.parse(
-      sarifReport({ findings: [binary!], rules: ruleSet.rules, toolVersion: '0.1.0', cwd: '/repo' }),
-    ).runs[0].results;
+    const [result] = sarifResults([binary!]);
     expect(result.locations[0].physicalLocation.region).toEqual({
       startLine: 2,
       startColumn: 4,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { generateKey } from '../../platform/key-format.js';
 import { KeyService } from '../../key-service/service/key-service.js';
+import { createProAccount } from '../support/harness.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import type { Store } from '../../platform/database/database.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
@@ -53,14 +54,7 @@ describe.skipIf(!POSTGRES_URL)('PostgreSQL going away while lfk serve runs', () 
     database = await createTestDatabase('postgres');
     store = await database.open();
     service = new KeyService(store);
-    accountId = (
-      await service.createAccount({
-        name: 'Faulty',
-        plan: 'pro',
-        email: 'faulty@example.com',
-        password: 'correct horse battery',
-      })
-    ).account.id;
+    accountId = (await createProAccount(service, 'Faulty', 'faulty@example.com')).account.id;
     const make = (name: string) =>
       service.createKey(accountId, { name, scopes: ['enrichment', 'keys:manage'] }, SYSTEM);
     admin = await make('Admin');

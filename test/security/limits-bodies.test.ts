@@ -11,7 +11,7 @@ import { MAX_GITHUB_APP_BODY_BYTES } from '../../webhook-server/receivers/github
 import { MAX_PARTNER_BODY_BYTES } from '../../webhook-server/receivers/github-partner.js';
 import { MAX_GITGUARDIAN_BODY_BYTES } from '../../webhook-server/receivers/gitguardian.js';
 import { DIALECTS } from '../support/databases.js';
-import { type ApiClient, type Tenant, useRouteHarness } from '../support/http.js';
+import { type ApiClient, type Tenant, type useRouteHarness, useRouteTenants } from '../support/http.js';
 import { PASSWORD, WebClient, createWebHarness, type WebHarness } from '../web/web-client.js';
 import {
   GITHUB_API,
@@ -67,10 +67,7 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
     let h: Parameters<Parameters<typeof useRouteHarness>[2]>[0]['h'];
     let api: ApiClient;
     let tenant: Tenant;
-    useRouteHarness(dialect, {}, async (made) => {
-      ({ h, api } = made);
-      tenant = await h.createTenant();
-    });
+    useRouteTenants(dialect, (made) => ({ h, api, tenant } = made));
 
     const ROUTES: Array<{ method: string; path: (t: Tenant) => string; key: (t: Tenant) => string | undefined }> = [
       { method: 'PATCH', path: () => '/v1/account', key: (t) => t.admin.key },

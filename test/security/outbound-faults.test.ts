@@ -4,7 +4,6 @@
 // accepted delivery is never lost (it stays in the inbox and is retried, no sooner than asked), and
 // a revocation never waits for any of them. Timeouts are cut to 300 ms through the settings.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { createSmtpMailer } from '../../key-service/notify/deliver-email.js';
 import { createNotifyWorker } from '../../key-service/notify/notify-worker.js';
 import type { QueueTable } from '../../platform/queue/queue.js';
@@ -15,6 +14,7 @@ import {
   alertPayload,
   createWebhookHarness,
   gitguardianHeaders,
+  incidentBody,
   githubHeaders,
   partnerKeyPair,
   signPartner,
@@ -231,10 +231,7 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
     async function deliverIncident() {
       const { accountId } = await h.createAccount();
       const key = await h.createKey(accountId);
-      const body = JSON.stringify({
-        action: 'incident_triggered',
-        incident: { id: 77, hmsl_hash: hmslHashSync(key.key) },
-      });
+      const body = incidentBody(key.key);
       expect((await h.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
       return key;
     }

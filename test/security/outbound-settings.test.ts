@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serverSettings } from '../../cli/settings.js';
 import { UsageError } from '../../cli/command.js';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS } from '../../platform/outbound/timeouts.js';
-import { KeyService } from '../../key-service/service/key-service.js';
+import { seedAcme } from '../support/harness.js';
 import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
 import { startHangingPeer, startLocalReceiver, type HangingPeer, type LocalReceiver } from './outbound-peers.js';
@@ -59,28 +59,16 @@ describe('lfk serve without LFK_ALLOW_PRIVATE_URLS', () => {
 
   it('refuses a 127.0.0.1 notification URL when set and when delivering, and gives up on an SMTP server that never greets', async () => {
     const databaseUrl = `sqlite:${join(dir, 'lfk.db')}`;
-    const store = await openStore(databaseUrl);
-    // Saved by a service that allows it (as an older lfk, or one run with LFK_ALLOW_PRIVATE_URLS=1, might have stored it): delivery must refuse it.
-    const service = new KeyService(store, { allowPrivateUrls: true });
-    const { account } = await service.createAccount({
-      name: 'Acme',
-      plan: 'pro',
-      email: 'owner@acme.test',
-      password: 'correct horse battery',
-    });
-    await service.updateAccount(
-      account.id,
-      { notification_url: `${receiver.origin}/lfk` },
-      { actor: { type: 'system' } },
-    );
-    const leaked = await service.createKey(account.id, { name: 'Leaked' }, { actor: { type: 'system' } });
-    const manager = await service.createKey(
-      account.id,
-      { name: 'Manager', scopes: ['keys:manage'] },
-      { actor: { type: 'system' } },
-    );
-    await service.stop();
-    await store.close();
+    // Delivery must refuse the loopback URL that seedAcme saves.
+    const { seeded } = await seedAcme(databaseUrl, `${receiver.origin}/lfk`, async (service, accountId) => ({
+      leaked: await service.createKey(accountId, { name: 'Leaked' }, { actor: { type: 'system' } }),
+      manager: await service.createKey(
+        accountId,
+        { name: 'Manager', scopes: ['keys:manage'] },
+        { actor: { type: 'system' } },
+      ),
+    }));
+    const { leaked, manager } = seeded;
 
     const server = await startLfkServer(
       { LFK_DATABASE_URL: databaseUrl, LFK_SMTP_URL: smtp.url, LFK_OUTBOUND_TIMEOUT_MS: '300', LFK_LOG_LEVEL: 'warn' },

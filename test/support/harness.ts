@@ -2,7 +2,7 @@
 import { createApiApp } from '../../key-service/http/app.js';
 import type { ApiDeps } from '../../key-service/http/env.js';
 import { createLogger } from '../../platform/logger.js';
-import type { Dialect, Store } from '../../platform/database/database.js';
+import { openStore, type Dialect, type Store } from '../../platform/database/database.js';
 import type { Plan } from '../../platform/vocabulary.js';
 import { KeyService, type KeyServiceOptions } from '../../key-service/service/key-service.js';
 import type { CreatedKey, Scope } from '../../key-service/service/types.js';
@@ -23,6 +23,41 @@ export interface Harness {
   /** A pro account with one `keys:manage` key, one `enrichment` key and one `admin` key with both. */
   createTenant(): Promise<{ accountId: string; manager: CreatedKey; enrichment: CreatedKey; admin: CreatedKey }>;
   close(): Promise<void>;
+}
+
+/** The owner password of every account made straight through the service (the CLI's: cli.ts). */
+const SERVICE_OWNER_PASSWORD = 'correct horse battery';
+
+/** A pro account straight through the service (no harness), as tests that seed a database make it. */
+export function createProAccount(service: KeyService, name: string, email: string) {
+  return service.createAccount({ name, plan: 'pro', email, password: SERVICE_OWNER_PASSWORD });
+}
+
+/**
+ * Writes an Acme owner account (owner@acme.test) straight to the database at `databaseUrl`, for an
+ * `lfk serve` yet to start, its notices going to `notificationUrl`: saved by a service that allows
+ * private addresses (as an older lfk, or one run with LFK_ALLOW_PRIVATE_URLS=1, might have stored
+ * it). `seed` then makes its keys; the service and store are closed after.
+ */
+export async function seedAcme<T>(
+  databaseUrl: string,
+  notificationUrl: string,
+  seed: (service: KeyService, accountId: string) => Promise<T>,
+): Promise<{ seeded: T; notificationSecret: string | undefined }> {
+  const store = await openStore(databaseUrl);
+  const service = new KeyService(store, { allowPrivateUrls: true });
+  try {
+    const { account } = await createProAccount(service, 'Acme', 'owner@acme.test');
+    const { notification_secret } = await service.updateAccount(
+      account.id,
+      { notification_url: notificationUrl },
+      { actor: { type: 'system' } },
+    );
+    return { seeded: await seed(service, account.id), notificationSecret: notification_secret };
+  } finally {
+    await service.stop();
+    await store.close();
+  }
 }
 
 let accounts = 0;
@@ -46,7 +81,7 @@ export async function createHarness(
     async createAccount(plan = 'pro', name = 'Acme') {
       accounts++;
       const email = `owner${accounts}-${Date.now()}@example.com`;
-      const created = await service.createAccount({ name, plan, email, password: 'correct horse battery' });
+      const created = await service.createAccount({ name, plan, email, password: SERVICE_OWNER_PASSWORD });
       return { accountId: created.account.id, userId: created.user.id, email };
     },
     createKey(accountId, keyOptions = {}) {

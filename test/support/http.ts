@@ -228,3 +228,19 @@ export function useRouteHarness(
     await made.h.close();
   });
 }
+
+/** A route test's usual fixture: the harness and client, a tenant to act as, and a stranger it must not reach. */
+export interface RouteTenants {
+  h: Harness;
+  api: ApiClient;
+  tenant: Tenant;
+  stranger: Tenant;
+}
+
+/** useRouteHarness (default options) with the two tenants made up front, in that order. */
+export function useRouteTenants(dialect: Dialect, ready: (made: RouteTenants) => void): void {
+  useRouteHarness(dialect, {}, async ({ h, api }) => {
+    const tenant = await h.createTenant();
+    ready({ h, api, tenant, stranger: await h.createTenant() });
+  });
+}

@@ -5,8 +5,8 @@
 //   hold <url> <name> <ms>      the same, but after the insert it says {"event":"holding"} and keeps
 //                               the transaction (and SQLite's write lock) open for <ms> first
 import { createInterface } from 'node:readline';
-import { newId } from '../../platform/ids.js';
 import { openStore } from '../../platform/database/database.js';
+import { accountRow } from './account-row.js';
 
 const [mode, url, name, holdMs] = process.argv.slice(2);
 if ((mode !== 'write' && mode !== 'hold') || !url || !name) throw new Error('usage: write|hold <url> <name> [ms]');
@@ -21,18 +21,7 @@ lines.close();
 try {
   const seen = await store.db.transaction().execute(async (trx) => {
     const names = (await trx.selectFrom('accounts').select('name').orderBy('name').execute()).map((row) => row.name);
-    await trx
-      .insertInto('accounts')
-      .values({
-        id: newId('acct'),
-        name,
-        plan: 'pro',
-        rotation_period_days: 90,
-        notification_url: null,
-        notification_secret: null,
-        created_at: new Date().toISOString(),
-      })
-      .execute();
+    await trx.insertInto('accounts').values(accountRow(name)).execute();
     if (mode === 'hold') {
       say({ event: 'holding' });
       await new Promise((resolve) => setTimeout(resolve, Number(holdMs ?? 500)));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyService } from '../../key-service/service/key-service.js';
+import { createProAccount } from '../support/harness.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
@@ -85,12 +86,7 @@ describe('history backfill: SIGKILL mid-clone, then a restart', () => {
     const databaseUrl = `sqlite:${join(dir, 'lfk.db')}`;
     const store = await openStore(databaseUrl);
     const service = new KeyService(store);
-    const { account } = await service.createAccount({
-      name: 'Acme',
-      plan: 'pro',
-      email: 'owner@acme.test',
-      password: 'correct horse battery',
-    });
+    const { account } = await createProAccount(service, 'Acme', 'owner@acme.test');
     const keys: CreatedKey[] = [];
     for (const name of REPOSITORIES)
       keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmslHashSync } from '../../platform/hmsl-hash.js';
-import { KeyService } from '../../key-service/service/key-service.js';
+import { seedAcme } from '../support/harness.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
@@ -52,26 +52,18 @@ describe('crash between accepting and processing', () => {
 
   it('processes every stored delivery once after SIGKILL and a restart, and tells each owner once', async () => {
     const databaseUrl = `sqlite:${join(dir, 'lfk.db')}`;
-    // Accounts and keys, written straight to the database the server will use.
-    const store = await openStore(databaseUrl);
-    // The receiver listens on the loopback, as the server will be told (LFK_ALLOW_PRIVATE_URLS below).
-    const service = new KeyService(store, { allowPrivateUrls: true });
-    const { account } = await service.createAccount({
-      name: 'Acme',
-      plan: 'pro',
-      email: 'owner@acme.test',
-      password: 'correct horse battery',
-    });
-    const { notification_secret: secret } = await service.updateAccount(
-      account.id,
-      { notification_url: receiver.url },
-      { actor: { type: 'system' } },
+    // Accounts and keys, written straight to the database the server will use. The receiver listens
+    // on the loopback, as the server will be told (LFK_ALLOW_PRIVATE_URLS below).
+    const { seeded: keys, notificationSecret: secret } = await seedAcme(
+      databaseUrl,
+      receiver.url,
+      async (service, accountId) => {
+        const made: CreatedKey[] = [];
+        for (const name of ['One', 'Two', 'Three'])
+          made.push(await service.createKey(accountId, { name }, { actor: { type: 'system' } }));
+        return made;
+      },
     );
-    const keys: CreatedKey[] = [];
-    for (const name of ['One', 'Two', 'Three'])
-      keys.push(await service.createKey(account.id, { name }, { actor: { type: 'system' } }));
-    await service.stop();
-    await store.close();
 
     const env = {
       LFK_DATABASE_URL: databaseUrl,

@@ -200,7 +200,7 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
     const scope = nock(GITGUARDIAN_API)
       .post('/v1/incidents/secrets/31542/resolve')
       .reply(401, { detail: 'Invalid API key' });
-    await h.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
+    await h.retryNow();
     await h.drain();
     scope.done();
     expect((await h.deliveries())[0]).toMatchObject({

@@ -376,7 +376,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
         })
         .post(`${REPO}/check-runs`)
         .reply(201, { id: 3 });
-      await h.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
+      await h.retryNow();
       await h.drain();
       working.done();
       expect((await h.deliveries())[0]).toMatchObject({ status: 'done', attempts: 2 });

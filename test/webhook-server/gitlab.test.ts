@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import nock from 'nock';
-import { httpReporter } from '../../key-service/exposure-reporter.js';
 import { startLfkServer } from '../support/cli.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow, unknownKey } from '../support/http.js';
-import { freePort, listenKeyService, SERVICE_TOKEN } from './key-service-server.js';
+import { expectWaitingForKeyService, webhooksApart } from './key-service-server.js';
 import {
   createWebhookHarness,
   expectNoKeysIn,
@@ -330,37 +329,16 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
     });
 
     it('loses nothing while a key service that runs apart is down, and revokes once it is back', async () => {
-      const port = await freePort();
-      const remote = await createWebhookHarness(dialect, {
-        reporter: () => httpReporter(`http://127.0.0.1:${port}`, SERVICE_TOKEN, { timeoutMs: 2000 }),
-        settings: { gitlabRevocationToken: REVOCATION_TOKEN },
-      });
-      try {
-        const { accountId } = await h.createAccount();
-        const key = await h.createKey(accountId);
-        expect((await remote.post(REVOKE, revocations([{ token: key.key }]), auth())).status).toBe(204);
-        const retryNow = () =>
-          remote.store.db
-            .updateTable('webhook_deliveries')
-            .set({ next_attempt_at: new Date().toISOString() })
-            .execute();
-        await remote.drain();
-        expect((await remote.deliveries())[0]).toMatchObject({
-          status: 'pending',
-          last_error: expect.stringContaining('UnavailableError'),
-        });
-        expect((await keyRow(h, key.id)).revoked_at).toBeNull();
-        const server = await listenKeyService(h.service, port);
-        try {
-          await retryNow();
-          expect(await remote.drain()).toBe(1);
-          expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:gitlab');
-        } finally {
-          await server.close();
-        }
-      } finally {
-        await remote.close();
-      }
+      const { remote, keyServiceUp } = await webhooksApart(dialect, h, { gitlabRevocationToken: REVOCATION_TOKEN });
+      const { accountId } = await h.createAccount();
+      const key = await h.createKey(accountId);
+      expect((await remote.post(REVOKE, revocations([{ token: key.key }]), auth())).status).toBe(204);
+      await remote.drain();
+      await expectWaitingForKeyService(remote, h, key.id);
+      await keyServiceUp();
+      await remote.retryNow();
+      expect(await remote.drain()).toBe(1);
+      expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:gitlab');
     });
   });
 });

@@ -10,8 +10,14 @@ import type { Store } from '../../platform/database/database.js';
 import { storeDelivery } from '../../webhook-server/inbox.js';
 import { DIALECTS } from '../support/databases.js';
 import { BAD_CHECKSUM_KEY, eventsOf, keyRow, unknownKey } from '../support/http.js';
-import { freePort, listenKeyService, SERVICE_TOKEN } from './key-service-server.js';
-import { createWebhookHarness, gitguardianHeaders, type WebhookHarness } from './support.js';
+import {
+  expectWaitingForKeyService,
+  freePort,
+  listenKeyService,
+  SERVICE_TOKEN,
+  webhooksApart,
+} from './key-service-server.js';
+import { createWebhookHarness, gitguardianHeaders, incidentBody, type WebhookHarness } from './support.js';
 
 describe.each(DIALECTS)('inbox on %s', (dialect) => {
   let h: WebhookHarness;
@@ -148,49 +154,27 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
   });
 
   it('keeps deliveries while a remote key service is down, and processes them once it is back', async () => {
-    const port = await freePort();
-    const remote = await createWebhookHarness(dialect, {
-      reporter: () => httpReporter(`http://127.0.0.1:${port}`, SERVICE_TOKEN, { timeoutMs: 2000 }),
-      settings: { gitguardianApiToken: undefined },
-    });
-    try {
-      // The key service's own data lives in `h`; the webhook server `remote` reaches it over HTTP.
-      const { accountId } = await h.createAccount();
-      const key = await h.createKey(accountId);
-      const body = JSON.stringify({
-        action: 'incident_triggered',
-        incident: { id: 77, hmsl_hash: hmslHashSync(key.key) },
-      });
-      expect((await remote.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
-      const retryNow = () =>
-        remote.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
-      for (let attempt = 0; attempt < 3; attempt++) {
-        await retryNow();
-        await remote.drain();
-      }
-      // Far past any retry limit: an unavailable key service is never a reason to give up.
-      await remote.store.db.updateTable('webhook_deliveries').set({ attempts: 50 }).execute();
-      await retryNow();
+    const { remote, keyServiceUp } = await webhooksApart(dialect, h, { gitguardianApiToken: undefined });
+    // The key service's own data lives in `h`; the webhook server `remote` reaches it over HTTP.
+    const { accountId } = await h.createAccount();
+    const key = await h.createKey(accountId);
+    const body = incidentBody(key.key);
+    expect((await remote.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await remote.retryNow();
       await remote.drain();
-      expect((await remote.deliveries())[0]).toMatchObject({
-        status: 'pending',
-        attempts: 51,
-        last_error: expect.stringContaining('UnavailableError'),
-      });
-      expect((await keyRow(h, key.id)).revoked_at).toBeNull();
-
-      const server = await listenKeyService(h.service, port);
-      try {
-        await retryNow();
-        expect(await remote.drain()).toBe(1);
-        expect((await remote.deliveries())[0]).toMatchObject({ status: 'done', result: { status: 'revoked' } });
-        expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:gitguardian');
-        expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
-      } finally {
-        await server.close();
-      }
-    } finally {
-      await remote.close();
     }
+    // Far past any retry limit: an unavailable key service is never a reason to give up.
+    await remote.store.db.updateTable('webhook_deliveries').set({ attempts: 50 }).execute();
+    await remote.retryNow();
+    await remote.drain();
+    await expectWaitingForKeyService(remote, h, key.id, { attempts: 51 });
+
+    await keyServiceUp();
+    await remote.retryNow();
+    expect(await remote.drain()).toBe(1);
+    expect((await remote.deliveries())[0]).toMatchObject({ status: 'done', result: { status: 'revoked' } });
+    expect((await keyRow(h, key.id)).revoked_reason).toBe('exposed:gitguardian');
+    expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
   });
 });

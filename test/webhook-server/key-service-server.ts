@@ -2,9 +2,16 @@
 // (httpReporter), with the requests it answered.
 import { serve } from '@hono/node-server';
 import { createServer } from 'node:net';
+import { expect, onTestFinished } from 'vitest';
+import { httpReporter } from '../../key-service/exposure-reporter.js';
 import { createApiApp } from '../../key-service/http/app.js';
 import { createLogger } from '../../platform/logger.js';
 import type { KeyService } from '../../key-service/service/key-service.js';
+import type { Dialect } from '../../platform/database/database.js';
+import type { Harness } from '../support/harness.js';
+import { keyRow } from '../support/http.js';
+import type { WebhookSettings } from '../../webhook-server/webhook-server.js';
+import { createWebhookHarness, type WebhookHarness } from './support.js';
 
 export const SERVICE_TOKEN = 'svc_webhooks_0123456789abcdefghij';
 
@@ -40,4 +47,44 @@ export function listenKeyService(service: KeyService, port: number): Promise<Key
       resolve({ requests, close: () => new Promise((closed) => server.close(() => closed())) }),
     );
   });
+}
+
+/**
+ * A webhook server apart from `h`'s key service, reaching it over HTTP (2 s timeout) at a port
+ * where nothing listens until `keyServiceUp()`: the key service is down until then. Both are
+ * closed when the test ends.
+ */
+export async function webhooksApart(
+  dialect: Dialect,
+  h: Harness,
+  settings: Partial<WebhookSettings>,
+): Promise<{ remote: WebhookHarness; keyServiceUp: () => Promise<void> }> {
+  const port = await freePort();
+  const remote = await createWebhookHarness(dialect, {
+    reporter: () => httpReporter(`http://127.0.0.1:${port}`, SERVICE_TOKEN, { timeoutMs: 2000 }),
+    settings,
+  });
+  onTestFinished(() => remote.close());
+  return {
+    remote,
+    keyServiceUp: async () => {
+      const server = await listenKeyService(h.service, port);
+      onTestFinished(() => server.close());
+    },
+  };
+}
+
+/** While the key service is down: the delivery waits, pending (with `fields`), and the key stays live. */
+export async function expectWaitingForKeyService(
+  remote: WebhookHarness,
+  h: Harness,
+  keyId: string,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  expect((await remote.deliveries())[0]).toMatchObject({
+    status: 'pending',
+    ...fields,
+    last_error: expect.stringContaining('UnavailableError'),
+  });
+  expect((await keyRow(h, keyId)).revoked_at).toBeNull();
 }

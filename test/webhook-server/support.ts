@@ -6,6 +6,7 @@ import nock from 'nock';
 import { createRequire } from 'node:module';
 import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { inProcessReporter, type ExposureReporter } from '../../key-service/exposure-reporter.js';
+import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import type { Dialect } from '../../platform/database/database.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { keysIn } from '../support/http.js';
@@ -70,6 +71,8 @@ export interface WebhookHarness extends Harness {
   ): Promise<{ status: number; text: string; body: any }>;
   /** Processes every due delivery now; returns how many. */
   drain(): Promise<number>;
+  /** Makes every delivery due now (a failed one waits a minute, inboxBaseDelayMs below), to retry it. */
+  retryNow(): Promise<void>;
   /**
    * Runs every due history scan now (docs/github-app.md#what-was-there-before-the-history-scan);
    * returns how many.
@@ -146,6 +149,9 @@ export async function createWebhookHarness(
     return { status: response.status, text, body: parsed };
   };
   harness.drain = () => webhooks.worker.drain();
+  harness.retryNow = async () => {
+    await h.store.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date().toISOString() }).execute();
+  };
   harness.drainBackfill = () => webhooks.backfill.drain();
   harness.backfillJobs = async () =>
     (await h.store.db.selectFrom('github_backfill_jobs').selectAll().orderBy('id').execute()).map((row) => ({
@@ -174,6 +180,11 @@ export function githubHeaders(
     'x-hub-signature-256': signGithubApp(body, secret),
     'user-agent': 'GitHub-Hookshot/abc123',
   };
+}
+
+/** GitGuardian's webhook body for a new incident about `key` (which it names by its HMSL hash). */
+export function incidentBody(key: string, id = 77): string {
+  return JSON.stringify({ action: 'incident_triggered', incident: { id, hmsl_hash: hmslHashSync(key) } });
 }
 
 export function gitguardianHeaders(

@@ -12,7 +12,7 @@ import {
   expireKey,
   type Tenant,
   unknownKey,
-  useRouteHarness,
+  useRouteTenants,
 } from '../../support/http.js';
 
 /** Every route that needs a key, with a body that would be accepted. */
@@ -35,10 +35,7 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
   let api: ApiClient;
   let tenant: Tenant;
 
-  useRouteHarness(dialect, {}, async (made) => {
-    ({ h, api } = made);
-    tenant = await h.createTenant();
-  });
+  useRouteTenants(dialect, (made) => ({ h, api, tenant } = made));
 
   it.each(AUTHENTICATED_ROUTES)(
     '%s %s without a key is 401 missing_api_key and changes nothing',

@@ -13,7 +13,7 @@ import {
   expectStatus,
   keyRow,
   type Tenant,
-  useRouteHarness,
+  useRouteTenants,
 } from '../../support/http.js';
 
 const HOUR_MS = 3_600_000;
@@ -24,11 +24,7 @@ describe.each(DIALECTS)('key routes on %s', (dialect) => {
   let tenant: Tenant;
   let stranger: Tenant;
 
-  useRouteHarness(dialect, {}, async (made) => {
-    ({ h, api } = made);
-    tenant = await h.createTenant();
-    stranger = await h.createTenant();
-  });
+  useRouteTenants(dialect, (made) => ({ h, api, tenant, stranger } = made));
 
   describe('POST /v1/keys', () => {
     it('creates a key: 201, the key object plus the full key, default scope enrichment', async () => {

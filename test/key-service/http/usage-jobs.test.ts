@@ -9,7 +9,7 @@ import {
   expectNoChange,
   expectStatus,
   type Tenant,
-  useRouteHarness,
+  useRouteTenants,
 } from '../../support/http.js';
 
 describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
@@ -17,10 +17,7 @@ describe.each(DIALECTS)('usage and jobs on %s', (dialect) => {
   let api: ApiClient;
   let stranger: Tenant;
 
-  useRouteHarness(dialect, {}, async (made) => {
-    ({ h, api } = made);
-    stranger = await h.createTenant();
-  });
+  useRouteTenants(dialect, (made) => ({ h, api, stranger } = made));
 
   describe('GET /v1/usage', () => {
     it('has the documented shape and counts the calling key’s and the account’s requests this month', async () => {

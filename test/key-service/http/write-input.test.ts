@@ -9,7 +9,7 @@ import {
   expectNoChange,
   expectStatus,
   type Tenant,
-  useRouteHarness,
+  useRouteTenants,
 } from '../../support/http.js';
 
 interface WriteRoute {
@@ -88,10 +88,7 @@ describe.each(DIALECTS)('bad input on every write route on %s', (dialect) => {
   let api: ApiClient;
   let tenant: Tenant;
 
-  useRouteHarness(dialect, {}, async (made) => {
-    ({ h, api } = made);
-    tenant = await h.createTenant();
-  });
+  useRouteTenants(dialect, (made) => ({ h, api, tenant } = made));
 
   describe.each(Object.entries(ROUTES))('%s', (_name, route) => {
     const send = (body: string | unknown, headers: Record<string, string> = {}) =>
@@ -159,10 +156,7 @@ describe.each(DIALECTS)('scopes of the wrong type on %s', (dialect) => {
   let api: ApiClient;
   let tenant: Tenant;
 
-  useRouteHarness(dialect, {}, async (made) => {
-    ({ h, api } = made);
-    tenant = await h.createTenant();
-  });
+  useRouteTenants(dialect, (made) => ({ h, api, tenant } = made));
 
   // zod 4 also ran the array's length limit on a string: "expected string to have <=2 characters".
   it('POST /v1/keys with "scopes" a string, a number or an object → 400 invalid_request: an array of scope names', async () => {
