@@ -35,6 +35,22 @@ export function unknownAction(command: string, action: string | undefined, usage
   return new UsageError(action ? `unknown action "${command} ${action}"\n${usage}` : usage);
 }
 
+/**
+ * The options of `lfk <command> <action> …` for a command with a single action: any other action
+ * (or none) is unknownAction's UsageError; the options parse strictly, with the usage after a mistake.
+ */
+export function parseSingleAction<T extends ParseArgsConfig['options']>(
+  args: string[],
+  command: string,
+  action: string,
+  usage: string,
+  options: T,
+) {
+  const [given, ...rest] = args;
+  if (given !== action) throw unknownAction(command, given, usage);
+  return parseCommandArgs(`\n${usage}`, { args: rest, options, strict: true });
+}
+
 export async function runCommand(command: CommandModule, args: string[]): Promise<number> {
   try {
     return await command.run(args);

@@ -1,24 +1,18 @@
 // lfk accounts create --name N --email E --plan P --password-stdin [--json]
 import { PLANS, isOneOf } from '../../platform/vocabulary.js';
-import { parseCommandArgs, unknownAction, UsageError } from '../command.js';
+import { parseSingleAction, UsageError } from '../command.js';
 import { printJson, withKeyService } from '../database-command.js';
 import { readStdin } from '../stdin.js';
 
 const USAGE = `usage: lfk accounts create --name NAME --email EMAIL --plan ${PLANS.join('|')} --password-stdin [--json]`;
 
 export async function run(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  if (action !== 'create') throw unknownAction('accounts', action, USAGE);
-  const { values } = parseCommandArgs(`\n${USAGE}`, {
-    args: rest,
-    options: {
-      name: { type: 'string' },
-      email: { type: 'string' },
-      plan: { type: 'string' },
-      'password-stdin': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const { values } = parseSingleAction(args, 'accounts', 'create', USAGE, {
+    name: { type: 'string' },
+    email: { type: 'string' },
+    plan: { type: 'string' },
+    'password-stdin': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   });
   const { name, email, plan } = values;
   if (!name || !email || !plan) throw new UsageError(`--name, --email and --plan are required\n${USAGE}`);

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseCommandArgs, unknownAction, UsageError } from '../command.js';
+import { parseSingleAction, UsageError } from '../command.js';
 import { packageRoot } from '../version.js';
 import { loadEnvironment, serverSettings } from '../settings.js';
 
@@ -29,17 +29,11 @@ export interface Conversion {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  if (action !== 'register') throw unknownAction('github', action, USAGE);
-  const { values } = parseCommandArgs(`\n${USAGE}`, {
-    args: rest,
-    options: {
-      org: { type: 'string' },
-      port: { type: 'string' },
-      manifest: { type: 'string' },
-      'webhook-url': { type: 'string' },
-    },
-    strict: true,
+  const { values } = parseSingleAction(args, 'github', 'register', USAGE, {
+    org: { type: 'string' },
+    port: { type: 'string' },
+    manifest: { type: 'string' },
+    'webhook-url': { type: 'string' },
   });
   if (values.org !== undefined && !/^[A-Za-z0-9-]{1,39}$/.test(values.org))
     throw new UsageError(`--org must be a GitHub organization login (got "${values.org}")`);

@@ -5,6 +5,7 @@ import { refuseDeepJson } from '../../platform/limits/json-body.js';
 import type { MiddlewareHandler } from 'hono';
 import { authenticate, type AuthLimits, type AuthOptions, type SessionResolver } from './auth.js';
 import { KeyRateLimiter } from './key-rate-limit.js';
+import { KEY_SECURITY, MANAGER_SECURITY, type RouteAccess } from './openapi-parts.js';
 import { RateLimiter } from '../../platform/http/rate-limit.js';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../../platform/defaults.js';
 import type { ApiDeps, ApiEnv } from './env.js';
@@ -52,8 +53,14 @@ export function createApiApp(deps: ApiAppOptions): OpenAPIHono<ApiEnv> {
     ),
   };
   const auth = deps.authenticate ?? ((options: AuthOptions) => authenticate(deps, options));
-  const enrichment = auth({ scope: 'enrichment', failures: metrics.authFailures, limits });
-  const manager = auth({ scope: 'keys:manage', allowSession: deps.sessions, failures: metrics.authFailures, limits });
+  const enrichment: RouteAccess = {
+    security: KEY_SECURITY,
+    auth: auth({ scope: 'enrichment', failures: metrics.authFailures, limits }),
+  };
+  const manager: RouteAccess = {
+    security: MANAGER_SECURITY,
+    auth: auth({ scope: 'keys:manage', allowSession: deps.sessions, failures: metrics.authFailures, limits }),
+  };
 
   registerHealth(app, deps);
   registerMetrics(app, deps, metrics);

@@ -1,8 +1,8 @@
 // Enrichment jobs: stored for the enrichment worker, which lives outside lfk.
-import { notFound } from '../../platform/errors.js';
-import { isIdOf, newId } from '../../platform/ids.js';
+import { newId } from '../../platform/ids.js';
 import type { JobsTable } from '../../platform/database/schema.js';
 import { refusePastedKey } from './no-pasted-keys.js';
+import { findOwnedRow } from './owned-rows.js';
 import type { ServiceCall } from './service-call.js';
 
 export interface JobObject {
@@ -36,13 +36,5 @@ export async function createJob(
 }
 
 export async function getJob({ db }: ServiceCall, accountId: string, jobId: string): Promise<JobObject> {
-  if (!isIdOf('job', jobId)) throw notFound('job');
-  const row = await db
-    .selectFrom('jobs')
-    .selectAll()
-    .where('id', '=', jobId)
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  if (!row) throw notFound('job');
-  return toJobObject(row);
+  return toJobObject(await findOwnedRow(db, 'jobs', accountId, jobId));
 }

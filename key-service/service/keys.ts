@@ -1,10 +1,10 @@
 // The key lifecycle (docs/key-service.md#keys): create, list, get, revoke, roll, expire.
-import { sql, type Kysely } from 'kysely';
-import { ApiError, notFound } from '../../platform/errors.js';
+import { sql } from 'kysely';
+import { ApiError } from '../../platform/errors.js';
 import { displayParts, generateKey, sha256Hex } from '../../platform/key-format.js';
 import { hmslHash } from '../../platform/hmsl-hash.js';
-import { isIdOf, newId } from '../../platform/ids.js';
-import type { ApiKeysTable, Database } from '../../platform/database/schema.js';
+import { newId } from '../../platform/ids.js';
+import type { ApiKeysTable } from '../../platform/database/schema.js';
 import {
   DEFAULT_GRACE_HOURS,
   MAX_EXPIRY_DAYS,
@@ -17,6 +17,7 @@ import { findAccountRow } from './accounts.js';
 import { appendAuditEvent } from './audit.js';
 import { toKeyObject } from './key-objects.js';
 import { decodeCursor, toPage } from './paging.js';
+import { findOwnedRow } from './owned-rows.js';
 import type { ServiceCall } from './service-call.js';
 import type { CreatedKey, KeyObject, KeyStatus, Page, RequestContext, RevokedReason, Scope } from './types.js';
 import { refusePastedKey } from './no-pasted-keys.js';
@@ -188,22 +189,9 @@ export async function listKeys(
   return toPage(rows, options.limit, (row) => toKeyObject(row, account.rotation_period_days, now));
 }
 
-async function findKeyRow(db: Kysely<Database>, accountId: string, keyId: string): Promise<ApiKeysTable> {
-  // Not an id we issue: no such key (and nothing the database would choke on reaches it).
-  if (!isIdOf('key', keyId)) throw notFound('key');
-  const row = await db
-    .selectFrom('api_keys')
-    .selectAll()
-    .where('id', '=', keyId)
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  if (!row) throw notFound('key');
-  return row;
-}
-
 export async function getKey({ db, now }: ServiceCall, accountId: string, keyId: string): Promise<KeyObject> {
   const account = await findAccountRow(db, accountId);
-  return toKeyObject(await findKeyRow(db, accountId, keyId), account.rotation_period_days, now);
+  return toKeyObject(await findOwnedRow(db, 'api_keys', accountId, keyId), account.rotation_period_days, now);
 }
 
 export interface RevokeResult {
@@ -257,7 +245,7 @@ export async function revokeKey(
     throw new ApiError('invalid_request', `The note must be at most ${MAX_NOTE_LENGTH} characters.`);
   return call.db.transaction().execute(async (trx) => {
     const account = await findAccountRow(trx, accountId);
-    const found = await findKeyRow(trx, accountId, keyId);
+    const found = await findOwnedRow(trx, 'api_keys', accountId, keyId);
     const { row, changed } = await revokeKeyRow({ ...call, db: trx }, found, 'user', context, note ? { note } : {});
     return { key: toKeyObject(row, account.rotation_period_days, call.now), sha256: row.sha256, changed };
   });
@@ -287,7 +275,7 @@ export async function rollKey(
   return call.db.transaction().execute(async (trx) => {
     const inTrx = { ...call, db: trx };
     const account = await findAccountRow(trx, accountId);
-    const old = await findKeyRow(trx, accountId, keyId);
+    const old = await findOwnedRow(trx, 'api_keys', accountId, keyId);
     if (old.revoked_at) throw new ApiError('key_revoked', 'A revoked key cannot be rolled. Create a new key instead.');
     if (old.expires_at && old.expires_at <= now.toISOString()) {
       throw new ApiError('key_revoked', 'An expired key cannot be rolled. Create a new key instead.');

@@ -11,7 +11,7 @@ import type { ImageLayers } from './image-layers.js';
 import type { Budget } from './limits.js';
 import { tarEntries } from './tar.js';
 import { pumpTransform } from './transform-pump.js';
-import { openZip } from './zip.js';
+import { openZip, type ZipSource } from './zip.js';
 
 /** A file at the end of a path through archives. */
 export interface UnpackedEntry {
@@ -41,6 +41,18 @@ export interface LayerScope {
   /** Path inside the layer of the archive holding us (nested archives inside a layer). */
   within?: string;
 }
+
+/**
+ * Reads the archive at `path` (`source`: its bytes, or where to find them) into its leaves;
+ * `depth` counts the containers opened so far, this one included; `layer` when inside an image.
+ */
+type ArchiveWalk<Source> = (
+  source: Source,
+  path: string,
+  depth: number,
+  context: WalkContext,
+  layer?: LayerScope,
+) => AsyncGenerator<UnpackedEntry>;
 
 /** Thrown by a decoder or archive reader: says which format failed. */
 class FormatError extends Error {
@@ -161,13 +173,7 @@ function leaf(
   return entry;
 }
 
-export async function* walkTar(
-  stream: AsyncIterable<Buffer>,
-  path: string,
-  depth: number,
-  context: WalkContext,
-  layer?: LayerScope,
-): AsyncGenerator<UnpackedEntry> {
+export const walkTar: ArchiveWalk<AsyncIterable<Buffer>> = async function* (stream, path, depth, context, layer) {
   const { limits } = context.budget;
   const cutsBefore = context.budget.cuts;
   let count = 0;
@@ -200,7 +206,7 @@ export async function* walkTar(
     // A limit that cut the stream under this tar short explains its end.
     if (context.budget.cuts === cutsBefore) context.warn(corruptMessage(path, entryFailure ?? error, 'tar'));
   }
-}
+};
 
 /** Raw zip entry bytes to plain bytes, by compression method. */
 const ZIP_METHODS: Record<number, { format: string; decoder: Decoder }> = {
@@ -213,13 +219,7 @@ const ZIP_METHODS: Record<number, { format: string; decoder: Decoder }> = {
 };
 
 /** A zip inside another archive: held in memory (bounded), then read like a file. */
-async function* walkNestedZip(
-  stream: PeekableStream,
-  path: string,
-  depth: number,
-  context: WalkContext,
-  layer?: LayerScope,
-): AsyncGenerator<UnpackedEntry> {
+const walkNestedZip: ArchiveWalk<PeekableStream> = async function* (stream, path, depth, context, layer) {
   const { budget } = context;
   const room = budget.limits.maxNestedZipBytes - budget.heldZipBytes;
   const parts: Buffer[] = [];
@@ -240,15 +240,9 @@ async function* walkNestedZip(
   } finally {
     budget.heldZipBytes -= held;
   }
-}
+};
 
-export async function* walkZip(
-  source: { path: string } | { buffer: Buffer },
-  path: string,
-  depth: number,
-  context: WalkContext,
-  layer?: LayerScope,
-): AsyncGenerator<UnpackedEntry> {
+export const walkZip: ArchiveWalk<ZipSource> = async function* (source, path, depth, context, layer) {
   const { limits } = context.budget;
   let zip;
   try {
@@ -298,7 +292,7 @@ export async function* walkZip(
   } finally {
     zip.close();
   }
-}
+};
 
 /** Layer paths as image tools write them (`./app/.env`, `app/.env`) to one form. */
 export function normalizeLayerPath(name: string): string {

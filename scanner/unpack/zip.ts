@@ -44,7 +44,10 @@ const OPTIONS: Options = {
 
 type Bytes = { fd: number } | { buffer: Buffer };
 
-export async function openZip(source: { path: string } | { buffer: Buffer }): Promise<ZipArchive> {
+/** A zip on disk, or held in memory (one inside another archive). */
+export type ZipSource = { path: string } | { buffer: Buffer };
+
+export async function openZip(source: ZipSource): Promise<ZipArchive> {
   const bytes: Bytes = 'path' in source ? { fd: await promisify(open)(source.path, 'r') } : source;
   let zip: ZipFile;
   try {

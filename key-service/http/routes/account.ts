@@ -1,8 +1,6 @@
-import { createRoute } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
+import type { ApiApp, ApiDeps } from '../env.js';
 import { DEFAULT_LIMIT } from '../../service/paging.js';
-import { MANAGER_SECURITY, jsonBody, jsonResponse } from '../openapi-parts.js';
+import { type RouteAccess, protectedRoute, jsonBody, jsonResponse } from '../openapi-parts.js';
 import {
   AccountSchema,
   AuditListSchema,
@@ -11,27 +9,23 @@ import {
   errorResponses,
 } from '../schemas.js';
 
-export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<ApiEnv>): void {
+export function registerAccount(app: ApiApp, deps: ApiDeps, access: RouteAccess): void {
   const { service } = deps;
 
-  const get = createRoute({
+  const get = protectedRoute(access, {
     method: 'get',
     path: '/v1/account',
     summary: 'The calling account',
-    security: MANAGER_SECURITY,
-    middleware: [auth] as const,
-    responses: { 200: jsonResponse(AccountSchema, 'The account'), ...errorResponses(401, 403, 503) },
+    responses: { 200: jsonResponse(AccountSchema, 'The account') },
   });
   app.openapi(get, async (c) => c.json(await service.getAccount(c.get('principal').accountId), 200));
 
-  const update = createRoute({
+  const update = protectedRoute(access, {
     method: 'patch',
     path: '/v1/account',
     summary: 'Change the rotation period or the notification URL',
-    security: MANAGER_SECURITY,
-    middleware: [auth] as const,
     request: { body: jsonBody(UpdateAccountBodySchema) },
-    responses: { 200: jsonResponse(AccountSchema, 'The account'), ...errorResponses(400, 401, 403, 413, 503) },
+    responses: { 200: jsonResponse(AccountSchema, 'The account'), ...errorResponses(400, 413) },
   });
   app.openapi(update, async (c) => {
     const { accountId, context } = c.get('principal');
@@ -39,14 +33,12 @@ export function registerAccount(app: ApiApp, deps: ApiDeps, auth: MiddlewareHand
     return c.json(await service.updateAccount(accountId, c.req.valid('json'), context), 200);
   });
 
-  const audit = createRoute({
+  const audit = protectedRoute(access, {
     method: 'get',
     path: '/v1/audit-log',
     summary: "The account's audit events, newest first",
-    security: MANAGER_SECURITY,
-    middleware: [auth] as const,
     request: { query: PageQuerySchema },
-    responses: { 200: jsonResponse(AuditListSchema, 'A page of events'), ...errorResponses(400, 401, 403, 503) },
+    responses: { 200: jsonResponse(AuditListSchema, 'A page of events'), ...errorResponses(400) },
   });
   app.openapi(audit, async (c) => {
     const query = c.req.valid('query');

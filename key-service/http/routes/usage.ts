@@ -1,17 +1,13 @@
-import { createRoute } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import type { ApiApp, ApiDeps, ApiEnv } from '../env.js';
-import { KEY_SECURITY, jsonResponse } from '../openapi-parts.js';
+import type { ApiApp, ApiDeps } from '../env.js';
+import { type RouteAccess, protectedRoute, jsonResponse } from '../openapi-parts.js';
 import { UsageSchema, errorResponses } from '../schemas.js';
 
-export function registerUsage(app: ApiApp, deps: ApiDeps, auth: MiddlewareHandler<ApiEnv>): void {
-  const route = createRoute({
+export function registerUsage(app: ApiApp, deps: ApiDeps, access: RouteAccess): void {
+  const route = protectedRoute(access, {
     method: 'get',
     path: '/v1/usage',
     summary: 'Usage of the calling key and its account this month',
-    security: KEY_SECURITY,
-    middleware: [auth] as const,
-    responses: { 200: jsonResponse(UsageSchema, 'Usage this month'), ...errorResponses(400, 401, 403, 503) },
+    responses: { 200: jsonResponse(UsageSchema, 'Usage this month'), ...errorResponses(400) },
   });
   app.openapi(route, (c) => {
     const { key } = c.get('principal');
