@@ -46,8 +46,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
 
   describe('push', () => {
     it('scans a new branch commit by commit, revokes the key and fails the lfk check run', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'CRM sync' });
+      const { accountId, key: live } = await h.createAccountWithKey({ name: 'CRM sync' });
       const checkRuns: any[] = [];
       const github = nock(GITHUB_API)
         .post('/app/installations/1/access_tokens')
@@ -229,8 +228,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     });
 
     it('falls back to the pushed commits after a force push whose old head GitHub no longer has', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const github = nockInstallationToken(1)
         .get(`${REPO}/compare/${BEFORE}...${HEAD}`)
         .reply(404, { message: 'Not Found' })
@@ -312,8 +310,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     });
 
     it('handles a branch deletion without calling GitHub, and revokes a key pasted in a commit message', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const payload = pushPayload({
         deleted: true,
         created: false,
@@ -353,8 +350,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     });
 
     it('retries after GitHub answers 500, then processes the delivery once', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { accountId, key: live } = await h.createAccountWithKey();
       const failing = nockInstallationToken(1)
         .get(`${REPO}/commits/${HEAD}`)
         .query(true)
@@ -400,8 +396,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
 
   describe('secret_scanning_alert', () => {
     it('revokes an lfk key found by secret scanning and resolves the alert as revoked', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       let resolution: any;
       const github = nockInstallationToken(1)
         .get(`${REPO}/secret-scanning/alerts/42`)

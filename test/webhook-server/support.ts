@@ -9,7 +9,7 @@ import { inProcessReporter, type ExposureReporter } from '../../key-service/expo
 import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import type { Dialect } from '../../platform/database/database.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { keysIn } from '../support/http.js';
+import { eventsOf, keysIn } from '../support/http.js';
 import { captureErrorAnswers, captureText } from '../support/leak-capture.js';
 import { signGithubApp } from '../../webhook-server/verify-github-app.js';
 import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
@@ -258,6 +258,19 @@ export function nockInstallationToken(installationId: number) {
 
 export function expectNoKeysIn(texts: string[]): void {
   for (const text of texts) expect(keysIn(text), text.slice(0, 200)).toEqual([]);
+}
+
+/** No full key in the harness's log lines or in the data of any audit event. */
+export async function expectNoKeysLoggedOrAudited(h: Harness): Promise<void> {
+  const audited = await h.store.db.selectFrom('audit_events').select('data').execute();
+  expectNoKeysIn([...h.logs, ...audited.map((row) => row.data)]);
+}
+
+/** A request sent twice: the worker processes one delivery, and the account has one key.exposed. */
+export async function expectProcessedOnce(h: WebhookHarness, accountId: string): Promise<void> {
+  expect(await h.drain()).toBe(1);
+  expect(await h.deliveries()).toHaveLength(1);
+  expect(await eventsOf(h, accountId, 'key.exposed')).toHaveLength(1);
 }
 
 /** No network but loopback for the whole file: no test reaches the real network. */
