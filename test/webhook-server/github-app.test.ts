@@ -23,6 +23,8 @@ import {
   nockInstallationToken,
   pushPayload,
   type WebhookHarness,
+  expectFirstDelivery,
+  expectNotConfigured,
 } from './support.js';
 
 const REPO = '/repos/Codertocat/Hello-World';
@@ -342,11 +344,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       await deliver('push', pushPayload());
       await h.drain();
       github.done();
-      expect((await h.deliveries())[0]).toMatchObject({
-        status: 'failed',
-        attempts: 1,
-        last_error: expect.stringContaining('404'),
-      });
+      await expectFirstDelivery(h, 'failed', 1, '404');
     });
 
     it('retries after GitHub answers 500, then processes the delivery once', async () => {
@@ -358,11 +356,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       await deliver('push', pushPayload());
       await h.drain();
       failing.done();
-      expect((await h.deliveries())[0]).toMatchObject({
-        status: 'pending',
-        attempts: 1,
-        last_error: expect.stringContaining('500'),
-      });
+      await expectFirstDelivery(h, 'pending', 1, '500');
       expect((await keyRow(h, live.id)).revoked_at).toBeNull();
       const working = nock(GITHUB_API)
         .get(`${REPO}/commits/${HEAD}`)
@@ -516,11 +510,7 @@ describe('GitHub App receiver without settings', () => {
     });
     try {
       const response = await h.post('/webhooks/github', '{}', { 'x-github-event': 'push', 'x-github-delivery': 'x' });
-      expect(response.status).toBe(503);
-      expect(response.body.error).toMatchObject({
-        code: 'not_configured',
-        message: expect.stringContaining('LFK_GITHUB_WEBHOOK_SECRET'),
-      });
+      expectNotConfigured(response, 'LFK_GITHUB_WEBHOOK_SECRET');
       expect(response.body.error.message).toContain('LFK_GITHUB_APP_ID');
       const gg = await createWebhookHarness('sqlite', { settings: { gitguardianWebhookSecret: undefined } });
       const ggResponse = await gg.post('/webhooks/gitguardian', '{}', {});

@@ -21,6 +21,7 @@ import {
   useNoNetwork,
   useWebhookHarness,
   type WebhookHarness,
+  expectNotConfigured,
 } from './support.js';
 
 const GITLAB_KEYS = 'https://gitlab-keys.test';
@@ -176,11 +177,7 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       try {
         const body = leaks(['x']);
         const response = await unset.post(PARTNER, body, signed(body));
-        expect(response.status).toBe(503);
-        expect(response.body.error).toMatchObject({
-          code: 'not_configured',
-          message: expect.stringContaining('LFK_GITLAB_PUBLIC_KEYS_URL'),
-        });
+        expectNotConfigured(response, 'LFK_GITLAB_PUBLIC_KEYS_URL');
       } finally {
         await unset.close();
       }
@@ -307,11 +304,7 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
           await unset.post(REVOKE, '[]', auth()),
           { status: listed.status, body: (await listed.json()) as any },
         ]) {
-          expect(response.status).toBe(503);
-          expect(response.body.error).toMatchObject({
-            code: 'not_configured',
-            message: expect.stringContaining('LFK_GITLAB_REVOCATION_TOKEN'),
-          });
+          expectNotConfigured(response, 'LFK_GITLAB_REVOCATION_TOKEN');
         }
       } finally {
         await unset.close();

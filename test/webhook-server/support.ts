@@ -266,6 +266,22 @@ export async function expectNoKeysLoggedOrAudited(h: Harness): Promise<void> {
   expectNoKeysIn([...h.logs, ...audited.map((row) => row.data)]);
 }
 
+/** What a receiver answers when a setting it needs is unset: 503 not_configured, naming the variable. */
+export function expectNotConfigured(response: { status: number; body: any }, variable: string): void {
+  expect(response.status).toBe(503);
+  expect(response.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining(variable) });
+}
+
+/** The first stored delivery is `status` after `attempts` tries, its last error naming `error`. */
+export async function expectFirstDelivery(
+  h: WebhookHarness,
+  status: 'pending' | 'failed',
+  attempts: number,
+  error: string,
+): Promise<void> {
+  expect((await h.deliveries())[0]).toMatchObject({ status, attempts, last_error: expect.stringContaining(error) });
+}
+
 /** A request sent twice: the worker processes one delivery, and the account has one key.exposed. */
 export async function expectProcessedOnce(h: WebhookHarness, accountId: string): Promise<void> {
   expect(await h.drain()).toBe(1);
