@@ -15,7 +15,7 @@ import {
   GITHUB_API,
   PARTNER_KEY_ID,
   partnerKeyPair,
-  signPartner,
+  partnerHeaders,
   type WebhookHarness,
 } from './support.js';
 
@@ -30,7 +30,7 @@ function keysResponse(...entries: Array<{ id: string; pem: string; current: bool
 }
 
 function signed(body: string, keyId = PARTNER_KEY_ID, privateKey = signer.privateKey) {
-  return { 'github-public-key-identifier': keyId, 'github-public-key-signature': signPartner(body, privateKey) };
+  return partnerHeaders(body, privateKey, keyId);
 }
 
 function batch(tokens: string[], type = 'trustleads_api_key') {

@@ -1,6 +1,5 @@
 // A key service plus the webhook server on a test database, with signing helpers for the three
 // providers and helpers to read what the inbox and the outbox hold.
-import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import nock from 'nock';
 import { createRequire } from 'node:module';
@@ -12,7 +11,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 import { eventsOf, keysIn } from '../support/http.js';
 import { captureErrorAnswers, captureText } from '../support/leak-capture.js';
 import { signGithubApp } from '../../webhook-server/verify-github-app.js';
-import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
+import { APP_PRIVATE_KEY, APP_SECRET, GG_SECRET, pushPayload } from './signing.js';
 import { createWebhookServer, type WebhookServer, type WebhookSettings } from '../../webhook-server/webhook-server.js';
 
 // nock 15 runs on @mswjs/interceptors 0.44, which calls Promise.withResolvers (Node 22) when a
@@ -43,24 +42,18 @@ const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as
 
 export const GITHUB_API = 'https://github-api.test';
 export const GITGUARDIAN_API = 'https://gitguardian-api.test';
-export const APP_SECRET = "It's a Secret to Everybody";
-export const GG_SECRET = 'gg-signature-token-0123456789';
+export {
+  APP_PRIVATE_KEY,
+  APP_SECRET,
+  GG_SECRET,
+  gitguardianHeaders,
+  PARTNER_KEY_ID,
+  partnerHeaders,
+  partnerKeyPair,
+  pushPayload,
+  signPartner,
+} from './signing.js';
 export const GG_TOKEN = 'gg-api-token-abcdef';
-export const PARTNER_KEY_ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
-
-/** An RSA key for the App's JWT (Octokit signs it locally; nock answers the token exchange). */
-export const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
-
-export function partnerKeyPair(): { privateKey: KeyObject; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-export function signPartner(body: string, privateKey: KeyObject): string {
-  return createSign('sha256').update(body).sign(privateKey).toString('base64');
-}
 
 export interface WebhookHarness extends Harness {
   webhooks: WebhookServer;
@@ -185,22 +178,6 @@ export function githubHeaders(
 /** GitGuardian's webhook body for a new incident about `key` (which it names by its HMSL hash). */
 export function incidentBody(key: string, id = 77): string {
   return JSON.stringify({ action: 'incident_triggered', incident: { id, hmsl_hash: hmslHashSync(key) } });
-}
-
-export function gitguardianHeaders(
-  body: string,
-  timestamp = String(Math.floor(Date.now() / 1000)),
-  secret = GG_SECRET,
-): Record<string, string> {
-  return { 'gitguardian-signature': signGitguardian(body, timestamp, secret), timestamp };
-}
-
-/** A real push payload from @octokit/webhooks-examples (a new branch with one commit), adjusted. */
-export function pushPayload(changes: Record<string, unknown> = {}): any {
-  const base = examples
-    .find((definition) => definition.name === 'push')!
-    .examples.find((example: any) => example.installation && example.commits.length === 1);
-  return { ...structuredClone(base), ...changes };
 }
 
 export function installationPayload(action: string): any {
