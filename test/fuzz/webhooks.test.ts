@@ -19,6 +19,7 @@ import {
   PARTNER_KEY_ID,
   partnerKeyPair,
   pushPayload,
+  partnerHeaders,
   signPartner,
   useNoNetwork,
   type WebhookHarness,
@@ -296,11 +297,11 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
     );
     await fc.assert(
       fc.asyncProperty(rawBody, async (body) => {
-        const headers = {
-          'github-public-key-identifier': PARTNER_KEY_ID,
-          'github-public-key-signature': signPartner(body, signer.privateKey),
-        };
-        expectAnswer(await h.post(routes.partner, body, headers), /^[24]\d\d$/, 'partner');
+        expectAnswer(
+          await h.post(routes.partner, body, partnerHeaders(body, signer.privateKey)),
+          /^[24]\d\d$/,
+          'partner',
+        );
       }),
       HTTP,
     );
@@ -362,11 +363,7 @@ describe.each(DIALECTS)('receivers under random input on %s', (dialect) => {
     const body = JSON.stringify([
       { token: generateKey(), type: key, url: `https://example.com/x?key=${key}`, source: `pasted ${key}` },
     ]);
-    const headers = {
-      'github-public-key-identifier': PARTNER_KEY_ID,
-      'github-public-key-signature': signPartner(body, signer.privateKey),
-    };
-    expect((await h.post(routes.partner, body, headers)).status).toBe(200);
+    expect((await h.post(routes.partner, body, partnerHeaders(body, signer.privateKey))).status).toBe(200);
     const stored = (await h.deliveries()).find((delivery) => delivery.payload.includes(key.slice(0, 11)));
     expect(stored?.payload).toBeDefined();
     expect(stored!.payload).not.toContain(key);

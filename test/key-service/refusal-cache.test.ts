@@ -19,8 +19,7 @@ describe.each(DIALECTS)('refused keys on %s', (dialect) => {
   const lookups = () => h.service.cacheStats().misses;
 
   it('looks a revoked or unknown key up once, then refuses it from memory', async () => {
-    const { accountId } = await h.createAccount();
-    const revoked = await h.createKey(accountId);
+    const { accountId, key: revoked } = await h.createAccountWithKey();
     await h.service.revokeKey(accountId, revoked.id, undefined, { actor: { type: 'system' } });
     const stranger = unknownKey();
     for (const token of [revoked.key, stranger]) {
@@ -36,8 +35,7 @@ describe.each(DIALECTS)('refused keys on %s', (dialect) => {
   });
 
   it('does not remember an expired key, whose expiry may still move', async () => {
-    const { accountId } = await h.createAccount();
-    const key = await h.createKey(accountId);
+    const { key } = await h.createAccountWithKey();
     await expireKey(h, key);
     const before = lookups();
     expect(await h.service.authenticate(key.key)).toBeNull();

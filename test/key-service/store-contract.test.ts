@@ -29,8 +29,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('stores only hashes and a display fragment of a key', async () => {
-    const { accountId } = await h.createAccount();
-    const created = await h.createKey(accountId, { name: 'Stored' });
+    const { accountId, key: created } = await h.createAccountWithKey({ name: 'Stored' });
     const row = await h.store.db
       .selectFrom('api_keys')
       .selectAll()
@@ -100,8 +99,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('revokes for ever, idempotently, keeping the key listed', async () => {
-    const { accountId } = await h.createAccount();
-    const created = await h.createKey(accountId);
+    const { accountId, key: created } = await h.createAccountWithKey();
     expect(await h.service.authenticate(created.key)).not.toBeNull();
     const revoked = await h.service.revokeKey(accountId, created.id, 'rotated out', CLI);
     expect(revoked).toMatchObject({ status: 'revoked', revoked_reason: 'user' });
@@ -139,8 +137,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('rolls with a zero grace period by revoking the old key at once', async () => {
-    const { accountId } = await h.createAccount();
-    const old = await h.createKey(accountId);
+    const { accountId, key: old } = await h.createAccountWithKey();
     await h.service.rollKey(accountId, old.id, 0, CLI);
     expect(await h.service.getKey(accountId, old.id)).toMatchObject({ status: 'revoked', revoked_reason: 'rolled' });
     expect(await h.service.authenticate(old.key)).toBeNull();
@@ -186,8 +183,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('reports exposures: revokes live keys once, records every report', async () => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId, { name: 'Leaky' });
+    const { accountId, key: live } = await h.createAccountWithKey({ name: 'Leaky' });
     const source = { kind: 'scanner' as const, url: 'https://github.com/acme/app/blob/main/.env', location: '.env:3' };
     const context = { actor: { type: 'reporter' as const }, ip: '203.0.113.9' };
     const decoy = 'lfk_sk_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0';
@@ -223,8 +219,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('reports exposures by HMSL hash with the GitGuardian reason', async () => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId);
+    const { accountId, key: live } = await h.createAccountWithKey();
     const outcome = await h.service.reportExposedHashes(
       [hmslHashSync(live.key), 'f'.repeat(64), 'zz'],
       { kind: 'gitguardian' },

@@ -107,22 +107,24 @@ describe('cut text: the detector takes no boundary at a cut edge', () => {
   const found = (detector: ReturnType<typeof detectorFor>, fragment: Partial<Fragment> & { text: string }) =>
     detector.detect({ file: 'f', ...fragment }).map((f) => f.secret);
 
-  it('^ and \\A: not at a text that starts inside the file', async () => {
-    for (const regex of ['^acme_[0-9]{4}', '\\Aacme_[0-9]{4}']) {
-      const detector = await detectorOf('start', regex);
-      expect(found(detector, { text: 'acme_1234 tail' })).toEqual(['acme_1234']);
-      expect(found(detector, { text: 'acme_1234 tail', cutBefore: true })).toEqual([]);
-      expect(found(detector, { text: 'acme_1234 tail', cutAfter: true })).toEqual(['acme_1234']);
+  /** Each anchored regex finds acme_1234 in `text`, not once the text is cut on its anchor's side, still when cut on the other. */
+  async function expectAnchorNotAtCut(name: string, regexes: string[], text: string, anchorSide: 'before' | 'after') {
+    const [atAnchor, atOther] =
+      anchorSide === 'before' ? (['cutBefore', 'cutAfter'] as const) : (['cutAfter', 'cutBefore'] as const);
+    for (const regex of regexes) {
+      const detector = await detectorOf(name, regex);
+      expect(found(detector, { text })).toEqual(['acme_1234']);
+      expect(found(detector, { text, [atAnchor]: true })).toEqual([]);
+      expect(found(detector, { text, [atOther]: true })).toEqual(['acme_1234']);
     }
+  }
+
+  it('^ and \\A: not at a text that starts inside the file', async () => {
+    await expectAnchorNotAtCut('start', ['^acme_[0-9]{4}', '\\Aacme_[0-9]{4}'], 'acme_1234 tail', 'before');
   });
 
   it('$ and \\z: not at a text that stops inside the file', async () => {
-    for (const regex of ['acme_[0-9]{4}$', 'acme_[0-9]{4}\\z']) {
-      const detector = await detectorOf('end', regex);
-      expect(found(detector, { text: 'head acme_1234' })).toEqual(['acme_1234']);
-      expect(found(detector, { text: 'head acme_1234', cutAfter: true })).toEqual([]);
-      expect(found(detector, { text: 'head acme_1234', cutBefore: true })).toEqual(['acme_1234']);
-    }
+    await expectAnchorNotAtCut('end', ['acme_[0-9]{4}$', 'acme_[0-9]{4}\\z'], 'head acme_1234', 'after');
   });
 
   it('\\b and greedy matches: not at either cut edge, still inside', async () => {

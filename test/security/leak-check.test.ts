@@ -138,8 +138,7 @@ describe('the shared helpers feed the capture', () => {
     process.env[LEAK_CAPTURE_ENV] = dir;
     try {
       const h = await createHarness('sqlite');
-      const { accountId } = await h.createAccount();
-      const created = await h.createKey(accountId, { name: 'Captured', scopes: ['keys:manage'] });
+      const { key: created } = await h.createAccountWithKey({ name: 'Captured', scopes: ['keys:manage'] });
       const api = new ApiClient(h);
       expect((await api.get('/v1/keys', BAD_CHECKSUM_KEY)).status).toBe(401);
       expect((await api.post('/v1/keys', { name: '' }, created.key)).status).toBe(400);

@@ -19,7 +19,7 @@ import {
   gitguardianHeaders,
   githubHeaders,
   partnerKeyPair,
-  signPartner,
+  partnerHeaders,
   useNoNetwork,
   useWebhookHarness,
   type WebhookHarness,
@@ -148,10 +148,7 @@ describe.each(DIALECTS)('body limits on %s', (dialect) => {
       {
         path: '/webhooks/github/secret-scanning',
         max: MAX_PARTNER_BODY_BYTES,
-        headers: (body: string) => ({
-          'github-public-key-identifier': PARTNER_KEY_ID,
-          'github-public-key-signature': signPartner(body, signer.privateKey),
-        }),
+        headers: (body: string) => partnerHeaders(body, signer.privateKey),
       },
       {
         path: '/webhooks/gitguardian',

@@ -3,47 +3,29 @@
 // through a streaming HMAC within a process-wide budget, and stalled uploads are dropped by the
 // server's header and request timeouts (LFK_HTTP_HEADERS_TIMEOUT_MS, LFK_HTTP_REQUEST_TIMEOUT_MS),
 // with the server's memory (VmRSS / VmHWM of the child process) bounded meanwhile.
-import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_GITHUB_APP_BODY_BYTES } from '../../webhook-server/receivers/github-app.js';
 import { MAX_PARTNER_BODY_BYTES } from '../../webhook-server/receivers/github-partner.js';
 import { MAX_GITGUARDIAN_BODY_BYTES } from '../../webhook-server/receivers/gitguardian.js';
 import { signGithubApp } from '../../webhook-server/verify-github-app.js';
-import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startLfkServer, type ServerProcess } from '../support/cli.js';
+// From signing.ts, not support.ts: that one loads nock, which would hold a stalled upload's connection back.
+import {
+  APP_PRIVATE_KEY,
+  APP_SECRET,
+  GG_SECRET,
+  gitguardianHeaders,
+  PARTNER_KEY_ID,
+  partnerHeaders,
+  partnerKeyPair,
+  pushPayload,
+} from '../webhook-server/signing.js';
 import { DOCS_BODY, DOCS_KEY_ID, DOCS_PUBLIC_KEY, DOCS_SIGNATURE } from '../webhook-server/vectors.js';
 import { answerWithin, head, memoryOf, RawUpload, resetPeak } from './raw-http.js';
 
-// Not from ../webhook-server/support.ts: it loads nock, whose interceptor holds a raw socket's
-// connection back until a whole HTTP request is written, so a stalled upload would never connect.
-const APP_SECRET = "It's a Secret to Everybody";
-const GG_SECRET = 'uploads-test-gitguardian-token';
-const PARTNER_KEY_ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
-const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
-
-function partnerKeyPair(): { privateKey: KeyObject; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-function signPartner(body: string, privateKey: KeyObject): string {
-  return createSign('sha256').update(body).sign(privateKey).toString('base64');
-}
-
-/** A real push payload from @octokit/webhooks-examples (a new branch with one commit). */
-function pushPayload(): unknown {
-  return examples
-    .find((definition) => definition.name === 'push')!
-    .examples.find((example: any) => example.installation && example.commits.length === 1);
-}
 const MB = 1_000_000;
 const MIB = 1024 * 1024;
 /** The attack in the report: 24 MB declared, under the App receiver's 25 MiB limit. */
@@ -431,10 +413,7 @@ describe.each(DIALECTS)('signed deliveries over real HTTP still taken (lfk serve
     });
     expect(changed.status).toBe(401);
     // GitGuardian's documented vector (Timestamp 0): the signature matches, so it is refused as a replay.
-    const replay = await post('/webhooks/gitguardian', 'bar', {
-      'gitguardian-signature': signGitguardian('bar', '0', GG_SECRET),
-      timestamp: '0',
-    });
+    const replay = await post('/webhooks/gitguardian', 'bar', gitguardianHeaders('bar', '0'));
     expect(replay.status).toBe(401);
     expect(replay.body.error.message).toContain('5 minutes');
   });
@@ -475,18 +454,11 @@ describe.each(DIALECTS)('signed deliveries over real HTTP still taken (lfk serve
         source: 'content',
       },
     ]);
-    const partner = await post('/webhooks/github/secret-scanning', batch, {
-      'github-public-key-identifier': PARTNER_KEY_ID,
-      'github-public-key-signature': signPartner(batch, signer.privateKey),
-    });
+    const partner = await post('/webhooks/github/secret-scanning', batch, partnerHeaders(batch, signer.privateKey));
     expect(partner.status).toBe(200);
 
     const incident = JSON.stringify({ action: 'incident_triggered', incident: { id: 7, hmsl_hash: 'a'.repeat(64) } });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const gg = await post('/webhooks/gitguardian', incident, {
-      'gitguardian-signature': signGitguardian(incident, timestamp, GG_SECRET),
-      timestamp,
-    });
+    const gg = await post('/webhooks/gitguardian', incident, gitguardianHeaders(incident));
     expect(gg).toMatchObject({ status: 202, body: { status: 'queued' } });
   });
 });

@@ -63,6 +63,19 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
     };
   }
 
+  /** The one row of `table` (matching `where`) is pending after `attempts` tries, its last error matching `error`. */
+  async function expectWaiting(
+    table: QueueTable,
+    attempts: number,
+    error: string | RegExp,
+    where: Record<string, string> = {},
+  ) {
+    const row = await onlyRow(table, where);
+    const lastError = typeof error === 'string' ? expect.stringContaining(error) : expect.stringMatching(error);
+    expect(row).toMatchObject({ status: 'pending', attempts, last_error: lastError });
+    return row;
+  }
+
   /** Makes every pending row due now, as if its retry time had come. */
   const retryNow = (table: QueueTable) =>
     h.store.db
@@ -72,8 +85,7 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
       .execute();
 
   async function deliverAlert() {
-    const { accountId } = await h.createAccount();
-    const key = await h.createKey(accountId);
+    const { key } = await h.createAccountWithKey();
     const body = JSON.stringify(alertPayload('created', 42));
     const answer = await h.post('/webhooks/github', body, githubHeaders('secret_scanning_alert', body));
     expect(answer.status).toBe(202);
@@ -98,14 +110,11 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
       peer.on('PATCH', ALERT_PATH, { status: 200, body: { number: 42, state: 'resolved' } });
 
       await h.drain();
-      const waiting = await onlyRow('webhook_deliveries');
-      expect(waiting).toMatchObject({
-        status: 'pending',
-        attempts: 1,
-        last_error: expect.stringMatching(
-          /^UnavailableError: GitHub answered 500 to GET secret scanning alert #42: .*(abort|timeout)/i,
-        ),
-      });
+      await expectWaiting(
+        'webhook_deliveries',
+        1,
+        /^UnavailableError: GitHub answered 500 to GET secret scanning alert #42: .*(abort|timeout)/i,
+      );
       expect((await keyRow(h, key.id)).revoked_at).toBeNull();
 
       await retryNow('webhook_deliveries');
@@ -137,23 +146,14 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
       peer.on('PATCH', ALERT_PATH, { status: 200, body: {} });
 
       await h.drain();
-      const first = await onlyRow('webhook_deliveries');
-      expect(first).toMatchObject({
-        status: 'pending',
-        attempts: 1,
-        last_error: expect.stringContaining('GitHub answered 500'),
-      });
+      const first = await expectWaiting('webhook_deliveries', 1, 'GitHub answered 500');
       // The harness's backoff starts at 60 s (±20%).
       expect(first.waitMs).toBeGreaterThan(40_000);
       // Ordinary errors give up after 10 attempts; an outage at GitHub must not.
       await h.store.db.updateTable('webhook_deliveries').set({ attempts: 20 }).execute();
       await retryNow('webhook_deliveries');
       await h.drain();
-      expect(await onlyRow('webhook_deliveries')).toMatchObject({
-        status: 'pending',
-        attempts: 21,
-        last_error: expect.stringContaining('GitHub answered 502'),
-      });
+      await expectWaiting('webhook_deliveries', 21, 'GitHub answered 502');
 
       await retryNow('webhook_deliveries');
       await h.drain();
@@ -193,12 +193,11 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
       peer.on('PATCH', ALERT_PATH, { status: 200, body: {} });
 
       await h.drain();
-      const waiting = await onlyRow('webhook_deliveries');
-      expect(waiting).toMatchObject({
-        status: 'pending',
-        attempts: 1,
-        last_error: expect.stringContaining('RetryLaterError: GitHub rate-limited GET secret scanning alert #42'),
-      });
+      const waiting = await expectWaiting(
+        'webhook_deliveries',
+        1,
+        'RetryLaterError: GitHub rate-limited GET secret scanning alert #42',
+      );
       // Far beyond the 60 s backoff: what GitHub asked for (a few seconds of slack for the test itself).
       expect(waiting.waitMs).toBeGreaterThan((seconds - 10) * 1000);
       expect(waiting.waitMs).toBeLessThanOrEqual(seconds * 1000 + 1000);
@@ -229,8 +228,7 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
 
   describe('GitGuardian', () => {
     async function deliverIncident() {
-      const { accountId } = await h.createAccount();
-      const key = await h.createKey(accountId);
+      const { key } = await h.createAccountWithKey();
       const body = incidentBody(key.key);
       expect((await h.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
       return key;
@@ -256,8 +254,7 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
       peer.on('POST', RESOLVE, fault, { status: 200, body: {} });
 
       await h.drain();
-      const waiting = await onlyRow('webhook_deliveries');
-      expect(waiting).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(error) });
+      const waiting = await expectWaiting('webhook_deliveries', 1, error);
       if (seconds !== undefined) expect(waiting.waitMs).toBeGreaterThan((seconds - 10) * 1000);
       expect(await keyRow(h, key.id)).toMatchObject({ revoked_reason: 'exposed:gitguardian' });
 
@@ -306,17 +303,15 @@ describe.each(DIALECTS)('outbound faults on %s', (dialect) => {
         expect(await keyRow(h, key.id)).toMatchObject({ revoked_reason: 'exposed:report' });
 
         await notifier.drain();
-        expect(await onlyRow('notification_outbox', { channel: 'webhook' })).toMatchObject({
-          status: 'pending',
-          attempts: 1,
-          last_error: expect.stringMatching(/the notification URL cannot be reached \(.*(abort|timeout).*\)/i),
-        });
-        const mail = await onlyRow('notification_outbox', { channel: 'email' });
-        expect(mail).toMatchObject({
-          status: 'pending',
-          attempts: 1,
-          last_error: expect.stringMatching(/greeting|timeout/i),
-        });
+        await expectWaiting(
+          'notification_outbox',
+          1,
+          /the notification URL cannot be reached \(.*(abort|timeout).*\)/i,
+          {
+            channel: 'webhook',
+          },
+        );
+        const mail = await expectWaiting('notification_outbox', 1, /greeting|timeout/i, { channel: 'email' });
         expect(mail.waitMs).toBeGreaterThan(40_000);
         expect(smtp.connections()).toBe(1);
 

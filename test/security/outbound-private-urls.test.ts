@@ -251,6 +251,26 @@ describe.each(DIALECTS)('notification URLs inside the network on %s', (dialect) 
   });
 });
 
+/**
+ * A harness that refuses private URLs and one that takes them (LFK_ALLOW_PRIVATE_URLS=1), made
+ * together before the block's tests and closed after them; `use` hands them to the block.
+ */
+function useStrictAndLenient<T extends { close(): Promise<void> }>(
+  makeStrict: () => Promise<T>,
+  makeLenient: () => Promise<T>,
+  use: (made: { strict: T; lenient: T }) => void,
+) {
+  let made: { strict: T; lenient: T } | undefined;
+  beforeAll(async () => {
+    const [strict, lenient] = await Promise.all([makeStrict(), makeLenient()]);
+    made = { strict, lenient };
+    use(made);
+  });
+  afterAll(async () => {
+    await Promise.all([made?.strict.close(), made?.lenient.close()]);
+  });
+}
+
 describe.each(DIALECTS)('setting a notification URL inside the network on %s', (dialect) => {
   const LITERALS = [
     'http://127.0.0.1:9000/x',
@@ -266,22 +286,20 @@ describe.each(DIALECTS)('setting a notification URL inside the network on %s', (
   describe('PATCH /v1/account', () => {
     let strict: Harness;
     let lenient: Harness;
-    beforeAll(async () => {
-      [strict, lenient] = await Promise.all([
-        createHarness(dialect),
-        createHarness(dialect, { service: { allowPrivateUrls: true } }),
-      ]);
-    });
-    afterAll(async () => {
-      await Promise.all([strict?.close(), lenient?.close()]);
-    });
+    /** PATCH /v1/account with this notification_url, by a fresh tenant's admin key. */
+    const setNotificationUrl = async (on: Harness, url: string) => {
+      const tenant = await on.createTenant();
+      const body = { notification_url: url };
+      return { tenant, answer: await new ApiClient(on).call('PATCH', '/v1/account', { key: tenant.admin.key, body }) };
+    };
+    useStrictAndLenient(
+      () => createHarness(dialect),
+      () => createHarness(dialect, { service: { allowPrivateUrls: true } }),
+      (made) => ({ strict, lenient } = made),
+    );
 
     it.each(LITERALS)('refuses %s with 400 invalid_request, and takes it with the setting', async (url) => {
-      const tenant = await strict.createTenant();
-      const refused = await new ApiClient(strict).call('PATCH', '/v1/account', {
-        key: tenant.admin.key,
-        body: { notification_url: url },
-      });
+      const { tenant, answer: refused } = await setNotificationUrl(strict, url);
       expect(refused.status).toBe(400);
       expect(refused.body.error).toMatchObject({
         code: 'invalid_request',
@@ -289,21 +307,13 @@ describe.each(DIALECTS)('setting a notification URL inside the network on %s', (
       });
       expect((await strict.service.getAccount(tenant.accountId)).notification_url).toBeNull();
 
-      const other = await lenient.createTenant();
-      const taken = await new ApiClient(lenient).call('PATCH', '/v1/account', {
-        key: other.admin.key,
-        body: { notification_url: url },
-      });
+      const { answer: taken } = await setNotificationUrl(lenient, url);
       expect(taken.status).toBe(200);
       expect(taken.body.notification_url).toBe(url);
     });
 
     it('takes a public name without asking DNS (it is checked when a notice is delivered)', async () => {
-      const tenant = await strict.createTenant();
-      const taken = await new ApiClient(strict).call('PATCH', '/v1/account', {
-        key: tenant.admin.key,
-        body: { notification_url: 'https://hooks.example.com/lfk' },
-      });
+      const { answer: taken } = await setNotificationUrl(strict, 'https://hooks.example.com/lfk');
       expect(taken.status).toBe(200);
     });
   });
@@ -311,15 +321,11 @@ describe.each(DIALECTS)('setting a notification URL inside the network on %s', (
   describe('/app/settings', () => {
     let strict: WebHarness;
     let lenient: WebHarness;
-    beforeAll(async () => {
-      [strict, lenient] = await Promise.all([
-        createWebHarness(dialect),
-        createWebHarness(dialect, {}, { allowPrivateUrls: true }),
-      ]);
-    });
-    afterAll(async () => {
-      await Promise.all([strict?.close(), lenient?.close()]);
-    });
+    useStrictAndLenient(
+      () => createWebHarness(dialect),
+      () => createWebHarness(dialect, {}, { allowPrivateUrls: true }),
+      (made) => ({ strict, lenient } = made),
+    );
 
     it.each(LITERALS)('refuses %s with the reason on the page, and takes it with the setting', async (url) => {
       const { accountId, email } = await strict.createAccount();

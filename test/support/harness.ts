@@ -20,6 +20,8 @@ export interface Harness {
     accountId: string,
     options?: { name?: string; scopes?: Scope[]; expires_in_days?: number },
   ): Promise<CreatedKey>;
+  /** A pro account (as `createAccount()`) with one key made by `createKey`, for tests about that one key. */
+  createAccountWithKey(options?: Parameters<Harness['createKey']>[1]): Promise<{ accountId: string; key: CreatedKey }>;
   /** A pro account with one `keys:manage` key, one `enrichment` key and one `admin` key with both. */
   createTenant(): Promise<{ accountId: string; manager: CreatedKey; enrichment: CreatedKey; admin: CreatedKey }>;
   close(): Promise<void>;
@@ -90,6 +92,10 @@ export async function createHarness(
         { name: keyOptions.name ?? 'Test key', scopes: keyOptions.scopes, expires_in_days: keyOptions.expires_in_days },
         { actor: { type: 'system', id: 'test' } },
       );
+    },
+    async createAccountWithKey(keyOptions) {
+      const { accountId } = await harness.createAccount();
+      return { accountId, key: await harness.createKey(accountId, keyOptions) };
     },
     async createTenant() {
       const { accountId } = await harness.createAccount('pro');

@@ -224,8 +224,7 @@ describe.each(DIALECTS)('GitHub App history backfill on %s', (dialect) => {
   });
 
   it('a token about to expire is replaced before the clone; a rate limit puts the job back no sooner than GitHub asked', async () => {
-    const { accountId } = await h.createAccount();
-    const key = await h.createKey(accountId);
+    const { key } = await h.createAccountWithKey();
     publish({ deleted: key.key, branch: 'y', zipped: 'z', revoked: 'w' });
     expect((await deliver('installation', installationPayload('created'))).status).toBe(202);
     await h.drain();

@@ -7,13 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import { seedAcme } from '../support/harness.js';
 import type { CreatedKey } from '../../key-service/service/types.js';
 import { openStore } from '../../platform/database/database.js';
 import { startLfkServer } from '../support/cli.js';
-import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
-import { partnerKeyPair, PARTNER_KEY_ID, signPartner } from './support.js';
+import {
+  GG_SECRET,
+  gitguardianHeaders,
+  incidentBody,
+  PARTNER_KEY_ID,
+  partnerHeaders,
+  partnerKeyPair,
+} from './support.js';
 import {
   readableMail,
   until,
@@ -23,8 +28,6 @@ import {
   type Mailbox,
   type Receiver,
 } from './local-servers.js';
-
-const GG_SECRET = 'crash-test-gitguardian-token';
 
 describe('crash between accepting and processing', () => {
   let dir: string;
@@ -90,10 +93,11 @@ describe('crash between accepting and processing', () => {
         source: 'content',
       })),
     );
-    const partner = await post('/webhooks/github/secret-scanning', partnerBody, {
-      'github-public-key-identifier': PARTNER_KEY_ID,
-      'github-public-key-signature': signPartner(partnerBody, signer.privateKey),
-    });
+    const partner = await post(
+      '/webhooks/github/secret-scanning',
+      partnerBody,
+      partnerHeaders(partnerBody, signer.privateKey),
+    );
     expect(partner.status).toBe(200);
     const statuses = [];
     for (const [id, key] of [
@@ -101,12 +105,8 @@ describe('crash between accepting and processing', () => {
       [2, keys[2]!],
       [2, keys[2]!],
     ] as const) {
-      const body = JSON.stringify({ action: 'incident_triggered', incident: { id, hmsl_hash: hmslHashSync(key.key) } });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const response = await post('/webhooks/gitguardian', body, {
-        'gitguardian-signature': signGitguardian(body, timestamp, GG_SECRET),
-        timestamp,
-      });
+      const body = incidentBody(key.key, id);
+      const response = await post('/webhooks/gitguardian', body, gitguardianHeaders(body));
       statuses.push(((await response.json()) as { status: string }).status);
     }
     expect(statuses).toEqual(['queued', 'queued', 'duplicate']);

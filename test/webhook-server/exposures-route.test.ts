@@ -12,8 +12,7 @@ describe('exposure routes for a separate webhook server', () => {
     const h = await createHarness('sqlite', { api: { serviceToken: SERVICE_TOKEN } });
     const api = new ApiClient(h);
     try {
-      const { accountId } = await h.createAccount();
-      const key = await h.createKey(accountId);
+      const { key } = await h.createAccountWithKey();
       const bodies = [
         { sha256s: [sha256Hex(key.key)] },
         { hmsl_hashes: ['ab'.repeat(32)] },

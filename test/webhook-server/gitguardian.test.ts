@@ -14,6 +14,7 @@ import {
   GITGUARDIAN_API,
   gitguardianHeaders,
   type WebhookHarness,
+  expectFirstDelivery,
 } from './support.js';
 
 const PATH = '/webhooks/gitguardian';
@@ -100,8 +101,7 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
   }
 
   it('revokes the key of incident.hmsl_hash and resolves the incident as revoked', async () => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId, { name: 'Found by GitGuardian' });
+    const { accountId, key: live } = await h.createAccountWithKey({ name: 'Found by GitGuardian' });
     const resolve = nock(GITGUARDIAN_API, { reqheaders: { authorization: `Token ${GG_TOKEN}` } })
       .post('/v1/incidents/secrets/31542/resolve', { secret_revoked: true })
       .reply(200, { id: 31542, status: 'RESOLVED' });
@@ -122,8 +122,7 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
   });
 
   it('takes new_occurrence and incident_regression, each (incident, action) once, with a millisecond timestamp', async () => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId);
+    const { accountId, key: live } = await h.createAccountWithKey();
     const hash = hmslHashSync(live.key);
     const resolve = nock(GITGUARDIAN_API)
       .post('/v1/incidents/secrets/7/resolve')
@@ -185,16 +184,11 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
   });
 
   it('retries when GitGuardian answers 500, and fails for good on 401 (bad API token)', async () => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId);
+    const { accountId, key: live } = await h.createAccountWithKey();
     nock(GITGUARDIAN_API).post('/v1/incidents/secrets/31542/resolve').reply(500);
     await deliver(incidentEvent('incident_triggered', hmslHashSync(live.key)));
     await h.drain();
-    expect((await h.deliveries())[0]).toMatchObject({
-      status: 'pending',
-      attempts: 1,
-      last_error: expect.stringContaining('500'),
-    });
+    await expectFirstDelivery(h, 'pending', 1, '500');
     // The key is revoked at the first attempt already; the retry only resolves the incident.
     expect((await keyRow(h, live.id)).revoked_reason).toBe('exposed:gitguardian');
     const scope = nock(GITGUARDIAN_API)
@@ -203,11 +197,7 @@ describe.each(DIALECTS)('GitGuardian receiver on %s', (dialect) => {
     await h.retryNow();
     await h.drain();
     scope.done();
-    expect((await h.deliveries())[0]).toMatchObject({
-      status: 'failed',
-      attempts: 2,
-      last_error: expect.stringContaining('401'),
-    });
+    await expectFirstDelivery(h, 'failed', 2, '401');
     expect(await eventsOf(h, accountId, 'key.revoked')).toHaveLength(1);
   });
 });
@@ -216,8 +206,7 @@ describe('GitGuardian without an API token', () => {
   it('revokes and does not try to resolve', async () => {
     const h = await createWebhookHarness('sqlite', { settings: { gitguardianApiToken: undefined } });
     try {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const body = JSON.stringify(incidentEvent('incident_triggered', hmslHashSync(live.key)));
       await h.post(PATH, body, gitguardianHeaders(body));
       await h.drain();

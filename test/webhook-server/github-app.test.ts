@@ -23,6 +23,8 @@ import {
   nockInstallationToken,
   pushPayload,
   type WebhookHarness,
+  expectFirstDelivery,
+  expectNotConfigured,
 } from './support.js';
 
 const REPO = '/repos/Codertocat/Hello-World';
@@ -46,8 +48,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
 
   describe('push', () => {
     it('scans a new branch commit by commit, revokes the key and fails the lfk check run', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'CRM sync' });
+      const { accountId, key: live } = await h.createAccountWithKey({ name: 'CRM sync' });
       const checkRuns: any[] = [];
       const github = nock(GITHUB_API)
         .post('/app/installations/1/access_tokens')
@@ -229,8 +230,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     });
 
     it('falls back to the pushed commits after a force push whose old head GitHub no longer has', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const github = nockInstallationToken(1)
         .get(`${REPO}/compare/${BEFORE}...${HEAD}`)
         .reply(404, { message: 'Not Found' })
@@ -312,8 +312,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
     });
 
     it('handles a branch deletion without calling GitHub, and revokes a key pasted in a commit message', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const payload = pushPayload({
         deleted: true,
         created: false,
@@ -345,16 +344,11 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       await deliver('push', pushPayload());
       await h.drain();
       github.done();
-      expect((await h.deliveries())[0]).toMatchObject({
-        status: 'failed',
-        attempts: 1,
-        last_error: expect.stringContaining('404'),
-      });
+      await expectFirstDelivery(h, 'failed', 1, '404');
     });
 
     it('retries after GitHub answers 500, then processes the delivery once', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { accountId, key: live } = await h.createAccountWithKey();
       const failing = nockInstallationToken(1)
         .get(`${REPO}/commits/${HEAD}`)
         .query(true)
@@ -362,11 +356,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
       await deliver('push', pushPayload());
       await h.drain();
       failing.done();
-      expect((await h.deliveries())[0]).toMatchObject({
-        status: 'pending',
-        attempts: 1,
-        last_error: expect.stringContaining('500'),
-      });
+      await expectFirstDelivery(h, 'pending', 1, '500');
       expect((await keyRow(h, live.id)).revoked_at).toBeNull();
       const working = nock(GITHUB_API)
         .get(`${REPO}/commits/${HEAD}`)
@@ -400,8 +390,7 @@ describe.each(DIALECTS)('GitHub App receiver on %s', (dialect) => {
 
   describe('secret_scanning_alert', () => {
     it('revokes an lfk key found by secret scanning and resolves the alert as revoked', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       let resolution: any;
       const github = nockInstallationToken(1)
         .get(`${REPO}/secret-scanning/alerts/42`)
@@ -521,11 +510,7 @@ describe('GitHub App receiver without settings', () => {
     });
     try {
       const response = await h.post('/webhooks/github', '{}', { 'x-github-event': 'push', 'x-github-delivery': 'x' });
-      expect(response.status).toBe(503);
-      expect(response.body.error).toMatchObject({
-        code: 'not_configured',
-        message: expect.stringContaining('LFK_GITHUB_WEBHOOK_SECRET'),
-      });
+      expectNotConfigured(response, 'LFK_GITHUB_WEBHOOK_SECRET');
       expect(response.body.error.message).toContain('LFK_GITHUB_APP_ID');
       const gg = await createWebhookHarness('sqlite', { settings: { gitguardianWebhookSecret: undefined } });
       const ggResponse = await gg.post('/webhooks/gitguardian', '{}', {});

@@ -14,11 +14,14 @@ import { expectWaitingForKeyService, webhooksApart } from './key-service-server.
 import {
   createWebhookHarness,
   expectNoKeysIn,
+  expectNoKeysLoggedOrAudited,
+  expectProcessedOnce,
   partnerKeyPair,
   signPartner,
   useNoNetwork,
   useWebhookHarness,
   type WebhookHarness,
+  expectNotConfigured,
 } from './support.js';
 
 const GITLAB_KEYS = 'https://gitlab-keys.test';
@@ -90,8 +93,7 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
 
   describe('partner program (GitLab.com)', () => {
     it('stores a signed batch without keys, answers 202, and revokes the lfk keys with reason exposed:gitlab', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'Leaked on GitLab' });
+      const { accountId, key: live } = await h.createAccountWithKey({ name: 'Leaked on GitLab' });
       const body = leaks([live.key, unknownKey(), BAD_CHECKSUM_KEY, 'glpat-notours']);
       const response = await h.post(PARTNER, body, signed(body));
       expect(response.status).toBe(202);
@@ -116,27 +118,20 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       });
       const [revoked] = await eventsOf(h, accountId, 'key.revoked');
       expect(revoked!.actor_type).toBe('gitlab');
-      expectNoKeysIn([
-        ...h.logs,
-        ...(await h.store.db.selectFrom('audit_events').select('data').execute()).map((row) => row.data),
-      ]);
+      await expectNoKeysLoggedOrAudited(h);
       keysScope.done();
     });
 
     it('stores a batch sent again once, and answers it as a duplicate', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { accountId, key: live } = await h.createAccountWithKey();
       const body = leaks([live.key]);
       expect((await h.post(PARTNER, body, signed(body))).body.status).toBe('queued');
       expect((await h.post(PARTNER, body, signed(body))).body.status).toBe('duplicate');
-      expect(await h.drain()).toBe(1);
-      expect(await h.deliveries()).toHaveLength(1);
-      expect(await eventsOf(h, accountId, 'key.exposed')).toHaveLength(1);
+      await expectProcessedOnce(h, accountId);
     });
 
     it('refuses unsigned, GitHub-headed, wrongly signed, truncated and unknown-key requests with 401, storing nothing', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const body = leaks([live.key]);
       const unsigned = await h.post(PARTNER, body, {});
       expect(unsigned.status).toBe(401);
@@ -182,11 +177,7 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
       try {
         const body = leaks(['x']);
         const response = await unset.post(PARTNER, body, signed(body));
-        expect(response.status).toBe(503);
-        expect(response.body.error).toMatchObject({
-          code: 'not_configured',
-          message: expect.stringContaining('LFK_GITLAB_PUBLIC_KEYS_URL'),
-        });
+        expectNotConfigured(response, 'LFK_GITLAB_PUBLIC_KEYS_URL');
       } finally {
         await unset.close();
       }
@@ -249,19 +240,15 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
     });
 
     it('is idempotent: the same request again answers 204 and revokes nothing twice', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { accountId, key: live } = await h.createAccountWithKey();
       const body = revocations([{ token: live.key }]);
       expect((await h.post(REVOKE, body, auth())).status).toBe(204);
       expect((await h.post(REVOKE, body, auth())).status).toBe(204);
-      expect(await h.drain()).toBe(1);
-      expect(await h.deliveries()).toHaveLength(1);
-      expect(await eventsOf(h, accountId, 'key.exposed')).toHaveLength(1);
+      await expectProcessedOnce(h, accountId);
     });
 
     it('answers 400, storing nothing, for a type lfk does not revoke, bad JSON and bad shapes; 401 for a wrong token', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId);
+      const { key: live } = await h.createAccountWithKey();
       const unsupported = await h.post(
         REVOKE,
         revocations([{ token: live.key }, { token: 'AKIA…', type: 'gitleaks_rule_id_aws_access_token' }]),
@@ -317,11 +304,7 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
           await unset.post(REVOKE, '[]', auth()),
           { status: listed.status, body: (await listed.json()) as any },
         ]) {
-          expect(response.status).toBe(503);
-          expect(response.body.error).toMatchObject({
-            code: 'not_configured',
-            message: expect.stringContaining('LFK_GITLAB_REVOCATION_TOKEN'),
-          });
+          expectNotConfigured(response, 'LFK_GITLAB_REVOCATION_TOKEN');
         }
       } finally {
         await unset.close();
@@ -330,8 +313,7 @@ describe.each(DIALECTS)('GitLab receivers on %s', (dialect) => {
 
     it('loses nothing while a key service that runs apart is down, and revokes once it is back', async () => {
       const { remote, keyServiceUp } = await webhooksApart(dialect, h, { gitlabRevocationToken: REVOCATION_TOKEN });
-      const { accountId } = await h.createAccount();
-      const key = await h.createKey(accountId);
+      const { key } = await h.createAccountWithKey();
       expect((await remote.post(REVOKE, revocations([{ token: key.key }]), auth())).status).toBe(204);
       await remote.drain();
       await expectWaitingForKeyService(remote, h, key.id);

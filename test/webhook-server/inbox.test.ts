@@ -156,8 +156,7 @@ describe.each(DIALECTS)('inbox on %s', (dialect) => {
   it('keeps deliveries while a remote key service is down, and processes them once it is back', async () => {
     const { remote, keyServiceUp } = await webhooksApart(dialect, h, { gitguardianApiToken: undefined });
     // The key service's own data lives in `h`; the webhook server `remote` reaches it over HTTP.
-    const { accountId } = await h.createAccount();
-    const key = await h.createKey(accountId);
+    const { accountId, key } = await h.createAccountWithKey();
     const body = incidentBody(key.key);
     expect((await remote.post('/webhooks/gitguardian', body, gitguardianHeaders(body))).status).toBe(202);
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -1,6 +1,5 @@
 // A key service plus the webhook server on a test database, with signing helpers for the three
 // providers and helpers to read what the inbox and the outbox hold.
-import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import nock from 'nock';
 import { createRequire } from 'node:module';
@@ -9,10 +8,10 @@ import { inProcessReporter, type ExposureReporter } from '../../key-service/expo
 import { hmslHashSync } from '../../platform/hmsl-hash.js';
 import type { Dialect } from '../../platform/database/database.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { keysIn } from '../support/http.js';
+import { eventsOf, keysIn } from '../support/http.js';
 import { captureErrorAnswers, captureText } from '../support/leak-capture.js';
 import { signGithubApp } from '../../webhook-server/verify-github-app.js';
-import { signGitguardian } from '../../webhook-server/verify-gitguardian.js';
+import { APP_PRIVATE_KEY, APP_SECRET, GG_SECRET, pushPayload } from './signing.js';
 import { createWebhookServer, type WebhookServer, type WebhookSettings } from '../../webhook-server/webhook-server.js';
 
 // nock 15 runs on @mswjs/interceptors 0.44, which calls Promise.withResolvers (Node 22) when a
@@ -43,24 +42,9 @@ const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as
 
 export const GITHUB_API = 'https://github-api.test';
 export const GITGUARDIAN_API = 'https://gitguardian-api.test';
-export const APP_SECRET = "It's a Secret to Everybody";
-export const GG_SECRET = 'gg-signature-token-0123456789';
+// The signing helpers, for the tests that may load nock.
+export * from './signing.js';
 export const GG_TOKEN = 'gg-api-token-abcdef';
-export const PARTNER_KEY_ID = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2';
-
-/** An RSA key for the App's JWT (Octokit signs it locally; nock answers the token exchange). */
-export const APP_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
-
-export function partnerKeyPair(): { privateKey: KeyObject; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return { privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-export function signPartner(body: string, privateKey: KeyObject): string {
-  return createSign('sha256').update(body).sign(privateKey).toString('base64');
-}
 
 export interface WebhookHarness extends Harness {
   webhooks: WebhookServer;
@@ -187,22 +171,6 @@ export function incidentBody(key: string, id = 77): string {
   return JSON.stringify({ action: 'incident_triggered', incident: { id, hmsl_hash: hmslHashSync(key) } });
 }
 
-export function gitguardianHeaders(
-  body: string,
-  timestamp = String(Math.floor(Date.now() / 1000)),
-  secret = GG_SECRET,
-): Record<string, string> {
-  return { 'gitguardian-signature': signGitguardian(body, timestamp, secret), timestamp };
-}
-
-/** A real push payload from @octokit/webhooks-examples (a new branch with one commit), adjusted. */
-export function pushPayload(changes: Record<string, unknown> = {}): any {
-  const base = examples
-    .find((definition) => definition.name === 'push')!
-    .examples.find((example: any) => example.installation && example.commits.length === 1);
-  return { ...structuredClone(base), ...changes };
-}
-
 export function installationPayload(action: string): any {
   const definition = examples.find((entry) => entry.name === 'installation')!;
   return structuredClone(definition.examples.find((example: any) => example.action === action));
@@ -258,6 +226,35 @@ export function nockInstallationToken(installationId: number) {
 
 export function expectNoKeysIn(texts: string[]): void {
   for (const text of texts) expect(keysIn(text), text.slice(0, 200)).toEqual([]);
+}
+
+/** No full key in the harness's log lines or in the data of any audit event. */
+export async function expectNoKeysLoggedOrAudited(h: Harness): Promise<void> {
+  const audited = await h.store.db.selectFrom('audit_events').select('data').execute();
+  expectNoKeysIn([...h.logs, ...audited.map((row) => row.data)]);
+}
+
+/** What a receiver answers when a setting it needs is unset: 503 not_configured, naming the variable. */
+export function expectNotConfigured(response: { status: number; body: any }, variable: string): void {
+  expect(response.status).toBe(503);
+  expect(response.body.error).toMatchObject({ code: 'not_configured', message: expect.stringContaining(variable) });
+}
+
+/** The first stored delivery is `status` after `attempts` tries, its last error naming `error`. */
+export async function expectFirstDelivery(
+  h: WebhookHarness,
+  status: 'pending' | 'failed',
+  attempts: number,
+  error: string,
+): Promise<void> {
+  expect((await h.deliveries())[0]).toMatchObject({ status, attempts, last_error: expect.stringContaining(error) });
+}
+
+/** A request sent twice: the worker processes one delivery, and the account has one key.exposed. */
+export async function expectProcessedOnce(h: WebhookHarness, accountId: string): Promise<void> {
+  expect(await h.drain()).toBe(1);
+  expect(await h.deliveries()).toHaveLength(1);
+  expect(await eventsOf(h, accountId, 'key.exposed')).toHaveLength(1);
 }
 
 /** No network but loopback for the whole file: no test reaches the real network. */

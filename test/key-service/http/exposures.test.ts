@@ -30,8 +30,7 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
 
   describe('POST /v1/exposures', () => {
     it('revokes live keys, in the order sent, without echoing any key', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'Pushed to GitHub' });
+      const { accountId, key: live } = await h.createAccountWithKey({ name: 'Pushed to GitHub' });
       const stranger = unknownKey();
       const sent = [live.key, stranger, BAD_CHECKSUM_KEY, 'not a key at all'];
       const source = { kind: 'scanner', url: 'https://github.com/acme/app/blob/main/.env', location: '.env:3' };
@@ -76,8 +75,7 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
     });
 
     it('replayed: already_revoked, two key.exposed events, one revocation', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'Reported twice' });
+      const { accountId, key: live } = await h.createAccountWithKey({ name: 'Reported twice' });
       const body = { keys: [live.key], source: { kind: 'github', url: 'https://github.com/acme/app' } };
       const first = await api.post('/v1/exposures', body);
       const second = await api.post('/v1/exposures', body);
@@ -92,8 +90,7 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
     });
 
     it('replayed concurrently: one revoked, one already_revoked, one revocation', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'Reported at once' });
+      const { accountId, key: live } = await h.createAccountWithKey({ name: 'Reported at once' });
       const body = { keys: [live.key], source: { kind: 'scanner' } };
       const answers = await Promise.all([api.post('/v1/exposures', body), api.post('/v1/exposures', body)]);
       expect(answers.map((answer) => answer.body.results[0].status).sort()).toEqual(['already_revoked', 'revoked']);
@@ -102,8 +99,7 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
     });
 
     it('takes up to 1000 keys and refuses 1001, changing nothing', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'In a big report' });
+      const { key: live } = await h.createAccountWithKey({ name: 'In a big report' });
       const many = Array.from({ length: 1000 }, (_, index) => (index === 0 ? live.key : `not-a-key-${index}`));
       const refused = await expectNoChange(h, () => api.post('/v1/exposures', { keys: [...many, 'one too many'] }));
       expectError(refused, 400, 'invalid_request', /keys/);
@@ -115,8 +111,7 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
     });
 
     it('needs exactly one of keys and hmsl_hashes, and a known source kind', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'Untouched' });
+      const { key: live } = await h.createAccountWithKey({ name: 'Untouched' });
       const bodies = [
         {},
         { source: { kind: 'scanner' } },
@@ -169,8 +164,7 @@ describe.each(DIALECTS)('exposure reports and verify on %s', (dialect) => {
     });
 
     it('accepts hmsl_hashes only with Authorization: Bearer <LFK_SERVICE_TOKEN>', async () => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: 'Found by GitGuardian' });
+      const { key: live } = await h.createAccountWithKey({ name: 'Found by GitGuardian' });
       const body = {
         hmsl_hashes: [hmslHashSync(live.key)],
         source: { kind: 'gitguardian', url: 'https://dashboard.gitguardian.com/incidents/1' },
@@ -255,8 +249,7 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
   });
 
   it('refuses hash reports outright when no LFK_SERVICE_TOKEN is configured', async () => {
-    const { accountId } = await h.createAccount();
-    const live = await h.createKey(accountId, { name: 'No token configured' });
+    const { key: live } = await h.createAccountWithKey({ name: 'No token configured' });
     for (const authorization of ['Bearer ', 'Bearer undefined', `Bearer ${live.key}`]) {
       const response = await expectNoChange(h, () =>
         api.post('/v1/exposures', { hmsl_hashes: [hmslHashSync(live.key)] }, undefined, {
@@ -271,8 +264,7 @@ describe.each(DIALECTS)('rate limits of the report routes on %s', (dialect) => {
   it.each(['/v1/exposures', '/v1/keys/verify'])(
     '%s: the 4th request from one address is 429 with Retry-After; another address still passes',
     async (path) => {
-      const { accountId } = await h.createAccount();
-      const live = await h.createKey(accountId, { name: `Rate ${path}` });
+      const { key: live } = await h.createAccountWithKey({ name: `Rate ${path}` });
       // The proxy appends the address it saw; what comes before is the client's own (here a forged hop).
       const from = (address: string) => ({ 'x-forwarded-for': `10.0.0.1, ${address}` });
       for (let attempt = 0; attempt < 3; attempt++)
