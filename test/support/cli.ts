@@ -34,6 +34,9 @@ export function runLfk(
       captureLfkRun(args, options.cwd, { stdout, stderr });
       resolve({ code, stdout, stderr });
     });
+    // A command that exits before it reads its input (a usage error) closes the pipe: its exit code
+    // and output are what the test checks, not the write.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
